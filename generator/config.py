@@ -1,0 +1,160 @@
+"""Typed project configuration (`config.yaml`): defaults, validation, paths.
+
+Every key is declared once in ``OPTIONS`` with its type, default and meaning; an unknown
+key is an error that suggests the closest known one, so a typo never passes silently.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.diagnostics import Diagnostic, error
+
+CONFIG_NAME = "config.yaml"
+
+
+@dataclass(frozen=True)
+class Option:
+    type: type | tuple[type, ...]
+    default: Any
+    help: str
+
+
+OPTIONS: dict[str, Option] = {
+    "title": Option(str, "Reading list", "Site title, shown in the header and the feed."),
+    "description": Option(str, "Papers I read, with notes.", "One line under the title."),
+    "author": Option(str, "", "Owner of the list; used in the feed and the footer."),
+    "base_url": Option(str, "", "Absolute URL the site is published at, e.g. "
+                       "https://user.github.io/repo/. Only used where an absolute URL is "
+                       "required: feed, sitemap, canonical links."),
+    "language": Option(str, "en", "Language of the site (the html lang attribute)."),
+    "content_dir": Option(str, "content", "Folder holding papers/ and listings/."),
+    "output_dir": Option(str, "site", "Folder the site is built into."),
+    "theme": Option(str, "default", "Name of a theme folder under themes_dir."),
+    "themes_dir": Option(str, "themes", "Folder holding the themes."),
+    "theme_overrides": Option((str, type(None)), "overrides", "Folder whose templates/ and "
+                              "static/ files replace the theme's files of the same name."),
+    "allow_raw_html": Option(bool, False, "Render raw HTML written in notes. Off: it is "
+                             "shown as text."),
+    "feed_size": Option(int, 50, "Number of newest additions listed in feed.xml."),
+    "default_status": Option(str, "unread", "Reading status shown for papers without one."),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    title: str = "Reading list"
+    description: str = "Papers I read, with notes."
+    author: str = ""
+    base_url: str = ""
+    language: str = "en"
+    content_dir: str = "content"
+    output_dir: str = "site"
+    theme: str = "default"
+    themes_dir: str = "themes"
+    theme_overrides: str | None = "overrides"
+    allow_raw_html: bool = False
+    feed_size: int = 50
+    default_status: str = "unread"
+    root: Path = Path(".")  # the project folder (where config.yaml lives)
+
+    @property
+    def content_path(self) -> Path:
+        return self.root / self.content_dir
+
+    @property
+    def papers_path(self) -> Path:
+        return self.content_path / "papers"
+
+    @property
+    def output_path(self) -> Path:
+        return self.root / self.output_dir
+
+    @property
+    def theme_path(self) -> Path:
+        return self.root / self.themes_dir / self.theme
+
+    @property
+    def overrides_path(self) -> Path | None:
+        return self.root / self.theme_overrides if self.theme_overrides else None
+
+    @property
+    def site_url(self) -> str:
+        """base_url with exactly one trailing slash, or '' when unset."""
+        return self.base_url.rstrip("/") + "/" if self.base_url else ""
+
+
+assert set(OPTIONS) == {f.name for f in fields(Config)} - {"root"}
+
+
+def _type_name(t: type | tuple[type, ...]) -> str:
+    types = t if isinstance(t, tuple) else (t,)
+    names = {str: "a string", bool: "true or false", int: "a whole number",
+             type(None): "empty"}
+    return " or ".join(names.get(x, x.__name__) for x in types)
+
+
+def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnostic]]:
+    """Config text -> (config, diagnostics); on errors the defaults fill the gaps."""
+    problems: list[Diagnostic] = []
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text) if node is not None else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        return Config(root=root), [error(path, line, f"invalid YAML: {problem}")]
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return Config(root=root), [error(path, 1, "expected a mapping of key: value lines")]
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            lines[str(key_node.value)] = key_node.start_mark.line + 1
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        line = lines.get(str(key))
+        option = OPTIONS.get(str(key))
+        if option is None:
+            close = difflib.get_close_matches(str(key), OPTIONS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else \
+                f"; known keys: {', '.join(OPTIONS)}"
+            problems.append(error(path, line, f"unknown key '{key}'{hint}"))
+            continue
+        expected = option.type if isinstance(option.type, tuple) else (option.type,)
+        ok = isinstance(value, expected) and not (
+            isinstance(value, bool) and bool not in expected)
+        if not ok:
+            problems.append(error(path, line, f"'{key}' must be {_type_name(option.type)}, "
+                                              f"got {value!r}"))
+            continue
+        values[str(key)] = value
+    config = Config(root=root, **values)
+    if "feed_size" in values and config.feed_size < 1:
+        problems.append(error(path, lines.get("feed_size"), "'feed_size' must be at least 1"))
+    if config.base_url and not config.base_url.startswith(("http://", "https://")):
+        problems.append(error(path, lines.get("base_url"),
+                              "'base_url' must start with http:// or https://"))
+    return config, problems
+
+
+def load_config(path: Path) -> tuple[Config, list[Diagnostic]]:
+    """Read and validate a config file; a missing file means all defaults."""
+    root = path.parent
+    if not path.exists():
+        return Config(root=root), []
+    config, problems = parse_config(path.read_text(encoding="utf-8"), str(path), root)
+    if not config.theme_path.is_dir():
+        themes = root / config.themes_dir
+        available = sorted(p.name for p in themes.iterdir() if p.is_dir()) \
+            if themes.is_dir() else []
+        problems.append(error(str(path), None, f"theme '{config.theme}' not found in "
+                              f"{themes}/ (available: {', '.join(available) or 'none'})"))
+    return config, problems

@@ -1,0 +1,332 @@
+"""Content files <-> papers: front matter parsing with line-precise diagnostics, and
+text-level front-matter edits that keep the user's comments, key order and unknown keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.diagnostics import Diagnostic, error, warning
+from generator.model import KNOWN_KEYS, RATING_RANGE, STATUSES, Paper, is_safe_slug, slugify
+
+FENCE = "---"
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+class FrontMatterError(ValueError):
+    """The file has no readable front matter; ``line`` is 1-based in the whole file."""
+
+    def __init__(self, message: str, line: int | None):
+        super().__init__(message)
+        self.line = line
+
+
+def split_front_matter(text: str) -> tuple[str, str, int]:
+    """File text -> (front-matter text, body, line number of the first front-matter line)."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != FENCE:
+        raise FrontMatterError("missing front matter: the file must start with a '---' line",
+                               1)
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() == FENCE:
+            body = "\n".join(lines[i + 1:])
+            return "\n".join(lines[1:i]) + "\n", body.lstrip("\n"), 2
+    raise FrontMatterError("front matter is not closed: add a '---' line after it", 1)
+
+
+def _key_lines(fm: str, first_line: int) -> dict[str, int]:
+    try:
+        node = yaml.compose(fm, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): k.start_mark.line + first_line for k, _ in node.value}
+
+
+def read_front_matter(text: str) -> tuple[dict[str, Any], str, dict[str, int]]:
+    """File text -> (front-matter mapping, body, key -> line). Raises FrontMatterError."""
+    fm, body, first = split_front_matter(text)
+    try:
+        data = yaml.safe_load(fm)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + first if mark else first
+        problem = getattr(exc, "problem", None) or "could not be read"
+        raise FrontMatterError(f"invalid YAML in front matter: {problem}", line) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise FrontMatterError("front matter must be a mapping of 'key: value' lines", first)
+    return data, body, _key_lines(fm, first)
+
+
+def normalize_date(value: Any) -> str | None:
+    """A YAML date value -> 'YYYY-MM-DD' / 'YYYY-MM' / 'YYYY'; None when it is not a date."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
+        return f"{value:04d}"
+    if isinstance(value, str):
+        m = _DATE_RE.match(value.strip())
+        if not m:
+            return None
+        try:
+            if m.group(3):
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+            if m.group(2) and not 1 <= int(m.group(2)) <= 12:
+                return None
+        except ValueError:
+            return None
+        return value.strip()
+    return None
+
+
+def _str_list(value: Any) -> list[str] | None:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) and
+                                       not isinstance(v, bool) for v in value):
+        return [str(v) for v in value]
+    return None
+
+
+def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Diagnostic]]:
+    """Content-file text -> (Paper or None when unusable, diagnostics with file and line)."""
+    try:
+        data, body, lines = read_front_matter(text)
+    except FrontMatterError as exc:
+        return None, [error(path, exc.line, str(exc))]
+    problems: list[Diagnostic] = []
+    fields: dict[str, Any] = {}
+
+    def bad(key: str, message: str, severity: str = "error") -> None:
+        make = error if severity == "error" else warning
+        problems.append(make(path, lines.get(key, 2), f"{key}: {message}"))
+
+    for key, value in data.items():
+        key = str(key)
+        if value is None:
+            continue
+        if key == "title":
+            if not isinstance(value, (str, int, float)) or not str(value).strip():
+                bad(key, "expected text")
+            else:
+                fields["title"] = " ".join(str(value).split())
+        elif key in ("authors", "organizations", "tags", "links"):
+            items = _str_list(value)
+            if items is None:
+                bad(key, "expected a list of text, e.g. [a, b]")
+                continue
+            items = [" ".join(i.split()) for i in items if i.strip()]
+            if key == "links":
+                for link in items:
+                    if not link.startswith(("http://", "https://")):
+                        bad(key, f"'{link}' is not an http(s) link; it will not be shown",
+                            "warning")
+            fields[key] = tuple(items)
+        elif key in ("author_count", "upvotes", "year", "rating"):
+            if isinstance(value, bool) or not isinstance(value, int):
+                bad(key, f"expected a whole number, got {value!r}")
+                continue
+            if key == "rating" and not RATING_RANGE[0] <= value <= RATING_RANGE[1]:
+                bad(key, f"expected a rating from {RATING_RANGE[0]} to {RATING_RANGE[1]}, "
+                         f"got {value}")
+                continue
+            fields[key] = value
+        elif key in ("authors_truncated", "has_code"):
+            if not isinstance(value, bool):
+                bad(key, f"expected true or false, got {value!r}")
+                continue
+            fields[key] = value
+        elif key == "score":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                bad(key, f"expected a number, got {value!r}")
+                continue
+            fields[key] = float(value)
+        elif key in ("date", "added"):
+            iso = normalize_date(value)
+            if iso is None:
+                bad(key, f"expected a date as YYYY-MM-DD (or YYYY-MM, YYYY), got {value!r}")
+                continue
+            if key == "date" and len(iso) == 4:
+                fields.setdefault("year", int(iso))
+            else:
+                fields[key] = iso
+        elif key == "status":
+            if value not in STATUSES:
+                bad(key, f"expected one of {', '.join(STATUSES)}, got {value!r}")
+                continue
+            fields[key] = value
+        elif key in ("venue", "category", "abstract", "url", "pdf", "doi"):
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                bad(key, "expected text")
+                continue
+            text_value = str(value).strip()
+            if key in ("url", "pdf") and not text_value.startswith(("http://", "https://")):
+                bad(key, f"'{text_value}' is not an http(s) link; it will not be shown",
+                    "warning")
+                continue
+            fields[key] = text_value if key == "abstract" else " ".join(text_value.split())
+        elif key == "sources":
+            if not isinstance(value, list) or not all(
+                    isinstance(s, dict) and all(isinstance(v, str) for v in s.values())
+                    for s in value):
+                bad(key, "expected a list of {file: ..., format: ...} entries")
+                continue
+            fields[key] = tuple({str(k): v for k, v in s.items()} for s in value)
+        else:
+            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.75)
+            if close:
+                bad(key, f"unknown key; did you mean '{close[0]}'?", "warning")
+            fields.setdefault("extra", {})[key] = value
+    if "title" not in fields and not any(d.message.startswith("title:") for d in problems):
+        problems.append(error(path, 1, "title: missing; every paper needs a title"))
+    if any(d.severity == "error" for d in problems):
+        return None, problems
+    return Paper(slug=slug, notes=body.strip("\n") + ("\n" if body.strip() else ""),
+                 path=path, **fields), problems
+
+
+def slug_for_path(path: Path) -> str:
+    """The slug of a content file: its name, made safe if the user chose an unsafe one."""
+    return path.stem if is_safe_slug(path.stem) else slugify(path.stem)
+
+
+def load_papers(papers_dir: Path, root: Path | None = None
+                ) -> tuple[list[Paper], list[Diagnostic]]:
+    """Read every ``*.md`` under papers_dir (sorted) -> (papers, all diagnostics)."""
+    papers: list[Paper] = []
+    problems: list[Diagnostic] = []
+    if not papers_dir.is_dir():
+        return papers, problems
+    for file in sorted(papers_dir.rglob("*.md")):
+        shown = str(file.relative_to(root)) if root and file.is_relative_to(root) else str(file)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(error(shown, None, f"not UTF-8 text ({exc.reason})"))
+            continue
+        paper, found = parse_paper(text, shown, slug_for_path(file))
+        problems.extend(found)
+        if paper is not None:
+            papers.append(paper)
+    return papers, problems
+
+
+# --- writing -------------------------------------------------------------------------
+
+def _yaml_value(key: str, value: Any) -> Any:
+    if key in ("date", "added") and isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, tuple):
+        return [_yaml_value("", v) for v in value]
+    return value
+
+
+def dump_key(key: str, value: Any) -> str:
+    """One top-level front-matter block, ``key: value`` plus continuation lines."""
+    return yaml.safe_dump({key: _yaml_value(key, value)}, allow_unicode=True,
+                          sort_keys=False, width=90, default_flow_style=False)
+
+
+def render_file(front: Mapping[str, Any], body: str = "") -> str:
+    """Ordered mapping + notes -> the text of a new content file."""
+    blocks = "".join(dump_key(k, v) for k, v in front.items() if v is not None)
+    return f"{FENCE}\n{blocks}{FENCE}\n" + (f"\n{body.strip()}\n" if body.strip() else "")
+
+
+_TOP_KEY = re.compile(r"^([^\s#\-][^:]*?|\"[^\"]*\"|'[^']*')\s*:(?:\s|$)")
+
+
+def _blocks(fm_lines: list[str]) -> list[tuple[str | None, list[str]]]:
+    """Front-matter lines -> [(key or None for comments/blank, lines)] in order."""
+    blocks: list[tuple[str | None, list[str]]] = []
+    for line in fm_lines:
+        m = _TOP_KEY.match(line)
+        if m:
+            blocks.append((m.group(1).strip("'\""), [line]))
+        elif blocks and blocks[-1][0] is not None and (
+                line.startswith((" ", "\t", "-")) or line == ""):
+            blocks[-1][1].append(line)
+        else:
+            blocks.append((None, [line]))
+    # Trailing blank lines belong to no key, so a replaced block does not eat them.
+    fixed: list[tuple[str | None, list[str]]] = []
+    for key, lines in blocks:
+        tail: list[str] = []
+        while key is not None and len(lines) > 1 and lines[-1] == "":
+            tail.insert(0, lines.pop())
+        fixed.append((key, lines))
+        fixed.extend((None, [t]) for t in tail)
+    return fixed
+
+
+def edit_front_matter(text: str, updates: Mapping[str, Any],
+                      order: Iterable[str] = ()) -> str:
+    """Set or delete (value None) top-level keys, touching no other line of the file.
+
+    Comments, unknown keys, user keys and the body stay byte for byte. A new key goes after
+    the nearest preceding key of ``order`` that the file has, else at the end.
+    """
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    fm, body_start = _front_matter_span(text)
+    blocks = _blocks(fm.split("\n")[:-1] if fm.endswith("\n") else fm.split("\n"))
+    order = list(order)
+    present = {k for k, _ in blocks if k is not None}
+    out: list[tuple[str | None, list[str]]] = []
+    for key, lines in blocks:
+        if key is not None and key in updates:
+            value = updates[key]
+            if value is None:
+                continue
+            out.append((key, dump_key(key, value).rstrip("\n").split("\n")))
+        else:
+            out.append((key, lines))
+    for key, value in updates.items():
+        if key in present or value is None:
+            continue
+        new = (key, dump_key(key, value).rstrip("\n").split("\n"))
+        at = len(out)
+        if key in order:
+            earlier = order[:order.index(key)]
+            positions = [i for i, (k, _) in enumerate(out) if k in earlier]
+            later = order[order.index(key) + 1:]
+            later_pos = [i for i, (k, _) in enumerate(out) if k in later]
+            if positions:
+                at = positions[-1] + 1
+            elif later_pos:
+                at = later_pos[0]
+        out.insert(at, new)
+    new_fm = "".join(line + "\n" for _, lines in out for line in lines)
+    result = f"{FENCE}\n{new_fm}{FENCE}\n" + text[body_start:]
+    return result
+
+
+def _front_matter_span(text: str) -> tuple[str, int]:
+    """Text -> (front-matter text, offset where the closing fence line ends)."""
+    if not text.startswith(FENCE):
+        raise FrontMatterError("missing front matter: the file must start with a '---' line", 1)
+    first_nl = text.find("\n")
+    pos = first_nl + 1
+    while pos <= len(text):
+        nl = text.find("\n", pos)
+        end = len(text) if nl == -1 else nl
+        if text[pos:end].rstrip() == FENCE:
+            return text[first_nl + 1:pos], (end + 1 if nl != -1 else end)
+        if nl == -1:
+            break
+        pos = nl + 1
+    raise FrontMatterError("front matter is not closed: add a '---' line after it", 1)

@@ -1,0 +1,46 @@
+"""Errors are values: every stage returns diagnostics instead of raising on bad input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem found in one file, printed gcc-style as ``path:line: severity: message``."""
+
+    path: str
+    line: int | None
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"path": self.path, "line": self.line, "severity": self.severity,
+                "message": self.message}
+
+
+def error(path: str, line: int | None, message: str) -> Diagnostic:
+    return Diagnostic(path, line, "error", message)
+
+
+def warning(path: str, line: int | None, message: str) -> Diagnostic:
+    return Diagnostic(path, line, "warning", message)
+
+
+def has_errors(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> bool:
+    return any(d.severity == "error" for d in diagnostics)
+
+
+class BuildError(Exception):
+    """Raised at a stage boundary when diagnostics forbid going on; carries them all."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = diagnostics
+        super().__init__("\n".join(str(d) for d in diagnostics))

@@ -1,0 +1,157 @@
+"""The data that flows through the pipeline: listing entries, papers, and their schema.
+
+listing text -> ``Entry`` (what one listing shows of a paper)
+content file -> ``Paper`` (what the reading list knows of it, plus the user's own fields)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.diagnostics import Diagnostic
+
+FORMATS = ("acl-anthology", "hf-daily-papers", "compact-listing")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One paper as one listing shows it; fields the listing does not show are None/empty."""
+
+    title: str
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+    authors_truncated: bool = False
+    author_count: int | None = None
+    organizations: tuple[str, ...] = ()
+    date: str | None = None  # "YYYY-MM-DD", or "YYYY" when only a year is shown
+    date_text: str | None = None
+    venue: str | None = None
+    category: str | None = None
+    score: float | None = None
+    has_code: bool | None = None
+    upvotes: int | None = None
+    urls: tuple[str, ...] = ()
+    line: int = 0  # 1-based line of the listing where the entry starts
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The parse of one listing file: its entries and what could not be parsed."""
+
+    source: str
+    format: str
+    page_date: str | None = None
+    entries: tuple[Entry, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+# Front-matter keys in the order they are written. Imported keys are owned by `import`
+# and refreshed on re-import; user keys are never touched by it.
+IMPORTED_KEYS = (
+    "title", "authors", "author_count", "authors_truncated", "date", "year", "venue",
+    "category", "organizations", "has_code", "upvotes", "score", "abstract", "links",
+    "sources", "added",
+)
+USER_KEYS = ("tags", "status", "rating", "url", "pdf", "doi")
+KNOWN_KEYS = IMPORTED_KEYS + USER_KEYS
+STATUSES = ("unread", "reading", "read")
+RATING_RANGE = (1, 5)
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One content file: front matter as typed fields, the body as the user's notes."""
+
+    slug: str
+    title: str
+    authors: tuple[str, ...] = ()
+    author_count: int | None = None
+    authors_truncated: bool = False
+    date: str | None = None  # "YYYY-MM-DD", "YYYY-MM" or None
+    year: int | None = None
+    venue: str | None = None
+    category: str | None = None
+    organizations: tuple[str, ...] = ()
+    has_code: bool | None = None
+    upvotes: int | None = None
+    score: float | None = None
+    abstract: str = ""
+    links: tuple[str, ...] = ()
+    sources: tuple[dict[str, str], ...] = ()
+    added: str | None = None
+    tags: tuple[str, ...] = ()
+    status: str | None = None
+    rating: int | None = None
+    url: str | None = None
+    pdf: str | None = None
+    doi: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown keys, kept as data
+    notes: str = ""  # the Markdown body
+    path: str = ""  # content file, relative to the project, for messages
+
+    @property
+    def sort_date(self) -> str:
+        """ISO-ish key for newest-first ordering; papers without a date sort last."""
+        if self.date:
+            return self.date
+        if self.year:
+            return f"{self.year:04d}"
+        return ""
+
+    @property
+    def display_year(self) -> int | None:
+        if self.year:
+            return self.year
+        if self.date:
+            return int(self.date[:4])
+        return None
+
+
+_PUNCT_OR_SPACE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalize_title(title: str) -> str:
+    """The identity of a paper: NFKC, case-folded, punctuation and spacing removed."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    return _PUNCT_OR_SPACE.sub(" ", text).strip()
+
+
+_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "λ": "lambda",
+    "μ": "mu", "π": "pi", "σ": "sigma", "θ": "theta", "ω": "omega", "τ": "tau", "φ": "phi",
+}
+SLUG_MAX = 60
+
+
+def slugify(title: str, max_length: int = SLUG_MAX) -> str:
+    """A readable ASCII slug that is safe as one path segment ("" never: falls back to 'paper')."""
+    text = unicodedata.normalize("NFKC", title)
+    text = "".join(_GREEK.get(ch, _GREEK.get(ch.lower(), ch)) for ch in text)
+    text = text.replace("++", "pp").replace("#", "sharp").replace("&", " and ")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    if len(text) > max_length:
+        cut = text[:max_length]
+        text = cut.rsplit("-", 1)[0] if "-" in cut[max_length // 2:] else cut
+    return text.strip("-") or "paper"
+
+
+_SAFE_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def is_safe_slug(slug: str) -> bool:
+    """True for a slug that cannot escape its folder or surprise a file system."""
+    return bool(_SAFE_SLUG.match(slug)) and len(slug) <= 120
+
+
+def unique_slug(base: str, taken: set[str]) -> str:
+    """``base``, or ``base-2``, ``base-3``… whichever is not yet taken."""
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
