@@ -1,0 +1,313 @@
+"""Listing entries -> content files: match by normalised title, merge, write without loss.
+
+``plan_import`` is pure apart from reading the content folder: it returns every intended
+change (with the new file text) so ``--dry-run`` can show it and ``apply_plan`` only writes.
+Imported keys are refreshed; everything else in a file (notes, user keys, unknown keys,
+comments, key order) stays byte for byte, because edits go through ``edit_front_matter``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from generator.content import (
+    FrontMatterError,
+    edit_front_matter,
+    normalize_date,
+    read_front_matter,
+    render_file,
+    slug_for_path,
+)
+from generator.diagnostics import Diagnostic, error, warning
+from generator.model import IMPORTED_KEYS, Entry, Listing, normalize_title, slugify, unique_slug
+
+Action = Literal["create", "update", "unchanged", "skip"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an import does to one paper's file."""
+
+    action: Action
+    path: Path
+    title: str
+    text: str | None = None  # the new file text for create/update
+    fields: tuple[str, ...] = ()  # imported keys that changed (update)
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    changes: tuple[Change, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    skipped_entries: int  # entries reported by the parsers and not imported
+
+    def count(self, action: Action) -> int:
+        n = sum(1 for c in self.changes if c.action == action)
+        return n + (self.skipped_entries if action == "skip" else 0)
+
+    def summary(self) -> str:
+        return (f"{self.count('create')} created, {self.count('update')} updated, "
+                f"{self.count('unchanged')} unchanged, {self.count('skip')} skipped")
+
+
+def today(env: dict[str, str] | None = None) -> str:
+    """The import date, from SOURCE_DATE_EPOCH when set (reproducible builds), else UTC now."""
+    env = dict(os.environ) if env is None else env
+    epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date().isoformat()
+    return dt.datetime.now(dt.timezone.utc).date().isoformat()
+
+
+# --- merging ---------------------------------------------------------------------------
+
+def _unique(items: Iterable[Any]) -> list[Any]:
+    seen: list[Any] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def _date_rank(iso: str | None) -> int:
+    return len(iso) if iso else 0
+
+
+def merge_records(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Several views of one paper (imported-key dicts, oldest first) -> one merged view.
+
+    The fullest author list, the most precise date, the longest abstract, the union of
+    organisations, links and sources; otherwise the first value seen wins.
+    """
+    merged: dict[str, Any] = {}
+    for rec in records:
+        for key, value in rec.items():
+            if value is None or value == [] or value == "":
+                continue
+            old = merged.get(key)
+            if old is None:
+                merged[key] = value
+            elif key == "authors":
+                old_full = not merged.get("authors_truncated", False)
+                new_full = not rec.get("authors_truncated", False)
+                if (new_full and not old_full) or (new_full == old_full and
+                                                   len(value) > len(old)):
+                    merged[key] = value
+            elif key == "authors_truncated":
+                merged[key] = old and value
+            elif key in ("author_count", "upvotes"):
+                merged[key] = max(old, value)
+            elif key == "score":
+                merged[key] = max(old, value)
+            elif key == "has_code":
+                merged[key] = old or value
+            elif key == "date":
+                if _date_rank(value) > _date_rank(old):
+                    merged[key] = value
+            elif key == "abstract":
+                if len(value) > len(old):
+                    merged[key] = value
+            elif key in ("organizations", "links"):
+                merged[key] = _unique([*old, *value])
+            elif key == "sources":
+                merged[key] = sorted(_unique([*old, *value]),
+                                     key=lambda s: (s.get("file", ""), s.get("format", "")))
+            elif key == "added":
+                merged[key] = min(old, value)
+    if not merged.get("authors_truncated"):
+        # The list is whole: the count is the list's length and says nothing more.
+        merged.pop("authors_truncated", None)
+        if merged.get("authors"):
+            merged.pop("author_count", None)
+    date = merged.get("date")
+    if date and len(date) == 4:
+        merged["year"] = int(date)
+        del merged["date"]
+    elif date:
+        merged.pop("year", None)
+    return merged
+
+
+def entry_record(entry: Entry, listing: Listing) -> dict[str, Any]:
+    """One parsed entry -> its imported front-matter keys (None for what it does not show)."""
+    return {
+        "title": entry.title,
+        "authors": list(entry.authors),
+        "author_count": entry.author_count if entry.authors_truncated else (
+            len(entry.authors) if entry.authors else entry.author_count),
+        "authors_truncated": entry.authors_truncated,
+        "date": entry.date,
+        "venue": entry.venue,
+        "category": entry.category,
+        "organizations": list(entry.organizations),
+        "has_code": entry.has_code,
+        "upvotes": entry.upvotes,
+        "score": entry.score,
+        "abstract": entry.abstract,
+        "links": _unique(entry.urls),
+        "sources": [{"file": Path(listing.source).name, "format": listing.format}],
+    }
+
+
+def existing_record(data: dict[str, Any]) -> dict[str, Any]:
+    """A file's current front matter -> its imported keys, in the shape merge_records uses."""
+    rec: dict[str, Any] = {}
+    for key in IMPORTED_KEYS:
+        if key not in data or data[key] is None:
+            continue
+        value = data[key]
+        if key in ("date", "added"):
+            value = normalize_date(value)
+        elif key == "year":
+            key, value = "date", normalize_date(value) if "date" not in data else None
+        if value is not None:
+            rec[key] = value
+    return rec
+
+
+def canonical(value: Any) -> Any:
+    """A value in a form where 'same meaning' means 'equal' (dates, tuples, floats)."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return normalize_date(value)
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): canonical(v) for k, v in sorted(value.items())}
+    if isinstance(value, float) and value.is_integer():
+        return value
+    return value
+
+
+def ordered_front(record: dict[str, Any], added: str) -> dict[str, Any]:
+    """A new file's front matter: imported keys in schema order, then the user keys."""
+    front = {key: record[key] for key in IMPORTED_KEYS if key in record}
+    front["added"] = added
+    front["tags"] = []
+    front["status"] = "unread"
+    return front
+
+
+# --- planning --------------------------------------------------------------------------
+
+@dataclass
+class _Existing:
+    path: Path
+    text: str
+    data: dict[str, Any]
+
+
+def _scan(papers_dir: Path) -> tuple[dict[str, _Existing], set[str], list[Diagnostic]]:
+    by_title: dict[str, _Existing] = {}
+    slugs: set[str] = set()
+    problems: list[Diagnostic] = []
+    if not papers_dir.is_dir():
+        return by_title, slugs, problems
+    for file in sorted(papers_dir.rglob("*.md")):
+        slugs.add(slug_for_path(file))
+        try:
+            text = file.read_text(encoding="utf-8")
+            data, _, _ = read_front_matter(text)
+        except FrontMatterError as exc:
+            problems.append(warning(str(file), exc.line, f"{exc}; this file is left as it "
+                                    "is and its paper may be imported again under a new name"))
+            continue
+        except UnicodeDecodeError:
+            problems.append(warning(str(file), None, "not UTF-8 text; left as it is"))
+            continue
+        title = data.get("title")
+        if not isinstance(title, str) or not title.strip():
+            continue
+        key = normalize_title(title)
+        if key in by_title:
+            problems.append(warning(str(file), None, f"same title as {by_title[key].path}; "
+                                    "imports update the first one only"))
+            continue
+        by_title[key] = _Existing(file, text, data)
+    return by_title, slugs, problems
+
+
+def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) -> ImportPlan:
+    """Parsed listings + the current content folder -> every change an import would make."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    diagnostics: list[Diagnostic] = []
+    skipped = 0
+    for listing in listings:
+        diagnostics.extend(listing.diagnostics)
+        if listing.entries:
+            skipped += sum(1 for d in listing.diagnostics if d.severity == "error")
+        for entry in listing.entries:
+            key = normalize_title(entry.title)
+            if not key:
+                diagnostics.append(error(listing.source, entry.line, "entry has no title; "
+                                         "skipped"))
+                skipped += 1
+                continue
+            groups.setdefault(key, []).append(entry_record(entry, listing))
+    existing, taken, problems = _scan(papers_dir)
+    diagnostics.extend(problems)
+    changes: list[Change] = []
+    for key, records in groups.items():
+        found = existing.get(key)
+        if found is None:
+            merged = merge_records(records)
+            slug = unique_slug(slugify(merged["title"]), taken)
+            taken.add(slug)
+            path = papers_dir / f"{slug}.md"
+            changes.append(Change("create", path, merged["title"],
+                                  render_file(ordered_front(merged, added))))
+            continue
+        current = existing_record(found.data)
+        merged = merge_records([current, *records])
+        merged["title"] = current.get("title", merged["title"])  # the user's spelling wins
+        if "added" not in found.data:
+            merged.pop("added", None)
+        updates: dict[str, Any] = {}
+        for k in IMPORTED_KEYS:
+            new = merged.get(k)
+            old = found.data.get(k)
+            if canonical(new) != canonical(old):
+                updates[k] = new
+        if not updates:
+            changes.append(Change("unchanged", found.path, current["title"]))
+            continue
+        text = edit_front_matter(found.text, updates, order=IMPORTED_KEYS + ("tags", "status"))
+        changes.append(Change("update", found.path, current["title"], text,
+                              tuple(sorted(updates))))
+    return ImportPlan(tuple(changes), tuple(diagnostics), skipped)
+
+
+# --- writing ---------------------------------------------------------------------------
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that readers see the old text or the new one, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def apply_plan(plan: ImportPlan, papers_dir: Path) -> None:
+    """Write every create/update of a plan; each file is replaced atomically."""
+    root = papers_dir.resolve()
+    for change in plan.changes:
+        if change.text is None or change.action not in ("create", "update"):
+            continue
+        target = change.path.resolve()
+        if root not in target.parents:
+            raise ValueError(f"refusing to write outside {papers_dir}: {change.path}")
+        if change.action == "create" and target.exists():
+            raise FileExistsError(f"refusing to overwrite {change.path}")
+        write_atomic(change.path, change.text)
