@@ -1,0 +1,78 @@
+"""Listing text -> ``Listing``: detect which page a paste came from and parse its papers.
+
+Three formats are known (``generator.model.FORMATS``): ACL Anthology author pages,
+Hugging Face Daily Papers pages and compact listings. Parsing never raises on any text:
+whatever cannot be read becomes a ``Diagnostic`` with a line number and what was expected,
+and parsing goes on with the next entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from generator.diagnostics import error
+from generator.listings import acl, compact, hf
+from generator.listings.common import Line, ParseResult, split_lines
+from generator.model import FORMATS, Listing
+
+__all__ = ["FORMATS", "detect_format", "parse_listing"]
+
+Parser = Callable[[Sequence[Line], str, int], ParseResult]
+_PARSERS: dict[str, Parser] = {
+    acl.FORMAT: acl.parse,
+    hf.FORMAT: hf.parse,
+    compact.FORMAT: compact.parse,
+}
+_SCORERS: dict[str, Callable[[Sequence[Line]], int]] = {
+    acl.FORMAT: acl.score,
+    hf.FORMAT: hf.score,
+    compact.FORMAT: compact.score,
+}
+UNKNOWN = "unknown"  # Listing.format when the format could not be told
+
+
+def _as_text(text: str | bytes) -> str:
+    """Tolerate bytes from a caller that read the file in binary mode."""
+    if isinstance(text, bytes):
+        return text.decode("utf-8", errors="replace")
+    return text
+
+
+def _detect(lines: Sequence[Line]) -> str | None:
+    """The format with the most structural evidence; None if there is none or a tie."""
+    scores = sorted(((scorer(lines), name) for name, scorer in _SCORERS.items()), reverse=True)
+    (best, name), (runner_up, _) = scores[0], scores[1]
+    return name if best > runner_up else None
+
+
+def detect_format(text: str) -> str | None:
+    """Which of ``FORMATS`` the text is in, judged by its structure; None if it is unclear."""
+    return _detect(split_lines(_as_text(text)))
+
+
+def parse_listing(text: str, source: str, *, year: int, format: str | None = None) -> Listing:
+    """Parse one pasted listing; ``year`` dates entries whose date shows no year.
+
+    ``format`` skips detection. Problems are reported in ``Listing.diagnostics``; the
+    function never raises on bad text.
+    """
+    lines = split_lines(_as_text(text))
+    known = ", ".join(FORMATS)
+    if not lines:
+        return Listing(source, format or UNKNOWN,
+                       diagnostics=(error(source, None, "empty listing: the file has no text"),))
+    if format is not None and format not in _PARSERS:
+        return Listing(source, UNKNOWN, diagnostics=(error(
+            source, None, f"unknown format {format!r}; known formats: {known}"),))
+    chosen = format or _detect(lines)
+    if chosen is None:
+        return Listing(source, UNKNOWN, diagnostics=(error(
+            source, None, f"could not recognise the listing format; known formats: {known}. "
+            "Use --format NAME to say which one it is."),))
+    result = _PARSERS[chosen](lines, source, year)
+    diagnostics = sorted(result.diagnostics, key=lambda d: d.line or 0)
+    if not result.entries:
+        diagnostics.append(error(
+            source, None, f"no papers found in this {chosen} listing"
+            + ("" if format is None else "; is --format right?")))
+    return Listing(source, chosen, result.page_date, tuple(result.entries), tuple(diagnostics))

@@ -1,0 +1,200 @@
+"""ACL Anthology author pages, as copied from a browser.
+
+Structure: a year heading ("2025") on its own line, then per paper a run of label lines
+("pdf", "bib", "abs", sometimes "video", "poster" …), the title, the authors one per line
+with "|" lines between them, the venue, and the abstract lines up to the next paper, the
+next year heading or the end. Page text around the papers (the author's name, the
+"Co-authors"/"Venues" side bar, the site footer) is skipped and reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from generator.diagnostics import warning
+from generator.listings.common import (
+    Line,
+    ParseResult,
+    extract_urls,
+    normalize_space,
+    skipped_lines,
+)
+from generator.model import Entry
+
+FORMAT = "acl-anthology"
+
+# Link badges the Anthology shows before a title; one of the first three marks a paper.
+LABELS = frozenset({
+    "pdf", "bib", "abs", "video", "poster", "slides", "software", "dataset", "data", "code",
+    "note", "attachment", "presentation", "supplementary", "erratum", "revision", "award",
+})
+PAPER_LABELS = frozenset({"pdf", "bib", "abs"})
+
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+
+# Side-bar and footer text of an author page. Such a line ends the abstract before it, so
+# that page chrome copied after the last paper does not end up inside that abstract.
+_CHROME_LINES = frozenset({
+    "co-authors", "venues", "fix data", "fix author", "show all...", "show all", "show all…",
+    "search", "also published as:",
+})
+_CHROME_PREFIXES = ("acl materials are copyright", "the acl anthology is managed",
+                    "site last built on", "also published as:")
+
+EXPECTED_PAPER = "a paper: 'pdf'/'bib'/'abs' label lines, then title, authors, venue, abstract"
+
+
+def _labels(text: str) -> frozenset[str] | None:
+    """The labels on a label line ("pdf", or "pdf bib abs" when copied as one line)."""
+    words = text.lower().split()
+    return frozenset(words) if words and all(w in LABELS for w in words) else None
+
+
+def _is_chrome(text: str) -> bool:
+    lowered = text.lower()
+    return lowered in _CHROME_LINES or lowered.startswith(_CHROME_PREFIXES)
+
+
+class _Cursor:
+    """The non-blank lines, with where label runs (and so papers) begin precomputed."""
+
+    def __init__(self, lines: Sequence[Line]):
+        self.lines = lines
+        self.labels = [_labels(line.text) for line in lines]
+        # For a label line: the labels of its run from there on, and the index after the run.
+        self._run: list[tuple[frozenset[str], int]] = [(frozenset(), 0)] * len(lines)
+        for i in reversed(range(len(lines))):
+            here = self.labels[i]
+            if here is None:
+                continue
+            if i + 1 < len(lines) and self.labels[i + 1] is not None:
+                after, end = self._run[i + 1]
+            else:
+                after, end = frozenset(), i + 1
+            self._run[i] = (after | here, end)
+
+    def paper_labels(self, i: int) -> frozenset[str]:
+        """Labels of the run starting at line i if it starts a paper, else an empty set.
+
+        A paper starts with label lines holding pdf, bib or abs, followed by its title.
+        """
+        if i >= len(self.lines) or self.labels[i] is None:
+            return frozenset()
+        labels, end = self._run[i]
+        return labels if labels & PAPER_LABELS and end < len(self.lines) else frozenset()
+
+    def paper_starts(self, i: int) -> bool:
+        return bool(self.paper_labels(i))
+
+    def year_heading(self, i: int) -> bool:
+        """A 4-digit year line counts only right before a paper, never inside an abstract."""
+        return (i < len(self.lines) and _YEAR.fullmatch(self.lines[i].text) is not None
+                and self.paper_starts(i + 1))
+
+    def boundary(self, i: int) -> bool:
+        """Where the current paper must end: the end, the next paper or the next year."""
+        return i >= len(self.lines) or self.paper_starts(i) or self.year_heading(i)
+
+    def text_until_boundary(self, i: int) -> tuple[list[Line], int]:
+        """Lines from i up to the next paper, year heading, page chrome line or the end."""
+        found = []
+        while not self.boundary(i) and not _is_chrome(self.lines[i].text):
+            found.append(self.lines[i])
+            i += 1
+        return found, i
+
+
+def _read_authors(cur: _Cursor, i: int) -> tuple[list[str], int]:
+    """Names from line i on: "A", "|", "B", "|", "C" (or "A | B | C" on one line)."""
+    names: list[str] = []
+    while not cur.boundary(i) and not _is_chrome(cur.lines[i].text):
+        text = cur.lines[i].text
+        i += 1
+        names.extend(n for n in (normalize_space(part) for part in text.split("|")) if n)
+        if text == "|":  # a stray separator, e.g. before the first name
+            continue
+        if i < len(cur.lines) and cur.lines[i].text == "|":
+            i += 1
+            continue
+        break
+    return names, i
+
+
+def _read_paper(cur: _Cursor, i: int, year: str | None, source: str,
+                result: ParseResult) -> int:
+    """Parse the paper whose label lines start at line i; return the index after it."""
+    lines = cur.lines
+    start = lines[i].number
+    labels = cur.paper_labels(i)
+    while cur.labels[i] is not None:
+        i += 1
+    title = normalize_space(lines[i].text)
+    authors, i = _read_authors(cur, i + 1)
+    venue = None
+    if not cur.boundary(i) and not _is_chrome(lines[i].text):
+        venue = normalize_space(lines[i].text)
+        i += 1
+    else:
+        result.diagnostics.append(warning(
+            source, start, f"paper {title!r} has no venue line; expected the venue after "
+            "the authors"))
+    abstract_lines, i = cur.text_until_boundary(i)
+    if abstract_lines and "abs" not in labels:
+        # The page shows an "abs" label for every paper that has an abstract.
+        result.diagnostics.append(warning(
+            source, abstract_lines[0].number, f"skipped the text after the venue of paper "
+            f"{title!r}: it has no 'abs' label, so this is not its abstract"))
+        abstract_lines = []
+    abstract = normalize_space(" ".join(line.text for line in abstract_lines))
+    if not authors:
+        result.diagnostics.append(warning(
+            source, start, f"paper {title!r} has no authors; expected names separated by "
+            "'|' lines after the title"))
+    result.entries.append(Entry(
+        title=title, abstract=abstract, authors=tuple(authors), authors_truncated=False,
+        author_count=len(authors), date=year, date_text=year, venue=venue,
+        urls=extract_urls(abstract), line=start,
+    ))
+    return i
+
+
+def score(lines: Sequence[Line]) -> int:
+    """Evidence for this format: the number of places where a paper starts."""
+    cur = _Cursor(lines)
+    return sum(1 for i in range(len(lines))
+               if (i == 0 or cur.labels[i - 1] is None) and cur.paper_starts(i))
+
+
+def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
+    """Non-blank lines of an ACL Anthology author page -> its papers, in page order.
+
+    ``year`` is unused: every date on these pages is a full year heading.
+    """
+    del year
+    result = ParseResult()
+    cur = _Cursor(lines)
+    heading: str | None = None
+    skipped: list[Line] = []
+
+    def flush(*, between_papers: bool) -> None:
+        diagnostic = skipped_lines(source, skipped, lost_entry=between_papers,
+                                   expected=EXPECTED_PAPER)
+        if diagnostic:
+            result.diagnostics.append(diagnostic)
+        skipped.clear()
+
+    i = 0
+    while i < len(lines):
+        if cur.year_heading(i):
+            flush(between_papers=bool(result.entries))
+            heading = lines[i].text
+            i += 1
+        elif cur.paper_starts(i):
+            flush(between_papers=bool(result.entries))
+            i = _read_paper(cur, i, heading, source, result)
+        else:
+            skipped.append(lines[i])
+            i += 1
+    flush(between_papers=False)
+    return result

@@ -1,0 +1,150 @@
+"""What the three listing parsers share: clean lines, dates, URLs and skipped-text reports.
+
+Everything here is a pure function of its arguments; the parsers never read files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from generator.diagnostics import Diagnostic, error, warning
+from generator.model import Entry
+
+
+class Line(NamedTuple):
+    """One line of the listing: its 1-based number (as an editor shows it) and stripped text."""
+
+    number: int
+    text: str
+
+
+@dataclass
+class ParseResult:
+    """What one format parser found; ``parse_listing`` wraps it into a ``Listing``."""
+
+    page_date: str | None = None
+    entries: list[Entry] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+# --- text clean-up ----------------------------------------------------------------------
+
+# Invisible characters that browsers leave in copied text and that carry no meaning here.
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u2060\u00ad"), None)
+_NEEDS_CLEANING = re.compile(r"[^\x20-\x7e\n]")
+
+
+def _clean_char(ch: str) -> str:
+    """Any Unicode space or line separator becomes a plain space; control characters and
+    lone surrogates (undecodable bytes) vanish."""
+    if ch == "\n" or ch == " ":
+        return ch
+    category = unicodedata.category(ch)
+    if category in ("Zs", "Zl", "Zp") or ch.isspace():
+        return " "
+    if category in ("Cc", "Cs"):
+        return ""
+    return ch
+
+
+def normalize_text(text: str) -> str:
+    """Make pasted text uniform: no BOM, LF line ends, plain spaces, no control characters.
+
+    Done once up front so that no parser has to care how a browser or editor saved the text.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
+    if not _NEEDS_CLEANING.search(text):  # fast path: plain printable ASCII
+        return text
+    return "".join(_clean_char(ch) for ch in text)
+
+
+def split_lines(text: str) -> list[Line]:
+    """Normalised text -> its non-blank lines, stripped, numbered as in the original file."""
+    lines = normalize_text(text).split("\n")
+    return [Line(n, s.strip()) for n, s in enumerate(lines, start=1) if s.strip()]
+
+
+def normalize_space(text: str) -> str:
+    """The gold whitespace rule: split on any whitespace, join with single spaces."""
+    return " ".join(text.split())
+
+
+# --- URLs ------------------------------------------------------------------------------
+
+# A URL runs to whitespace or a bracket/quote character; sentence punctuation is then cut.
+_URL = re.compile(r"https?://[^\s{}()\[\]<>\"`]+")
+_URL_TRAILING = ".,;:!?'"
+
+
+def extract_urls(text: str) -> tuple[str, ...]:
+    """Every http(s) URL in ``text``, in order, duplicates kept, trailing punctuation cut."""
+    urls = (m.group().rstrip(_URL_TRAILING) for m in _URL.finditer(text))
+    return tuple(url for url in urls if len(url) > len("https://"))
+
+
+# --- dates -----------------------------------------------------------------------------
+
+MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+    "january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+}
+# Longest names first so "March" is not read as "Mar" followed by "ch".
+_MONTH_NAMES = "|".join(
+    name.capitalize() for name in sorted(MONTHS, key=len, reverse=True))
+# "May 15", "Sep 9, 2025", "March 5, 2024", "Sept. 9, 2025". Groups: month, day, year.
+DATE_PATTERN = rf"(?P<month>{_MONTH_NAMES})\.?\s?(?P<day>\d{{1,2}})(?:,\s?(?P<year>\d{{4}}))?"
+_DATE = re.compile(DATE_PATTERN)
+
+
+def iso_date(month: str, day: str, year: str | int) -> str | None:
+    """Month name, day and year -> "YYYY-MM-DD"; None for an impossible date like Feb 30."""
+    number = MONTHS.get(month.lower().rstrip("."))
+    if number is None:
+        return None
+    try:
+        return dt.date(int(year), number, int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_date(text: str, year: int) -> str | None:
+    """ "May 15" -> f"{year}-05-15"; "Sep 9, 2025" -> "2025-09-09"; None if not a date."""
+    m = _DATE.fullmatch(text.strip())
+    if m is None:
+        return None
+    return iso_date(m["month"], m["day"], m["year"] or year)
+
+
+# --- reporting text that is not part of any entry -------------------------------------
+
+def looks_like_content(text: str) -> bool:
+    """A line long enough to be a title or an abstract, rather than a button or a menu item."""
+    return len(text) >= 60 or len(text.split()) >= 8
+
+
+def _quote(text: str, limit: int = 50) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def skipped_lines(source: str, lines: Sequence[Line], *, lost_entry: bool,
+                  expected: str) -> Diagnostic | None:
+    """One diagnostic for a run of lines that fit no entry, or None for an empty run.
+
+    An error when the run sits between entries and reads like paper text (a paper was
+    probably lost); a warning for page chrome such as menus, headers and footers.
+    """
+    if not lines:
+        return None
+    first, last = lines[0].number, lines[-1].number
+    where = f"line {first}" if first == last else f"lines {first}-{last}"
+    message = f"skipped {where}, starting {_quote(lines[0].text)}; expected {expected}"
+    if lost_entry and any(looks_like_content(line.text) for line in lines):
+        return error(source, first, message)
+    return warning(source, first, message)

@@ -1,0 +1,352 @@
+"""Compact paper listings: three lines per paper, with the parts glued together.
+
+    99.7CLApr 30Code                         [score] CATEGORY date ["Code"]
+    Tool Learning with Foundation ModelsYujia Qin, Shengding Hu, Yankai Lin et al. · tsinghua
+    Humans possess an extraordinary ability ...        the abstract
+
+The hard part is line 2: the first author's name is glued to the end of the title with no
+space, and titles may contain commas. ``split_byline`` scores every structurally possible
+split (which comma-separated parts are names, where in the glued part the name starts) by
+how much the result looks like "title + person names", and picks the cheapest.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from generator.diagnostics import error, warning
+from generator.listings.common import (
+    DATE_PATTERN,
+    Line,
+    ParseResult,
+    extract_urls,
+    iso_date,
+    normalize_space,
+    skipped_lines,
+)
+from generator.model import Entry
+
+FORMAT = "compact-listing"
+
+# "99.7CLApr 30Code", "CLMar 16, 2022Code", "LGApr 15"; tolerant of spaces between parts.
+META = re.compile(
+    rf"(?:(?P<score>\d{{1,3}}(?:\.\d+)?)\s*)?(?P<category>[A-Z]{{2,4}})\s*"
+    rf"(?P<date>{DATE_PATTERN})\s*(?P<code>Code)?")
+EXPECTED_ENTRY = ("an entry: a line like '99.7CLApr 30Code' ([score]CATEGORY date [Code]), "
+                  "then 'TitleFirst Author, Second Author et al.', then the abstract")
+
+_ET_AL = re.compile(r"(?:,\s*|\s+)et\s+al\.?$")
+ORG_SEPARATOR = " · "  # U+00B7 between the names and the organisation ids
+_ORG_ID = re.compile(r"[\w.&-]{1,60}")  # "tencent-ai", "tsinghua": slugs, never spaces
+MAX_SHOWN = 100  # most names a byline can show; only bounds the search
+MAX_NAME_WORDS = 5  # "Zhen Leng Thai", "Maria de la Cruz"
+
+# --- scoring how name-like a candidate name is -----------------------------------------
+# Costs are additive; 0 is a perfectly ordinary name or title ending. The weights order the
+# shapes from "usual" to "implausible"; their exact values matter only relative to each other.
+INF = math.inf
+_PARTICLES = frozenset({
+    "van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "le", "la", "bin",
+    "binti", "al", "el", "ten", "ter", "dos", "das", "y", "zu",
+})
+# Function words that start title words but are not names ("... Is All You Need").
+# Surnames such as "An", "He", "Do", "You" and given names such as "Can" are left out.
+_NOT_NAMES = frozenset({
+    "the", "of", "for", "and", "with", "via", "is", "are", "from", "towards", "toward",
+    "using", "through", "without", "into", "beyond", "what", "how", "why", "when", "does",
+    "not", "all", "your", "need", "we", "our", "a",
+})
+_INITIAL = re.compile(r"[A-Z]\.(?:-?[A-Z]\.)*")
+_CAPITALISED = re.compile(r"[A-Z][a-z]*")  # "Yujia", "Qin", "X"
+_LOWER = re.compile(r"[a-z]+")  # "li" in "Zhang-li"
+_PREFIXED = re.compile(r"(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|Fitz|O)[A-Z][a-z]+")  # "LeCun"
+_CAPS_TAIL = re.compile(r"[A-Z][a-z]+[A-Z]{2,}")  # "MiniCPM", as in "MiniCPM Team"
+_ALL_CAPS = re.compile(r"[A-Z]{2,}")  # "CPM", "ZHANG"
+_CAMEL = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+")  # two words glued: "SeekYujia"
+_CAPS_THEN_LOWER = re.compile(r"[A-Z]{2,}[a-z].*")  # an acronym glued to a name: "LMYujia"
+_GLUED_END = re.compile(r"[a-z]{2,}[A-Z][a-z]+$")  # a title word ending "...ingMini"
+
+
+def _ascii_shape(text: str) -> str:
+    """Map letters to A/a by case so the shape patterns work for any alphabet."""
+    return "".join("A" if ch.isupper() else "a" if ch.islower() else ch for ch in text)
+
+
+def _part_cost(part: str, first_part: bool) -> float:
+    """Cost of one hyphen/apostrophe-separated piece of a name token."""
+    if not part:
+        return INF
+    shape = _ascii_shape(part)
+    if _CAPITALISED.fullmatch(shape):
+        return 0.0
+    if _LOWER.fullmatch(shape):
+        return 0.0 if not first_part else INF  # "Zhang-li", but never "li" alone
+    if _PREFIXED.fullmatch(part):
+        return 0.3
+    if _CAPS_TAIL.fullmatch(shape):
+        return 2.0
+    if _ALL_CAPS.fullmatch(shape):
+        return 2.5
+    if _CAMEL.fullmatch(shape):
+        return 4.0
+    if _CAPS_THEN_LOWER.fullmatch(shape):
+        return 6.0
+    return 3.0
+
+
+def token_cost(token: str, *, first: bool) -> float:
+    """How unlike one word of a person's name ``token`` is (0 = "Yujia", INF = "(LLMs)")."""
+    if not first and token in _PARTICLES:
+        return 0.2
+    if _INITIAL.fullmatch(token):
+        return 0.0
+    if len(token) == 1 and first:
+        return 1.0  # an initial without its full stop: possible, but unusual
+    if token.lower() in _NOT_NAMES:
+        return 3.0
+    if not token[0].isupper():
+        return INF if first else 3.0
+    if not all(ch.isalnum() or ch in "-'’." for ch in token):
+        return INF
+    digits = 5.0 if any(ch.isdigit() for ch in token) else 0.0
+    parts = re.split(r"[-'’]", token.rstrip("."))
+    cost = sum(_part_cost(part, i == 0) for i, part in enumerate(parts) if not part.isdigit())
+    length = 1.0 if len(token) > 15 else 0.0
+    return cost + digits + length
+
+
+def name_cost(name: str) -> float:
+    """How unlike a person's (or team's) name ``name`` is; names have 1 to 5 words."""
+    tokens = name.split()
+    if not 1 <= len(tokens) <= MAX_NAME_WORDS:
+        return INF
+    size = 0.3 if len(tokens) == 1 else 0.5 * max(0, len(tokens) - 3)
+    return size + sum(token_cost(t, first=i == 0) for i, t in enumerate(tokens))
+
+
+def boundary_cost(title: str, name: str) -> float:
+    """How unlike "end of a title, start of a name" the glue point between them is."""
+    last = title.rsplit(" ", 1)[-1]
+    end = last[-1]
+    if end in "-/([{_&":
+        return 3.0  # the split would cut a compound word such as "Sparse-Dense"
+    if end.isupper():
+        if len(name) > 1 and not name[1].islower():
+            return 3.0  # the split would cut an acronym: "CP|M Team", "MiniC|PM Team"
+        if len(last) == 1 or not last[-2].islower():
+            return 0.3  # an acronym or numeral ends the title: "LLM", "Part I", "4K"
+        return 0.5 if len(last) <= 4 else 1.5  # "MoE" vs "ModelingMiniC"
+    if _GLUED_END.search(_ascii_shape(last)):
+        return 1.0  # "DeepSeek" is a title word, but so is half of "ModelingMini CPM"
+    return 0.0
+
+
+# --- candidate splits -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Split:
+    """One reading of a byline: the title, the names, and how implausible that reading is."""
+
+    title: str
+    authors: tuple[str, ...]
+    cost: float
+
+
+def _split_points(glued: str) -> list[int]:
+    """Indices where a name may start inside the glued part: a capital after a non-space.
+
+    Only the last ``MAX_NAME_WORDS`` words can hold the first name, which keeps the search
+    linear in the length of the line.
+    """
+    words = list(re.finditer(r"\S+", glued))[-MAX_NAME_WORDS:]
+    lowest = words[0].start() if words else len(glued)
+    return [p for p in range(max(1, lowest), len(glued))
+            if glued[p].isupper() and not glued[p - 1].isspace()]
+
+
+def candidate_splits(names_part: str) -> list[Split]:
+    """Every structurally possible title/author reading of ``names_part``, cheapest first.
+
+    The part is "<title><First Name>, <Name>, ..., <Name>"; commas may occur in the title,
+    so each number of names k (taken from the right) is tried, and for each the point in
+    the k-th part from the right where the title ends and the first name begins.
+    """
+    segments = names_part.split(", ")
+    splits: list[Split] = []
+    others: list[str] = []  # the names right of the glued part, for the current k
+    others_cost = 0.0
+    for k in range(1, min(len(segments), MAX_SHOWN) + 1):
+        if k > 1:
+            others.insert(0, normalize_space(segments[len(segments) - k + 1]))
+            others_cost += name_cost(others[0])
+            if others_cost == INF:
+                break  # a part that is no name: it and everything left of it is title
+        other_sizes = {len(name.split()) for name in others}
+        prefix = ", ".join(segments[: len(segments) - k])
+        glued = segments[len(segments) - k]
+        for p in _split_points(glued):
+            first = normalize_space(glued[p:])
+            cost = name_cost(first) + others_cost + boundary_cost(glued[:p], first)
+            if cost == INF:
+                continue
+            if other_sizes and len(first.split()) not in other_sizes:
+                cost += 0.5  # names in one list usually have the same shape
+            title = f"{prefix}, {glued[:p]}" if prefix else glued[:p]
+            splits.append(Split(normalize_space(title), (first, *others), cost))
+    splits.sort(key=lambda s: (s.cost, len(s.authors)))
+    return splits
+
+
+def choose_split(splits: Sequence[Split], *, truncated: bool,
+                 shown: int | None) -> Split | None:
+    """The cheapest split, given how many names the listing usually shows before "et al."."""
+    def cost(split: Split) -> float:
+        if shown is None:
+            return split.cost
+        extra = len(split.authors) - shown
+        off = abs(extra) if truncated else max(0, extra)
+        return split.cost + 1.5 * off
+
+    return min(splits, key=cost, default=None)
+
+
+@dataclass(frozen=True)
+class Byline:
+    """Line 2 with its structural parts cut off: the glued names part, "et al.", org ids."""
+
+    names_part: str
+    truncated: bool
+    organizations: tuple[str, ...]
+
+
+def parse_byline(text: str) -> Byline:
+    """Cut " · org, org" and " et al." off line 2; what remains is "<title><names>"."""
+    organizations: tuple[str, ...] = ()
+    head = text
+    if ORG_SEPARATOR in text:
+        before, after = text.rsplit(ORG_SEPARATOR, 1)
+        orgs = tuple(org.strip() for org in after.split(","))
+        if before.strip() and all(_ORG_ID.fullmatch(org) for org in orgs):
+            head, organizations = before, orgs
+    head = head.strip()
+    m = _ET_AL.search(head)
+    if m:
+        head = head[: m.start()]
+    return Byline(head, m is not None, organizations)
+
+
+def split_byline(text: str, *, shown: int | None = None) -> tuple[Byline, Split | None]:
+    """Line 2 -> its structural parts and the best title/author split (None if none fits).
+
+    ``shown`` is how many names the listing usually shows before "et al.", if known.
+    """
+    byline = parse_byline(text)
+    splits = candidate_splits(byline.names_part)
+    return byline, choose_split(splits, truncated=byline.truncated, shown=shown)
+
+
+# --- the listing --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Raw:
+    """One entry's lines before line 2 is split."""
+
+    meta: re.Match[str]
+    start: int
+    byline: Line
+    abstract: str
+
+
+def _read_entries(lines: Sequence[Line], source: str, result: ParseResult) -> list[_Raw]:
+    """Group the lines into (meta, byline, abstract) triples; report the rest."""
+    raws: list[_Raw] = []
+    skipped: list[Line] = []
+
+    def meta(i: int) -> re.Match[str] | None:
+        return META.fullmatch(lines[i].text) if i < len(lines) else None
+
+    i = 0
+    while i < len(lines):
+        m = meta(i)
+        if m is None:
+            skipped.append(lines[i])
+            i += 1
+            continue
+        _flush(skipped, source, result, lost_entry=bool(raws))
+        start = lines[i].number
+        if i + 1 >= len(lines) or meta(i + 1):
+            result.diagnostics.append(error(
+                source, start, f"entry {lines[i].text!r} has no title/authors line; expected "
+                "'TitleFirst Author, Second Author et al.' on the next line"))
+            i += 1
+            continue
+        abstract = ""
+        if i + 2 < len(lines) and not meta(i + 2):
+            abstract = lines[i + 2].text
+        else:
+            result.diagnostics.append(warning(
+                source, lines[i + 1].number, "entry has no abstract; expected the abstract "
+                "on the line after the title/authors line"))
+        raws.append(_Raw(m, start, lines[i + 1], abstract))
+        i += 3 if abstract else 2
+    _flush(skipped, source, result, lost_entry=False)
+    return raws
+
+
+def _flush(skipped: list[Line], source: str, result: ParseResult, *, lost_entry: bool) -> None:
+    diagnostic = skipped_lines(source, skipped, lost_entry=lost_entry, expected=EXPECTED_ENTRY)
+    if diagnostic:
+        result.diagnostics.append(diagnostic)
+    skipped.clear()
+
+
+def _usual_shown(raws: Sequence[_Raw]) -> int | None:
+    """How many names this listing shows before "et al.", by majority over its entries."""
+    counts: Counter[int] = Counter()
+    for raw in raws:
+        byline, best = split_byline(raw.byline.text)
+        if byline.truncated and best is not None:
+            counts[len(best.authors)] += 1
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def score(lines: Sequence[Line]) -> int:
+    """Evidence for this format: the number of "[score]CATEGORY date [Code]" lines."""
+    return sum(1 for line in lines if META.fullmatch(line.text))
+
+
+def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
+    """Non-blank lines of a compact listing -> its papers, in listing order."""
+    result = ParseResult()
+    raws = _read_entries(lines, source, result)
+    shown = _usual_shown(raws)
+    for raw in raws:
+        m = raw.meta
+        byline, best = split_byline(raw.byline.text, shown=shown)
+        authors: tuple[str, ...] = ()
+        if best is None:
+            title = normalize_space(byline.names_part)
+            result.diagnostics.append(warning(
+                source, raw.byline.number, "could not tell where the title ends and the "
+                "authors begin; expected 'TitleFirst Author, Second Author et al.'; kept the "
+                "whole line as the title"))
+        else:
+            title, authors = best.title, best.authors
+        date = iso_date(m["month"], m["day"], m["year"] or year)
+        if date is None:
+            result.diagnostics.append(warning(
+                source, raw.start, f"{m['date']!r} is not a valid date; left empty"))
+        abstract = normalize_space(raw.abstract)
+        result.entries.append(Entry(
+            title=title, abstract=abstract, authors=authors,
+            authors_truncated=byline.truncated,
+            author_count=None if byline.truncated or not authors else len(authors),
+            organizations=byline.organizations, date=date, date_text=normalize_space(m["date"]),
+            category=m["category"], score=float(m["score"]) if m["score"] else None,
+            has_code=m["code"] is not None, urls=extract_urls(abstract), line=raw.start,
+        ))
+    return result

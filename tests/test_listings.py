@@ -1,0 +1,509 @@
+"""Listing parsers: the five real listings against their hand-checked gold parse, plus the
+robustness the importer needs for pasted text it has never seen."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.listings import detect_format, parse_listing
+from generator.listings.common import extract_urls, normalize_text, parse_date, split_lines
+from generator.listings.compact import parse_byline, split_byline
+from generator.listings.hf import organization_name
+from generator.model import FORMATS, Entry, Listing
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NAMES = sorted(p.stem for p in (FIXTURES / "listings").glob("*.txt"))
+YEAR = 2026
+
+
+@cache
+def raw(name: str) -> str:
+    return (FIXTURES / "listings" / f"{name}.txt").read_text(encoding="utf-8")
+
+
+@cache
+def gold(name: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / "gold" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@cache
+def parsed(name: str) -> Listing:
+    return parse_listing(raw(name), f"{name}.txt", year=YEAR)
+
+
+def as_gold(entry: Entry) -> dict[str, Any]:
+    """An entry in the shape of a gold entry (the abstract as start/end/length)."""
+    return {
+        "title": entry.title, "authors": list(entry.authors),
+        "authors_truncated": entry.authors_truncated, "author_count": entry.author_count,
+        "organizations": list(entry.organizations), "date": entry.date,
+        "date_text": entry.date_text, "venue": entry.venue, "category": entry.category,
+        "score": entry.score, "has_code": entry.has_code, "upvotes": entry.upvotes,
+        "abstract_start": entry.abstract[:80], "abstract_end": entry.abstract[-60:],
+        "abstract_length": len(entry.abstract), "urls": list(entry.urls),
+    }
+
+
+def without_lines(listing: Listing) -> list[Entry]:
+    """Entries with line numbers zeroed, for comparing texts that differ only in layout."""
+    return [Entry(**{**entry.__dict__, "line": 0}) for entry in listing.entries]
+
+
+# --- the five real listings ----------------------------------------------------------
+
+@pytest.mark.parametrize("name", NAMES)
+def test_gold_listing_level(name: str) -> None:
+    expected = gold(name)
+    listing = parsed(name)
+    assert detect_format(raw(name)) == expected["format"]
+    assert listing.format == expected["format"]
+    assert listing.page_date == expected["page_date"]
+    assert len(listing.entries) == expected["entry_count"] == len(expected["entries"])
+    assert listing.diagnostics == ()
+
+
+GOLD_ENTRIES = [(name, i) for name in NAMES for i in range(len(gold(name)["entries"]))]
+
+
+@pytest.mark.parametrize(("name", "index"), GOLD_ENTRIES,
+                         ids=[f"{name[:3]}-#{i + 1}" for name, i in GOLD_ENTRIES])
+def test_gold_entry(name: str, index: int) -> None:
+    expected = {k: v for k, v in gold(name)["entries"][index].items() if k != "notes"}
+    entries = parsed(name).entries
+    assert index < len(entries), f"{name}: entry #{index + 1} missing"
+    got = as_gold(entries[index])
+    wrong = {key: (got[key], expected[key]) for key in expected if got[key] != expected[key]}
+    assert not wrong, f"{name} entry #{index + 1}: fields (got, gold): {wrong}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_entry_lines_point_at_entry_starts(name: str) -> None:
+    lines = raw(name).split("\n")
+    fmt = gold(name)["format"]
+    for entry in parsed(name).entries:
+        first = lines[entry.line - 1]
+        if fmt == "acl-anthology":
+            assert first == "pdf"
+        elif fmt == "hf-daily-papers":
+            assert first == entry.title
+        else:
+            assert first.endswith(entry.date_text + ("Code" if entry.has_code else ""))
+
+
+# --- layout variations must not change the parse ----------------------------------------
+
+VARIANTS = {
+    "crlf": lambda t: t.replace("\n", "\r\n"),
+    "cr": lambda t: t.replace("\n", "\r"),
+    "bom": lambda t: "\ufeff" + t,
+    "nbsp": lambda t: t.replace(" ", "\u00a0"),
+    "thin-and-ideographic-spaces": lambda t: t.replace(", ", ",\u2009").replace(
+        "• ", "•\u3000"),
+    "trailing-whitespace": lambda t: t.replace("\n", " \t\n"),
+    "trailing-newline": lambda t: t + "\n",
+    "leading-blank-lines": lambda t: "\n\n  \n" + t,
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("name", NAMES)
+def test_layout_variants_parse_the_same(name: str, variant: str) -> None:
+    text = VARIANTS[variant](raw(name))
+    listing = parse_listing(text, "x.txt", year=YEAR)
+    assert listing.format == gold(name)["format"]
+    assert listing.page_date == parsed(name).page_date
+    assert listing.diagnostics == ()
+    if variant == "leading-blank-lines":
+        assert without_lines(listing) == without_lines(parsed(name))
+    else:
+        assert listing.entries == parsed(name).entries
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_extra_blank_lines_change_only_line_numbers(name: str) -> None:
+    listing = parse_listing(raw(name).replace("\n", "\n\n\n"), "x.txt", year=YEAR)
+    assert without_lines(listing) == without_lines(parsed(name))
+    assert listing.diagnostics == ()
+    assert [e.line for e in listing.entries] == [3 * e.line - 2 for e in parsed(name).entries]
+
+
+def test_normalize_text_handles_bom_line_ends_and_unicode_spaces() -> None:
+    assert normalize_text("\ufeffa\r\nb\rc\u00a0d\u2003e\x00f\tg") == "a\nb\nc d ef g"
+
+
+# --- stray page text ---------------------------------------------------------------------
+
+ACL = "000_ff23be9fabf58e73"
+HF = "001_577e5b2b9d487c00"
+COMPACT = "002_ae8b9bc7ec52ca07"
+
+
+def test_acl_page_chrome_is_skipped_and_reported() -> None:
+    text = ("Yutao Sun\n\nAlso published as: Y. Sun\n\n" + raw(ACL) + "\n\nCo-authors\nLi Dong\n"
+            "5\nshow all...\nVenues\nACL 3\nFix data\n\nACL materials are Copyright © 1963–2025 "
+            "ACL; other materials are copyrighted by their respective copyright holders.\n")
+    listing = parse_listing(text, "acl.txt", year=YEAR)
+    assert without_lines(listing) == without_lines(parsed(ACL))
+    assert [(d.severity, d.line) for d in listing.diagnostics] == [
+        ("warning", 1), ("warning", 132)]
+    assert "'Co-authors'" in listing.diagnostics[1].message
+
+
+def test_acl_authors_on_one_line_and_labels_on_one_line() -> None:
+    text = ("2024\npdf bib abs\nA Title\nAnn Lee | Bo Chen\nSome Venue\nAn abstract.\n"
+            "2023\npdf\nOnly Author Paper\nCai Wu\nVenue 2\n")
+    listing = parse_listing(text, "a.txt", year=YEAR)
+    assert listing.format == "acl-anthology"
+    first, second = listing.entries
+    assert (first.title, first.authors, first.venue, first.abstract, first.date) == (
+        "A Title", ("Ann Lee", "Bo Chen"), "Some Venue", "An abstract.", "2024")
+    assert (second.authors, second.venue, second.abstract, second.date, second.line) == (
+        ("Cai Wu",), "Venue 2", "", "2023", 8)
+    assert listing.diagnostics == ()
+
+
+def test_acl_garbled_paper_keeps_the_others() -> None:
+    lines = raw(ACL).split("\n")
+    start = lines.index("Fine-Grained Legal Argument-Pair Extraction via Coarse-Grained "
+                        "Pre-training")
+    venue = next(i for i in range(start, len(lines)) if lines[i].startswith("Proceedings"))
+    del lines[start + 1: venue + 2]  # authors, venue and abstract lost
+    listing = parse_listing("\n".join(lines), "acl.txt", year=YEAR)
+    assert len(listing.entries) == 6
+    broken = listing.entries[3]
+    assert (broken.title, broken.authors, broken.venue, broken.abstract) == (
+        lines[start], (), None, "")
+    assert {d.line for d in listing.diagnostics} == {start - 2}
+    assert all(d.severity == "warning" for d in listing.diagnostics)
+    assert without_lines(listing)[4:] == without_lines(parsed(ACL))[4:]
+
+
+def test_acl_text_after_a_paper_without_abs_is_not_its_abstract() -> None:
+    text = "2025\npdf\nbib\nT\nA B\nVenue\nSome footer text that is not an abstract.\n"
+    listing = parse_listing(text, "a.txt", year=YEAR)
+    (entry,) = listing.entries
+    assert (entry.venue, entry.abstract) == ("Venue", "")
+    assert [(d.severity, d.line) for d in listing.diagnostics] == [("warning", 7)]
+
+
+def test_acl_year_like_line_inside_an_abstract_is_text() -> None:
+    text = "2025\npdf\nbib\nabs\nT\nA B\nV\nWe started in\n2023\nand went on.\n"
+    (entry,) = parse_listing(text, "a.txt", year=YEAR).entries
+    assert entry.abstract == "We started in 2023 and went on."
+
+
+def test_hf_chrome_and_bylines_are_skipped() -> None:
+    text = ("Hugging Face\nModels\nDatasets\n"
+            + raw(HF).replace("\nSmall Language Model Makes",
+                              "\nSubmitted by\nakhaliq\nSmall Language Model Makes")
+            + "\n\nSystem theme\nCompany\nTOS\nPrivacy")
+    listing = parse_listing(text, "hf.txt", year=YEAR)
+    assert without_lines(listing) == without_lines(parsed(HF))
+    assert listing.page_date == "2026-05-27"
+    assert [(d.severity, d.line) for d in listing.diagnostics] == [
+        ("warning", 1), ("warning", 350)]
+
+
+def test_hf_garbled_date_is_reported_and_parsing_continues() -> None:
+    text = raw(HF).replace("·\nMay 6\n", "·\nMayy 6\n", 1)
+    listing = parse_listing(text, "hf.txt", year=YEAR)
+    assert len(listing.entries) == 42
+    assert listing.entries[0].date is None and listing.entries[0].author_count == 8
+    assert listing.entries[1:] == parsed(HF).entries[1:]
+    assert [(d.severity, d.line) for d in listing.diagnostics] == [
+        ("warning", 17), ("warning", 19)]
+    assert "no date" in listing.diagnostics[0].message
+
+
+def test_hf_footer_variants() -> None:
+    abstract = "We study things carefully and report what we found. " * 5
+    text = (f"Daily Papers\n\nJan 7, 2026\n\nFirst\n\n{abstract}\n\n  • 1 author\n·\nMay 15\n"
+            f"12\n\nSecond\n\n{abstract}\n\ngoogle Google DeepMind\n·\nDec 30, 2025 7\n\n"
+            f"Third\n\n{abstract}\n\n·\nFeb 30\n")
+    listing = parse_listing(text, "hf.txt", year=2025)
+    assert listing.format == "hf-daily-papers"
+    assert listing.page_date == "2026-01-07"
+    first, second, third = listing.entries
+    assert (first.author_count, first.date, first.upvotes) == (1, "2025-05-15", 12)
+    assert (second.organizations, second.author_count, second.date, second.upvotes) == (
+        ("Google DeepMind",), None, "2025-12-30", 7)
+    assert (third.date, third.date_text, third.author_count, third.organizations) == (
+        None, "Feb 30", None, ())
+    assert [d.message for d in listing.diagnostics] == [
+        "'Feb 30' is not a valid date; left empty"]
+
+
+def test_hf_footerless_papers_and_organisation_with_author_count() -> None:
+    abstract = "We study things carefully and report what we found in detail. " * 4
+    text = (f"No Footer Here\n\n{abstract}\nAlso None\n\n{abstract}\n\nWith Both\n\n"
+            f"{abstract}\n\nqwen Qwen\n  • 5 authors\n·\nMay 2\n\nLast No Footer\n{abstract}")
+    listing = parse_listing(text, "hf.txt", year=YEAR)
+    assert listing.format == "hf-daily-papers" and listing.diagnostics == ()
+    assert [(e.title, e.line, e.date) for e in listing.entries] == [
+        ("No Footer Here", 1, None), ("Also None", 4, None), ("With Both", 8, "2026-05-02"),
+        ("Last No Footer", 17, None)]
+    assert (listing.entries[2].organizations, listing.entries[2].author_count) == (("Qwen",), 5)
+    assert all(e.abstract == abstract.strip() for e in listing.entries)
+
+
+@pytest.mark.parametrize(("line", "name"), [
+    ("tencent Tencent", "Tencent"), ("RTP-LLM RTP-LLM", "RTP-LLM"), ("nvidia NVIDIA", "NVIDIA"),
+    ("google Google DeepMind", "Google DeepMind"), ("Qwen", "Qwen"),
+    ("allen-ai Ai2 (Allen Institute)", "Ai2 (Allen Institute)"),
+])
+def test_hf_organization_name(line: str, name: str) -> None:
+    assert organization_name(line) == name
+
+
+def test_compact_garbled_entry_in_the_middle() -> None:
+    lines = raw(COMPACT).split("\n")
+    lines[12] = "garbage here"  # entry #5's "AISep 4, 2024" line
+    listing = parse_listing("\n".join(lines), "c.txt", year=YEAR)
+    assert len(listing.entries) == 49
+    assert listing.entries[:4] == parsed(COMPACT).entries[:4]
+    assert listing.entries[4:] == parsed(COMPACT).entries[5:]
+    (diagnostic,) = listing.diagnostics
+    assert (diagnostic.severity, diagnostic.line) == ("error", 13)
+    assert "lines 13-15" in diagnostic.message and "expected an entry" in diagnostic.message
+
+
+def test_compact_missing_lines() -> None:
+    text = "CLMay 5\nLGApr 15\nA TitleAnn Lee, Bo Chen\nCVJan 2, 2024Code\nB TitleCai Wu\n"
+    listing = parse_listing(text, "c.txt", year=YEAR)
+    assert [e.title for e in listing.entries] == ["A Title", "B Title"]
+    assert [(d.severity, d.line) for d in listing.diagnostics] == [
+        ("error", 1), ("warning", 3), ("warning", 5)]
+
+
+def test_compact_entry_fields() -> None:
+    text = ("42.5CLMarch 5, 2024Code\nA TitleAnn Lee, Bo Chen · org-a, org_b\nAbs (https://x.org/a).\n"
+            "ROSept 9\nB TitleCai Wu et al.\nAbs.\n")
+    first, second = parse_listing(text, "c.txt", year=YEAR).entries
+    assert (first.score, first.category, first.date, first.date_text, first.has_code) == (
+        42.5, "CL", "2024-03-05", "March 5, 2024", True)
+    assert (first.authors, first.authors_truncated, first.author_count, first.organizations) == (
+        ("Ann Lee", "Bo Chen"), False, 2, ("org-a", "org_b"))
+    assert first.urls == ("https://x.org/a",)
+    assert (second.score, second.date, second.has_code, second.authors_truncated,
+            second.author_count) == (None, "2026-09-09", False, True, None)
+
+
+# --- compact title/author split traps --------------------------------------------------
+
+SPLITS = [
+    ("Efficient Long-Context ModelingMiniCPM Team, Wenhao An, Yingfa Chen et al.",
+     "Efficient Long-Context Modeling", ("MiniCPM Team", "Wenhao An", "Yingfa Chen")),
+    ("Tool Learning with GPT-4Yujia Qin, Shengding Hu, Yankai Lin et al.",
+     "Tool Learning with GPT-4", ("Yujia Qin", "Shengding Hu", "Yankai Lin")),
+    ("Can Foundation Models Use Tools?Yujia Qin, Shengding Hu et al.",
+     "Can Foundation Models Use Tools?", ("Yujia Qin", "Shengding Hu")),
+    ("Tool Learning with Large Language Models (LLMs)Yujia Qin, Shengding Hu et al.",
+     "Tool Learning with Large Language Models (LLMs)", ("Yujia Qin", "Shengding Hu")),
+    ("Tool Learning for LLMsYujia Qin, Shengding Hu", "Tool Learning for LLMs",
+     ("Yujia Qin", "Shengding Hu")),
+    ("Tool Learning for LLMYujia Qin, Shengding Hu", "Tool Learning for LLM",
+     ("Yujia Qin", "Shengding Hu")),
+    ("Efficient Inference with MoEYujia Qin, Xu Han et al.", "Efficient Inference with MoE",
+     ("Yujia Qin", "Xu Han")),
+    ("Serving with DeepSeekYujia Qin, Xu Han, Zhiyuan Liu et al.", "Serving with DeepSeek",
+     ("Yujia Qin", "Xu Han", "Zhiyuan Liu")),
+    ("Data Management Part IYudong Wang, Zixuan Fu et al.", "Data Management Part I",
+     ("Yudong Wang", "Zixuan Fu")),
+    ("ReLU$^2$ Wins: Sparse LLMsZhengyan Zhang, Yixin Song, Guanghui Yu et al.",
+     "ReLU$^2$ Wins: Sparse LLMs", ("Zhengyan Zhang", "Yixin Song", "Guanghui Yu")),
+    ("Hybrid Attention for Long ContextsZhen Leng Thai, Yingfa Chen, Zihan Zhou et al.",
+     "Hybrid Attention for Long Contexts", ("Zhen Leng Thai", "Yingfa Chen", "Zihan Zhou")),
+    ("From MOOC to MAIC: LLM-driven AgentsDaniel Zhang-li, Jifan Yu et al.",
+     "From MOOC to MAIC: LLM-driven Agents", ("Daniel Zhang-li", "Jifan Yu")),
+    ("Learning, Reasoning, and PlanningXu Han, Tianyu Gao", "Learning, Reasoning, and Planning",
+     ("Xu Han", "Tianyu Gao")),
+    ("More Data, More Relations: A ReviewXu Han, Tianyu Gao, Yankai Lin et al.",
+     "More Data, More Relations: A Review", ("Xu Han", "Tianyu Gao", "Yankai Lin")),
+    ("A Short PaperYujia Qin", "A Short Paper", ("Yujia Qin",)),
+    ("Deep Residual LearningKaiming He", "Deep Residual Learning", ("Kaiming He",)),
+    ("Convolutional NetworksYann LeCun, Yoshua Bengio", "Convolutional Networks",
+     ("Yann LeCun", "Yoshua Bengio")),
+    ("Models at ScaleMcKay Smith, John Doe", "Models at Scale", ("McKay Smith", "John Doe")),
+    ("Few-Shot LearnersTom B. Brown, Benjamin Mann et al.", "Few-Shot Learners",
+     ("Tom B. Brown", "Benjamin Mann")),
+    ("Towards AGIMaria de la Cruz, Jan van der Berg", "Towards AGI",
+     ("Maria de la Cruz", "Jan van der Berg")),
+    ("Coding (ARC) Foundation ModelsGLM-4.5 Team, Aohan Zeng et al.",
+     "Coding (ARC) Foundation Models", ("GLM-4.5 Team", "Aohan Zeng")),
+    ("Sparse-DenseXu Han, Yi Li", "Sparse-Dense", ("Xu Han", "Yi Li")),
+    ("Attention Is All You NeedAshish Vaswani, Noam Shazeer et al.", "Attention Is All You Need",
+     ("Ashish Vaswani", "Noam Shazeer")),
+    ("Sprachmodelle für ÜbersetzungenJosé García, Zoë Müller", "Sprachmodelle für Übersetzungen",
+     ("José García", "Zoë Müller")),
+]
+
+
+@pytest.mark.parametrize(("line", "title", "authors"), SPLITS, ids=[s[1] for s in SPLITS])
+def test_compact_title_author_split(line: str, title: str, authors: tuple[str, ...]) -> None:
+    byline, best = split_byline(line)
+    assert best is not None
+    assert (best.title, best.authors) == (title, authors)
+    assert byline.truncated == line.endswith("et al.")
+
+
+def test_compact_long_untruncated_author_list() -> None:
+    names = ", ".join(f"{first} {last}" for first, last in zip(
+        ["Ann", "Bo", "Cai", "Dan", "Eve", "Fay", "Gus", "Hal", "Ida", "Jo", "Kai", "Lu"],
+        ["Lee", "Chen", "Wu", "Xu", "Li", "Ma", "Ho", "Yu", "Qi", "Hu", "Sun", "Zhao"],
+        strict=True))
+    _, best = split_byline("Scaling Laws, Revisited" + names)
+    assert best is not None
+    assert best.title == "Scaling Laws, Revisited" and len(best.authors) == 12
+
+
+def test_compact_byline_parts() -> None:
+    byline = parse_byline("A TitleAnn Lee, Bo Chen et al. · tencent-ai, tsinghua")
+    assert (byline.names_part, byline.truncated, byline.organizations) == (
+        "A TitleAnn Lee, Bo Chen", True, ("tencent-ai", "tsinghua"))
+    assert parse_byline("Title · with a dot inside, Ann Lee").organizations == ()
+
+
+def test_compact_listing_uses_its_usual_name_count() -> None:
+    """A title part that could pass for a name is kept in the title when the listing
+    always shows three names before "et al."."""
+    entry = "CLMay 5\n{}\nAbstract.\n"
+    text = "".join(entry.format(line) for line in [
+        "First PaperAnn Lee, Bo Chen, Cai Wu et al.",
+        "Second PaperDan Xu, Eve Li, Fay Ma et al.",
+        "Planning, Acting, ReasoningGus Ho, Hal Yu, Ida Qi et al.",
+    ])
+    entries = parse_listing(text, "c.txt", year=YEAR).entries
+    assert [e.title for e in entries] == ["First Paper", "Second Paper",
+                                         "Planning, Acting, Reasoning"]
+
+
+def test_compact_unsplittable_byline_is_kept_as_title() -> None:
+    listing = parse_listing("CLMay 5\nno names here at all\nAbstract.\n", "c.txt", year=YEAR)
+    (entry,) = listing.entries
+    assert (entry.title, entry.authors) == ("no names here at all", ())
+    assert listing.diagnostics[0].line == 2
+
+
+# --- shared helpers ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "urls"), [
+    (r"see \url{https://x}.", ("https://x",)),
+    ("(https://x),", ("https://x",)),
+    ("https://x{here}.", ("https://x",)),
+    ("https://x{https://x}.", ("https://x", "https://x")),
+    ("https://x/ .", ("https://x/",)),
+    ("at https://github.com/a/b. And http://y.org/p?q=1!", (
+        "https://github.com/a/b", "http://y.org/p?q=1")),
+    ("bare domain cuge.baai.ac.cn is not a URL", ()),
+    ("'https://x/a'", ("https://x/a",)),
+])
+def test_extract_urls(text: str, urls: tuple[str, ...]) -> None:
+    assert extract_urls(text) == urls
+
+
+@pytest.mark.parametrize(("text", "iso"), [
+    ("May 15", "2026-05-15"), ("Sep 9, 2025", "2025-09-09"), ("March 5, 2024", "2024-03-05"),
+    ("Sept 9", "2026-09-09"), ("Feb 29", None), ("Feb 29, 2024", "2024-02-29"),
+    ("Foo 3", None), ("May", None),
+])
+def test_parse_date(text: str, iso: str | None) -> None:
+    assert parse_date(text, YEAR) == iso
+
+
+# --- what cannot be parsed ---------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["", "   \n\n\t\n", "\ufeff", "\x00\x01\x02\n" * 50])
+def test_empty_listing(text: str) -> None:
+    listing = parse_listing(text, "e.txt", year=YEAR)
+    assert listing.entries == ()
+    assert [(d.severity, d.message) for d in listing.diagnostics] == [
+        ("error", "empty listing: the file has no text")]
+
+
+@pytest.mark.parametrize("text", [
+    "hello world\nthis is not a listing\n",
+    bytes(range(256)).decode("latin-1"),
+    bytes(range(7, 256, 3)).decode("utf-8", errors="replace") * 20,
+])
+def test_unknown_format(text: str) -> None:
+    assert detect_format(text) is None
+    listing = parse_listing(text, "u.txt", year=YEAR)
+    assert listing.entries == ()
+    (diagnostic,) = listing.diagnostics
+    assert diagnostic.severity == "error"
+    assert all(name in diagnostic.message for name in FORMATS)
+    assert "--format" in diagnostic.message
+
+
+def test_bytes_are_accepted() -> None:
+    data = raw(COMPACT).encode("utf-8")
+    assert parse_listing(data, "c.txt", year=YEAR).entries == parsed(COMPACT).entries  # type: ignore[arg-type]
+
+
+def test_format_override() -> None:
+    forced = parse_listing(raw(COMPACT), "c.txt", year=YEAR, format="compact-listing")
+    assert forced.entries == parsed(COMPACT).entries
+    wrong = parse_listing(raw(HF), "h.txt", year=YEAR, format="compact-listing")
+    assert wrong.format == "compact-listing" and wrong.entries == ()
+    assert wrong.diagnostics[-1].severity == "error"
+    assert "--format" in wrong.diagnostics[-1].message
+    bad = parse_listing(raw(HF), "h.txt", year=YEAR, format="nope")
+    assert bad.entries == () and "known formats" in bad.diagnostics[0].message
+
+
+def test_detect_format_on_small_samples() -> None:
+    assert detect_format("CLMay 5\nA TitleAnn Lee\nAbstract.") == "compact-listing"
+    assert detect_format("pdf\nbib\nA Title\nAnn Lee\nVenue") == "acl-anthology"
+    assert detect_format("Title\nAbstract\n  • 3 authors\n·\nMay 5") == "hf-daily-papers"
+    assert detect_format("") is None
+
+
+# --- property-based: no text makes the parsers raise -----------------------------------
+
+REAL_LINES = sorted({line for name in NAMES for line in raw(name).split("\n")})
+STRUCTURE = ["pdf", "bib", "abs", "|", "2025", "·", "  • 3 authors", "May 15 1",
+             "99.7CLApr 30Code", "Daily Papers", "", "Co-authors", "Submitted by", "12"]
+line_text = st.one_of(st.sampled_from(REAL_LINES), st.sampled_from(STRUCTURE), st.text())
+listing_text = st.one_of(
+    st.text(),
+    st.lists(line_text, max_size=40).map("\n".join),
+    st.lists(st.sampled_from(REAL_LINES + STRUCTURE), max_size=80).map("\r\n".join),
+)
+
+
+def check_listing(listing: Listing) -> None:
+    assert isinstance(listing, Listing)
+    for entry in listing.entries:
+        assert isinstance(entry.title, str) and entry.title
+        assert entry.line >= 1
+        assert entry.title == " ".join(entry.title.split())
+    for diagnostic in listing.diagnostics:
+        assert diagnostic.severity in ("error", "warning") and diagnostic.message
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=listing_text, fmt=st.sampled_from([None, *FORMATS]))
+def test_parse_listing_never_raises(text: str, fmt: str | None) -> None:
+    detected = detect_format(text)
+    assert detected is None or detected in FORMATS
+    check_listing(parse_listing(text, "p.txt", year=YEAR, format=fmt))
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_shuffled_real_entries_never_raise(data: st.DataObject) -> None:
+    name = data.draw(st.sampled_from(NAMES))
+    lines = raw(name).split("\n")
+    picked = data.draw(st.lists(st.integers(0, len(lines) - 1), max_size=60))
+    check_listing(parse_listing("\n".join(lines[i] for i in picked), "p.txt", year=YEAR))
+
+
+def test_split_lines_numbers_match_the_file() -> None:
+    assert split_lines("a\r\n\r\nb\rc\n") == [(1, "a"), (3, "b"), (4, "c")]
