@@ -1,0 +1,118 @@
+"""`readinglist import` end to end: the bundled content is reproducible, bad input is reported."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+LISTINGS = sorted((REPO / "content" / "listings").glob("*.txt"))
+EPOCH = "1795305600"  # 2026-11-22, the `added` date of the bundled content
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    (tmp_path / "config.yaml").write_text("title: Test\n")
+    shutil.copytree(REPO / "themes", tmp_path / "themes")
+    return tmp_path
+
+
+def test_import_reproduces_the_bundled_content_byte_for_byte(project: Path, capsys) -> None:
+    assert main(["import", *map(str, LISTINGS), "--year", "2026"]) == 0
+    assert capsys.readouterr().out.strip().endswith(
+        "183 created, 0 updated, 0 unchanged, 0 skipped")
+    ours, shipped = project / "content" / "papers", REPO / "content" / "papers"
+    cmp = filecmp.dircmp(ours, shipped)
+    assert cmp.left_only == [] and cmp.right_only == []
+    _, mismatch, errors = filecmp.cmpfiles(ours, shipped, cmp.common_files, shallow=False)
+    assert mismatch == [] and errors == []
+    # And again: nothing changes, nothing is rewritten.
+    stamps = {p: p.stat().st_mtime_ns for p in ours.iterdir()}
+    assert main(["import", *map(str, LISTINGS), "--year", "2026"]) == 0
+    assert capsys.readouterr().out.strip().endswith(
+        "0 created, 0 updated, 183 unchanged, 0 skipped")
+    assert {p: p.stat().st_mtime_ns for p in ours.iterdir()} == stamps
+
+
+def test_dry_run_writes_nothing_and_says_what_would_happen(project: Path, capsys) -> None:
+    assert main(["import", str(LISTINGS[0]), "--year", "2026", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "would create content/papers/focusllm-precise-understanding-of-long-context-by" in out
+    assert out.strip().endswith("Dry run, nothing written: 6 created, 0 updated, 0 unchanged, "
+                                "0 skipped")
+    assert not (project / "content" / "papers").exists()
+
+
+def test_year_defaults_to_this_year_and_says_so(project: Path, capsys) -> None:
+    assert main(["import", str(LISTINGS[1])]) == 0
+    assert "Dates without a year are read as 2026" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name,data,message", [
+    ("empty.txt", b"", "empty.txt: error: empty listing"),
+    ("blank.txt", b"\n\n   \n", "blank.txt: error: empty listing"),
+    ("prose.txt", b"Dear diary,\nToday I read nothing.\n", "prose.txt: error: could not "
+                                                            "recognise the listing format"),
+    ("binary.bin", bytes(range(256)) * 8, "binary.bin"),
+])
+def test_bad_files_are_reported_and_nothing_is_imported(project: Path, capsys, name: str,
+                                                        data: bytes, message: str) -> None:
+    (project / name).write_bytes(data)
+    assert main(["import", name, "--year", "2026"]) == 1
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert "0 created, 0 updated, 0 unchanged" in captured.out
+    assert not list((project / "content").rglob("*.md")) if (project / "content").exists() \
+        else True
+
+
+def test_missing_file_is_an_error(project: Path, capsys) -> None:
+    assert main(["import", "nope.txt"]) == 1
+    assert "nope.txt: error: cannot read" in capsys.readouterr().err
+
+
+def test_garbled_entry_in_a_good_listing_is_reported_and_the_rest_imported(
+        project: Path, capsys) -> None:
+    lines = LISTINGS[2].read_text(encoding="utf-8").split("\n")
+    lines[6] = "@@@ ### a header line mangled beyond recognition"  # the 3rd entry's first line
+    (project / "garbled.txt").write_text("\n".join(lines), encoding="utf-8")
+    assert main(["import", "garbled.txt", "--year", "2026"]) == 0
+    captured = capsys.readouterr()
+    assert "garbled.txt:7: error:" in captured.err
+    assert "49 created, 0 updated, 0 unchanged, 1 skipped" in captured.out
+    assert not list((project / "content" / "papers").glob("muser*"))
+
+
+def test_crlf_bom_and_nbsp_import_the_same_papers(project: Path, capsys) -> None:
+    text = LISTINGS[1].read_text(encoding="utf-8")
+    noisy = "\ufeff" + text.replace("\n", "\r\n").replace("  • ", "\u00a0 • ")
+    (project / "noisy.txt").write_text(noisy, encoding="utf-8", newline="")
+    assert main(["import", "noisy.txt", "--year", "2026"]) == 0
+    assert "42 created" in capsys.readouterr().out
+
+
+def test_user_edits_survive_reimport_of_a_changed_listing(project: Path, capsys) -> None:
+    hf = LISTINGS[1]
+    assert main(["import", str(hf), "--year", "2026"]) == 0
+    path = project / "content/papers/small-language-model-makes-an-effective-long-text-extractor.md"
+    text = path.read_text(encoding="utf-8")
+    edited = text.replace("tags: []\nstatus: unread\n",
+                          "tags: [ner, long-context]  # mine\nstatus: read\nrating: 5\n"
+                          "# keep this comment\nreviewed_by: me\n") + "\nGreat paper.\n"
+    path.write_text(edited, encoding="utf-8")
+    changed = hf.read_text(encoding="utf-8").replace("  • 3 authors\n·\nFeb 11, 2025",
+                                                     "  • 3 authors\n·\nFeb 11, 2025 7")
+    (project / hf.name).write_text(changed, encoding="utf-8")  # the page, saved again later
+    capsys.readouterr()
+    assert main(["import", hf.name, "--year", "2026"]) == 0
+    assert "1 updated" in capsys.readouterr().out
+    after = path.read_text(encoding="utf-8")
+    assert "upvotes: 7\n" in after
+    assert after.replace("upvotes: 7\n", "") == edited  # every other byte as the user left it
