@@ -7,7 +7,9 @@ Exit status: 0 success, 1 the input had errors (nothing or not everything done),
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -16,6 +18,7 @@ from pathlib import Path
 from generator import __version__
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.diagnostics import BuildError, Diagnostic, has_errors
+from generator.model import STATUSES
 
 
 class Output:
@@ -53,8 +56,12 @@ class Output:
         return show
 
 
+def _config_path(args: argparse.Namespace) -> Path:
+    return Path(args.config) if args.config else Path.cwd() / CONFIG_NAME
+
+
 def _load(args: argparse.Namespace, out: Output, *, strict: bool = True) -> Config | None:
-    path = Path(args.config) if args.config else Path.cwd() / CONFIG_NAME
+    path = _config_path(args)
     if args.config and not path.exists():
         out.diagnostic(Diagnostic(str(path), None, "error", "config file not found"))
         return None
@@ -131,6 +138,194 @@ def cmd_build(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+# --- check -----------------------------------------------------------------------------
+
+def cmd_check(args: argparse.Namespace, out: Output) -> int:
+    from generator.check import check_project, shown_path
+
+    path = _config_path(args)
+    if args.config and not path.exists():
+        out.diagnostic(Diagnostic(str(path), None, "error", "config file not found"))
+        return 1
+    result = check_project(path)
+    diagnostics = list(result.diagnostics)
+    if not path.exists():
+        diagnostics.insert(0, Diagnostic(shown_path(path), None, "warning",
+                                         "no config file; using the defaults"))
+    errors = sum(d.severity == "error" for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    failed = errors > 0 or (args.strict and warnings > 0)
+    if args.format == "json":
+        out.line(json.dumps([d.as_dict() for d in diagnostics], indent=2, ensure_ascii=False))
+        return 1 if failed else 0
+    out.diagnostics(diagnostics)
+    counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    files = f"{result.files} content file{'s' * (result.files != 1)}"
+    verdict = "failed" if failed else "passed"
+    note = " (--strict: warnings fail)" if args.strict and warnings and not errors else ""
+    out.line(f"Checked {shown_path(path)} and {files}: {counts}; {verdict}{note}.")
+    return 1 if failed else 0
+
+
+# --- new, tag, status, rate ------------------------------------------------------------
+
+def cmd_new(args: argparse.Namespace, out: Output) -> int:
+    from generator.check import shown_path
+    from generator.edit import EditError, create_entry
+
+    config = _load(args, out)
+    if config is None:
+        return 1
+    try:
+        path = create_entry(config.papers_path, args.title, authors=args.author or (),
+                            tags=args.tag or (), url=args.url, pdf=args.pdf, date=args.date,
+                            venue=args.venue, status=args.status)
+    except EditError as exc:
+        out.diagnostic(Diagnostic("new", None, "error", str(exc)))
+        return 1
+    out.line(shown_path(path))
+    return 0
+
+
+def _edit_many(args: argparse.Namespace, out: Output, edit: Callable[[Path], object]) -> int:
+    from generator.check import shown_path
+    from generator.edit import Edit, EditError, resolve
+
+    config = _load(args, out)
+    if config is None:
+        return 1
+    paths, problems = resolve(args.papers, config.papers_path)
+    if problems:
+        out.diagnostics(problems)
+        out.line("Nothing changed.")
+        return 1
+    failed = 0
+    for path in paths:
+        try:
+            result = edit(path)
+        except EditError as exc:
+            out.diagnostic(Diagnostic(shown_path(path), exc.line, "error", str(exc)))
+            failed += 1
+            continue
+        except OSError as exc:
+            out.diagnostic(Diagnostic(shown_path(path), None, "error",
+                                      f"cannot edit: {exc.strerror or exc}"))
+            failed += 1
+            continue
+        assert isinstance(result, Edit)
+        verb = "updated" if result.changed else "unchanged"
+        detail = f" ({result.detail})" if result.detail else ""
+        out.line(f"{verb:>9} {shown_path(path)}{detail}")
+    return 1 if failed else 0
+
+
+def cmd_tag(args: argparse.Namespace, out: Output) -> int:
+    from generator.edit import edit_tags
+
+    add = [t for t in args.add if t.strip()]
+    remove = [t for t in args.remove if t.strip()]
+    if not add and not remove:
+        print("readinglist tag: error: nothing to do; give --add TAG and/or --remove TAG",
+              file=out.err)
+        return 2
+    return _edit_many(args, out, lambda path: edit_tags(path, add, remove))
+
+
+def cmd_status(args: argparse.Namespace, out: Output) -> int:
+    from generator.edit import set_status
+
+    return _edit_many(args, out, lambda path: set_status(path, args.state))
+
+
+def cmd_rate(args: argparse.Namespace, out: Output) -> int:
+    from generator.edit import set_rating
+
+    return _edit_many(args, out, lambda path: set_rating(path, args.rating))
+
+
+def _rating(text: str) -> int | None:
+    from generator.model import RATING_RANGE
+
+    if text.lower() in ("none", "clear"):
+        return None
+    low, high = RATING_RANGE
+    if text.isdigit() and low <= int(text) <= high:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high} "
+                                     f"(or 'none'), got {text!r}")
+
+
+# --- serve -----------------------------------------------------------------------------
+
+def _report_build(out: Output, report: object, first: list[bool]) -> None:
+    from generator.check import shown_path
+    from generator.serve import BuildReport
+
+    assert isinstance(report, BuildReport)
+    stamp = time.strftime("%H:%M:%S")
+    out.diagnostics(report.diagnostics)
+    if report.crash:
+        print(report.crash, file=out.err, end="", flush=True)
+    changed = ""
+    if report.changed:
+        shown = [shown_path(p) for p in report.changed]
+        changed = " after a change to " + ", ".join(shown[:3]) + (
+            f" and {len(shown) - 3} more" if len(shown) > 3 else "")
+    if not report.ok:
+        errors = sum(d.severity == "error" for d in report.diagnostics)
+        keep = "still serving the last good site" if not first[0] else \
+            "serving an error page until it is fixed"
+        out.line(f"[{stamp}] Build failed{changed}: {errors} error(s); {keep}.")
+        return
+    first[0] = False
+    if not report.changed:
+        out.line(f"[{stamp}] Built {report.papers} paper{'s' * (report.papers != 1)}, "
+                 f"{report.files} files in {report.seconds:.2f} s.")
+    else:
+        what = "pages reloaded" if report.reloaded else "no page changed"
+        out.line(f"[{stamp}] Rebuilt in {report.seconds:.2f} s{changed} ({what}).")
+
+
+def cmd_serve(args: argparse.Namespace, out: Output) -> int:
+    from generator.serve import DevServer
+
+    config = _load(args, out)
+    if config is None:
+        return 1
+    first = [True]  # no build has succeeded yet
+    server = DevServer(_config_path(args), config, host=args.host, port=args.port,
+                       report=lambda report: _report_build(out, report, first))
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        try:
+            server.start(progress=out.progress("Rendering"))
+        except OSError as exc:
+            out.diagnostic(Diagnostic(f"{args.host}:{args.port}", None, "error",
+                                      f"cannot listen here: {exc.strerror or exc} "
+                                      f"(try another --port)"))
+            return 1
+        out.line(f"Serving {server.url} (Ctrl+C to stop)")
+        out.line(f"Watching {', '.join(_shown_paths(server.watched()))}")
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        signal.signal(signal.SIGTERM, previous)
+    out.line("Stopped.")
+    return 0
+
+
+def _shown_paths(paths: Sequence[Path]) -> list[str]:
+    from generator.check import shown_path
+
+    return [shown_path(p) + ("/" if p.is_dir() else "") for p in paths if p.exists()]
+
+
 # --- parser ----------------------------------------------------------------------------
 
 EXAMPLES = {
@@ -143,17 +338,53 @@ EXAMPLES = {
   readinglist build
   readinglist build --output /tmp/preview
   readinglist --config ~/lab/config.yaml build""",
+    "check": """examples:
+  readinglist check
+  readinglist check --strict                 # warnings fail too (for CI)
+  readinglist check --format json | jq '.[] | select(.severity == "error")'
+
+Prints 'path:line: error: message' lines; exit status 1 when there are errors.""",
+    "new": """examples:
+  readinglist new "Attention Is All You Need"
+  readinglist new "Landmark Attention" --author "Amirkeivan Mohtashami" \
+      --author "Martin Jaggi" --tag long-context --url https://arxiv.org/abs/2305.16300
+  $EDITOR "$(readinglist new 'Some Paper' --date 2024-05-01)"
+
+Prints the path of the new file (content/papers/SLUG.md); never overwrites a file.""",
+    "tag": """examples:
+  readinglist tag landmark-attention --add long-context
+  readinglist tag paper-a paper-b --add to-discuss --remove later
+  readinglist tag content/papers/focusllm.md --add llm""",
+    "status": """examples:
+  readinglist status landmark-attention read
+  readinglist status paper-a paper-b reading""",
+    "rate": """examples:
+  readinglist rate landmark-attention 5
+  readinglist rate paper-a paper-b 3
+  readinglist rate paper-a none              # remove the rating""",
+    "serve": """examples:
+  readinglist serve
+  readinglist serve --port 8080
+  readinglist serve --host 0.0.0.0           # reachable from other machines
+
+Builds the site in memory (site/ is not touched), serves it under the path of base_url,
+rebuilds when content/, the theme, the overrides or config.yaml change, and reloads open
+pages. Errors show in the terminal and over the page; the last good site stays up.""",
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
+    config_help = f"project config (default: ./{CONFIG_NAME})"
+    # --config works before or after the command; the command's copy must not reset the
+    # value given before it, so it has no default of its own.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH",
-                        help=f"project config (default: ./{CONFIG_NAME})")
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
+                        help=config_help)
     parser = argparse.ArgumentParser(
-        prog="readinglist", parents=[common],
+        prog="readinglist",
         description="Turn pasted paper listings into a searchable reading-list website.",
         epilog="Run 'readinglist COMMAND --help' for a command's options and examples.")
+    parser.add_argument("--config", metavar="PATH", help=config_help)
     parser.add_argument("--version", action="version", version=f"readinglist {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -177,6 +408,54 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("build", "Render content/ through the theme into site/.")
     p.add_argument("--output", "-o", metavar="DIR", help="build here instead of output_dir")
     p.set_defaults(run=cmd_build)
+
+    p = command("serve", "Build, serve and rebuild on change, with live reload in the "
+                         "browser.")
+    p.add_argument("--port", "-p", type=int, default=8000, help="port (default: 8000; 0: "
+                                                                "any free port)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: "
+                                                       "127.0.0.1, this machine only)")
+    p.set_defaults(run=cmd_serve)
+
+    p = command("check", "Check content and config for mistakes without building.")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("--format", choices=["text", "json"], default="text",
+                   help="text (default): path:line: lines; json: a list for tools")
+    p.set_defaults(run=cmd_check)
+
+    p = command("new", "Create a content file for a paper and print its path.")
+    p.add_argument("title", help="the paper's title (quote it)")
+    p.add_argument("--author", "-a", action="append", metavar="NAME",
+                   help="an author; repeat for each, in order")
+    p.add_argument("--tag", "-t", action="append", metavar="TAG", help="a tag; repeatable")
+    p.add_argument("--url", help="the paper's page (http or https)")
+    p.add_argument("--pdf", help="link to the PDF (http or https)")
+    p.add_argument("--date", help="publication date: YYYY-MM-DD, YYYY-MM or YYYY")
+    p.add_argument("--venue", help="where it appeared, e.g. 'ACL 2025'")
+    p.add_argument("--status", choices=list(STATUSES), default="unread",
+                   help="reading status (default: unread)")
+    p.set_defaults(run=cmd_new)
+
+    paper_help = "a paper's slug (its file name without .md) or the path of its file"
+    p = command("tag", "Add or remove tags of one or more papers.")
+    p.add_argument("papers", nargs="+", metavar="SLUG", help=paper_help)
+    p.add_argument("--add", action="append", default=[], metavar="TAG",
+                   help="tag to add; repeatable")
+    p.add_argument("--remove", action="append", default=[], metavar="TAG",
+                   help="tag to remove (any case); repeatable")
+    p.set_defaults(run=cmd_tag)
+
+    p = command("status", "Set the reading status of one or more papers.")
+    p.add_argument("papers", nargs="+", metavar="SLUG", help=paper_help)
+    p.add_argument("state", choices=list(STATUSES), metavar="|".join(STATUSES),
+                   help="the new status")
+    p.set_defaults(run=cmd_status)
+
+    p = command("rate", "Rate one or more papers from 1 to 5.")
+    p.add_argument("papers", nargs="+", metavar="SLUG", help=paper_help)
+    p.add_argument("rating", type=_rating, metavar="N", help="1 to 5, or 'none' to remove "
+                                                             "the rating")
+    p.set_defaults(run=cmd_rate)
     return parser
 
 

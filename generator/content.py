@@ -51,11 +51,26 @@ def _key_lines(fm: str, first_line: int) -> dict[str, int]:
     return {str(k.value): k.start_mark.line + first_line for k, _ in node.value}
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps an impossible date (2024-02-30) as text instead of raising
+    ValueError, so it is reported on its key's line like any other bad date."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 def read_front_matter(text: str) -> tuple[dict[str, Any], str, dict[str, int]]:
     """File text -> (front-matter mapping, body, key -> line). Raises FrontMatterError."""
     fm, body, first = split_front_matter(text)
     try:
-        data = yaml.safe_load(fm)
+        data = yaml.load(fm, Loader=_Loader)  # a SafeLoader subclass: safe
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + first if mark else first

@@ -1,0 +1,241 @@
+"""`readinglist check`: every mistake in the content and config, found without building.
+
+Each content file goes through ``content.parse_paper`` (schema, types, dates, ratings,
+statuses, links, unknown keys with "did you mean"); on top of that this module looks across
+files: duplicate papers, slug collisions, tags spelled two ways. Nothing is written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.config import Config, load_config
+from generator.content import (
+    FrontMatterError,
+    parse_paper,
+    read_front_matter,
+    slug_for_path,
+    split_front_matter,
+)
+from generator.diagnostics import Diagnostic, error, warning
+from generator.model import STATUSES, is_safe_slug, normalize_title
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What ``check_project`` found: sorted diagnostics and how many files it read."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    files: int
+    config: Config
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity == "error" for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity == "warning" for d in self.diagnostics)
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as messages show it: relative to the working folder when inside it."""
+    text = str(path)
+    try:
+        rel = os.path.relpath(text)
+    except ValueError:  # another drive on Windows
+        return text
+    return text if rel.startswith("..") else rel
+
+
+_SEPARATORS = re.compile(r"[\s_\-./]+")
+
+
+def tag_key(tag: str) -> str:
+    """A tag's identity for spotting variants: case, separators and a plural 's' ignored."""
+    key = _SEPARATORS.sub("-", tag.casefold()).strip("-")
+    if len(key) > 3 and key.endswith("s") and not key.endswith("ss"):
+        key = key[:-1]
+    return key
+
+
+# --- config ----------------------------------------------------------------------------
+
+def _config_key_lines(path: Path) -> dict[str, int]:
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+
+
+def check_config(config: Config, path: Path) -> list[Diagnostic]:
+    """Checks config.py leaves to its users: values that must be one of a set."""
+    problems: list[Diagnostic] = []
+    if config.default_status not in STATUSES:
+        line = _config_key_lines(path).get("default_status")
+        problems.append(error(str(path), line, f"'default_status' must be one of "
+                              f"{', '.join(STATUSES)}, got {config.default_status!r}"))
+    return problems
+
+
+# --- content ---------------------------------------------------------------------------
+
+@dataclass
+class _File:
+    path: str  # as shown in messages
+    slug: str
+    data: dict[str, Any]
+    lines: dict[str, int]  # key -> line
+    tag_lines: list[int]  # line of each tags item, in order
+
+
+def _tag_lines(text: str, tags: Iterable[Any], key_line: int) -> list[int]:
+    """Line of each item of the top-level ``tags`` list (the key's line as a fallback)."""
+    count = len(list(tags))
+    try:
+        fm, _, first = split_front_matter(text)
+        node = yaml.compose(fm, Loader=yaml.SafeLoader)
+    except (FrontMatterError, yaml.YAMLError):
+        return [key_line] * count
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if k.value == "tags" and isinstance(v, yaml.SequenceNode):
+                found = [item.start_mark.line + first for item in v.value]
+                if len(found) == count:
+                    return found
+    return [key_line] * count
+
+
+def _read(file: Path, shown: str, problems: list[Diagnostic]) -> _File | None:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(error(shown, None, f"not UTF-8 text ({exc.reason})"))
+        return None
+    except OSError as exc:
+        problems.append(error(shown, None, f"cannot read: {exc.strerror}"))
+        return None
+    slug = slug_for_path(file)
+    _, found = parse_paper(text, shown, slug)
+    problems.extend(found)
+    try:
+        data, _, lines = read_front_matter(text)
+    except FrontMatterError:
+        return None  # parse_paper has reported it
+    tags = data.get("tags")
+    tags = [tags] if isinstance(tags, str) else tags
+    tag_lines = _tag_lines(text, tags, lines.get("tags", 2)) if isinstance(tags, list) else []
+    return _File(shown, slug, data, lines, tag_lines)
+
+
+def _check_names(files: list[tuple[Path, str]], problems: list[Diagnostic]) -> None:
+    by_slug: dict[str, str] = {}
+    for file, shown in files:
+        slug = slug_for_path(file)
+        if not is_safe_slug(file.stem):
+            problems.append(warning(shown, None, f"file name is not a slug; the page will be "
+                                    f"'{slug}' (rename the file to {slug}.md)"))
+        if slug in by_slug:
+            problems.append(error(shown, None, f"slug '{slug}' is already used by "
+                                  f"{by_slug[slug]}; rename one of the files"))
+        else:
+            by_slug[slug] = shown
+
+
+def _check_duplicates(files: list[_File], problems: list[Diagnostic]) -> None:
+    groups: dict[str, list[_File]] = {}
+    for f in files:
+        title = f.data.get("title")
+        if not isinstance(title, (str, int, float)) or isinstance(title, bool):
+            continue
+        key = normalize_title(str(title))
+        if key:
+            groups.setdefault(key, []).append(f)
+    for group in groups.values():
+        for f in group if len(group) > 1 else ():
+            others = ", ".join(f"{o.path}:{o.lines.get('title')}" for o in group if o is not f)
+            problems.append(error(f.path, f.lines.get("title"), f"title: same paper as "
+                                  f"{others}; keep one file"))
+
+
+def _check_tags(files: list[_File], problems: list[Diagnostic]) -> None:
+    # key -> spelling -> files using it, in file order
+    spellings: dict[str, dict[str, list[str]]] = {}
+    for f in files:
+        tags = f.data.get("tags")
+        tags = [tags] if isinstance(tags, str) else tags
+        if not isinstance(tags, list):
+            continue
+        for tag in tags:
+            if isinstance(tag, (str, int, float)) and not isinstance(tag, bool) and \
+                    str(tag).strip():
+                tag = " ".join(str(tag).split())
+                spellings.setdefault(tag_key(tag), {}).setdefault(tag, []).append(f.path)
+    preferred: dict[str, str] = {}
+    for key, spelled in spellings.items():
+        if len(spelled) > 1:
+            # The most used spelling wins; on a tie, the one seen first.
+            preferred[key] = max(spelled, key=lambda s: len(spelled[s]))
+    for f in files:
+        tags = f.data.get("tags")
+        tags = [tags] if isinstance(tags, str) else tags
+        if not isinstance(tags, list):
+            continue
+        for tag, line in zip(tags, f.tag_lines, strict=True):
+            if not isinstance(tag, (str, int, float)) or isinstance(tag, bool):
+                continue
+            tag = " ".join(str(tag).split())
+            best = preferred.get(tag_key(tag))
+            if best is None or tag == best:
+                continue
+            uses = len(spellings[tag_key(tag)][best])
+            problems.append(warning(f.path, line, f"tags: '{tag}' looks like the tag '{best}' "
+                                    f"used in {uses} file{'s' if uses != 1 else ''}; use one "
+                                    f"spelling"))
+
+
+def check_content(config: Config) -> tuple[list[Diagnostic], int]:
+    """Every content file of a project -> (diagnostics, number of files read)."""
+    problems: list[Diagnostic] = []
+    papers_dir = config.papers_path
+    if not papers_dir.is_dir():
+        problems.append(warning(shown_path(papers_dir), None, "no papers folder; the site "
+                                "will be empty (create it or run 'readinglist new')"))
+        return problems, 0
+    files: list[tuple[Path, str]] = []
+    for file in sorted(papers_dir.rglob("*")):
+        if not file.is_file() or any(part.startswith(".") for part in
+                                     file.relative_to(papers_dir).parts):
+            continue
+        if file.suffix != ".md":
+            problems.append(warning(shown_path(file), None, "not a .md file; ignored"))
+            continue
+        files.append((file, shown_path(file)))
+    _check_names(files, problems)
+    read = [f for f in (_read(file, shown, problems) for file, shown in files) if f]
+    _check_duplicates(read, problems)
+    _check_tags(read, problems)
+    return problems, len(files)
+
+
+def check_project(config_path: Path) -> CheckResult:
+    """A project's config file -> every problem in it and its content, sorted by place."""
+    config, problems = load_config(config_path)
+    shown = shown_path(config_path)
+    problems = [Diagnostic(shown if d.path == str(config_path) else d.path, d.line,
+                           d.severity, d.message) for d in problems]
+    problems.extend(check_config(config, Path(shown)))
+    found, count = check_content(config)
+    problems.extend(found)
+    ordered = sorted(problems, key=lambda d: (d.path, d.line or 0, d.severity, d.message))
+    return CheckResult(tuple(ordered), count, config)

@@ -1,0 +1,514 @@
+"""`readinglist serve`: build in memory, serve over http, watch, rebuild, reload the browser.
+
+    watch (poll content/, theme, overrides, config.yaml) ─change→ build() in memory
+        ├─ ok     → swap in the new files, bump the version → open tabs reload
+        └─ errors → keep the last good files, publish the problems → tabs show an overlay
+
+Only files of the last good build are served (looked up in a dict: no path reaches the file
+system, so there is nothing to traverse). The live-reload script is added to HTML responses
+here, on the way out; a normal build never contains it. Everything is served under the path
+of ``base_url`` (e.g. ``/readinglist/``), like GitHub Pages does, and ``/`` redirects there.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import mimetypes
+import os
+import re
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from generator.config import Config, load_config
+from generator.diagnostics import BuildError, Diagnostic, error, has_errors
+
+log = logging.getLogger(__name__)
+
+RELOAD_PATH = "__livereload"  # under the site prefix: /readinglist/__livereload
+KEEPALIVE_SECONDS = 15.0
+POLL_SECONDS = 0.3
+
+_TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript",
+          ".mjs": "text/javascript", ".json": "application/json", ".xml": "application/xml",
+          ".svg": "image/svg+xml", ".txt": "text/plain", ".woff2": "font/woff2",
+          ".webmanifest": "application/manifest+json"}
+_TEXT = ("text/", "application/json", "application/xml", "image/svg+xml",
+         "application/manifest+json")
+
+
+def site_prefix(config: Config) -> str:
+    """The URL path the site lives under: the path of base_url, '/' when there is none."""
+    path = urlsplit(config.base_url).path if config.base_url else ""
+    path = "/" + path.strip("/")
+    return path if path == "/" else path + "/"
+
+
+def content_type(name: str) -> str:
+    """Output path -> Content-Type header value (text types in UTF-8)."""
+    ext = os.path.splitext(name)[1].lower()
+    kind = _TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return f"{kind}; charset=utf-8" if kind.startswith(_TEXT) else kind
+
+
+# --- the live-reload script ------------------------------------------------------------
+
+LIVE_RELOAD_JS = """(function () {
+  var me = document.currentScript;
+  var cfg = {url: me.getAttribute("data-url"),
+             version: me.getAttribute("data-version")};
+  var box = null;
+  function show(problems) {
+    if (box) { box.parentNode.removeChild(box); box = null; }
+    if (!problems.length) return;
+    box = document.createElement("div");
+    box.id = "readinglist-build-errors";
+    box.setAttribute("role", "alert");
+    box.style.cssText = "position:fixed;top:0;left:0;right:0;bottom:0;z-index:2147483647;" +
+      "overflow:auto;margin:0;padding:2rem;background:rgba(30,0,0,.94);color:#fff;" +
+      "font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;" +
+      "white-space:pre-wrap;text-align:left";
+    var title = document.createElement("p");
+    title.style.cssText = "font-weight:bold;margin:0 0 1rem";
+    title.textContent = "The site could not be rebuilt; this page is the last good " +
+      "version. Fix the file and the page updates by itself.";
+    box.appendChild(title);
+    problems.forEach(function (p) {
+      var line = document.createElement("div");
+      line.textContent = p.text;
+      box.appendChild(line);
+    });
+    var hide = document.createElement("button");
+    hide.type = "button";
+    hide.textContent = "Hide";
+    hide.style.cssText = "margin-top:1rem;font:inherit";
+    hide.onclick = function () { show([]); };
+    box.appendChild(hide);
+    document.body.appendChild(box);
+  }
+  if (!window.EventSource) return;
+  var source = new EventSource(cfg.url + "?version=" + cfg.version);
+  source.addEventListener("reload", function () {
+    source.close();
+    location.reload();
+  });
+  source.addEventListener("problems", function (e) {
+    show(JSON.parse(e.data).problems);
+  });
+})();"""
+
+
+def live_reload_script(prefix: str, version: int) -> str:
+    """The <script> tag added to served HTML. The code is a separate file (a page's
+    Content-Security-Policy may forbid inline scripts); it listens for reload and problem
+    events at the stream URL and knows which version of the site the page shows."""
+    url = html.escape(prefix + RELOAD_PATH, quote=True)
+    return (f'<script src="{url}.js" data-url="{url}" data-version="{int(version)}" '
+            f"data-readinglist-live-reload></script>")
+
+
+_BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+
+
+def inject(page: bytes, script: str) -> bytes:
+    """Put ``script`` before the last </body> of an HTML page (at the end if it has none)."""
+    data = script.encode("utf-8")
+    ends = list(_BODY_END.finditer(page))
+    if not ends:
+        return page + data
+    at = ends[-1].start()
+    return page[:at] + data + page[at:]
+
+
+def problem_payload(diagnostics: Iterable[Diagnostic]) -> list[dict[str, Any]]:
+    """Diagnostics -> the JSON the overlay shows (errors only; warnings stay in the terminal)."""
+    return [{**d.as_dict(), "text": str(d)} for d in diagnostics if d.severity == "error"]
+
+
+def error_page(problems: Sequence[Mapping[str, Any]]) -> bytes:
+    """The page served while no build has ever succeeded: the problems, escaped."""
+    items = "\n".join(f"<li>{html.escape(str(p['text']))}</li>" for p in problems)
+    return (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>Build failed</title></head><body>\n<h1>The site could not be built</h1>"
+            f"\n<p>Fix the problems below; this page reloads by itself.</p>\n<ul>\n{items}\n"
+            f"</ul>\n</body></html>\n").encode()
+
+
+# --- state shared by the builder and the request handlers ------------------------------
+
+@dataclass
+class SiteState:
+    """The last good site and the current problems; handlers wait on ``changed``."""
+
+    prefix: str = "/"
+    files: dict[str, bytes] = field(default_factory=dict)
+    built: bool = False  # has any build succeeded?
+    version: int = 0  # bumps whenever the served files change
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    serial: int = 0  # bumps on every change of the above
+    closed: bool = False
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def publish(self, *, files: dict[str, bytes] | None = None,
+                problems: list[dict[str, Any]], prefix: str | None = None) -> bool:
+        """Swap in a new build (or just new problems); True when the files changed."""
+        with self.changed:
+            new_files = files is not None and (not self.built or files != self.files)
+            if files is not None:
+                self.files = files
+                self.built = True
+            if new_files:
+                self.version += 1
+            if prefix is not None:
+                self.prefix = prefix
+            self.problems = problems
+            self.serial += 1
+            self.changed.notify_all()
+            return new_files
+
+    def close(self) -> None:
+        with self.changed:
+            self.closed = True
+            self.changed.notify_all()
+
+
+# --- watching --------------------------------------------------------------------------
+
+Snapshot = dict[str, tuple[int, int, int]]
+
+
+def snapshot(paths: Iterable[Path]) -> Snapshot:
+    """Files under ``paths`` (dot files and folders skipped) -> their (mtime, size, inode)."""
+    found: Snapshot = {}
+
+    def add(file: str) -> None:
+        try:
+            st = os.stat(file)
+        except OSError:
+            return
+        found[file] = (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    for path in paths:
+        if path.is_file():
+            add(str(path))
+            continue
+        for folder, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if not name.startswith(".") and not name.endswith("~"):
+                    add(os.path.join(folder, name))
+    return found
+
+
+def changed_files(before: Snapshot, after: Snapshot) -> list[str]:
+    """Paths added, removed or modified between two snapshots, sorted."""
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
+class Watcher(threading.Thread):
+    """Polls the watched paths; calls ``on_change(paths)`` once a change has settled."""
+
+    def __init__(self, paths: Callable[[], list[Path]], on_change: Callable[[list[str]], Any],
+                 stop: threading.Event, interval: float = POLL_SECONDS):
+        super().__init__(name="readinglist-watcher", daemon=True)
+        self.paths = paths
+        self.on_change = on_change
+        self.stop = stop
+        self.interval = interval
+
+    def run(self) -> None:
+        before = snapshot(self.paths())
+        while not self.stop.wait(self.interval):
+            now = snapshot(self.paths())
+            if now == before:
+                continue
+            while True:  # let an editor finish writing (save = several file operations)
+                if self.stop.wait(self.interval / 3):
+                    return
+                again = snapshot(self.paths())
+                if again == now:
+                    break
+                now = again
+            changed = changed_files(before, now)
+            before = now
+            try:
+                self.on_change(changed)
+            except Exception:  # a bug must not stop the watching
+                log.exception("rebuild failed")
+
+
+# --- building --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BuildReport:
+    """One (re)build, for the terminal: what triggered it and how it went."""
+
+    ok: bool
+    diagnostics: tuple[Diagnostic, ...]
+    seconds: float
+    changed: tuple[str, ...] = ()  # files whose change triggered it; () for the first build
+    files: int = 0
+    papers: int = 0
+    reloaded: bool = False  # the served files changed, open pages were told to reload
+    crash: str | None = None  # traceback of an unexpected exception (a bug)
+
+
+BuildFn = Callable[..., Any]
+
+
+def _default_build(config: Config, *, progress: Any = None) -> Any:
+    from generator.build import build
+
+    return build(config, progress=progress)
+
+
+class DevServer:
+    """Builds a project, serves the result, and rebuilds when a watched file changes."""
+
+    def __init__(self, config_path: Path, config: Config, *, host: str = "127.0.0.1",
+                 port: int = 8000, report: Callable[[BuildReport], None] = lambda r: None,
+                 build: BuildFn = _default_build, interval: float = POLL_SECONDS):
+        self.config_path = config_path
+        self.config = config
+        self.host = host
+        self.port = port
+        self.report = report
+        self.build = build
+        self.interval = interval
+        self.state = SiteState(prefix=site_prefix(config))
+        self.stop = threading.Event()
+        self.lock = threading.Lock()  # one build at a time
+        self.httpd: _Server | None = None
+        self.watcher: Watcher | None = None
+
+    # paths
+
+    def watched(self) -> list[Path]:
+        """What a change in triggers a rebuild: config file, content, theme, overrides."""
+        config = self.config
+        paths = [self.config_path, config.content_path, config.theme_path]
+        if config.overrides_path is not None:
+            paths.append(config.overrides_path)
+        return paths
+
+    @property
+    def url(self) -> str:
+        address = self.httpd.server_address if self.httpd else (self.host, self.port)
+        host, port = str(address[0]), int(address[1])
+        shown = host if ":" not in host else f"[{host}]"
+        if shown in ("0.0.0.0", "[::]"):
+            shown = "localhost"
+        return f"http://{shown}:{port}{self.state.prefix}"
+
+    # building
+
+    def rebuild(self, changed: Sequence[str] = (), *, progress: Any = None) -> BuildReport:
+        """Build once and publish the result; never raises for bad content."""
+        with self.lock:
+            started = time.perf_counter()
+            report = self._rebuild(tuple(changed), progress, started)
+        self.report(report)
+        return report
+
+    def _config_changed(self, changed: Sequence[str]) -> bool:
+        target = os.path.abspath(self.config_path)
+        return any(os.path.abspath(p) == target for p in changed)
+
+    def _rebuild(self, changed: tuple[str, ...], progress: Any, started: float) -> BuildReport:
+        def failed(diagnostics: Sequence[Diagnostic], crash: str | None = None) -> BuildReport:
+            self.state.publish(problems=problem_payload(diagnostics))
+            return BuildReport(False, tuple(diagnostics), time.perf_counter() - started,
+                               changed, crash=crash)
+
+        config = self.config
+        if self._config_changed(changed):
+            config, problems = load_config(self.config_path)
+            if has_errors(problems):
+                return failed(problems)
+            self.config = config
+        try:
+            result = self.build(config, progress=progress)
+        except BuildError as exc:
+            return failed(exc.diagnostics)
+        except Exception as exc:  # a bug in a template or the generator: say so, keep going
+            crash = traceback.format_exc()
+            where = str(self.config_path)
+            return failed([error(where, None, f"build crashed: {type(exc).__name__}: {exc}")],
+                          crash)
+        files = {str(k).replace(os.sep, "/").lstrip("/"): bytes(v)
+                 for k, v in result.files.items()}
+        reloaded = self.state.publish(files=files, problems=[], prefix=site_prefix(config))
+        return BuildReport(True, tuple(result.diagnostics), time.perf_counter() - started,
+                           changed, files=len(files), papers=_count(result.papers),
+                           reloaded=reloaded)
+
+    # running
+
+    def start(self, *, progress: Any = None) -> BuildReport:
+        """Listen (raises OSError when the port is taken), build once, start watching."""
+        self.httpd = _Server((self.host, self.port), _Handler)
+        self.httpd.state = self.state
+        self.port = self.httpd.server_address[1]
+        first = self.rebuild(progress=progress)
+        self.watcher = Watcher(self.watched, self.rebuild, self.stop, self.interval)
+        self.watcher.start()
+        return first
+
+    def serve_forever(self) -> None:
+        """Answer requests until shutdown() from another thread or KeyboardInterrupt."""
+        assert self.httpd is not None, "start() first"
+        self.httpd.serve_forever(poll_interval=0.25)
+
+    def close(self) -> None:
+        """Stop watching, end the live-reload streams, release the port."""
+        self.stop.set()
+        self.state.close()
+        if self.httpd is not None:
+            self.httpd.server_close()
+        if self.watcher is not None:
+            self.watcher.join(timeout=2)
+
+
+def _count(papers: Any) -> int:
+    if isinstance(papers, int):
+        return papers
+    try:
+        return len(papers)
+    except TypeError:
+        return 0
+
+
+# --- http ------------------------------------------------------------------------------
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    state: SiteState
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "readinglist-serve"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s - %s", self.address_string(), format % args)
+
+    def do_HEAD(self) -> None:
+        self._get(head=True)
+
+    def do_GET(self) -> None:
+        self._get(head=False)
+
+    def _send(self, status: int, body: bytes, kind: str, *, head: bool,
+              headers: Mapping[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _redirect(self, location: str, *, head: bool) -> None:
+        body = f"Moved to {location}\n".encode()
+        self._send(302, body, "text/plain; charset=utf-8", head=head,
+                   headers={"Location": location})
+
+    def _get(self, *, head: bool) -> None:
+        state = self.server.state
+        parts = urlsplit(self.path)
+        path, query = parts.path, parts.query
+        with state.changed:
+            prefix, files, version = state.prefix, state.files, state.version
+            built, problems = state.built, list(state.problems)
+        if path == prefix + RELOAD_PATH:
+            self._events(query, head=head)
+            return
+        if path == prefix + RELOAD_PATH + ".js":
+            self._send(200, LIVE_RELOAD_JS.encode(), "text/javascript; charset=utf-8",
+                       head=head)
+            return
+        if not path.startswith(prefix):
+            if path == "/" or path + "/" == prefix:
+                self._redirect(prefix, head=head)
+                return
+            body = f"Not found. The site is served under {prefix}\n".encode()
+            self._send(404, body, "text/plain; charset=utf-8", head=head)
+            return
+        rel = unquote(path[len(prefix):])
+        segments = rel.split("/")
+        if any(s in (".", "..") for s in segments) or "\\" in rel or "\0" in rel:
+            self._send(404, b"Not found.\n", "text/plain; charset=utf-8", head=head)
+            return
+        key = rel + "index.html" if rel == "" or rel.endswith("/") else rel
+        script = live_reload_script(prefix, version)
+        if not built:
+            page = inject(error_page(problems), script)
+            self._send(503, page, "text/html; charset=utf-8", head=head)
+            return
+        if key not in files and f"{key}/index.html" in files:
+            self._redirect(path + "/" + (f"?{query}" if query else ""), head=head)
+            return
+        status = 200
+        if key not in files:
+            status, key = 404, "404.html"
+            if key not in files:
+                self._send(404, b"Not found.\n", "text/plain; charset=utf-8", head=head)
+                return
+        body = files[key]
+        kind = content_type(key)
+        if kind.startswith("text/html"):
+            body = inject(body, script)
+        self._send(status, body, kind, head=head)
+
+    def _events(self, query: str, *, head: bool) -> None:
+        """Server-Sent Events: 'reload' when the files changed since the page was served,
+        'problems' with the current build errors (an empty list clears the overlay)."""
+        state = self.server.state
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if head:
+            return
+        match = re.search(r"(?:^|&)version=(\d+)", query)
+        seen_version = int(match.group(1)) if match else None
+        seen_serial = -1
+        sent_problems: list[dict[str, Any]] | None = None
+        try:
+            while True:
+                with state.changed:
+                    if state.serial == seen_serial and not state.closed:
+                        state.changed.wait(KEEPALIVE_SECONDS)
+                    if state.closed:
+                        return
+                    serial, version = state.serial, state.version
+                    problems, built = list(state.problems), state.built
+                if serial == seen_serial:
+                    self.wfile.write(b": keepalive\n\n")
+                    self.wfile.flush()
+                    continue
+                seen_serial = serial
+                if built and seen_version is not None and version != seen_version:
+                    self._event("reload", {"version": version})
+                    seen_version = version
+                if problems != sent_problems:
+                    self._event("problems", {"version": version, "problems": problems})
+                    sent_problems = problems
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError):
+            return
+
+    def _event(self, name: str, data: Any) -> None:
+        payload = json.dumps(data, sort_keys=True, ensure_ascii=True)
+        self.wfile.write(f"event: {name}\ndata: {payload}\n\n".encode())
+        self.wfile.flush()

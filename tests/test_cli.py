@@ -1,0 +1,312 @@
+"""The `readinglist` verbs: help and version, `new`, tag/status/rate edits without loss,
+`import --dry-run`, exit statuses, NO_COLOR."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import __version__, cli
+from generator.content import parse_paper, read_front_matter, render_file
+
+ROOT = Path(__file__).resolve().parent.parent
+THEMES = ROOT / "themes"
+LISTINGS = ROOT / "tests" / "fixtures" / "listings"
+COMMANDS = ["import", "build", "serve", "check", "new", "tag", "status", "rate"]
+
+HAND_EDITED = """\
+---
+# My notes on this one; keep this comment.
+title: Landmark Attention
+authors:
+  - Amirkeivan Mohtashami   # first author
+  - Martin Jaggi
+date: 2023-05-25
+my_key: {nested: [1, 2]}   # an unknown key, mine
+tags: [LLM, long-context]
+status: unread
+---
+
+Some *notes*.
+
+---
+A horizontal rule above, not front matter.
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A tiny project in a temp folder, as the working folder; NO_COLOR and a fixed date."""
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    (tmp_path / "config.yaml").write_text(f"title: Test\nthemes_dir: {THEMES}\n",
+                                          encoding="utf-8")
+    (papers / "landmark-attention.md").write_text(HAND_EDITED, encoding="utf-8")
+    (papers / "focusllm.md").write_text(render_file({
+        "title": "FocusLLM: Scaling LLM's Context by Parallel Decoding",
+        "date": "2024-08-21", "tags": ["LLM"], "status": "reading"}), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
+    return tmp_path
+
+
+def run(*argv: str) -> int:
+    return cli.main(list(argv))
+
+
+def papers(project: Path) -> dict[str, str]:
+    folder = project / "content" / "papers"
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.md"))}
+
+
+# --- help, version, usage --------------------------------------------------------------
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_examples(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        run(command, "--help")
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: readinglist {command}")
+    assert "examples:\n  readinglist " + command in out
+    assert "--config PATH" in out
+
+
+def test_top_level_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit):
+        run("--help")
+    out = capsys.readouterr().out
+    for command in COMMANDS:
+        assert f"    {command} " in out
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        run("--version")
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"readinglist {__version__}\n"
+
+
+def test_no_command_is_a_usage_error(capsys):
+    assert run() == 2
+    assert capsys.readouterr().out.startswith("usage: readinglist")
+
+
+def test_bad_option_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        run("rate", "x", "9")
+    assert exit_.value.code == 2
+    assert "expected a whole number from 1 to 5 (or 'none'), got '9'" in capsys.readouterr().err
+
+
+def test_config_before_or_after_the_command(project, tmp_path_factory, capsys):
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    os.chdir(elsewhere)
+    config = str(project / "config.yaml")
+    assert run("--config", config, "status", "focusllm", "read") == 0
+    assert run("status", "focusllm", "unread", "--config", config) == 0
+    assert "status: unread" in papers(project)["focusllm.md"]
+    assert run("status", "focusllm", "read") == 1  # no project here
+    assert "no paper with this slug or path" in capsys.readouterr().err
+
+
+def test_module_entry_point_runs(project):
+    done = subprocess.run([sys.executable, "-m", "generator", "--version"],
+                          capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout) == (0, f"readinglist {__version__}\n")
+
+
+# --- new -------------------------------------------------------------------------------
+
+def test_new_writes_a_well_formed_entry_and_prints_its_path(project, capsys):
+    assert run("new", "Attention Is All You Need", "--author", "Ashish Vaswani",
+               "--author", "Noam Shazeer", "--tag", "transformers", "--tag", "attention",
+               "--url", "https://arxiv.org/abs/1706.03762", "--date", "2017-06-12",
+               "--venue", "NeurIPS 2017") == 0
+    assert capsys.readouterr().out == "content/papers/attention-is-all-you-need.md\n"
+    text = (project / "content/papers/attention-is-all-you-need.md").read_text()
+    assert text == """\
+---
+title: Attention Is All You Need
+authors:
+- Ashish Vaswani
+- Noam Shazeer
+date: 2017-06-12
+venue: NeurIPS 2017
+added: 2026-01-01
+tags:
+- transformers
+- attention
+status: unread
+url: https://arxiv.org/abs/1706.03762
+---
+"""
+    paper, problems = parse_paper(text, "x.md", "attention-is-all-you-need")
+    assert problems == [] and paper is not None
+    assert paper.authors == ("Ashish Vaswani", "Noam Shazeer")
+
+
+def test_new_minimal_entry(project, capsys):
+    assert run("new", "A Paper", "--status", "reading", "--date", "2024") == 0
+    path = project / capsys.readouterr().out.strip()
+    data, body, _ = read_front_matter(path.read_text())
+    assert data == {"title": "A Paper", "year": 2024, "added": __import__("datetime").date(
+        2026, 1, 1), "tags": [], "status": "reading"}
+    assert body == ""
+
+
+def test_new_gives_a_unique_slug_and_never_overwrites(project, capsys):
+    (project / "content/papers/landmark.md").write_text("hand-made, not front matter\n")
+    assert run("new", "Landmark") == 0
+    assert capsys.readouterr().out == "content/papers/landmark-2.md\n"
+    assert (project / "content/papers/landmark.md").read_text() == \
+        "hand-made, not front matter\n"
+
+
+def test_new_rejects_a_paper_already_there(project, capsys):
+    before = papers(project)
+    assert run("new", "landmark attention!") == 1
+    err = capsys.readouterr().err
+    assert err == ("new: error: a paper with this title is already in "
+                   "content/papers/landmark-attention.md\n")
+    assert papers(project) == before
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--date", "soon"], "--date: expected YYYY-MM-DD (or YYYY-MM, YYYY), got 'soon'"),
+    (["--url", "www.x.org"], "--url: expected an http(s) link, got 'www.x.org'"),
+    (["--pdf", "file:///a.pdf"], "--pdf: expected an http(s) link, got 'file:///a.pdf'"),
+])
+def test_new_rejects_bad_values(project, capsys, args, message):
+    before = papers(project)
+    assert run("new", "Fresh Paper", *args) == 1
+    assert capsys.readouterr().err == f"new: error: {message}\n"
+    assert papers(project) == before
+
+
+def test_new_passes_check(project, capsys):
+    run("new", "Checked Paper", "--tag", "long-context", "--author", "A. Person")
+    assert run("check") == 0
+
+
+# --- tag, status, rate -----------------------------------------------------------------
+
+def test_tag_adds_and_removes_without_touching_anything_else(project, capsys):
+    assert run("tag", "landmark-attention", "--add", "memory", "--remove", "llm") == 0
+    assert capsys.readouterr().out == \
+        "  updated content/papers/landmark-attention.md (-LLM +memory)\n"
+    text = papers(project)["landmark-attention.md"]
+    assert text == HAND_EDITED.replace("tags: [LLM, long-context]\n",
+                                       "tags:\n- long-context\n- memory\n")
+
+
+def test_status_and_rate_change_one_line_each(project, capsys):
+    assert run("status", "landmark-attention", "read") == 0
+    assert run("rate", "content/papers/landmark-attention.md", "5") == 0
+    text = papers(project)["landmark-attention.md"]
+    assert text == HAND_EDITED.replace("status: unread\n", "status: read\nrating: 5\n")
+    assert run("rate", "landmark-attention", "none") == 0
+    assert papers(project)["landmark-attention.md"] == \
+        HAND_EDITED.replace("status: unread\n", "status: read\n")
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "  updated content/papers/landmark-attention.md (status: read)",
+        "  updated content/papers/landmark-attention.md (rating: 5)",
+        "  updated content/papers/landmark-attention.md (rating removed)",
+    ]
+
+
+def test_many_papers_at_once_and_unchanged_files_are_not_rewritten(project, capsys):
+    folder = project / "content/papers"
+    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("*.md")}
+    assert run("tag", "landmark-attention", "focusllm", "--add", "llm") == 0
+    assert run("status", "focusllm", "reading") == 0
+    after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("*.md")}
+    assert after == before
+    assert capsys.readouterr().out.splitlines() == [
+        "unchanged content/papers/landmark-attention.md (already tagged 'LLM')",
+        "unchanged content/papers/focusllm.md (already tagged 'LLM')",
+        "unchanged content/papers/focusllm.md (status: reading)",
+    ]
+    assert run("rate", "landmark-attention", "focusllm", "4") == 0
+    assert all("rating: 4\n" in text for text in papers(project).values())
+
+
+def test_unknown_slug_names_close_matches_and_changes_nothing(project, capsys):
+    before = papers(project)
+    assert run("status", "focusllm", "landmark", "read") == 1
+    captured = capsys.readouterr()
+    assert captured.err == ("landmark: error: no paper with this slug or path in "
+                            "content/papers; did you mean 'landmark-attention'?\n")
+    assert captured.out == "Nothing changed.\n"
+    assert papers(project) == before
+    assert run("rate", "focusllmm", "3") == 1
+    assert "did you mean 'focusllm'?" in capsys.readouterr().err
+
+
+def test_tag_needs_something_to_do(project, capsys):
+    assert run("tag", "focusllm") == 2
+    assert "give --add TAG and/or --remove TAG" in capsys.readouterr().err
+
+
+def test_broken_file_is_reported_and_left_alone(project, capsys):
+    broken = project / "content/papers/broken.md"
+    broken.write_text("---\ntitle: [unclosed\n")
+    assert run("status", "broken", "focusllm", "read") == 1
+    captured = capsys.readouterr()
+    assert captured.err == ("content/papers/broken.md:1: error: front matter is not closed: "
+                            "add a '---' line after it; fix it by hand first\n")
+    assert "  updated content/papers/focusllm.md (status: read)" in captured.out
+    assert broken.read_text() == "---\ntitle: [unclosed\n"
+
+
+# --- import ----------------------------------------------------------------------------
+
+def test_import_dry_run_writes_nothing(project, capsys):
+    listing = LISTINGS / "001_577e5b2b9d487c00.txt"
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    contents = papers(project)
+    assert run("import", str(listing), "--year", "2026", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "would create content/papers/" in out
+    assert "Dry run, nothing written: " in out
+    assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
+    assert papers(project) == contents
+    would = out.count("would create")
+    assert run("import", str(listing), "--year", "2026") == 0
+    assert len(papers(project)) == len(contents) + would
+
+
+def test_import_of_a_missing_file_fails(project, capsys):
+    assert run("import", "nope.txt", "--year", "2026") == 1
+    assert "nope.txt: error: cannot read" in capsys.readouterr().err
+
+
+# --- colours ---------------------------------------------------------------------------
+
+class TTY(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colours_on_a_terminal_unless_no_color(project, monkeypatch):
+    (project / "content/papers/bad.md").write_text("---\ntitle: X\nrating: 9\n---\n")
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setattr(sys, "stderr", TTY())
+    assert run("check") == 1
+    coloured = sys.stderr.getvalue()
+    assert "\033[1;31merror\033[0m" in coloured
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setattr(sys, "stderr", TTY())
+    assert run("check") == 1
+    plain = sys.stderr.getvalue()
+    assert "\033[" not in plain
+    assert plain == "content/papers/bad.md:3: error: rating: expected a rating from 1 to 5, " \
+                    "got 9\n"

@@ -1,0 +1,520 @@
+"""`readinglist serve`: the dev server in a subprocess on a tiny project (rebuild, reload
+signal, error overlay, clean SIGINT), and its URL handling in-process with a stand-in build."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.config import load_config
+from generator.content import load_papers, render_file
+from generator.diagnostics import BuildError, has_errors
+from generator.serve import (
+    LIVE_RELOAD_JS,
+    RELOAD_PATH,
+    DevServer,
+    content_type,
+    inject,
+    live_reload_script,
+    site_prefix,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+THEMES = ROOT / "themes"
+PREFIX = "/readinglist/"
+SCRIPT_MARK = "data-readinglist-live-reload"
+
+
+def make_project(root: Path) -> Path:
+    """A complete small project: config (theme from the repo) and three papers."""
+    papers = root / "content" / "papers"
+    papers.mkdir(parents=True)
+    (root / "config.yaml").write_text(
+        "title: Serve test\n"
+        "base_url: https://example.github.io/readinglist/\n"
+        f"themes_dir: {THEMES}\n", encoding="utf-8")
+    entries = {
+        "landmark-attention": ({"title": "Landmark Attention", "authors": ["A. Mohtashami"],
+                                "date": "2023-05-25", "added": "2026-01-01",
+                                "tags": ["long-context"], "status": "read", "rating": 4},
+                               "Landmark tokens retrieve blocks."),
+        "focusllm": ({"title": "FocusLLM", "date": "2024-08-21", "added": "2026-01-01",
+                      "tags": ["llm"], "status": "unread"}, ""),
+        "ring-attention": ({"title": "Ring Attention", "date": "2023-10-03",
+                            "added": "2026-01-01", "tags": [], "status": "reading"}, ""),
+    }
+    for slug, (front, notes) in entries.items():
+        (papers / f"{slug}.md").write_text(render_file(front, notes), encoding="utf-8")
+    return root / "config.yaml"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(port: int, path: str, method: str = "GET") -> tuple[int, dict[str, str], str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(method, path)
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, \
+            resp.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def page_version(page: str) -> int:
+    match = re.search(r'data-version="(\d+)"', page)
+    assert match, "no live-reload script in the page"
+    return int(match.group(1))
+
+
+class Events:
+    """A Server-Sent Events client for the live-reload stream, read on a thread."""
+
+    def __init__(self, port: int, version: int, prefix: str = PREFIX):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.conn.request("GET", f"{prefix}{RELOAD_PATH}?version={version}")
+        self.resp = self.conn.getresponse()
+        assert self.resp.status == 200
+        assert self.resp.getheader("Content-Type", "").startswith("text/event-stream")
+        self.queue: queue.Queue[tuple[str, Any]] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        name = None
+        try:
+            for raw in iter(self.resp.fp.readline, b""):
+                line = raw.decode().rstrip("\n")
+                if line.startswith("event: "):
+                    name = line[7:]
+                elif line.startswith("data: ") and name:
+                    self.queue.put((name, json.loads(line[6:])))
+                    name = None
+        except (OSError, ValueError):
+            pass
+        self.queue.put(("closed", None))
+
+    def wait_for(self, want: Callable[[str, Any], bool], timeout: float = 20) -> Any:
+        deadline = time.monotonic() + timeout
+        seen = []
+        while time.monotonic() < deadline:
+            try:
+                name, data = self.queue.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            seen.append((name, data))
+            if want(name, data):
+                return data
+        raise AssertionError(f"event not seen in {timeout} s; got {seen}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+# --- end to end: `readinglist serve` in a subprocess -----------------------------------
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path, queue.Queue]]:
+    config = make_project(tmp_path / "project")
+    port = free_port()
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--port", str(port),
+         "--config", str(config)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put("<EOF>")
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        wait_line(lines, f"Serving http://127.0.0.1:{port}{PREFIX}")
+        yield proc, port, config.parent, lines
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def wait_line(lines: queue.Queue, start: str, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        seen.append(line)
+        if line.startswith(start):
+            return line
+        if line == "<EOF>":
+            break
+    raise AssertionError(f"no line starting {start!r}; output was:\n" + "\n".join(seen))
+
+
+@pytest.mark.slow
+def test_serve_rebuilds_reloads_shows_errors_and_stops_cleanly(served):
+    proc, port, project, lines = served
+    paper = project / "content" / "papers" / "landmark-attention.md"
+
+    # Redirect to the sub-path, then the home page with the live-reload script.
+    status, headers, _ = fetch(port, "/")
+    assert (status, headers["location"]) == (302, PREFIX)
+    status, headers, home = fetch(port, PREFIX)
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+    assert "Landmark Attention" in home and SCRIPT_MARK in home
+    assert f'<script src="{PREFIX}{RELOAD_PATH}.js" data-url="{PREFIX}{RELOAD_PATH}"' in home
+    status, headers, code = fetch(port, f"{PREFIX}{RELOAD_PATH}.js")
+    assert status == 200 and headers["content-type"] == "text/javascript; charset=utf-8"
+    assert "EventSource" in code
+    version = page_version(home)
+    page_path = re.search(r'href="([^"]*landmark-attention[^"]*)"', home)
+    assert page_path, "the home page links to the paper"
+
+    events = Events(port, version)
+    try:
+        assert events.wait_for(lambda n, d: n == "problems") == \
+            {"version": version, "problems": []}
+
+        # Edit a paper: the page is rebuilt and open pages get the reload signal.
+        edit(paper, "Landmark tokens retrieve blocks.", "Landmark tokens retrieve blocks, "
+                                                        "EDITED-NOTE.")
+        reload = events.wait_for(lambda n, d: n == "reload")
+        assert reload["version"] > version
+        wait_line(lines, "[")  # "[HH:MM:SS] Rebuilt in ... after a change to ..."
+        found = [fetch(port, p)[2] for p in paper_urls(port, home)]
+        assert any("EDITED-NOTE" in page for page in found)
+
+        # Break the front matter: the error reaches the browser, the old site stays up.
+        good_version = reload["version"]
+        edit(paper, "status: read", "status: [read")
+        problems = events.wait_for(lambda n, d: n == "problems" and d["problems"])["problems"]
+        assert len(problems) == 1
+        assert problems[0]["path"].endswith("landmark-attention.md")
+        assert problems[0]["severity"] == "error"
+        assert problems[0]["text"].startswith(f"{problems[0]['path']}:")
+        assert "invalid YAML in front matter" in problems[0]["message"]
+        wait_line(lines, "[")  # "... Build failed ...: still serving the last good site."
+        status, _, again = fetch(port, PREFIX)
+        assert status == 200 and "Landmark Attention" in again
+        assert page_version(again) == good_version
+
+        # A page opened while it is broken gets the problems on connect.
+        late = Events(port, good_version)
+        assert late.wait_for(lambda n, d: n == "problems")["problems"] == problems
+        late.close()
+
+        # Fix it: the overlay clears (and the fixed page reloads).
+        edit(paper, "status: [read", "status: read")
+        events.wait_for(lambda n, d: n == "problems" and d["problems"] == [])
+    finally:
+        events.close()
+
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(15) == 0
+    rest = []
+    while (line := lines.get(timeout=10)) != "<EOF>":
+        rest.append(line)
+    assert rest[-1] == "Stopped."
+    assert not any("Traceback" in line for line in rest)
+
+
+def paper_urls(port: int, home: str) -> list[str]:
+    """Absolute paths of the paper pages the home page links to."""
+    links = re.findall(r'href="([^"#?]+)"', home)
+    return [PREFIX + link.lstrip("./") for link in links
+            if "landmark-attention" in link and not link.startswith(("http", "/"))]
+
+
+@pytest.mark.slow
+def test_first_build_broken_serves_an_error_page_until_fixed(tmp_path):
+    config = make_project(tmp_path / "project")
+    paper = config.parent / "content/papers/focusllm.md"
+    edit(paper, "status: unread", "status: <script>alert(1)</script>")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--port", str(port), "--config",
+         str(config)], env={**os.environ, "NO_COLOR": "1"}, cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, _, page = fetch(port, PREFIX)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.2)
+        assert status == 503
+        assert "status: expected one of unread, reading, read, got " \
+               "&#x27;&lt;script&gt;alert(1)&lt;/script&gt;&#x27;" in page
+        assert "<script>alert(1)" not in page
+        events = Events(port, page_version(page))
+        edit(paper, "status: <script>alert(1)</script>", "status: unread")
+        events.wait_for(lambda n, d: n == "reload")
+        events.close()
+        status, _, page = fetch(port, PREFIX)
+        assert status == 200 and "FocusLLM" in page
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=15)
+    assert proc.returncode == 0, out
+    assert "Build failed: 1 error(s); serving an error page until it is fixed." in out
+    assert out.rstrip().endswith("Stopped.")
+
+
+def test_a_normal_build_has_no_live_reload_script(tmp_path):
+    from generator.build import build
+
+    config, problems = load_config(make_project(tmp_path))
+    assert not has_errors(problems)
+    result = build(config)
+    pages = [name for name in result.files if name.endswith(".html")]
+    assert pages
+    for name, data in result.files.items():
+        assert SCRIPT_MARK.encode() not in data, name
+        assert RELOAD_PATH.encode() not in data, name
+
+
+def test_port_in_use_is_a_clear_error(tmp_path):
+    config = make_project(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "generator", "serve", "--port", str(port), "--config",
+             str(config)], env={**os.environ, "NO_COLOR": "1"}, capture_output=True,
+            text=True, timeout=60, check=False)
+    assert done.returncode == 1
+    assert f"127.0.0.1:{port}: error: cannot listen here: " in done.stderr
+    assert "(try another --port)" in done.stderr
+
+
+# --- in-process: URL handling with a stand-in build ------------------------------------
+
+def fake_build(config, *, progress=None):
+    """A tiny stand-in for generator.build.build: one page per paper, a CSS file."""
+    papers, problems = load_papers(config.papers_path, config.root)
+    if has_errors(problems):
+        raise BuildError(problems)
+    files = {"index.html": b"<html><body><h1>Home</h1></body></html>",
+             "404.html": b"<html><body>Custom not found</body></html>",
+             "static/style.css": b"body { color: black }",
+             "search.json": b"{}"}
+    for p in papers:
+        files[f"papers/{p.slug}/index.html"] = \
+            f"<html><BODY><h1>{p.title}</h1><p>{p.notes}</p></BODY></html>".encode()
+
+    class Result:
+        pass
+
+    result = Result()
+    result.files, result.diagnostics, result.papers = files, problems, len(papers)
+    return result
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[DevServer]:
+    config_path = make_project(tmp_path)
+    (tmp_path / "secret.txt").write_text("do not serve me")
+    config, _ = load_config(config_path)
+    reports = []
+    dev = DevServer(config_path, config, port=0, report=reports.append, build=fake_build,
+                    interval=0.05)
+    dev.reports = reports  # type: ignore[attr-defined]
+    dev.start()
+    thread = threading.Thread(target=dev.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield dev
+    finally:
+        assert dev.httpd is not None
+        dev.httpd.shutdown()
+        dev.close()
+        thread.join(5)
+
+
+def test_site_prefix_from_base_url(tmp_path):
+    config, _ = load_config(make_project(tmp_path))
+    assert site_prefix(config) == PREFIX
+    assert site_prefix(config.__class__()) == "/"
+    assert site_prefix(config.__class__(base_url="https://x.org")) == "/"
+    assert site_prefix(config.__class__(base_url="https://x.org/a/b")) == "/a/b/"
+
+
+def test_urls_under_the_sub_path(server):
+    port = server.port
+    assert server.url == f"http://127.0.0.1:{port}{PREFIX}"
+    assert fetch(port, "/")[:2][0] == 302
+    assert fetch(port, "/readinglist")[1]["location"] == PREFIX
+    status, headers, page = fetch(port, PREFIX + "papers/focusllm")
+    assert (status, headers["location"]) == (302, PREFIX + "papers/focusllm/")
+    status, headers, page = fetch(port, PREFIX + "papers/focusllm/")
+    assert status == 200 and "<h1>FocusLLM</h1>" in page
+    assert page.index(SCRIPT_MARK) < page.index("</BODY>")
+    assert headers["cache-control"] == "no-store"
+    status, headers, css = fetch(port, PREFIX + "static/style.css")
+    assert (status, headers["content-type"], css) == \
+        (200, "text/css; charset=utf-8", "body { color: black }")
+    status, headers, body = fetch(port, PREFIX + "papers/focusllm/", "HEAD")
+    assert status == 200 and body == "" and int(headers["content-length"]) > 0
+
+
+@pytest.mark.parametrize("path", [
+    PREFIX + "../secret.txt", PREFIX + "%2e%2e/secret.txt", PREFIX + "..%2fsecret.txt",
+    PREFIX + "static/../../secret.txt", PREFIX + "..\\secret.txt", "/secret.txt",
+    PREFIX + "config.yaml", PREFIX + "content/papers/focusllm.md", "//etc/passwd",
+])
+def test_only_built_files_are_served(server, path):
+    status, _, body = fetch(server.port, path)
+    assert status == 404
+    assert "do not serve me" not in body and "title:" not in body
+
+
+def test_missing_page_uses_the_sites_404_page(server):
+    status, _, body = fetch(server.port, PREFIX + "nope/")
+    assert status == 404 and "Custom not found" in body and SCRIPT_MARK in body
+
+
+def test_rebuild_reload_and_problems_in_process(server, tmp_path):
+    port = server.port
+    version = page_version(fetch(port, PREFIX)[2])
+    events = Events(port, version)
+    try:
+        events.wait_for(lambda n, d: n == "problems")
+        paper = tmp_path / "content/papers/focusllm.md"
+        edit(paper, "title: FocusLLM", "title: FocusLLM v2")
+        assert events.wait_for(lambda n, d: n == "reload")["version"] == version + 1
+        assert "FocusLLM v2" in fetch(port, PREFIX + "papers/focusllm/")[2]
+        report = server.reports[-1]  # type: ignore[attr-defined]
+        assert report.ok and report.reloaded and report.changed == (str(paper),)
+
+        edit(paper, "status: unread", "status: done")
+        problems = events.wait_for(lambda n, d: n == "problems" and d["problems"])["problems"]
+        assert [p["text"] for p in problems] == [
+            "content/papers/focusllm.md:7: error: status: expected one of unread, reading, "
+            "read, got 'done'"]
+        assert "FocusLLM v2" in fetch(port, PREFIX + "papers/focusllm/")[2]
+
+        edit(paper, "status: done", "status: unread")
+        events.wait_for(lambda n, d: n == "problems" and d["problems"] == [])
+        # Same output as the last good build: nothing to reload.
+        assert not server.reports[-1].reloaded  # type: ignore[attr-defined]
+        assert page_version(fetch(port, PREFIX)[2]) == version + 1
+    finally:
+        events.close()
+
+
+def test_config_change_is_picked_up_and_a_broken_config_is_reported(server, tmp_path):
+    config = tmp_path / "config.yaml"
+    events = Events(server.port, page_version(fetch(server.port, PREFIX)[2]))
+    try:
+        events.wait_for(lambda n, d: n == "problems")
+        config.write_text(config.read_text() + "feed_sise: 3\n")
+        problems = events.wait_for(lambda n, d: n == "problems" and d["problems"])["problems"]
+        assert problems[0]["message"] == "unknown key 'feed_sise'; did you mean 'feed_size'?"
+        config.write_text(config.read_text().replace(
+            "feed_sise: 3\n", "").replace("/readinglist/", "/papers-site/"))
+        events.wait_for(lambda n, d: n == "problems" and d["problems"] == [])
+    finally:
+        events.close()
+    assert server.url.endswith("/papers-site/")
+    assert fetch(server.port, "/")[1]["location"] == "/papers-site/"
+    assert fetch(server.port, "/papers-site/")[0] == 200
+
+
+def test_shutdown_ends_the_event_streams(server):
+    events = Events(server.port, 1)
+    events.wait_for(lambda n, d: n == "problems")
+    server.state.close()
+    events.wait_for(lambda n, d: n == "closed", timeout=5)
+
+
+def test_inject_and_script_tag():
+    script = live_reload_script("/a/", 3)
+    assert script == ('<script src="/a/__livereload.js" data-url="/a/__livereload" '
+                      'data-version="3" data-readinglist-live-reload></script>')
+    assert inject(b"<p>no body</p>", script).endswith(script.encode())
+    page = inject(b"<body>x</body><!-- </body> -->\n</body>", "S")
+    assert page == b"<body>x</body><!-- </body> -->\nS</body>"
+    # Problems are shown as text, never parsed as HTML.
+    assert "textContent" in LIVE_RELOAD_JS and "innerHTML" not in LIVE_RELOAD_JS
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("index.html", "text/html; charset=utf-8"), ("a/search.json", "application/json; "
+                                                 "charset=utf-8"),
+    ("feed.xml", "application/xml; charset=utf-8"), ("x.js", "text/javascript; charset=utf-8"),
+    ("img.png", "image/png"), ("blob", "application/octet-stream"),
+])
+def test_content_types(name, kind):
+    assert content_type(name) == kind
+
+
+# --- in a real browser -----------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's /usr/bin/chromium")
+def test_browser_reloads_and_shows_the_overlay(served):
+    from playwright.sync_api import sync_playwright
+
+    proc, port, project, _ = served
+    paper = project / "content" / "papers" / "focusllm.md"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(f"http://127.0.0.1:{port}/")
+            assert page.url == f"http://127.0.0.1:{port}{PREFIX}"
+            page.evaluate("window.notReloaded = true")
+            edit(paper, "title: FocusLLM", "title: FocusLLM Renamed")
+            page.wait_for_function("window.notReloaded === undefined", timeout=15000)
+            assert "FocusLLM Renamed" in page.content()
+
+            edit(paper, "status: unread", "status: <b>bold</b>")
+            overlay = page.wait_for_selector("#readinglist-build-errors", timeout=15000)
+            assert overlay is not None
+            assert "status: expected one of unread, reading, read, got '<b>bold</b>'" in \
+                overlay.inner_text()
+            assert page.locator("#readinglist-build-errors b").count() == 0  # escaped
+
+            edit(paper, "status: <b>bold</b>", "status: unread")
+            page.wait_for_selector("#readinglist-build-errors", state="detached",
+                                   timeout=15000)
+            assert errors == []
+        finally:
+            browser.close()
