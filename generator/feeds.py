@@ -1,0 +1,335 @@
+"""Data outputs beside the pages: Atom feed, sitemap, robots.txt, BibTeX, JSON, citations.
+
+Absolute URLs come only from ``config.site_url``; without it the feed uses relative links and
+``urn:uuid:`` ids, the sitemap is left out and no canonical URL is claimed. No wall-clock
+time: dates come from the papers, else from ``SOURCE_DATE_EPOCH``, else the Unix epoch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import re
+import unicodedata
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from generator.config import Config
+from generator.model import Paper
+from generator.site import Site, absolute_url, paper_url, pretty_url
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+_JOURNAL = re.compile(r"\b(journal|transactions|letters|magazine|review|tacl|jmlr|tmlr)\b",
+                      re.IGNORECASE)
+_ARXIV = re.compile(r"arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
+_STOPWORDS = frozenset("a an the on of in for to and with from by is are do does can at as "
+                       "via towards toward what why how when".split())
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def venue_kind(venue: str | None) -> str | None:
+    """'journal' or 'conference' for a venue name; None without one."""
+    if not venue:
+        return None
+    return "journal" if _JOURNAL.search(venue) else "conference"
+
+
+def arxiv_id(paper: Paper) -> str | None:
+    for url in (paper.url, paper.pdf, *paper.links):
+        match = _ARXIV.search(url or "")
+        if match:
+            return match.group(1)
+    return None
+
+
+def source_epoch() -> dt.datetime:
+    """The build's notion of 'now': SOURCE_DATE_EPOCH when set, else the Unix epoch."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    seconds = int(value) if value.strip().isdigit() else 0
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+
+
+def _rfc3339(date: str | None) -> str | None:
+    if not date:
+        return None
+    parts = (date.split("-") + ["01", "01"])[:3]
+    return f"{parts[0]}-{parts[1]}-{parts[2]}T00:00:00Z"
+
+
+# --- BibTeX ----------------------------------------------------------------------------
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+_TITLE_SPLIT = re.compile(r"[\s\-–—:/]+")
+_BIB_MATH = re.compile(r"(\$[^$]+\$)")
+_BIB_SPECIAL = re.compile(r"(?<!\\)([&%#_])")
+_BIB_TILDE = re.compile(r"(?<!\\)~")
+_BIB_PLAIN = re.compile(r"[&%#_~{}$\\]")
+
+
+def _ascii_word(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _NOT_ALNUM.sub("", folded.lower())
+
+
+def _key_base(paper: Paper) -> str:
+    words = [_ascii_word(w) for w in _TITLE_SPLIT.split(paper.title)]
+    words = [w for w in words if w and w not in _STOPWORDS] or ["paper"]
+    year = str(paper.display_year or "")
+    surname = _ascii_word(paper.authors[0].split()[-1]) if paper.authors else ""
+    if surname:
+        return f"{surname}{year}{words[0]}"
+    second = words[1] if len(words) > 1 else ""
+    return f"{words[0]}{year}{second}"
+
+
+def bibtex_keys(papers: Iterable[Paper]) -> dict[str, str]:
+    """slug -> citation key like ``sun2023length``; unique, stable (suffixes b, c… by slug)."""
+    keys: dict[str, str] = {}
+    taken: set[str] = set()
+    for paper in sorted(papers, key=lambda p: p.slug):
+        base = _key_base(paper)
+        key, n = base, 1
+        while key in taken:
+            n += 1
+            key = f"{base}{chr(ord('a') + n - 1)}" if n <= 26 else f"{base}{n}"
+        taken.add(key)
+        keys[paper.slug] = key
+    return keys
+
+
+def bib_escape(text: str) -> str:
+    """Text for a braced BibTeX field: LaTeX and ``$math$`` kept, ``& % # _`` escaped,
+    braces balanced (BibTeX counts them even after a backslash)."""
+    if not _BIB_PLAIN.search(text):
+        return text
+    parts = _BIB_MATH.split(text)
+    for i in range(0, len(parts), 2):
+        part = _BIB_SPECIAL.sub(r"\\\1", parts[i])
+        parts[i] = _BIB_TILDE.sub(r"\\textasciitilde{}", part)
+    out = "".join(parts)
+    depth = 0
+    balanced = True
+    for ch in out:
+        depth += 1 if ch == "{" else -1 if ch == "}" else 0
+        if depth < 0:
+            balanced = False
+            break
+    if not balanced or depth:
+        out = out.replace("{", "\x00").replace("}", "\x01")
+        out = out.replace("\x00", r"\textbraceleft{}").replace("\x01", r"\textbraceright{}")
+    return out
+
+
+def bibtex_entry(paper: Paper, key: str) -> str:
+    """One BibTeX entry: @inproceedings/@article with a venue, else @misc with eprint/url."""
+    fields: list[tuple[str, str]] = [("title", "{" + bib_escape(paper.title) + "}")]
+    if paper.authors:
+        names = list(paper.authors)
+        more = paper.authors_truncated or (paper.author_count or 0) > len(names)
+        fields.append(("author", " and ".join(bib_escape(n) for n in names) +
+                       (" and others" if more else "")))
+    kind = venue_kind(paper.venue)
+    entry_type = "misc"
+    if kind == "journal":
+        entry_type = "article"
+        fields.append(("journal", bib_escape(paper.venue or "")))
+    elif kind == "conference":
+        entry_type = "inproceedings"
+        fields.append(("booktitle", bib_escape(paper.venue or "")))
+    if paper.display_year:
+        fields.append(("year", str(paper.display_year)))
+    if paper.date and len(paper.date) >= 7:
+        fields.append(("month", MONTHS[int(paper.date[5:7]) - 1]))
+    eprint = arxiv_id(paper)
+    if eprint:
+        fields += [("eprint", eprint), ("archiveprefix", "arXiv")]
+        if paper.category:
+            category = paper.category if "." in paper.category else f"cs.{paper.category}"
+            fields.append(("primaryclass", category))
+    if paper.doi:
+        fields.append(("doi", bib_escape(paper.doi)))
+    link = paper.url or paper.pdf
+    if link:
+        fields.append(("url", link.replace("{", "%7B").replace("}", "%7D")))
+    if paper.tags:
+        fields.append(("keywords", bib_escape(", ".join(paper.tags))))
+    width = max(len(name) for name, _ in fields)
+    body = ",\n".join(f"  {name.ljust(width)} = " + (value if name == "month" else f"{{{value}}}")
+                      for name, value in fields)
+    return f"@{entry_type}{{{key},\n{body}\n}}\n"
+
+
+def papers_bib(entries: Mapping[str, str], keys: Mapping[str, str]) -> bytes:
+    """The whole list as BibTeX (slug -> entry), sorted by key."""
+    return "\n".join(entries[slug] for slug in sorted(entries, key=keys.__getitem__)) \
+        .encode("utf-8")
+
+
+# --- citations -------------------------------------------------------------------------
+
+def _author_list(paper: Paper) -> str:
+    names = list(paper.authors)
+    more = paper.authors_truncated or (paper.author_count or 0) > len(names)
+    if not names:
+        return ""
+    if more:
+        return ", ".join(names) + ", et al."
+    if len(names) == 1:
+        return names[0]
+    if len(names) == 2:
+        return f"{names[0]} and {names[1]}"
+    return ", ".join(names[:-1]) + ", and " + names[-1]
+
+
+def citation_text(paper: Paper, title: str, url: str = "") -> str:
+    """A plain-text reference, ACL style: ``A, B, and C. 2025. Title. Venue. URL``."""
+    parts = [p for p in (_author_list(paper), str(paper.display_year or ""),
+                         title.rstrip("."), paper.venue or "") if p]
+    text = ". ".join(p.rstrip(".") for p in parts) + "."
+    return f"{text} {url}" if url else text
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+
+
+def citation_markdown(paper: Paper, title: str, url: str = "") -> str:
+    """A Markdown reference: ``A, B, and C (2025). [Title](url). *Venue*.``."""
+    def esc(text: str) -> str:
+        return _MD_SPECIAL.sub(r"\\\1", text)
+    target = f"<{url}>" if re.search(r"[\s()<>]", url) else url
+    linked = f"[{esc(title)}]({target})" if url else esc(title)
+    head = esc(_author_list(paper))
+    if paper.display_year:
+        head = f"{head} ({paper.display_year})" if head else f"({paper.display_year})"
+    text = f"{head}. {linked}." if head else f"{linked}."
+    if paper.venue:
+        text += f" *{esc(paper.venue)}*."
+    return text
+
+
+# --- Atom, sitemap, robots, JSON ------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class FeedText:
+    """What the feed shows of a paper, rendered once by the page renderer."""
+
+    title: str  # plain text
+    content_html: str
+
+
+def _uuid(site_title: str, name: str) -> str:
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"readinglist:{site_title}:{name}"))
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attrs)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _xml(root: ET.Element) -> bytes:
+    ET.indent(root)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + \
+        ET.tostring(root, encoding="utf-8", xml_declaration=False) + b"\n"
+
+
+def feed_papers(site: Site, size: int) -> list[Paper]:
+    """The newest additions: by ``added``, then date, then site order."""
+    ordered = [p.paper for p in site.papers]  # already newest first by date
+    ordered = sorted(ordered, key=lambda p: p.added or "", reverse=True)
+    return ordered[:size]
+
+
+def atom_feed(site: Site, config: Config, texts: Mapping[str, FeedText]) -> bytes:
+    """feed.xml: the ``feed_size`` newest additions, Atom 1.0."""
+    ET.register_namespace("", ATOM_NS)
+    papers = feed_papers(site, config.feed_size)
+    base = config.site_url
+    epoch = source_epoch().strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamps = {p.slug: _rfc3339(p.added) or _rfc3339(p.date) or
+              _rfc3339(str(p.year) if p.year else None) or epoch for p in papers}
+    feed = ET.Element(f"{{{ATOM_NS}}}feed")
+    a = f"{{{ATOM_NS}}}"
+    _sub(feed, a + "title", config.title)
+    if config.description:
+        _sub(feed, a + "subtitle", config.description)
+    _sub(feed, a + "id", base if base else _uuid(config.title, "feed"))
+    _sub(feed, a + "updated", max(stamps.values(), default=epoch))
+    _sub(feed, a + "link", href=base or "index.html", rel="alternate", type="text/html")
+    if base:
+        _sub(feed, a + "link", href=base + "feed.xml", rel="self",
+             type="application/atom+xml")
+    author = _sub(feed, a + "author")
+    _sub(author, a + "name", config.author or config.title)
+    _sub(feed, a + "generator", "readinglist")
+    for paper in papers:
+        path = paper_url(paper.slug)
+        entry = _sub(feed, a + "entry")
+        _sub(entry, a + "title", texts[paper.slug].title)
+        _sub(entry, a + "id", absolute_url(base, path) or _uuid(config.title, paper.slug))
+        _sub(entry, a + "link", href=absolute_url(base, path) or pretty_url(path),
+             rel="alternate", type="text/html")
+        _sub(entry, a + "updated", stamps[paper.slug])
+        if paper.date:
+            _sub(entry, a + "published", _rfc3339(paper.date) or "")
+        for name in paper.authors:
+            _sub(_sub(entry, a + "author"), a + "name", name)
+        for tag in paper.tags:
+            _sub(entry, a + "category", term=tag)
+        _sub(entry, a + "content", texts[paper.slug].content_html, type="html")
+    return _xml(feed)
+
+
+def sitemap(site: Site, config: Config, pages: Iterable[str]) -> bytes | None:
+    """sitemap.xml over the given HTML pages; None without a site URL (it needs absolute URLs)."""
+    if not config.site_url:
+        return None
+    ET.register_namespace("", SITEMAP_NS)
+    s = f"{{{SITEMAP_NS}}}"
+    lastmod = {p.url: p.paper.added or (p.paper.date if p.paper.date and
+                                         len(p.paper.date) == 10 else None)
+               for p in site.papers}
+    root = ET.Element(s + "urlset")
+    for page in sorted(pages):
+        url = _sub(root, s + "url")
+        _sub(url, s + "loc", absolute_url(config.site_url, page))
+        if lastmod.get(page):
+            _sub(url, s + "lastmod", lastmod[page])
+    return _xml(root)
+
+
+def robots_txt(config: Config) -> bytes:
+    lines = ["User-agent: *", "Allow: /"]
+    if config.site_url:
+        lines.append(f"Sitemap: {config.site_url}sitemap.xml")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def papers_json(site: Site, config: Config, keys: Mapping[str, str]) -> bytes:
+    """papers.json: every paper's data in site order, for other tools (sorted keys)."""
+    names = [f.name for f in dataclasses.fields(Paper) if f.name != "path"]
+    lines = []
+    for placed in site.papers:
+        data = {name: getattr(placed.paper, name) for name in names}
+        data["page"] = placed.url
+        data["bibtex_key"] = keys[placed.slug]
+        lines.append(json.dumps(data, sort_keys=True, ensure_ascii=False, default=_jsonable))
+    slot = "\x00papers\x00"
+    doc = json.dumps({"title": config.title, "description": config.description,
+                      "url": config.site_url or None, "count": len(lines), "papers": slot},
+                     sort_keys=True, ensure_ascii=False)
+    # one paper per line, so that a diff of the file stays readable
+    papers = "[\n" + ",\n".join(lines) + "\n]" if lines else "[]"
+    return (doc.replace(json.dumps(slot), papers, 1) + "\n").encode("utf-8")

@@ -1,0 +1,769 @@
+"""The one markdown-it-py setup: safe Markdown plus LaTeX fragments turned into HTML/Unicode.
+
+Abstracts pasted from ACL or arXiv pages carry bits of LaTeX (``\\textbf{x}``, ``$O(n^2)$``,
+``22--25\\%``, ````quoted''``, ``na\\"ively``). They are converted at build time by small named
+markdown-it rules that emit *tokens* (text, ``<sup>``, ``<strong>``, links...), never raw HTML,
+so the renderer escapes every character that comes from the content.
+
+Safety: the ``js-default`` preset (raw HTML off unless the config allows it), URLs become
+links (scheme required), ``javascript:``/``vbscript:``/``data:``/``file:`` links are dropped
+and external links get ``rel="noopener"``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+# A node of converted LaTeX: text, or (tag, children) with tag in sup/sub/strong/em/code.
+Node = Any
+
+SYMBOLS: dict[str, str] = {
+    # Greek
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
+    "zeta": "ζ", "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ",
+    "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "omicron": "ο", "pi": "π", "varpi": "ϖ",
+    "rho": "ρ", "varrho": "ϱ", "sigma": "σ", "varsigma": "ς", "tau": "τ", "upsilon": "υ",
+    "phi": "φ", "varphi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω",
+    "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π",
+    "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
+    # operators and relations
+    "times": "×", "cdot": "·", "div": "÷", "pm": "±", "mp": "∓", "ast": "∗", "star": "⋆",
+    "circ": "∘", "bullet": "•", "leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "neq": "≠",
+    "ne": "≠", "approx": "≈", "sim": "∼", "simeq": "≃", "equiv": "≡", "propto": "∝",
+    "ll": "≪", "gg": "≫", "infty": "∞", "partial": "∂", "nabla": "∇", "sum": "∑",
+    "prod": "∏", "int": "∫", "in": "∈", "notin": "∉", "ni": "∋", "subset": "⊂",
+    "subseteq": "⊆", "supset": "⊃", "supseteq": "⊇", "cup": "∪", "cap": "∩",
+    "emptyset": "∅", "varnothing": "∅", "forall": "∀", "exists": "∃", "neg": "¬",
+    "lnot": "¬", "land": "∧", "wedge": "∧", "lor": "∨", "vee": "∨", "oplus": "⊕",
+    "otimes": "⊗", "odot": "⊙", "to": "→", "rightarrow": "→", "gets": "←", "leftarrow": "←",
+    "Rightarrow": "⇒", "Leftarrow": "⇐", "leftrightarrow": "↔", "Leftrightarrow": "⇔",
+    "implies": "⟹", "iff": "⟺", "mapsto": "↦", "uparrow": "↑", "downarrow": "↓",
+    "ldots": "…", "dots": "…", "cdots": "⋯", "vdots": "⋮", "prime": "′", "ell": "ℓ",
+    "hbar": "ℏ", "top": "⊤", "bot": "⊥", "perp": "⊥", "parallel": "∥", "mid": "|",
+    "vert": "|", "Vert": "‖", "langle": "⟨", "rangle": "⟩", "lceil": "⌈", "rceil": "⌉",
+    "lfloor": "⌊", "rfloor": "⌋", "lbrace": "{", "rbrace": "}", "degree": "°",
+    "checkmark": "✓", "dag": "†", "ddag": "‡", "S": "§", "P": "¶", "aleph": "ℵ",
+    "Re": "ℜ", "Im": "ℑ", "wp": "℘", "angle": "∠", "triangle": "△", "square": "□",
+    # named functions read as words
+    **{name: name for name in (
+        "log", "ln", "exp", "max", "min", "sup", "inf", "lim", "arg", "argmax", "argmin",
+        "sin", "cos", "tan", "det", "dim", "softmax", "Pr", "deg", "gcd", "mod")},
+    # text-mode symbols
+    "textdegree": "°", "copyright": "©", "textcopyright": "©", "textregistered": "®",
+    "texttrademark": "™", "pounds": "£", "euro": "€", "texteuro": "€", "textbackslash": "\\",
+    "textasciitilde": "~", "textasciicircum": "^", "textbar": "|", "textless": "<",
+    "textgreater": ">", "textendash": "–", "textemdash": "—", "textquoteleft": "‘",
+    "textquoteright": "’", "textquotedblleft": "“", "textquotedblright": "”",
+    "textbullet": "•", "textellipsis": "…", "textperiodcentered": "·", "textpm": "±",
+    "texttimes": "×", "textmu": "µ", "LaTeX": "LaTeX", "TeX": "TeX", "ss": "ß", "o": "ø",
+    "O": "Ø", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å", "l": "ł",
+    "L": "Ł", "i": "ı", "j": "ȷ", "quad": "\u2003", "qquad": "\u2003\u2003",
+    "enspace": "\u2002", "thinspace": "\u2009", "newline": " ", "par": " ",
+}
+# commands whose argument is shown with a style (or none)
+WRAPPERS: dict[str, str | None] = {
+    "textbf": "strong", "mathbf": "strong", "boldsymbol": "strong", "bm": "strong",
+    "textit": "em", "emph": "em", "textsl": "em", "mathit": "em", "texttt": "code",
+    "mathtt": "code", "textsuperscript": "sup", "textsubscript": "sub",
+    **{name: None for name in (
+        "textrm", "textsf", "textsc", "textnormal", "textup", "textmd", "text", "mbox",
+        "mathrm", "mathsf", "mathcal", "mathscr", "mathfrak", "operatorname", "underline",
+        "uline", "ensuremath", "hbox", "mathnormal")},
+}
+# commands that only size or space things; dropped
+IGNORED = frozenset({
+    "left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
+    "displaystyle", "textstyle", "scriptstyle", "limits", "nolimits", "middle", "noindent",
+    "centering", "small", "footnotesize", "normalsize", "large", "Large",
+})
+BLACKBOARD = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "E": "𝔼", "P": "ℙ"}
+# combining marks: \"a \'e \`e \^o \~n \=a \.z and \u{g} \v{c} \H{o} \c{c} \k{a} \r{a}
+ACCENTS = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303",
+           "=": "\u0304", ".": "\u0307"}
+LETTER_ACCENTS = {"u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327",
+                  "k": "\u0328", "r": "\u030a", "d": "\u0323", "b": "\u0331"}
+MATH_ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "bar": "\u0304", "overline": "\u0305",
+                "tilde": "\u0303", "widetilde": "\u0303", "vec": "\u20d7", "dot": "\u0307",
+                "ddot": "\u0308"}
+MATH_SPACES = {",": "\u2009", ";": " ", ":": " ", "!": "", " ": " ", "\\": " "}
+MATH_ESCAPES = {"%": "%", "$": "$", "&": "&", "#": "#", "_": "_", "{": "{", "}": "}"}
+MAX_DEPTH = 40  # deeper LaTeX groups are left as text
+SCAN_LIMIT = 4000  # how far a brace or a closing $ is looked for
+
+
+# --- LaTeX math: a small recursive-descent reader that returns nodes ---------------------
+
+def _find_brace(src: str, start: int, end: int) -> int | None:
+    """Index of the ``}`` closing the ``{`` at ``start`` (escapes honoured), or None."""
+    depth = 0
+    i = start
+    stop = min(end, start + SCAN_LIMIT)
+    while i < stop:
+        ch = src[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
+
+
+def _merge(nodes: list[Node]) -> list[Node]:
+    out: list[Node] = []
+    for node in nodes:
+        if isinstance(node, str):
+            if not node:
+                continue
+            if out and isinstance(out[-1], str):
+                out[-1] += node
+                continue
+        out.append(node)
+    return out
+
+
+def node_text(nodes: Sequence[Node]) -> str:
+    """The plain text of converted nodes, markup dropped."""
+    return "".join(n if isinstance(n, str) else node_text(n[1]) for n in nodes)
+
+
+def _accent(base: str, mark: str) -> str:
+    base = "i" if base == "ı" else "j" if base == "ȷ" else base
+    return unicodedata.normalize("NFC", base + mark)
+
+
+class _MathReader:
+    """Reads LaTeX math source (``O(n^2)``, ``1-\\mathrm{x}``) into nodes."""
+
+    def __init__(self, src: str):
+        self.src = src
+
+    def seq(self, i: int, end: int, depth: int) -> list[Node]:
+        src = self.src
+        nodes: list[Node] = []
+        while i < end:
+            ch = src[i]
+            if ch == "{":
+                close = _find_brace(src, i, end)
+                if close is None or depth >= MAX_DEPTH:
+                    nodes.append(ch)
+                    i += 1
+                    continue
+                nodes.extend(self.seq(i + 1, close, depth + 1))
+                i = close + 1
+            elif ch in "^_":
+                arg, i = self.arg(i + 1, end, depth)
+                if arg is None:
+                    nodes.append(ch)
+                else:
+                    nodes.append(("sup" if ch == "^" else "sub", arg))
+            elif ch == "\\":
+                got, i = self.command(i, end, depth)
+                nodes.extend(got)
+            elif ch == "-":
+                nodes.append("−")
+                i += 1
+            elif ch == "'":
+                nodes.append("′")
+                i += 1
+            elif ch == "~":
+                nodes.append("\u00a0")
+                i += 1
+            elif ch.isspace():
+                j = i
+                while j < end and src[j].isspace():
+                    j += 1
+                nodes.append(" ")
+                i = j
+            else:
+                nodes.append(ch)
+                i += 1
+        return _merge(nodes)
+
+    def arg(self, i: int, end: int, depth: int) -> tuple[list[Node] | None, int]:
+        """One argument: a ``{group}``, a command or a single character."""
+        src = self.src
+        while i < end and src[i] == " ":
+            i += 1
+        if i >= end:
+            return None, i
+        if src[i] == "{":
+            close = _find_brace(src, i, end)
+            if close is None or depth >= MAX_DEPTH:
+                return None, i
+            return self.seq(i + 1, close, depth + 1), close + 1
+        if src[i] == "\\":
+            got, j = self.command(i, end, depth)
+            return got, j
+        if src[i] in "}^_":
+            return None, i
+        return self.seq(i, i + 1, depth), i + 1
+
+    def command(self, i: int, end: int, depth: int) -> tuple[list[Node], int]:
+        """A command at ``src[i] == '\\'`` -> (nodes, next index)."""
+        src = self.src
+        j = i + 1
+        while j < end and src[j].isascii() and src[j].isalpha():
+            j += 1
+        name = src[i + 1:j]
+        if not name:
+            if j >= end:
+                return ["\\"], j
+            ch = src[j]
+            if ch in MATH_SPACES:
+                return [MATH_SPACES[ch]], j + 1
+            if ch in MATH_ESCAPES:
+                return [MATH_ESCAPES[ch]], j + 1
+            if ch in ACCENTS:
+                arg, k = self.arg(j + 1, end, depth)
+                if arg and len(node_text(arg)) == 1:
+                    return [_accent(node_text(arg), ACCENTS[ch])], k
+            return [ch], j + 1
+        if name in SYMBOLS:
+            return [SYMBOLS[name]], j
+        if name in IGNORED:
+            if name in ("left", "right", "middle", "bigl", "bigr", "Bigl", "Bigr") \
+                    and j < end and src[j] == ".":
+                j += 1
+            return [], j
+        if name in WRAPPERS or name in ("mathbb", "frac", "dfrac", "tfrac", "sqrt") or \
+                name in MATH_ACCENTS or name in LETTER_ACCENTS:
+            arg, k = self.arg(j, end, depth + 1)
+            if arg is None:
+                return ["\\" + name], j
+            if name == "mathbb":
+                text = node_text(arg)
+                return ["".join(BLACKBOARD.get(c, c) for c in text)], k
+            if name in ("frac", "dfrac", "tfrac"):
+                den, k2 = self.arg(k, end, depth + 1)
+                if den is None:
+                    return ["\\" + name], j
+                return [*_paren(arg), "/", *_paren(den)], k2
+            if name == "sqrt":
+                return ["√", *_paren(arg)], k
+            if name in MATH_ACCENTS or name in LETTER_ACCENTS:
+                text = node_text(arg)
+                mark = MATH_ACCENTS.get(name) or LETTER_ACCENTS[name]
+                return [_accent(text, mark) if len(text) == 1 else text + mark], k
+            tag = WRAPPERS[name]
+            return (list(arg) if tag is None else [(tag, tuple(arg))]), k
+        return ["\\" + name], j
+
+
+def _paren(nodes: list[Node]) -> list[Node]:
+    text = node_text(nodes)
+    if len(text) <= 1 or re.fullmatch(r"[\w.]+", text):
+        return nodes
+    return ["(", *nodes, ")"]
+
+
+def math_nodes(src: str) -> list[Node]:
+    """LaTeX math source -> nodes: ``O(n^2)`` -> ['O(n', ('sup', ('2',)), ')']."""
+    return _MathReader(src).seq(0, len(src), 0)
+
+
+# --- markdown-it rules ----------------------------------------------------------------
+
+def _emit(state: StateInline, nodes: Sequence[Node]) -> None:
+    for node in nodes:
+        if isinstance(node, str):
+            state.pending += node
+            continue
+        tag, children = node
+        if tag == "code":
+            token = state.push("code_inline", "code", 0)
+            token.content = node_text(children)
+            token.markup = "`"
+            continue
+        state.push(f"{tag}_open", tag, 1).markup = "tex"
+        _emit(state, children)
+        state.push(f"{tag}_close", tag, -1).markup = "tex"
+
+
+def _tokenize_range(state: StateInline, start: int, end: int, resume: int) -> None:
+    """Parse src[start:end] as inline Markdown into the current token stream."""
+    old_max = state.posMax
+    state.pos, state.posMax = start, end
+    state.md.inline.tokenize(state)
+    state.pos, state.posMax = resume, old_max
+
+
+def _add_link(state: StateInline, url: str, label_range: tuple[int, int] | None,
+              label_text: str, resume: int) -> bool:
+    href = state.md.normalizeLink(url.strip())
+    if not url.strip() or not state.md.validateLink(href):
+        return False
+    token = state.push("link_open", "a", 1)
+    token.attrs = {"href": href}
+    token.markup = "tex"
+    if label_range:
+        state.linkLevel += 1
+        _tokenize_range(state, label_range[0], label_range[1], resume)
+        state.linkLevel -= 1
+    else:
+        state.pending += label_text
+        state.pos = resume
+    state.push("link_close", "a", -1).markup = "tex"
+    return True
+
+
+def tex_command(state: StateInline, silent: bool) -> bool:
+    """``\\textbf{x}``, ``\\url{u}``, ``\\times``, ``\\"a``, ``\\ ``: text-mode LaTeX."""
+    src, pos, end = state.src, state.pos, state.posMax
+    if src[pos] != "\\" or pos + 1 >= end or state.level >= MAX_DEPTH:
+        return False
+    nxt = src[pos + 1]
+    if nxt in " ,":  # "a.k.a.\ " and thin spaces
+        if not silent:
+            state.pending += " " if nxt == " " else "\u2009"
+        state.pos = pos + 2
+        return True
+    if nxt in ACCENTS:  # \"a \"{a} \'e; otherwise it is a Markdown escape
+        j = pos + 2
+        if j < end and src[j] == "{":
+            close = _find_brace(src, j, end)
+            base, after = (src[j + 1:close], close + 1) if close else ("", j)
+        else:
+            base, after = src[j:j + 1], j + 1
+        if base.startswith("\\") and base[1:] in ("i", "j"):
+            base = SYMBOLS[base[1:]]
+        if len(base) == 1 and base.isalpha():
+            composed = _accent(base, ACCENTS[nxt])
+            if len(composed) == 1:
+                if not silent:
+                    state.pending += composed
+                state.pos = after
+                return True
+        return False
+    j = pos + 1
+    while j < end and src[j].isascii() and src[j].isalpha():
+        j += 1
+    name = src[pos + 1:j]
+    if not name:
+        return False
+    if name in SYMBOLS:
+        if j < end and src[j] == "{" and j + 1 < end and src[j + 1] == "}":
+            j += 2  # \LaTeX{} and \ss{}
+        if not silent:
+            state.pending += SYMBOLS[name]
+        state.pos = j
+        return True
+    if name in IGNORED:
+        state.pos = j
+        return True
+    if name in LETTER_ACCENTS and j < end and src[j] == "{":
+        close = _find_brace(src, j, end)
+        if close is not None and close == j + 2 and src[j + 1].isalpha():
+            composed = _accent(src[j + 1], LETTER_ACCENTS[name])
+            if not silent:
+                state.pending += composed
+            state.pos = close + 1
+            return True
+        return False
+    if j >= end or src[j] != "{":
+        return False
+    close = _find_brace(src, j, end)
+    if close is None:
+        return False
+    if name in ("url", "href"):
+        url = src[j + 1:close]
+        label: tuple[int, int] | None = None
+        resume = close + 1
+        if name == "href":
+            if resume < end and src[resume] == "{":
+                label_close = _find_brace(src, resume, end)
+                if label_close is None:
+                    return False
+                label = (resume + 1, label_close)
+                resume = label_close + 1
+            else:
+                return False
+        if silent or state.linkLevel > 0:
+            if not silent:
+                state.pending += url if label is None else src[label[0]:label[1]]
+            state.pos = resume
+            return True
+        if not _add_link(state, url, label, url, resume):
+            state.pending += url if label is None else src[label[0]:label[1]]
+            state.pos = resume
+        return True
+    if name in ("mathbb", "frac", "dfrac", "sqrt") or name in MATH_ACCENTS:
+        last = close
+        if name in ("frac", "dfrac"):  # the denominator too
+            if close + 1 >= end or src[close + 1] != "{":
+                return False
+            den = _find_brace(src, close + 1, end)
+            if den is None:
+                return False
+            last = den
+        if not silent:
+            _emit(state, math_nodes(src[pos:last + 1]))
+        state.pos = last + 1
+        return True
+    if name not in WRAPPERS:
+        return False
+    tag = WRAPPERS[name]
+    if silent:
+        state.pos = close + 1
+        return True
+    if tag == "code":
+        token = state.push("code_inline", "code", 0)
+        token.content = src[j + 1:close]
+        token.markup = "`"
+        state.pos = close + 1
+        return True
+    if tag in ("sup", "sub"):
+        _emit(state, [(tag, tuple(math_nodes(src[j + 1:close])))])
+        state.pos = close + 1
+        return True
+    if tag is not None:
+        state.push(f"{tag}_open", tag, 1).markup = "tex"
+    _tokenize_range(state, j + 1, close, close + 1)
+    if tag is not None:
+        state.push(f"{tag}_close", tag, -1).markup = "tex"
+    return True
+
+
+def tex_math(state: StateInline, silent: bool) -> bool:
+    """``$...$`` (and ``$$...$$``) -> text with ``<sup>``/``<sub>`` in a ``span.math``.
+
+    Pandoc's rule keeps prices safe: the opening ``$`` has a non-space after it, the
+    closing one a non-space before it and no digit after it.
+    """
+    src, pos, end = state.src, state.pos, state.posMax
+    if src[pos] != "$":
+        return False
+    delim = "$$" if src.startswith("$$", pos) else "$"
+    start = pos + len(delim)
+    if start >= end or src[start].isspace():
+        return False
+    i = start
+    stop = min(end, start + SCAN_LIMIT)
+    close = None
+    while i < stop:
+        ch = src[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "$":
+            if delim == "$$":
+                if src.startswith("$$", i):
+                    close = i
+                    break
+            elif not src[i - 1].isspace() and not (i + 1 < end and src[i + 1].isdigit()):
+                close = i
+                break
+        i += 1
+    if close is None or close == start:
+        return False
+    if not silent:
+        token = state.push("math_open", "span", 1)
+        token.attrs = {"class": "math"}
+        token.markup = delim
+        _emit(state, math_nodes(src[start:close]))
+        state.push("math_close", "span", -1).markup = delim
+    state.pos = close + len(delim)
+    return True
+
+
+_WORD_GROUP = re.compile(r"[^\W_][\w\-' ]*")
+_AFTER_COMMAND = re.compile(r"\\[A-Za-z]+$")
+_URL_GROUP = re.compile(r"https?://[^\s{}]+")
+
+
+def tex_script(state: StateInline, silent: bool) -> bool:
+    """``x^2``, ``L^{3/2}`` and ``x_{i}`` written outside ``$...$``."""
+    src, pos, end = state.src, state.pos, state.posMax
+    ch = src[pos]
+    if ch not in "^_" or pos == 0 or pos + 1 >= end:
+        return False
+    before = src[pos - 1]
+    if not (before.isalnum() or before in ")]}"):
+        return False
+    nxt = src[pos + 1]
+    if nxt == "{":
+        close = _find_brace(src, pos + 1, end)
+        if close is None:
+            return False
+        nodes = math_nodes(src[pos + 2:close])
+        after = close + 1
+    elif ch == "_":
+        return False  # snake_case stays as is
+    elif nxt.isdigit():
+        after = pos + 1
+        while after < end and src[after].isdigit():
+            after += 1
+        nodes = [src[pos + 1:after]]
+    elif nxt.isascii() and nxt.isalpha() and (pos + 2 >= end or not src[pos + 2].isalpha()):
+        nodes, after = [nxt], pos + 2
+    else:
+        return False
+    if not silent:
+        _emit(state, [("sup" if ch == "^" else "sub", tuple(nodes))])
+    state.pos = after
+    return True
+
+
+def tex_group(state: StateInline, silent: bool) -> bool:
+    """A TeX group of plain words or one URL, ``{overthinking}``, ``{BERT}``: braces dropped."""
+    src, pos, end = state.src, state.pos, state.posMax
+    if src[pos] != "{":
+        return False
+    close = src.find("}", pos + 1, min(end, pos + 2000))
+    if close == -1 or _AFTER_COMMAND.search(src, max(0, pos - 40), pos):
+        return False
+    if _URL_GROUP.fullmatch(src, pos + 1, close):  # {https://...}: the link, no braces
+        if not silent:
+            _tokenize_range(state, pos + 1, close, close + 1)
+        state.pos = close + 1
+        return True
+    if not _WORD_GROUP.fullmatch(src, pos + 1, close):
+        return False
+    if not silent:
+        state.pending += src[pos + 1:close]
+    state.pos = close + 1
+    return True
+
+
+_SCHEME_RE = re.compile(r"(?:^|[^a-z0-9.+-])([a-z][a-z0-9.+-]*)$", re.IGNORECASE)
+
+
+def linkify_url(state: StateInline, silent: bool) -> bool:
+    """markdown-it's linkify rule, plus ``\\href`` remnants: ``url{text}``, ``url{url}``."""
+    pos, end, src = state.pos, state.posMax, state.src
+    if state.linkLevel > 0 or pos + 3 > end or src[pos:pos + 3] != "://":
+        return False
+    match = _SCHEME_RE.search(state.pending)
+    if not match:
+        return False
+    proto = match.group(1)
+    start = pos - len(proto)
+    link = state.md.linkify.match_at_start(src[start:end])
+    if not link:
+        return False
+    url: str = link.url.rstrip("*")
+    label = None
+    consumed = len(link.url.rstrip("*"))
+    brace = url.find("{")
+    if brace > len(proto) + 3:
+        close = _find_brace(src, start + brace, end)
+        url = url[:brace]
+        consumed = brace
+        if close is not None:
+            inner = src[start + brace + 1:close]
+            consumed = close + 1 - start
+            if not inner.startswith(("http://", "https://")):
+                label = inner
+    href = state.md.normalizeLink(url)
+    if not state.md.validateLink(href):
+        return False
+    if not silent:
+        state.pending = state.pending[:-len(proto)]
+        token = state.push("link_open", "a", 1)
+        token.attrs = {"href": href}
+        token.markup = "linkify"
+        token.info = "auto"
+        state.push("text", "", 0).content = label if label else \
+            state.md.normalizeLinkText(url)
+        token = state.push("link_close", "a", -1)
+        token.markup = "linkify"
+        token.info = "auto"
+    state.pos = start + consumed
+    return True
+
+
+_DOUBLE_QUOTES = re.compile(r"(?<![`\\])``(?!`)([^`]*?)''(?!')")
+_SINGLE_QUOTES = re.compile(r"(?<![`\w\\])`(?!`)([^`]*?)'(?![\w'`])")
+_STRAIGHT_QUOTES = re.compile(r"(?<![\w'])''(?=\S)([^'\n]*?)(?<=\S)''(?![\w'])")
+
+
+def tex_quotes(state: StateCore) -> None:
+    """````x''`` -> “x”, ```x'`` -> ‘x’, ``''x''`` -> “x”, in inline source before parsing."""
+    for token in state.tokens:
+        if token.type != "inline" or ("`" not in token.content and
+                                       "''" not in token.content):
+            continue
+        text = _DOUBLE_QUOTES.sub(r"“\1”", token.content)
+        text = _SINGLE_QUOTES.sub(r"‘\1’", text)
+        token.content = _STRAIGHT_QUOTES.sub(r"“\1”", text)
+
+
+_EM_DASH = re.compile(r"(^|[^-])---(?=[^-]|$)", re.MULTILINE)
+_EN_DASH_SPACED = re.compile(r"(^|\s)--(?=\s|$)", re.MULTILINE)
+_EN_DASH = re.compile(r"(^|[^-\s<!])--(?=[^-\s>]|$)", re.MULTILINE)
+
+
+def tex_dashes(state: StateCore) -> None:
+    """``--`` -> en dash, ``---`` -> em dash, in text (not code, not link URLs)."""
+    for token in state.tokens:
+        if token.type != "inline" or not token.children or "--" not in token.content:
+            continue
+        in_autolink = 0
+        for child in token.children:
+            if child.type == "link_open" and child.info == "auto":
+                in_autolink += 1
+            elif child.type == "link_close" and child.info == "auto":
+                in_autolink -= 1
+            elif child.type == "text" and not in_autolink and "--" in child.content:
+                text = _EM_DASH.sub("\\1—", child.content)
+                text = _EN_DASH_SPACED.sub("\\1–", text)
+                child.content = _EN_DASH.sub("\\1–", text)
+
+
+def shift_headings(state: StateCore) -> None:
+    """Notes headings start below the page's own: ``#`` -> ``<h3>`` with an offset of 2."""
+    offset = int(state.env.get("heading_offset", 0))
+    if not offset:
+        return
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1:]) + offset)}"
+
+
+_BAD_SCHEME = re.compile(r"^(?:javascript|vbscript|data|file):", re.IGNORECASE)
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def validate_link(url: str) -> bool:
+    """False for javascript:, vbscript:, data: and file: links (hidden characters ignored)."""
+    return not _BAD_SCHEME.match(_INVISIBLE.sub("", url))
+
+
+def _render_link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,
+                      env: Any) -> str:
+    token = tokens[idx]
+    href = str(token.attrGet("href") or "")
+    if href.startswith(("http://", "https://", "//")):
+        token.attrSet("rel", "noopener")
+    return str(self.renderToken(tokens, idx, options, env))
+
+
+def make_markdown(allow_html: bool = False) -> MarkdownIt:
+    """A markdown-it-py parser with the safe preset and the LaTeX rules."""
+    md = MarkdownIt("js-default", {"linkify": True, "html": allow_html})
+    md.linkify.set({"fuzzy_link": False, "fuzzy_email": False, "fuzzy_ip": False})
+    md.validateLink = validate_link  # type: ignore[method-assign]
+    md.inline.ruler.at("linkify", linkify_url)
+    md.core.ruler.disable("linkify")  # scheme links are found inline; no fuzzy links
+    md.inline.ruler.before("escape", "tex_command", tex_command)
+    md.inline.ruler.before("escape", "tex_math", tex_math)
+    md.inline.ruler.before("escape", "tex_script", tex_script)
+    md.inline.ruler.before("escape", "tex_group", tex_group)
+    md.core.ruler.before("inline", "tex_quotes", tex_quotes)
+    md.core.ruler.before("text_join", "tex_dashes", tex_dashes)
+    md.core.ruler.push("shift_headings", shift_headings)
+    md.add_render_rule("link_open", _render_link_open)
+    return md
+
+
+# Built once; the parsers keep no state between calls (each call gets its own env).
+_SAFE = make_markdown(False)
+_RAW = make_markdown(True)
+
+
+def render_markdown(text: str, *, allow_html: bool = False, heading_offset: int = 0) -> str:
+    """Markdown (with LaTeX fragments) -> HTML; raw HTML is shown as text unless allowed."""
+    return render_markdown_with_text(text, allow_html=allow_html,
+                                     heading_offset=heading_offset)[0]
+
+
+# Plain text takes a shortcut past markdown-it (a third of a millisecond per abstract adds up
+# at 10,000 papers): one line, nothing any block or inline rule would act on. The output is
+# the same as markdown-it's; tests/test_build.py checks that on generated text.
+_SPECIAL = re.compile(r"[\\`$^_*~\[\]<&{}\n\r\x00\t]|--|://|''")
+_BLOCK_START = re.compile(r"[#>+\-*=|]|\d{1,9}[.)](?:\s|$)")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+        .replace('"', "&quot;")
+
+
+def is_plain(text: str) -> bool:
+    """True when ``text`` renders as itself: one paragraph, no markup, no LaTeX, no URL."""
+    return text == text.strip() and not _SPECIAL.search(text) and \
+        not _BLOCK_START.match(text)
+
+
+def render_markdown_with_text(text: str, *, allow_html: bool = False,
+                              heading_offset: int = 0) -> tuple[str, str]:
+    """Markdown -> (HTML, plain text), parsed once; the text serves descriptions."""
+    if not text.strip():
+        return "", ""
+    if is_plain(text):
+        return f"<p>{_escape(text)}</p>\n", text
+    md = _RAW if allow_html else _SAFE
+    env: dict[str, Any] = {"heading_offset": heading_offset}
+    tokens = md.parse(text, env)
+    html = md.renderer.render(tokens, md.options, env)
+    parts: list[str] = []
+    for token in tokens:
+        if token.type == "inline":
+            parts.append(_inline_text(token.children or []))
+    return html, " ".join(p for p in parts if p)
+
+
+def render_inline(text: str) -> str:
+    """One line of Markdown (a title such as ``ReLU$^2$ Wins``) -> inline HTML, no <p>.
+
+    Links are dropped (their text kept): a title is itself shown inside a link."""
+    if is_plain(text):
+        return _escape(text)
+    tokens = _SAFE.parseInline(text, {})
+    for token in tokens:
+        token.children = [c for c in token.children or []
+                          if c.type not in ("link_open", "link_close")]
+    return _SAFE.renderer.render(tokens, _SAFE.options, {})
+
+
+SUPERSCRIPTS = dict(zip("0123456789+-−=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱ", strict=True))
+SUBSCRIPTS = dict(zip("0123456789+-−=()aeoxhklmnpst", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜ",
+                      strict=True))
+
+
+def _script_text(text: str, table: dict[str, str], mark: str) -> str:
+    if text and all(c in table for c in text):
+        return "".join(table[c] for c in text)
+    return mark + (text if len(text) == 1 else f"({text})")
+
+
+def _inline_text(children: Sequence[Token]) -> str:
+    out: list[str] = []
+    stack: list[tuple[str, list[str]]] = []
+    for child in children:
+        target = stack[-1][1] if stack else out
+        if child.type in ("sup_open", "sub_open"):
+            stack.append((child.type, []))
+        elif child.type in ("sup_close", "sub_close") and stack:
+            kind, parts = stack.pop()
+            text = "".join(parts)
+            converted = _script_text(text, SUPERSCRIPTS, "^") if kind == "sup_open" \
+                else _script_text(text, SUBSCRIPTS, "_")
+            (stack[-1][1] if stack else out).append(converted)
+        elif child.type in ("text", "code_inline", "html_inline"):
+            target.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            target.append(" ")
+        elif child.type == "image":
+            target.append(_inline_text(child.children or []))
+    return "".join(out)
+
+
+def plain_inline(text: str) -> str:
+    """A title as plain text for <title>, meta tags and feeds: ``ReLU$^2$`` -> ``ReLU²``."""
+    if is_plain(text):
+        return " ".join(text.split())
+    tokens = _SAFE.parseInline(text, {})
+    return " ".join(_inline_text(tokens[0].children or []).split()) if tokens else ""

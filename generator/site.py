@@ -1,0 +1,249 @@
+"""The site model: papers in site order, the tag/author/year/venue indexes, every page URL.
+
+Pure data, built once from the loaded papers; templates read it and never call back.
+URLs here are *site-relative* posix paths that end in ``index.html`` (``papers/x/index.html``),
+so a page links to another as ``root + url`` where ``root`` climbs back to the site root
+(``page_root``). That works from ``file://``, at a domain root and under a sub-path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from generator.diagnostics import Diagnostic, error
+from generator.model import SLUG_MAX, Paper, slugify, unique_slug
+
+HOME_URL = "index.html"
+SEARCH_URL = "search/index.html"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A labelled site-relative URL."""
+
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Term:
+    """One tag, author, year or venue, with its page and its papers (slugs, site order)."""
+
+    kind: str  # "tag" | "author" | "year" | "venue"
+    name: str
+    slug: str
+    url: str
+    papers: tuple[str, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.papers)
+
+    @property
+    def link(self) -> Link:
+        return Link(self.name, self.url)
+
+
+@dataclass(frozen=True)
+class Index:
+    """The page listing every term of one kind (``tags/index.html``)."""
+
+    kind: str  # "tags" | "authors" | "years" | "venues": also the URL folder
+    term_kind: str  # "tag" | ...
+    title: str
+    url: str
+    terms: tuple[Term, ...]  # display order
+
+
+@dataclass(frozen=True)
+class SitePaper:
+    """A paper placed in the site: its URL, links to its terms, and its neighbours."""
+
+    paper: Paper
+    url: str
+    authors: tuple[Link, ...]
+    tags: tuple[Link, ...]
+    venue: Link | None
+    year: Link | None
+    prev: str | None  # slug of the newer neighbour
+    next: str | None  # slug of the older neighbour
+
+    @property
+    def slug(self) -> str:
+        return self.paper.slug
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the pages need to know about each other."""
+
+    papers: tuple[SitePaper, ...]  # newest first
+    indexes: tuple[Index, ...]  # tags, authors, years, venues
+    by_slug: Mapping[str, SitePaper] = field(compare=False, repr=False)
+
+    def index(self, kind: str) -> Index:
+        return next(i for i in self.indexes if i.kind == kind)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {"papers": len(self.papers)}
+        out.update({i.kind: len(i.terms) for i in self.indexes})
+        return out
+
+
+def paper_url(slug: str) -> str:
+    return f"papers/{slug}/index.html"
+
+
+def page_root(path: str) -> str:
+    """Relative prefix from a page back to the site root: ``papers/x/index.html`` -> ``../../``."""
+    return "../" * path.count("/")
+
+
+def pretty_url(path: str) -> str:
+    """The URL a server shows for a page: ``papers/x/index.html`` -> ``papers/x/``."""
+    return path[: -len("index.html")] if path.endswith("index.html") else path
+
+
+def absolute_url(site_url: str, path: str) -> str:
+    """An absolute URL from ``config.site_url``; '' when the site URL is unknown."""
+    return site_url + pretty_url(path) if site_url else ""
+
+
+def _title_key(paper: Paper) -> tuple[str, str]:
+    return (unicodedata.normalize("NFKC", paper.title).casefold(), paper.slug)
+
+
+def order_papers(papers: Iterable[Paper]) -> list[Paper]:
+    """Newest first (date or year, descending; undated last), then title, then slug."""
+    ordered = sorted(papers, key=_title_key)
+    return sorted(ordered, key=lambda p: p.sort_date, reverse=True)
+
+
+def _identity(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+_ASCII_WORD = re.compile(r"[a-z0-9]")
+
+
+_NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+
+
+def _term_slug(kind: str, name: str) -> str:
+    if name.isascii():  # model.slugify's result, without its per-character Unicode work
+        text = name.replace("++", "pp").replace("#", "sharp").replace("&", " and ")
+        slug = _NON_ALNUM.sub("-", text).strip("-").lower()
+        if slug and len(slug) <= SLUG_MAX:
+            return slug
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    if not _ASCII_WORD.search(folded):  # a name in a non-Latin script: stable hash slug
+        return f"{kind}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:8]}"
+    return slugify(name)
+
+
+@dataclass
+class _Group:
+    spellings: Counter[str] = field(default_factory=Counter)
+    papers: list[str] = field(default_factory=list)
+
+
+def _collect(ordered: list[Paper], kind: str, values: Callable[[Paper], Iterable[str]],
+             identity: Callable[[str], str]) -> dict[str, Term]:
+    """identity key -> Term; one term per identity, collision-safe slugs."""
+    groups: dict[str, _Group] = defaultdict(_Group)
+    for paper in ordered:
+        seen: set[str] = set()
+        for value in values(paper):
+            name = " ".join(value.split())
+            if not name:
+                continue
+            key = identity(name)
+            group = groups[key]
+            group.spellings[name] += 1
+            if key not in seen:
+                seen.add(key)
+                group.papers.append(paper.slug)
+    taken: set[str] = set()
+    terms: dict[str, Term] = {}
+    for key in sorted(groups):
+        group = groups[key]
+        name = sorted(group.spellings, key=lambda s: (-group.spellings[s], s))[0]
+        slug = unique_slug(_term_slug(kind, name), taken)
+        taken.add(slug)
+        terms[key] = Term(kind, name, slug, f"{kind}s/{slug}/index.html", tuple(group.papers))
+    return terms
+
+
+def _year_value(paper: Paper) -> Iterable[str]:
+    year = paper.display_year
+    return (str(year),) if year else ()
+
+
+def build_site(papers: Iterable[Paper]) -> tuple[Site, list[Diagnostic]]:
+    """Loaded papers -> (site model, diagnostics for slug collisions between papers)."""
+    problems: list[Diagnostic] = []
+    unique: dict[str, Paper] = {}
+    for paper in sorted(papers, key=lambda p: (p.slug, p.path)):
+        if paper.slug in unique:
+            problems.append(error(paper.path, None, f"slug '{paper.slug}' is also the slug of "
+                                                    f"{unique[paper.slug].path}; rename one "
+                                                    f"file so each paper has its own page"))
+            continue
+        unique[paper.slug] = paper
+    ordered = order_papers(unique.values())
+
+    memo: dict[str, str] = {}
+
+    def identity(name: str) -> str:
+        key = memo.get(name)
+        if key is None:
+            key = memo[name] = _identity(name)
+        return key
+
+    tags = _collect(ordered, "tag", lambda p: p.tags, identity)
+    authors = _collect(ordered, "author", lambda p: p.authors, identity)
+    years = _collect(ordered, "year", _year_value, identity)
+    venues = _collect(ordered, "venue", lambda p: (p.venue,) if p.venue else (), identity)
+
+    def links(terms: dict[str, Term], names: Iterable[str]) -> tuple[Link, ...]:
+        out: list[Link] = []
+        seen: set[str] = set()
+        for name in names:
+            key = identity(" ".join(name.split()))
+            if key in terms and key not in seen:
+                seen.add(key)
+                out.append(Link(" ".join(name.split()), terms[key].url))
+        return tuple(out)
+
+    placed: list[SitePaper] = []
+    for i, paper in enumerate(ordered):
+        year = _year_value(paper)
+        placed.append(SitePaper(
+            paper=paper,
+            url=paper_url(paper.slug),
+            authors=links(authors, paper.authors),
+            tags=links(tags, paper.tags),
+            venue=links(venues, (paper.venue,))[0] if paper.venue else None,
+            year=links(years, year)[0] if year else None,
+            prev=ordered[i - 1].slug if i > 0 else None,
+            next=ordered[i + 1].slug if i + 1 < len(ordered) else None,
+        ))
+
+    def by_name(terms: dict[str, Term]) -> tuple[Term, ...]:
+        return tuple(sorted(terms.values(), key=lambda t: (identity(t.name), t.slug)))
+
+    indexes = (
+        Index("tags", "tag", "Tags", "tags/index.html", by_name(tags)),
+        Index("authors", "author", "Authors", "authors/index.html", by_name(authors)),
+        Index("years", "year", "Years", "years/index.html",
+              tuple(sorted(years.values(), key=lambda t: t.name, reverse=True))),
+        Index("venues", "venue", "Venues", "venues/index.html", by_name(venues)),
+    )
+    site = Site(tuple(placed), indexes, {p.slug: p for p in placed})
+    return site, problems

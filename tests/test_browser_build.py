@@ -1,0 +1,199 @@
+"""The built site in headless Chromium: from file:// and from a server under a sub-path.
+
+Home and a paper page must load with no console error, no failed request and no request
+leaving the site, and axe-core must find no serious or critical accessibility violation,
+in the light and the dark scheme. Debian's /usr/bin/chromium is used (never a downloaded
+browser); without it the tests skip, unless CI is set.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from generator.build import build
+from generator.config import load_config
+from generator.writer import write_site
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+PREFIX = "/repo/"  # a GitHub Pages project site lives under /<repo>/
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing (CI is set, so this is an error)")
+    pytest.skip(f"{what} is missing")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} (apt-get install chromium)")
+    if not AXE.exists():
+        _missing(f"{AXE} (npm ci)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def sites(sample_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The sample site, and the bundled reading list when content/papers has papers."""
+    found = {"sample": sample_site}
+    if any((REPO / "content" / "papers").glob("*.md")):
+        config, _ = load_config(REPO / "config.yaml")
+        out = tmp_path_factory.mktemp("bundled") / "site"
+        write_site(build(config).files, out)
+        found["bundled"] = out
+    return found
+
+
+class _SubPathHandler(SimpleHTTPRequestHandler):
+    """Serves ``site`` under PREFIX only, as GitHub Pages serves a project site."""
+
+    def translate_path(self, path: str) -> str:
+        if not path.startswith(PREFIX):
+            return str(Path(self.directory) / "\x00missing")
+        return super().translate_path("/" + path[len(PREFIX):])
+
+    def log_message(self, format: str, *args: object) -> None:  # keep pytest output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def servers(sites: dict[str, Path]) -> Iterator[dict[str, str]]:
+    running = {}
+    urls = {}
+    for name, folder in sites.items():
+        handler = functools.partial(_SubPathHandler, directory=str(folder))
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        running[name] = server
+        urls[name] = f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    yield urls
+    for server in running.values():
+        server.shutdown()
+        server.server_close()
+
+
+def _first_paper(site: Path) -> str:
+    return sorted(p.relative_to(site).as_posix() for p in (site / "papers").glob("*/index.html"))[0]
+
+
+def _open(browser, base: str, path: str, scheme: str = "light"):
+    """Open base+path; returns (page, problems list that fills while the page lives)."""
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    problems: list[str] = []
+    allowed = base.split(PREFIX)[0] + PREFIX if base.startswith("http") else base
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+            if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
+            if r.status >= 400 else None)
+    page.on("request", lambda r: None if r.url.startswith(allowed) or
+            r.url.startswith("data:") else problems.append(f"external request: {r.url}"))
+    context.route("http*://**/*", lambda route: route.continue_()
+                  if route.request.url.startswith(allowed) else route.abort())
+    page.goto(base + path, wait_until="load")
+    page.wait_for_timeout(150)  # late scripts and lazy loads
+    return page, problems
+
+
+def _axe(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("""async () => {
+        const result = await axe.run(document, {resultTypes: ["violations"], preload: false});
+        return result.violations.map(v => ({id: v.id, impact: v.impact,
+            targets: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+    }""")
+    return [f"{v['impact']}: {v['id']} at {v['targets']}" for v in violations
+            if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("site_name", ["sample", "bundled"])
+@pytest.mark.parametrize("how", ["file", "http"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_home_and_a_paper_page_load_cleanly_and_pass_axe(browser, sites, servers, site_name,
+                                                         how, scheme):
+    if site_name not in sites:
+        pytest.skip("content/papers is empty")
+    site = sites[site_name]
+    base = site.as_uri() + "/" if how == "file" else servers[site_name]
+    for path in ("index.html", _first_paper(site)):
+        page, problems = _open(browser, base, path, scheme)
+        assert page.title(), path
+        assert page.locator("main h1").count() >= 1, path
+        assert not problems, (path, problems)
+        found = _axe(page)
+        page.context.close()
+        assert not found, (path, found)
+
+
+@pytest.mark.parametrize("how", ["file", "http"])
+def test_navigation_works_from_file_and_under_a_sub_path(browser, sites, servers, how):
+    site = sites["sample"]
+    base = site.as_uri() + "/" if how == "file" else servers["sample"]
+    page, problems = _open(browser, base, "index.html")
+    page.click("a[href='papers/focusllm/index.html']")
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text().startswith("FocusLLM")
+    page.click("a[href='../../authors/yutao-sun/index.html']")
+    page.wait_for_load_state("load")
+    assert "Yutao Sun" in page.locator("h1").inner_text()
+    page.click(".site-nav a[href='../../tags/index.html']")
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text() == "Tags"
+    stylesheet_applied = page.evaluate(
+        "getComputedStyle(document.querySelector('.site-header')).borderBottomStyle")
+    assert stylesheet_applied == "solid"
+    page.context.close()
+    assert not problems, problems
+
+
+def test_copy_buttons_copy_the_citation(browser, servers):
+    context = browser.new_context()
+    base = servers["sample"]
+    context.grant_permissions(["clipboard-read", "clipboard-write"],
+                              origin=base.split(PREFIX)[0])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(base + "papers/focusllm/index.html")
+    button = page.locator("button[data-copy-target='cite-bibtex']")
+    assert button.is_visible()  # shown only once the script runs
+    button.click()
+    page.wait_for_function(
+        "document.querySelector('#cite-bibtex').closest('.citation')"
+        ".querySelector('.copy-status').textContent !== ''")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("@inproceedings{li2025focusllm,")
+    context.close()
+    assert not errors, errors
+
+
+def test_print_stylesheet_hides_the_chrome(browser, sites):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(sites["sample"].as_uri() + "/papers/focusllm/index.html")
+    page.emulate_media(media="print")
+    assert page.locator(".site-header").is_hidden()
+    assert page.locator(".pager").is_hidden()
+    assert page.locator(".abstract").is_visible()
+    context.close()

@@ -1,0 +1,59 @@
+/* readinglist: small progressive enhancements. The site works without this file. */
+(function () {
+  "use strict";
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    return new Promise(function (resolve, reject) {
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try {
+        ok = document.execCommand("copy");
+      } catch (e) {
+        ok = false;
+      }
+      document.body.removeChild(area);
+      if (ok) { resolve(); } else { reject(new Error("copy failed")); }
+    });
+  }
+
+  function setUpCopyButtons() {
+    var buttons = document.querySelectorAll("button[data-copy-target]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      var target = document.getElementById(button.getAttribute("data-copy-target"));
+      if (!target) { return; }
+      var status = button.parentNode && button.parentNode.querySelector(".copy-status");
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        copyText(target.textContent || "").then(function () {
+          if (status) { status.textContent = "Copied"; }
+        }, function () {
+          if (status) { status.textContent = "Select the text and copy it"; }
+          var range = document.createRange();
+          range.selectNodeContents(target);
+          var selection = window.getSelection();
+          if (selection) {
+            selection.removeAllRanges();
+            selection.addRange(range);
+          }
+        }).then(function () {
+          window.setTimeout(function () { if (status) { status.textContent = ""; } }, 2500);
+        });
+      });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUpCopyButtons);
+  } else {
+    setUpCopyButtons();
+  }
+})();
