@@ -1,0 +1,256 @@
+"""The benchmark: build and search speed at 1,000 and 10,000 papers (100,000 with --huge).
+
+    python benchmarks/run.py             # N = 1,000 and 10,000; writes benchmarks/RESULTS.md
+    python benchmarks/run.py --sizes 1000 --repeat 3 --no-browser
+
+For each N it generates a deterministic synthetic project (benchmarks/synth.py) and measures,
+each build in a fresh process as a user runs it: cold build (no cache, no output), no-op
+rebuild, rebuild after editing one paper's notes, peak memory (max RSS of the build process),
+output size, search index bytes raw and gzip; then in headless Chromium (Debian's
+/usr/bin/chromium) served over HTTP with and without gzip: time from navigation start to the
+first result of a query typed in the header box, per-keystroke latency (p50/p95) over a fixed
+query set, and the bytes transferred before the first result. Figures are medians.
+Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.server
+import io
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
+
+from synth import write_project  # noqa: E402
+
+QUERIES = ["attention", "long context", "distill*", "transfomer~1", "author:wang",
+           "retrieval benchmark", "year:2024 reasoning", "sparse mixture experts"]
+CHROMIUM = "/usr/bin/chromium"
+
+
+def run_build(config: Path) -> tuple[float, int]:
+    """One `readinglist build` in a fresh process -> (seconds, peak RSS in MB)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "--config", str(config),
+                             "build"], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    took = time.perf_counter() - started
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"build failed:\n{out}\n{err}")
+    return took, usage.ru_maxrss // 1024
+
+
+def clean(folder: Path) -> None:
+    for name in ("site", ".cache"):
+        shutil.rmtree(folder / name, ignore_errors=True)
+
+
+def measure_builds(folder: Path, config: Path, repeat: int) -> dict:
+    cold, mem = [], []
+    for _ in range(repeat):
+        clean(folder)
+        seconds, rss = run_build(config)
+        cold.append(seconds)
+        mem.append(rss)
+    noop = [run_build(config)[0] for _ in range(repeat)]
+    edit = []
+    papers = sorted((folder / "content" / "papers").glob("*.md"))
+    for i in range(repeat):
+        target = papers[(i * 7919) % len(papers)]
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write(f"\nAn edited note, round {i}.\n")
+        edit.append(run_build(config)[0])
+    return {"cold": statistics.median(cold), "noop": statistics.median(noop),
+            "edit": statistics.median(edit), "peak_mb": max(mem)}
+
+
+def measure_output(site: Path) -> dict:
+    total = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+    index = [p for p in (site / "search").glob("*.js")]
+    raw = sum(p.stat().st_size for p in index)
+    gz = sum(len(gzip.compress(p.read_bytes(), 6)) for p in index)
+    return {"files": sum(1 for p in site.rglob("*") if p.is_file()), "site_mb": total / 1e6,
+            "index_mb": raw / 1e6, "index_gz_mb": gz / 1e6}
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Static files, gzip-compressed like GitHub Pages when the server is told to."""
+
+    gzip_on = False
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def send_head(self):  # noqa: ANN201
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if not self.gzip_on or not path.is_file() or "gzip" not in self.headers.get(
+                "Accept-Encoding", ""):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), 6)  # GitHub Pages serves gzip
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+def serve(site: Path, gzip_on: bool) -> tuple[http.server.ThreadingHTTPServer, str]:
+    handler = type("H", (_Handler,), {"gzip_on": gzip_on})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             partial(handler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+FIRST_RESULT_JS = """async (query) => {
+  const input = document.querySelector('#rl-q');
+  input.focus();
+  input.value = query;
+  input.dispatchEvent(new Event('input', {bubbles: true}));
+  const box = document.querySelector('[data-rl-listbox]');
+  while (!box.querySelector('[role=option]')) { await new Promise(r => setTimeout(r, 2)); }
+  const t = performance.now();
+  const res = performance.getEntriesByType('resource').concat(
+      performance.getEntriesByType('navigation'));
+  return {ms: t, transfer: res.reduce((s, e) => s + (e.transferSize || 0), 0),
+          decoded: res.reduce((s, e) => s + (e.decodedBodySize || 0), 0)};
+}"""
+
+KEYSTROKE_JS = """async (query) => {
+  const input = document.querySelector('#rl-q');
+  const box = document.querySelector('[data-rl-listbox]');
+  input.focus(); input.value = '';
+  input.dispatchEvent(new Event('input', {bubbles: true}));
+  await new Promise(r => setTimeout(r, 50));
+  const times = [];
+  for (const ch of query) {
+    const before = box.innerHTML;
+    const t0 = performance.now();
+    input.value += ch;
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+    const deadline = t0 + 1000;
+    while (box.innerHTML === before && performance.now() < deadline) {
+      await new Promise(r => requestAnimationFrame(() => r()));
+    }
+    times.push(performance.now() - t0);
+  }
+  return times;
+}"""
+
+
+def measure_browser(site: Path, repeat: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    results: dict = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        for gzip_on in (True, False):
+            server, base = serve(site, gzip_on)
+            firsts, transfer, keystrokes = [], [], []
+            try:
+                for i in range(repeat):
+                    context = browser.new_context()  # cold cache every time
+                    page = context.new_page()
+                    page.goto(base + "index.html", wait_until="load")
+                    got = page.evaluate(FIRST_RESULT_JS, QUERIES[i % len(QUERIES)])
+                    firsts.append(got["ms"])
+                    transfer.append(got["transfer"])
+                    if i == 0:
+                        page.wait_for_timeout(1500)  # let the full-text part arrive
+                        for q in QUERIES:
+                            keystrokes.extend(page.evaluate(KEYSTROKE_JS, q))
+                    context.close()
+            finally:
+                server.shutdown()
+            key = "gzip" if gzip_on else "plain"
+            results[key] = {"first_ms": statistics.median(firsts),
+                            "transfer_mb": statistics.median(transfer) / 1e6}
+            if keystrokes:
+                keystrokes.sort()
+                results[key]["key_p50_ms"] = statistics.median(keystrokes)
+                results[key]["key_p95_ms"] = keystrokes[int(0.95 * (len(keystrokes) - 1))]
+        browser.close()
+    return results
+
+
+def table(rows: list[dict]) -> str:
+    head = ("| papers | cold build | no-op rebuild | one-edit rebuild | peak memory | "
+            "site | index raw / gzip | first result (gzip) | first result (plain) | "
+            "bytes before first result (gzip / plain) | keystroke p50 / p95 |")
+    lines = [head, "|---" * (head.count("|") - 1) + "|"]
+    for r in rows:
+        b = r.get("browser", {})
+        g, p = b.get("gzip", {}), b.get("plain", {})
+        first_g = f"{g['first_ms'] / 1000:.2f} s" if g else "n/a"
+        first_p = f"{p['first_ms'] / 1000:.2f} s" if p else "n/a"
+        sent = (f"{g['transfer_mb']:.2f} / {p['transfer_mb']:.2f} MB" if g and p else "n/a")
+        keys = (f"{g['key_p50_ms']:.0f} / {g['key_p95_ms']:.0f} ms"
+                if g.get("key_p50_ms") is not None else "n/a")
+        lines.append(
+            f"| {r['n']:,} | {r['cold']:.2f} s | {r['noop']:.2f} s | {r['edit']:.2f} s | "
+            f"{r['peak_mb']} MB | {r['site_mb']:.1f} MB | {r['index_mb']:.2f} / "
+            f"{r['index_gz_mb']:.2f} MB | {first_g} | {first_p} | {sent} | {keys} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--huge", action="store_true", help="also N = 100,000")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+    sizes = args.sizes + ([100_000] if args.huge else [])
+    rows = []
+    for n in sizes:
+        folder = args.work / str(n)
+        print(f"[{n:,} papers] generating…", flush=True)
+        config = write_project(folder, n)
+        row: dict = {"n": n, **measure_builds(folder, config, args.repeat)}
+        clean(folder)
+        run_build(config)
+        row.update(measure_output(folder / "site"))
+        if not args.no_browser and Path(CHROMIUM).exists():
+            row["browser"] = measure_browser(folder / "site", args.repeat)
+        rows.append(row)
+        print(json.dumps(row, indent=1), flush=True)
+    text = table(rows)
+    print(text)
+    cpu = platform.processor() or platform.machine()
+    args.output.write_text(
+        "# Benchmark results\n\n"
+        f"Measured by `python benchmarks/run.py` on {os.cpu_count()} cores ({cpu}), "
+        f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}. Medians of "
+        f"{args.repeat} runs; builds run in a fresh process each; browser figures from "
+        "headless Chromium over loopback HTTP with a cold cache.\n\n" + text + "\n",
+        encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
