@@ -1,0 +1,304 @@
+"""Search in headless Chromium on the real built site (the bundled reading list).
+
+From file:// and from a server under a sub-path (/repo/, as GitHub Pages serves a project
+site): the header box (focused by /) shows results as you type, arrows and Enter open the
+right paper page, the search page answers ?q= links, malformed queries give hints and never
+a console error, the index loads lazily and only from the site, and axe-core finds no
+serious or critical violation in the open result list, light or dark. Debian's
+/usr/bin/chromium is used (never a downloaded browser); without it the tests skip, unless
+CI is set.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from generator.build import build_to_disk
+from generator.config import load_config
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+PREFIX = "/repo/"
+LANDMARK = "papers/landmark-attention-random-access-infinite-context-length/index.html"
+LENGTH = "papers/a-length-extrapolatable-transformer/index.html"
+MALFORMED = ["author:", "*", '"unbalanced', "~", "^", "question?", ":", "+", "-", '"',
+             "title:\"long", "((", "\\", "a:b:c", "constructor", "__proto__", "x~9", "^^2",
+             "-\"long context\"", "+-", "atten* -", "😀", "year:20"]
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing (CI is set, so this is an error)")
+    pytest.skip(f"{what} is missing")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled reading list, built with the real build."""
+    if not any((REPO / "content" / "papers").glob("*.md")):
+        pytest.skip("content/papers is empty")
+    config, problems = load_config(REPO / "config.yaml")
+    assert not [p for p in problems if p.severity == "error"], problems
+    out = tmp_path_factory.mktemp("search-browser") / "site"
+    build_to_disk(config, out)
+    assert (out / "search" / "meta.js").exists() and (out / LANDMARK).exists()
+    return out
+
+
+class _SubPathHandler(SimpleHTTPRequestHandler):
+    """Serves the site under PREFIX only."""
+
+    def translate_path(self, path: str) -> str:
+        if not path.startswith(PREFIX):
+            return str(Path(self.directory) / "\x00missing")
+        return super().translate_path("/" + path[len(PREFIX):])
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def bases(site: Path) -> Iterator[dict[str, str]]:
+    handler = functools.partial(_SubPathHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield {"file": site.as_uri() + "/",
+           "http": f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"}
+    server.shutdown()
+    server.server_close()
+
+
+class Page:
+    """A page plus everything that went wrong while it lived."""
+
+    def __init__(self, browser, base: str, path: str, scheme: str = "light"):
+        self.base = base
+        self.context = browser.new_context(color_scheme=scheme)
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.requests: list[str] = []
+        p = self.page
+        p.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
+             if m.type in ("error", "warning") else None)
+        p.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        p.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
+        p.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}")
+             if r.status >= 400 else None)
+        p.on("request", self._request)
+        self.context.route("http*://**/*", lambda route: route.continue_()
+                           if route.request.url.startswith(base) else route.abort())
+        p.goto(base + path, wait_until="load")
+
+    def _request(self, request) -> None:
+        self.requests.append(request.url)
+        if not (request.url.startswith(self.base) or request.url.startswith("data:")):
+            self.problems.append(f"request outside the site: {request.url}")
+
+    def close(self) -> None:
+        self.context.close()
+
+    def options(self, listbox: str) -> list[str]:
+        return self.page.locator(f"#{listbox} [role=option] .rl-result-title").all_inner_texts()
+
+    def wait_first(self, listbox: str, text: str) -> None:
+        self.page.wait_for_function(
+            """([id, text]) => {
+                const o = document.querySelector('#' + id + ' [role=option] .rl-result-title');
+                return o && o.textContent.includes(text);
+            }""", arg=[listbox, text], timeout=10_000)
+
+    def status(self, selector: str) -> str:
+        return self.page.locator(selector).inner_text()
+
+
+@pytest.fixture
+def open_page(browser, bases) -> Iterator:
+    pages: list[Page] = []
+
+    def make(how: str, path: str, scheme: str = "light") -> Page:
+        page = Page(browser, bases[how], path, scheme)
+        pages.append(page)
+        return page
+
+    yield make
+    problems = [p for page in pages for p in page.problems]
+    for page in pages:
+        page.close()
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("how", ["file", "http"])
+def test_header_box_types_moves_and_opens(open_page, how):
+    page = open_page(how, "index.html")
+    p = page.page
+    # nothing of the index is loaded before the box is used
+    assert not any("search/meta.js" in u or "lunr" in u for u in page.requests)
+    assert p.locator("#rl-q").get_attribute("aria-expanded") == "false"
+    p.keyboard.press("/")
+    assert p.evaluate("document.activeElement.id") == "rl-q"
+    p.keyboard.type("landmark att", delay=20)
+    page.wait_first("rl-q-listbox", "Landmark Attention")
+    box = p.locator("#rl-q")
+    assert box.get_attribute("role") == "combobox"
+    assert box.get_attribute("aria-expanded") == "true"
+    assert box.get_attribute("aria-controls") == "rl-q-listbox"
+    assert p.locator("#rl-q-listbox").get_attribute("role") == "listbox"
+    first = p.locator("#rl-q-listbox [role=option]").first
+    assert first.locator("mark").all_inner_texts()[:2] == ["Landmark", "Attention"]
+    assert "2023" in first.locator(".rl-result-meta").inner_text()
+    p.keyboard.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == first.get_attribute("id")
+    assert first.get_attribute("aria-selected") == "true"
+    p.keyboard.press("ArrowDown")
+    p.keyboard.press("ArrowUp")
+    assert box.get_attribute("aria-activedescendant") == first.get_attribute("id")
+    with p.expect_navigation():
+        p.keyboard.press("Enter")
+    assert p.url == page.base + LANDMARK
+    assert "Landmark Attention" in p.locator("h1").inner_text()
+    assert any(u.endswith("search/meta.js") for u in page.requests)
+
+
+@pytest.mark.parametrize("how", ["file", "http"])
+def test_results_from_a_paper_page_link_back_up(open_page, how):
+    page = open_page(how, LANDMARK)
+    p = page.page
+    p.locator("#rl-q").click()
+    p.keyboard.type("author:sun extrapolatable", delay=10)
+    page.wait_first("rl-q-listbox", "A Length-Extrapolatable Transformer")
+    href = p.locator("#rl-q-listbox [role=option]").first.get_attribute("href")
+    assert href == "../../" + LENGTH
+    live = p.locator("[data-rl-live]").first
+    p.wait_for_function("el => /result/.test(el.textContent)", arg=live.element_handle())
+    p.keyboard.press("Escape")
+    assert p.locator("#rl-q").get_attribute("aria-expanded") == "false"
+    assert p.locator(".rl-popup").is_hidden()
+    p.keyboard.press("ArrowDown")  # reopens
+    page.wait_first("rl-q-listbox", "A Length-Extrapolatable Transformer")
+    with p.expect_navigation():
+        p.locator("#rl-q-listbox [role=option]").first.click()
+    assert p.url == page.base + LENGTH
+
+
+@pytest.mark.parametrize("how", ["file", "http"])
+def test_search_page_answers_q_links(open_page, how):
+    page = open_page(how, "search/index.html?q=" + quote("author:sun"))
+    p = page.page
+    assert p.locator("#rl-page-q").input_value() == "author:sun"
+    p.wait_for_function("document.querySelectorAll('#rl-page-listbox [role=option]').length == 7")
+    assert "7 papers" in page.status("[data-rl-search=page] .rl-status")
+    for mark in p.locator("#rl-page-listbox mark").all_inner_texts():
+        assert mark == "Sun"
+    # the syntax is documented on the page
+    syntax = p.locator("#syntax").locator("xpath=..").inner_text()
+    for example in ("author:sun", '"long context"', "atten*", "transfomer~1", "tag:long-context",
+                    "year:2024", "title:attention", "+reasoning -survey"):
+        assert example in syntax
+    # typing on the page: live results, a typo, then the keyboard opens the paper
+    p.locator("#rl-page-q").fill("")
+    p.locator("#rl-page-q").type("landmrk~1", delay=10)
+    page.wait_first("rl-page-listbox", "Landmark Attention")
+    p.keyboard.press("ArrowDown")
+    with p.expect_navigation():
+        p.keyboard.press("Enter")
+    assert p.url == page.base + LANDMARK
+
+
+@pytest.mark.parametrize("how", ["file", "http"])
+def test_enter_without_a_choice_goes_to_the_search_page(open_page, how):
+    page = open_page(how, "tags/index.html")
+    p = page.page
+    p.keyboard.press("/")
+    p.keyboard.type("distill*")
+    page.wait_first("rl-q-listbox", "")
+    with p.expect_navigation():
+        p.keyboard.press("Enter")
+    assert p.url == page.base + "search/index.html?q=distill*"
+    p.wait_for_selector("#rl-page-listbox [role=option]")
+    assert p.locator("#rl-page-q").input_value() == "distill*"
+    assert len(page.options("rl-page-listbox")) >= 10
+
+
+@pytest.mark.parametrize("how", ["file", "http"])
+def test_malformed_queries_give_hints_never_errors(open_page, how):
+    page = open_page(how, "search/index.html")
+    p = page.page
+    status = "[data-rl-search=page] .rl-status"
+    p.wait_for_function("window.lunr !== undefined")
+    for query in MALFORMED:
+        p.locator("#rl-page-q").fill("")
+        p.locator("#rl-page-q").type(query, delay=5)  # every prefix of it, as typed
+        p.wait_for_timeout(30)
+        text = page.status(status)
+        assert text.strip(), query  # a result count or a hint, always something
+    p.locator("#rl-page-q").fill("author:")
+    assert "author:sun" in page.status(status)
+    # the header box too
+    p.locator("#rl-q").click()
+    for query in MALFORMED[:8]:
+        p.locator("#rl-q").fill(query)
+        p.wait_for_timeout(20)
+    assert p.locator("#rl-q").get_attribute("aria-expanded") in ("true", "false")
+
+
+def test_partial_words_and_traps_in_the_browser(open_page):
+    page = open_page("file", "search/index.html")
+    p = page.page
+    box = p.locator("#rl-page-q")
+    box.type("extrapolatab", delay=10)  # a partial word already matches
+    page.wait_first("rl-page-listbox", "A Length-Extrapolatable Transformer")
+    box.fill("question?")
+    p.wait_for_timeout(50)
+    with_mark = p.locator("#rl-page-listbox [role=option]").count()
+    box.fill("question")
+    p.wait_for_timeout(50)
+    assert with_mark == p.locator("#rl-page-listbox [role=option]").count() > 0
+    box.fill("distill*")
+    p.wait_for_timeout(50)
+    titles = page.options("rl-page-listbox")
+    assert any("Distillation" in t for t in titles)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_open_result_lists_pass_axe(open_page, scheme):
+    if not AXE.exists():
+        _missing(f"{AXE} (npm ci)")
+    page = open_page("http", "search/index.html?q=attention", scheme)
+    p = page.page
+    p.wait_for_selector("#rl-page-listbox [role=option]")
+    p.locator("#rl-q").click()
+    p.keyboard.type("sun")
+    page.wait_first("rl-q-listbox", "")
+    p.keyboard.press("ArrowDown")
+    p.add_script_tag(path=str(AXE))
+    violations = p.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
+    }""")
+    assert violations == []

@@ -1,0 +1,1173 @@
+/*
+ * readinglist search: the header box, the search page, and the query language.
+ *
+ * The index is built by generator/search.py and shipped as two scripts that push their
+ * payload onto self.readinglistSearch (no fetch, so file:// works):
+ *   search/meta.js  title, author, tag, org, venue, year + the result rows (loaded first)
+ *   search/text.js  abstract and notes (loaded after, in the background)
+ * Both carry, per field and paper, the sorted ids of the paper's terms (repeated tf
+ * times); here they become lunr's serialized shape, with field vectors scored by the
+ * same formula as lunr.Builder, and are loaded with lunr.Index.load.
+ *
+ * Text processing must match generator/search.py word for word: NFKC, lower case,
+ * words = runs of letters/digits (a dot between digits stays), lunr's stop words,
+ * lunr's Porter stemmer.
+ *
+ * Queries never go through lunr's string parser: parseQuery() reads what the user typed
+ * (forgiving: any input is fine) and plan() turns it into lunr.Query clauses.
+ * In Node, `require()` this file for the pure functions; in a page it starts itself.
+ */
+(function (global) {
+  'use strict';
+
+  var GLOBAL = 'readinglistSearch';
+  var FORMAT = 'readinglist-search/1';
+  var K1 = 1.2, B = 0.75;
+  var POPUP_LIMIT = 8, PAGE_STEP = 50;
+  var MIN_PARTIAL = 2; // the last word is a prefix once it has this many characters
+  var MAX_FUZZ = 2;
+  var EXACT_BOOST = 2; // the typed word itself, next to the words it starts
+
+  var FIELD_ALIASES = {
+    title: 'title', ti: 'title',
+    author: 'author', authors: 'author', au: 'author', by: 'author',
+    tag: 'tag', tags: 'tag',
+    org: 'org', orgs: 'org', organization: 'org', organisation: 'org',
+    organizations: 'org', organisations: 'org', affiliation: 'org',
+    venue: 'venue', year: 'year',
+    abstract: 'abstract', abs: 'abstract',
+    notes: 'notes', note: 'notes'
+  };
+
+  // ---- text processing (mirror of generator/search.py) ----------------------------
+
+  var WORD_RE = /[\p{L}\p{N}]+(?:\.(?<=[0-9]\.)(?=[0-9])[\p{L}\p{N}]+)*/gu;
+  var ASTRAL_RE = /[\uD800-\uDFFF]/;
+
+  function normalize(text) {
+    return String(text).normalize('NFKC').toLowerCase();
+  }
+
+  /** Text -> its words, NFKC and lower case, stop words kept. */
+  function words(text) {
+    return normalize(text).match(WORD_RE) || [];
+  }
+
+  function lib() {
+    if (!global.lunr) throw new Error('lunr is not loaded');
+    return global.lunr;
+  }
+
+  var stemCache = Object.create(null);
+  var stopCache = Object.create(null);
+
+  /** One lower-case word -> its stem, as lunr.stemmer does (astral words unchanged). */
+  function stem(word) {
+    var s = stemCache[word];
+    if (s === undefined) {
+      var lunr = lib();
+      s = ASTRAL_RE.test(word) ? word : lunr.stemmer(new lunr.Token(word)).toString();
+      stemCache[word] = s;
+    }
+    return s;
+  }
+
+  function isStopWord(word) {
+    var s = stopCache[word];
+    if (s === undefined) {
+      var lunr = lib();
+      s = stopCache[word] = !lunr.stopWordFilter(new lunr.Token(word));
+    }
+    return s;
+  }
+
+  /** Text -> index terms (what the Python side indexes). */
+  function terms(text) {
+    var out = [];
+    words(text).forEach(function (w) { if (!isStopWord(w)) out.push(stem(w)); });
+    return out;
+  }
+
+  // ---- index: shipped parts -> lunr's serialized shape -------------------------------
+
+  function checkPart(payload, part) {
+    if (!payload || payload.format !== FORMAT || payload.part !== part) {
+      throw new Error('search index part "' + part + '" has an unknown format');
+    }
+  }
+
+  function mergeSorted(a, b) {
+    var out = new Array(a.length + b.length), i = 0, j = 0, k = 0;
+    while (i < a.length && j < b.length) out[k++] = a[i] < b[j] ? a[i++] : b[j++];
+    while (i < a.length) out[k++] = a[i++];
+    while (j < b.length) out[k++] = b[j++];
+    return out;
+  }
+
+  var EMPTY_METADATA = {}; // lunr only reads posting metadata: one object serves all
+
+  /**
+   * meta (and, once loaded, text) payloads -> decoding steps (each a few tens of ms at
+   * 10,000 papers, so a page can run them between keystrokes) and the result: per field,
+   * lunr's field vectors scored exactly as lunr.Builder scores them (one Float64Array of
+   * [term index, score, ...] per field, `start[d]` where paper d begins) and the postings
+   * as term -> sorted paper numbers (`offsets[t]` into `docs`).
+   */
+  function decoder(meta, text, withTokenSet) {
+    checkPart(meta, 'meta');
+    if (text) checkPart(text, 'text');
+    var n = meta.docCount, m = meta.terms.length;
+    var boosts = Object.create(null);
+    meta.fields.forEach(function (f) { boosts[f[0]] = f[1]; });
+    var fieldNames = [], rowsByField = [];
+    (text ? [meta, text] : [meta]).forEach(function (p) {
+      p.partFields.forEach(function (name, i) { fieldNames.push(name); rowsByField.push(p.ids[i]); });
+    });
+    var allTerms = text ? meta.terms.concat(text.terms) : meta.terms; // term index -> term
+    var termCount = allTerms.length;
+    var idf = new Float64Array(termCount);
+    var fields = [];
+    var out = null;
+
+    function scoreTerms() {
+      var df = new Float64Array(termCount);
+      df.set(meta.df);
+      if (text) { // papers with a text-only term, once per field (as lunr.idf counts)
+        text.ids.forEach(function (rows) {
+          for (var d = 0; d < n; d++) {
+            var row = rows[d], id = 0;
+            for (var k = 0; k < row.length; k++) {
+              id += row[k];
+              if ((k === 0 || row[k] !== 0) && id >= m) df[id]++;
+            }
+          }
+        });
+      }
+      for (var id = 0; id < termCount; id++) {
+        var x = (n - df[id] + 0.5) / (df[id] + 0.5); // lunr.idf
+        idf[id] = Math.log(1 + Math.abs(x));
+      }
+    }
+
+    function decodeField(fi) {
+      var rows = rowsByField[fi], total = 0, pairs = 0, d, k, row, id;
+      for (d = 0; d < n; d++) {
+        row = rows[d];
+        total += row.length;
+        for (k = 0; k < row.length; k++) if (k === 0 || row[k] !== 0) pairs++;
+      }
+      var avg = total / n, boost = boosts[fieldNames[fi]] || 1;
+      var vec = new Float64Array(2 * pairs), start = new Int32Array(n + 1);
+      var offsets = new Int32Array(termCount + 1), p = 0;
+      for (d = 0; d < n; d++) {
+        row = rows[d];
+        start[d] = p;
+        var length = row.length;
+        // lunr.Builder.prototype.createFieldVectors, operation for operation
+        var norm = K1 * (1 - B + B * (length / avg));
+        id = 0;
+        k = 0;
+        while (k < length) {
+          id += row[k++];
+          var tf = 1;
+          while (k < length && row[k] === 0) { tf++; k++; }
+          var score = idf[id] * ((K1 + 1) * tf) / (norm + tf);
+          score *= boost;
+          score *= 1; // document boost
+          vec[p++] = id;
+          vec[p++] = Math.round(score * 1000) / 1000;
+          offsets[id + 1]++;
+        }
+      }
+      start[n] = p;
+      for (id = 0; id < termCount; id++) offsets[id + 1] += offsets[id];
+      var docs = new Int32Array(pairs), cursor = offsets.slice(0, termCount);
+      for (d = 0; d < n; d++) {
+        for (k = start[d]; k < start[d + 1]; k += 2) docs[cursor[vec[k]]++] = d;
+      }
+      fields[fi] = { name: fieldNames[fi], vec: vec, start: start, offsets: offsets, docs: docs };
+    }
+
+    function finish() {
+      var present = new Uint8Array(termCount), termId = Object.create(null), byName = Object.create(null);
+      fields.forEach(function (f, fi) {
+        byName[f.name] = fi;
+        for (var i = 0; i < termCount; i++) if (f.offsets[i + 1] > f.offsets[i]) present[i] = 1;
+      });
+      for (var id = 0; id < termCount; id++) if (present[id]) termId[allTerms[id]] = id;
+      var vocab = mergeSorted(meta.terms, text ? text.terms : []).filter(function (t) {
+        return termId[t] !== undefined;
+      });
+      out = { n: n, fieldNames: fieldNames, fields: fields, byName: byName, termId: termId,
+              vocab: vocab, version: meta.lunr, termCount: termCount, tokenSet: null };
+    }
+
+    // lunr's TokenSet of the vocabulary (for prefix and fuzzy expansion), 8,000 words a step
+    var builder = null, inserted = 0, CHUNK = 8000;
+    function tokenSetStep() {
+      var lunr = lib();
+      if (!builder) builder = new lunr.TokenSet.Builder();
+      var vocab = out.vocab, end = Math.min(inserted + CHUNK, vocab.length);
+      for (; inserted < end; inserted++) builder.insert(vocab[inserted]);
+      if (inserted >= vocab.length) { builder.finish(); out.tokenSet = builder.root; }
+      else steps.splice(steps.indexOf(tokenSetStep) + 1, 0, tokenSetStep);
+    }
+
+    var steps = [scoreTerms];
+    fieldNames.forEach(function (_, fi) { steps.push(function () { decodeField(fi); }); });
+    steps.push(finish);
+    if (withTokenSet) steps.push(tokenSetStep);
+    return { steps: steps, result: function () { return out; } };
+  }
+
+  function decode(meta, text, withTokenSet) {
+    var d = decoder(meta, text, withTokenSet);
+    for (var i = 0; i < d.steps.length; i++) d.steps[i]();
+    return d.result();
+  }
+
+  /** Decoded parts -> a lunr.Index over the same data (what lunr.Index.load would give). */
+  function lunrIndex(decoded) {
+    var lunr = lib();
+    function Posting(id) { this._index = id; }
+    decoded.fields.forEach(function (f) {
+      Object.defineProperty(Posting.prototype, f.name, {
+        enumerable: true, configurable: true,
+        get: function () { // lunr's {ref: metadata}, made when lunr first reads it
+          var refs = {};
+          for (var i = f.offsets[this._index]; i < f.offsets[this._index + 1]; i++) {
+            refs[f.docs[i]] = EMPTY_METADATA;
+          }
+          Object.defineProperty(this, f.name, { value: refs, enumerable: true });
+          return refs;
+        }
+      });
+    });
+    var invertedIndex = Object.create(null);
+    decoded.vocab.forEach(function (t) { invertedIndex[t] = new Posting(decoded.termId[t]); });
+    var fieldVectors = {};
+    for (var d = 0; d < decoded.n; d++) {
+      decoded.fields.forEach(function (f) {
+        fieldVectors[f.name + '/' + d] = new lunr.Vector(f.vec.subarray(f.start[d], f.start[d + 1]));
+      });
+    }
+    return new lunr.Index({
+      invertedIndex: invertedIndex, fieldVectors: fieldVectors,
+      tokenSet: lunr.TokenSet.fromArray(decoded.vocab), fields: decoded.fieldNames,
+      pipeline: lunr.Pipeline.load(['stemmer'])
+    });
+  }
+
+  /** Decoded parts -> lunr's serialized index, the JSON lunr.Index.load reads. */
+  function serialized(decoded) {
+    var fieldVectors = [];
+    for (var d = 0; d < decoded.n; d++) {
+      decoded.fields.forEach(function (f) {
+        fieldVectors.push([f.name + '/' + d,
+                           Array.prototype.slice.call(f.vec.subarray(f.start[d], f.start[d + 1]))]);
+      });
+    }
+    var invertedIndex = decoded.vocab.map(function (t) {
+      var id = decoded.termId[t], posting = { _index: id };
+      decoded.fields.forEach(function (f) {
+        var refs = posting[f.name] = {};
+        for (var i = f.offsets[id]; i < f.offsets[id + 1]; i++) refs[f.docs[i]] = {};
+      });
+      return [t, posting];
+    });
+    return { version: decoded.version, fields: decoded.fieldNames, fieldVectors: fieldVectors,
+             invertedIndex: invertedIndex, pipeline: ['stemmer'] };
+  }
+
+  /**
+   * lunr.Index.prototype.query for our clauses (optional or prohibited; no pipeline),
+   * step for step on the typed arrays: same expansions in the same order, same query
+   * vectors, same field-by-field cosine sums in the same order, same stable sort. So the
+   * results equal lunr's, score for score (tests/test_search.py checks), at a fraction
+   * of the time and garbage.
+   */
+  function execute(engine, cls) {
+    var r = run(engine, cls), results = new Array(r.count);
+    for (var i = 0; i < r.count; i++) results[i] = { ref: String(r.docs[i]), score: r.scores[r.docs[i]] };
+    return results.sort(function (a, b) { return b.score - a.score; });
+  }
+
+  /** execute() without the result objects: {docs (in lunr's pre-sort order), count, scores}. */
+  function run(engine, cls) {
+    var D = engine.data, n = D.n, F = D.fields.length, fi, i, d;
+    var qWeight = [], qIds = [];
+    for (fi = 0; fi < F; fi++) { qWeight.push(Object.create(null)); qIds.push([]); }
+    var matched = new Uint8Array(F * n), pairs = new Int32Array(F * n), count = 0;
+    var prohibited = new Uint8Array(n), cache = Object.create(null), negated = cls.length > 0;
+    for (var c = 0; c < cls.length; c++) {
+      var clause = cls[c], isProhibited = clause.presence === PROHIBITED;
+      if (!isProhibited) negated = false;
+      var expanded = expand(engine, clause);
+      for (var e = 0; e < expanded.length; e++) {
+        var t = D.termId[expanded[e]];
+        for (var k = 0; k < clause.fields.length; k++) {
+          fi = D.byName[clause.fields[k]];
+          var f = D.fields[fi], a = f.offsets[t], b = f.offsets[t + 1], docs = f.docs;
+          if (isProhibited) { for (i = a; i < b; i++) prohibited[docs[i]] = 1; continue; }
+          var w = qWeight[fi];
+          if (w[t] === undefined) { w[t] = clause.boost; qIds[fi].push(t); } else w[t] = w[t] + clause.boost;
+          var key = t * F + fi;
+          if (cache[key]) continue;
+          cache[key] = true;
+          var base = fi * n;
+          for (i = a; i < b; i++) {
+            var p = base + docs[i];
+            if (!matched[p]) { matched[p] = 1; pairs[count++] = p; }
+          }
+        }
+      }
+    }
+    if (negated) { // lunr: every field vector, in index order (paper by paper)
+      count = 0;
+      for (d = 0; d < n; d++) for (fi = 0; fi < F; fi++) pairs[count++] = fi * n + d;
+    }
+    // query vectors, dense (a weight per term index) for the dot products
+    var dense = engine.scratch || (engine.scratch = []), qMag = [];
+    for (fi = 0; fi < F; fi++) {
+      if (!dense[fi]) dense[fi] = new Float64Array(D.termCount);
+      var ids = qIds[fi].slice().sort(function (x, y) { return x - y; }), sum = 0;
+      for (i = 0; i < ids.length; i++) {
+        var val = qWeight[fi][ids[i]];
+        sum += val * val; // lunr.Vector#magnitude, in term-index order
+        dense[fi][ids[i]] = val;
+      }
+      qMag.push(Math.sqrt(sum));
+    }
+    var scores = new Float64Array(n), seen = new Uint8Array(n), order = new Int32Array(n), found = 0;
+    for (i = 0; i < count; i++) {
+      fi = (pairs[i] / n) | 0;
+      d = pairs[i] - fi * n;
+      if (prohibited[d]) continue;
+      var field = D.fields[fi], vec = field.vec, q = dense[fi], dot = 0;
+      // lunr.Vector#dot: the same products, added in the same term-index order
+      for (var y = field.start[d], yEnd = field.start[d + 1]; y < yEnd; y += 2) {
+        var qw = q[vec[y]];
+        if (qw !== 0) dot += qw * vec[y + 1];
+      }
+      var score = dot / qMag[fi] || 0; // lunr.Vector#similarity
+      if (!seen[d]) { seen[d] = 1; order[found++] = d; scores[d] = score; } else scores[d] += score;
+    }
+    for (fi = 0; fi < F; fi++) for (i = 0; i < qIds[fi].length; i++) dense[fi][qIds[fi][i]] = 0;
+    return { docs: order, count: found, scores: scores };
+  }
+
+  /** Parts {meta, docs, text?} -> an engine that searches with execute(). */
+  function load(parts) {
+    return engineFor(decode(parts.meta, parts.text || null, parts.tokenSet), parts.meta,
+                     parts.docs, !!parts.text);
+  }
+
+  function engineFor(data, meta, docsPart, full) {
+    checkPart(docsPart, 'docs');
+    return {
+      data: data, vocab: data.vocab, docs: docsPart.docs, url: docsPart.url,
+      fields: data.fieldNames, allFields: meta.fields.map(function (f) { return f[0]; }),
+      full: full,
+      tokenSet: function () {
+        return data.tokenSet || (data.tokenSet = lib().TokenSet.fromArray(data.vocab));
+      },
+      hasTerm: function (t) { return data.termId[t] !== undefined; },
+      termDocs: function (t, field) {
+        var f = data.fields[data.byName[field]], id = data.termId[t];
+        return f && id !== undefined ? f.docs.subarray(f.offsets[id], f.offsets[id + 1]) : [];
+      },
+      query: function (cls) { return execute(this, cls); },
+      run: function (cls) { return run(this, cls); }
+    };
+  }
+
+  /** A lunr.Index (e.g. lunr.Index.load of a plain index) -> an engine that asks lunr. */
+  function lunrEngine(index, meta, docsPart, full) {
+    var vocab = Object.keys(index.invertedIndex).sort();
+    return {
+      index: index, vocab: vocab, docs: docsPart.docs, url: docsPart.url, fields: index.fields,
+      allFields: meta.fields.map(function (f) { return f[0]; }), full: full !== false,
+      tokenSet: function () { return index.tokenSet; },
+      hasTerm: function (t) { return Object.prototype.hasOwnProperty.call(index.invertedIndex, t); },
+      termDocs: function (t, field) {
+        var p = index.invertedIndex[t];
+        return p && p[field] ? Object.keys(p[field]).map(Number) : [];
+      },
+      query: function (cls) {
+        var lunr = lib();
+        return index.query(function (q) {
+          cls.forEach(function (c) { q.clause(toLunrClause(lunr, c)); });
+        });
+      }
+    };
+  }
+
+  // ---- the query language -----------------------------------------------------------
+
+  var OPTIONAL = 'optional', REQUIRED = 'required', PROHIBITED = 'prohibited';
+  var QUOTES = '"\u201c\u201d\u201e';
+  var CLOSE_QUOTES = '"\u201d\u201c';
+
+  /**
+   * What the user typed -> {items, hints}. Never throws. An item is a word or a phrase:
+   * {presence, explicit, field, phrase, text, tokens, wildcard, fuzzy, boost, partial}.
+   */
+  function parseQuery(input) {
+    var s = String(input == null ? '' : input);
+    var items = [], hints = [], i = 0, n = s.length;
+    var isSpace = function (ch) { return /\s/.test(ch); };
+    while (i < n) {
+      while (i < n && isSpace(s[i])) i++;
+      if (i >= n) break;
+      var start = i, presence = OPTIONAL, explicit = false;
+      while (i < n && (s[i] === '+' || s[i] === '-')) {
+        if (!explicit) { presence = s[i] === '+' ? REQUIRED : PROHIBITED; explicit = true; }
+        i++;
+      }
+      var field = null;
+      var fm = /^([A-Za-z]+):/.exec(s.slice(i, i + 20));
+      if (fm && Object.prototype.hasOwnProperty.call(FIELD_ALIASES, fm[1].toLowerCase())) {
+        field = FIELD_ALIASES[fm[1].toLowerCase()];
+        i += fm[0].length;
+        if (i >= n || isSpace(s[i])) {
+          hints.push('Add a word after ' + fm[1] + ':, for example ' + fm[1].toLowerCase() +
+                     ':' + exampleFor(field) + '.');
+          continue;
+        }
+      }
+      var item = { presence: presence, explicit: explicit, field: field, phrase: false,
+                   text: '', tokens: [], wildcard: false, fuzzy: null, boost: 1,
+                   partial: false, raw: '' };
+      if (QUOTES.indexOf(s[i]) >= 0) {
+        i++;
+        var end = i;
+        while (end < n && CLOSE_QUOTES.indexOf(s[end]) < 0) end++;
+        item.phrase = true;
+        item.text = s.slice(i, end);
+        item.open = end >= n;
+        if (!item.text.trim()) hints.push('Type words between the quotes, for example "long context".');
+        else if (item.open) hints.push('A closing quote is missing; searching for "' + item.text.trim() + '".');
+        i = Math.min(end + 1, n);
+        item.raw = s.slice(start, i);
+        item.tokens = words(item.text);
+        item.partial = item.open && !isSpace(s[n - 1]);
+      } else {
+        var wend = i;
+        while (wend < n && !isSpace(s[wend])) wend++;
+        var word = s.slice(i, wend);
+        item.raw = s.slice(start, wend);
+        i = wend;
+        for (;;) {
+          var m;
+          if (/\*$/.test(word)) { item.wildcard = true; word = word.slice(0, -1); }
+          else if ((m = /~(\d*)$/.exec(word))) {
+            item.fuzzy = Math.min(m[1] === '' ? 1 : parseInt(m[1], 10), MAX_FUZZ);
+            word = word.slice(0, m.index);
+          } else if ((m = /\^(\d*(?:\.\d+)?)$/.exec(word))) {
+            var b = parseFloat(m[1]);
+            if (b > 0 && isFinite(b)) item.boost = Math.min(b, 100);
+            word = word.slice(0, m.index);
+          } else break;
+        }
+        item.text = word;
+        item.tokens = words(word);
+        if (!item.tokens.length) {
+          if (/[*~^]/.test(item.raw)) {
+            hints.push('Put a word before *, ~ or ^, for example atten*, transfomer~1 or attention^2.');
+          }
+          continue;
+        }
+        item.partial = wend >= n && !item.wildcard && item.fuzzy === null &&
+          item.presence !== PROHIBITED;
+      }
+      if (item.tokens.length) items.push(item);
+    }
+    return { items: items, hints: hints };
+  }
+
+  function exampleFor(field) {
+    return { title: 'attention', author: 'sun', tag: 'long-context', year: '2024',
+             venue: 'acl', org: 'tsinghua', abstract: 'retrieval', notes: 'todo' }[field] || 'word';
+  }
+
+  // sorted-vocabulary look-ups
+  function lowerBound(vocab, s) {
+    var lo = 0, hi = vocab.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (vocab[mid] < s) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+  function inVocab(vocab, s) { var i = lowerBound(vocab, s); return i < vocab.length && vocab[i] === s; }
+  function vocabHasPrefix(vocab, s) {
+    var i = lowerBound(vocab, s);
+    return i < vocab.length && vocab[i].slice(0, s.length) === s;
+  }
+
+  /**
+   * A word typed as a prefix -> its alternatives: `p*`; the stem of p, boosted, when it is
+   * indexed (the index holds stems, and a wildcard skips the stemmer: distill* must also
+   * find "distil"; and sun should rank Sun above Sunez); else, when nothing starts with p,
+   * the longest indexed stem p starts with ("attenti" is on its way to "attention",
+   * indexed as "attent").
+   */
+  function prefixAlternatives(p, vocab) {
+    var alts = [{ term: p, wildcard: true }];
+    var st = stem(p);
+    // an exact word outranks words it is the start of (sun: Sun before Sunez)
+    if (inVocab(vocab, st)) alts.push({ term: st, boost: EXACT_BOOST });
+    else if (!vocabHasPrefix(vocab, p)) {
+      for (var k = p.length - 1; k >= Math.max(3, p.length - 5); k--) {
+        if (inVocab(vocab, p.slice(0, k))) { alts.push({ term: p.slice(0, k) }); break; }
+      }
+    }
+    return alts;
+  }
+
+  /**
+   * Parsed query + index vocabulary -> {groups, phrases, hints}. A group is one word of
+   * the query: alternatives (lunr clauses), the fields it is looked for in, a presence.
+   * Field filters (author:sun) and phrases are required; +word required, -word excluded.
+   */
+  function plan(parsed, engine, allFields) {
+    var vocab = Array.isArray(engine) ? engine : engine.vocab;
+    var groups = [], phrases = [], hints = parsed.hints.slice();
+    var stopOnly = [];
+    parsed.items.forEach(function (item) {
+      var fields = item.field ? [item.field] : allFields.slice();
+      var presence = item.presence;
+      if (!item.explicit && (item.field || item.phrase)) presence = REQUIRED;
+      if (item.phrase && item.tokens.length > 1) {
+        phrases.push({ tokens: item.tokens, fields: fields, negate: presence === PROHIBITED,
+                       partial: item.partial });
+        if (presence === PROHIBITED) return; // excluded by the phrase check, not per word
+      }
+      item.tokens.forEach(function (tok, ti) {
+        var last = ti === item.tokens.length - 1;
+        var alts;
+        if (item.fuzzy !== null) {
+          if (isStopWord(tok) && !item.fuzzy) { stopOnly.push(tok); return; }
+          alts = [{ term: stem(tok), editDistance: item.fuzzy }];
+        } else if ((item.wildcard || item.partial) && last &&
+                   (item.wildcard || tok.length >= MIN_PARTIAL)) {
+          alts = prefixAlternatives(tok, vocab);
+        } else if (isStopWord(tok)) {
+          stopOnly.push(tok);
+          return;
+        } else {
+          alts = [{ term: stem(tok) }];
+        }
+        groups.push({ word: tok, alternatives: alts, fields: fields, presence: presence,
+                      boost: item.boost });
+      });
+    });
+    if (!groups.some(function (g) { return g.presence !== PROHIBITED; }) && stopOnly.length) {
+      hints.push('"' + stopOnly.join(' ') + '" is too common to search for; add another word.');
+    }
+    return { groups: groups, phrases: phrases, hints: hints };
+  }
+
+  /** A plan -> lunr clauses, as plain objects (tests replay them in lunr.py). */
+  function clauses(p, indexFields) {
+    var out = [];
+    p.groups.forEach(function (g) {
+      var fields = g.fields.filter(function (f) { return indexFields.indexOf(f) >= 0; });
+      if (!fields.length) return;
+      g.alternatives.forEach(function (a) {
+        out.push({ term: a.term, fields: fields, boost: g.boost * (a.boost || 1),
+                   presence: g.presence === PROHIBITED ? PROHIBITED : OPTIONAL,
+                   wildcard: !!a.wildcard, editDistance: a.editDistance || 0 });
+      });
+    });
+    return out;
+  }
+
+  /** One of our clauses -> lunr.Query#clause's argument. */
+  function toLunrClause(lunr, c) {
+    var clause = {
+      term: c.term, fields: c.fields, boost: c.boost, usePipeline: false,
+      wildcard: c.wildcard ? lunr.Query.wildcard.TRAILING : lunr.Query.wildcard.NONE,
+      presence: c.presence === PROHIBITED ? lunr.Query.presence.PROHIBITED
+        : lunr.Query.presence.OPTIONAL
+    };
+    // lunr.js tests `'editDistance' in clause`: even 0 would make it a (wildcard-less)
+    // fuzzy match, so only set it when there is one
+    if (c.editDistance) clause.editDistance = c.editDistance;
+    return clause;
+  }
+
+  /**
+   * The index terms a clause matches: what lunr's TokenSet would give (for a prefix, in
+   * vocabulary order rather than the TokenSet's, which changes no score beyond rounding).
+   */
+  function expand(engine, c) {
+    if (!c.wildcard && !c.editDistance) return engine.hasTerm(c.term) ? [c.term] : [];
+    if (c.wildcard && !c.editDistance && engine.data) {
+      var vocab = engine.vocab, out = [];
+      for (var i = lowerBound(vocab, c.term); i < vocab.length &&
+           vocab[i].slice(0, c.term.length) === c.term; i++) out.push(vocab[i]);
+      return out;
+    }
+    var lunr = lib();
+    var term = c.wildcard ? c.term + '*' : c.term;
+    var set = c.editDistance ? lunr.TokenSet.fromFuzzyString(term, c.editDistance)
+      : lunr.TokenSet.fromString(term);
+    return engine.tokenSet().intersect(set).toArray();
+  }
+
+  /** Papers holding any of a group's words in any of its (loaded) fields. */
+  function groupDocs(engine, g) {
+    var mask = new Uint8Array(engine.docs.length), any = false;
+    var fields = g.fields.filter(function (f) { return engine.fields.indexOf(f) >= 0; });
+    g.alternatives.forEach(function (a) {
+      expand(engine, a).forEach(function (term) {
+        fields.forEach(function (f) {
+          var docs = engine.termDocs(term, f);
+          for (var i = 0; i < docs.length; i++) { mask[docs[i]] = 1; any = true; }
+        });
+      });
+    });
+    return any ? mask : null;
+  }
+
+  /**
+   * Run a query on an engine -> {results, hints, pending, plan}. A result is {ref, score,
+   * doc, phrase}. Order: papers with the exact phrase (where we can see it: title,
+   * authors, venue, snippet) first, then by lunr score, then newest first (index order).
+   */
+  function search(engine, query) {
+    var parsed = parseQuery(query);
+    var p = plan(parsed, engine, engine.allFields);
+    var out = { results: [], hints: p.hints, pending: false, plan: p,
+                empty: !p.groups.length && !p.phrases.length };
+    var cls = clauses(p, engine.fields);
+    var required = p.groups.filter(function (g) { return g.presence === REQUIRED; });
+    // a required word only in fields not loaded yet (abstract:x): wait for them
+    if (required.some(function (g) {
+      return !g.fields.some(function (f) { return engine.fields.indexOf(f) >= 0; });
+    })) {
+      out.pending = true;
+      return out;
+    }
+    var positive = cls.some(function (c) { return c.presence !== PROHIBITED; });
+    // only -words: lunr's answer is every paper without them; a lone phrase of common
+    // words or no clause at all: nothing to look for (lunr would return every paper)
+    var negatedOnly = !positive && cls.length > 0 && !p.phrases.some(function (ph) { return !ph.negate; });
+    if (!positive && !negatedOnly) return out;
+    var masks = [];
+    for (var i = 0; i < required.length; i++) {
+      var mask = groupDocs(engine, required[i]);
+      if (!mask) return out;
+      masks.push(mask);
+    }
+    var hits;
+    if (engine.run) {
+      hits = engine.run(cls);
+    } else { // a lunr.Index
+      var raw = engine.query(cls), scores = new Float64Array(engine.docs.length);
+      hits = { docs: raw.map(function (r) { scores[+r.ref] = r.score; return +r.ref; }),
+               count: raw.length, scores: scores };
+    }
+    var results = [], positivePhrase = p.phrases.some(function (x) { return !x.negate; });
+    outer: for (var h = 0; h < hits.count; h++) {
+      var d = hits.docs[h];
+      for (i = 0; i < masks.length; i++) if (!masks[i][d]) continue outer;
+      var hit = true;
+      for (i = 0; i < p.phrases.length; i++) {
+        var ph = p.phrases[i], found = phraseIn(engine, d, ph);
+        if (ph.negate && found) continue outer;
+        if (!ph.negate && !found) hit = false;
+      }
+      results.push({ ref: String(d), score: hits.scores[d], doc: engine.docs[d],
+                     phrase: hit && positivePhrase, key: Math.round(hits.scores[d] * 1e9) });
+    }
+    results.sort(function (a, b) {
+      return (b.phrase - a.phrase) || (b.key - a.key) || (+a.ref - +b.ref);
+    });
+    out.results = results;
+    return out;
+  }
+
+  // doc rows: [slug, title, authors, year, venue, snippet]
+  var DOC_FIELDS = { title: [1], author: [2], venue: [4], year: [3] };
+
+  /** Does paper d show the phrase's words in a row (in the text we have of it)? */
+  function phraseIn(engine, d, ph) {
+    var cache = engine.docWords || (engine.docWords = []);
+    var have = cache[d];
+    if (!have) {
+      var doc = engine.docs[d];
+      have = cache[d] = {};
+      [1, 2, 3, 4, 5].forEach(function (c) { have[c] = words(doc[c] == null ? '' : doc[c]); });
+    }
+    var cols = [];
+    ph.fields.forEach(function (f) {
+      (DOC_FIELDS[f] || (f === 'abstract' || f === 'notes' ? [5] : [])).forEach(function (c) {
+        if (cols.indexOf(c) < 0) cols.push(c);
+      });
+    });
+    var want = ph.tokens;
+    return cols.some(function (c) {
+      var ws = have[c];
+      outer: for (var i = 0; i + want.length <= ws.length; i++) {
+        for (var j = 0; j < want.length; j++) {
+          var last = j === want.length - 1;
+          if (ws[i + j] !== want[j] &&
+              !(last && ph.partial && ws[i + j].slice(0, want[j].length) === want[j])) continue outer;
+        }
+        return true;
+      }
+      return false;
+    });
+  }
+
+  // ---- highlighting -----------------------------------------------------------------
+
+  /** Optimal-string-alignment distance (lunr's fuzzy edits: insert, delete, substitute, swap) <= k? */
+  function editDistanceAtMost(a, b, k) {
+    if (Math.abs(a.length - b.length) > k) return false;
+    var rows = [], i, j;
+    for (i = 0; i <= a.length; i++) {
+      rows.push([i]);
+      for (j = 1; j <= b.length; j++) {
+        if (i === 0) { rows[0][j] = j; continue; }
+        var d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1,
+                         rows[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+          d = Math.min(d, rows[i - 2][j - 2] + 1);
+        }
+        rows[i][j] = d;
+      }
+    }
+    return rows[a.length][b.length] <= k;
+  }
+
+  /** A plan -> word predicate: does this (lower-case) word match the query? */
+  function matcher(p) {
+    var exact = Object.create(null), prefixes = [], fuzzy = [], raw = Object.create(null);
+    p.groups.forEach(function (g) {
+      if (g.presence === PROHIBITED) return;
+      raw[g.word] = true;
+      g.alternatives.forEach(function (a) {
+        if (a.wildcard) prefixes.push(a.term);
+        else if (a.editDistance) fuzzy.push(a);
+        else exact[a.term] = true;
+      });
+    });
+    return function (w) {
+      if (raw[w]) return true;
+      if (isStopWord(w)) return false;
+      var s = stem(w);
+      if (exact[s]) return true;
+      for (var i = 0; i < prefixes.length; i++) {
+        if (w.slice(0, prefixes[i].length) === prefixes[i] ||
+            s.slice(0, prefixes[i].length) === prefixes[i]) return true;
+      }
+      for (i = 0; i < fuzzy.length; i++) {
+        if (editDistanceAtMost(s, fuzzy[i].term, fuzzy[i].editDistance)) return true;
+      }
+      return false;
+    };
+  }
+
+  /** Text + predicate -> [[text, isMatch], ...] covering the text exactly. */
+  function segments(text, isMatch) {
+    var out = [], last = 0, m;
+    var str = String(text == null ? '' : text);
+    var re = new RegExp(WORD_RE.source, 'gu');
+    while ((m = re.exec(str))) {
+      if (isMatch(normalize(m[0]))) {
+        if (m.index > last) out.push([str.slice(last, m.index), false]);
+        out.push([m[0], true]);
+        last = m.index + m[0].length;
+      }
+    }
+    if (last < str.length) out.push([str.slice(last), false]);
+    return out;
+  }
+
+  var api = {
+    FORMAT: FORMAT, GLOBAL: GLOBAL, FIELD_ALIASES: FIELD_ALIASES,
+    words: words, stem: stem, isStopWord: isStopWord, terms: terms,
+    decoder: decoder, decode: decode, serialized: serialized, lunrIndex: lunrIndex,
+    execute: execute, load: load, engineFor: engineFor, lunrEngine: lunrEngine,
+    parseQuery: parseQuery, plan: plan, clauses: clauses, search: search,
+    toLunrClause: toLunrClause, matcher: matcher, segments: segments, phraseIn: phraseIn,
+    editDistanceAtMost: editDistanceAtMost
+  };
+
+  if (typeof module !== 'undefined' && module.exports) {
+    module.exports = api;
+    return;
+  }
+  if (typeof document === 'undefined') return;
+
+  // ---- the page: loading ------------------------------------------------------------
+
+  var loader = {
+    started: false, meta: null, docs: null, text: null, engine: null, error: null,
+    listeners: [], base: '', config: null, textRequested: false, building: false
+  };
+
+  function notify() {
+    loader.listeners.forEach(function (fn) { try { fn(); } catch (e) { /* keep others */ } });
+  }
+
+  function addScript(src, part) {
+    var s = document.createElement('script');
+    s.src = src;
+    s.async = true;
+    s.onload = step;
+    s.onerror = function () {
+      if (part === 'text') loader.textError = true; // titles and authors still work
+      else loader.error = 'The search index could not be loaded.';
+      notify();
+    };
+    document.head.appendChild(s);
+  }
+
+  function receive(entry) {
+    if (!entry || typeof entry[0] !== 'string') return;
+    if (entry[0] === 'meta' || entry[0] === 'docs' || entry[0] === 'text') loader[entry[0]] = entry[1];
+    step();
+  }
+
+  function step() {
+    if (!global.lunr || !loader.meta || !loader.docs || loader.error) return;
+    if (!loader.engine) { // titles and authors: at once, the first results come from here
+      try { loader.engine = load({ meta: loader.meta, docs: loader.docs }); } catch (e) {
+        loader.error = 'The search index could not be read.';
+        notify();
+        return;
+      }
+      notify();
+    }
+    if (!loader.textRequested) {
+      loader.textRequested = true;
+      setTimeout(function () { addScript(loader.base + loader.config.text, 'text'); }, 0);
+    }
+    if (loader.text && !loader.building) { // abstracts and notes: in slices, between keys
+      loader.building = true;
+      var meta = loader.meta, dec = decoder(meta, loader.text, true), i = 0;
+      loader.text = null;
+      var next = function () {
+        var t0 = Date.now();
+        try {
+          while (i < dec.steps.length) { dec.steps[i++](); if (Date.now() - t0 > 15) break; }
+        } catch (e) {
+          loader.textError = true;
+          notify();
+          return;
+        }
+        if (i < dec.steps.length) { setTimeout(next, 0); return; }
+        loader.engine = engineFor(dec.result(), meta, loader.docs, true);
+        notify();
+      };
+      setTimeout(next, 0);
+    }
+  }
+
+  function startLoading() {
+    if (loader.started) return;
+    loader.started = true;
+    var c = loader.config;
+    if (!global.lunr) addScript(loader.base + c.lunr);
+    addScript(loader.base + c.meta);
+    addScript(loader.base + c.docs);
+  }
+
+  // ---- the page: widgets ------------------------------------------------------------
+
+  var widgetCount = 0;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  function highlighted(tag, cls, text, isMatch) {
+    var e = el(tag, cls);
+    segments(text, isMatch).forEach(function (seg) {
+      if (seg[1]) e.appendChild(el('mark', null, seg[0]));
+      else e.appendChild(document.createTextNode(seg[0]));
+    });
+    return e;
+  }
+
+  function plural(n, one, many) { return n + ' ' + (n === 1 ? one : many); }
+
+  function Widget(form, mode) {
+    this.form = form;
+    this.mode = mode; // 'popup' (header) or 'page' (search page)
+    this.input = form.querySelector('[data-rl-input]');
+    this.listbox = form.querySelector('[data-rl-listbox]') ||
+      document.getElementById(this.input.getAttribute('aria-controls'));
+    this.popup = form.querySelector('[data-rl-popup]');
+    this.status = form.querySelector('[data-rl-status]') ||
+      document.querySelector('[data-rl-status-for="' + this.input.id + '"]');
+    this.live = form.querySelector('[data-rl-live]') ||
+      document.querySelector('[data-rl-live-for="' + this.input.id + '"]');
+    this.more = form.querySelector('[data-rl-more]') ||
+      document.querySelector('[data-rl-more-for="' + this.input.id + '"]');
+    this.limit = mode === 'page' ? PAGE_STEP : POPUP_LIMIT;
+    this.active = -1;
+    this.options = [];
+    this.lastQuery = null;
+    this.liveTimer = null;
+    this.id = 'rl-search-' + (++widgetCount);
+    if (!this.listbox.id) this.listbox.id = this.id + '-listbox';
+    this.bind();
+  }
+
+  Widget.prototype.bind = function () {
+    var w = this;
+    // start fetching as soon as a pointer heads for the box (still lazy: a page nobody
+    // searches on loads nothing)
+    w.form.addEventListener('pointerenter', startLoading);
+    w.input.addEventListener('focus', function () {
+      startLoading();
+      if (w.input.value.trim()) w.update(true);
+    });
+    w.input.addEventListener('input', function () {
+      w.limit = w.mode === 'page' ? PAGE_STEP : POPUP_LIMIT;
+      w.update(true);
+    });
+    w.input.addEventListener('keydown', function (e) { w.onKey(e); });
+    if (w.popup) {
+      w.popup.addEventListener('mousedown', function (e) {
+        if (e.target.closest && !e.target.closest('a[href]')) e.preventDefault();
+      });
+      w.form.addEventListener('focusout', function () {
+        setTimeout(function () {
+          if (!w.form.contains(document.activeElement)) w.close();
+        }, 0);
+      });
+    }
+    if (w.more) {
+      w.more.addEventListener('click', function (e) {
+        if (w.mode === 'page') { e.preventDefault(); w.limit += PAGE_STEP; w.update(false); }
+      });
+    }
+    loader.listeners.push(function () {
+      if (w.lastQuery === null) return;
+      if (w.mode === 'popup' && document.activeElement !== w.input) return;
+      w.update(false);
+    });
+  };
+
+  Widget.prototype.onKey = function (e) {
+    var w = this;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      if (w.mode === 'popup' && !w.isOpen()) { w.update(true); }
+      if (!w.options.length) return;
+      e.preventDefault();
+      var next = w.active + (e.key === 'ArrowDown' ? 1 : -1);
+      if (next >= w.options.length) next = 0;
+      if (next < -1) next = w.options.length - 1;
+      w.setActive(next);
+    } else if (e.key === 'Enter') {
+      if (w.active >= 0 && w.options[w.active]) {
+        e.preventDefault();
+        global.location.href = w.options[w.active].href;
+      }
+    } else if (e.key === 'Escape') {
+      if (w.mode === 'popup' && w.isOpen()) { e.preventDefault(); w.close(); }
+      else if (w.input.value) { e.preventDefault(); w.input.value = ''; w.update(true); }
+    } else if (e.key === 'Home' || e.key === 'End') {
+      w.setActive(-1);
+    }
+  };
+
+  Widget.prototype.isOpen = function () {
+    return this.input.getAttribute('aria-expanded') === 'true';
+  };
+
+  Widget.prototype.setActive = function (i) {
+    var w = this;
+    w.options.forEach(function (o, k) { o.setAttribute('aria-selected', k === i ? 'true' : 'false'); });
+    w.active = i;
+    if (i >= 0) {
+      w.input.setAttribute('aria-activedescendant', w.options[i].id);
+      if (w.options[i].scrollIntoView) w.options[i].scrollIntoView({ block: 'nearest' });
+    } else {
+      w.input.removeAttribute('aria-activedescendant');
+    }
+  };
+
+  Widget.prototype.close = function () {
+    if (this.popup) this.popup.hidden = true;
+    this.input.setAttribute('aria-expanded', 'false');
+    this.setActive(-1);
+  };
+
+  Widget.prototype.open = function (hasOptions) {
+    if (this.popup) this.popup.hidden = false;
+    this.input.setAttribute('aria-expanded', hasOptions ? 'true' : 'false');
+  };
+
+  Widget.prototype.say = function (text) {
+    var w = this;
+    if (!w.live) return;
+    clearTimeout(w.liveTimer);
+    w.liveTimer = setTimeout(function () { w.live.textContent = text; }, 500);
+  };
+
+  Widget.prototype.showStatus = function (text, hint) {
+    if (!this.status) return;
+    this.status.textContent = '';
+    if (text) this.status.appendChild(el('span', 'rl-status-text', text));
+    if (hint) this.status.appendChild(el('span', 'rl-hint', hint));
+    this.status.hidden = !text && !hint;
+  };
+
+  Widget.prototype.update = function (typed) {
+    var w = this, q = w.input.value;
+    w.lastQuery = q;
+    if (w.mode === 'page' && typed) setQueryParam(q);
+    if (!q.trim()) {
+      w.render([], null);
+      w.showStatus('', null);
+      w.say('');
+      if (w.mode === 'popup') w.close();
+      return;
+    }
+    startLoading();
+    if (loader.error) { w.render([], null); w.showStatus(loader.error, null); w.open(false); return; }
+    var engine = loader.engine;
+    if (!engine) {
+      w.render([], null);
+      w.showStatus('Loading the search index\u2026', null);
+      w.open(false);
+      return;
+    }
+    var res;
+    try { res = search(engine, q); } catch (e) {
+      res = { results: [], hints: ['This query could not be searched; try plain words.'], pending: false };
+    }
+    var n = res.results.length;
+    var loading = !engine.full && !loader.textError;
+    var text, hint = null;
+    if (res.empty) {
+      text = 'Nothing to search for yet.';
+      hint = res.hints.length ? res.hints.join(' ') : 'Type a word, for example attention or author:sun.';
+    } else if (res.pending) {
+      text = 'Searching abstracts and notes as soon as they are loaded\u2026';
+    } else if (n) {
+      text = plural(n, 'paper', 'papers') + (loading ? ' so far (abstracts still loading)' : '');
+    } else {
+      text = loading ? 'No title or author matches yet; abstracts are still loading\u2026' : 'No papers match.';
+      hint = res.hints.length ? res.hints.join(' ')
+        : 'Try fewer words, a prefix such as atten*, or a typo-tolerant word such as transfomer~1.';
+    }
+    if (n && res.hints.length && w.mode === 'page') hint = res.hints.join(' ');
+    w.render(res.results, res.plan);
+    w.showStatus(text, hint);
+    w.say(n ? plural(n, 'result', 'results') + ' available.' : text);
+    w.open(n > 0);
+  };
+
+  Widget.prototype.render = function (results, p) {
+    var w = this, engine = loader.engine;
+    var prevActive = w.active;
+    w.listbox.textContent = '';
+    w.options = [];
+    var isMatch = p ? matcher(p) : function () { return false; };
+    var shown = results.slice(0, w.limit);
+    var base = rootPrefix(w.form);
+    shown.forEach(function (r, i) {
+      var d = r.doc; // [slug, title, authors, year, venue, snippet]
+      var a = el('a', 'rl-result');
+      a.id = w.listbox.id + '-' + i;
+      a.setAttribute('role', 'option');
+      a.setAttribute('aria-selected', 'false');
+      a.tabIndex = -1;
+      a.href = base + engine.url.replace('{slug}', encodeURIComponent(d[0]));
+      a.appendChild(highlighted('span', 'rl-result-title', d[1], isMatch));
+      var meta = el('span', 'rl-result-meta');
+      if (d[2]) meta.appendChild(highlighted('span', 'rl-result-authors', d[2], isMatch));
+      var where = [d[3] ? String(d[3]) : '', d[4] || ''].filter(Boolean).join(' \u00b7 ');
+      if (where) meta.appendChild(highlighted('span', 'rl-result-venue', where, isMatch));
+      a.appendChild(meta);
+      if (d[5]) a.appendChild(highlighted('span', 'rl-result-snippet', d[5], isMatch));
+      w.listbox.appendChild(a);
+      w.options.push(a);
+    });
+    w.listbox.hidden = !shown.length;
+    w.active = -1;
+    w.input.removeAttribute('aria-activedescendant');
+    if (prevActive >= 0 && prevActive < w.options.length && w.lastRendered === w.lastQuery) {
+      w.setActive(prevActive);
+    }
+    w.lastRendered = w.lastQuery;
+    if (w.more) {
+      var rest = results.length - shown.length;
+      if (w.mode === 'page') {
+        w.more.hidden = rest <= 0;
+        w.more.textContent = 'Show ' + Math.min(rest, PAGE_STEP) + ' more';
+      } else {
+        w.more.hidden = rest <= 0;
+        w.more.textContent = 'All ' + plural(results.length, 'result', 'results') + ' \u2192';
+        w.more.href = base + w.form.getAttribute('data-rl-page') + '?q=' + encodeURIComponent(w.lastQuery);
+      }
+    }
+  };
+
+  function rootPrefix(form) {
+    var r = form.getAttribute('data-root');
+    if (r === null) r = document.documentElement.getAttribute('data-root') || '';
+    return r;
+  }
+
+  function setQueryParam(q) {
+    try {
+      var url = new URL(global.location.href);
+      if (q) url.searchParams.set('q', q); else url.searchParams.delete('q');
+      if (url.href !== global.location.href) global.history.replaceState(null, '', url.href);
+    } catch (e) { /* file:// may refuse history changes; the form still works */ }
+  }
+
+  function queryParam() {
+    try { return new URL(global.location.href).searchParams.get('q') || ''; } catch (e) { return ''; }
+  }
+
+  function start() {
+    var forms = document.querySelectorAll('form[data-rl-search]');
+    if (!forms.length) return;
+    var first = forms[0];
+    loader.base = rootPrefix(first);
+    loader.config = {
+      lunr: first.getAttribute('data-rl-lunr'),
+      meta: first.getAttribute('data-rl-meta'),
+      docs: first.getAttribute('data-rl-docs'),
+      text: first.getAttribute('data-rl-text')
+    };
+    var pending = global[GLOBAL];
+    global[GLOBAL] = { push: function () { for (var i = 0; i < arguments.length; i++) receive(arguments[i]); } };
+    if (pending && pending.length) pending.forEach(receive);
+    var widgets = [], pageWidget = null;
+    Array.prototype.forEach.call(forms, function (form) {
+      var mode = form.getAttribute('data-rl-search') === 'page' ? 'page' : 'popup';
+      var w = new Widget(form, mode);
+      widgets.push(w);
+      if (mode === 'page') pageWidget = w;
+    });
+    document.addEventListener('keydown', function (e) {
+      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+      var t = e.target;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      e.preventDefault();
+      var target = (pageWidget || widgets[0]).input;
+      target.focus();
+      target.select();
+    });
+    if (pageWidget) {
+      var q = queryParam();
+      if (q) pageWidget.input.value = q;
+      startLoading();
+      pageWidget.update(false);
+    }
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})(typeof globalThis !== 'undefined' ? globalThis : this);
