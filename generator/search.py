@@ -38,6 +38,7 @@ from operator import sub
 from lunr.stop_word_filter import WORDS as _LUNR_STOP_WORDS
 
 from generator.config import Config
+from generator.markdown import plain_inline
 from generator.model import Paper
 
 FORMAT = "readinglist-search/1"
@@ -236,7 +237,7 @@ _MARKUP = re.compile(r"\*\*|__|[*`$]|\\(?:textbf|textit|emph|url|href)\{|(?<!\\)
 
 def snippet_source(paper: Paper, limit: int = SNIPPET_CHARS) -> str:
     """The start of the abstract (or notes), markup stripped, cut at a word boundary."""
-    text = (paper.abstract or paper.notes)[:limit * 3]
+    text = plain_inline((paper.abstract or paper.notes)[:limit * 3])  # ReLU$^2$ -> ReLU²
     text = " ".join(_MARKUP.sub("", text).split())
     if len(text) <= limit:
         return text
@@ -262,7 +263,7 @@ def _venue_short(paper: Paper, limit: int = 60) -> str:
 
 def result_row(paper: Paper) -> list:
     """What a result shows: [slug, title, authors, year, venue, snippet]."""
-    return [paper.slug, paper.title, _authors_short(paper), paper.display_year or 0,
+    return [paper.slug, plain_inline(paper.title), _authors_short(paper), paper.display_year or 0,
             _venue_short(paper), snippet_source(paper)]
 
 

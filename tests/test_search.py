@@ -591,3 +591,13 @@ def test_two_thousand_papers_stay_fast_and_small(tmp_path):
                tmp_path)
     assert got["results"]["attention"]["full"]
     assert got["timings"]["metaLoadMs"] < 500 and got["timings"]["queryP95Ms"] < 200
+
+
+def test_result_rows_show_titles_and_snippets_as_text_not_markup() -> None:
+    from generator.search import result_row
+
+    paper = Paper(slug="relu", title="ReLU$^2$ Wins: *Sparse* LLMs",
+                  abstract="We present **FocusLLM** with $O(n^2)$ cost and \\textbf{bold} words.")
+    row = result_row(paper)
+    assert row[1] == "ReLU² Wins: Sparse LLMs"
+    assert row[5] == "We present FocusLLM with O(n²) cost and bold words."
