@@ -1,83 +1,176 @@
 """The whole pipeline: content/ -> papers -> site model -> {path: bytes} -> site/.
 
-``build`` works in memory (tests and the dev server use it); ``build_to_disk`` adds the
-writer. Any error diagnostic stops the build before anything is written.
+    inputs ─scan→ hashes ─plan→ parts, each keyed by its inputs ─make→ files ─write→ site/
+                  (generator.cache)   (generator.plan)      (generator.parallel)  (writer)
+
+A build makes only the parts whose key differs from the one the last build recorded and
+reuses the rest: from memory (``build`` given the dev server's ``BuildCache``) or from
+site/ itself (``build_to_disk``, whose caches and manifest live in ``<project>/.cache/``).
+When every input hashes as before and site/ is as the last build left it,
+``build_to_disk`` loads and renders nothing at all. Any error diagnostic stops the build
+before anything is written.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.cache import CACHE_DIR, BuildCache, CacheStore, Manifest, intact, scan_inputs
 from generator.config import Config
-from generator.content import load_papers
-from generator.diagnostics import BuildError, Diagnostic, has_errors
-from generator.feeds import (
-    atom_feed,
-    bibtex_entry,
-    bibtex_keys,
-    papers_bib,
-    papers_json,
-    robots_txt,
-    sitemap,
+from generator.diagnostics import Diagnostic
+from generator.plan import Clock, Part, plan
+from generator.writer import (
+    SiteFiles,
+    check_paths,
+    is_our_site,
+    merge_paths,
+    staging_folder,
+    stat_of,
+    swap_in,
+    update_site,
 )
-from generator.model import Paper
-from generator.render import feed_texts, html_pages, make_environment, paper_view, render_pages
-from generator.site import build_site
-from generator.theme import load_theme, static_files
-from generator.writer import merge_outputs, write_site
 
 Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    files: dict[str, bytes]  # site-relative posix path -> bytes
+    files: Mapping[str, bytes]  # site-relative posix path -> bytes
     diagnostics: list[Diagnostic]  # warnings (errors raise)
     papers: int
+    made: int = 0  # parts made by this build (pages, feeds, search...); the rest was reused
 
 
-def _search_outputs(papers: list[Paper], config: Config) -> dict[str, bytes]:
-    try:  # guarded until the search stage lands everywhere
-        search = importlib.import_module("generator.search")
-    except ModuleNotFoundError as exc:
-        if exc.name != "generator.search":
-            raise
-        return {}
-    return dict(search.search_outputs(papers, config))
+def _outputs(parts: list[Part], made: Mapping[str, dict[str, bytes]],
+             last: Manifest | None) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Every part -> (key, its files), made now or as the last build recorded; checked."""
+    record = {}
+    for part in parts:
+        files = made.get(part.name)
+        if files is not None:
+            record[part.name] = (part.key, tuple(sorted(files)))
+        else:
+            assert last is not None
+            record[part.name] = last.parts[part.name]
+    merge_paths((part.stage, record[part.name][1]) for part in parts)
+    check_paths(path for _, paths in record.values() for path in paths)
+    return record
 
 
-def build(config: Config, *, progress: Progress | None = None) -> BuildResult:
-    """Config -> every output file in memory; raises BuildError with all diagnostics."""
-    papers, diagnostics = load_papers(config.papers_path, config.root)
+def build(config: Config, *, progress: Progress | None = None,
+          cache: BuildCache | None = None, jobs: int | None = None) -> BuildResult:
+    """Config -> every output file in memory; raises BuildError with all diagnostics.
+
+    With a ``cache`` (the dev server keeps one between rebuilds) the parts whose inputs did
+    not change are taken from the last build instead of being made again. ``jobs``:
+    processes to make parts in (default: one per core)."""
+    from generator.parallel import Background, default_jobs, make_parts
+    from generator.theme import load_theme
+
     theme, theme_problems = load_theme(config)
-    site, site_problems = build_site(papers)
-    diagnostics = sorted([*diagnostics, *theme_problems, *site_problems],
-                         key=lambda d: (d.path, d.line or 0, d.message))
-    if has_errors(diagnostics):
-        raise BuildError(diagnostics)
-    keys = bibtex_keys(p.paper for p in site.papers)
-    entries = {p.slug: bibtex_entry(p.paper, keys[p.slug]) for p in site.papers}
-    views = {p.slug: paper_view(p, config, keys[p.slug], entries[p.slug]) for p in site.papers}
-    pages = render_pages(site, config, make_environment(theme), views, progress=progress)
-    data = {"feed.xml": atom_feed(site, config, feed_texts(views)),
-            "robots.txt": robots_txt(config), "papers.bib": papers_bib(entries, keys),
-            "papers.json": papers_json(site, config, keys), ".nojekyll": b""}
-    map_xml = sitemap(site, config, html_pages(pages))
-    if map_xml is not None:
-        data["sitemap.xml"] = map_xml
-    files = merge_outputs([
-        ("pages", pages), ("theme static files", static_files(theme)), ("feeds", data),
-        ("search", _search_outputs([p.paper for p in site.papers], config)),
-    ])
-    return BuildResult(files, diagnostics, len(site.papers))
+    inputs = scan_inputs(config, theme.folders)
+    cache = cache if cache is not None else BuildCache()
+    last, files = cache.last, cache.files or {}
+    if last is not None and last.fingerprint == inputs.fingerprint and cache.files is not None:
+        return BuildResult(dict(files), list(last.diagnostics), last.papers)
+    jobs = jobs or default_jobs()
+
+    def reuse(part: Part) -> bool:
+        old = last.parts.get(part.name) if last is not None else None
+        return old is not None and old[0] == part.key and all(f in files for f in old[1])
+
+    with Background(jobs) as background:
+        site_plan = plan(config, inputs, theme, theme_problems, cache, jobs=jobs,
+                         start=lambda part: part if reuse(part) else background.start(part))
+        todo = [part for part in site_plan.parts if not reuse(part)]
+        made, _ = make_parts(todo, site_plan.renderer, jobs=jobs, progress=progress)
+    site_plan.keep_cards((p for p in site_plan.parts if p.name not in made), cache.memo)
+    record = _outputs(site_plan.parts, made, last)
+    out: dict[str, bytes] = {}
+    for name, (_, paths) in record.items():
+        source = made.get(name, files)
+        for path in paths:
+            out[path] = source[path]
+    out = dict(sorted(out.items()))
+    cache.memo = site_plan.memo
+    cache.last = Manifest(inputs.fingerprint, site_plan.papers, site_plan.diagnostics, record)
+    cache.files = out
+    return BuildResult(out, site_plan.diagnostics, site_plan.papers, len(made))
 
 
 def build_to_disk(config: Config, out: Path | None = None, *,
-                  progress: Progress | None = None) -> BuildResult:
-    """build(), then write the files into ``out`` (default: config.output_path)."""
-    result = build(config, progress=progress)
-    write_site(result.files, out if out is not None else config.output_path)
-    return result
+                  progress: Progress | None = None, jobs: int | None = None) -> BuildResult:
+    """build(), written into ``out`` (default: config.output_path), reusing what the last
+    build of that folder left in ``<project>/.cache/``.
+
+    A site the last build wrote (its manifest in .cache/) is updated in place: changed
+    files only, each renamed in atomically, files no longer built deleted (files someone
+    added by hand are left alone). Any other folder gets a whole new site written beside it
+    and swapped in. Either way every file is made (in a staging folder) before the output
+    is touched: a build that fails leaves it as it was."""
+    from generator.parallel import Background, default_jobs, make_parts
+    from generator.theme import load_theme
+
+    clock = Clock()
+    out = (out if out is not None else config.output_path).absolute()
+    theme, theme_problems = load_theme(config)
+    inputs = scan_inputs(config, theme.folders)
+    clock("scan inputs")
+    store = CacheStore(config.root / CACHE_DIR, out)
+    last = store.manifest()
+    ours = last is not None and is_our_site(out)
+    kept = intact(out, last.stats) if ours and last is not None else set()
+    clock("manifest, output intact")
+    if ours and last is not None and last.fingerprint == inputs.fingerprint and \
+            len(kept) == len(last.stats):
+        return BuildResult(SiteFiles(out, last.stats), list(last.diagnostics), last.papers)
+    cache = store.load()
+    clock("load cache")
+    jobs = jobs or default_jobs()
+    previous = last if ours else None
+
+    def reuse(part: Part) -> bool:
+        old = previous.parts.get(part.name) if previous is not None else None
+        if old is None or old[0] != part.key or not all(f in kept for f in old[1]):
+            return False
+        return part.files is None or old[1] == tuple(sorted(part.files))
+
+    with Background(jobs) as background:
+        site_plan = plan(config, inputs, theme, theme_problems, cache, store.folder / "jinja",
+                         jobs, lambda part: part if reuse(part) else background.start(part))
+        clock("plan")
+        todo = [part for part in site_plan.parts if not reuse(part)]
+        # files already in the site with these very bytes are not written again
+        unchanged = {path: digest for path, digest in last.digests.items() if path in kept} \
+            if previous is not None and last is not None else {}
+        staging = staging_folder(out)
+        try:
+            made, written = make_parts(todo, site_plan.renderer, staging=staging,
+                                       unchanged=unchanged, jobs=jobs, progress=progress)
+            record = _outputs(site_plan.parts, made, previous)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    clock(f"make {len(todo)} parts")
+    site_plan.keep_cards((p for p in site_plan.parts if p.name not in made), cache.memo)
+    paths = [path for _, files in record.values() for path in files]
+    digests = {path: digest for files in made.values() for path, digest in files.items()}
+    store.forget_manifest()
+    if previous is not None and last is not None:
+        moved = update_site(out, staging, written, set(last.stats) - set(paths))
+        stats = {path: moved.get(path) or last.stats[path] for path in paths}
+        digests = {path: digests.get(path) or last.digests[path] for path in paths}
+    else:
+        swap_in(staging, out)
+        stats = {path: stat_of(out / path) for path in paths}
+    clock(f"write {len(written)} files")
+    cache.memo = site_plan.memo
+    cache.last = Manifest(inputs.fingerprint, site_plan.papers, site_plan.diagnostics,
+                          record, stats, digests)
+    store.save(cache)
+    clock("save cache")
+    return BuildResult(SiteFiles(out, paths), site_plan.diagnostics, site_plan.papers,
+                       len(made))

@@ -44,3 +44,6 @@ class BuildError(Exception):
     def __init__(self, diagnostics: list[Diagnostic]):
         self.diagnostics = diagnostics
         super().__init__("\n".join(str(d) for d in diagnostics))
+
+    def __reduce__(self) -> tuple[type[BuildError], tuple[list[Diagnostic]]]:
+        return (BuildError, (self.diagnostics,))  # raised in a worker, re-raised here

@@ -15,12 +15,12 @@ import re
 import unicodedata
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from generator.config import Config
 from generator.model import Paper
-from generator.site import Site, absolute_url, paper_url, pretty_url
+from generator.site import Site, SitePaper, absolute_url, paper_url, pretty_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -76,6 +76,11 @@ def _ascii_word(text: str) -> str:
     return _NOT_ALNUM.sub("", folded.lower())
 
 
+def key_base(paper: Paper) -> str:
+    """A paper's citation key before collisions: surname, year, first title word."""
+    return _key_base(paper)
+
+
 def _key_base(paper: Paper) -> str:
     words = [_ascii_word(w) for w in _TITLE_SPLIT.split(paper.title)]
     words = [w for w in words if w and w not in _STOPWORDS] or ["paper"]
@@ -87,12 +92,14 @@ def _key_base(paper: Paper) -> str:
     return f"{words[0]}{year}{second}"
 
 
-def bibtex_keys(papers: Iterable[Paper]) -> dict[str, str]:
-    """slug -> citation key like ``sun2023length``; unique, stable (suffixes b, c… by slug)."""
+def bibtex_keys(papers: Iterable[Paper],
+                key_base: Callable[[Paper], str] | None = None) -> dict[str, str]:
+    """slug -> citation key like ``sun2023length``; unique, stable (suffixes b, c… by slug).
+    ``key_base``: the key a paper would have alone (default: worked out here)."""
     keys: dict[str, str] = {}
     taken: set[str] = set()
     for paper in sorted(papers, key=lambda p: p.slug):
-        base = _key_base(paper)
+        base = key_base(paper) if key_base is not None else _key_base(paper)
         key, n = base, 1
         while key in taken:
             n += 1
@@ -317,15 +324,22 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def papers_json(site: Site, config: Config, keys: Mapping[str, str]) -> bytes:
+_PAPER_FIELDS = [f.name for f in dataclasses.fields(Paper) if f.name != "path"]
+_ROW = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=_jsonable)
+
+
+def papers_json_row(placed: SitePaper, key: str) -> str:
+    """One paper's line of papers.json (sorted keys)."""
+    data = {name: getattr(placed.paper, name) for name in _PAPER_FIELDS}
+    data["page"] = placed.url
+    data["bibtex_key"] = key
+    return _ROW.encode(data)
+
+
+def papers_json(site: Site, config: Config, keys: Mapping[str, str],
+                row: Callable[[SitePaper, str], str] = papers_json_row) -> bytes:
     """papers.json: every paper's data in site order, for other tools (sorted keys)."""
-    names = [f.name for f in dataclasses.fields(Paper) if f.name != "path"]
-    lines = []
-    for placed in site.papers:
-        data = {name: getattr(placed.paper, name) for name in names}
-        data["page"] = placed.url
-        data["bibtex_key"] = keys[placed.slug]
-        lines.append(json.dumps(data, sort_keys=True, ensure_ascii=False, default=_jsonable))
+    lines = [row(placed, keys[placed.slug]) for placed in site.papers]
     slot = "\x00papers\x00"
     doc = json.dumps({"title": config.title, "description": config.description,
                       "url": config.site_url or None, "count": len(lines), "papers": slot},

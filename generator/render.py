@@ -1,24 +1,30 @@
-"""The Jinja2 environment and page rendering: site model -> {site-relative path: bytes}.
+"""The Jinja2 environment and page rendering: site model -> pages -> bytes, and page keys.
 
 Autoescape is on for every template and undefined names are errors. Templates receive plain
-data (views built here once per paper: Markdown rendered once) and never call back into the
-generator. A template error is a bug in the theme: it raises ``BuildError`` naming the
-template, its line and the page being rendered.
+data (a view per paper: Markdown rendered once, on first use) and never call back into the
+generator. A page's context names papers by slug (``Ref``/``Refs``), so ``PageKeys`` can hash
+what a page depends on without rendering anything, and ``Renderer`` makes only the views
+the pages it renders need. A template error is a bug in the theme: it raises
+``BuildError`` naming the template, its line and the page being rendered.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+import jinja2.meta
 from markupsafe import Markup
 
 from generator import __version__
+from generator.cache import digest
 from generator.config import Config
 from generator.diagnostics import BuildError, error
 from generator.feeds import FeedText, citation_markdown, citation_text, venue_kind
@@ -103,9 +109,19 @@ class PaperView:
     added: str | None
 
 
-def make_environment(theme: Theme) -> jinja2.Environment:
-    """One environment for the whole build: templates compile once, autoescape everywhere."""
+def make_environment(theme: Theme, compiled: Path | None = None) -> jinja2.Environment:
+    """One environment for the whole build: templates compile once, autoescape everywhere.
+    ``compiled``: a folder keeping compiled templates between runs (Jinja checks that the
+    source is the same before it uses one)."""
+    bytecode = None
+    if compiled is not None:
+        try:
+            compiled.mkdir(parents=True, exist_ok=True)
+            bytecode = jinja2.FileSystemBytecodeCache(str(compiled))
+        except OSError:
+            bytecode = None
     return jinja2.Environment(
+        bytecode_cache=bytecode,
         loader=template_loader(theme),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -245,6 +261,43 @@ def _theme_frame(exc: BaseException) -> tuple[str, int | None]:
 
 
 @dataclass(frozen=True)
+class Ref:
+    """A paper's view in a page context, made when the page is rendered."""
+
+    slug: str
+
+
+@dataclass(frozen=True)
+class Refs:
+    """Papers' views in a page context; templates see a list (``Views``)."""
+
+    slugs: tuple[str, ...]
+
+
+class Views(Sequence[PaperView]):
+    """A read-only list of papers' views, each made on first use: a template that only asks
+    whether the list is empty (or uses the pre-rendered cards) makes none."""
+
+    def __init__(self, slugs: Sequence[str], view: Callable[[str], PaperView]):
+        self._slugs = slugs
+        self._view = view
+
+    def __len__(self) -> int:
+        return len(self._slugs)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self._view(s) for s in self._slugs[i]]
+        return self._view(self._slugs[i])
+
+    def __iter__(self) -> Iterator[PaperView]:
+        return (self._view(s) for s in self._slugs)
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
+@dataclass(frozen=True)
 class Page:
     """One page to render: output path, template name(s) and its own context."""
 
@@ -252,7 +305,7 @@ class Page:
     templates: tuple[str, ...]
     title: str
     nav: str
-    context: Mapping[str, Any]
+    context: Mapping[str, Any]  # its own values; Ref/Refs stand for papers' views
     cards: tuple[str, ...] = ()  # slugs whose rendered cards the page lists, as `cards`
 
 
@@ -266,17 +319,15 @@ def _groups(terms: Iterable[Term]) -> list[tuple[str, list[Term]]]:
     return list(groups.items())
 
 
-def site_pages(site: Site, views: Mapping[str, PaperView]) -> list[Page]:
-    """Every HTML page of the site, in a fixed order."""
-    cards = [views[p.slug] for p in site.papers]
-    pages = [Page(HOME_URL, ("index.html",), "", "papers", {"papers": cards},
-                  tuple(p.slug for p in site.papers))]
+def site_pages(site: Site) -> list[Page]:
+    """Every HTML page of the site and 404.html, in a fixed order."""
+    slugs = tuple(p.slug for p in site.papers)
+    pages = [Page(HOME_URL, ("index.html",), "", "papers", {"papers": Refs(slugs)}, slugs)]
     for placed in site.papers:
-        view = views[placed.slug]
-        pages.append(Page(placed.url, ("paper.html",), view.title_text, "papers", {
-            "paper": view,
-            "prev": views[placed.prev] if placed.prev else None,
-            "next": views[placed.next] if placed.next else None,
+        pages.append(Page(placed.url, ("paper.html",), plain_inline(placed.paper.title), "papers", {
+            "paper": Ref(placed.slug),
+            "prev": Ref(placed.prev) if placed.prev else None,
+            "next": Ref(placed.next) if placed.next else None,
         }))
     for index in site.indexes:
         pages.append(_index_page(index))
@@ -285,9 +336,10 @@ def site_pages(site: Site, views: Mapping[str, PaperView]) -> list[Page]:
                               f"{TERM_HEADINGS[term.kind]} {term.name}", index.kind, {
                                   "index": index, "term": term,
                                   "heading": TERM_HEADINGS[term.kind],
-                                  "papers": [views[s] for s in term.papers]},
+                                  "papers": Refs(term.papers)},
                               term.papers))
     pages.append(Page(SEARCH_URL, ("search.html",), "Search", "search", {}))
+    pages.append(Page("404.html", ("404.html",), "Page not found", "", {}))
     return pages
 
 
@@ -296,11 +348,9 @@ def _index_page(index: Index) -> Page:
                 {"index": index, "groups": _groups(index.terms)})
 
 
-def render_pages(site: Site, config: Config, env: jinja2.Environment,
-                 views: Mapping[str, PaperView], *,
-                 progress: Progress | None = None) -> dict[str, bytes]:
-    """Render every page and 404.html -> {path: bytes}."""
-    base = {
+def base_context(site: Site, config: Config) -> dict[str, Any]:
+    """The values every page (and every card) sees."""
+    return {
         "config": config,
         "site_url": config.site_url,
         "counts": site.counts,
@@ -309,43 +359,195 @@ def render_pages(site: Site, config: Config, env: jinja2.Environment,
         "home_url": HOME_URL,
         "search_url": SEARCH_URL,
     }
-    pages = site_pages(site, views)
-    pages.append(Page("404.html", ("404.html",), "Page not found", "", {}))
-    out: dict[str, bytes] = {}
-    total = len(pages)
-    step = max(1, total // 100)
-    templates: dict[tuple[str, ...], jinja2.Template] = {}
-    # A card depends only on its paper and the page's root: render it once per pair.
-    card_cache: dict[tuple[str, str], Markup] = {}
 
-    def card(slug: str, root: str, page: str) -> Markup:
-        html = card_cache.get((slug, root))
-        if html is None:
+
+def link_root(path: str, config: Config) -> str:
+    """The prefix a page's links start with. 404.html is served at any depth: its links
+    are absolute when the site URL is known."""
+    return config.site_url if path == "404.html" else page_root(path)
+
+
+class Renderer:
+    """Renders pages. A paper's view (Markdown rendered) is made on first use; a card is
+    rendered once per (paper, root), or taken from ``cards`` (card key -> HTML, kept
+    between builds) when ``card_key`` is given."""
+
+    def __init__(self, site: Site, config: Config, env: jinja2.Environment,
+                 keys: Mapping[str, str], entry: Callable[[str], str], *,
+                 cards: MutableMapping[str, str] | None = None,
+                 card_key: Callable[[str, str], str] | None = None):
+        self.site = site
+        self.config = config
+        self.env = env
+        self.keys = keys
+        self.entry = entry
+        self.base = base_context(site, config)
+        self.cards = cards if cards is not None else {}
+        self.card_key = card_key
+        self.new_cards: dict[str, str] = {}  # rendered here, not found in ``cards``
+        self._views: dict[str, PaperView] = {}
+        self._card_html: dict[tuple[str, str], Markup] = {}
+        self._templates: dict[tuple[str, ...], jinja2.Template] = {}
+
+    def forget(self) -> None:
+        """Drop the views and cards made so far (they are made again when asked for)."""
+        self._views.clear()
+        self._card_html.clear()
+
+    def view(self, slug: str) -> PaperView:
+        view = self._views.get(slug)
+        if view is None:
+            view = self._views[slug] = paper_view(self.site.by_slug[slug], self.config,
+                                                  self.keys[slug], self.entry(slug))
+        return view
+
+    def card(self, slug: str, root: str, page: str) -> Markup:
+        html = self._card_html.get((slug, root))
+        if html is not None:
+            return html
+        key = self.card_key(slug, root) if self.card_key else None
+        text = self.cards.get(key) if key is not None else None
+        if text is None:
             with _theme_errors(CARD_TEMPLATE, page):
-                template = env.get_template(CARD_TEMPLATE)
-                html = Markup(template.render(dict(base, root=root, paper=views[slug])))
-            card_cache[(slug, root)] = html
+                template = self.env.get_template(CARD_TEMPLATE)
+                text = template.render(dict(self.base, root=root, paper=self.view(slug)))
+            if key is not None:
+                self.cards[key] = self.new_cards[key] = text
+        html = self._card_html[(slug, root)] = Markup(text)
         return html
 
-    for done, page in enumerate(pages, 1):
-        # 404.html is served at any depth: its links are absolute when the URL is known
-        root = config.site_url if page.path == "404.html" else page_root(page.path)
-        cards = [card(slug, root, page.path) for slug in page.cards]
-        context = dict(base)
-        context.update(page.context)
+    def prepare(self, pages: Iterable[Page]) -> None:
+        """Compile every template the pages use (before forking, so workers share them)."""
+        cards = False
+        for page in pages:
+            self._template(page)
+            cards = cards or bool(page.cards)
+        if cards:
+            with _theme_errors(CARD_TEMPLATE, "partials"):
+                self.env.get_template(CARD_TEMPLATE)
+
+    def root(self, page: Page) -> str:
+        return link_root(page.path, self.config)
+
+    def _template(self, page: Page) -> jinja2.Template:
+        template = self._templates.get(page.templates)
+        if template is None:
+            with _theme_errors(page.templates[0], page.path):
+                template = self._templates[page.templates] = self.env.select_template(
+                    list(page.templates))
+        return template
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, Ref):
+            return self.view(value.slug)
+        if isinstance(value, Refs):
+            return Views(value.slugs, self.view)
+        return value
+
+    def render(self, page: Page) -> bytes:
+        """One page -> its bytes; a template error raises BuildError naming both."""
+        config = self.config
+        root = link_root(page.path, config)
+        cards = [self.card(slug, root, page.path) for slug in page.cards]
+        context = dict(self.base)
+        context.update((k, self._value(v)) for k, v in page.context.items())
         context.update(root=root, page_title=page.title, nav_active=page.nav,
                        page_url=page.path, cards=cards, cards_html=Markup("\n".join(cards)),
                        canonical=absolute_url(config.site_url, page.path)
                        if page.path != "404.html" else "")
+        template = self._template(page)
         with _theme_errors(page.templates[0], page.path):
-            template = templates.get(page.templates)
-            if template is None:
-                template = templates[page.templates] = env.select_template(
-                    list(page.templates))
-            out[page.path] = template.render(context).encode("utf-8")
-        if progress and (done % step == 0 or done == total):
-            progress(done, total)
-    return out
+            return template.render(context).encode("utf-8")
+
+
+def names_read(env: jinja2.Environment) -> frozenset[str] | None:
+    """Every context name any template of the search path reads; None when one cannot be
+    parsed (then every name counts). A value no template reads cannot change a page."""
+    names: set[str] = set()
+    try:
+        for name in env.list_templates():
+            assert env.loader is not None
+            source = env.loader.get_source(env, name)[0]
+            names |= jinja2.meta.find_undeclared_variables(env.parse(source))
+    except Exception:  # a broken template: rendering reports it
+        return None
+    return frozenset(names)
+
+
+class PageKeys:
+    """What a page's output depends on, as one hash, worked out without rendering it.
+
+    A page is a function of its template (theme and code: in ``salt``), the config (also in
+    ``salt``), its own context, the base values its templates read, and the cards it lists.
+    Papers enter through ``view_keys``: a hash of everything their view is made from. Names
+    no template reads (``used``) are left out: an unread value cannot change a page."""
+
+    def __init__(self, base: Mapping[str, Any], used: frozenset[str] | None,
+                 view_keys: Mapping[str, str], salt: str):
+        self.used = used
+        self.view_keys = view_keys
+        self.salt = salt
+        self._memo: dict[int, tuple[Any, str]] = {}
+        self.base = self.token({k: v for k, v in base.items() if self.reads(k)})
+        self._cards = self.reads("cards") or self.reads("cards_html")
+
+    def reads(self, name: str) -> bool:
+        return self.used is None or name in self.used
+
+    def token(self, value: Any) -> str:
+        """A value of a page context -> an unambiguous string (papers by view key)."""
+        kind = type(value)
+        if kind is str:
+            return f"s{len(value)}:{value}"
+        if kind is Ref:
+            return "r" + self.view_keys[value.slug]
+        if value is None or kind is bool or kind is int or kind is float:
+            return repr(value)
+        if kind is Refs:
+            return "R" + ",".join([self.view_keys[s] for s in value.slugs])
+        if isinstance(value, str):
+            kind_tag = "m" if isinstance(value, Markup) else "s"
+            return f"{kind_tag}{len(value)}:{value}"
+        if isinstance(value, (list, tuple)):
+            if all(type(v) is str for v in value):  # slugs, names: no call per item
+                return "[" + ",".join([f"s{len(v)}:{v}" for v in value]) + "]"
+            return "[" + ",".join([self.token(v) for v in value]) + "]"
+        if isinstance(value, Mapping):
+            return "{" + ",".join([f"{self.token(k)}:{self.token(v)}"
+                                   for k, v in value.items()]) + "}"
+        if isinstance(value, PurePath):
+            return "p" + self.token(str(value))
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            memo = self._memo.get(id(value))
+            if memo is not None and memo[0] is value:
+                return memo[1]
+            text = type(value).__name__ + "(" + ",".join(
+                [self.token(getattr(value, f.name)) for f in dataclasses.fields(value)]) + ")"
+            if len(text) > 64:  # an index of every author is read by each author's page
+                text = type(value).__name__ + "#" + digest(text)
+            self._memo[id(value)] = (value, text)
+            return text
+        raise TypeError(f"cannot key a {type(value).__name__} in a page context")
+
+    def page(self, page: Page) -> str:
+        used, view_keys = self.used, self.view_keys
+        own = []
+        for name, value in page.context.items():
+            if used is not None and name not in used:
+                continue
+            kind = type(value)  # the usual values without a call each
+            if kind is Ref:
+                own.append(f"{name}=r{view_keys[value.slug]}")
+            elif value is None:
+                own.append(f"{name}=None")
+            else:
+                own.append(f"{name}={self.token(value)}")
+        cards = ",".join([view_keys[s] for s in page.cards]) if self._cards else ""
+        return digest(f"{self.salt}\0{self.base}\0{page.path}\0{page.templates}\0"
+                      f"{len(page.title)}:{page.title}\0{page.nav}\0{','.join(own)}", cards)
+
+    def card(self, slug: str, root: str) -> str:
+        return digest(self.salt, self.base, "card", self.view_keys[slug], root)
 
 
 @contextmanager

@@ -264,10 +264,21 @@ class BuildReport:
 BuildFn = Callable[..., Any]
 
 
-def _default_build(config: Config, *, progress: Any = None) -> Any:
-    from generator.build import build
+class IncrementalBuild:
+    """The dev server's build: ``generator.build.build`` with one cache kept between
+    rebuilds, so a rebuild parses the changed files only and renders only the pages whose
+    inputs changed (the same keys as ``readinglist build``, kept in memory)."""
 
-    return build(config, progress=progress)
+    def __init__(self) -> None:
+        self.cache: Any = None
+
+    def __call__(self, config: Config, *, progress: Any = None) -> Any:
+        from generator.build import build
+        from generator.cache import BuildCache
+
+        if self.cache is None:
+            self.cache = BuildCache()
+        return build(config, progress=progress, cache=self.cache)
 
 
 class DevServer:
@@ -275,13 +286,13 @@ class DevServer:
 
     def __init__(self, config_path: Path, config: Config, *, host: str = "127.0.0.1",
                  port: int = 8000, report: Callable[[BuildReport], None] = lambda r: None,
-                 build: BuildFn = _default_build, interval: float = POLL_SECONDS):
+                 build: BuildFn | None = None, interval: float = POLL_SECONDS):
         self.config_path = config_path
         self.config = config
         self.host = host
         self.port = port
         self.report = report
-        self.build = build
+        self.build = build if build is not None else IncrementalBuild()
         self.interval = interval
         self.state = SiteState(prefix=site_prefix(config))
         self.stop = threading.Event()

@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from generator.diagnostics import Diagnostic, error
@@ -147,36 +146,34 @@ def _term_slug(kind: str, name: str) -> str:
     return slugify(name)
 
 
-@dataclass
-class _Group:
-    spellings: Counter[str] = field(default_factory=Counter)
-    papers: list[str] = field(default_factory=list)
+Named = list[tuple[str, str]]  # (name as written, spacing normalised; its identity key)
 
 
-def _collect(ordered: list[Paper], kind: str, values: Callable[[Paper], Iterable[str]],
-             identity: Callable[[str], str]) -> dict[str, Term]:
-    """identity key -> Term; one term per identity, collision-safe slugs."""
-    groups: dict[str, _Group] = defaultdict(_Group)
-    for paper in ordered:
-        seen: set[str] = set()
-        for value in values(paper):
-            name = " ".join(value.split())
-            if not name:
+def _collect(ordered: list[Paper], kind: str, named: list[Named]) -> dict[str, Term]:
+    """identity key -> Term; one term per identity, collision-safe slugs.
+
+    ``named[i]`` holds the (name, identity) pairs of ``ordered[i]`` for this kind."""
+    spellings: dict[str, dict[str, int]] = {}
+    members: dict[str, list[str]] = {}
+    for paper, names in zip(ordered, named, strict=True):
+        for name, key in names:
+            counts = spellings.get(key)
+            if counts is None:
+                spellings[key] = {name: 1}
+                members[key] = [paper.slug]
                 continue
-            key = identity(name)
-            group = groups[key]
-            group.spellings[name] += 1
-            if key not in seen:
-                seen.add(key)
-                group.papers.append(paper.slug)
+            counts[name] = counts.get(name, 0) + 1
+            papers = members[key]
+            if papers[-1] != paper.slug:  # a paper counts once per term
+                papers.append(paper.slug)
     taken: set[str] = set()
     terms: dict[str, Term] = {}
-    for key in sorted(groups):
-        group = groups[key]
-        name = sorted(group.spellings, key=lambda s: (-group.spellings[s], s))[0]
+    for key in sorted(spellings):
+        counts = spellings[key]
+        name = sorted(counts, key=lambda s: (-counts[s], s))[0]
         slug = unique_slug(_term_slug(kind, name), taken)
         taken.add(slug)
-        terms[key] = Term(kind, name, slug, f"{kind}s/{slug}/index.html", tuple(group.papers))
+        terms[key] = Term(kind, name, slug, f"{kind}s/{slug}/index.html", tuple(members[key]))
     return terms
 
 
@@ -185,8 +182,9 @@ def _year_value(paper: Paper) -> Iterable[str]:
     return (str(year),) if year else ()
 
 
-def build_site(papers: Iterable[Paper]) -> tuple[Site, list[Diagnostic]]:
-    """Loaded papers -> (site model, diagnostics for slug collisions between papers)."""
+def site_papers(papers: Iterable[Paper]) -> tuple[list[Paper], list[Diagnostic]]:
+    """Loaded papers -> (the papers of the site in site order, diagnostics for slug
+    collisions: of two papers with one slug, the first by path is kept)."""
     problems: list[Diagnostic] = []
     unique: dict[str, Paper] = {}
     for paper in sorted(papers, key=lambda p: (p.slug, p.path)):
@@ -196,7 +194,12 @@ def build_site(papers: Iterable[Paper]) -> tuple[Site, list[Diagnostic]]:
                                                     f"file so each paper has its own page"))
             continue
         unique[paper.slug] = paper
-    ordered = order_papers(unique.values())
+    return order_papers(unique.values()), problems
+
+
+def build_site(papers: Iterable[Paper]) -> tuple[Site, list[Diagnostic]]:
+    """Loaded papers -> (site model, diagnostics for slug collisions between papers)."""
+    ordered, problems = site_papers(papers)
 
     memo: dict[str, str] = {}
 
@@ -206,33 +209,52 @@ def build_site(papers: Iterable[Paper]) -> tuple[Site, list[Diagnostic]]:
             key = memo[name] = _identity(name)
         return key
 
-    tags = _collect(ordered, "tag", lambda p: p.tags, identity)
-    authors = _collect(ordered, "author", lambda p: p.authors, identity)
-    years = _collect(ordered, "year", _year_value, identity)
-    venues = _collect(ordered, "venue", lambda p: (p.venue,) if p.venue else (), identity)
+    def named(values: Iterable[str]) -> Named:
+        out = []
+        for value in values:
+            name = " ".join(value.split())
+            if name:
+                out.append((name, identity(name)))
+        return out
 
-    def links(terms: dict[str, Term], names: Iterable[str]) -> tuple[Link, ...]:
+    tag_names = [named(p.tags) for p in ordered]
+    author_names = [named(p.authors) for p in ordered]
+    year_names = [named(_year_value(p)) for p in ordered]
+    venue_names = [named((p.venue,) if p.venue else ()) for p in ordered]
+    tags = _collect(ordered, "tag", tag_names)
+    authors = _collect(ordered, "author", author_names)
+    years = _collect(ordered, "year", year_names)
+    venues = _collect(ordered, "venue", venue_names)
+
+    made: dict[tuple[str, str], Link] = {}  # one Link object per (spelling, term URL)
+
+    def links(terms: dict[str, Term], names: Named) -> tuple[Link, ...]:
         out: list[Link] = []
         seen: set[str] = set()
-        for name in names:
-            key = identity(" ".join(name.split()))
-            if key in terms and key not in seen:
+        for name, key in names:
+            if key not in seen:
                 seen.add(key)
-                out.append(Link(" ".join(name.split()), terms[key].url))
+                url = terms[key].url
+                link = made.get((name, url))
+                if link is None:
+                    link = made[name, url] = Link(name, url)
+                out.append(link)
         return tuple(out)
 
     placed: list[SitePaper] = []
+    last = len(ordered) - 1
     for i, paper in enumerate(ordered):
-        year = _year_value(paper)
+        venue = links(venues, venue_names[i])
+        year = links(years, year_names[i])
         placed.append(SitePaper(
             paper=paper,
             url=paper_url(paper.slug),
-            authors=links(authors, paper.authors),
-            tags=links(tags, paper.tags),
-            venue=links(venues, (paper.venue,))[0] if paper.venue else None,
-            year=links(years, year)[0] if year else None,
+            authors=links(authors, author_names[i]),
+            tags=links(tags, tag_names[i]),
+            venue=venue[0] if venue else None,
+            year=year[0] if year else None,
             prev=ordered[i - 1].slug if i > 0 else None,
-            next=ordered[i + 1].slug if i + 1 < len(ordered) else None,
+            next=ordered[i + 1].slug if i < last else None,
         ))
 
     def by_name(terms: dict[str, Term]) -> tuple[Term, ...]:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from generator.config import Config
 from generator.diagnostics import Diagnostic, error
+
+if TYPE_CHECKING:
+    import jinja2
 
 THEME_PREFIX = "!theme"
 STATIC_PREFIX = "static/"
@@ -32,6 +34,11 @@ class Theme:
     @property
     def templates(self) -> Path:
         return self.path / "templates"
+
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        """Every folder whose files make up the theme as built (templates, then static)."""
+        return self.template_dirs + self.static_dirs
 
 
 def load_theme(config: Config) -> tuple[Theme, list[Diagnostic]]:
@@ -59,6 +66,8 @@ def load_theme(config: Config) -> tuple[Theme, list[Diagnostic]]:
 
 def template_loader(theme: Theme) -> jinja2.BaseLoader:
     """Overrides, then the theme; ``!theme/name`` reaches past the overrides."""
+    import jinja2
+
     return jinja2.ChoiceLoader([
         jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
         jinja2.PrefixLoader({THEME_PREFIX: jinja2.FileSystemLoader(str(theme.templates))},

@@ -1,0 +1,255 @@
+"""What one build leaves for the next: fingerprints of the inputs and caches keyed by them.
+
+    inputs ─scan→ Inputs (every content file's bytes and hash, theme files, config, code)
+      ├─ fingerprint == the last good build's, and site/ as it was left → nothing to do
+      └─ otherwise each stage looks its work up by a hash of exactly what it reads:
+         a content file by its bytes, a page by its context, the search index by its papers
+
+Caches are only ever keyed by content hashes (never by a modification time), and every
+cache file records the format and the generator's code version: a file from another
+version, or one that cannot be read, is ignored. They live in ``<project>/.cache/``; the
+in-memory ``BuildCache`` is what the dev server keeps between rebuilds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.config import Config
+from generator.content import Source, read_sources
+from generator.diagnostics import Diagnostic
+from generator.writer import Stat
+
+CACHE_DIR = ".cache"
+FORMAT = 1  # of the cache files and of Manifest: change it when their shape changes
+# Libraries whose behaviour shapes the output: an upgrade must not reuse old results.
+LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "linkify-it-py", "mdurl", "PyYAML",
+             "lunr")
+
+
+def digest(*parts: str | bytes) -> str:
+    """A short, stable hash of a sequence of strings/bytes (their boundaries count)."""
+    texts = [part for part in parts if type(part) is str]
+    if len(texts) == len(parts):  # the common case, in one go
+        text = "".join([f"{len(part)}:{part}" for part in texts])
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
+                               digest_size=16).hexdigest()
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(f"{len(data)}{'s' if isinstance(part, str) else 'b'}:".encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+def _library_versions() -> list[str]:
+    """The installed distributions of LIBRARIES (their dist-info folder names hold the
+    versions), found without importing importlib.metadata (slow to import)."""
+    wanted = {name.lower().replace("-", "_") for name in LIBRARIES}
+    found: set[str] = set()
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")) and \
+                    name.split("-")[0].lower().replace(".", "_") in wanted:
+                found.add(f"{entry}/{name}")
+    if len({f.rsplit("/", 1)[1].split("-")[0].lower() for f in found}) < len(wanted):
+        import importlib.metadata  # an unusual install: ask properly
+
+        for name in LIBRARIES:
+            try:
+                found.add(f"{name} {importlib.metadata.version(name)}")
+            except importlib.metadata.PackageNotFoundError:
+                found.add(f"{name} -")
+    return sorted(found)
+
+
+_CODE: list[str] = []
+
+
+def code_version() -> str:
+    """Our own source files, Python's version and the libraries' versions, as one hash."""
+    if not _CODE:
+        package = Path(__file__).resolve().parent
+        parts: list[str | bytes] = [str(FORMAT), sys.version, *_library_versions()]
+        for file in sorted(package.rglob("*.py")):
+            parts += [file.relative_to(package).as_posix(), file.read_bytes()]
+        _CODE.append(digest(*parts))
+    return _CODE[0]
+
+
+# --- inputs ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a build reads, hashed: equal fingerprints build equal sites."""
+
+    sources: tuple[Source, ...]
+    theme: tuple[tuple[str, str], ...]  # (where, hash) of every template and static file
+    settings: str  # config, SOURCE_DATE_EPOCH and the code version
+    fingerprint: str
+
+
+def _tree(folder: Path) -> list[tuple[str, str]]:
+    files = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            files.append((path.relative_to(folder).as_posix(),
+                          hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()))
+    return files
+
+
+def settings_digest(config: Config) -> str:
+    """The config, the environment the output reads and the code version, as one hash."""
+    return digest(repr(config), os.environ.get("SOURCE_DATE_EPOCH", ""), code_version())
+
+
+def scan_inputs(config: Config, theme_dirs: Iterable[Path]) -> Inputs:
+    """Read (and hash) every input of a build: content files, theme folders, settings."""
+    sources = tuple(read_sources(config.papers_path, config.root))
+    theme: list[tuple[str, str]] = []
+    for folder in theme_dirs:
+        theme.append((str(folder), "folder"))
+        theme += [(f"{folder}/{name}", h) for name, h in _tree(folder)]
+    settings = settings_digest(config)
+    fingerprint = digest(settings, *(f"{w}\0{h}" for w, h in theme),
+                         *(f"{s.shown}\0{s.digest}" for s in sources))
+    return Inputs(sources, tuple(theme), settings, fingerprint)
+
+
+# --- what a build leaves behind -------------------------------------------------------
+
+@dataclass
+class Manifest:
+    """The last good build of one output: what it was built from and what it wrote."""
+
+    fingerprint: str
+    papers: int
+    diagnostics: list[Diagnostic]
+    parts: dict[str, tuple[str, tuple[str, ...]]]  # part -> (inputs key, its files)
+    stats: dict[str, Stat] = field(default_factory=dict)  # file -> stat (on disk only)
+    digests: dict[str, str] = field(default_factory=dict)  # file -> hash of its bytes
+
+    @property
+    def files(self) -> list[str]:
+        return sorted(self.stats)
+
+
+@dataclass
+class BuildCache:
+    """Work a build can reuse, keyed by hashes of its inputs.
+
+    ``parsed``: (shown path, slug, content hash) -> (Paper or None, diagnostics).
+    ``memo``: (kind, key) -> a rendered fragment (paper cards, BibTeX entries, JSON rows).
+    ``last``: the manifest of the output this cache belongs to; ``files``: that output's
+    bytes when it lives in memory (the dev server)."""
+
+    parsed: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    memo: dict[tuple[str, str], Any] = field(default_factory=dict)
+    last: Manifest | None = None
+    files: dict[str, bytes] | None = None
+
+
+def intact(out: Path, stats: Mapping[str, Stat]) -> set[str]:
+    """The files of ``stats`` still in ``out`` as the writer left them (size, time, inode)."""
+    base = str(out)
+    kept = set()
+    for path, expected in stats.items():
+        try:
+            st = os.stat(f"{base}/{path}")
+        except OSError:
+            continue
+        if (st.st_size, st.st_mtime_ns, st.st_ino) == expected:
+            kept.add(path)
+    return kept
+
+
+class CacheStore:
+    """The cache files of one project (``<root>/.cache/``) for one output folder.
+
+    ``parsed.pickle`` and ``memo.pickle`` are shared by every output of the project; the
+    manifest is per output folder. Reading never fails: a missing, corrupt or outdated file
+    reads as empty. Writes are atomic (temporary file, then rename)."""
+
+    def __init__(self, folder: Path, out: Path):
+        self.folder = folder
+        self.manifest_path = folder / f"site-{digest(str(out.absolute()))[:16]}.pickle"
+
+    def _read(self, path: Path, *, any_code: bool = False) -> Any:
+        """A cache file's value; None when missing, unreadable, of another format or (unless
+        ``any_code``) written by another version of the code."""
+        try:
+            with open(path, "rb") as handle:
+                stored = pickle.load(handle)
+        except Exception:  # missing, truncated, from another Python: start afresh
+            return None
+        if not (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == FORMAT
+                and (any_code or stored[1] == code_version())):
+            return None
+        return stored[2]
+
+    def _write(self, path: Path, value: Any) -> None:
+        tag = self.folder / "CACHEDIR.TAG"
+        if not tag.exists():  # not for git, nor for backups (https://bford.info/cachedir/)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            (self.folder / ".gitignore").write_text("# made by readinglist\n*\n")
+            tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n"
+                           "# This folder holds caches made by readinglist; it can be "
+                           "deleted.\n")
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=self.folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump((FORMAT, code_version(), value), handle,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, path)
+        except BaseException:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+            raise
+
+    def manifest(self) -> Manifest | None:
+        """The last build's manifest, even from another version of the code: what it says
+        about the output (files, their stats and hashes) stays true, and its keys include
+        the code version, so nothing is reused that the new code would make differently."""
+        value = self._read(self.manifest_path, any_code=True)
+        return value if isinstance(value, Manifest) else None
+
+    def forget_manifest(self) -> None:
+        """Before the output changes: a crash half-way must not leave a manifest behind
+        that claims the old files."""
+        try:
+            self.manifest_path.unlink()
+        except OSError:  # none, or read-only: the files changed will not match its stats
+            pass
+
+    def load(self) -> BuildCache:
+        cache = BuildCache()
+        for name in ("parsed", "memo"):
+            value = self._read(self.folder / f"{name}.pickle")
+            if isinstance(value, dict):
+                setattr(cache, name, value)
+        cache.last = self.manifest()
+        return cache
+
+    def save(self, cache: BuildCache, changed: Iterable[str] = ("parsed", "memo")) -> None:
+        """Write the caches named in ``changed``, then the manifest."""
+        try:
+            for name in changed:
+                self._write(self.folder / f"{name}.pickle", getattr(cache, name))
+            if cache.last is not None:
+                self._write(self.manifest_path, cache.last)
+        except OSError:  # a read-only project still builds; it only builds slower
+            pass

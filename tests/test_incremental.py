@@ -1,0 +1,307 @@
+"""Incremental builds: what the cache reuses is exactly what a cold build would make.
+
+Every test compares an incremental build, byte for byte, with a cold build of the same
+content (in memory, no cache), and checks that only what depends on a change was made.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import write_sample_project
+
+import generator.parallel as parallel
+from generator.build import build, build_to_disk
+from generator.cache import CACHE_DIR, FORMAT, BuildCache
+from generator.config import load_config
+from generator.content import edit_front_matter
+from generator.diagnostics import BuildError
+from generator.serve import DevServer, IncrementalBuild
+
+PAPER = "relu2-wins"  # the sample paper whose notes and title the tests edit
+
+
+def read_tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def stats(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(folder).as_posix(): (p.stat().st_mtime_ns, p.stat().st_ino)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def changed(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+    return {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    """A built sample project -> (config, site folder, papers folder)."""
+    config_path = write_sample_project(tmp_path / "project")
+    config, problems = load_config(config_path)
+    assert not problems
+    out = config.output_path
+    build_to_disk(config)
+    return config, out, config.papers_path
+
+
+def cold(config) -> dict[str, bytes]:
+    """What a build from nothing makes of the project as it is now."""
+    return dict(build(config).files)
+
+
+def append_notes(papers: Path, slug: str, text: str) -> None:
+    with (papers / f"{slug}.md").open("a", encoding="utf-8") as handle:
+        handle.write(f"\n{text}\n")
+
+
+def test_nothing_changed_makes_and_writes_nothing(project):
+    config, out, _ = project
+    before = stats(out)
+    result = build_to_disk(config)
+    assert result.made == 0
+    assert stats(out) == before
+    assert dict(result.files) == read_tree(out)
+    # the cache keeps itself out of git (and backups)
+    assert (config.root / CACHE_DIR / ".gitignore").read_text().endswith("*\n")
+
+
+def test_editing_notes_remakes_that_paper_page_only(project):
+    config, out, papers = project
+    before, times = read_tree(out), stats(out)
+    append_notes(papers, PAPER, "A new thought about *ReLU²*.")
+    result = build_to_disk(config)
+    after = read_tree(out)
+    assert after == cold(config)
+    diff = changed(before, after)
+    assert {p for p in diff if p.endswith(".html")} == {f"papers/{PAPER}/index.html"}
+    # besides the page: the data that carries notes (JSON, the feed) and the search index
+    assert diff - {f"papers/{PAPER}/index.html"} <= {"papers.json", "feed.xml"} | {
+        p for p in after if p.startswith("search/")}
+    assert b"A new thought about" in after[f"papers/{PAPER}/index.html"]
+    # files whose bytes did not change were not rewritten
+    now = stats(out)
+    assert all(now[p] == times[p] for p in after if p not in diff)
+    # far fewer parts made than a whole site (pages listing the paper, its neighbours)
+    assert 0 < result.made < 20
+
+
+def test_editing_a_title_updates_every_page_that_shows_it(project):
+    config, out, papers = project
+    file = papers / f"{PAPER}.md"
+    file.write_text(edit_front_matter(file.read_text(), {"title": "Squared ReLU Wins Again"}))
+    build_to_disk(config)
+    after = read_tree(out)
+    assert after == cold(config)
+    site = build(config)
+    for path, data in after.items():
+        if path.endswith(".html") and b"Squared ReLU Wins Again" in data:
+            assert path == f"papers/{PAPER}/index.html" or path in site.files
+    showing = {p for p, data in after.items() if b"Squared ReLU Wins Again" in data}
+    assert "index.html" in showing  # the home page's card
+    assert "tags/efficiency/index.html" in showing  # its term pages
+    assert "tags/sparsity/index.html" in showing
+    # its neighbours' previous/next links
+    assert sum(p.startswith("papers/") and p != f"papers/{PAPER}/index.html"
+               for p in showing) >= 1
+
+
+def test_deleting_a_paper_removes_its_pages(project):
+    config, out, papers = project
+    assert (out / "papers" / "mem-alpha" / "index.html").exists()
+    assert (out / "authors" / "ryuichi-takanobu" / "index.html").exists()
+    (papers / "mem-alpha.md").unlink()
+    build_to_disk(config)
+    assert not (out / "papers" / "mem-alpha").exists()
+    assert not (out / "authors" / "ryuichi-takanobu").exists()  # its only paper
+    assert read_tree(out) == cold(config)
+
+
+def test_adding_a_paper_adds_its_pages(project):
+    config, out, papers = project
+    (papers / "new-one.md").write_text("---\ntitle: A New One\nauthors: [Ada Lovelace]\n"
+                                       "date: 2026-02-01\ntags: [efficiency]\n---\nNotes.\n")
+    build_to_disk(config)
+    assert (out / "papers" / "new-one" / "index.html").exists()
+    assert (out / "authors" / "ada-lovelace" / "index.html").exists()
+    assert read_tree(out) == cold(config)
+
+
+def test_a_template_override_rebuilds_every_page(project):
+    config, out, _ = project
+    before = read_tree(out)
+    cards = config.root / "overrides" / "templates" / "partials"
+    cards.mkdir(parents=True)
+    shutil.copy(config.theme_path / "templates" / "partials" / "paper_card.html",
+                cards / "paper_card.html")
+    with (cards / "paper_card.html").open("a") as handle:
+        handle.write("<!-- overridden -->\n")
+    result = build_to_disk(config)
+    after = read_tree(out)
+    assert after == cold(config)
+    assert result.made >= len([p for p in after if p.endswith(".html")])
+    assert b"<!-- overridden -->" in after["index.html"]
+    # an override of a template no page uses still rebuilds everything (keys hash the theme)
+    (config.root / "overrides" / "templates" / "unused.html").write_text("x")
+    assert build_to_disk(config).made >= len([p for p in after if p.endswith(".html")])
+    assert read_tree(out) != before
+
+
+def test_a_config_change_rebuilds_everything(project):
+    config, out, _ = project
+    config_path = config.root / "config.yaml"
+    config_path.write_text(config_path.read_text().replace(
+        "title: Sample reading list", "title: Another title"))
+    config, _ = load_config(config_path)
+    result = build_to_disk(config)
+    after = read_tree(out)
+    assert after == cold(config)
+    assert all(b"Another title" in data for p, data in after.items() if p.endswith(".html")
+               and p != "404.html")
+    assert result.made >= len([p for p in after if p.endswith(".html")])
+
+
+def test_edit_and_revert_builds_the_cold_site_byte_for_byte(project):
+    config, out, papers = project
+    original = read_tree(out)
+    file = papers / f"{PAPER}.md"
+    text = file.read_text()
+    append_notes(papers, PAPER, "Temporary.")
+    file2 = papers / "focusllm.md"
+    text2 = file2.read_text()
+    file2.write_text(edit_front_matter(text2, {"tags": ["long-context", "renamed"]}))
+    build_to_disk(config)
+    assert read_tree(out) != original
+    file.write_text(text)
+    file2.write_text(text2)
+    build_to_disk(config)
+    assert read_tree(out) == original == cold(config)
+
+
+def test_a_corrupt_or_old_cache_is_ignored(project):
+    config, out, papers = project
+    cache = config.root / CACHE_DIR
+    files = sorted(cache.glob("*.pickle"))
+    assert files
+    for i, file in enumerate(files):
+        if i % 2:
+            file.write_bytes(b"not a pickle")
+        else:  # readable, but of an older format
+            file.write_bytes(pickle.dumps((FORMAT - 1, "old", {"x": 1})))
+    append_notes(papers, PAPER, "After the cache broke.")
+    build_to_disk(config)
+    assert read_tree(out) == cold(config)
+    # and a cache of the right format whose contents lie is not trusted either
+    for file in cache.glob("parsed.pickle"):
+        stored = pickle.loads(file.read_bytes())
+        value = {key: (None, []) for key in stored[2]}  # every paper "unusable"
+        file.write_bytes(pickle.dumps((stored[0], "another code version", value)))
+    build_to_disk(config)
+    assert read_tree(out) == cold(config)
+
+
+def test_a_file_changed_in_the_site_by_hand_is_made_again(project):
+    config, out, _ = project
+    page = out / "papers" / PAPER / "index.html"
+    good = page.read_bytes()
+    page.write_bytes(b"vandalised")
+    (out / "tags" / "efficiency" / "index.html").unlink()
+    result = build_to_disk(config)
+    assert page.read_bytes() == good
+    assert read_tree(out) == cold(config)
+    assert 0 < result.made < 5
+
+
+def test_a_failed_build_leaves_the_site_untouched(project):
+    config, out, papers = project
+    before, times = read_tree(out), stats(out)
+    append_notes(papers, PAPER, "An edit that will not be published yet.")
+    (papers / "broken.md").write_text("---\ntitle: [unclosed\n---\n")
+    with pytest.raises(BuildError, match="invalid YAML"):
+        build_to_disk(config)
+    assert read_tree(out) == before and stats(out) == times
+    # a template error is found before anything is written, too
+    (papers / "broken.md").unlink()
+    overrides = config.root / "overrides" / "templates"
+    overrides.mkdir(parents=True)
+    (overrides / "paper.html").write_text("{% extends 'base.html' %}{% block content %}"
+                                          "{{ paper.no_such_field }}{% endblock %}")
+    with pytest.raises(BuildError, match="template error"):
+        build_to_disk(config)
+    assert read_tree(out) == before and stats(out) == times
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")]
+    (overrides / "paper.html").unlink()
+    build_to_disk(config)
+    assert read_tree(out) == cold(config)
+    assert b"An edit that will not be published yet." in read_tree(out)[
+        f"papers/{PAPER}/index.html"]
+
+
+def test_the_dev_server_cache_reuses_work_in_memory(project):
+    config, _, papers = project
+    cache = BuildCache()
+    first = build(config, cache=cache)
+    assert first.made > 0
+    assert build(config, cache=cache).made == 0
+    append_notes(papers, PAPER, "Seen by the dev server.")
+    again = build(config, cache=cache)
+    assert 0 < again.made < 20
+    assert dict(again.files) == cold(config)
+
+
+def test_the_dev_server_builds_incrementally(project):
+    config, _, papers = project
+    dev = DevServer(config.root / "config.yaml", config, port=0)
+    assert isinstance(dev.build, IncrementalBuild)
+    assert dev.rebuild().ok
+    assert dev.build(config).made == 0
+    append_notes(papers, PAPER, "Served.")
+    report = dev.rebuild()
+    assert report.ok and report.reloaded
+    assert dev.state.files == cold(config)
+
+
+def test_another_output_folder_gets_its_own_manifest(project, tmp_path):
+    config, out, papers = project
+    other = tmp_path / "elsewhere"
+    build_to_disk(config, other)
+    assert read_tree(other) == read_tree(out)
+    append_notes(papers, PAPER, "Only rebuilt where asked.")
+    build_to_disk(config, other)
+    assert read_tree(other) == cold(config)
+    assert read_tree(out) != read_tree(other)
+    build_to_disk(config)
+    assert read_tree(out) == read_tree(other)
+
+
+def test_parallel_and_serial_builds_are_identical(project, monkeypatch):
+    """The forked workers (on for big sites) make the same bytes as one process."""
+    config, out, papers = project
+    if not parallel.can_fork():
+        pytest.skip("no fork here")
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    serial = dict(build(config, jobs=1).files)
+    forked = dict(build(config, jobs=2).files)
+    assert forked == serial
+    shutil.rmtree(config.root / CACHE_DIR)
+    shutil.rmtree(out)
+    build_to_disk(config, jobs=2)
+    assert read_tree(out) == serial
+    append_notes(papers, PAPER, "Edited while forking.")
+    build_to_disk(config, jobs=2)
+    assert read_tree(out) == dict(build(config, jobs=1).files)
+
+
+def test_a_folder_not_built_by_us_is_still_refused(project, tmp_path):
+    config, _, _ = project
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work")
+    with pytest.raises(BuildError, match="refusing to replace"):
+        build_to_disk(config, precious)
+    assert os.listdir(precious) == ["thesis.tex"]
