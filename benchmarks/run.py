@@ -200,22 +200,28 @@ FIRST_RESULT_JS = """async (query) => {
 }"""
 
 KEYSTROKE_JS = """async (query) => {
+  // search.js fires 'rl:results' on the form once a query's results are on screen.
   const input = document.querySelector('#rl-q');
-  const box = document.querySelector('[data-rl-listbox]');
+  const form = input.form;
   input.focus(); input.value = '';
   input.dispatchEvent(new Event('input', {bubbles: true}));
   await new Promise(r => setTimeout(r, 50));
   const times = [];
+  let typed = '';
   for (const ch of query) {
-    const before = box.innerHTML;
+    typed += ch;
+    const want = typed;
+    const done = new Promise(resolve => {
+      const on = (e) => { if (e.detail.query === want) {
+        form.removeEventListener('rl:results', on); resolve(performance.now()); } };
+      form.addEventListener('rl:results', on);
+    });
     const t0 = performance.now();
-    input.value += ch;
+    input.value = typed;
     input.dispatchEvent(new Event('input', {bubbles: true}));
-    const deadline = t0 + 1000;
-    while (box.innerHTML === before && performance.now() < deadline) {
-      await new Promise(r => requestAnimationFrame(() => r()));
-    }
-    times.push(performance.now() - t0);
+    const t1 = await Promise.race([done, new Promise(r => setTimeout(() => r(null), 2000))]);
+    if (t1 !== null) times.push(t1 - t0);
+    await new Promise(r => requestAnimationFrame(() => r()));
   }
   return times;
 }"""

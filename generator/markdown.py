@@ -550,7 +550,8 @@ def linkify_url(state: StateInline, silent: bool) -> bool:
         return False
     proto = match.group(1)
     start = pos - len(proto)
-    link = state.md.linkify.match_at_start(src[start:end])
+    linkify = state.md.linkify
+    link = linkify.match_at_start(src[start:end]) if linkify is not None else None
     if not link:
         return False
     url: str = link.url.rstrip("*")
@@ -653,6 +654,7 @@ def _render_link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any
 def make_markdown(allow_html: bool = False) -> MarkdownIt:
     """A markdown-it-py parser with the safe preset and the LaTeX rules."""
     md = MarkdownIt("js-default", {"linkify": True, "html": allow_html})
+    assert md.linkify is not None  # linkify-it-py is a dependency
     md.linkify.set({"fuzzy_link": False, "fuzzy_email": False, "fuzzy_ip": False})
     md.validateLink = validate_link  # type: ignore[method-assign]
     md.inline.ruler.at("linkify", linkify_url)

@@ -321,8 +321,8 @@ def build_index(papers: Sequence[Paper],
         memo.update(used)
     df: Counter[str] = Counter()
     for f in fields:
-        for terms in per_field[f.name]:
-            df.update(set(terms))
+        for row in per_field[f.name]:
+            df.update(set(row))
     meta_vocab = {t for f in fields if f.part == "meta" for ts in per_field[f.name] for t in ts}
     vocab = sorted(meta_vocab, key=_utf16_key)
     vocab += sorted((t for t in df if t not in meta_vocab), key=_utf16_key)
