@@ -106,13 +106,19 @@ class Page:
         p.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
              if m.type in ("error", "warning") else None)
         p.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        p.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
+        p.on("requestfailed", self._failed)
         p.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}")
              if r.status >= 400 else None)
         p.on("request", self._request)
         self.context.route("http*://**/*", lambda route: route.continue_()
                            if route.request.url.startswith(base) else route.abort())
         p.goto(base + path, wait_until="load")
+
+    def _failed(self, request) -> None:
+        # A navigation (Enter opening a result) cancels the abstracts part still loading
+        # in the background: that is ERR_ABORTED, not a missing or broken file.
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"failed: {request.url} {request.failure}")
 
     def _request(self, request) -> None:
         self.requests.append(request.url)
