@@ -3,8 +3,9 @@ once per session (tests/test_build.py, tests/test_browser_build.py)."""
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,38 @@ from generator.config import load_config
 from generator.content import render_file
 
 REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; never a downloaded browser
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def require(path: Path, how: str) -> Path:
+    """``path``, or skip the test (fail in CI, where everything must be installed)."""
+    if not path.exists():
+        message = f"{path} is missing ({how})"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI is set, so this is an error")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium driven by Playwright, shared by every browser test."""
+    require(CHROMIUM, "apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """axe-core's script, from node_modules (npm ci)."""
+    return require(AXE, "npm ci")
 SAMPLE_SITE_URL = "https://example.org/reading/"
 
 # (slug, front matter, notes): realistic papers covering every field and the hard cases.

@@ -9,14 +9,13 @@ browser); without it the tests skip, unless CI is set.
 from __future__ import annotations
 
 import functools
-import os
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import AXE, REPO
 
 from generator.build import build
 from generator.config import load_config
@@ -24,31 +23,13 @@ from generator.writer import write_site
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+@pytest.fixture(autouse=True)
+def _axe_installed(axe_script: Path) -> None:
+    """Every test here runs axe-core; without it they skip (or fail in CI)."""
+
 PREFIX = "/repo/"  # a GitHub Pages project site lives under /<repo>/
 
-
-def _missing(what: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is missing (CI is set, so this is an error)")
-    pytest.skip(f"{what} is missing")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} (apt-get install chromium)")
-    if not AXE.exists():
-        _missing(f"{AXE} (npm ci)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

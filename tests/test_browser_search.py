@@ -12,7 +12,6 @@ CI is set.
 from __future__ import annotations
 
 import functools
-import os
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -20,17 +19,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from conftest import REPO
 
 from generator.build import build_to_disk
 from generator.config import load_config
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
 PREFIX = "/repo/"
 LANDMARK = "papers/landmark-attention-random-access-infinite-context-length/index.html"
 LENGTH = "papers/a-length-extrapolatable-transformer/index.html"
@@ -38,23 +33,6 @@ MALFORMED = ["author:", "*", '"unbalanced', "~", "^", "question?", ":", "+", "-"
              "title:\"long", "((", "\\", "a:b:c", "constructor", "__proto__", "x~9", "^^2",
              "-\"long context\"", "+-", "atten* -", "😀", "year:20"]
 
-
-def _missing(what: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is missing (CI is set, so this is an error)")
-    pytest.skip(f"{what} is missing")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -291,9 +269,7 @@ def test_partial_words_and_traps_in_the_browser(open_page):
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_open_result_lists_pass_axe(open_page, scheme):
-    if not AXE.exists():
-        _missing(f"{AXE} (npm ci)")
+def test_open_result_lists_pass_axe(open_page, scheme, axe_script):
     page = open_page("http", "search/index.html?q=attention", scheme)
     p = page.page
     p.wait_for_selector("#rl-page-listbox [role=option]")
@@ -301,7 +277,7 @@ def test_open_result_lists_pass_axe(open_page, scheme):
     p.keyboard.type("sun")
     page.wait_first("rl-q-listbox", "")
     p.keyboard.press("ArrowDown")
-    p.add_script_tag(path=str(AXE))
+    p.add_script_tag(path=str(axe_script))
     violations = p.evaluate("""async () => {
         const r = await axe.run(document, {resultTypes: ['violations']});
         return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')

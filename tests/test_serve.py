@@ -481,40 +481,33 @@ def test_content_types(name, kind):
 
 # --- in a real browser -----------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's /usr/bin/chromium")
-def test_browser_reloads_and_shows_the_overlay(served):
-    from playwright.sync_api import sync_playwright
-
+def test_browser_reloads_and_shows_the_overlay(served, browser):
     proc, port, project, _ = served
     paper = project / "content" / "papers" / "focusllm.md"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"http://127.0.0.1:{port}/")
-            assert page.url == f"http://127.0.0.1:{port}{PREFIX}"
-            page.evaluate("window.notReloaded = true")
-            edit(paper, "title: FocusLLM", "title: FocusLLM Renamed")
-            page.wait_for_function("window.notReloaded === undefined", timeout=15000)
-            assert "FocusLLM Renamed" in page.content()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"http://127.0.0.1:{port}/")
+        assert page.url == f"http://127.0.0.1:{port}{PREFIX}"
+        page.evaluate("window.notReloaded = true")
+        edit(paper, "title: FocusLLM", "title: FocusLLM Renamed")
+        page.wait_for_function("window.notReloaded === undefined", timeout=15000)
+        assert "FocusLLM Renamed" in page.content()
 
-            edit(paper, "status: unread", "status: <b>bold</b>")
-            overlay = page.wait_for_selector("#readinglist-build-errors", timeout=15000)
-            assert overlay is not None
-            assert "status: expected one of unread, reading, read, got '<b>bold</b>'" in \
-                overlay.inner_text()
-            assert page.locator("#readinglist-build-errors b").count() == 0  # escaped
+        edit(paper, "status: unread", "status: <b>bold</b>")
+        overlay = page.wait_for_selector("#readinglist-build-errors", timeout=15000)
+        assert overlay is not None
+        assert "status: expected one of unread, reading, read, got '<b>bold</b>'" in \
+            overlay.inner_text()
+        assert page.locator("#readinglist-build-errors b").count() == 0  # escaped
 
-            edit(paper, "status: <b>bold</b>", "status: unread")
-            page.wait_for_selector("#readinglist-build-errors", state="detached",
-                                   timeout=15000)
-            assert errors == []
-        finally:
-            browser.close()
+        edit(paper, "status: <b>bold</b>", "status: unread")
+        page.wait_for_selector("#readinglist-build-errors", state="detached",
+                               timeout=15000)
+        assert errors == []
+    finally:
+        context.close()
