@@ -3,9 +3,13 @@ once per session (tests/test_build.py, tests/test_browser_build.py)."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -29,6 +33,34 @@ def require(path: Path, how: str) -> Path:
             pytest.fail(f"{message}; CI is set, so this is an error")
         pytest.skip(message)
     return path
+
+
+PREFIX = "/repo/"  # a GitHub Pages project site lives under /<repo>/
+
+
+class _SubPathHandler(SimpleHTTPRequestHandler):
+    """Serves a folder under PREFIX only, as GitHub Pages serves a project site."""
+
+    def translate_path(self, path: str) -> str:
+        if not path.startswith(PREFIX):
+            return str(Path(self.directory) / "\x00missing")
+        return super().translate_path("/" + path[len(PREFIX):])
+
+    def log_message(self, format: str, *args: object) -> None:  # keep pytest output clean
+        pass
+
+
+@contextlib.contextmanager
+def serve_under_prefix(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` on a free loopback port; yields its URL, ending in PREFIX."""
+    handler = functools.partial(_SubPathHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="session")

@@ -8,14 +8,12 @@ browser); without it the tests skip, unless CI is set.
 
 from __future__ import annotations
 
-import functools
-import threading
+import contextlib
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import AXE, REPO
+from conftest import AXE, PREFIX, REPO, serve_under_prefix
 
 from generator.build import build
 from generator.config import load_config
@@ -27,9 +25,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(autouse=True)
 def _axe_installed(axe_script: Path) -> None:
     """Every test here runs axe-core; without it they skip (or fail in CI)."""
-
-PREFIX = "/repo/"  # a GitHub Pages project site lives under /<repo>/
-
 
 
 @pytest.fixture(scope="module")
@@ -44,32 +39,11 @@ def sites(sample_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     return found
 
 
-class _SubPathHandler(SimpleHTTPRequestHandler):
-    """Serves ``site`` under PREFIX only, as GitHub Pages serves a project site."""
-
-    def translate_path(self, path: str) -> str:
-        if not path.startswith(PREFIX):
-            return str(Path(self.directory) / "\x00missing")
-        return super().translate_path("/" + path[len(PREFIX):])
-
-    def log_message(self, format: str, *args: object) -> None:  # keep pytest output clean
-        pass
-
-
 @pytest.fixture(scope="module")
 def servers(sites: dict[str, Path]) -> Iterator[dict[str, str]]:
-    running = {}
-    urls = {}
-    for name, folder in sites.items():
-        handler = functools.partial(_SubPathHandler, directory=str(folder))
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        running[name] = server
-        urls[name] = f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    yield urls
-    for server in running.values():
-        server.shutdown()
-        server.server_close()
+    with contextlib.ExitStack() as stack:
+        yield {name: stack.enter_context(serve_under_prefix(folder))
+               for name, folder in sites.items()}
 
 
 def _first_paper(site: Path) -> str:

@@ -11,22 +11,18 @@ CI is set.
 
 from __future__ import annotations
 
-import functools
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import REPO
+from conftest import REPO, serve_under_prefix
 
 from generator.build import build_to_disk
 from generator.config import load_config
 
 pytestmark = pytest.mark.browser
 
-PREFIX = "/repo/"
 LANDMARK = "papers/landmark-attention-random-access-infinite-context-length/index.html"
 LENGTH = "papers/a-length-extrapolatable-transformer/index.html"
 MALFORMED = ["author:", "*", '"unbalanced', "~", "^", "question?", ":", "+", "-", '"',
@@ -48,27 +44,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-class _SubPathHandler(SimpleHTTPRequestHandler):
-    """Serves the site under PREFIX only."""
-
-    def translate_path(self, path: str) -> str:
-        if not path.startswith(PREFIX):
-            return str(Path(self.directory) / "\x00missing")
-        return super().translate_path("/" + path[len(PREFIX):])
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def bases(site: Path) -> Iterator[dict[str, str]]:
-    handler = functools.partial(_SubPathHandler, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield {"file": site.as_uri() + "/",
-           "http": f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"}
-    server.shutdown()
-    server.server_close()
+    with serve_under_prefix(site) as url:
+        yield {"file": site.as_uri() + "/", "http": url}
 
 
 class Page:
