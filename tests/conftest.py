@@ -63,9 +63,12 @@ def serve_under_prefix(folder: Path) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """Headless Debian Chromium driven by Playwright, shared by every browser test."""
+    """Headless Debian Chromium driven by Playwright, one per test module.
+
+    Module scope, not session: Playwright's threads must be gone before later modules
+    test forked (parallel) builds, which refuse to fork while other threads run."""
     require(CHROMIUM, "apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
