@@ -24,7 +24,7 @@ from generator.content import (
     slug_for_path,
 )
 from generator.diagnostics import Diagnostic, error
-from generator.ingest import canonical, today, write_atomic
+from generator.ingest import canonical, scan_papers, today, write_atomic
 from generator.model import (
     IMPORTED_KEYS,
     RATING_RANGE,
@@ -203,27 +203,13 @@ def new_entry_text(title: str, *, authors: Sequence[str] = (), tags: Sequence[st
     return render_file(front)
 
 
-def find_title(papers_dir: Path, title: str) -> Path | None:
-    """The content file whose title normalises like ``title``, if there is one."""
-    key = normalize_title(title)
-    for file in paper_files(papers_dir).values():
-        try:
-            data, _, _ = read_front_matter(file.read_text(encoding="utf-8"))
-        except (FrontMatterError, UnicodeDecodeError, OSError):
-            continue
-        other = data.get("title")
-        if isinstance(other, (str, int, float)) and normalize_title(str(other)) == key:
-            return file
-    return None
-
-
 def create_entry(papers_dir: Path, title: str, **options: Any) -> Path:
     """Write a new content file for ``title`` under a unique slug; never overwrites."""
     text = new_entry_text(title, **options)
-    existing = find_title(papers_dir, title)
+    by_title, taken, _ = scan_papers(papers_dir)
+    existing = by_title.get(normalize_title(title))
     if existing is not None:
-        raise EditError(f"a paper with this title is already in {shown_path(existing)}")
-    taken = set(paper_files(papers_dir))
+        raise EditError(f"a paper with this title is already in {shown_path(existing.path)}")
     if papers_dir.is_dir():
         taken |= {p.stem for p in papers_dir.iterdir()}
     slug = unique_slug(slugify(title), taken)

@@ -202,7 +202,10 @@ class _Existing:
     data: dict[str, Any]
 
 
-def _scan(papers_dir: Path) -> tuple[dict[str, _Existing], set[str], list[Diagnostic]]:
+def scan_papers(papers_dir: Path
+                ) -> tuple[dict[str, _Existing], set[str], list[Diagnostic]]:
+    """The content folder -> (normalised title -> first file with it, slugs taken, warnings
+    for files that cannot be read and are left alone)."""
     by_title: dict[str, _Existing] = {}
     slugs: set[str] = set()
     problems: list[Diagnostic] = []
@@ -221,9 +224,11 @@ def _scan(papers_dir: Path) -> tuple[dict[str, _Existing], set[str], list[Diagno
             problems.append(warning(str(file), None, "not UTF-8 text; left as it is"))
             continue
         title = data.get("title")
-        if not isinstance(title, str) or not title.strip():
+        if not isinstance(title, (str, int, float)) or isinstance(title, bool):
+            continue  # parse_paper accepts a numeric title (`title: 1984`) as text
+        key = normalize_title(str(title))
+        if not key:
             continue
-        key = normalize_title(title)
         if key in by_title:
             problems.append(warning(str(file), None, f"same title as {by_title[key].path}; "
                                     "imports update the first one only"))
@@ -249,7 +254,7 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
                 skipped += 1
                 continue
             groups.setdefault(key, []).append(entry_record(entry, listing))
-    existing, taken, problems = _scan(papers_dir)
+    existing, taken, problems = scan_papers(papers_dir)
     diagnostics.extend(problems)
     changes: list[Change] = []
     for key, records in groups.items():
