@@ -42,6 +42,9 @@ OPTIONS: dict[str, Option] = {
     "allow_raw_html": Option(bool, False, "Render raw HTML written in notes. Off: it is "
                              "shown as text."),
     "feed_size": Option(int, 50, "Number of newest additions listed in feed.xml."),
+    "page_size": Option(int, 100, "Papers per page of the home page and of each tag, "
+                        "author, year and venue page; longer lists continue on page-2.html "
+                        "and so on. 0: every list on one page."),
     "default_status": Option(str, "unread", "Reading status shown for papers without one."),
 }
 
@@ -60,6 +63,7 @@ class Config:
     theme_overrides: str | None = "overrides"
     allow_raw_html: bool = False
     feed_size: int = 50
+    page_size: int = 100
     default_status: str = "unread"
     root: Path = Path(".")  # the project folder (where config.yaml lives)
 
@@ -139,6 +143,9 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
     config = Config(root=root, **values)
     if "feed_size" in values and config.feed_size < 1:
         problems.append(error(path, lines.get("feed_size"), "'feed_size' must be at least 1"))
+    if "page_size" in values and config.page_size < 0:
+        problems.append(error(path, lines.get("page_size"),
+                              "'page_size' must be 0 (no pages) or more"))
     if config.base_url and not config.base_url.startswith(("http://", "https://")):
         problems.append(error(path, lines.get("base_url"),
                               "'base_url' must start with http:// or https://"))

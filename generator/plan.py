@@ -198,7 +198,7 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
         return lambda: {page.path: renderer.render(page)}
 
     parts: list[Part] = []
-    pages = site_pages(site)
+    pages = site_pages(site, config.page_size)
     for page in pages:
         parts.append(Part(page.path, "pages", page_keys.page(page), make=render(page),
                           page=page))

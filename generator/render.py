@@ -319,10 +319,76 @@ def _groups(terms: Iterable[Term]) -> list[tuple[str, list[Term]]]:
     return list(groups.items())
 
 
-def site_pages(site: Site) -> list[Page]:
-    """Every HTML page of the site and 404.html, in a fixed order."""
+@dataclass(frozen=True)
+class Pagination:
+    """Where a page sits in a list of papers split into pages of ``page_size``."""
+
+    number: int  # this page, from 1
+    urls: tuple[str, ...]  # site-relative URL of every page of the list, first to last
+    first: int  # the list position of this page's first paper, from 1 (``<ol start>``)
+    total: int  # papers in the whole list
+
+    @property
+    def count(self) -> int:
+        return len(self.urls)
+
+    @property
+    def prev_url(self) -> str | None:
+        return self.urls[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.urls[self.number] if self.number < len(self.urls) else None
+
+    @property
+    def window(self) -> list[tuple[int, str | None]]:
+        """The page links to show: first, last and two either side of this one; a gap is
+        (0, None)."""
+        shown = sorted({1, len(self.urls), *range(max(1, self.number - 2),
+                                                  min(len(self.urls), self.number + 2) + 1)})
+        out: list[tuple[int, str | None]] = []
+        for n in shown:
+            if out and n - out[-1][0] == 2:  # one page in between: show it, not a gap
+                out.append((n - 1, self.urls[n - 2]))
+            elif out and n - out[-1][0] > 2:
+                out.append((0, None))
+            out.append((n, self.urls[n - 1]))
+        return out
+
+
+def page_url(first: str, number: int) -> str:
+    """The URL of page ``number`` of a list whose first page is ``first``: page-2.html
+    beside it, so every page of a list shares one folder depth (and one card rendering)."""
+    return first if number == 1 else first.rsplit("index.html", 1)[0] + f"page-{number}.html"
+
+
+def _paged(path: str, slugs: tuple[str, ...], size: int
+           ) -> Iterator[tuple[str, tuple[str, ...], Pagination | None]]:
+    """A list page -> (path, its slugs, its pagination) for each of its pages."""
+    if size <= 0 or len(slugs) <= size:
+        yield path, slugs, None
+        return
+    count = -(-len(slugs) // size)
+    urls = tuple(page_url(path, n) for n in range(1, count + 1))
+    for n, url in enumerate(urls, 1):
+        yield url, slugs[(n - 1) * size:n * size], Pagination(n, urls, (n - 1) * size + 1,
+                                                               len(slugs))
+
+
+def _page_title(title: str, pagination: Pagination | None) -> str:
+    if pagination is None or pagination.number == 1:
+        return title
+    shown = f"page {pagination.number} of {pagination.count}"
+    return f"{title} ({shown})" if title else shown.capitalize()
+
+
+def site_pages(site: Site, page_size: int = 0) -> list[Page]:
+    """Every HTML page of the site and 404.html, in a fixed order. Lists longer than
+    ``page_size`` papers (0: no limit) are split into pages."""
     slugs = tuple(p.slug for p in site.papers)
-    pages = [Page(HOME_URL, ("index.html",), "", "papers", {"papers": Refs(slugs)}, slugs)]
+    pages = [Page(path, ("index.html",), _page_title("", paged), "papers",
+                  {"papers": Refs(shown), "pagination": paged}, shown)
+             for path, shown, paged in _paged(HOME_URL, slugs, page_size)]
     for placed in site.papers:
         pages.append(Page(placed.url, ("paper.html",), plain_inline(placed.paper.title), "papers", {
             "paper": Ref(placed.slug),
@@ -332,12 +398,14 @@ def site_pages(site: Site) -> list[Page]:
     for index in site.indexes:
         pages.append(_index_page(index))
         for term in index.terms:
-            pages.append(Page(term.url, (f"{index.term_kind}.html", "term.html"),
-                              f"{TERM_HEADINGS[term.kind]} {term.name}", index.kind, {
-                                  "index": index, "term": term,
-                                  "heading": TERM_HEADINGS[term.kind],
-                                  "papers": Refs(term.papers)},
-                              term.papers))
+            title = f"{TERM_HEADINGS[term.kind]} {term.name}"
+            for path, shown, paged in _paged(term.url, term.papers, page_size):
+                pages.append(Page(path, (f"{index.term_kind}.html", "term.html"),
+                                  _page_title(title, paged), index.kind, {
+                                      "index": index, "term": term,
+                                      "heading": TERM_HEADINGS[term.kind],
+                                      "papers": Refs(shown), "pagination": paged},
+                                  shown))
     pages.append(Page(SEARCH_URL, ("search.html",), "Search", "search", {}))
     pages.append(Page("404.html", ("404.html",), "Page not found", "", {}))
     return pages

@@ -469,6 +469,8 @@ class _Handler(BaseHTTPRequestHandler):
         if key not in files and f"{key}/index.html" in files:
             self._redirect(path + "/" + (f"?{query}" if query else ""), head=head)
             return
+        if key not in files and f"{key}.html" in files:  # as GitHub Pages: /page-2
+            key = f"{key}.html"
         status = 200
         if key not in files:
             status, key = 404, "404.html"

@@ -181,6 +181,55 @@ def test_home_lists_every_paper_newest_first_with_counts(pages):
     assert "Read" in text and "Reading" in text and "Unread" in text
 
 
+def test_long_lists_are_split_into_linked_pages(make_project):
+    config, problems = load_config(make_project(extra_config="page_size: 2\n"))
+    assert not problems
+    files = build(config).files
+    pages = pages_of(files)
+    whole, _ = load_config(make_project("whole", extra_config="page_size: 0\n"))
+    one_page = pages_of(build(whole).files)["index.html"]
+    every = [a["href"] for a in one_page.all("a") if a["href"].startswith("papers/")]
+    assert len(every) == 7 and "page-2.html" not in build(whole).files
+
+    # the home page: 2 + 2 + 2 + 1 papers, in the order of the whole list, numbered on
+    home_pages = ["index.html", "page-2.html", "page-3.html", "page-4.html"]
+    assert [p for p in files if re.fullmatch(r"(index|page-\d+)\.html", p)] == home_pages
+    listed = []
+    for number, path in enumerate(home_pages, 1):
+        page = pages[path]
+        listed += [a["href"] for a in page.all("a") if a["href"].startswith("papers/")]
+        assert page.all("ol", class_="paper-list")[0]["start"] == str(2 * number - 1)
+        nav = page.all("nav", class_="pagination")
+        assert nav and nav[0]["aria-label"] == "Pages"
+        current = page.all("a", **{"aria-current": "page"})
+        assert {a["href"] for a in current} == {path}, path
+        prev, next_ = page.all("a", rel="prev"), page.all("a", rel="next")
+        assert [a["href"] for a in prev] == ([home_pages[number - 2]] if number > 1 else [])
+        assert [a["href"] for a in next_] == ([home_pages[number]] if number < 4 else [])
+        assert f"Papers {2 * number - 1}–{min(2 * number, 7)} of 7" in page.text
+    assert listed == every
+    assert "Page 2 of 4 · Sample reading list" in pages["page-2.html"].text_of("title")
+    assert "page 2 of 4" in pages["page-2.html"].text_of("h1")
+
+    # a year with more papers than a page: the same, one folder down
+    year = [a["href"] for a in pages["years/2025/index.html"].all("a", rel="next")]
+    assert year == ["../../years/2025/page-2.html"] and "years/2025/page-2.html" in files
+    second = pages["years/2025/page-2.html"]
+    assert second.all("a", rel="prev")[0]["href"] == "../../years/2025/index.html"
+    assert "Papers from 2025 (page 2 of 2)" in second.text_of("title")
+    assert "../../papers/" in str(second.links())  # cards link from the term folder
+    titles = [page.text_of("title") for page in pages.values()]
+    assert len(titles) == len(set(titles))  # every page its own title
+    missing = [f"{path}: {ref}" for path, page in pages.items() for ref in page.links()
+               if (t := resolve(path, ref)) is not None and t not in files]
+    assert not missing, missing
+
+
+def test_page_size_must_not_be_negative(make_project):
+    _, problems = load_config(make_project(extra_config="page_size: -1\n"))
+    assert [p.message for p in problems] == ["'page_size' must be 0 (no pages) or more"]
+
+
 def test_paper_page_shows_everything(pages):
     page = pages["papers/focusllm/index.html"]
     text = page.text
