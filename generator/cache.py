@@ -5,10 +5,12 @@
       └─ otherwise each stage looks its work up by a hash of exactly what it reads:
          a content file by its bytes, a page by its context, the search index by its papers
 
-Caches are only ever keyed by content hashes (never by a modification time), and every
-cache file records the format and the generator's code version: a file from another
-version, or one that cannot be read, is ignored. They live in ``<project>/.cache/``; the
-in-memory ``BuildCache`` is what the dev server keeps between rebuilds.
+Caches are only ever keyed by content hashes, never by a modification time; a content
+file's hash alone is taken from the last scan when its size, times and inode are unchanged
+(and were not too fresh then: see ``content.read_sources``). Every cache file records the
+format and the generator's code version: a file from another version, or one that cannot
+be read, is ignored. They live in ``<project>/.cache/``; the in-memory ``BuildCache`` is
+what the dev server keeps between rebuilds.
 """
 
 from __future__ import annotations
@@ -18,18 +20,19 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from generator.config import Config
-from generator.content import Source, read_sources
+from generator.content import FileStat, Source, read_sources
 from generator.diagnostics import Diagnostic
 from generator.writer import Stat
 
 CACHE_DIR = ".cache"
-FORMAT = 1  # of the cache files and of Manifest: change it when their shape changes
+FORMAT = 2  # of the cache files and of Manifest: change it when their shape changes
 # Libraries whose behaviour shapes the output: an upgrade must not reuse old results.
 LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "linkify-it-py", "mdurl", "PyYAML",
              "lunr")
@@ -99,6 +102,12 @@ class Inputs:
     theme: tuple[tuple[str, str], ...]  # (where, hash) of every template and static file
     settings: str  # config, SOURCE_DATE_EPOCH and the code version
     fingerprint: str
+    scanned_ns: int = 0  # when the scan began (time.time_ns())
+
+    @property
+    def known(self) -> dict[str, tuple[FileStat, str]]:
+        """What the next scan may take from this one: each content file's stat and hash."""
+        return {s.path: (s.stat, s.digest) for s in self.sources}
 
 
 def _tree(folder: Path) -> list[tuple[str, str]]:
@@ -115,9 +124,13 @@ def settings_digest(config: Config) -> str:
     return digest(repr(config), os.environ.get("SOURCE_DATE_EPOCH", ""), code_version())
 
 
-def scan_inputs(config: Config, theme_dirs: Iterable[Path]) -> Inputs:
-    """Read (and hash) every input of a build: content files, theme folders, settings."""
-    sources = tuple(read_sources(config.papers_path, config.root))
+def scan_inputs(config: Config, theme_dirs: Iterable[Path], last: Manifest | None = None
+                ) -> Inputs:
+    """Read (and hash) every input of a build: content files, theme folders, settings.
+    ``last``: the last build's manifest, whose scan tells which files need no reading."""
+    scanned_ns = time.time_ns()
+    known, then = (last.sources, last.scanned_ns) if last is not None else ({}, 0)
+    sources = tuple(read_sources(config.papers_path, config.root, known, then))
     theme: list[tuple[str, str]] = []
     for folder in theme_dirs:
         theme.append((str(folder), "folder"))
@@ -125,7 +138,7 @@ def scan_inputs(config: Config, theme_dirs: Iterable[Path]) -> Inputs:
     settings = settings_digest(config)
     fingerprint = digest(settings, *(f"{w}\0{h}" for w, h in theme),
                          *(f"{s.shown}\0{s.digest}" for s in sources))
-    return Inputs(sources, tuple(theme), settings, fingerprint)
+    return Inputs(sources, tuple(theme), settings, fingerprint, scanned_ns)
 
 
 # --- what a build leaves behind -------------------------------------------------------
@@ -140,6 +153,8 @@ class Manifest:
     parts: dict[str, tuple[str, tuple[str, ...]]]  # part -> (inputs key, its files)
     stats: dict[str, Stat] = field(default_factory=dict)  # file -> stat (on disk only)
     digests: dict[str, str] = field(default_factory=dict)  # file -> hash of its bytes
+    sources: dict[str, tuple[FileStat, str]] = field(default_factory=dict)  # Inputs.known
+    scanned_ns: int = 0  # when the scan of this build's inputs began
 
     @property
     def files(self) -> list[str]:

@@ -256,14 +256,24 @@ def slug_for_path(path: Path) -> str:
 
 @dataclass(frozen=True)
 class Source:
-    """One content file as read: where it is, its path as shown in messages, its slug, its
-    bytes and their hash."""
+    """One content file as scanned: where it is, its path as shown in messages, its slug,
+    the hash of its bytes, and the bytes when they were read (``None``: the scan knew the
+    hash from the file's unchanged stat, see ``read_sources``)."""
 
     path: str
     shown: str
     slug: str
-    data: bytes
+    data: bytes | None
     digest: str
+    stat: FileStat = (0, 0, 0, 0)
+
+    def read(self) -> bytes:
+        return self.data if self.data is not None else _read(self.path)
+
+
+FileStat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+Known = Mapping[str, tuple[FileStat, str]]  # path -> (stat, hash) from an earlier scan
+RACY_NS = 2_000_000_000  # a file changed this close to a scan may change again unseen
 
 
 def _md_files(folder: str, rel: str = "") -> Iterator[tuple[tuple[str, ...], str]]:
@@ -288,26 +298,41 @@ def _read(path: str) -> bytes:
         os.close(fd)
 
 
-def read_sources(papers_dir: Path, root: Path | None = None) -> list[Source]:
-    """Every ``*.md`` under papers_dir (sorted as paths sort) with its bytes and hash."""
+def read_sources(papers_dir: Path, root: Path | None = None, known: Known | None = None,
+                 scanned_ns: int = 0) -> list[Source]:
+    """Every ``*.md`` under papers_dir (sorted as paths sort) with the hash of its bytes.
+
+    ``known``: what a scan at ``scanned_ns`` (time.time_ns()) found. A file whose size,
+    times and inode are as then is not read again, unless it was modified within
+    ``RACY_NS`` of that scan: an edit in the same clock tick could keep all four (git's
+    "racy clean" problem), so such a file is hashed afresh."""
     if not papers_dir.is_dir():
         return []
     shown_dir = str(papers_dir.relative_to(root)) if root and papers_dir.is_relative_to(root) \
         else str(papers_dir)
     sources = []
+    known = known or {}
     for parts, path in sorted(_md_files(str(papers_dir))):
-        data = _read(path)
         stem = parts[-1][:-3] if len(parts[-1]) > 3 else parts[-1]
         slug = stem if is_safe_slug(stem) else slugify(stem)
-        sources.append(Source(path, shown_dir + "/" + "/".join(parts), slug, data,
-                              hashlib.blake2b(data, digest_size=16).hexdigest()))
+        shown = shown_dir + "/" + "/".join(parts)
+        st = os.stat(path)
+        stat = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        seen = known.get(path)
+        if seen is not None and seen[0] == stat and \
+                max(stat[1], stat[2]) < scanned_ns - RACY_NS:
+            sources.append(Source(path, shown, slug, None, seen[1], stat))
+            continue
+        data = _read(path)
+        sources.append(Source(path, shown, slug, data,
+                              hashlib.blake2b(data, digest_size=16).hexdigest(), stat))
     return sources
 
 
 def parse_source(source: Source) -> tuple[Paper | None, list[Diagnostic]]:
     """A content file as read -> (Paper or None when unusable, diagnostics)."""
     try:
-        text = source.data.decode("utf-8")
+        text = source.read().decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [error(source.shown, None, f"not UTF-8 text ({exc.reason})")]
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as read_text() reads it

@@ -91,6 +91,60 @@ def test_editing_notes_remakes_that_paper_page_only(project):
     assert 0 < result.made < 20
 
 
+def test_a_scan_reads_only_the_files_whose_stat_changed(project, monkeypatch):
+    import generator.content as content
+
+    config, out, papers = project
+    monkeypatch.setattr(content, "RACY_NS", 0)  # (utime just set every ctime to now)
+    build_to_disk(config)  # records the stats
+    read: list[str] = []
+    real = content._read
+    monkeypatch.setattr(content, "_read", lambda path: read.append(path) or real(path))
+    assert build_to_disk(config).made == 0 and read == []
+    append_notes(papers, PAPER, "Read again.")
+    build_to_disk(config)
+    assert [Path(p).stem for p in read] == [PAPER]
+    assert read_tree(out) == cold(config)
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_still_seen(project):
+    config, out, papers = project
+    file = papers / f"{PAPER}.md"
+    text, st = file.read_text(encoding="utf-8"), file.stat()
+    swapped = text.replace("ReLU", "RELU", 1)
+    assert swapped != text and len(swapped) == len(text)
+    file.write_text(swapped, encoding="utf-8")
+    os.utime(file, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same mtime
+    build_to_disk(config)
+    assert read_tree(out) == cold(config)
+    assert b"RELU" in read_tree(out)[f"papers/{PAPER}/index.html"]
+
+
+def test_a_file_edited_right_after_a_scan_is_read_again(project):
+    """Racy clean: an edit within the clock tick of the last scan could keep every stat
+    field (on file systems with coarse timestamps), so such a file is always hashed."""
+    from generator.cache import scan_inputs
+    from generator.theme import load_theme
+
+    config, _, papers = project
+    theme, _ = load_theme(config)
+    first = scan_inputs(config, theme.folders)
+    file = papers / f"{PAPER}.md"
+    st = file.stat()
+    file.write_text(file.read_text(encoding="utf-8").replace("ReLU", "RELU", 1),
+                    encoding="utf-8")
+    os.utime(file, ns=(st.st_atime_ns, st.st_mtime_ns))
+    known = dict(first.known)
+    stat = os.stat(file)  # pretend the file system could not tell the two versions apart
+    known[str(file)] = ((stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino),
+                        known[str(file)][1])
+    from generator.cache import Manifest
+    last = Manifest("", 0, [], {}, sources=known, scanned_ns=first.scanned_ns)
+    again = scan_inputs(config, theme.folders, last)
+    assert next(s for s in again.sources if s.slug == PAPER).digest != \
+        next(s for s in first.sources if s.slug == PAPER).digest
+
+
 def test_editing_a_title_updates_every_page_that_shows_it(project):
     config, out, papers = project
     file = papers / f"{PAPER}.md"
