@@ -64,7 +64,7 @@ Made = dict[str, Any]  # part name -> its files: {path: bytes}, or {path: hash} 
 @dataclass
 class _Task:
     parts: list[int] = field(default_factory=list)  # indexes into the job's parts
-    cards: list[tuple[str, str, str]] = field(default_factory=list)  # slug, root, page
+    cards: list[tuple[str, str]] = field(default_factory=list)  # slug, page showing it
 
 
 @dataclass
@@ -96,8 +96,8 @@ def _work(index: int) -> tuple[Made, dict[str, str], list[str]]:
     renderer = job.renderer
     renderer.forget()  # views of the last task's papers: not needed again, memory back
     renderer.new_cards = {}
-    for slug, root, page in task.cards:
-        renderer.card(slug, root, page)
+    for slug, page in task.cards:
+        renderer.card_text(slug, page)
     carded = time.perf_counter()
     writer = FolderWriter(job.staging, job.unchanged) if job.staging is not None else None
     made = {job.parts[i].name: _files(job.parts[i], writer) for i in task.parts}
@@ -171,20 +171,18 @@ def make_parts(parts: list[Part], renderer: Renderer, *, staging: Path | None = 
     try:
         # round 1: runs of papers, each with its pages and the cards list pages need
         order = {p.slug: n for n, p in enumerate(renderer.site.papers)}
-        want: dict[str, dict[tuple[str, str], str]] = {}
+        want: dict[str, str] = {}  # slug -> the first page listing its card
         for i in lists:
             page = parts[i].page
             if page is not None and page.cards:
-                root = renderer.root(page)
                 for slug in page.cards:
-                    want.setdefault(slug, {}).setdefault((slug, root), page.path)
+                    want.setdefault(slug, page.path)
         by_paper: dict[int, _Task] = {}
         for i in papers:
             slug = parts[i].page.context["paper"].slug  # type: ignore[union-attr]
             by_paper.setdefault(order[slug], _Task()).parts.append(i)
-        for slug, found in want.items():
-            by_paper.setdefault(order[slug], _Task()).cards.extend(
-                (s, root, page) for (s, root), page in found.items())
+        for slug, page_path in want.items():
+            by_paper.setdefault(order[slug], _Task()).cards.append((slug, page_path))
         runs = [by_paper[n] for n in sorted(by_paper)]
         for chunk in _chunks(runs, jobs * TASKS_PER_JOB):
             job.tasks.append(_Task([i for t in chunk for i in t.parts],

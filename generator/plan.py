@@ -81,10 +81,9 @@ class Plan:
     def keep_cards(self, reused: Iterable[Part], old: Mapping[tuple[str, str], Any]) -> None:
         """Keep the cards of pages this build reuses: the next change to such a page
         re-renders the page, not its hundreds of cards."""
-        wanted = {(slug, self.renderer.root(part.page)) for part in reused
-                  if part.page is not None for slug in part.page.cards}
-        for slug, root in wanted:
-            key = ("card", self.page_keys.card(slug, root))
+        wanted = {slug for part in reused if part.page is not None for slug in part.page.cards}
+        for slug in wanted:
+            key = ("card", self.page_keys.card(slug))
             if key not in self.memo and key in old:
                 self.memo[key] = old[key]
 

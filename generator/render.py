@@ -45,6 +45,9 @@ from generator.theme import Theme, template_loader
 Progress = Callable[[int, int], None]
 AUTHORS_SHOWN = 3
 CARD_TEMPLATE = "partials/paper_card.html"
+# A card is rendered once per paper with this in place of ``root``, which each page then
+# puts back as its own root: list pages at two depths share one rendering per paper.
+ROOT_MARK = "\ue000root\ue000"
 DESCRIPTION_CHARS = 200
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                "Dec")
@@ -437,13 +440,13 @@ def link_root(path: str, config: Config) -> str:
 
 class Renderer:
     """Renders pages. A paper's view (Markdown rendered) is made on first use; a card is
-    rendered once per (paper, root), or taken from ``cards`` (card key -> HTML, kept
-    between builds) when ``card_key`` is given."""
+    rendered once per paper (``ROOT_MARK`` for its root), or taken from ``cards`` (card key
+    -> HTML, kept between builds) when ``card_key`` is given."""
 
     def __init__(self, site: Site, config: Config, env: jinja2.Environment,
                  keys: Mapping[str, str], entry: Callable[[str], str], *,
                  cards: MutableMapping[str, str] | None = None,
-                 card_key: Callable[[str, str], str] | None = None):
+                 card_key: Callable[[str], str] | None = None):
         self.site = site
         self.config = config
         self.env = env
@@ -454,12 +457,14 @@ class Renderer:
         self.card_key = card_key
         self.new_cards: dict[str, str] = {}  # rendered here, not found in ``cards``
         self._views: dict[str, PaperView] = {}
+        self._card_text: dict[str, str] = {}
         self._card_html: dict[tuple[str, str], Markup] = {}
         self._templates: dict[tuple[str, ...], jinja2.Template] = {}
 
     def forget(self) -> None:
         """Drop the views and cards made so far (they are made again when asked for)."""
         self._views.clear()
+        self._card_text.clear()
         self._card_html.clear()
 
     def view(self, slug: str) -> PaperView:
@@ -469,19 +474,28 @@ class Renderer:
                                                   self.keys[slug], self.entry(slug))
         return view
 
-    def card(self, slug: str, root: str, page: str) -> Markup:
-        html = self._card_html.get((slug, root))
-        if html is not None:
-            return html
-        key = self.card_key(slug, root) if self.card_key else None
+    def card_text(self, slug: str, page: str) -> str:
+        """A paper's card with ``ROOT_MARK`` for the root; ``page`` names the page that
+        asked, for error messages."""
+        text = self._card_text.get(slug)
+        if text is not None:
+            return text
+        key = self.card_key(slug) if self.card_key else None
         text = self.cards.get(key) if key is not None else None
         if text is None:
             with _theme_errors(CARD_TEMPLATE, page):
                 template = self.env.get_template(CARD_TEMPLATE)
-                text = template.render(dict(self.base, root=root, paper=self.view(slug)))
+                text = template.render(dict(self.base, root=ROOT_MARK, paper=self.view(slug)))
             if key is not None:
                 self.cards[key] = self.new_cards[key] = text
-        html = self._card_html[(slug, root)] = Markup(text)
+        self._card_text[slug] = text
+        return text
+
+    def card(self, slug: str, root: str, page: str) -> Markup:
+        html = self._card_html.get((slug, root))
+        if html is None:
+            html = self._card_html[(slug, root)] = Markup(
+                self.card_text(slug, page).replace(ROOT_MARK, root))
         return html
 
     def prepare(self, pages: Iterable[Page]) -> None:
@@ -614,8 +628,8 @@ class PageKeys:
         return digest(f"{self.salt}\0{self.base}\0{page.path}\0{page.templates}\0"
                       f"{len(page.title)}:{page.title}\0{page.nav}\0{','.join(own)}", cards)
 
-    def card(self, slug: str, root: str) -> str:
-        return digest(self.salt, self.base, "card", self.view_keys[slug], root)
+    def card(self, slug: str) -> str:
+        return digest(self.salt, self.base, "card", self.view_keys[slug])
 
 
 @contextmanager
