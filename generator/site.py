@@ -209,12 +209,18 @@ def build_site(papers: Iterable[Paper]) -> tuple[Site, list[Diagnostic]]:
             key = memo[name] = _identity(name)
         return key
 
+    spelled: dict[str, tuple[str, str] | None] = {}  # as written -> (name, identity)
+
     def named(values: Iterable[str]) -> Named:
-        out = []
+        out: Named = []
         for value in values:
-            name = " ".join(value.split())
-            if name:
-                out.append((name, identity(name)))
+            if value in spelled:  # names repeat across papers: work each out once
+                pair = spelled[value]
+            else:
+                name = " ".join(value.split())
+                pair = spelled[value] = (name, identity(name)) if name else None
+            if pair is not None:
+                out.append(pair)
         return out
 
     tag_names = [named(p.tags) for p in ordered]
