@@ -327,6 +327,7 @@ def fake_build(config, *, progress=None):
         raise BuildError(problems)
     files = {"index.html": b"<html><body><h1>Home</h1></body></html>",
              "404.html": b"<html><body>Custom not found</body></html>",
+             "page-2.html": b"<html><body><h1>Page 2</h1></body></html>",
              "static/style.css": b"body { color: black }",
              "search.json": b"{}"}
     for p in papers:
@@ -386,6 +387,10 @@ def test_urls_under_the_sub_path(server):
         (200, "text/css; charset=utf-8", "body { color: black }")
     status, headers, body = fetch(port, PREFIX + "papers/focusllm/", "HEAD")
     assert status == 200 and body == "" and int(headers["content-length"]) > 0
+    # as on GitHub Pages, a page file answers without its .html
+    for path in ("page-2", "page-2.html"):
+        status, _, page = fetch(port, PREFIX + path)
+        assert status == 200 and "<h1>Page 2</h1>" in page, path
 
 
 @pytest.mark.parametrize("path", [
