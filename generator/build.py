@@ -30,7 +30,6 @@ from generator.writer import (
     is_our_site,
     merge_paths,
     staging_folder,
-    stat_of,
     swap_in,
     update_site,
 )
@@ -161,13 +160,11 @@ def build_to_disk(config: Config, out: Path | None = None, *,
                          jobs, lambda part: part if reuse(part) else background.start(part))
         clock("plan")
         todo = [part for part in site_plan.parts if not reuse(part)]
-        # files already in the site with these very bytes are not written again
-        unchanged = {path: digest for path, digest in last.digests.items() if path in kept} \
-            if previous is not None and last is not None else {}
         staging = staging_folder(out)
-        try:
-            made, written = make_parts(todo, site_plan.renderer, staging=staging,
-                                       unchanged=unchanged, jobs=jobs, progress=progress)
+        try:  # files the site has as the last build left them: compared, not rewritten
+            made, written = make_parts(todo, site_plan.renderer, staging=staging, site=out,
+                                       same=kept if previous is not None else frozenset(),
+                                       jobs=jobs, progress=progress)
             record = _outputs(site_plan.parts, made, previous)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -175,19 +172,19 @@ def build_to_disk(config: Config, out: Path | None = None, *,
     clock(f"make {len(todo)} parts")
     site_plan.keep_cards((p for p in site_plan.parts if p.name not in made), cache.memo)
     paths = [path for _, files in record.values() for path in files]
-    digests = {path: digest for files in made.values() for path, digest in files.items()}
+    # a file keeps its stat when renamed into place (its folder, or itself)
+    new = {path: stat for files in made.values() for path, stat in files.items() if stat}
     store.forget_manifest()
     if previous is not None and last is not None:
-        moved = update_site(out, staging, written, set(last.stats) - set(paths))
-        stats = {path: moved.get(path) or last.stats[path] for path in paths}
-        digests = {path: digests.get(path) or last.digests[path] for path in paths}
+        update_site(out, staging, written, set(last.stats) - set(paths))
+        stats = {path: new.get(path) or last.stats[path] for path in paths}
     else:
         swap_in(staging, out)
-        stats = {path: stat_of(out / path) for path in paths}
+        stats = {path: new[path] for path in paths}
     clock(f"write {len(written)} files")
     cache.memo = site_plan.memo
     cache.last = Manifest(inputs.fingerprint, site_plan.papers, site_plan.diagnostics,
-                          record, stats, digests, inputs.known, inputs.scanned_ns)
+                          record, stats, inputs.known, inputs.scanned_ns)
     store.save(cache)
     clock("save cache")
     return BuildResult(SiteFiles(out, paths), site_plan.diagnostics, site_plan.papers,

@@ -32,7 +32,7 @@ from generator.diagnostics import Diagnostic
 from generator.writer import Stat
 
 CACHE_DIR = ".cache"
-FORMAT = 2  # of the cache files and of Manifest: change it when their shape changes
+FORMAT = 3  # of the cache files and of Manifest: change it when their shape changes
 # Libraries whose behaviour shapes the output: an upgrade must not reuse old results.
 LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "linkify-it-py", "mdurl", "PyYAML",
              "lunr")
@@ -152,7 +152,6 @@ class Manifest:
     diagnostics: list[Diagnostic]
     parts: dict[str, tuple[str, tuple[str, ...]]]  # part -> (inputs key, its files)
     stats: dict[str, Stat] = field(default_factory=dict)  # file -> stat (on disk only)
-    digests: dict[str, str] = field(default_factory=dict)  # file -> hash of its bytes
     sources: dict[str, tuple[FileStat, str]] = field(default_factory=dict)  # Inputs.known
     scanned_ns: int = 0  # when the scan of this build's inputs began
 
@@ -234,6 +233,19 @@ class CacheStore:
             except OSError:
                 pass
             raise
+
+    def read(self, name: str) -> Any:
+        """The value of the cache file ``<name>.pickle``; None when missing, unreadable or
+        written by another format or version of the code."""
+        return self._read(self.folder / f"{name}.pickle")
+
+    def write(self, name: str, value: Any) -> None:
+        """Replace the cache file ``<name>.pickle`` (atomically); a read-only project is
+        no error, its next build just reuses less."""
+        try:
+            self._write(self.folder / f"{name}.pickle", value)
+        except OSError:
+            pass
 
     def manifest(self) -> Manifest | None:
         """The last build's manifest, even from another version of the code: what it says

@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,7 +58,7 @@ def _before_fork() -> None:
     gc.freeze()
 
 
-Made = dict[str, Any]  # part name -> its files: {path: bytes}, or {path: hash} when staged
+Made = dict[str, Any]  # part name -> its files: {path: bytes}, or {path: stat} when staged
 
 
 @dataclass
@@ -72,7 +72,8 @@ class _Job:
     parts: list[Part]
     renderer: Renderer
     staging: Path | None
-    unchanged: Mapping[str, str]
+    site: Path | None  # the live site: files of ``same`` there are compared, not rewritten
+    same: Set[str]
     tasks: list[_Task] = field(default_factory=list)
     written: list[str] = field(default_factory=list)  # files written into staging
 
@@ -99,7 +100,7 @@ def _work(index: int) -> tuple[Made, dict[str, str], list[str]]:
     for slug, page in task.cards:
         renderer.card_text(slug, page)
     carded = time.perf_counter()
-    writer = FolderWriter(job.staging, job.unchanged) if job.staging is not None else None
+    writer = FolderWriter(job.staging, job.site, job.same) if job.staging is not None else None
     made = {job.parts[i].name: _files(job.parts[i], writer) for i in task.parts}
     log.debug("task %d (pid %d): %d cards in %.2f s, %d parts in %.2f s", index, os.getpid(),
               len(task.cards), carded - started, len(task.parts),
@@ -141,21 +142,21 @@ def _chunks(items: list[Any], count: int) -> Iterator[list[Any]]:
 
 
 def make_parts(parts: list[Part], renderer: Renderer, *, staging: Path | None = None,
-               unchanged: Mapping[str, str] | None = None, jobs: int = 1,
+               site: Path | None = None, same: Set[str] = frozenset(), jobs: int = 1,
                progress: Progress | None = None) -> tuple[Made, list[str]]:
     """Make ``parts`` -> (part name -> files, files written into ``staging``).
 
     In memory the files are {path: bytes}; with a ``staging`` folder they are written there
-    and given as {path: hash of the bytes}, except that a file whose hash is the one in
-    ``unchanged`` (already in the site) is not written. Cards the renderer makes go into its
+    and given as {path: stat}, except that a file of ``same`` whose bytes are those the
+    live ``site`` has is not written (its stat: None). Cards the renderer makes go into its
     card memo."""
     global _JOB
     total = len(parts)
     report = _Progress(total, progress)
     made: Made = {}
-    job = _Job(parts, renderer, staging, unchanged or {})
+    job = _Job(parts, renderer, staging, site, same)
     if jobs < 2 or total < PARALLEL_MIN or not can_fork():
-        writer = FolderWriter(staging, job.unchanged) if staging is not None else None
+        writer = FolderWriter(staging, site, same) if staging is not None else None
         for part in parts:
             made[part.name] = _files(part, writer)
             report.add(1)
@@ -197,7 +198,7 @@ def make_parts(parts: list[Part], renderer: Renderer, *, staging: Path | None = 
         _run(context, jobs, range(first, len(job.tasks)), job, made, report)
     finally:
         _JOB = None
-    writer = FolderWriter(staging, job.unchanged) if staging is not None else None
+    writer = FolderWriter(staging, site, same) if staging is not None else None
     for i in waiting:
         made[parts[i].name] = _files(parts[i], writer)
         report.add(1)

@@ -12,11 +12,10 @@ file that is also a folder is an error.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Set
 from pathlib import Path
 
 from generator.diagnostics import BuildError, error
@@ -112,29 +111,50 @@ def staging_folder(out: Path) -> Path:
 
 
 class FolderWriter:
-    """Writes files into a (staging) folder, making each folder once. A file whose hash is
-    the one in ``unchanged`` (the bytes already in the site) is not written at all."""
+    """Writes files into a (staging) folder, making each folder once. A file of ``same``
+    (files of the live site ``site`` as the last build left them) whose bytes are the
+    ones there already is not written at all: a re-made page that came out the same keeps
+    its file, its time and its inode."""
 
-    def __init__(self, folder: Path, unchanged: Mapping[str, str] | None = None):
+    def __init__(self, folder: Path, site: Path | None = None,
+                 same: Set[str] = frozenset()):
         self.base = str(folder)
+        self.site = str(site) if site is not None else None
+        self.same = same
         self.made: set[str] = {self.base}
-        self.unchanged = unchanged or {}
         self.written: list[str] = []
 
-    def write(self, path: str, data: bytes) -> str:
-        """Write one file (unless unchanged) -> the hash of its bytes."""
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        if self.unchanged.get(path) == digest:
-            return digest
+    def _unchanged(self, path: str, data: bytes) -> bool:
+        if self.site is None or path not in self.same:
+            return False
+        try:
+            fd = os.open(f"{self.site}/{path}", os.O_RDONLY)
+        except OSError:
+            return False
+        try:  # one read more than the size tells a longer file apart
+            return os.fstat(fd).st_size == len(data) and os.read(fd, len(data) + 1) == data
+        finally:
+            os.close(fd)
+
+    def write(self, path: str, data: bytes) -> Stat | None:
+        """Write one file -> the stat it was left with; None when the site has it already."""
+        if self._unchanged(path, data):
+            return None
         target = f"{self.base}/{path}"
         parent = target.rpartition("/")[0]
         if parent not in self.made:
             os.makedirs(parent, exist_ok=True)
             self.made.add(parent)
-        with open(target, "wb") as handle:
-            handle.write(data)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
         self.written.append(path)
-        return digest
+        return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def swap_in(new: Path, out: Path) -> None:
@@ -192,8 +212,8 @@ def _make_folder(folder: str, out: str, made: set[str]) -> None:
 
 
 def update_site(out: Path, staged: Path, paths: Iterable[str], delete: Iterable[str] = ()
-                ) -> dict[str, Stat]:
-    """Bring a site we built up to date in place -> the stat of every file moved in.
+                ) -> None:
+    """Bring a site we built up to date in place (a file keeps its stat when moved in).
 
     ``paths`` are the changed files, written in the folder ``staged`` (removed afterwards):
     each is renamed over the old one (a reader sees the old file or the new, never half of
@@ -204,7 +224,6 @@ def update_site(out: Path, staged: Path, paths: Iterable[str], delete: Iterable[
         raise BuildError([error(str(out), None, f"not a site built by readinglist (no "
                                                 f"{MARKER}); refusing to update it")])
     base = str(out.absolute())
-    stats: dict[str, Stat] = {}
     made: set[str] = {base}
     for path in paths:
         target = f"{base}/{path}"
@@ -212,10 +231,9 @@ def update_site(out: Path, staged: Path, paths: Iterable[str], delete: Iterable[
             shutil.rmtree(target)
         _make_folder(target.rpartition("/")[0], base, made)
         os.replace(f"{staged}/{path}", target)
-        stats[path] = stat_of(target)
     shutil.rmtree(staged, ignore_errors=True)
     emptied: set[str] = set()
-    for path in sorted(set(delete) - set(stats)):
+    for path in sorted(set(delete) - set(paths)):
         target = f"{base}/{path}"
         try:
             os.unlink(target)
@@ -230,7 +248,6 @@ def update_site(out: Path, staged: Path, paths: Iterable[str], delete: Iterable[
             os.rmdir(f"{base}/{folder}")  # only when empty
         except OSError:
             pass
-    return stats
 
 
 class SiteFiles(Mapping[str, bytes]):
