@@ -192,8 +192,9 @@ def intact(out: Path, stats: Mapping[str, Stat]) -> set[str]:
 class CacheStore:
     """The cache files of one project (``<root>/.cache/``) for one output folder.
 
-    ``parsed.pickle`` and ``memo.pickle`` are shared by every output of the project; the
-    manifest is per output folder. Reading never fails: a missing, corrupt or outdated file
+    ``parsed.pickle`` and ``memo.pickle`` are shared by every output of the project (as is
+    ``search.pickle``, which the search stage reads and writes itself: see generator.plan);
+    the manifest is per output folder. Reading never fails: a missing, corrupt or outdated file
     reads as empty. Writes are atomic (temporary file, then rename)."""
 
     def __init__(self, folder: Path, out: Path):

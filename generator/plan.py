@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.cache import BuildCache, Inputs, digest
+from generator.cache import CACHE_DIR, BuildCache, CacheStore, Inputs, digest
 from generator.config import Config
 from generator.diagnostics import BuildError, Diagnostic, has_errors
 
@@ -44,14 +44,25 @@ class Clock:
         self.last = now
 
 
-def _search_outputs(papers: list[Paper], config: Config) -> dict[str, bytes]:
+def _search_outputs(papers: list[Paper], config: Config, keys: list[str], reuse: bool
+                    ) -> dict[str, bytes]:
+    """The search index scripts. The index is kept in .cache/search.pickle for the next
+    build, which re-reads only the papers whose ``keys`` (content file hashes) changed;
+    with ``reuse`` false (no last build to go on) it is made from nothing. Runs in a
+    process of its own on big sites, so it reads and writes its cache file itself."""
     try:  # guarded until the search stage lands everywhere
         search = importlib.import_module("generator.search")
     except ModuleNotFoundError as exc:
         if exc.name != "generator.search":
             raise
         return {}
-    return dict(search.search_outputs(papers, config))
+    store = CacheStore(config.root / CACHE_DIR, config.output_path)
+    memo = store.read("search") if reuse else None
+    if not isinstance(memo, search.SearchMemo):
+        memo = search.SearchMemo()
+    files = dict(search.search_outputs(papers, config, memo, keys))
+    store.write("search", memo)
+    return files
 
 
 @dataclass
@@ -154,9 +165,10 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
     by_file = {s.shown: digest(s.shown, s.slug, s.digest) for s in inputs.sources}
     # The search index reads the papers (in site order) and the config, not the theme. It
     # takes longest: it may start now and run while the rest is keyed and made.
-    search = Part("search", "search", digest(inputs.settings, *(by_file[p.path]
-                                                                  for p in ordered)),
-                  make=lambda: _search_outputs(ordered, config))
+    reuse = cache.last is not None  # a build from nothing makes the index from nothing too
+    paper_keys = [by_file[p.path] for p in ordered]
+    search = Part("search", "search", digest(inputs.settings, *paper_keys),
+                  make=lambda: _search_outputs(ordered, config, paper_keys, reuse))
     if start is not None and len(ordered) >= PARALLEL_MIN:  # a small site: not worth a fork
         search = start(search)
     site, _ = build_site(ordered)

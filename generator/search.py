@@ -19,6 +19,11 @@ derives the postings, so what it searches is exactly the index lunr.Builder woul
 lunr.js's ``Index#query`` and lunr.py). Term ids 0..M-1 are the first part's vocabulary,
 M.. the words found only in abstracts and notes.
 
+A build keeps its index for the next (``SearchMemo``; generator.plan pickles it in
+``.cache/search.pickle``): papers whose content did not change are not read again, and
+their encoded rows are reused, or renumbered when the vocabulary changed. What is shipped
+is byte for byte what a build from nothing makes.
+
 Text processing is ours, not lunr's default, and search.js repeats it exactly for
 queries: NFKC, lower case, words are runs of letters and digits (``3.5`` stays one word),
 lunr's stop-word list, and lunr.js's Porter stemmer (ported here: lunr.py's stemmer
@@ -27,18 +32,24 @@ differs from lunr.js on words ending in y, such as survey, key or deploy).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import marshal
 import re
 import unicodedata
+from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from operator import sub
+from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter, sub
+from typing import NamedTuple
 
 from lunr.stop_word_filter import WORDS as _LUNR_STOP_WORDS
 
 from generator.config import Config
-from generator.markdown import plain_inline
+from generator.markdown import is_plain, plain_inline
 from generator.model import Paper
 
 FORMAT = "readinglist-search/1"
@@ -82,9 +93,18 @@ _WORD = re.compile(r"[^\W_]+(?:\.(?<=[0-9]\.)(?=[0-9])[^\W_]+)*")
 _ASCII_WORD = re.compile(r"[a-z0-9]+(?:\.(?<=[0-9]\.)(?=[0-9])[a-z0-9]+)*")  # same, faster
 
 
+# ASCII: upper case to lower, every character that is neither a letter, a digit nor a dot
+# to a space (str.translate and str.split are quicker than the regex)
+_ASCII_FOLD = {i: chr(i).lower() if chr(i).isalpha() else " " for i in range(128)
+               if not (chr(i).isdigit() or "a" <= chr(i) <= "z" or chr(i) == ".")}
+
+
 def words(text: str) -> list[str]:
     """Text -> its words, NFKC-normalised and lower-cased (stop words kept)."""
     if text.isascii():
+        folded = text.translate(_ASCII_FOLD).replace(". ", " ").rstrip(".")
+        if "." not in folded:  # the dots all ended sentences: the words are what is left
+            return folded.split()
         return _ASCII_WORD.findall(text.lower())
     return _WORD.findall(unicodedata.normalize("NFKC", text).lower())
 
@@ -120,24 +140,33 @@ _RE_3 = re.compile(r"^(.+?)(icate|ative|alize|iciti|ical|ful|ness)$")
 _RE_4 = re.compile(r"^(.+?)(al|ance|ence|er|ic|able|ible|ant|ement|ment|ent|ou|ism|ate|iti|"
                    r"ous|ive|ize)$")
 _RE2_4 = re.compile(r"^(.+?)(s|t)(ion)$")
+_STEP2_ENDS = tuple(_STEP2)
+_STEP3_ENDS = tuple(_STEP3)
+_STEP4_ENDS = ("al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent",
+               "ou", "ism", "ate", "iti", "ous", "ive", "ize", "sion", "tion")
 _RE_5 = re.compile(r"^(.+?)e$")
 _RE3_5 = re.compile("^" + _C + _v + "[^aeiouwxy]$")
 
 
 def porter_stem(w: str) -> str:
     """One lower-case word -> its stem, exactly as lunr.js 2.3.9's ``lunr.stemmer``."""
-    if len(w) < 3 or any(ord(ch) > 0xFFFF for ch in w):
+    if len(w) < 3 or not w.isascii() and max(w) > "\uffff":
         return w  # astral characters: JavaScript would count UTF-16 units; leave alone
     first_y = w[0] == "y"
     if first_y:
         w = "Y" + w[1:]
+    # (each regex is tried only when the word has an ending it could match: much faster)
     # Step 1a
-    if m := _RE_1A.match(w):
+    if not w.endswith("s"):
+        pass
+    elif m := _RE_1A.match(w):
         w = m[1] + m[2]
     elif m := _RE2_1A.match(w):
         w = m[1] + m[2]
     # Step 1b
-    if m := _RE_1B.match(w):
+    if not w.endswith(("ed", "ing")):
+        pass
+    elif m := _RE_1B.match(w):
         if _MGR0.search(m[1]):
             w = w[:-1]
     elif m := _RE2_1B.match(w):
@@ -151,16 +180,18 @@ def porter_stem(w: str) -> str:
             elif _RE4_1B_2.search(w):
                 w += "e"
     # Step 1c
-    if m := _RE_1C.match(w):
+    if w.endswith("y") and (m := _RE_1C.match(w)):
         w = m[1] + "i"
     # Step 2
-    if (m := _RE_2.match(w)) and _MGR0.search(m[1]):
+    if w.endswith(_STEP2_ENDS) and (m := _RE_2.match(w)) and _MGR0.search(m[1]):
         w = m[1] + _STEP2[m[2]]
     # Step 3
-    if (m := _RE_3.match(w)) and _MGR0.search(m[1]):
+    if w.endswith(_STEP3_ENDS) and (m := _RE_3.match(w)) and _MGR0.search(m[1]):
         w = m[1] + _STEP3[m[2]]
     # Step 4
-    if m := _RE_4.match(w):
+    if not w.endswith(_STEP4_ENDS):
+        pass
+    elif m := _RE_4.match(w):
         if _MGR1.search(m[1]):
             w = m[1]
     elif m := _RE2_4.match(w):
@@ -168,7 +199,7 @@ def porter_stem(w: str) -> str:
         if _MGR1.search(stem):
             w = stem
     # Step 5
-    if m := _RE_5.match(w):
+    if w.endswith("e") and (m := _RE_5.match(w)):
         stem = m[1]
         if _MGR1.search(stem) or (_MEQ1.search(stem) and not _RE3_5.search(stem)):
             w = stem
@@ -232,12 +263,16 @@ def field_texts(paper: Paper) -> dict[str, str]:
     }
 
 
-_MARKUP = re.compile(r"\*\*|__|[*`$]|\\(?:textbf|textit|emph|url|href)\{|(?<!\\)[{}]")
+# (the lookahead only lets the regex engine skip to candidate characters quickly)
+_MARKUP = re.compile(r"(?=[*_`$\\{}])(?:\*\*|__|[*`$]|\\(?:textbf|textit|emph|url|href)\{|"
+                     r"(?<!\\)[{}])")
 
 
 def snippet_source(paper: Paper, limit: int = SNIPPET_CHARS) -> str:
     """The start of the abstract (or notes), markup stripped, cut at a word boundary."""
-    text = plain_inline((paper.abstract or paper.notes)[:limit * 3])  # ReLU$^2$ -> ReLU²
+    source = (paper.abstract or paper.notes)[:limit * 3]
+    head = source.rstrip()  # a cut that ends in a space is no reason to parse Markdown:
+    text = " ".join(head.split()) if is_plain(head) else plain_inline(source)  # ReLU$^2$ -> ReLU²
     text = " ".join(_MARKUP.sub("", text).split())
     if len(text) <= limit:
         return text
@@ -275,110 +310,349 @@ def document_order(papers: Iterable[Paper]) -> list[Paper]:
 
 
 # --- the index -----------------------------------------------------------------------
+#
+# A build's index is kept for the next (SearchMemo): each paper by a hash of what is read
+# of it, with its result row and its term ids per field, and the counts of every term. The
+# next build reads only the papers whose hash changed. While the vocabulary stays the same
+# (no word new to the whole site, none gone from it, none moved between parts) the ids
+# mean the same, and every other paper's encoded rows are joined as they are; otherwise
+# the ids from the first one that changed on are renumbered, and only the ends of the
+# rows that hold such ids are encoded again.
+
+def paper_key(paper: Paper) -> str:
+    """A hash of every field the index and the result row read: a paper whose key did not
+    change indexes as before. Keep it in step with ``field_texts`` and ``result_row``."""
+    data = marshal.dumps((paper.slug, paper.title, paper.authors, paper.authors_truncated,
+                          paper.organizations, paper.tags, paper.venue, paper.category,
+                          paper.year, paper.date, paper.abstract, paper.notes),
+                         0)  # version 0: by value only (no references, no interning flags)
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _unique(keys: Iterable[str]) -> list[str]:
+    """Keys made unique (a paper given twice is two documents)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for key in keys:
+        base, n = key, 1
+        while key in seen:
+            key, n = f"{base}+{n}", n + 1
+        seen.add(key)
+        out.append(key)
+    return out
+
+
+class IndexedPaper(NamedTuple):
+    """One paper as the index holds it, for the vocabulary of the memo holding it."""
+
+    row: str  # its result row, as JSON
+    ids: bytes  # per field of FIELDS in turn: its sorted term ids, tf times each (array "i")
+    sizes: tuple[int, ...]  # per field: how many ids
+    encoded: tuple[str, ...]  # per field: its ids as shipped (JSON, delta-coded)
+
+    def id_rows(self) -> list[array[int]]:
+        """The ids, per field."""
+        ids = array("i")
+        ids.frombytes(self.ids)
+        rows, start = [], 0
+        for size in self.sizes:
+            rows.append(ids[start:start + size])
+            start += size
+        return rows
+
+
+def _indexed(row: str, ids: Sequence[Sequence[int]], encoded: Iterable[str]) -> IndexedPaper:
+    """An IndexedPaper from its ids as lists (kept as bytes: they pickle fastest)."""
+    return IndexedPaper(row, array("i", list(chain.from_iterable(ids))).tobytes(),
+                        tuple(map(len, ids)), tuple(encoded))
+
+
+@dataclass
+class SearchMemo:
+    """A build's index, kept for the next build (see above): the papers of exactly that
+    build by key, the vocabulary their ids refer to, and the term counts."""
+
+    papers: dict[str, IndexedPaper] = field(default_factory=dict)
+    vocab: list[str] = field(default_factory=list)  # term id -> term (see ``vocabulary``)
+    meta_count: int = 0  # M: terms 0..M-1 are the first part's
+    df: Counter[str] = field(default_factory=Counter)  # term -> (paper, field) pairs with it
+    in_meta: Counter[str] = field(default_factory=Counter)  # the same, in meta fields only
+
+    def __getstate__(self) -> tuple:
+        """Pickled by columns: plain lists of strings and bytes (pickle's quickest)."""
+        return (list(self.papers), *map(list, zip(*self.papers.values(), strict=True)),
+                self.vocab, self.meta_count, dict(self.df), dict(self.in_meta)) \
+            if self.papers else ([], [], [], [], [], self.vocab, self.meta_count, {}, {})
+
+    def __setstate__(self, state: tuple) -> None:
+        keys, rows, ids, sizes, encoded, self.vocab, self.meta_count, df, in_meta = state
+        self.papers = dict(zip(keys, map(IndexedPaper, rows, ids, sizes, encoded),
+                               strict=True))
+        self.df, self.in_meta = Counter(df), Counter(in_meta)
+
+
+class _Numbering:
+    """Numbers for this build's terms (``terms``: number -> term; 0: stop words), so that
+    each text becomes a list of small ints in one pass over its words."""
+
+    def __init__(self) -> None:
+        self.stemmer = Stemmer()
+        self.terms = [""]
+        self.numbers = {"": 0}  # term -> number
+        self.words: dict[str, int] = {}  # word -> the number of its term
+
+    def numbered(self, text: str) -> list[int]:
+        """Text -> the numbers of its terms, in text order, stop words left out."""
+        found = words(text)
+        try:  # a plain dict's lookups are quicker than those of one with __missing__
+            return list(filter(None, map(self.words.__getitem__, found)))
+        except KeyError:
+            for word in set(found).difference(self.words):
+                stem = self.stemmer[word]
+                number = self.numbers.get(stem)
+                if number is None:
+                    number = self.numbers[stem] = len(self.terms)
+                    self.terms.append(stem)
+                self.words[word] = number
+            return list(filter(None, map(self.words.__getitem__, found)))
+
 
 def _utf16_key(term: str) -> bytes:
     """JavaScript's string order (lunr's TokenSet.Builder insists on it)."""
     return term.encode("utf-16-be", "surrogatepass")
 
 
-@dataclass
-class BuiltIndex:
-    """What lunr.Builder counts before it scores: terms per field and document."""
-
-    fields: tuple[SearchField, ...]
-    terms: list[str]  # term id -> term; meta vocabulary first (sorted), then the rest
-    meta_term_count: int
-    df: list[int]  # term id -> documents with the term, once per field (lunr.idf)
-    # per field: per document, the sorted term ids of its terms, repeated tf times
-    ids: dict[str, list[list[int]]]
+def vocabulary(df: Counter[str], in_meta: Counter[str]) -> tuple[list[str], int]:
+    """Term counts -> (term id -> term, M): ids 0..M-1 are the terms of the first part's
+    fields, in JavaScript's string order, then the terms found only in the text part's."""
+    meta = sorted((t for t, n in in_meta.items() if n > 0), key=_utf16_key)
+    rest = sorted((t for t, n in df.items() if n > 0 and in_meta[t] <= 0), key=_utf16_key)
+    return meta + rest, len(meta)
 
 
-TermMemo = dict[tuple[str, ...], tuple[list[str], ...]]
-
-
-def build_index(papers: Sequence[Paper],
-                texts: Callable[[Paper], dict[str, str]] = field_texts,
-                fields: tuple[SearchField, ...] = FIELDS,
-                memo: TermMemo | None = None) -> BuiltIndex:
-    """Papers in document order -> the counts lunr.Builder scores its field vectors from.
-
-    ``memo`` (field texts -> their terms) lets a later build skip the papers that did not
-    change; it is left holding this build's papers only."""
-    stemmer = Stemmer()
-    per_field: dict[str, list[list[str]]] = {f.name: [] for f in fields}
-    used: TermMemo = {}
-    for paper in papers:
-        text = texts(paper)
-        key = tuple(text.get(f.name) or "" for f in fields)
-        terms = memo.get(key) if memo is not None else None
-        if terms is None:
-            terms = tuple(stemmer.terms(t) for t in key)
-        used[key] = terms
-        for f, field_terms in zip(fields, terms, strict=True):
-            per_field[f.name].append(field_terms)
-    if memo is not None:
-        memo.clear()
-        memo.update(used)
+def _counts(papers: Iterable[Sequence[Iterable[int]]], terms: Sequence[str]
+            ) -> tuple[Counter[str], Counter[str]]:
+    """Papers as term numbers per field (``terms``: number -> term) -> (term -> pairs of
+    (paper, field) with it, the same for meta fields only); a C loop per field."""
     df: Counter[str] = Counter()
-    for f in fields:
-        for row in per_field[f.name]:
-            df.update(set(row))
-    meta_vocab = {t for f in fields if f.part == "meta" for ts in per_field[f.name] for t in ts}
-    vocab = sorted(meta_vocab, key=_utf16_key)
-    vocab += sorted((t for t in df if t not in meta_vocab), key=_utf16_key)
-    term_id = {t: i for i, t in enumerate(vocab)}.__getitem__
-    ids = {name: [sorted(map(term_id, terms)) for terms in rows]
-           for name, rows in per_field.items()}
-    return BuiltIndex(fields, vocab, len(meta_vocab), [df[t] for t in vocab], ids)
+    in_meta: Counter[str] = Counter()
+    for f, rows in zip(FIELDS, zip(*papers, strict=True), strict=False):  # none: no rows
+        counts = Counter(chain.from_iterable(map(set, rows)))
+        named = {terms[n]: c for n, c in counts.items()}
+        df.update(named)
+        if f.part == "meta":
+            in_meta.update(named)
+    return df, in_meta
 
 
-def _delta(rows: list[list[int]]) -> list[list[int]]:
-    """Sorted ids -> the first id, then each id minus the one before it."""
-    return [row[:1] + list(map(sub, row[1:], row)) for row in rows]
+def _id_texts(count: int) -> Callable[[int], str]:
+    """str() for the ints 0..count, by a table (quicker for many)."""
+    return [str(i) for i in range(count + 1)].__getitem__
 
 
-def encode_parts(index: BuiltIndex, docs: list[list]) -> dict[str, dict]:
-    """The index and result rows -> the three shipped payloads (see the module docstring)."""
+def _encoded(ids: list[int], text: Callable[[int], str], before: int = 0) -> str:
+    """Sorted ids -> their JSON, delta-coded (each id less the one before it), without the
+    opening bracket; ``before``: the id before the first."""
+    return ",".join(map(text, map(sub, ids, chain((before,), ids)))) + "]"
+
+
+def update_index(memo: SearchMemo, ordered: Sequence[Paper],
+                 keys: Sequence[str] | None = None) -> list[str]:
+    """Bring ``memo`` to the papers ``ordered`` (in document order), whose keys are
+    ``keys`` (default: ``paper_key``) -> the keys, made unique. Only the papers the memo
+    does not hold are read."""
+    keys = _unique(map(paper_key, ordered) if keys is None else keys)
+    old = memo.papers
+    kept = {key for key in keys if key in old}
+    gone = [key for key in old if key not in kept]
+    numbers = _Numbering()
+    fresh = []  # the papers read now: (key, result row, term numbers per field)
+    for key, paper in zip(keys, ordered, strict=True):
+        if key not in kept:
+            texts = field_texts(paper)
+            fresh.append((key, _json(result_row(paper)),
+                          [numbers.numbered(texts[f.name]) for f in FIELDS]))
+    added = _counts((numbered for _, _, numbered in fresh), numbers.terms)
+    if len(gone) <= len(kept):  # the last build's counts, less the papers gone
+        removed = _counts((old[key].id_rows() for key in gone), memo.vocab)
+        df, in_meta = Counter(memo.df), Counter(memo.in_meta)  # (the memo changes last)
+        for counts, less, more in zip((df, in_meta), removed, added, strict=True):
+            counts.subtract(less)
+            counts.update(more)
+        touched = removed[0].keys() | added[0].keys()
+        for term in touched:
+            for counts in (df, in_meta):
+                if counts.get(term, 1) <= 0:
+                    del counts[term]
+    else:  # most papers are new: count afresh
+        df, in_meta = _counts((old[key].id_rows() for key in kept), memo.vocab)
+        df.update(added[0])
+        in_meta.update(added[1])
+        touched = df.keys() | memo.df.keys()
+    term_id = {t: i for i, t in enumerate(memo.vocab)}
+    m = memo.meta_count
+    papers = {key: old[key] for key in keys if key in kept}
+    if all((t in term_id) == (t in df) and (term_id.get(t, m) < m) == (t in in_meta)
+           for t in touched):  # no term new, gone or moved to the other part
+        vocab = memo.vocab
+    else:
+        vocab, m = vocabulary(df, in_meta)
+        term_id = {t: i for i, t in enumerate(vocab)}
+        _renumber(papers, [term_id.get(t, -1) for t in memo.vocab], len(vocab))
+    # numbers -> ids; many rows: their ids' text from a table (quicker than str())
+    to_id = [term_id.get(t, -1) for t in numbers.terms].__getitem__
+    text = _id_texts(len(vocab)) if len(fresh) > 20 else str
+    for key, row, numbered in fresh:
+        ids = [sorted(map(to_id, n)) for n in numbered]
+        papers[key] = _indexed(row, ids, ("[" + _encoded(i, text) for i in ids))
+    memo.papers, memo.vocab, memo.meta_count, memo.df, memo.in_meta = \
+        papers, vocab, m, df, in_meta
+    return keys
+
+
+_PREFIX: dict[int, re.Pattern[str]] = {}  # n -> a regex for the first n ids of a row
+
+
+def _span(encoded: str, n: int, size: int) -> tuple[int, int]:
+    """Where the n-th of an encoded row's ``size`` ids (from 0) is written: (start, end)
+    offsets, found from whichever end of the row is nearer."""
+    if n >= size // 2:  # split off the ids after it (only those become strings)
+        head = encoded.rsplit(",", size - 1 - n)[0]
+        end = len(head)
+        start = head.rfind(",") + 1 if n else 1
+        return start, end if n < size - 1 else end - 1
+    pattern = _PREFIX.get(n)
+    if pattern is None:
+        pattern = _PREFIX[n] = re.compile(rf"\[(?:[0-9]+,){{{n}}}")
+    found = pattern.match(encoded)
+    assert found is not None
+    start = found.end()
+    return start, encoded.find(",", start)
+
+
+def _renumber(papers: dict[str, IndexedPaper], to_new: list[int], count: int) -> None:
+    """Give ``papers`` the ids ``to_new`` maps theirs to (-1: a term none of them has), in
+    a vocabulary of ``count`` terms.
+
+    Ids below the first that changes keep their number: a row of only those stays as it
+    is. When the ids keep their order, and a few runs of them move by as much as each
+    other (a few words new to the site or gone from it), only the first id of each run
+    gets a new delta in a long row: that is written into its text. Otherwise (and in
+    short rows, where that is quicker) the row is encoded again."""
+    first = next((i for i, new in enumerate(to_new) if new != i), len(to_new))
+    kept = [i for i in to_new if i >= 0]
+    ordered = kept == sorted(kept)  # else a term moved between the parts
+    runs, shift = [], 0  # the old ids where the shift to the new ones changes
+    for i, new in enumerate(to_new):
+        if new >= 0 and new - i != shift:
+            shift = new - i
+            runs.append(i)
+    patch = ordered and len(runs) <= 8
+    new_id, text = to_new.__getitem__, _id_texts(count)
+    for key, paper in papers.items():
+        ids = array("i")
+        ids.frombytes(paper.ids)
+        encoded, start, changed = list(paper.encoded), 0, False
+        for f, size in enumerate(paper.sizes):
+            end = start + size
+            if size and ids[end - 1] >= first:
+                changed = True
+                n = start if size <= 32 else bisect_left(ids, first, start, end)
+                tail = list(map(new_id, ids[n:end]))
+                if not ordered:
+                    tail.sort()
+                if size <= 32:
+                    encoded[f] = "[" + _encoded(tail, text)
+                elif patch:
+                    encoded[f] = _patched(encoded[f], ids, start, end, runs, new_id)
+                else:  # the text up to the first id that changed, then the rest anew
+                    encoded[f] = encoded[f][:_span(encoded[f], n - start, size)[0]] + \
+                        _encoded(tail, text, ids[n - 1] if n > start else 0)
+                ids[n:end] = array("i", tail)
+            start = end
+        if changed:
+            papers[key] = IndexedPaper(paper.row, ids.tobytes(), paper.sizes, tuple(encoded))
+
+
+def _patched(encoded: str, ids: array[int], start: int, end: int, runs: list[int],
+             new_id: Callable[[int], int]) -> str:
+    """A row's text (its old ids ``ids[start:end]``) with the deltas of the first id of
+    each run (see _renumber) written anew: the others moved as much as the ids before."""
+    out: list[str] = []
+    done = 0
+    for at in sorted({bisect_left(ids, run, start, end) for run in runs} - {end}):
+        begin, stop = _span(encoded, at - start, end - start)
+        out += encoded[done:begin], str(new_id(ids[at]) - (new_id(ids[at - 1])
+                                                             if at > start else 0))
+        done = stop
+    out.append(encoded[done:])
+    return "".join(out)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+
+
+def _object(members: dict[str, str]) -> str:
+    """Members already in JSON -> the object, as ``json.dumps(sort_keys=True)`` writes it."""
+    return "{" + ",".join(f"{_json(k)}:{v}" for k, v in sorted(members.items())) + "}"
+
+
+def encode_parts(memo: SearchMemo, keys: list[str]) -> dict[str, str]:
+    """The index of the papers ``keys`` names, in that order -> the three payloads as JSON
+    (see the module docstring), joined from the papers' encoded rows."""
+    m = memo.meta_count
+    rows = [memo.papers[key].encoded for key in keys]
     parts = {}
-    m = index.meta_term_count
     for part in ("meta", "text"):
-        fields = [f for f in index.fields if f.part == part]
-        payload: dict = {
-            "format": FORMAT,
-            "part": part,
-            "lunr": LUNR_VERSION,
-            "fields": [[f.name, f.boost] for f in index.fields],
-            "partFields": [f.name for f in fields],
-            "docCount": len(docs),
-            "termBase": 0 if part == "meta" else m,
-            "terms": index.terms[:m] if part == "meta" else index.terms[m:],
-            "ids": [_delta(index.ids[f.name]) for f in fields],
+        which = [i for i, f in enumerate(FIELDS) if f.part == part]
+        payload = {
+            "format": _json(FORMAT),
+            "part": _json(part),
+            "lunr": _json(LUNR_VERSION),
+            "fields": _json([[f.name, f.boost] for f in FIELDS]),
+            "partFields": _json([FIELDS[i].name for i in which]),
+            "docCount": str(len(keys)),
+            "termBase": str(0 if part == "meta" else m),
+            "terms": _json(memo.vocab[:m] if part == "meta" else memo.vocab[m:]),
+            "ids": "[" + ",".join("[" + ",".join(map(itemgetter(i), rows)) + "]"
+                                  for i in which) + "]",
         }
-        if part == "meta":
-            payload["df"] = index.df[:m]  # text-only terms: the browser counts them
-        parts[part] = payload
-    parts["docs"] = {"format": FORMAT, "part": "docs", "docCount": len(docs), "url": PAPER_URL,
-                     "docs": docs}
+        if part == "meta":  # text-only terms: the browser counts them
+            payload["df"] = "[" + ",".join(map(str, map(memo.df.__getitem__,
+                                                        memo.vocab[:m]))) + "]"
+        parts[part] = _object(payload)
+    parts["docs"] = _object({
+        "format": _json(FORMAT), "part": '"docs"', "docCount": str(len(keys)),
+        "url": _json(PAPER_URL),
+        "docs": "[" + ",".join(memo.papers[key].row for key in keys) + "]"})
     return parts
 
 
-def shard_script(part: str, payload: dict) -> bytes:
-    """A payload -> an ASCII script that hands it to search.js (no fetch: file:// works)."""
-    text = json.dumps(payload, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
-    literal = text.replace("\\", "\\\\").replace("'", "\\'")
+def shard_script(part: str, payload: str) -> bytes:
+    """A payload in JSON -> an ASCII script that hands it to search.js (no fetch: file://
+    works). The JSON is ASCII, so quoting it as a JavaScript string only has to escape
+    backslashes and single quotes."""
+    literal = payload.replace("\\", "\\\\").replace("'", "\\'")
     return (f"/* readinglist search index, part '{part}': generated, do not edit */\n"
             f"(self.{GLOBAL}=self.{GLOBAL}||[]).push(['{part}',JSON.parse('{literal}')]);\n"
             ).encode("ascii")
 
 
-def search_outputs(papers: Sequence[Paper], config: Config,
-                   memo: TermMemo | None = None) -> dict[str, bytes]:
+def search_outputs(papers: Sequence[Paper], config: Config, memo: SearchMemo | None = None,
+                   keys: Sequence[str] | None = None) -> dict[str, bytes]:
     """Papers -> {site-relative path: bytes} of the search index scripts.
 
-    Pass the same ``memo`` dict to successive builds (the dev server) to re-read only the
-    papers that changed; the output does not depend on it."""
+    Pass the last build's ``memo`` (kept in .cache/ between builds) to re-read only the
+    papers that changed; it is updated for the next build. ``keys``: per paper, a hash
+    that changes whenever the paper may have (default ``paper_key``; the build gives its
+    content files' hashes). The output does not depend on either."""
     del config  # nothing configurable yet; kept for the build's uniform stage signature
+    memo = memo if memo is not None else SearchMemo()
     ordered = document_order(papers)
-    index = build_index(ordered, memo=memo)
-    parts = encode_parts(index, [result_row(p) for p in ordered])
+    if keys is not None:
+        key_of = {id(paper): key for paper, key in zip(papers, keys, strict=True)}
+        keys = [key_of[id(paper)] for paper in ordered]
+    keys = update_index(memo, ordered, keys)
+    parts = encode_parts(memo, keys)
     return {path: shard_script(part, parts[part]) for part, path in PARTS}

@@ -15,8 +15,9 @@ import pytest
 from conftest import write_sample_project
 
 import generator.parallel as parallel
+import generator.search as search
 from generator.build import build, build_to_disk
-from generator.cache import CACHE_DIR, FORMAT, BuildCache
+from generator.cache import CACHE_DIR, FORMAT, BuildCache, CacheStore, code_version
 from generator.config import load_config
 from generator.content import edit_front_matter
 from generator.diagnostics import BuildError
@@ -259,6 +260,83 @@ def test_a_corrupt_or_old_cache_is_ignored(project):
     assert read_tree(out) == cold(config)
 
 
+def search_files(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {p: data for p, data in files.items() if p.startswith("search/")}
+
+
+@pytest.fixture
+def papers_read(monkeypatch) -> list[str]:
+    """The slugs of the papers the search index reads (in-process builds: small sites)."""
+    read: list[str] = []
+    real = search.field_texts
+    monkeypatch.setattr(search, "field_texts", lambda paper: read.append(paper.slug) or
+                        real(paper))
+    return read
+
+
+def test_the_search_index_reads_only_the_papers_that_changed(project, papers_read):
+    """.cache/search.pickle keeps the index: the next build reads only the changed papers
+    and makes the bytes a cold build makes."""
+    config, out, papers = project
+    assert isinstance(CacheStore(config.root / CACHE_DIR, out).read("search"),
+                      search.SearchMemo)
+    file = papers / f"{PAPER}.md"
+    edits = [
+        ("notes", lambda: append_notes(papers, PAPER, "A zorblaxing new thought."), [PAPER]),
+        ("added", lambda: (papers / "new-one.md").write_text(
+            "---\ntitle: A Quuxotic New One\nauthors: [Ada Lovelace]\ndate: 2026-02-01\n"
+            "---\nNotes.\n"), ["new-one"]),
+        ("removed", lambda: (papers / "mem-alpha.md").unlink(), []),
+        ("title", lambda: file.write_text(edit_front_matter(file.read_text(),
+                                                            {"title": "Squared ReLU"})),
+         [PAPER]),
+    ]
+    for name, change, read in edits:
+        change()
+        papers_read.clear()
+        build_to_disk(config)
+        assert papers_read == read, name
+        assert search_files(read_tree(out)) == search_files(cold(config)), name
+    assert read_tree(out) == cold(config)
+
+
+def test_the_dev_server_keeps_the_search_index_too(project, papers_read):
+    config, _, papers = project
+    cache = BuildCache()
+    build(config, cache=cache)
+    append_notes(papers, PAPER, "Seen by the dev server's index.")
+    papers_read.clear()
+    again = build(config, cache=cache)
+    assert papers_read == [PAPER]
+    assert dict(again.files) == cold(config)
+
+
+def test_a_broken_search_cache_is_ignored(project, papers_read):
+    config, out, papers = project
+    file = config.root / CACHE_DIR / "search.pickle"
+    good = file.read_bytes()
+    for i, data in enumerate([b"", b"not a pickle", good[:len(good) // 2],
+                              pickle.dumps((FORMAT, code_version(), {"not": "a memo"})),
+                              pickle.dumps((FORMAT - 1, code_version(), None))]):
+        file.write_bytes(data)
+        append_notes(papers, PAPER, f"After the search cache broke ({i}).")
+        papers_read.clear()
+        build_to_disk(config)
+        assert len(papers_read) > 1  # read afresh
+        assert read_tree(out) == cold(config)
+
+
+def test_a_build_from_nothing_does_not_read_the_search_cache(project):
+    """No last build to go on (an in-memory build without a cache, or a first build):
+    the index is made from the papers, whatever .cache/search.pickle says."""
+    config, out, _ = project
+    store = CacheStore(config.root / CACHE_DIR, out)
+    memo = store.read("search")
+    memo.papers = {key: paper._replace(row='["lies"]') for key, paper in memo.papers.items()}
+    store.write("search", memo)
+    assert b'"lies"' not in b"".join(search_files(cold(config)).values())
+
+
 def test_a_file_changed_in_the_site_by_hand_is_made_again(project):
     config, out, _ = project
     page = out / "papers" / PAPER / "index.html"
@@ -346,8 +424,11 @@ def test_parallel_and_serial_builds_are_identical(project, monkeypatch):
     shutil.rmtree(out)
     build_to_disk(config, jobs=2)
     assert read_tree(out) == serial
+    kept = config.root / CACHE_DIR / "search.pickle"
+    before = kept.stat().st_mtime_ns
     append_notes(papers, PAPER, "Edited while forking.")
     build_to_disk(config, jobs=2)
+    assert kept.stat().st_mtime_ns > before  # the index, made in a child, kept by it
     assert read_tree(out) == dict(build(config, jobs=1).files)
 
 

@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import json
 import os
+import pickle
 import random
 import re
 import shutil
@@ -272,14 +273,164 @@ def test_output_is_deterministic_whatever_the_input_order(papers):
 
 
 def test_a_memo_skips_unchanged_papers_without_changing_the_output(papers):
-    memo: search.TermMemo = {}
+    memo = search.SearchMemo()
     assert search.search_outputs(papers, Config(), memo) == search.search_outputs(papers, Config())
-    assert len(memo) == len(papers)
+    assert len(memo.papers) == len(papers)
     edited = [dataclasses.replace(p, notes="Zyxwords appear here.") if i == 3 else p
               for i, p in enumerate(papers)][:-1]
     assert search.search_outputs(edited, Config(), memo) == \
         search.search_outputs(edited, Config())
-    assert len(memo) == len(edited)  # the removed paper and the old text are forgotten
+    assert len(memo.papers) == len(edited)  # the removed paper and the old text are forgotten
+
+
+def _terms_by_part(papers: list[Paper]) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """-> (a word of each term, per term the papers (slugs) with it in a meta field)."""
+    stemmer = search.Stemmer()
+    word_of: dict[str, str] = {}
+    meta: dict[str, set[str]] = {}
+    for p in papers:
+        texts = search.field_texts(p)
+        for f in search.FIELDS:
+            for w in search.words(texts[f.name]):
+                if stemmer[w]:
+                    word_of.setdefault(stemmer[w], w)
+                    if f.part == "meta":
+                        meta.setdefault(stemmer[w], set()).add(p.slug)
+    return word_of, meta
+
+
+def _changes(papers: list[Paper]) -> dict[str, list[Paper]]:
+    """Edits a build may see, between them every way the vocabulary can change."""
+    word_of, meta = _terms_by_part(papers)
+    text_only = sorted(t for t in word_of if t not in meta and t.isalpha())
+    stemmer = search.Stemmer()
+    by_slug = {p.slug: i for i, p in enumerate(papers)}
+    titles = {p.slug: set(stemmer.terms(p.title)) for p in papers}
+    in_text = {t for p in papers for t in stemmer.terms(p.abstract + " " + p.notes)}
+    # a term in one paper's meta fields only, from its title: also in abstracts, or not
+    lone = {t in in_text: (t, slug) for t, (slug, *more) in sorted(meta.items())
+            if not more and t in titles[slug]}
+
+    def edit(slug: str, **change: object) -> list[Paper]:
+        out = list(papers)
+        out[by_slug[slug]] = dataclasses.replace(papers[by_slug[slug]], **change)
+        return out
+
+    one = papers[5].slug
+    many_new = " ".join(f"{c}qzx{c}" for c in "abcdefghijklmnop")  # 16 runs to renumber
+    return {
+        "notes, known words": edit(one, notes=papers[5].notes + "\nAttention and retrieval."),
+        "notes, new words": edit(one, notes="Zyxwords qwertyish."),
+        "notes, many new words": edit(one, notes=many_new),
+        "notes gone": edit(NOTES_SLUG, notes=""),
+        "title, new words": edit(one, title="Quuxified Attention Everywhere"),
+        "title, a word only abstracts had": edit(one, title=f"On {word_of[text_only[0]]}"),
+        "title, its only word in abstracts too": edit(lone[True][1], title="Plain"),
+        "title, its only word anywhere": edit(lone[False][1], title="Plain"),
+        "a paper added": [*papers, dataclasses.replace(papers[7], slug="added",
+                                                       title="An Added Zorblax Paper")],
+        "a paper removed": papers[:7] + papers[8:],
+        "most papers removed": papers[:20],
+        "a date changed": edit(one, date="1999-01-01", year=1999),
+        "a paper twice": [*papers, papers[3]],
+        "no papers": [],
+    }
+
+
+NOTES_SLUG = "a-length-extrapolatable-transformer"
+
+
+def test_an_updated_index_is_the_index_made_from_nothing(papers):
+    """Whatever changed, a memo brought up to date gives the bytes of a cold build; then
+    back again, and through pickle (as .cache/ keeps it)."""
+    start = search.SearchMemo()
+    first = search.search_outputs(papers, Config(), start)
+    kept = pickle.dumps(start)
+    for name, changed in _changes(papers).items():
+        memo = pickle.loads(kept)
+        assert search.search_outputs(changed, Config(), memo) == \
+            search.search_outputs(changed, Config()), name
+        assert len(memo.papers) == len(changed), name
+        memo = pickle.loads(pickle.dumps(memo))
+        assert search.search_outputs(papers, Config(), memo) == first, name
+
+
+def test_renumbering_keeps_rows_up_to_the_first_changed_id(papers):
+    """A word new to the site renumbers the terms after it: rows that end before keep
+    their text, longer rows are patched or re-encoded, and the ids stay sorted."""
+    memo = search.SearchMemo()
+    search.search_outputs(papers, Config(), memo)
+    before = dict(memo.papers)
+    edited = [dataclasses.replace(papers[0], title=papers[0].title + " Zzzqx")] + papers[1:]
+    search.search_outputs(edited, Config(), memo)
+    first = memo.vocab.index("zzzqx")
+    assert first < memo.meta_count  # (after it: a few non-ASCII terms, the text-only ones)
+    kept = patched = 0
+    for key, paper in memo.papers.items():
+        assert all(list(row) == sorted(row) for row in paper.id_rows())
+        if key not in before:
+            continue
+        for old, row, now in zip(before[key].id_rows(), paper.encoded, before[key].encoded,
+                                 strict=True):
+            if max(old, default=0) < first:  # all its ids below the new one's: as it was
+                assert row is now
+                kept += 1
+            else:
+                assert row != now
+                patched += len(old) > 32
+    assert kept and patched
+
+
+@given(st.text(alphabet="aZ09 .,-_'\n\tq.5", max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_ascii_words_split_like_the_regex(text):
+    """words()'s quick way for ASCII text (dots only ending sentences) is the regex's."""
+    assert search.words(text) == search._ASCII_WORD.findall(text.lower())
+
+
+@given(st.text(alphabet="ab1 $*_-:/'`[]#&<\\.\n\t\u00a0", max_size=40),
+       st.text(alphabet=" \n\t\u00a0\u2028", max_size=3))
+@settings(max_examples=300, deadline=None)
+def test_a_snippet_skips_markdown_only_where_it_would_change_nothing(text, space):
+    """A plain abstract cut just after a space is not parsed as Markdown: same snippet."""
+    from generator.markdown import plain_inline
+
+    paper = Paper(slug="x", title="X", abstract=text + space)
+    expected = " ".join(search._MARKUP.sub("", plain_inline(text + space)).split())
+    assert search.snippet_source(paper) == expected
+
+
+def test_paper_key_changes_with_everything_the_index_reads():
+    paper = Paper(slug="x", title="A Title", authors=("Ada Lovelace",), date="2023-05-01",
+                  venue="Proceedings of ACL", category="CL", organizations=("An Org",),
+                  abstract="An abstract.", tags=("a-tag",), notes="Some notes.")
+
+    def read(p: Paper) -> tuple:
+        return search.field_texts(p), search.result_row(p)
+
+    seen = set()
+    for f in dataclasses.fields(Paper):
+        value = getattr(paper, f.name)
+        if f.name in ("date", "year"):
+            other: object = "1999-01-01" if f.name == "date" else 1999
+        elif isinstance(value, bool):
+            other = not value
+        elif isinstance(value, str) or value is None:
+            other = (value or "") + " Zq 2020-01-01"
+        elif isinstance(value, tuple):
+            other = (*value, "Zq") if not value or isinstance(value[0], str) else ()
+        elif isinstance(value, int):
+            other = value + 1
+        elif isinstance(value, dict):
+            other = {**value, "zq": 1}
+        else:
+            other = value
+        changed = dataclasses.replace(paper, **{f.name: other})
+        if read(changed) != read(paper):
+            seen.add(f.name)
+            assert search.paper_key(changed) != search.paper_key(paper), f.name
+    assert seen >= {"slug", "title", "authors", "authors_truncated", "organizations", "tags",
+                    "venue", "category", "year", "abstract", "notes"}
 
 
 def test_document_order_is_newest_first_then_slug(papers):
