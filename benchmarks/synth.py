@@ -105,10 +105,18 @@ def write_project(folder: Path, n: int, seed: int = 1) -> Path:
     """A complete project of n synthetic papers using the repo's themes; returns its config."""
     papers_dir = folder / "content" / "papers"
     papers_dir.mkdir(parents=True, exist_ok=True)
-    for old in papers_dir.glob("*.md"):
-        old.unlink()
+    wanted = set()
     for slug, front, notes in synthetic_papers(n, seed):
-        (papers_dir / f"{slug}.md").write_text(render_file(front, notes), encoding="utf-8")
+        file = papers_dir / f"{slug}.md"
+        wanted.add(file.name)
+        text = render_file(front, notes)
+        # rewritten only when it differs: deleting and creating 10,000 files would make
+        # the next minute's file creation slow on this VM's ext4 (see run.clean)
+        if not file.exists() or file.read_text(encoding="utf-8") != text:
+            file.write_text(text, encoding="utf-8")
+    for old in papers_dir.glob("*.md"):
+        if old.name not in wanted:
+            old.unlink()
     config = folder / "config.yaml"
     config.write_text(f"title: Benchmark ({n} papers)\nbase_url: https://example.org/bench/\n"
                       f"themes_dir: {REPO / 'themes'}\ntheme_overrides: null\n",

@@ -230,16 +230,22 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
         parts.append(Part("sitemap.xml", "feeds", digest(salt, *listed, *dates),
                           make=lambda: {"sitemap.xml": sitemap(site, config, listed) or b""}))
     made("robots.txt", "feeds", {"robots.txt": robots_txt(config)})
+    clock("  static, feed, sitemap keys")
     made("papers.bib", "feeds", {"papers.bib": papers_bib(
         {p.slug: entry(p.slug) for p in site.papers}, keys)})
-    made("papers.json", "feeds", {"papers.json": papers_json(
-        site, config, keys, lambda placed, key: remember(
-            "json", digest(hashes[placed.slug], placed.url, key),
-            lambda: papers_json_row(placed, key)))})
+    clock("  papers.bib")
+    # papers.json (abstracts and notes of every paper) is the largest data file: made with
+    # the pages, on any core, from rows kept by key
+    rows = {p.slug: digest(hashes[p.slug], p.url, keys[p.slug]) for p in site.papers}
+    parts.append(Part("papers.json", "feeds", digest(inputs.settings, *rows.values()),
+                      make=lambda: {"papers.json": papers_json(
+                          site, config, keys, lambda placed, key: remember(
+                              "json", rows[placed.slug], lambda: papers_json_row(placed, key)))}))
     made(".nojekyll", "feeds", {".nojekyll": b""})
     parts.append(search)
-    clock("  data files")
+    clock("  papers.json")
     renderer.prepare(pages)
+    clock("  compile templates")
     return Plan(len(site.papers), diagnostics, parts, renderer, page_keys, memo)
 
 
