@@ -82,8 +82,14 @@ def key_base(paper: Paper) -> str:
 
 
 def _key_base(paper: Paper) -> str:
-    words = [_ascii_word(w) for w in _TITLE_SPLIT.split(paper.title)]
-    words = [w for w in words if w and w not in _STOPWORDS] or ["paper"]
+    words: list[str] = []
+    for word in _TITLE_SPLIT.split(paper.title):  # the first two that count are enough
+        word = _ascii_word(word)
+        if word and word not in _STOPWORDS:
+            words.append(word)
+            if len(words) == 2:
+                break
+    words = words or ["paper"]
     year = str(paper.display_year or "")
     surname = _ascii_word(paper.authors[0].split()[-1]) if paper.authors else ""
     if surname:
