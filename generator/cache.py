@@ -21,6 +21,7 @@ import pickle
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,14 +193,20 @@ def intact(out: Path, stats: Mapping[str, Stat]) -> set[str]:
 class CacheStore:
     """The cache files of one project (``<root>/.cache/``) for one output folder.
 
-    ``parsed.pickle`` and ``memo.pickle`` are shared by every output of the project (as is
-    ``search.pickle``, which the search stage reads and writes itself: see generator.plan);
-    the manifest is per output folder. Reading never fails: a missing, corrupt or outdated file
-    reads as empty. Writes are atomic (temporary file, then rename)."""
+    ``parsed-*.pickle`` and ``memo-*.pickle`` are shared by every output of the project (as
+    is ``search.pickle``, which the search stage reads and writes itself: see
+    generator.plan); the manifest is per output folder. The first two are split into
+    ``SHARDS`` files by key, and a build rewrites only the files whose entries changed: an
+    edit to one paper rewrites a few of them, not 60 MB. Reading never fails: a missing,
+    corrupt or outdated file reads as empty. Writes are atomic (temporary file, then
+    rename)."""
 
     def __init__(self, folder: Path, out: Path):
         self.folder = folder
         self.manifest_path = folder / f"site-{digest(str(out.absolute()))[:16]}.pickle"
+        # the shards as read (None: a file there that could not be used): each one the next
+        # save finds unchanged is not written again
+        self._shards: dict[str, list[dict[Any, Any] | None]] = {}
 
     def _read(self, path: Path, *, any_code: bool = False) -> Any:
         """A cache file's value; None when missing, unreadable, of another format or (unless
@@ -263,21 +270,48 @@ class CacheStore:
         except OSError:  # none, or read-only: the files changed will not match its stats
             pass
 
+    def _path(self, name: str, shard: int) -> Path:
+        return self.folder / f"{name}-{shard:x}.pickle"
+
     def load(self) -> BuildCache:
         cache = BuildCache()
-        for name in ("parsed", "memo"):
-            value = self._read(self.folder / f"{name}.pickle")
-            if isinstance(value, dict):
-                setattr(cache, name, value)
+        for name in SHARDED:
+            shards: list[dict[Any, Any] | None] = []
+            for shard in range(SHARDS):
+                path = self._path(name, shard)
+                value = self._read(path)
+                shards.append(value if isinstance(value, dict) else
+                              None if path.exists() else {})
+            self._shards[name] = shards
+            setattr(cache, name, {k: v for part in shards if part for k, v in part.items()})
         cache.last = self.manifest()
         return cache
 
-    def save(self, cache: BuildCache, changed: Iterable[str] = ("parsed", "memo")) -> None:
-        """Write the caches named in ``changed``, then the manifest."""
+    def save(self, cache: BuildCache) -> None:
+        """Write the shards of the caches that differ from what ``load`` read, then the
+        manifest."""
         try:
-            for name in changed:
-                self._write(self.folder / f"{name}.pickle", getattr(cache, name))
+            for name in SHARDED:
+                shards: list[dict[Any, Any]] = [{} for _ in range(SHARDS)]
+                for key, value in getattr(cache, name).items():
+                    shards[shard_of(key)][key] = value
+                old = self._shards.get(name) or [None] * SHARDS
+                for shard, (new, was) in enumerate(zip(shards, old, strict=True)):
+                    if new != was:  # (the values kept are the very objects read: cheap)
+                        self._write(self._path(name, shard), new)
+                self._shards[name] = list(shards)
+                (self.folder / f"{name}.pickle").unlink(missing_ok=True)  # before shards
             if cache.last is not None:
                 self._write(self.manifest_path, cache.last)
         except OSError:  # a read-only project still builds; it only builds slower
             pass
+
+
+SHARDED = ("parsed", "memo")  # the BuildCache fields kept in shard files
+SHARDS = 16
+
+
+def shard_of(key: tuple[Any, ...]) -> int:
+    """The shard file of a cache key, by its last part (a content hash, mostly): stable
+    across processes, unlike hash()."""
+    return zlib.crc32(str(key[-1]).encode("utf-8", "surrogatepass")) % SHARDS

@@ -252,12 +252,35 @@ def test_a_corrupt_or_old_cache_is_ignored(project):
     build_to_disk(config)
     assert read_tree(out) == cold(config)
     # and a cache of the right format whose contents lie is not trusted either
-    for file in cache.glob("parsed.pickle"):
+    for file in cache.glob("parsed-*.pickle"):
         stored = pickle.loads(file.read_bytes())
         value = {key: (None, []) for key in stored[2]}  # every paper "unusable"
         file.write_bytes(pickle.dumps((stored[0], "another code version", value)))
     build_to_disk(config)
     assert read_tree(out) == cold(config)
+
+
+def test_an_edit_rewrites_only_the_cache_shards_it_changes(project):
+    config, out, papers = project
+    cache = config.root / CACHE_DIR
+
+    def shards() -> dict[str, tuple[int, int]]:
+        return {f.name: (f.stat().st_mtime_ns, f.stat().st_ino)
+                for pattern in ("parsed-*.pickle", "memo-*.pickle") for f in cache.glob(pattern)}
+
+    before = shards()
+    assert len(before) > 8 and not (cache / "parsed.pickle").exists()
+    assert build_to_disk(config).made == 0  # nothing changed: nothing rewritten
+    assert shards() == before
+    append_notes(papers, PAPER, "One more thought.")
+    build_to_disk(config)
+    after = shards()
+    rewritten = {name for name in after if after[name] != before.get(name)}
+    assert any(name.startswith("parsed-") for name in rewritten)
+    assert len(rewritten) <= 12, rewritten  # the paper's old and new entries' shards
+    assert read_tree(out) == cold(config)
+    # and the next build reads them all back: nothing to make
+    assert build_to_disk(config).made == 0
 
 
 def search_files(files: dict[str, bytes]) -> dict[str, bytes]:
