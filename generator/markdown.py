@@ -684,7 +684,9 @@ def render_markdown(text: str, *, allow_html: bool = False, heading_offset: int 
 # Plain text takes a shortcut past markdown-it (a third of a millisecond per abstract adds up
 # at 10,000 papers): one line, nothing any block or inline rule would act on. The output is
 # the same as markdown-it's; tests/test_build.py checks that on generated text.
-_SPECIAL = re.compile(r"[\\`$^_*~\[\]<&{}\n\r\x00\t]|--|://|''")
+# (one substring test each: several times quicker than a regex with the same alternatives)
+_SPECIAL = ("\\", "`", "$", "^", "_", "*", "~", "[", "]", "<", "&", "{", "}", "\n", "\r",
+            "\x00", "\t", "--", "://", "''")
 _BLOCK_START = re.compile(r"[#>+\-*=|]|\d{1,9}[.)](?:\s|$)")
 
 
@@ -695,8 +697,12 @@ def _escape(text: str) -> str:
 
 def is_plain(text: str) -> bool:
     """True when ``text`` renders as itself: one paragraph, no markup, no LaTeX, no URL."""
-    return text == text.strip() and not _SPECIAL.search(text) and \
-        not _BLOCK_START.match(text)
+    if text != text.strip() or _BLOCK_START.match(text):
+        return False
+    for special in _SPECIAL:
+        if special in text:
+            return False
+    return True
 
 
 def render_markdown_with_text(text: str, *, allow_html: bool = False,
