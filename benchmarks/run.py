@@ -111,6 +111,8 @@ def run_build(config: Path) -> tuple[float, int, int]:
 
 
 TRASH = "trash"  # under --work: outputs moved aside, deleted when the run is over
+DELETED = ".deleted"  # under --work: when the last run deleted its trash
+RECENT = 65.0  # seconds the kernel treats freed inodes as recently deleted (60, once synced)
 
 
 def clean(folder: Path) -> None:
@@ -127,6 +129,22 @@ def clean(folder: Path) -> None:
         if (folder / name).exists():
             (folder / name).rename(trash / f"{folder.name}-{name}-{time.time_ns()}")
     os.sync()
+
+
+def settle(work: Path) -> None:
+    """Wait until what an earlier run deleted no longer slows file creation (see clean)."""
+    if (work / TRASH).exists():
+        shutil.rmtree(work / TRASH, ignore_errors=True)
+        os.sync()
+        (work / DELETED).write_text(str(time.time()))
+    try:
+        wait = float((work / DELETED).read_text()) + RECENT - time.time()
+    except (OSError, ValueError):
+        return
+    if wait > 0:
+        print(f"waiting {wait:.0f} s for the file system to settle after the last "
+              "deletion…", flush=True)
+        time.sleep(wait)
 
 
 def measure_builds(folder: Path, config: Path, repeat: int) -> dict:
@@ -336,6 +354,7 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
     sizes = args.sizes + ([100_000] if args.huge else [])
+    settle(args.work)
     rows = []
     for n in sizes:
         folder = args.work / str(n)
@@ -350,6 +369,8 @@ def main() -> int:
         rows.append(row)
         print(json.dumps(row, indent=1), flush=True)
     shutil.rmtree(args.work / TRASH, ignore_errors=True)
+    os.sync()
+    (args.work / DELETED).write_text(str(time.time()))
     text = table(rows)
     print(text)
     cpu = platform.processor() or platform.machine()
