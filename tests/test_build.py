@@ -225,6 +225,24 @@ def test_long_lists_are_split_into_linked_pages(make_project):
     assert not missing, missing
 
 
+def test_pagination_window_shows_ends_neighbours_and_gaps():
+    from generator.render import Pagination, page_url
+
+    urls = tuple(page_url("tags/x/index.html", n) for n in range(1, 11))
+    assert urls[:2] == ("tags/x/index.html", "tags/x/page-2.html")
+
+    def shown(number: int) -> list[int]:
+        return [n for n, _ in Pagination(number, urls, 1, 1000).window]
+
+    assert shown(1) == [1, 2, 3, 0, 10]
+    assert shown(5) == [1, 2, 3, 4, 5, 6, 7, 0, 10]  # one page between: shown, not a gap
+    assert shown(10) == [1, 0, 8, 9, 10]
+    page = Pagination(5, urls, 401, 1000)
+    assert (page.prev_url, page.next_url) == (urls[3], urls[5])
+    assert (Pagination(1, urls, 1, 1000).prev_url, Pagination(10, urls, 1, 1000).next_url) \
+        == (None, None)
+
+
 def test_page_size_must_not_be_negative(make_project):
     _, problems = load_config(make_project(extra_config="page_size: -1\n"))
     assert [p.message for p in problems] == ["'page_size' must be 0 (no pages) or more"]
