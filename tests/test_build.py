@@ -331,6 +331,9 @@ def test_every_internal_link_and_asset_resolves_from_every_page(files, pages):
             if target is not None and target not in files:
                 missing.append(f"{path}: {ref}")
     assert not missing, missing
+    # cards are rendered once with a mark for their root: no page may keep one
+    from generator.render import ROOT_MARK
+    assert not [p for p, data in files.items() if ROOT_MARK.encode() in data]
 
 
 def test_internal_links_are_relative_and_name_index_html(pages):
