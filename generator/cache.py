@@ -156,10 +156,6 @@ class Manifest:
     sources: dict[str, tuple[FileStat, str]] = field(default_factory=dict)  # Inputs.known
     scanned_ns: int = 0  # when the scan of this build's inputs began
 
-    @property
-    def files(self) -> list[str]:
-        return sorted(self.stats)
-
 
 @dataclass
 class BuildCache:

@@ -508,9 +508,6 @@ class Renderer:
             with _theme_errors(CARD_TEMPLATE, "partials"):
                 self.env.get_template(CARD_TEMPLATE)
 
-    def root(self, page: Page) -> str:
-        return link_root(page.path, self.config)
-
     def _template(self, page: Page) -> jinja2.Template:
         template = self._templates.get(page.templates)
         if template is None:

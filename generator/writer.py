@@ -26,11 +26,6 @@ MARKER = ".nojekyll"  # every build has it; a folder without it is not ours to r
 Stat = tuple[int, int, int]  # size, mtime_ns, inode: how a file was left
 
 
-def stat_of(path: Path | str) -> Stat:
-    st = os.stat(path)
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
-
-
 def merge_paths(parts: Iterable[tuple[str, Iterable[str]]]) -> None:
     """(stage name, paths) parts: raise BuildError when two stages make one path."""
     owner: dict[str, str] = {}
