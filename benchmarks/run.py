@@ -131,12 +131,17 @@ def clean(folder: Path) -> None:
     os.sync()
 
 
+def empty_trash(work: Path) -> None:
+    """Delete the outputs moved aside, and note when (see settle)."""
+    shutil.rmtree(work / TRASH, ignore_errors=True)
+    os.sync()
+    (work / DELETED).write_text(str(time.time()))
+
+
 def settle(work: Path) -> None:
     """Wait until what an earlier run deleted no longer slows file creation (see clean)."""
     if (work / TRASH).exists():
-        shutil.rmtree(work / TRASH, ignore_errors=True)
-        os.sync()
-        (work / DELETED).write_text(str(time.time()))
+        empty_trash(work)
     try:
         wait = float((work / DELETED).read_text()) + RECENT - time.time()
     except (OSError, ValueError):
@@ -368,9 +373,7 @@ def main() -> int:
             row["browser"] = measure_browser(folder / "site", args.repeat)
         rows.append(row)
         print(json.dumps(row, indent=1), flush=True)
-    shutil.rmtree(args.work / TRASH, ignore_errors=True)
-    os.sync()
-    (args.work / DELETED).write_text(str(time.time()))
+    empty_trash(args.work)
     text = table(rows)
     print(text)
     cpu = platform.processor() or platform.machine()

@@ -17,11 +17,20 @@ from conftest import write_sample_project
 import generator.parallel as parallel
 import generator.search as search
 from generator.build import build, build_to_disk
-from generator.cache import CACHE_DIR, FORMAT, BuildCache, CacheStore, code_version
+from generator.cache import (
+    CACHE_DIR,
+    FORMAT,
+    BuildCache,
+    CacheStore,
+    Manifest,
+    code_version,
+    scan_inputs,
+)
 from generator.config import load_config
 from generator.content import edit_front_matter
 from generator.diagnostics import BuildError
 from generator.serve import DevServer, IncrementalBuild
+from generator.theme import load_theme
 
 PAPER = "relu2-wins"  # the sample paper whose notes and title the tests edit
 
@@ -124,8 +133,6 @@ def test_an_edit_that_keeps_size_and_mtime_is_still_seen(project):
 def test_a_file_edited_right_after_a_scan_is_read_again(project):
     """Racy clean: an edit within the clock tick of the last scan could keep every stat
     field (on file systems with coarse timestamps), so such a file is always hashed."""
-    from generator.cache import scan_inputs
-    from generator.theme import load_theme
 
     config, _, papers = project
     theme, _ = load_theme(config)
@@ -139,7 +146,6 @@ def test_a_file_edited_right_after_a_scan_is_read_again(project):
     stat = os.stat(file)  # pretend the file system could not tell the two versions apart
     known[str(file)] = ((stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino),
                         known[str(file)][1])
-    from generator.cache import Manifest
     last = Manifest("", 0, [], {}, sources=known, scanned_ns=first.scanned_ns)
     again = scan_inputs(config, theme.folders, last)
     assert next(s for s in again.sources if s.slug == PAPER).digest != \
@@ -265,8 +271,8 @@ def test_an_edit_rewrites_only_the_cache_shards_it_changes(project):
     cache = config.root / CACHE_DIR
 
     def shards() -> dict[str, tuple[int, int]]:
-        return {f.name: (f.stat().st_mtime_ns, f.stat().st_ino)
-                for pattern in ("parsed-*.pickle", "memo-*.pickle") for f in cache.glob(pattern)}
+        return {name: stat for name, stat in stats(cache).items()
+                if name.startswith(("parsed-", "memo-"))}
 
     before = shards()
     assert len(before) > 8 and not (cache / "parsed.pickle").exists()
