@@ -69,8 +69,11 @@ def _outputs(parts: list[Part], made: Mapping[str, dict[str, bytes]],
         else:
             assert last is not None
             record[part.name] = last.parts[part.name]
-    merge_paths((part.stage, record[part.name][1]) for part in parts)
-    check_paths(path for _, paths in record.values() for path in paths)
+    if last is None or len(record) != len(last.parts) or \
+            any(paths != last.parts.get(name, ("", None))[1] for name, (_, paths) in
+                record.items()):  # (the last build's paths were checked)
+        merge_paths((part.stage, record[part.name][1]) for part in parts)
+        check_paths(path for _, paths in record.values() for path in paths)
     return record
 
 
@@ -99,7 +102,8 @@ def build(config: Config, *, progress: Progress | None = None,
 
     with Background(jobs) as background:
         site_plan = plan(config, inputs, theme, theme_problems, cache, jobs=jobs,
-                         start=lambda part: part if reuse(part) else background.start(part))
+                         start=lambda part: part if reuse(part) else background.start(part),
+                         previous=files.get)
         todo = [part for part in site_plan.parts if not reuse(part)]
         made, _ = make_parts(todo, site_plan.renderer, jobs=jobs, progress=progress)
     site_plan.keep_cards((p for p in site_plan.parts if p.name not in made), cache.memo)
@@ -111,10 +115,19 @@ def build(config: Config, *, progress: Progress | None = None,
             out[path] = source[path]
     out = dict(sorted(out.items()))
     cache.memo = site_plan.memo
+    cache.shape = site_plan.shape
     cache.last = Manifest(inputs.fingerprint, site_plan.papers, site_plan.diagnostics, record,
-                          sources=inputs.known, scanned_ns=inputs.scanned_ns)
+                          sources=inputs.known, scanned_ns=inputs.scanned_ns,
+                          plan=site_plan.keys)
     cache.files = out
     return BuildResult(out, site_plan.diagnostics, site_plan.papers, len(made))
+
+
+def _read(out: Path, path: str) -> bytes | None:
+    try:
+        return (out / path).read_bytes()
+    except OSError:
+        return None
 
 
 @_rare_collections()
@@ -157,7 +170,8 @@ def build_to_disk(config: Config, out: Path | None = None, *,
 
     with Background(jobs) as background:
         site_plan = plan(config, inputs, theme, theme_problems, cache, store.folder / "jinja",
-                         jobs, lambda part: part if reuse(part) else background.start(part))
+                         jobs, lambda part: part if reuse(part) else background.start(part),
+                         lambda path: _read(out, path) if path in kept else None)
         clock("plan")
         todo = [part for part in site_plan.parts if not reuse(part)]
         staging = staging_folder(out)
@@ -183,8 +197,9 @@ def build_to_disk(config: Config, out: Path | None = None, *,
         stats = {path: new[path] for path in paths}
     clock(f"write {len(written)} files")
     cache.memo = site_plan.memo
+    cache.shape = site_plan.shape
     cache.last = Manifest(inputs.fingerprint, site_plan.papers, site_plan.diagnostics,
-                          record, stats, inputs.known, inputs.scanned_ns)
+                          record, stats, inputs.known, inputs.scanned_ns, site_plan.keys)
     store.save(cache)
     clock("save cache")
     return BuildResult(SiteFiles(out, paths), site_plan.diagnostics, site_plan.papers,

@@ -15,6 +15,7 @@ what the dev server keeps between rebuilds.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -22,18 +23,21 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.config import Config
 from generator.content import FileStat, Source, read_sources
 from generator.diagnostics import Diagnostic
 from generator.writer import Stat
 
+if TYPE_CHECKING:
+    from generator.shape import SiteShape
+
 CACHE_DIR = ".cache"
-FORMAT = 3  # of the cache files and of Manifest: change it when their shape changes
+FORMAT = 4  # of the cache files and of Manifest: change it when their shape changes
 # Libraries whose behaviour shapes the output: an upgrade must not reuse old results.
 LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "linkify-it-py", "mdurl", "PyYAML",
              "lunr")
@@ -145,6 +149,23 @@ def scan_inputs(config: Config, theme_dirs: Iterable[Path], last: Manifest | Non
 # --- what a build leaves behind -------------------------------------------------------
 
 @dataclass
+class PlanKeys:
+    """What a build worked out of its papers that the next build can reuse when the site
+    keeps its shape (see generator.shape): per paper, by slug, its content key, BibTeX key
+    and view key, and the keys every page shares."""
+
+    shape: str  # the SiteShape id
+    salt: str  # config, theme and code
+    base: str  # the base values' token (PageKeys)
+    indexes: list[str]  # the tokens of the site's indexes (PageKeys)
+    used: frozenset[str] | None  # context names the templates read
+    sources: dict[str, tuple[str, str]]  # content file (shown) -> (slug, hash)
+    hashes: dict[str, str]
+    keys: dict[str, str]
+    view_keys: dict[str, str]
+
+
+@dataclass
 class Manifest:
     """The last good build of one output: what it was built from and what it wrote."""
 
@@ -155,6 +176,7 @@ class Manifest:
     stats: dict[str, Stat] = field(default_factory=dict)  # file -> stat (on disk only)
     sources: dict[str, tuple[FileStat, str]] = field(default_factory=dict)  # Inputs.known
     scanned_ns: int = 0  # when the scan of this build's inputs began
+    plan: PlanKeys | None = None
 
 
 @dataclass
@@ -164,12 +186,20 @@ class BuildCache:
     ``parsed``: (shown path, slug, content hash) -> (Paper or None, diagnostics).
     ``memo``: (kind, key) -> a rendered fragment (paper cards, BibTeX entries, JSON rows).
     ``last``: the manifest of the output this cache belongs to; ``files``: that output's
-    bytes when it lives in memory (the dev server)."""
+    bytes when it lives in memory (the dev server). ``shape``: the site model and pages of
+    the last build's shape, or how to read them (``read_shape``) when they are needed."""
 
-    parsed: dict[tuple[str, str, str], Any] = field(default_factory=dict)
-    memo: dict[tuple[str, str], Any] = field(default_factory=dict)
+    parsed: MutableMapping[tuple[str, str, str], Any] = field(default_factory=dict)
+    memo: MutableMapping[tuple[str, str], Any] = field(default_factory=dict)
     last: Manifest | None = None
     files: dict[str, bytes] | None = None
+    shape: SiteShape | None = None
+    read_shape: Callable[[], SiteShape | None] | None = field(default=None, repr=False)
+
+    def site_shape(self) -> SiteShape | None:
+        if self.shape is None and self.read_shape is not None:
+            self.shape, self.read_shape = self.read_shape(), None
+        return self.shape
 
 
 def intact(out: Path, stats: Mapping[str, Stat]) -> set[str]:
@@ -189,29 +219,37 @@ def intact(out: Path, stats: Mapping[str, Stat]) -> set[str]:
 class CacheStore:
     """The cache files of one project (``<root>/.cache/``) for one output folder.
 
-    ``parsed-*.pickle`` and ``memo-*.pickle`` are shared by every output of the project (as
-    is ``search.pickle``, which the search stage reads and writes itself: see
-    generator.plan); the manifest is per output folder. The first two are split into
-    ``SHARDS`` files by key, and a build rewrites only the files whose entries changed: an
-    edit to one paper rewrites a few of them, not 60 MB. Reading never fails: a missing,
+    ``parsed-*.pickle``, ``memo-*.pickle`` and ``shape.pickle`` are shared by every output
+    of the project (as is ``search.pickle``, which the search stage reads and writes
+    itself: see generator.plan); the manifest is per output folder. The first two are split
+    into shard files (the memo by kind too: cards, BibTeX entries, JSON rows...), each read
+    on first use, and a build rewrites only the files whose entries changed: an edit to one
+    paper reads and rewrites a few of them, not 60 MB. Reading never fails: a missing,
     corrupt or outdated file reads as empty. Writes are atomic (temporary file, then
     rename)."""
 
     def __init__(self, folder: Path, out: Path):
         self.folder = folder
         self.manifest_path = folder / f"site-{digest(str(out.absolute()))[:16]}.pickle"
-        # the shards as read (None: a file there that could not be used): each one the next
+        # shard files as read (None: one there that could not be used): each one the next
         # save finds unchanged is not written again
-        self._shards: dict[str, list[dict[Any, Any] | None]] = {}
+        self._read_shards: dict[str, dict[Any, Any] | None] = {}
+        self._shape: str | None = None  # the id of the shape file as read
 
     def _read(self, path: Path, *, any_code: bool = False) -> Any:
         """A cache file's value; None when missing, unreadable, of another format or (unless
         ``any_code``) written by another version of the code."""
+        collecting = gc.isenabled()
+        gc.disable()  # unpickling makes many objects and no cycles: nothing to collect
         try:
             with open(path, "rb") as handle:
                 stored = pickle.load(handle)
         except Exception:  # missing, truncated, from another Python: start afresh
             return None
+        finally:
+            if collecting:  # what was read lives to the end of the build: the collector
+                gc.freeze()  # need not walk it (generator.parallel.Background unfreezes)
+                gc.enable()
         if not (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == FORMAT
                 and (any_code or stored[1] == code_version())):
             return None
@@ -266,41 +304,97 @@ class CacheStore:
         except OSError:  # none, or read-only: the files changed will not match its stats
             pass
 
-    def _path(self, name: str, shard: int) -> Path:
-        return self.folder / f"{name}-{shard:x}.pickle"
+    def _shard(self, stem: str) -> dict[Any, Any]:
+        """One shard file's entries (as read, they are kept: to tell at save whether they
+        changed)."""
+        path = self.folder / f"{stem}.pickle"
+        value = self._read(path)
+        read = value if isinstance(value, dict) else None if path.exists() else {}
+        self._read_shards[stem] = read
+        return dict(read) if read else {}
 
     def load(self) -> BuildCache:
+        """The caches, each shard file read when a key in it is first used (a build after
+        one edit needs few of them), the site shape when asked for."""
         cache = BuildCache()
-        for name in SHARDED:
-            shards: list[dict[Any, Any] | None] = []
-            for shard in range(SHARDS):
-                path = self._path(name, shard)
-                value = self._read(path)
-                shards.append(value if isinstance(value, dict) else
-                              None if path.exists() else {})
-            self._shards[name] = shards
-            setattr(cache, name, {k: v for part in shards if part for k, v in part.items()})
+        cache.parsed = Shards(self._shard, _shard_stem("parsed"))
+        cache.memo = Shards(self._shard, _shard_stem("memo"))
         cache.last = self.manifest()
+        cache.read_shape = self.shape
         return cache
 
+    def shape(self) -> SiteShape | None:
+        from generator.shape import SiteShape
+
+        value = self.read("shape")
+        if not isinstance(value, SiteShape):
+            return None
+        self._shape = value.id
+        return value
+
     def save(self, cache: BuildCache) -> None:
-        """Write the shards of the caches that differ from what ``load`` read, then the
-        manifest."""
+        """Write the shard files that differ from what was read, the site shape when it is
+        not the one read, then the manifest. A cache given whole (a dict, not ``Shards``)
+        is all there is: shard files it has no entries for are deleted."""
         try:
             for name in SHARDED:
-                shards: list[dict[Any, Any]] = [{} for _ in range(SHARDS)]
-                for key, value in getattr(cache, name).items():
-                    shards[shard_of(key)][key] = value
-                old = self._shards.get(name) or [None] * SHARDS
-                for shard, (new, was) in enumerate(zip(shards, old, strict=True)):
-                    if new != was:  # (the values kept are the very objects read: cheap)
-                        self._write(self._path(name, shard), new)
-                self._shards[name] = list(shards)
+                value = getattr(cache, name)
+                if isinstance(value, Shards):
+                    parts = value.parts
+                else:
+                    stem_of = _shard_stem(name)
+                    parts = {}
+                    for key, item in value.items():
+                        parts.setdefault(stem_of(key), {})[key] = item
+                    for path in self.folder.glob(f"{name}-*.pickle"):
+                        if path.stem not in parts:
+                            path.unlink()
+                            self._read_shards.pop(path.stem, None)
+                for stem, new in sorted(parts.items()):
+                    # (the values kept are the very objects read: cheap to compare)
+                    if stem not in self._read_shards or new != self._read_shards[stem]:
+                        self._write(self.folder / f"{stem}.pickle", new)
+                        self._read_shards[stem] = dict(new)
                 (self.folder / f"{name}.pickle").unlink(missing_ok=True)  # before shards
+            shape = cache.shape
+            if shape is not None and shape.id != self._shape:
+                self._write(self.folder / "shape.pickle", shape.stripped())
+                self._shape = shape.id
             if cache.last is not None:
                 self._write(self.manifest_path, cache.last)
         except OSError:  # a read-only project still builds; it only builds slower
             pass
+
+
+class Shards(MutableMapping[Any, Any]):
+    """A cache kept in shard files (``stem``: the file a key's entry is kept in), each read
+    on first use of a key in it. What was read (``parts``) is what a save may rewrite."""
+
+    def __init__(self, read: Callable[[str], dict[Any, Any]], stem: Callable[[Any], str]):
+        self.read = read
+        self.stem = stem
+        self.parts: dict[str, dict[Any, Any]] = {}
+
+    def _part(self, stem: str) -> dict[Any, Any]:
+        part = self.parts.get(stem)
+        if part is None:
+            part = self.parts[stem] = self.read(stem)
+        return part
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._part(self.stem(key))[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._part(self.stem(key))[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self._part(self.stem(key))[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError("a cache read shard by shard is not listed whole")
+
+    def __len__(self) -> int:
+        raise TypeError("a cache read shard by shard is not counted whole")
 
 
 SHARDED = ("parsed", "memo")  # the BuildCache fields kept in shard files
@@ -308,6 +402,14 @@ SHARDS = 16
 
 
 def shard_of(key: tuple[Any, ...]) -> int:
-    """The shard file of a cache key, by its last part (a content hash, mostly): stable
-    across processes, unlike hash()."""
+    """The shard of a cache key, by its last part (a content hash, mostly): stable across
+    processes, unlike hash()."""
     return zlib.crc32(str(key[-1]).encode("utf-8", "surrogatepass")) % SHARDS
+
+
+def _shard_stem(name: str) -> Callable[[tuple[Any, ...]], str]:
+    """The shard file (stem) of a key of the cache ``name``: by its shard, and for the memo
+    by its kind too (a build after an edit reads few cards, and no JSON rows)."""
+    if name == "memo":
+        return lambda key: f"memo-{key[0]}-{shard_of(key):x}"
+    return lambda key: f"{name}-{shard_of(key):x}"

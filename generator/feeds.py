@@ -183,6 +183,21 @@ def papers_bib(entries: Mapping[str, str], keys: Mapping[str, str]) -> bytes:
         .encode("utf-8")
 
 
+def patch_papers_bib(old: bytes, changes: Iterable[tuple[str, str]]) -> bytes | None:
+    """papers.bib (``old``, as ``papers_bib`` wrote it) with entries replaced, each
+    (entry as it was, entry now) of the same key: what ``papers_bib`` makes with those
+    entries. None when an entry is not in ``old`` exactly once, as a whole entry."""
+    for before, after in changes:
+        was = before.encode("utf-8")
+        at = old.find(was)
+        end = at + len(was)
+        if at < 0 or old.find(was, at + 1) >= 0 or old[at - 1:at] not in (b"", b"\n") or \
+                old[end:end + 1] not in (b"", b"\n"):
+            return None
+        old = old[:at] + after.encode("utf-8") + old[end:]
+    return old
+
+
 # --- citations -------------------------------------------------------------------------
 
 def _author_list(paper: Paper) -> str:
@@ -353,3 +368,16 @@ def papers_json(site: Site, config: Config, keys: Mapping[str, str],
     # one paper per line, so that a diff of the file stays readable
     papers = "[\n" + ",\n".join(lines) + "\n]" if lines else "[]"
     return (doc.replace(json.dumps(slot), papers, 1) + "\n").encode("utf-8")
+
+
+def patch_papers_json(old: bytes, rows: Mapping[int, str], count: int) -> bytes | None:
+    """papers.json of ``count`` papers (``old``, as ``papers_json`` wrote it) with the rows
+    at these positions replaced: what ``papers_json`` makes of the same site with those
+    papers edited. None when ``old`` does not have that shape."""
+    lines = old.split(b"\n")  # JSON text has no raw newline: one per row and two more
+    if not count or len(lines) != count + 3 or lines[-1] or not lines[0].endswith(b"[") \
+            or not lines[-2].startswith(b"]"):
+        return None
+    for i, row in rows.items():
+        lines[1 + i] = row.encode("utf-8") + (b"," if i < count - 1 else b"")
+    return b"\n".join(lines)

@@ -88,8 +88,9 @@ def _files(part: Part, writer: FolderWriter | None) -> Any:
     return {path: writer.write(path, data) for path, data in files.items()}
 
 
-def _work(index: int) -> tuple[Made, dict[str, str], list[str]]:
-    """In a worker: make one task -> (made parts, new cards, files written)."""
+def _work(index: int) -> tuple[Made, dict[Any, Any], list[str]]:
+    """In a worker: make one task -> (made parts, what it added to the memo: new cards by
+    card key, BibTeX entries and JSON rows by (kind, key); files written)."""
     job = _JOB
     assert job is not None
     started = time.perf_counter()
@@ -97,6 +98,7 @@ def _work(index: int) -> tuple[Made, dict[str, str], list[str]]:
     renderer = job.renderer
     renderer.forget()  # views of the last task's papers: not needed again, memory back
     renderer.new_cards = {}
+    renderer.fresh.clear()
     for slug, page in task.cards:
         renderer.card_text(slug, page)
     carded = time.perf_counter()
@@ -105,7 +107,8 @@ def _work(index: int) -> tuple[Made, dict[str, str], list[str]]:
     log.debug("task %d (pid %d): %d cards in %.2f s, %d parts in %.2f s", index, os.getpid(),
               len(task.cards), carded - started, len(task.parts),
               time.perf_counter() - carded)
-    return made, renderer.new_cards, writer.written if writer is not None else []
+    return made, renderer.new_cards | renderer.fresh, \
+        writer.written if writer is not None else []
 
 
 _MAP: tuple[Callable[[Any], Any], list[Any]] | None = None  # fork_map's work, for workers
@@ -158,7 +161,9 @@ def make_parts(parts: list[Part], renderer: Renderer, *, staging: Path | None = 
     if jobs < 2 or total < PARALLEL_MIN or not can_fork():
         writer = FolderWriter(staging, site, same) if staging is not None else None
         for part in parts:
+            began = time.perf_counter()
             made[part.name] = _files(part, writer)
+            log.debug("made %s in %.3f s", part.name, time.perf_counter() - began)
             report.add(1)
         return made, writer.written if writer is not None else []
     context = multiprocessing.get_context("fork")
@@ -212,10 +217,13 @@ def _run(context: Any, jobs: int, tasks: Iterable[int], job: _Job, made: Made,
         return
     _before_fork()
     with context.Pool(min(jobs, len(tasks))) as pool:
-        for found, new_cards, written in pool.imap_unordered(_work, tasks):
+        for found, new, written in pool.imap_unordered(_work, tasks):
             made.update(found)
-            for key, html in new_cards.items():
-                job.renderer.cards[key] = html
+            for key, value in new.items():  # cards by card key, the rest by (kind, key)
+                if type(key) is str:
+                    job.renderer.cards[key] = value
+                else:
+                    job.renderer.memo[key] = value
             job.written.extend(written)
             report.add(sum(1 for _ in found))
 
@@ -235,8 +243,23 @@ class _Progress:
             self.progress(self.done, self.total)
 
 
+_LATER: list[Callable[[], None]] | None = None  # in a background process: work for after
+
+
+def later(work: Callable[[], None]) -> None:
+    """Do ``work`` (writing a cache, say) once the result it follows is handed back: in a
+    background process after sending it, so the build need not wait; else now."""
+    if _LATER is None:
+        work()
+    else:
+        _LATER.append(work)
+
+
 def _background(make: Callable[[], Any], conn: Any) -> None:
-    """In a forked child: make, and send back ("ok", result) or ("error", exception)."""
+    """In a forked child: make, and send back ("ok", result) or ("error", exception); then
+    do what ``later`` was given."""
+    global _LATER
+    _LATER = []
     try:
         result: tuple[str, Any] = ("ok", make())
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, raised there
@@ -246,26 +269,33 @@ def _background(make: Callable[[], Any], conn: Any) -> None:
     except Exception as exc:  # an exception that does not pickle
         conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
     conn.close()
+    if result[0] == "ok":
+        for work in _LATER:
+            work()
 
 
 class Background:
     """Starts long pieces of work (the search index) in forked processes right away, so
     they run while the rest of the build goes on; their parts then wait for the result.
-    Leaving the ``with`` block ends whatever is still running (after a failure). A plain
-    process and a pipe: no helper thread in this process, so later forks stay safe."""
+    Leaving the ``with`` block waits for the processes whose results came (they may still
+    be writing a cache) and ends the others (after a failure). A plain process and a pipe:
+    no helper thread in this process, so later forks stay safe."""
 
     def __init__(self, jobs: int):
         self.jobs = jobs
         self.running: list[Any] = []
+        self.received: list[Any] = []
 
     def __enter__(self) -> Background:
         return self
 
     def __exit__(self, *exc: object) -> None:
         for process in self.running:
-            process.terminate()
-            process.join()
+            if process not in self.received:  # a failed build: its work is of no use
+                process.terminate()
+            process.join()  # (one whose result came may still do what it does ``later``)
         self.running.clear()
+        self.received.clear()
         gc.unfreeze()  # every fork of this build is over
 
     def start(self, part: Part) -> Part:
@@ -284,13 +314,12 @@ class Background:
         def wait() -> dict[str, bytes]:
             try:
                 status, value = receive.recv()
+                self.received.append(process)
             except EOFError:
                 raise RuntimeError(f"making {part.name} in a worker process failed "
                                    f"(exit code {process.exitcode})") from None
-            finally:
+            finally:  # (the process may go on with what it does ``later``: joined at exit)
                 receive.close()
-                process.join()
-                self.running.remove(process)
             if status == "error":
                 raise value
             return value

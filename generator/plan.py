@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.cache import CACHE_DIR, BuildCache, CacheStore, Inputs, digest
+from generator.cache import CACHE_DIR, BuildCache, CacheStore, Inputs, PlanKeys, digest
 from generator.config import Config
 from generator.diagnostics import BuildError, Diagnostic, has_errors
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from generator.content import Source
     from generator.model import Paper
     from generator.render import Page, PageKeys, Renderer
+    from generator.shape import SiteShape
     from generator.theme import Theme
 
 log = logging.getLogger(__name__)
@@ -50,18 +51,23 @@ def _search_outputs(papers: list[Paper], config: Config, keys: list[str], reuse:
     build, which re-reads only the papers whose ``keys`` (content file hashes) changed;
     with ``reuse`` false (no last build to go on) it is made from nothing. Runs in a
     process of its own on big sites, so it reads and writes its cache file itself."""
+    from generator.parallel import later
+
     try:  # guarded until the search stage lands everywhere
         search = importlib.import_module("generator.search")
     except ModuleNotFoundError as exc:
         if exc.name != "generator.search":
             raise
         return {}
+    clock = Clock()
     store = CacheStore(config.root / CACHE_DIR, config.output_path)
     memo = store.read("search") if reuse else None
     if not isinstance(memo, search.SearchMemo):
         memo = search.SearchMemo()
+    clock("search: read cache")
     files = dict(search.search_outputs(papers, config, memo, keys))
-    store.write("search", memo)
+    clock("search: index")
+    later(lambda: store.write("search", memo))
     return files
 
 
@@ -87,11 +93,16 @@ class Plan:
     parts: list[Part]
     renderer: Renderer
     page_keys: PageKeys
-    memo: dict[tuple[str, str], Any] = field(default_factory=dict)  # kept for next time
+    keys: PlanKeys  # what the next build may reuse
+    shape: SiteShape | None = None  # the site model and pages, for the next build
+    memo: MutableMapping[tuple[str, str], Any] = field(default_factory=dict)  # for next time
+    edit: bool = False  # an edit of the last build: its memo was kept whole
 
     def keep_cards(self, reused: Iterable[Part], old: Mapping[tuple[str, str], Any]) -> None:
         """Keep the cards of pages this build reuses: the next change to such a page
         re-renders the page, not its hundreds of cards."""
+        if self.edit:
+            return
         wanted = {slug for part in reused if part.page is not None for slug in part.page.cards}
         for slug in wanted:
             key = ("card", self.page_keys.card(slug))
@@ -121,13 +132,109 @@ def _parse(sources: tuple[Source, ...], cache: BuildCache, jobs: int
     return parse_sources(sources, parsed)
 
 
+EDITS_MAX = 64  # edited files beyond which a build plans the site afresh
+
+
+@dataclass
+class _Edit:
+    """A build whose papers keep the last build's shape: the papers edited, the build's
+    diagnostics, and the last build's plan it reuses."""
+
+    sources: list[Source]  # the files edited
+    papers: list[Paper]  # their papers
+    diagnostics: list[Diagnostic]
+    shape: SiteShape
+    known: PlanKeys
+
+
+def _edit(inputs: Inputs, salt: str, cache: BuildCache) -> _Edit | None:
+    """This build as an edit of the last one, when every paper keeps its shape (see
+    generator.shape) and the config, theme and code are the same; else None."""
+    from generator.content import parse_source
+    from generator.shape import shape_of
+
+    last = cache.last
+    known = last.plan if last is not None else None
+    if last is None or known is None or known.salt != salt or \
+            len(known.sources) != len(inputs.sources):
+        return None
+    edited = []
+    for source in inputs.sources:
+        was = known.sources.get(source.shown)
+        if was is None or was[0] != source.slug:
+            return None
+        if was[1] != source.digest:
+            edited.append(source)
+            if len(edited) > EDITS_MAX:
+                return None
+    shape = cache.site_shape()
+    if shape is None or shape.id != known.shape:
+        return None
+    papers, problems = [], []
+    for source in edited:
+        paper, found = parse_source(source)
+        placed = shape.site.by_slug.get(source.slug)
+        if paper is None or has_errors(found) or placed is None or \
+                shape_of(placed.paper) != shape_of(paper):
+            return None
+        papers.append(paper)
+        problems += found
+        cache.parsed.pop((source.shown, source.slug, known.sources[source.shown][1]), None)
+        cache.parsed[(source.shown, source.slug, source.digest)] = (paper, found)
+    shown = {source.shown for source in edited}
+    diagnostics = sorted([*(d for d in last.diagnostics if d.path not in shown), *problems],
+                         key=lambda d: (d.path, d.line or 0, d.message))
+    return _Edit(edited, papers, diagnostics, shape, known)
+
+
+def _completer(inputs: Inputs, cache: BuildCache) -> Callable[[str], Paper]:
+    """How a paper's stand-in is completed in this build: from the parse of its file."""
+    from generator.content import parse_source
+
+    by_shown = {source.shown: source for source in inputs.sources}
+
+    def complete(shown: str) -> Paper:
+        source = by_shown[shown]
+        found = cache.parsed.get((source.shown, source.slug, source.digest))
+        paper = (found or parse_source(source))[0]
+        assert paper is not None  # the last build parsed it
+        return paper
+
+    return complete
+
+
+def _pages_reading(pages: Iterable[Page], slugs: set[str]) -> set[str]:
+    """The paths of the pages whose keys read the view of one of ``slugs``."""
+    from generator.render import Ref, Refs
+
+    out = set()
+    for page in pages:
+        if slugs.intersection(page.cards):
+            out.add(page.path)
+            continue
+        for value in page.context.values():
+            kind = type(value)
+            if kind is Ref and value.slug in slugs or \
+                    kind is Refs and slugs.intersection(value.slugs):
+                out.add(page.path)
+                break
+    return out
+
+
 def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diagnostic],
          cache: BuildCache, compiled: Path | None = None, jobs: int = 1,
-         start: Callable[[Part], Part] | None = None) -> Plan:
+         start: Callable[[Part], Part] | None = None,
+         previous: Callable[[str], bytes | None] = lambda path: None) -> Plan:
     """Load, index and key the whole site; nothing is rendered yet. Raises BuildError with
     every problem when there is an error. ``compiled``: where compiled templates are kept
     between runs; ``jobs``: processes to parse files in; ``start``: given the search part
-    as soon as it is keyed, to start making it early."""
+    as soon as it is keyed, to start making it early; ``previous``: a file of the output as
+    the last build left it (None: unknown or changed since).
+
+    When the papers keep the last build's shape (an edit of notes, abstracts, ratings...),
+    the site model, the pages and the keys of what the edited papers do not touch are the
+    last build's (``cache.last.plan``, ``cache.shape``): the work is the edit's, not the
+    site's."""
     from generator.feeds import (
         atom_feed,
         bibtex_entry,
@@ -137,6 +244,8 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
         papers_bib,
         papers_json,
         papers_json_row,
+        patch_papers_bib,
+        patch_papers_json,
         robots_txt,
         sitemap,
     )
@@ -151,68 +260,115 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
         names_read,
         site_pages,
     )
-    from generator.site import build_site, site_papers
+    from generator.shape import SiteShape, complete_with, shape_id
+    from generator.site import SitePaper, build_site, site_papers
     from generator.theme import static_files
 
     clock = Clock()
-    papers, diagnostics = _parse(inputs.sources, cache, jobs)
-    ordered, collisions = site_papers(papers)
-    diagnostics = sorted([*diagnostics, *theme_problems, *collisions],
-                         key=lambda d: (d.path, d.line or 0, d.message))
-    if has_errors(diagnostics):
-        raise BuildError(diagnostics)
-    clock("  load papers")
-    by_file = {s.shown: digest(s.shown, s.slug, s.digest) for s in inputs.sources}
+    salt = digest(inputs.settings, *(f"{w}\0{h}" for w, h in inputs.theme))
+    edit = _edit(inputs, salt, cache)
+    complete_with(_completer(inputs, cache) if edit is not None else None)
+    if edit is not None:
+        site = edit.shape.with_papers(edit.papers)
+        diagnostics = edit.diagnostics
+        ordered = [p.paper for p in site.papers]
+        clock(f"  load {len(edit.papers)} edited papers")
+    else:
+        papers, diagnostics = _parse(inputs.sources, cache, jobs)
+        ordered, collisions = site_papers(papers)
+        diagnostics = sorted([*diagnostics, *theme_problems, *collisions],
+                             key=lambda d: (d.path, d.line or 0, d.message))
+        if has_errors(diagnostics):
+            raise BuildError(diagnostics)
+        clock("  load papers")
+    # a paper's content key: its file's path, slug and bytes
+    if edit is not None:
+        hashes = dict(edit.known.hashes)
+        hashes.update((s.slug, digest(s.shown, s.slug, s.digest)) for s in edit.sources)
+    else:
+        by_file = {s.shown: digest(s.shown, s.slug, s.digest) for s in inputs.sources}
+        hashes = {p.slug: by_file[p.path] for p in ordered}
     # The search index reads the papers (in site order) and the config, not the theme. It
     # takes longest: it may start now and run while the rest is keyed and made.
     reuse = cache.last is not None  # a build from nothing makes the index from nothing too
-    paper_keys = [by_file[p.path] for p in ordered]
+    paper_keys = [hashes[p.slug] for p in ordered]
     search = Part("search", "search", digest(inputs.settings, *paper_keys),
                   make=lambda: _search_outputs(ordered, config, paper_keys, reuse))
     if start is not None and len(ordered) >= PARALLEL_MIN:  # a small site: not worth a fork
         search = start(search)
-    site, _ = build_site(ordered)
-    hashes = {p.slug: by_file[p.paper.path] for p in site.papers}
-    clock("  site model")
-    old, memo = cache.memo, {}
+    old = cache.memo
+    # an edit keeps the memo whole (less what it forgets), a build afresh only what it uses
+    memo: MutableMapping[tuple[str, str], Any] = old if edit is not None else {}
+    if edit is None:
+        site, _ = build_site(ordered)
+        shape = SiteShape(shape_id(ordered, config.page_size, inputs.settings), site,
+                          site_pages(site, config.page_size))
+        clock("  site model, pages")
+    else:
+        shape = SiteShape(edit.shape.id, site, edit.shape.pages)
+
+    fresh: dict[tuple[str, str], Any] = {}  # made now: what workers send back (see parallel)
 
     def remember(kind: str, key: str, make: Callable[[], Any]) -> Any:
         value = old.get((kind, key))
         if value is None:
-            value = make()
+            value = fresh[(kind, key)] = make()
         memo[(kind, key)] = value
         return value
-
-    by_slug = site.by_slug
-    keys = bibtex_keys((p.paper for p in site.papers), lambda paper: remember(
-        "citekey", hashes[paper.slug], lambda: key_base(paper)))
-
-    def entry(slug: str) -> str:
-        return remember("bibtex", digest(hashes[slug], keys[slug]),
-                        lambda: bibtex_entry(by_slug[slug].paper, keys[slug]))
 
     def links(items: Iterable[Any]) -> str:
         return "\x1f".join(f"{link.text}\x1e{link.url}" for link in items if link)
 
-    # A paper's view is made from its file, its place in the site and its BibTeX key.
-    view_keys = {p.slug: digest(hashes[p.slug], p.url, links(p.authors), links(p.tags),
-                                links((p.venue, p.year)), keys[p.slug]) for p in site.papers}
-    salt = digest(inputs.settings, *(f"{w}\0{h}" for w, h in inputs.theme))
+    def view_key(slug: str) -> str:
+        """A paper's view is made from its file, its place in the site and its BibTeX
+        key."""
+        p = by_slug[slug]
+        return digest(hashes[slug], p.url, links(p.authors), links(p.tags),
+                      links((p.venue, p.year)), keys[slug])
+
+    by_slug = site.by_slug
+    edited = {p.slug for p in edit.papers} if edit is not None else set()
+    if edit is not None:
+        known = edit.known
+        keys = known.keys
+        view_keys = dict(known.view_keys)
+        view_keys.update((slug, view_key(slug)) for slug in edited)
+        used = known.used
+        entries_were = _forget(memo, known, hashes, edited)
+    else:
+        keys = bibtex_keys((p.paper for p in site.papers), lambda paper: remember(
+            "citekey", hashes[paper.slug], lambda: key_base(paper)))
+        view_keys = {slug: view_key(slug) for slug in by_slug}
+        used = None
+        entries_were = {}
+
+    def entry(slug: str) -> str:
+        return remember("bibtex", f"{hashes[slug]}\0{keys[slug]}",
+                        lambda: bibtex_entry(by_slug[slug].paper, keys[slug]))
+
     env = make_environment(theme, compiled)
-    used = remember("names", salt, lambda: names_read(env))
-    page_keys = PageKeys(base_context(site, config), used, view_keys, salt)
+    if edit is None:
+        used = remember("names", salt, lambda: names_read(env))
+    page_keys = PageKeys(base_context(site, config), used, view_keys, salt,
+                         token=edit.known.base if edit is not None else None)
+    if edit is not None:
+        page_keys.remember(site.indexes, edit.known.indexes)
     renderer = Renderer(site, config, env, keys, entry, cards=_Cards(old, memo),
-                        card_key=page_keys.card)
+                        card_key=page_keys.card, memo=memo, fresh=fresh)
     clock("  keys: citations, views")
 
     def render(page: Page) -> Callable[[], dict[str, bytes]]:
         return lambda: {page.path: renderer.render(page)}
 
     parts: list[Part] = []
-    pages = site_pages(site, config.page_size)
+    pages = shape.pages
+    last_parts = cache.last.parts if edit is not None and cache.last is not None else {}
+    rekey = _pages_reading(pages, edited) if edit is not None else None
     for page in pages:
-        parts.append(Part(page.path, "pages", page_keys.page(page), make=render(page),
-                          page=page))
+        found = last_parts.get(page.path)
+        key = found[0] if found is not None and rekey is not None and \
+            page.path not in rekey else page_keys.page(page)
+        parts.append(Part(page.path, "pages", key, make=render(page), page=page))
     clock("  keys: pages")
 
     def made(name: str, stage: str, files: dict[str, bytes]) -> None:
@@ -231,29 +387,83 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
                           make=lambda: {"sitemap.xml": sitemap(site, config, listed) or b""}))
     made("robots.txt", "feeds", {"robots.txt": robots_txt(config)})
     clock("  static, feed, sitemap keys")
-    made("papers.bib", "feeds", {"papers.bib": papers_bib(
-        {p.slug: entry(p.slug) for p in site.papers}, keys)})
-    clock("  papers.bib")
-    # papers.json (abstracts and notes of every paper) is the largest data file: made with
-    # the pages, on any core, from rows kept by key
-    rows = {p.slug: digest(hashes[p.slug], p.url, keys[p.slug]) for p in site.papers}
+    # papers.bib and papers.json (abstracts and notes of every paper) are the largest data
+    # files: made with the pages, on any core, from entries and rows kept by key
+    slugs = [p.slug for p in site.papers]
+    entries = [f"{hashes[s]}\0{keys[s]}" for s in slugs]
+
+    def bib_file() -> dict[str, bytes]:
+        """papers.bib; after an edit, the last one with the edited papers' entries
+        replaced (their keys, so their places, are as they were)."""
+        was = previous("papers.bib") if edit is not None else None
+        if was is not None and all(entries_were.values()):
+            patched = patch_papers_bib(was, [(entries_were[s] or "", entry(s))
+                                             for s in sorted(edited)])
+            if patched is not None:
+                return {"papers.bib": patched}
+        return {"papers.bib": papers_bib({s: entry(s) for s in slugs}, keys)}
+
+    parts.append(Part("papers.bib", "feeds", digest(inputs.settings, *entries),
+                      make=bib_file))
+    rows = {p.slug: f"{hashes[p.slug]}\0{p.url}\0{keys[p.slug]}" for p in site.papers}
+
+    def row(placed: SitePaper, key: str) -> str:
+        return remember("json", rows[placed.slug], lambda: papers_json_row(placed, key))
+
+    def json_file() -> dict[str, bytes]:
+        """papers.json; after an edit, the last one with the edited papers' rows
+        replaced (their places in the site are as they were)."""
+        was = previous("papers.json") if edit is not None else None
+        if was is not None:
+            at = {p.slug: i for i, p in enumerate(site.papers) if p.slug in edited}
+            patched = patch_papers_json(was, {i: row(by_slug[slug], keys[slug])
+                                              for slug, i in at.items()}, len(site.papers))
+            if patched is not None:
+                return {"papers.json": patched}
+        return {"papers.json": papers_json(site, config, keys, row)}
+
     parts.append(Part("papers.json", "feeds", digest(inputs.settings, *rows.values()),
-                      make=lambda: {"papers.json": papers_json(
-                          site, config, keys, lambda placed, key: remember(
-                              "json", rows[placed.slug], lambda: papers_json_row(placed, key)))}))
+                      make=json_file))
     made(".nojekyll", "feeds", {".nojekyll": b""})
     parts.append(search)
-    clock("  papers.json")
+    clock("  papers.bib, papers.json")
     renderer.prepare(pages)
     clock("  compile templates")
-    return Plan(len(site.papers), diagnostics, parts, renderer, page_keys, memo)
+    plan_keys = PlanKeys(shape.id, salt, page_keys.base, page_keys.tokens(site.indexes), used,
+                         {s.shown: (s.slug, s.digest) for s in inputs.sources},
+                         hashes, dict(keys), view_keys)
+    return Plan(len(site.papers), diagnostics, parts, renderer, page_keys, plan_keys, shape,
+                memo, edit is not None)
+
+
+def _forget(memo: MutableMapping[tuple[str, str], Any], known: PlanKeys,
+            hashes: Mapping[str, str], edited: set[str]) -> dict[str, str | None]:
+    """Drop from the memo what it kept of the edited papers as they were (their BibTeX
+    entries, JSON rows and cards: made again with the edit), and move their citation
+    key bases, which only read their shape, to their new content keys -> the BibTeX
+    entries they had (None: not kept)."""
+    from generator.render import PageKeys
+    from generator.site import paper_url
+
+    cards = PageKeys({}, known.used, known.view_keys, known.salt, token=known.base)  # as was
+    entries = {}
+    for slug in edited:
+        was, now, key = known.hashes[slug], hashes[slug], known.keys[slug]
+        base = memo.pop(("citekey", was), None)
+        if base is not None:
+            memo[("citekey", now)] = base
+        entries[slug] = memo.pop(("bibtex", f"{was}\0{key}"), None)
+        memo.pop(("json", f"{was}\0{paper_url(slug)}\0{key}"), None)
+        memo.pop(("card", cards.card(slug)), None)
+    return entries
 
 
 class _Cards(MutableMapping[str, str]):
     """Card HTML by card key, as the renderer sees it: found in the last build's memo or
     rendered now; either way kept in this build's memo."""
 
-    def __init__(self, old: Mapping[tuple[str, str], Any], new: dict[tuple[str, str], Any]):
+    def __init__(self, old: Mapping[tuple[str, str], Any],
+                 new: MutableMapping[tuple[str, str], Any]):
         self.old = old
         self.new = new
 

@@ -441,12 +441,15 @@ def link_root(path: str, config: Config) -> str:
 class Renderer:
     """Renders pages. A paper's view (Markdown rendered) is made on first use; a card is
     rendered once per paper (``ROOT_MARK`` for its root), or taken from ``cards`` (card key
-    -> HTML, kept between builds) when ``card_key`` is given."""
+    -> HTML, kept between builds) when ``card_key`` is given. ``memo``/``fresh``: the
+    build's memo and what is added to it as parts are made (a worker sends that back)."""
 
     def __init__(self, site: Site, config: Config, env: jinja2.Environment,
                  keys: Mapping[str, str], entry: Callable[[str], str], *,
                  cards: MutableMapping[str, str] | None = None,
-                 card_key: Callable[[str], str] | None = None):
+                 card_key: Callable[[str], str] | None = None,
+                 memo: MutableMapping[tuple[str, str], Any] | None = None,
+                 fresh: dict[tuple[str, str], Any] | None = None):
         self.site = site
         self.config = config
         self.env = env
@@ -456,6 +459,9 @@ class Renderer:
         self.cards = cards if cards is not None else {}
         self.card_key = card_key
         self.new_cards: dict[str, str] = {}  # rendered here, not found in ``cards``
+        # the build's memo, and what was made for it here (BibTeX entries, JSON rows...)
+        self.memo = memo if memo is not None else {}
+        self.fresh = fresh if fresh is not None else {}
         self._views: dict[str, PaperView] = {}
         self._card_text: dict[str, str] = {}
         self._card_html: dict[tuple[str, str], Markup] = {}
@@ -562,13 +568,27 @@ class PageKeys:
     no template reads (``used``) are left out: an unread value cannot change a page."""
 
     def __init__(self, base: Mapping[str, Any], used: frozenset[str] | None,
-                 view_keys: Mapping[str, str], salt: str):
+                 view_keys: Mapping[str, str], salt: str, *, token: str | None = None):
+        """``token``: the base values' token, when known (from a build of the same site
+        shape and salt)."""
         self.used = used
         self.view_keys = view_keys
         self.salt = salt
         self._memo: dict[int, tuple[Any, str]] = {}
-        self.base = self.token({k: v for k, v in base.items() if self.reads(k)})
+        self.base = token if token is not None else \
+            self.token({k: v for k, v in base.items() if self.reads(k)})
         self._cards = self.reads("cards") or self.reads("cards_html")
+
+    def tokens(self, values: Iterable[Any]) -> list[str]:
+        """The tokens of these values (kept: the next build of the same shape may
+        ``remember`` them)."""
+        return [self.token(value) for value in values]
+
+    def remember(self, values: Iterable[Any], tokens: Iterable[str]) -> None:
+        """Take these dataclass values' tokens as given (from a build of the same site
+        shape and salt)."""
+        for value, token in zip(values, tokens, strict=True):
+            self._memo[id(value)] = (value, token)
 
     def reads(self, name: str) -> bool:
         return self.used is None or name in self.used

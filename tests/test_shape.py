@@ -1,0 +1,272 @@
+"""Builds after an edit that keeps the site's shape (generator.shape): they take the site
+model, pages and keys from the last build, and must still make a cold build's bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import write_sample_project
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import generator.plan as plan_module
+from generator.build import build, build_to_disk
+from generator.cache import CACHE_DIR, BuildCache
+from generator.config import load_config
+from generator.content import edit_front_matter, load_papers
+from generator.feeds import (
+    bibtex_keys,
+    feed_papers,
+    key_base,
+    papers_bib,
+    papers_json,
+    patch_papers_bib,
+    patch_papers_json,
+    sitemap,
+)
+from generator.model import Paper
+from generator.render import site_pages
+from generator.shape import SHAPE_FIELDS, PaperShape, complete_with, shape_of, stand_in
+from generator.site import build_site
+
+PAPER = "relu2-wins"
+
+
+def read_tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    config, problems = load_config(write_sample_project(tmp_path / "project"))
+    assert not problems
+    build_to_disk(config)
+    return config
+
+
+@pytest.fixture
+def edits(monkeypatch) -> list[int | None]:
+    """How each build planned: the number of files it took as edits, None: from scratch."""
+    seen: list[int | None] = []
+    real = plan_module._edit
+
+    def spy(*args, **kwargs):
+        found = real(*args, **kwargs)
+        seen.append(len(found.papers) if found is not None else None)
+        return found
+
+    monkeypatch.setattr(plan_module, "_edit", spy)
+    return seen
+
+
+def edit(config, slug: str, **updates) -> None:
+    path = config.papers_path / f"{slug}.md"
+    path.write_text(edit_front_matter(path.read_text(encoding="utf-8"), updates),
+                    encoding="utf-8")
+
+
+def append_notes(config, slug: str, text: str) -> None:
+    with (config.papers_path / f"{slug}.md").open("a", encoding="utf-8") as handle:
+        handle.write(f"\n{text}\n")
+
+
+# --- the shape is all the site model, pages and global keys read ----------------------
+
+def sample_papers(tmp_path: Path) -> list[Paper]:
+    config, _ = load_config(write_sample_project(tmp_path / "p"))
+    papers, _ = load_papers(config.papers_path)
+    return papers
+
+
+def test_the_site_model_pages_and_keys_read_only_the_shape(tmp_path):
+    """Built from stand-ins that cannot be completed, nothing may read past the shape."""
+    papers = sample_papers(tmp_path)
+    complete_with(None)
+    shapes = [stand_in(p) for p in papers]
+    with pytest.raises(RuntimeError):
+        shapes[0].abstract  # noqa: B018 - a stand-in really refuses what it does not hold
+    site, _ = build_site(shapes)
+    full, _ = build_site(papers)
+    assert [(p.url, p.authors, p.tags, p.venue, p.year, p.prev, p.next) for p in site.papers] \
+        == [(p.url, p.authors, p.tags, p.venue, p.year, p.prev, p.next) for p in full.papers]
+    assert site.indexes == full.indexes
+    assert site_pages(site, 2) == site_pages(full, 2)
+    assert bibtex_keys(shapes, key_base) == bibtex_keys(papers, key_base)
+    assert [p.slug for p in feed_papers(site, 3)] == [p.slug for p in feed_papers(full, 3)]
+    config, _ = load_config(tmp_path / "p" / "config.yaml")
+    pages = [p.path for p in site_pages(full)]
+    assert sitemap(site, config, pages) == sitemap(full, config, pages)
+
+
+def test_a_stand_in_completes_from_the_paper_and_pickles_as_its_shape(tmp_path):
+    import pickle
+
+    papers = sample_papers(tmp_path)
+    by_path = {p.path: p for p in papers}
+    complete_with(by_path.__getitem__)
+    try:
+        shape = stand_in(papers[0])
+        assert isinstance(shape, PaperShape)
+        assert all(getattr(shape, f.name) == getattr(papers[0], f.name)
+                   for f in dataclasses.fields(Paper))
+        again = pickle.loads(pickle.dumps(shape))
+        assert set(again.__dict__) == set(SHAPE_FIELDS)
+        assert shape_of(again) == shape_of(papers[0])
+    finally:
+        complete_with(None)
+
+
+# --- patching the big data files -------------------------------------------------------
+
+def test_patched_papers_json_and_bib_equal_made_ones(tmp_path):
+    papers = sample_papers(tmp_path)
+    config, _ = load_config(tmp_path / "p" / "config.yaml")
+    site, _ = build_site(papers)
+    keys = bibtex_keys(papers, key_base)
+    edited = dataclasses.replace(site.papers[2].paper, notes="new notes", abstract="new")
+    site2, _ = build_site([edited if p.slug == edited.slug else p for p in papers])
+    from generator.feeds import bibtex_entry, papers_json_row
+
+    row = papers_json_row(site2.papers[2], keys[edited.slug])
+    assert patch_papers_json(papers_json(site, config, keys), {2: row}, len(papers)) == \
+        papers_json(site2, config, keys)
+    assert patch_papers_json(b"not json\n", {0: row}, len(papers)) is None
+    entries = {p.slug: bibtex_entry(p, keys[p.slug]) for p in papers}
+    new = bibtex_entry(edited, keys[edited.slug])
+    assert patch_papers_bib(papers_bib(entries, keys), [(entries[edited.slug], new)]) == \
+        papers_bib(entries | {edited.slug: new}, keys)
+    assert patch_papers_bib(b"@misc{other,\n}", [(entries[edited.slug], new)]) is None
+
+
+# --- builds ---------------------------------------------------------------------------
+
+def test_a_notes_edit_reuses_the_plan_and_builds_the_cold_site(project, edits):
+    append_notes(project, PAPER, "A new thought.")
+    build_to_disk(project)
+    assert edits == [1]
+    assert read_tree(project.output_path) == dict(build(project).files)
+
+
+@pytest.mark.parametrize("updates", [
+    {"abstract": "A new abstract with *Markdown* and $x^2$."},
+    {"status": "read", "rating": 4},
+    {"pdf": "https://example.org/x.pdf", "doi": "10.1/xyz"},
+])
+def test_edits_outside_the_shape_are_edits(project, edits, updates):
+    edit(project, PAPER, **updates)
+    build_to_disk(project)
+    assert edits == [1]
+    assert read_tree(project.output_path) == dict(build(project).files)
+
+
+@pytest.mark.parametrize("updates", [
+    {"title": "A different title"},
+    {"tags": ["new-tag"]},
+    {"date": "2020-01-02"},
+    {"authors": ["Someone Else"]},
+])
+def test_edits_to_the_shape_plan_the_site_afresh(project, edits, updates):
+    edit(project, PAPER, **updates)
+    build_to_disk(project)
+    assert edits == [None]
+    assert read_tree(project.output_path) == dict(build(project).files)
+
+
+def test_a_theme_reading_every_paper_completes_them_from_the_content(tmp_path, edits):
+    """List pages that show abstracts read papers the edit did not touch: their stand-ins
+    are completed from the parsed content (from the cache, or the file itself)."""
+    theme = tmp_path / "mytheme" / "templates"
+    theme.mkdir(parents=True)
+    (theme / "index.html").write_text(
+        '{% extends "!theme/index.html" %}{% block content %}{{ super() }}'
+        "{% for p in papers %}<p>{{ p.abstract_html }}</p>{% endfor %}{% endblock %}",
+        encoding="utf-8")
+    config, _ = load_config(write_sample_project(
+        tmp_path / "project", extra_config=f"theme_overrides: {theme.parent.as_posix()}\n"))
+    build_to_disk(config)
+    append_notes(config, PAPER, "Edited.")
+    for name in (config.root / CACHE_DIR).glob("parsed-*.pickle"):
+        name.unlink()  # completed from the files themselves
+    build_to_disk(config)
+    assert edits[-1] == 1
+    assert read_tree(config.output_path) == dict(build(config).files)
+
+
+def test_a_lost_shape_file_plans_afresh(project, edits):
+    (project.root / CACHE_DIR / "shape.pickle").write_bytes(b"garbage")
+    append_notes(project, PAPER, "Edited.")
+    build_to_disk(project)
+    assert edits == [None]
+    append_notes(project, PAPER, "Edited again.")  # the shape was written anew
+    build_to_disk(project)
+    assert edits == [None, 1]
+    assert read_tree(project.output_path) == dict(build(project).files)
+
+
+def test_a_parse_error_in_an_edit_is_reported_as_in_a_full_build(project, edits):
+    from generator.diagnostics import BuildError
+
+    path = project.papers_path / f"{PAPER}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("title:", "title: [", 1),
+                    encoding="utf-8")
+    before = read_tree(project.output_path)
+    with pytest.raises(BuildError) as raised:
+        build_to_disk(project)
+    assert raised.value.diagnostics[0].path.endswith(f"{PAPER}.md")
+    assert read_tree(project.output_path) == before
+
+
+EDITS = st.lists(st.tuples(
+    st.sampled_from(["notes", "abstract", "status", "rating", "title", "tags", "revert",
+                     "add", "delete"]),
+    st.sampled_from(["focusllm", "relu2-wins", "mem-alpha", "undated-notes", "xss"]),
+    st.integers(0, 3)), min_size=1, max_size=5)
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=EDITS)
+def test_any_sequence_of_edits_builds_the_cold_site(tmp_path_factory, steps):
+    """On disk and in memory (the dev server), after every step of a random sequence of
+    edits, the site is byte for byte a cold build of the content."""
+    root = tmp_path_factory.mktemp("edits")
+    config, _ = load_config(write_sample_project(root))
+    build_to_disk(config)
+    cache = BuildCache()
+    build(config, cache=cache)
+    originals = {p.name: p.read_text(encoding="utf-8")
+                 for p in config.papers_path.glob("*.md")}
+    for kind, slug, n in steps:
+        path = config.papers_path / f"{slug}.md"
+        if kind == "revert":
+            path.write_text(originals[path.name], encoding="utf-8")
+        elif kind == "delete":
+            path.unlink(missing_ok=True)
+        elif kind == "add":
+            if path.exists():
+                continue
+            path.write_text(originals[path.name], encoding="utf-8")
+        elif not path.exists():
+            continue
+        elif kind == "notes":
+            append_notes(config, slug, f"Note {n}.")
+        elif kind == "abstract":
+            edit(config, slug, abstract=f"Abstract number {n}.")
+        elif kind == "status":
+            edit(config, slug, status=["unread", "reading", "read", "read"][n])
+        elif kind == "rating":
+            edit(config, slug, rating=n + 1)
+        elif kind == "title":
+            edit(config, slug, title=f"Retitled {n}")
+        elif kind == "tags":
+            edit(config, slug, tags=[f"tag-{n}"])
+        expected = dict(build(config).files)
+        build_to_disk(config)
+        assert read_tree(config.output_path) == expected
+        assert dict(build(config, cache=cache).files) == expected
+    shutil.rmtree(root)
