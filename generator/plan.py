@@ -307,12 +307,16 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
     else:
         shape = SiteShape(edit.shape.id, site, edit.shape.pages)
 
-    fresh: dict[tuple[str, str], Any] = {}  # made now: what workers send back (see parallel)
+    # made now, and worth sending back from a worker (see parallel): not JSON rows, which
+    # are many and large, and which a build after an edit does without (it patches)
+    fresh: dict[tuple[str, str], Any] = {}
 
     def remember(kind: str, key: str, make: Callable[[], Any]) -> Any:
         value = old.get((kind, key))
         if value is None:
-            value = fresh[(kind, key)] = make()
+            value = make()
+            if kind != "json":
+                fresh[(kind, key)] = value
         memo[(kind, key)] = value
         return value
 

@@ -122,6 +122,23 @@ def test_module_entry_point_runs(project):
     assert (done.returncode, done.stdout) == (0, f"readinglist {__version__}\n")
 
 
+def test_the_command_exits_at_once_with_its_status_and_all_its_output(project):
+    """`python -m generator` ends with os._exit after a command: what it printed, what it
+    wrote and its exit status are all there."""
+    done = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=project,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Built 2 papers")
+    assert (project / "site" / "index.html").is_file()
+    (project / "content" / "papers" / "focusllm.md").write_text("---\ntitle: [\n---\n",
+                                                                 encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=project,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert "focusllm.md" in done.stdout + done.stderr
+    assert "Build failed" in done.stdout + done.stderr
+
+
 # --- new -------------------------------------------------------------------------------
 
 def test_new_writes_a_well_formed_entry_and_prints_its_path(project, capsys):
