@@ -145,6 +145,7 @@ class _Edit:
     diagnostics: list[Diagnostic]
     shape: SiteShape
     known: PlanKeys
+    last_parts: dict[str, tuple[str, tuple[str, ...]]]  # the last build's (Manifest.parts)
 
 
 def _edit(inputs: Inputs, salt: str, cache: BuildCache) -> _Edit | None:
@@ -184,7 +185,7 @@ def _edit(inputs: Inputs, salt: str, cache: BuildCache) -> _Edit | None:
     shown = {source.shown for source in edited}
     diagnostics = sorted([*(d for d in last.diagnostics if d.path not in shown), *problems],
                          key=lambda d: (d.path, d.line or 0, d.message))
-    return _Edit(edited, papers, diagnostics, shape, known)
+    return _Edit(edited, papers, diagnostics, shape, known, last.parts)
 
 
 def _completer(inputs: Inputs, cache: BuildCache) -> Callable[[str], Paper]:
@@ -201,24 +202,6 @@ def _completer(inputs: Inputs, cache: BuildCache) -> Callable[[str], Paper]:
         return paper
 
     return complete
-
-
-def _pages_reading(pages: Iterable[Page], slugs: set[str]) -> set[str]:
-    """The paths of the pages whose keys read the view of one of ``slugs``."""
-    from generator.render import Ref, Refs
-
-    out = set()
-    for page in pages:
-        if slugs.intersection(page.cards):
-            out.add(page.path)
-            continue
-        for value in page.context.values():
-            kind = type(value)
-            if kind is Ref and value.slug in slugs or \
-                    kind is Refs and slugs.intersection(value.slugs):
-                out.add(page.path)
-                break
-    return out
 
 
 def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diagnostic],
@@ -301,11 +284,13 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
     memo: MutableMapping[tuple[str, str], Any] = old if edit is not None else {}
     if edit is None:
         site, _ = build_site(ordered)
+        pages = site_pages(site, config.page_size)
         shape = SiteShape(shape_id(ordered, config.page_size, inputs.settings), site,
-                          site_pages(site, config.page_size))
+                          tuple(page.path for page in pages))
         clock("  site model, pages")
-    else:
-        shape = SiteShape(edit.shape.id, site, edit.shape.pages)
+    else:  # the pages that show an edited paper; the others as the last build keyed them
+        shape = SiteShape(edit.shape.id, site, edit.shape.paths)
+        pages = site_pages(site, config.page_size, only={p.slug for p in edit.papers})
 
     # made now, and worth sending back from a worker (see parallel): not JSON rows, which
     # are many and large, and which a build after an edit does without (it patches)
@@ -364,15 +349,23 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
     def render(page: Page) -> Callable[[], dict[str, bytes]]:
         return lambda: {page.path: renderer.render(page)}
 
-    parts: list[Part] = []
-    pages = shape.pages
-    last_parts = cache.last.parts if edit is not None and cache.last is not None else {}
-    rekey = _pages_reading(pages, edited) if edit is not None else None
-    for page in pages:
-        found = last_parts.get(page.path)
-        key = found[0] if found is not None and rekey is not None and \
-            page.path not in rekey else page_keys.page(page)
-        parts.append(Part(page.path, "pages", key, make=render(page), page=page))
+    every: dict[str, Page] = {}  # after an edit: every page, made when first needed
+
+    def page_at(path: str) -> Page:
+        if not every:
+            every.update((page.path, page) for page in site_pages(site, config.page_size))
+        return every[path]
+
+    def render_at(path: str) -> Callable[[], dict[str, bytes]]:
+        return lambda: {path: renderer.render(page_at(path))}
+
+    parts = [Part(page.path, "pages", page_keys.page(page), make=render(page), page=page)
+             for page in pages]
+    if edit is not None:  # in site order, the pages keyed now among those kept
+        last, keyed = edit.last_parts, {part.name: part for part in parts}
+        parts = [keyed.get(path) or Part(path, "pages", last[path][0] if path in last else
+                                         page_keys.page(page_at(path)), make=render_at(path))
+                 for path in shape.paths]
     clock("  keys: pages")
 
     def made(name: str, stage: str, files: dict[str, bytes]) -> None:
@@ -385,7 +378,7 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
                       make=lambda: {"feed.xml": atom_feed(site, config, feed_texts(
                           {s: renderer.view(s) for s in newest}))}))
     if config.site_url:
-        listed = html_pages(p.path for p in pages)
+        listed = html_pages(shape.paths)
         dates = (f"{p.url}\0{p.paper.added}\0{p.paper.date}" for p in site.papers)
         parts.append(Part("sitemap.xml", "feeds", digest(salt, *listed, *dates),
                           make=lambda: {"sitemap.xml": sitemap(site, config, listed) or b""}))

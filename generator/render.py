@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -385,32 +385,44 @@ def _page_title(title: str, pagination: Pagination | None) -> str:
     return f"{title} ({shown})" if title else shown.capitalize()
 
 
-def site_pages(site: Site, page_size: int = 0) -> list[Page]:
+def site_pages(site: Site, page_size: int = 0, only: Set[str] | None = None) -> list[Page]:
     """Every HTML page of the site and 404.html, in a fixed order. Lists longer than
-    ``page_size`` papers (0: no limit) are split into pages."""
+    ``page_size`` papers (0: no limit) are split into pages. ``only``: just the pages that
+    show one of these papers (its page, its neighbours' pages, the lists with its card)."""
+    def shows(slugs: Iterable[str]) -> bool:
+        return only is None or not only.isdisjoint(slugs)
+
     slugs = tuple(p.slug for p in site.papers)
     pages = [Page(path, ("index.html",), _page_title("", paged), "papers",
                   {"papers": Refs(shown), "pagination": paged}, shown)
-             for path, shown, paged in _paged(HOME_URL, slugs, page_size)]
+             for path, shown, paged in _paged(HOME_URL, slugs, page_size) if shows(shown)]
     for placed in site.papers:
+        if only is not None and placed.slug not in only and placed.prev not in only and \
+                placed.next not in only:
+            continue
         pages.append(Page(placed.url, ("paper.html",), plain_inline(placed.paper.title), "papers", {
             "paper": Ref(placed.slug),
             "prev": Ref(placed.prev) if placed.prev else None,
             "next": Ref(placed.next) if placed.next else None,
         }))
     for index in site.indexes:
-        pages.append(_index_page(index))
+        if only is None:
+            pages.append(_index_page(index))
         for term in index.terms:
+            if not shows(term.papers):
+                continue
             title = f"{TERM_HEADINGS[term.kind]} {term.name}"
             for path, shown, paged in _paged(term.url, term.papers, page_size):
-                pages.append(Page(path, (f"{index.term_kind}.html", "term.html"),
-                                  _page_title(title, paged), index.kind, {
-                                      "index": index, "term": term,
-                                      "heading": TERM_HEADINGS[term.kind],
-                                      "papers": Refs(shown), "pagination": paged},
-                                  shown))
-    pages.append(Page(SEARCH_URL, ("search.html",), "Search", "search", {}))
-    pages.append(Page("404.html", ("404.html",), "Page not found", "", {}))
+                if shows(shown):
+                    pages.append(Page(path, (f"{index.term_kind}.html", "term.html"),
+                                      _page_title(title, paged), index.kind, {
+                                          "index": index, "term": term,
+                                          "heading": TERM_HEADINGS[term.kind],
+                                          "papers": Refs(shown), "pagination": paged},
+                                      shown))
+    if only is None:
+        pages.append(Page(SEARCH_URL, ("search.html",), "Search", "search", {}))
+        pages.append(Page("404.html", ("404.html",), "Page not found", "", {}))
     return pages
 
 

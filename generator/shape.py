@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import marshal
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,18 +82,19 @@ def stand_in(paper: Paper) -> PaperShape:
 
 @dataclass
 class SiteShape:
-    """The site model and the pages of one shape (``id``: its ``shape_id``)."""
+    """The site model of one shape (``id``: its ``shape_id``) and the paths of its pages
+    (a build after an edit makes Page objects only for the pages the edit touches)."""
 
     id: str
     site: Site
-    pages: Sequence[Any]  # generator.render.Page
+    paths: tuple[str, ...]
 
     def stripped(self) -> SiteShape:
         """The same, its papers replaced by stand-ins: what is kept on disk."""
         placed = tuple(dataclasses.replace(p, paper=stand_in(p.paper))
                        if type(p.paper) is not PaperShape else p for p in self.site.papers)
         site = Site(placed, self.site.indexes, {p.slug: p for p in placed})
-        return SiteShape(self.id, site, self.pages)
+        return SiteShape(self.id, site, self.paths)
 
     def with_papers(self, papers: Iterable[Paper]) -> Site:
         """The site model with these papers (of this shape) in place of the ones it has."""

@@ -103,6 +103,30 @@ def test_the_site_model_pages_and_keys_read_only_the_shape(tmp_path):
     assert sitemap(site, config, pages) == sitemap(full, config, pages)
 
 
+def test_the_pages_of_some_papers_are_every_page_that_reads_them(tmp_path):
+    """What a build after an edit keys again: exactly the pages whose keys read one of the
+    edited papers (its page, its neighbours', every list page with its card)."""
+    from generator.render import Ref, Refs
+
+    papers = sample_papers(tmp_path)
+    site, _ = build_site(papers)
+    every = site_pages(site, 2)
+
+    def reads(page, only: set[str]) -> bool:
+        slugs = set(page.cards)
+        for value in page.context.values():
+            if isinstance(value, Ref):
+                slugs.add(value.slug)
+            elif isinstance(value, Refs):
+                slugs.update(value.slugs)
+        return bool(slugs & only)
+
+    slugs = [p.slug for p in site.papers]
+    for only in [{s} for s in slugs] + [set(slugs[:2]), set(slugs[::3]), set()]:
+        assert site_pages(site, 2, only=only) == [p for p in every if reads(p, only)]
+    assert len(site_pages(site, 0, only={slugs[0]})) > 3  # its page, a list, its terms
+
+
 def test_a_stand_in_completes_from_the_paper_and_pickles_as_its_shape(tmp_path):
     import pickle
 
