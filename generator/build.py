@@ -100,27 +100,31 @@ def build(config: Config, *, progress: Progress | None = None,
         old = last.parts.get(part.name) if last is not None else None
         return old is not None and old[0] == part.key and all(f in files for f in old[1])
 
-    with Background(jobs) as background:
-        site_plan = plan(config, inputs, theme, theme_problems, cache, jobs=jobs,
-                         start=lambda part: part if reuse(part) else background.start(part),
-                         previous=files.get)
-        todo = [part for part in site_plan.parts if not reuse(part)]
-        made, _ = make_parts(todo, site_plan.renderer, jobs=jobs, progress=progress)
-    site_plan.keep_cards((p for p in site_plan.parts if p.name not in made), cache.memo)
-    record = _outputs(site_plan.parts, made, last)
-    out: dict[str, bytes] = {}
-    for name, (_, paths) in record.items():
-        source = made.get(name, files)
-        for path in paths:
-            out[path] = source[path]
-    out = dict(sorted(out.items()))
-    cache.memo = site_plan.memo
-    cache.shape = site_plan.shape
-    cache.last = Manifest(inputs.fingerprint, site_plan.papers, site_plan.diagnostics, record,
-                          sources=inputs.known, scanned_ns=inputs.scanned_ns,
-                          plan=site_plan.keys)
-    cache.files = out
-    return BuildResult(out, site_plan.diagnostics, site_plan.papers, len(made))
+    background = Background(jobs)
+    try:
+        with background:
+            site_plan = plan(config, inputs, theme, theme_problems, cache, jobs=jobs,
+                             start=lambda part: part if reuse(part) else background.start(part),
+                             previous=files.get)
+            todo = [part for part in site_plan.parts if not reuse(part)]
+            made, _ = make_parts(todo, site_plan.renderer, jobs=jobs, progress=progress)
+        site_plan.keep_cards((p for p in site_plan.parts if p.name not in made), cache.memo)
+        record = _outputs(site_plan.parts, made, last)
+        out: dict[str, bytes] = {}
+        for name, (_, paths) in record.items():
+            source = made.get(name, files)
+            for path in paths:
+                out[path] = source[path]
+        out = dict(sorted(out.items()))
+        cache.memo = site_plan.memo
+        cache.shape = site_plan.shape
+        cache.last = Manifest(inputs.fingerprint, site_plan.papers, site_plan.diagnostics, record,
+                              sources=inputs.known, scanned_ns=inputs.scanned_ns,
+                              plan=site_plan.keys)
+        cache.files = out
+        return BuildResult(out, site_plan.diagnostics, site_plan.papers, len(made))
+    finally:  # what runs on in the background (a cache being written) is waited for last
+        background.finish()
 
 
 def _read(out: Path, path: str) -> bytes | None:
@@ -157,7 +161,7 @@ def build_to_disk(config: Config, out: Path | None = None, *,
     if ours and last is not None and last.fingerprint == inputs.fingerprint and \
             len(kept) == len(last.stats):
         return BuildResult(SiteFiles(out, last.stats), list(last.diagnostics), last.papers)
-    cache = store.load()
+    cache = store.load(last)
     clock("load cache")
     jobs = jobs or default_jobs()
     previous = last if ours else None
@@ -168,39 +172,43 @@ def build_to_disk(config: Config, out: Path | None = None, *,
             return False
         return part.files is None or old[1] == tuple(sorted(part.files))
 
-    with Background(jobs) as background:
-        site_plan = plan(config, inputs, theme, theme_problems, cache, store.folder / "jinja",
-                         jobs, lambda part: part if reuse(part) else background.start(part),
-                         lambda path: _read(out, path) if path in kept else None)
-        clock("plan")
-        todo = [part for part in site_plan.parts if not reuse(part)]
-        staging = staging_folder(out)
-        try:  # files the site has as the last build left them: compared, not rewritten
-            made, written = make_parts(todo, site_plan.renderer, staging=staging, site=out,
-                                       same=kept if previous is not None else frozenset(),
-                                       jobs=jobs, progress=progress)
-            record = _outputs(site_plan.parts, made, previous)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    clock(f"make {len(todo)} parts")
-    site_plan.keep_cards((p for p in site_plan.parts if p.name not in made), cache.memo)
-    paths = [path for _, files in record.values() for path in files]
-    # a file keeps its stat when renamed into place (its folder, or itself)
-    new = {path: stat for files in made.values() for path, stat in files.items() if stat}
-    store.forget_manifest()
-    if previous is not None and last is not None:
-        update_site(out, staging, written, set(last.stats) - set(paths))
-        stats = {path: new.get(path) or last.stats[path] for path in paths}
-    else:
-        swap_in(staging, out)
-        stats = {path: new[path] for path in paths}
-    clock(f"write {len(written)} files")
-    cache.memo = site_plan.memo
-    cache.shape = site_plan.shape
-    cache.last = Manifest(inputs.fingerprint, site_plan.papers, site_plan.diagnostics,
-                          record, stats, inputs.known, inputs.scanned_ns, site_plan.keys)
-    store.save(cache)
-    clock("save cache")
-    return BuildResult(SiteFiles(out, paths), site_plan.diagnostics, site_plan.papers,
-                       len(made))
+    background = Background(jobs)
+    try:
+        with background:
+            site_plan = plan(config, inputs, theme, theme_problems, cache, store.folder / "jinja",
+                             jobs, lambda part: part if reuse(part) else background.start(part),
+                             lambda path: _read(out, path) if path in kept else None)
+            clock("plan")
+            todo = [part for part in site_plan.parts if not reuse(part)]
+            staging = staging_folder(out)
+            try:  # files the site has as the last build left them: compared, not rewritten
+                made, written = make_parts(todo, site_plan.renderer, staging=staging, site=out,
+                                           same=kept if previous is not None else frozenset(),
+                                           jobs=jobs, progress=progress)
+                record = _outputs(site_plan.parts, made, previous)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+        clock(f"make {len(todo)} parts")
+        site_plan.keep_cards((p for p in site_plan.parts if p.name not in made), cache.memo)
+        paths = [path for _, files in record.values() for path in files]
+        # a file keeps its stat when renamed into place (its folder, or itself)
+        new = {path: stat for files in made.values() for path, stat in files.items() if stat}
+        store.forget_manifest()
+        if previous is not None and last is not None:
+            update_site(out, staging, written, set(last.stats) - set(paths))
+            stats = {path: new.get(path) or last.stats[path] for path in paths}
+        else:
+            swap_in(staging, out)
+            stats = {path: new[path] for path in paths}
+        clock(f"write {len(written)} files")
+        cache.memo = site_plan.memo
+        cache.shape = site_plan.shape
+        cache.last = Manifest(inputs.fingerprint, site_plan.papers, site_plan.diagnostics,
+                              record, stats, inputs.known, inputs.scanned_ns, site_plan.keys)
+        store.save(cache)
+        clock("save cache")
+        return BuildResult(SiteFiles(out, paths), site_plan.diagnostics, site_plan.papers,
+                           len(made))
+    finally:  # what runs on in the background (a cache being written) is waited for last
+        background.finish()

@@ -313,13 +313,14 @@ class CacheStore:
         self._read_shards[stem] = read
         return dict(read) if read else {}
 
-    def load(self) -> BuildCache:
-        """The caches, each shard file read when a key in it is first used (a build after
-        one edit needs few of them), the site shape when asked for."""
+    def load(self, manifest: Manifest | None) -> BuildCache:
+        """The caches of the build whose manifest (``self.manifest()``) is given: each
+        shard file read when a key in it is first used (a build after one edit needs few
+        of them), the site shape when asked for."""
         cache = BuildCache()
         cache.parsed = Shards(self._shard, _shard_stem("parsed"))
         cache.memo = Shards(self._shard, _shard_stem("memo"))
-        cache.last = self.manifest()
+        cache.last = manifest
         cache.read_shape = self.shape
         return cache
 

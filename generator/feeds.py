@@ -374,10 +374,20 @@ def patch_papers_json(old: bytes, rows: Mapping[int, str], count: int) -> bytes 
     """papers.json of ``count`` papers (``old``, as ``papers_json`` wrote it) with the rows
     at these positions replaced: what ``papers_json`` makes of the same site with those
     papers edited. None when ``old`` does not have that shape."""
-    lines = old.split(b"\n")  # JSON text has no raw newline: one per row and two more
-    if not count or len(lines) != count + 3 or lines[-1] or not lines[0].endswith(b"[") \
-            or not lines[-2].startswith(b"]"):
+    # JSON text has no raw newline: the file is a line up to "[", one line per row, and
+    # the rest from "]" on
+    if not count or old.count(b"\n") != count + 2 or not old.endswith(b"\n"):
         return None
-    for i, row in rows.items():
-        lines[1 + i] = row.encode("utf-8") + (b"," if i < count - 1 else b"")
-    return b"\n".join(lines)
+    starts = [old.index(b"\n") + 1]  # where the rows' lines start, as far as needed
+    end = old.rindex(b"\n", 0, len(old) - 1) + 1  # the start of the last line
+    if old[starts[0] - 2:starts[0] - 1] != b"[" or old[end:end + 1] != b"]":
+        return None
+    while len(starts) <= max(rows, default=0) + 1:
+        starts.append(old.index(b"\n", starts[-1]) + 1)
+    out: list[bytes] = []
+    done = 0
+    for i, row in sorted(rows.items()):
+        out += old[done:starts[i]], row.encode("utf-8"), b",\n" if i < count - 1 else b"\n"
+        done = starts[i + 1]
+    out.append(old[done:])
+    return b"".join(out)

@@ -277,9 +277,9 @@ def _background(make: Callable[[], Any], conn: Any) -> None:
 class Background:
     """Starts long pieces of work (the search index) in forked processes right away, so
     they run while the rest of the build goes on; their parts then wait for the result.
-    Leaving the ``with`` block waits for the processes whose results came (they may still
-    be writing a cache) and ends the others (after a failure). A plain process and a pipe:
-    no helper thread in this process, so later forks stay safe."""
+    Leaving the ``with`` block ends the processes whose results did not come (a failed
+    build); ``finish`` waits for the others, which may still be writing a cache. A plain
+    process and a pipe: no helper thread in this process, so later forks stay safe."""
 
     def __init__(self, jobs: int):
         self.jobs = jobs
@@ -289,14 +289,21 @@ class Background:
     def __enter__(self) -> Background:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        for process in self.running:
-            if process not in self.received:  # a failed build: its work is of no use
+    def __exit__(self, kind: object, *exc: object) -> None:
+        for process in list(self.running):
+            if kind is not None or process not in self.received:  # of no use now
                 process.terminate()
-            process.join()  # (one whose result came may still do what it does ``later``)
+                process.join()
+                self.running.remove(process)
+        gc.unfreeze()  # every fork of this build is over
+
+    def finish(self) -> None:
+        """Wait for the processes whose results came: they may still be doing what they
+        were given to do ``later`` (writing a cache); the build waits for them last."""
+        for process in self.running:
+            process.join()
         self.running.clear()
         self.received.clear()
-        gc.unfreeze()  # every fork of this build is over
 
     def start(self, part: Part) -> Part:
         """``part``, its making started in a process of its own when forking is worth it."""

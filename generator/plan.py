@@ -71,7 +71,7 @@ def _search_outputs(papers: list[Paper], config: Config, keys: list[str], reuse:
     return files
 
 
-@dataclass
+@dataclass(slots=True)
 class Part:
     """Output files made together. ``key`` hashes everything they are made from; ``make``
     makes them (cheap parts are made up front, to be keyed by their bytes)."""
@@ -413,7 +413,7 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
         was = previous("papers.json") if edit is not None else None
         if was is not None:
             at = {p.slug: i for i, p in enumerate(site.papers) if p.slug in edited}
-            patched = patch_papers_json(was, {i: row(by_slug[slug], keys[slug])
+            patched = patch_papers_json(was, {i: papers_json_row(by_slug[slug], keys[slug])
                                               for slug, i in at.items()}, len(site.papers))
             if patched is not None:
                 return {"papers.json": patched}
@@ -436,11 +436,10 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
 def _forget(memo: MutableMapping[tuple[str, str], Any], known: PlanKeys,
             hashes: Mapping[str, str], edited: set[str]) -> dict[str, str | None]:
     """Drop from the memo what it kept of the edited papers as they were (their BibTeX
-    entries, JSON rows and cards: made again with the edit), and move their citation
+    entries and cards: made again with the edit), and move their citation
     key bases, which only read their shape, to their new content keys -> the BibTeX
     entries they had (None: not kept)."""
     from generator.render import PageKeys
-    from generator.site import paper_url
 
     cards = PageKeys({}, known.used, known.view_keys, known.salt, token=known.base)  # as was
     entries = {}
@@ -450,8 +449,9 @@ def _forget(memo: MutableMapping[tuple[str, str], Any], known: PlanKeys,
         if base is not None:
             memo[("citekey", now)] = base
         entries[slug] = memo.pop(("bibtex", f"{was}\0{key}"), None)
-        memo.pop(("json", f"{was}\0{paper_url(slug)}\0{key}"), None)
         memo.pop(("card", cards.card(slug)), None)
+        # (JSON rows are left as they are: an edit patches papers.json without them, and
+        # the next build afresh keeps only the rows it uses)
     return entries
 
 

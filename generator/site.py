@@ -71,10 +71,7 @@ class SitePaper:
     year: Link | None
     prev: str | None  # slug of the newer neighbour
     next: str | None  # slug of the older neighbour
-
-    @property
-    def slug(self) -> str:
-        return self.paper.slug
+    slug: str  # the paper's
 
 
 @dataclass(frozen=True)
@@ -261,6 +258,7 @@ def build_site(papers: Iterable[Paper]) -> tuple[Site, list[Diagnostic]]:
             year=year[0] if year else None,
             prev=ordered[i - 1].slug if i > 0 else None,
             next=ordered[i + 1].slug if i < last else None,
+            slug=paper.slug,
         ))
 
     def by_name(terms: dict[str, Term]) -> tuple[Term, ...]:

@@ -152,14 +152,20 @@ def test_patched_papers_json_and_bib_equal_made_ones(tmp_path):
     config, _ = load_config(tmp_path / "p" / "config.yaml")
     site, _ = build_site(papers)
     keys = bibtex_keys(papers, key_base)
-    edited = dataclasses.replace(site.papers[2].paper, notes="new notes", abstract="new")
-    site2, _ = build_site([edited if p.slug == edited.slug else p for p in papers])
     from generator.feeds import bibtex_entry, papers_json_row
 
-    row = papers_json_row(site2.papers[2], keys[edited.slug])
-    assert patch_papers_json(papers_json(site, config, keys), {2: row}, len(papers)) == \
-        papers_json(site2, config, keys)
+    for at in ({0}, {2}, {len(papers) - 1}, {0, 3, len(papers) - 1}):
+        edits = {site.papers[i].slug: dataclasses.replace(
+            site.papers[i].paper, notes=f"new notes {i}", abstract="new") for i in at}
+        site2, _ = build_site([edits.get(p.slug, p) for p in papers])
+        rows = {i: papers_json_row(site2.papers[i], keys[site2.papers[i].slug]) for i in at}
+        assert patch_papers_json(papers_json(site, config, keys), rows, len(papers)) == \
+            papers_json(site2, config, keys)
+    edited = edits[site.papers[0].slug]
+    row = rows[0]
     assert patch_papers_json(b"not json\n", {0: row}, len(papers)) is None
+    assert patch_papers_json(papers_json(site, config, keys), {0: row}, len(papers) + 1) \
+        is None
     entries = {p.slug: bibtex_entry(p, keys[p.slug]) for p in papers}
     new = bibtex_entry(edited, keys[edited.slug])
     assert patch_papers_bib(papers_bib(entries, keys), [(entries[edited.slug], new)]) == \
