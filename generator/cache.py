@@ -15,6 +15,7 @@ what the dev server keeps between rebuilds.
 
 from __future__ import annotations
 
+import copyreg
 import gc
 import hashlib
 import os
@@ -255,7 +256,9 @@ class CacheStore:
             return None
         return stored[2]
 
-    def _write(self, path: Path, value: Any) -> None:
+    def _write(self, path: Path, value: Any,
+               reducers: Mapping[type, Callable[[Any], Any]] | None = None) -> None:
+        """``reducers``: how to pickle objects of these types (a ``dispatch_table``)."""
         tag = self.folder / "CACHEDIR.TAG"
         if not tag.exists():  # not for git, nor for backups (https://bford.info/cachedir/)
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -266,8 +269,10 @@ class CacheStore:
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=self.folder)
         try:
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump((FORMAT, code_version(), value), handle,
-                            protocol=pickle.HIGHEST_PROTOCOL)
+                pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
+                if reducers:
+                    pickler.dispatch_table = {**copyreg.dispatch_table, **reducers}
+                pickler.dump((FORMAT, code_version(), value))
             os.replace(temp, path)
         except BaseException:
             try:
@@ -359,7 +364,7 @@ class CacheStore:
                 (self.folder / f"{name}.pickle").unlink(missing_ok=True)  # before shards
             shape = cache.shape
             if shape is not None and shape.id != self._shape:
-                self._write(self.folder / "shape.pickle", shape.stripped())
+                self._write(self.folder / "shape.pickle", shape, shape.reducers())
                 self._shape = shape.id
             if cache.last is not None:
                 self._write(self.manifest_path, cache.last)

@@ -61,8 +61,21 @@ STATUSES = ("unread", "reading", "read")
 RATING_RANGE = (1, 5)
 
 
+class Compact:
+    """For dataclasses kept by the thousand in caches: pickled as their values in field
+    order, which is quicker to write and to read than a dict per object."""
+
+    def __getstate__(self) -> tuple[Any, ...] | dict[str, Any]:
+        values = self.__dict__
+        return tuple([values[name] for name in self.__dataclass_fields__])  # type: ignore[attr-defined]
+
+    def __setstate__(self, state: tuple[Any, ...] | dict[str, Any]) -> None:
+        self.__dict__.update(zip(self.__dataclass_fields__, state, strict=True)  # type: ignore[attr-defined]
+                             if type(state) is tuple else state)
+
+
 @dataclass(frozen=True)
-class Paper:
+class Paper(Compact):
     """One content file: front matter as typed fields, the body as the user's notes."""
 
     slug: str

@@ -75,9 +75,17 @@ for _field in dataclasses.fields(Paper):
 
 
 def stand_in(paper: Paper) -> PaperShape:
+    return _stand_in_of(shape_of(paper))
+
+
+def _stand_in_of(values: tuple[Any, ...]) -> PaperShape:
     shape = object.__new__(PaperShape)
-    shape.__dict__.update(zip(SHAPE_FIELDS, shape_of(paper), strict=True))
+    shape.__dict__.update(zip(SHAPE_FIELDS, values, strict=True))
     return shape
+
+
+def _reduce_to_stand_in(paper: Paper) -> tuple[Any, ...]:
+    return _stand_in_of, (shape_of(paper),)
 
 
 @dataclass
@@ -89,12 +97,10 @@ class SiteShape:
     site: Site
     paths: tuple[str, ...]
 
-    def stripped(self) -> SiteShape:
-        """The same, its papers replaced by stand-ins: what is kept on disk."""
-        placed = tuple(dataclasses.replace(p, paper=stand_in(p.paper))
-                       if type(p.paper) is not PaperShape else p for p in self.site.papers)
-        site = Site(placed, self.site.indexes, {p.slug: p for p in placed})
-        return SiteShape(self.id, site, self.paths)
+    def reducers(self) -> dict[type, Callable[[Any], Any]]:
+        """How to pickle it as kept on disk: each paper as its stand-in (see
+        ``CacheStore.write``: a pickler's ``dispatch_table``)."""
+        return {Paper: _reduce_to_stand_in}
 
     def with_papers(self, papers: Iterable[Paper]) -> Site:
         """The site model with these papers (of this shape) in place of the ones it has."""

@@ -15,14 +15,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from generator.diagnostics import Diagnostic, error
-from generator.model import SLUG_MAX, Paper, slugify, unique_slug
+from generator.model import SLUG_MAX, Compact, Paper, slugify, unique_slug
 
 HOME_URL = "index.html"
 SEARCH_URL = "search/index.html"
 
 
 @dataclass(frozen=True)
-class Link:
+class Link(Compact):
     """A labelled site-relative URL."""
 
     text: str
@@ -30,7 +30,7 @@ class Link:
 
 
 @dataclass(frozen=True)
-class Term:
+class Term(Compact):
     """One tag, author, year or venue, with its page and its papers (slugs, site order)."""
 
     kind: str  # "tag" | "author" | "year" | "venue"
@@ -49,7 +49,7 @@ class Term:
 
 
 @dataclass(frozen=True)
-class Index:
+class Index(Compact):
     """The page listing every term of one kind (``tags/index.html``)."""
 
     kind: str  # "tags" | "authors" | "years" | "venues": also the URL folder
@@ -60,7 +60,7 @@ class Index:
 
 
 @dataclass(frozen=True)
-class SitePaper:
+class SitePaper(Compact):
     """A paper placed in the site: its URL, links to its terms, and its neighbours."""
 
     paper: Paper
