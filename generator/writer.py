@@ -138,7 +138,12 @@ class FolderWriter:
         target = f"{self.base}/{path}"
         parent = target.rpartition("/")[0]
         if parent not in self.made:
-            os.makedirs(parent, exist_ok=True)
+            try:  # its own parent is there already, mostly: one call, not makedirs' two
+                os.mkdir(parent)
+            except FileExistsError:
+                pass
+            except FileNotFoundError:
+                os.makedirs(parent, exist_ok=True)
             self.made.add(parent)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         try:
