@@ -7,6 +7,12 @@ by their *view keys* (a hash of the content file, the paper's place in the site 
 BibTeX key), the base values its templates read, and a salt of config, theme files and
 code. A content file is parsed again only when its bytes change; cards, BibTeX entries
 and JSON rows are kept by key (``memo``) between builds.
+
+A build whose papers all keep the last build's *shape* (generator.shape: an edit of notes,
+an abstract, a status...) is planned as an edit of that build (``_edit``): the site model
+and page list are the last build's, only the pages that show an edited paper are keyed
+again (the others keep their keys from the manifest), and papers.json and papers.bib are
+patched. Keys are the same either way: such a build makes what a build afresh would.
 """
 
 from __future__ import annotations
