@@ -160,6 +160,7 @@ def build_to_disk(config: Config, out: Path | None = None, *,
     clock("manifest, output intact")
     if ours and last is not None and last.fingerprint == inputs.fingerprint and \
             len(kept) == len(last.stats):
+        gc.unfreeze()  # (the manifest read was kept from the collector for a build)
         return BuildResult(SiteFiles(out, last.stats), list(last.diagnostics), last.papers)
     cache = store.load(last)
     clock("load cache")

@@ -237,9 +237,11 @@ class CacheStore:
         self._read_shards: dict[str, dict[Any, Any] | None] = {}
         self._shape: str | None = None  # the id of the shape file as read
 
-    def _read(self, path: Path, *, any_code: bool = False) -> Any:
+    def _read(self, path: Path, *, any_code: bool = False, frozen: bool = True) -> Any:
         """A cache file's value; None when missing, unreadable, of another format or (unless
-        ``any_code``) written by another version of the code."""
+        ``any_code``) written by another version of the code. ``frozen``: what is read
+        lives to the end of the build, so the cycle collector is kept off it (gc.freeze;
+        the build's generator.parallel.Background unfreezes)."""
         collecting = gc.isenabled()
         gc.disable()  # unpickling makes many objects and no cycles: nothing to collect
         try:
@@ -248,8 +250,9 @@ class CacheStore:
         except Exception:  # missing, truncated, from another Python: start afresh
             return None
         finally:
-            if collecting:  # what was read lives to the end of the build: the collector
-                gc.freeze()  # need not walk it (generator.parallel.Background unfreezes)
+            if collecting:
+                if frozen:
+                    gc.freeze()
                 gc.enable()
         if not (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == FORMAT
                 and (any_code or stored[1] == code_version())):
