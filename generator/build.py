@@ -185,7 +185,8 @@ def build_to_disk(config: Config, out: Path | None = None, *,
             try:  # files the site has as the last build left them: compared, not rewritten
                 made, written = make_parts(todo, site_plan.renderer, staging=staging, site=out,
                                            same=kept if previous is not None else frozenset(),
-                                           jobs=jobs, progress=progress)
+                                           jobs=jobs, progress=progress,
+                                           idle=lambda: store.save_ahead(cache, site_plan.shape))
                 record = _outputs(site_plan.parts, made, previous)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)

@@ -347,32 +347,46 @@ class CacheStore:
         is all there is: shard files it has no entries for are deleted."""
         try:
             for name in SHARDED:
-                value = getattr(cache, name)
-                if isinstance(value, Shards):
-                    parts = value.parts
-                else:
-                    stem_of = _shard_stem(name)
-                    parts = {}
-                    for key, item in value.items():
-                        parts.setdefault(stem_of(key), {})[key] = item
-                    for path in self.folder.glob(f"{name}-*.pickle"):
-                        if path.stem not in parts:
-                            path.unlink()
-                            self._read_shards.pop(path.stem, None)
-                for stem, new in sorted(parts.items()):
-                    # (the values kept are the very objects read: cheap to compare)
-                    if stem not in self._read_shards or new != self._read_shards[stem]:
-                        self._write(self.folder / f"{stem}.pickle", new)
-                        self._read_shards[stem] = dict(new)
-                (self.folder / f"{name}.pickle").unlink(missing_ok=True)  # before shards
-            shape = cache.shape
-            if shape is not None and shape.id != self._shape:
-                self._write(self.folder / "shape.pickle", shape, shape.reducers())
-                self._shape = shape.id
+                self._save_shards(name, getattr(cache, name))
+            self._save_shape(cache.shape)
             if cache.last is not None:
                 self._write(self.manifest_path, cache.last)
         except OSError:  # a read-only project still builds; it only builds slower
             pass
+
+    def save_ahead(self, cache: BuildCache, shape: SiteShape | None) -> None:
+        """Write what is final once a build is planned: the parsed files and the site
+        shape. A build does it while its workers make the pages; ``save`` then finds them
+        written."""
+        try:
+            self._save_shards("parsed", cache.parsed)
+            self._save_shape(shape)
+        except OSError:
+            pass
+
+    def _save_shards(self, name: str, value: MutableMapping[Any, Any]) -> None:
+        if isinstance(value, Shards):
+            parts = value.parts
+        else:
+            stem_of = _shard_stem(name)
+            parts = {}
+            for key, item in value.items():
+                parts.setdefault(stem_of(key), {})[key] = item
+            for path in self.folder.glob(f"{name}-*.pickle"):
+                if path.stem not in parts:
+                    path.unlink()
+                    self._read_shards.pop(path.stem, None)
+        for stem, new in sorted(parts.items()):
+            # (the values kept are the very objects read: cheap to compare)
+            if stem not in self._read_shards or new != self._read_shards[stem]:
+                self._write(self.folder / f"{stem}.pickle", new)
+                self._read_shards[stem] = dict(new)
+        (self.folder / f"{name}.pickle").unlink(missing_ok=True)  # (before shards)
+
+    def _save_shape(self, shape: SiteShape | None) -> None:
+        if shape is not None and shape.id != self._shape:
+            self._write(self.folder / "shape.pickle", shape, shape.reducers())
+            self._shape = shape.id
 
 
 class Shards(MutableMapping[Any, Any]):

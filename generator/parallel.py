@@ -146,13 +146,15 @@ def _chunks(items: list[Any], count: int) -> Iterator[list[Any]]:
 
 def make_parts(parts: list[Part], renderer: Renderer, *, staging: Path | None = None,
                site: Path | None = None, same: Set[str] = frozenset(), jobs: int = 1,
-               progress: Progress | None = None) -> tuple[Made, list[str]]:
+               progress: Progress | None = None,
+               idle: Callable[[], None] | None = None) -> tuple[Made, list[str]]:
     """Make ``parts`` -> (part name -> files, files written into ``staging``).
 
     In memory the files are {path: bytes}; with a ``staging`` folder they are written there
     and given as {path: stat}, except that a file of ``same`` whose bytes are those the
     live ``site`` has is not written (its stat: None). Cards the renderer makes go into its
-    card memo."""
+    card memo. ``idle``: work for this process while workers make the last round (or,
+    without workers, once the parts are made)."""
     global _JOB
     total = len(parts)
     report = _Progress(total, progress)
@@ -165,6 +167,8 @@ def make_parts(parts: list[Part], renderer: Renderer, *, staging: Path | None = 
             made[part.name] = _files(part, writer)
             log.debug("made %s in %.3f s", part.name, time.perf_counter() - began)
             report.add(1)
+        if idle is not None:
+            idle()
         return made, writer.written if writer is not None else []
     context = multiprocessing.get_context("fork")
     # Parts that wait on a background process (the search index) are collected last.
@@ -200,7 +204,7 @@ def make_parts(parts: list[Part], renderer: Renderer, *, staging: Path | None = 
                        if parts[i].page is not None else 0)
         for n in range(min(len(heavy), jobs * TASKS_PER_JOB)):
             job.tasks.append(_Task(heavy[n::jobs * TASKS_PER_JOB]))
-        _run(context, jobs, range(first, len(job.tasks)), job, made, report)
+        _run(context, jobs, range(first, len(job.tasks)), job, made, report, idle)
     finally:
         _JOB = None
     writer = FolderWriter(staging, site, same) if staging is not None else None
@@ -211,13 +215,18 @@ def make_parts(parts: list[Part], renderer: Renderer, *, staging: Path | None = 
 
 
 def _run(context: Any, jobs: int, tasks: Iterable[int], job: _Job, made: Made,
-         report: _Progress) -> None:
+         report: _Progress, idle: Callable[[], None] | None = None) -> None:
     tasks = list(tasks)
     if not tasks:
+        if idle is not None:
+            idle()
         return
     _before_fork()
     with context.Pool(min(jobs, len(tasks))) as pool:
-        for found, new, written in pool.imap_unordered(_work, tasks):
+        results = pool.imap_unordered(_work, tasks)
+        if idle is not None:  # (results queue up meanwhile: the workers do not wait)
+            idle()
+        for found, new, written in results:
             made.update(found)
             for key, value in new.items():  # cards by card key, the rest by (kind, key)
                 if type(key) is str:
