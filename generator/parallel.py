@@ -198,12 +198,16 @@ def make_parts(parts: list[Part], renderer: Renderer, *, staging: Path | None = 
             job.tasks.append(_Task([i for t in chunk for i in t.parts],
                                    [c for t in chunk for c in t.cards]))
         _run(context, jobs, range(len(job.tasks)), job, made, report)
-        # round 2: forked again, so the workers have every card of round 1
+        # round 2: forked again, so the workers have every card of round 1. The data files
+        # (papers.json, papers.bib, the feeds: each about all papers) go first, a task each,
+        # then the pages, each task a stripe of them by size: no task is left to run alone
         first = len(job.tasks)
-        heavy = sorted(lists, key=lambda i: -len(parts[i].page.cards)  # type: ignore[union-attr]
-                       if parts[i].page is not None else 0)
-        for n in range(min(len(heavy), jobs * TASKS_PER_JOB)):
-            job.tasks.append(_Task(heavy[n::jobs * TASKS_PER_JOB]))
+        files = [i for i in lists if parts[i].page is None and parts[i].make is not None]
+        alone = set(files)
+        pages = sorted((i for i in lists if i not in alone), key=lambda i: -_size(parts[i]))
+        job.tasks += [_Task([i]) for i in files]
+        for n in range(min(len(pages), jobs * TASKS_PER_JOB)):
+            job.tasks.append(_Task(pages[n::jobs * TASKS_PER_JOB]))
         _run(context, jobs, range(first, len(job.tasks)), job, made, report, idle)
     finally:
         _JOB = None
@@ -212,6 +216,15 @@ def make_parts(parts: list[Part], renderer: Renderer, *, staging: Path | None = 
         made[parts[i].name] = _files(parts[i], writer)
         report.add(1)
     return made, job.written + (writer.written if writer is not None else [])
+
+
+def _size(part: Part) -> int:
+    """How much a page shows, roughly: its cards, or the terms of an index page."""
+    page = part.page
+    if page is None:
+        return 0
+    index = page.context.get("index") if "groups" in page.context else None
+    return len(page.cards) + (len(index.terms) if index is not None else 0)
 
 
 def _run(context: Any, jobs: int, tasks: Iterable[int], job: _Job, made: Made,
