@@ -127,7 +127,7 @@ def build(config: Config, *, progress: Progress | None = None,
         background.finish()
 
 
-def _read(out: Path, path: str) -> bytes | None:
+def _file_bytes(out: Path, path: str) -> bytes | None:
     try:
         return (out / path).read_bytes()
     except OSError:
@@ -178,7 +178,7 @@ def build_to_disk(config: Config, out: Path | None = None, *,
         with background:
             site_plan = plan(config, inputs, theme, theme_problems, cache, store.folder / "jinja",
                              jobs, lambda part: part if reuse(part) else background.start(part),
-                             lambda path: _read(out, path) if path in kept else None)
+                             lambda path: _file_bytes(out, path) if path in kept else None)
             clock("plan")
             todo = [part for part in site_plan.parts if not reuse(part)]
             staging = staging_folder(out)

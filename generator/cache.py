@@ -187,8 +187,8 @@ class BuildCache:
     ``parsed``: (shown path, slug, content hash) -> (Paper or None, diagnostics).
     ``memo``: (kind, key) -> a rendered fragment (paper cards, BibTeX entries, JSON rows).
     ``last``: the manifest of the output this cache belongs to; ``files``: that output's
-    bytes when it lives in memory (the dev server). ``shape``: the site model and pages of
-    the last build's shape, or how to read them (``read_shape``) when they are needed."""
+    bytes when it lives in memory (the dev server). ``shape``: the site model and page
+    paths of the last build's shape, or how to read them (``read_shape``) when needed."""
 
     parsed: MutableMapping[tuple[str, str, str], Any] = field(default_factory=dict)
     memo: MutableMapping[tuple[str, str], Any] = field(default_factory=dict)
@@ -237,11 +237,11 @@ class CacheStore:
         self._read_shards: dict[str, dict[Any, Any] | None] = {}
         self._shape: str | None = None  # the id of the shape file as read
 
-    def _read(self, path: Path, *, any_code: bool = False, frozen: bool = True) -> Any:
+    def _read(self, path: Path, *, any_code: bool = False) -> Any:
         """A cache file's value; None when missing, unreadable, of another format or (unless
-        ``any_code``) written by another version of the code. ``frozen``: what is read
-        lives to the end of the build, so the cycle collector is kept off it (gc.freeze;
-        the build's generator.parallel.Background unfreezes)."""
+        ``any_code``) written by another version of the code. What is read lives to the
+        end of the build, so the cycle collector is kept off it (gc.freeze; the build's
+        generator.parallel.Background unfreezes)."""
         collecting = gc.isenabled()
         gc.disable()  # unpickling makes many objects and no cycles: nothing to collect
         try:
@@ -251,8 +251,7 @@ class CacheStore:
             return None
         finally:
             if collecting:
-                if frozen:
-                    gc.freeze()
+                gc.freeze()
                 gc.enable()
         if not (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == FORMAT
                 and (any_code or stored[1] == code_version())):

@@ -90,7 +90,7 @@ def _files(part: Part, writer: FolderWriter | None) -> Any:
 
 def _work(index: int) -> tuple[Made, dict[Any, Any], list[str]]:
     """In a worker: make one task -> (made parts, what it added to the memo: new cards by
-    card key, BibTeX entries and JSON rows by (kind, key); files written)."""
+    card key, BibTeX entries by (kind, key); files written)."""
     job = _JOB
     assert job is not None
     started = time.perf_counter()
@@ -202,7 +202,7 @@ def make_parts(parts: list[Part], renderer: Renderer, *, staging: Path | None = 
         # (papers.json, papers.bib, the feeds: each about all papers) go first, a task each,
         # then the pages, each task a stripe of them by size: no task is left to run alone
         first = len(job.tasks)
-        files = [i for i in lists if parts[i].page is None and parts[i].make is not None]
+        files = [i for i in lists if parts[i].stage == "feeds" and parts[i].make is not None]
         alone = set(files)
         pages = sorted((i for i in lists if i not in alone), key=lambda i: -_size(parts[i]))
         job.tasks += [_Task([i]) for i in files]

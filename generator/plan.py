@@ -100,7 +100,7 @@ class Plan:
     renderer: Renderer
     page_keys: PageKeys
     keys: PlanKeys  # what the next build may reuse
-    shape: SiteShape | None = None  # the site model and pages, for the next build
+    shape: SiteShape | None = None  # the site model and page paths, for the next build
     memo: MutableMapping[tuple[str, str], Any] = field(default_factory=dict)  # for next time
     edit: bool = False  # an edit of the last build: its memo was kept whole
 

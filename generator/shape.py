@@ -5,8 +5,8 @@ added: every field the site model (``build_site``), the page list (``site_pages`
 BibTeX keys, the feed's order and the sitemap read. An edit that leaves every shape as it
 was (notes, an abstract, a status, a rating, links...) leaves all of those as they were,
 so a build may take them from the last build instead of making them anew from 10,000
-papers: see ``generator.plan``. ``tests/test_shape.py`` checks that changing any other
-field changes none of them.
+papers: see ``generator.plan``. ``tests/test_shape.py`` builds all of them from
+stand-ins that refuse every other field.
 
 Kept on disk, the site model holds ``PaperShape`` stand-ins: the shape fields only, so it
 loads quickly. Any other field of a stand-in is read from the paper's content file (its
@@ -36,10 +36,10 @@ def shape_of(paper: Paper) -> tuple[Any, ...]:
     return tuple(getattr(paper, name) for name in SHAPE_FIELDS)
 
 
-def shape_id(papers: Iterable[Paper], page_size: int, code: str) -> str:
+def shape_id(papers: Iterable[Paper], page_size: int, settings: str) -> str:
     """One hash of the shapes of a site's papers (in site order), the page size (which
-    decides the list pages) and the code version."""
-    data = marshal.dumps((page_size, code, [shape_of(p) for p in papers]), 0)
+    decides the list pages) and the settings (config and code version)."""
+    data = marshal.dumps((page_size, settings, [shape_of(p) for p in papers]), 0)
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
