@@ -138,6 +138,12 @@ def _parse(sources: tuple[Source, ...], cache: BuildCache, jobs: int
     return parse_sources(sources, parsed)
 
 
+def _content_key(source: Source) -> str:
+    """A paper's content key (by slug in ``PlanKeys.hashes``): its file's path, slug and
+    bytes. An edit and a build afresh must key alike."""
+    return digest(source.shown, source.slug, source.digest)
+
+
 EDITS_MAX = 64  # edited files beyond which a build plans the site afresh
 
 
@@ -270,12 +276,11 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
         if has_errors(diagnostics):
             raise BuildError(diagnostics)
         clock("  load papers")
-    # a paper's content key: its file's path, slug and bytes
     if edit is not None:
         hashes = dict(edit.known.hashes)
-        hashes.update((s.slug, digest(s.shown, s.slug, s.digest)) for s in edit.sources)
+        hashes.update((s.slug, _content_key(s)) for s in edit.sources)
     else:
-        by_file = {s.shown: digest(s.shown, s.slug, s.digest) for s in inputs.sources}
+        by_file = {s.shown: _content_key(s) for s in inputs.sources}
         hashes = {p.slug: by_file[p.path] for p in ordered}
     # The search index reads the papers (in site order) and the config, not the theme. It
     # takes longest: it may start now and run while the rest is keyed and made.
