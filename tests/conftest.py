@@ -218,6 +218,12 @@ def sample_site(sample_build: tuple[Path, BuildResult]) -> Path:
     return sample_build[0]
 
 
+def read_tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (posix path relative to it) -> its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def copy_tree(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst

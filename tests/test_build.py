@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import REPO, SAMPLE_PAPERS, SAMPLE_SITE_URL
+from conftest import REPO, SAMPLE_PAPERS, SAMPLE_SITE_URL, read_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -102,11 +102,6 @@ def resolve(page_path: str, ref: str, site_url: str = SAMPLE_SITE_URL) -> str | 
     if path.endswith("/"):
         path += "index.html"
     return path
-
-
-def read_tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def parse_bibtex(text: str) -> list[tuple[str, str, dict[str, str]]]:

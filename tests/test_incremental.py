@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import write_sample_project
+from conftest import read_tree, write_sample_project
 
 import generator.parallel as parallel
 import generator.search as search
@@ -33,11 +33,6 @@ from generator.serve import DevServer, IncrementalBuild
 from generator.theme import load_theme
 
 PAPER = "relu2-wins"  # the sample paper whose notes and title the tests edit
-
-
-def read_tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def stats(folder: Path) -> dict[str, tuple[int, int]]:

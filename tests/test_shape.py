@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import write_sample_project
+from conftest import read_tree, write_sample_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,11 +34,6 @@ from generator.shape import SHAPE_FIELDS, PaperShape, complete_with, shape_of, s
 from generator.site import build_site
 
 PAPER = "relu2-wins"
-
-
-def read_tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
