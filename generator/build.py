@@ -19,9 +19,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator.cache import CACHE_DIR, BuildCache, CacheStore, Manifest, intact, scan_inputs
 from generator.config import Config
+from generator.content import Reader, Source
 from generator.diagnostics import Diagnostic
 from generator.plan import Clock, Part, plan
 from generator.writer import (
@@ -127,6 +129,23 @@ def build(config: Config, *, progress: Progress | None = None,
         background.finish()
 
 
+def _read_and_parse(jobs: int, parsed: dict[tuple[str, str, str], Any]) -> Reader:
+    """A reader of content files (see ``content.read_sources``) that parses each file as it
+    reads it, on every core, into ``parsed`` (keyed as ``BuildCache.parsed``): for a build
+    with nothing to reuse, which would otherwise read every file here, then parse them."""
+    from generator.content import read_and_parse
+    from generator.parallel import fork_map
+
+    def read(files: list[tuple[str, str, str]]) -> list[Source]:
+        sources = []
+        for source, found in fork_map(read_and_parse, files, jobs=jobs):
+            parsed[(source.shown, source.slug, source.digest)] = found
+            sources.append(source)
+        return sources
+
+    return read
+
+
 def _file_bytes(out: Path, path: str) -> bytes | None:
     try:
         return (out / path).read_bytes()
@@ -153,7 +172,11 @@ def build_to_disk(config: Config, out: Path | None = None, *,
     theme, theme_problems = load_theme(config)
     store = CacheStore(config.root / CACHE_DIR, out)
     last = store.manifest()
-    inputs = scan_inputs(config, theme.folders, last)
+    jobs = jobs or default_jobs()
+    parsed: dict[tuple[str, str, str], Any] = {}
+    fused = last is None and not store.has_parsed()  # nothing to reuse: read and parse
+    inputs = scan_inputs(config, theme.folders, last,
+                         _read_and_parse(jobs, parsed) if fused else None)
     clock("scan inputs")
     ours = last is not None and is_our_site(out)
     kept = intact(out, last.stats) if ours and last is not None else set()
@@ -163,8 +186,9 @@ def build_to_disk(config: Config, out: Path | None = None, *,
         gc.unfreeze()  # (the manifest read was kept from the collector for a build)
         return BuildResult(SiteFiles(out, last.stats), list(last.diagnostics), last.papers)
     cache = store.load(last)
+    if fused:
+        cache.parsed = parsed
     clock("load cache")
-    jobs = jobs or default_jobs()
     previous = last if ours else None
 
     def reuse(part: Part) -> bool:

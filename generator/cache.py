@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.config import Config
-from generator.content import FileStat, Source, read_sources
+from generator.content import FileStat, Reader, Source, read_sources
 from generator.diagnostics import Diagnostic
 from generator.writer import Stat
 
@@ -130,13 +130,14 @@ def settings_digest(config: Config) -> str:
     return digest(repr(config), os.environ.get("SOURCE_DATE_EPOCH", ""), code_version())
 
 
-def scan_inputs(config: Config, theme_dirs: Iterable[Path], last: Manifest | None = None
-                ) -> Inputs:
+def scan_inputs(config: Config, theme_dirs: Iterable[Path], last: Manifest | None = None,
+                read: Reader | None = None) -> Inputs:
     """Read (and hash) every input of a build: content files, theme folders, settings.
-    ``last``: the last build's manifest, whose scan tells which files need no reading."""
+    ``last``: the last build's manifest, whose scan tells which files need no reading;
+    ``read``: how to read the others (see ``content.read_sources``)."""
     scanned_ns = time.time_ns()
     known, then = (last.sources, last.scanned_ns) if last is not None else ({}, 0)
-    sources = tuple(read_sources(config.papers_path, config.root, known, then))
+    sources = tuple(read_sources(config.papers_path, config.root, known, then, read))
     theme: list[tuple[str, str]] = []
     for folder in theme_dirs:
         theme.append((str(folder), "folder"))
@@ -330,6 +331,11 @@ class CacheStore:
         cache.last = manifest
         cache.read_shape = self.shape
         return cache
+
+    def has_parsed(self) -> bool:
+        """Whether any parsed files are kept (a build with no manifest of its own, to
+        another output folder, may reuse them)."""
+        return any(self.folder.glob("parsed-*.pickle"))
 
     def shape(self) -> SiteShape | None:
         from generator.shape import SiteShape

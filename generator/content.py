@@ -8,7 +8,7 @@ import difflib
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -298,35 +298,58 @@ def _read(path: str) -> bytes:
         os.close(fd)
 
 
+def read_source(file: tuple[str, str, str]) -> Source:
+    """(path, shown, slug) -> the file's Source: read and hashed."""
+    path, shown, slug = file
+    st = os.stat(path)
+    data = _read(path)
+    return Source(path, shown, slug, data, hashlib.blake2b(data, digest_size=16).hexdigest(),
+                  (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+
+
+Reader = Callable[[list[tuple[str, str, str]]], list[Source]]
+
+
 def read_sources(papers_dir: Path, root: Path | None = None, known: Known | None = None,
-                 scanned_ns: int = 0) -> list[Source]:
+                 scanned_ns: int = 0, read: Reader | None = None) -> list[Source]:
     """Every ``*.md`` under papers_dir (sorted as paths sort) with the hash of its bytes.
 
     ``known``: what a scan at ``scanned_ns`` (time.time_ns()) found. A file whose size,
     times and inode are as then is not read again, unless it was modified within
     ``RACY_NS`` of that scan: an edit in the same clock tick could keep all four (git's
-    "racy clean" problem), so such a file is hashed afresh."""
+    "racy clean" problem), so such a file is hashed afresh. ``read``: reads the other
+    files, (path, shown, slug) -> Source in order (default: ``read_source`` each, here)."""
     if not papers_dir.is_dir():
         return []
     shown_dir = str(papers_dir.relative_to(root)) if root and papers_dir.is_relative_to(root) \
         else str(papers_dir)
-    sources = []
+    sources: list[Source | None] = []
+    unread: list[tuple[str, str, str]] = []
     known = known or {}
     for parts, path in sorted(_md_files(str(papers_dir))):
         stem = parts[-1][:-3] if len(parts[-1]) > 3 else parts[-1]
         slug = stem if is_safe_slug(stem) else slugify(stem)
         shown = shown_dir + "/" + "/".join(parts)
-        st = os.stat(path)
-        stat = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
         seen = known.get(path)
-        if seen is not None and seen[0] == stat and \
-                max(stat[1], stat[2]) < scanned_ns - RACY_NS:
-            sources.append(Source(path, shown, slug, None, seen[1], stat))
-            continue
-        data = _read(path)
-        sources.append(Source(path, shown, slug, data,
-                              hashlib.blake2b(data, digest_size=16).hexdigest(), stat))
-    return sources
+        if seen is not None:
+            st = os.stat(path)
+            stat = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            if seen[0] == stat and max(stat[1], stat[2]) < scanned_ns - RACY_NS:
+                sources.append(Source(path, shown, slug, None, seen[1], stat))
+                continue
+        sources.append(None)
+        unread.append((path, shown, slug))
+    fresh = iter(read(unread) if read is not None and unread else map(read_source, unread))
+    return [source if source is not None else next(fresh) for source in sources]
+
+
+def read_and_parse(file: tuple[str, str, str]
+                   ) -> tuple[Source, tuple[Paper | None, list[Diagnostic]]]:
+    """(path, shown, slug) -> (its Source without the bytes, what parse_source makes of
+    it): a build with nothing to reuse reads each file once, hashing and parsing."""
+    source = read_source(file)
+    return Source(source.path, shown=source.shown, slug=source.slug, data=None,
+                  digest=source.digest, stat=source.stat), parse_source(source)
 
 
 def parse_source(source: Source) -> tuple[Paper | None, list[Diagnostic]]:

@@ -121,11 +121,13 @@ def _map_chunk(bounds: tuple[int, int]) -> list[Any]:
 
 
 def fork_map(function: Callable[[Any], Any], items: list[Any], *, jobs: int,
-             minimum: int = PARALLEL_MIN) -> list[Any]:
+             minimum: int | None = None) -> list[Any]:
     """[function(item) for item in items], on ``jobs`` forked processes when there are at
-    least ``minimum`` items (and forking is safe); the results come back in order."""
+    least ``minimum`` items (default: PARALLEL_MIN) and forking is safe; the results come
+    back in order."""
     global _MAP
-    if jobs < 2 or len(items) < minimum or not can_fork():
+    if jobs < 2 or len(items) < (PARALLEL_MIN if minimum is None else minimum) or \
+            not can_fork():
         return [function(item) for item in items]
     size = max(1, -(-len(items) // (jobs * TASKS_PER_JOB)))
     bounds = [(start, start + size) for start in range(0, len(items), size)]

@@ -308,7 +308,11 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
     fresh: dict[tuple[str, str], Any] = {}
 
     def remember(kind: str, key: str, make: Callable[[], Any]) -> Any:
-        value = old.get((kind, key))
+        # the memo first: in a build afresh it holds what workers made before (a paper's
+        # BibTeX entry for its page, then again for papers.bib)
+        value = memo.get((kind, key))
+        if value is None:
+            value = old.get((kind, key))
         if value is None:
             value = make()
             if kind != "json":
@@ -383,7 +387,9 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
         parts.append(Part(name, stage, digest(*(x for path in sorted(files)
                                                 for x in (path, files[path]))), files=files))
 
-    made("static", "theme static files", static_files(theme))
+    # keyed by the theme's hashes (in the salt), read only when they are to be written
+    parts.append(Part("static", "theme static files", digest("static", salt),
+                      make=lambda: static_files(theme)))
     newest = [p.slug for p in feed_papers(site, config.feed_size)]
     parts.append(Part("feed.xml", "feeds", digest(salt, *(view_keys[s] for s in newest)),
                       make=lambda: {"feed.xml": atom_feed(site, config, feed_texts(

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import read_tree, write_sample_project
 
+import generator.content as content
 import generator.parallel as parallel
 import generator.search as search
 from generator.build import build, build_to_disk
@@ -454,6 +455,34 @@ def test_parallel_and_serial_builds_are_identical(project, monkeypatch):
     build_to_disk(config, jobs=2)
     assert kept.stat().st_mtime_ns > before  # the index, made in a child, kept by it
     assert read_tree(out) == dict(build(config, jobs=1).files)
+
+
+def test_a_build_from_nothing_reads_and_parses_each_file_once_in_the_workers(
+        project, monkeypatch):
+    """With no cache, the workers that parse the files read and hash them too: this
+    process reads none, and the site (and the next build's reuse) is as before."""
+    config, out, papers = project
+    if not parallel.can_fork():
+        pytest.fail("cannot fork here, so the parallel path would go untested")
+    expected = cold(config)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    read_here: list[str] = []
+    real_read = content._read
+
+    def read(path: str) -> bytes:
+        read_here.append(path)  # in a forked worker: its own copy of the list
+        return real_read(path)
+
+    monkeypatch.setattr(content, "_read", read)
+    shutil.rmtree(config.root / CACHE_DIR)
+    shutil.rmtree(out)
+    build_to_disk(config, jobs=2)
+    assert read_tree(out) == expected
+    assert [p for p in read_here if p.endswith(".md")] == []
+    append_notes(papers, PAPER, "Edited after a build from nothing.")
+    result = build_to_disk(config, jobs=2)
+    assert read_tree(out) == cold(config)
+    assert 0 < result.made < 20  # the first build's manifest and plan were kept
 
 
 def test_a_folder_not_built_by_us_is_still_refused(project, tmp_path):
