@@ -16,6 +16,7 @@ from typing import Any, cast
 import yaml
 
 from generator.diagnostics import Diagnostic, error, warning
+from generator.frontmatter import PlainReader
 from generator.model import KNOWN_KEYS, RATING_RANGE, STATUSES, Paper, is_safe_slug, slugify
 
 FENCE = "---"
@@ -91,9 +92,15 @@ def _key_lines(fm: str, first_line: int) -> dict[str, int]:
     return {str(k.value): k.start_mark.line + first_line for k, _ in node.value}
 
 
+_PLAIN = PlainReader(_PyLoader(""))  # front matter in the usual shape, read quicker
+
+
 def _load_front_matter(text: str) -> tuple[dict[str, Any], str, str, int]:
     """File text -> (front-matter mapping, body, front-matter text, its first line)."""
     fm, body, first = split_front_matter(text)
+    plain = _PLAIN.read(fm)
+    if plain is not None:
+        return plain, body, fm, first
     try:
         data = yaml.load(fm, Loader=_Loader)  # a SafeLoader subclass: safe
     except yaml.YAMLError:
