@@ -210,7 +210,8 @@ def build_to_disk(config: Config, out: Path | None = None, *,
                 made, written = make_parts(todo, site_plan.renderer, staging=staging, site=out,
                                            same=kept if previous is not None else frozenset(),
                                            jobs=jobs, progress=progress,
-                                           idle=lambda: store.save_ahead(cache, site_plan.shape))
+                                           idle=lambda: store.save_ahead(
+                                               cache, site_plan.shape, site_plan.memo))
                 record = _outputs(site_plan.parts, made, previous)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)

@@ -359,13 +359,17 @@ class CacheStore:
         except OSError:  # a read-only project still builds; it only builds slower
             pass
 
-    def save_ahead(self, cache: BuildCache, shape: SiteShape | None) -> None:
+    def save_ahead(self, cache: BuildCache, shape: SiteShape | None,
+                   memo: MutableMapping[Any, Any] | None = None) -> None:
         """Write what is final once a build is planned: the parsed files and the site
-        shape. A build does it while its workers make the pages; ``save`` then finds them
+        shape, and the memo as it is (``save`` rewrites the shards that change after).
+        A build does it while its workers make the pages; ``save`` then finds them
         written."""
         try:
             self._save_shards("parsed", cache.parsed)
             self._save_shape(shape)
+            if memo is not None:
+                self._save_shards("memo", memo)
         except OSError:
             pass
 

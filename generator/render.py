@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
-import jinja2.meta
+import jinja2.nodes
 from markupsafe import Markup
 
 from generator import __version__
@@ -558,14 +558,17 @@ class Renderer:
 
 
 def names_read(env: jinja2.Environment) -> frozenset[str] | None:
-    """Every context name any template of the search path reads; None when one cannot be
-    parsed (then every name counts). A value no template reads cannot change a page."""
+    """Every name any template of the search path reads (a loop's or a ``set``'s as well
+    as the context's: a few too many is safe, and finding them is a walk of the parsed
+    template, not the code generation ``jinja2.meta`` does); None when a template cannot
+    be parsed (then every name counts). A value no template reads cannot change a page."""
     names: set[str] = set()
     try:
         for name in env.list_templates():
             assert env.loader is not None
             source = env.loader.get_source(env, name)[0]
-            names |= jinja2.meta.find_undeclared_variables(env.parse(source))
+            names.update(node.name for node in env.parse(source).find_all(jinja2.nodes.Name)
+                         if node.ctx == "load")
     except Exception:  # a broken template: rendering reports it
         return None
     return frozenset(names)

@@ -493,3 +493,24 @@ def test_a_folder_not_built_by_us_is_still_refused(project, tmp_path):
     with pytest.raises(BuildError, match="refusing to replace"):
         build_to_disk(config, precious)
     assert os.listdir(precious) == ["thesis.tex"]
+
+
+def test_the_names_templates_read_include_every_context_name_they_use():
+    """Page keys leave out values no template reads: every name a template loads must be
+    found, in any template of the search path (extends, includes, loops, blocks)."""
+    import jinja2
+
+    from generator.render import names_read
+
+    env = jinja2.Environment(loader=jinja2.DictLoader({
+        "base.html": "{% block body %}{% endblock %}{{ config.title }}",
+        "page.html": "{% extends 'base.html' %}{% block body %}{% for x in items %}"
+                     "{{ x.name }}{% endfor %}{% include 'part.html' %}{% endblock %}",
+        "part.html": "{% if counts %}{{ root ~ page_url }}{% endif %}",
+    }))
+    found = names_read(env)
+    assert found is not None
+    assert {"config", "items", "counts", "root", "page_url"} <= found
+    assert not found & {"title", "name", "body", "canonical"}
+    broken = jinja2.Environment(loader=jinja2.DictLoader({"a.html": "{% for %}"}))
+    assert names_read(broken) is None  # then every name counts
