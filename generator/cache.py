@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from generator.shape import SiteShape
 
 CACHE_DIR = ".cache"
-FORMAT = 4  # of the cache files and of Manifest: change it when their shape changes
+FORMAT = 5  # of the cache files and of Manifest: change it when their shape changes
 # Libraries whose behaviour shapes the output: an upgrade must not reuse old results.
 LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "linkify-it-py", "mdurl", "PyYAML",
              "lunr")
@@ -154,7 +154,8 @@ def scan_inputs(config: Config, theme_dirs: Iterable[Path], last: Manifest | Non
 class PlanKeys:
     """What a build worked out of its papers that the next build can reuse when the site
     keeps its shape (see generator.shape): per paper, by slug, its content key, BibTeX key
-    and view key, and the keys every page shares."""
+    and view key (and, where its card is as an earlier view made it, that view's key),
+    and the keys every page shares."""
 
     shape: str  # the SiteShape id
     salt: str  # config, theme and code
@@ -165,6 +166,7 @@ class PlanKeys:
     hashes: dict[str, str]
     keys: dict[str, str]
     view_keys: dict[str, str]
+    card_views: dict[str, str] = field(default_factory=dict)  # PageKeys.card_views
 
 
 @dataclass

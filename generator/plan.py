@@ -338,13 +338,14 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
         view_keys = dict(known.view_keys)
         view_keys.update((slug, view_key(slug)) for slug in edited)
         used = known.used
-        entries_were = _forget(memo, known, hashes, edited)
+        entries_were, cards_were = _forget(memo, known, hashes, edited)
+        card_views = dict(known.card_views)
     else:
         keys = bibtex_keys((p.paper for p in site.papers), lambda paper: remember(
             "citekey", hashes[paper.slug], lambda: key_base(paper)))
         view_keys = {slug: view_key(slug) for slug in by_slug}
         used = None
-        entries_were = {}
+        entries_were, cards_were, card_views = {}, {}, {}
 
     def entry(slug: str) -> str:
         return remember("bibtex", f"{hashes[slug]}\0{keys[slug]}",
@@ -354,11 +355,24 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
     if edit is None:
         used = remember("names", salt, lambda: names_read(env))
     page_keys = PageKeys(base_context(site, config), used, view_keys, salt,
-                         token=edit.known.base if edit is not None else None)
+                         token=edit.known.base if edit is not None else None,
+                         card_views=card_views)
     if edit is not None:
         page_keys.remember(site.indexes, edit.known.indexes)
     renderer = Renderer(site, config, env, keys, entry, cards=_Cards(old, memo),
                         card_key=page_keys.card, memo=memo, fresh=fresh)
+    # an edited paper whose card comes out as it was (its notes edited, say): the pages
+    # that list it keep their keys, by the view its card was made from
+    for slug, (view_was, card_was) in sorted(cards_were.items()):
+        card_views.pop(slug, None)
+        if not page_keys.reads_cards:
+            continue
+        card = renderer.fresh_card(slug, by_slug[slug].url)
+        if memo.get(("card", card_was)) == card:
+            card_views[slug] = view_was
+        else:
+            memo.pop(("card", card_was), None)
+            memo[("card", page_keys.card(slug))] = card
     clock("  keys: citations, views")
 
     def render(page: Page) -> Callable[[], dict[str, bytes]]:
@@ -445,20 +459,23 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
     clock("  compile templates")
     plan_keys = PlanKeys(shape.id, salt, page_keys.base, page_keys.tokens(site.indexes), used,
                          {s.shown: (s.slug, s.digest) for s in inputs.sources},
-                         hashes, dict(keys), view_keys)
+                         hashes, dict(keys), view_keys,
+                         {s: v for s, v in card_views.items() if v != view_keys[s]})
     return Plan(len(site.papers), diagnostics, parts, renderer, page_keys, plan_keys, shape,
                 memo, edit is not None)
 
 
 def _forget(memo: MutableMapping[tuple[str, str], Any], known: PlanKeys,
-            hashes: Mapping[str, str], edited: set[str]) -> dict[str, str | None]:
-    """Drop from the memo what it kept of the edited papers as they were (their BibTeX
-    entries and cards: made again with the edit), and move their citation
-    key bases, which only read their shape, to their new content keys -> the BibTeX
-    entries they had (None: not kept)."""
+            hashes: Mapping[str, str], edited: set[str]
+            ) -> tuple[dict[str, str | None], dict[str, tuple[str, str]]]:
+    """Drop from the memo the BibTeX entries of the edited papers as they were (made again
+    with the edit), and move their citation key bases, which only read their shape, to
+    their new content keys -> (the BibTeX entries they had (None: not kept), the view key
+    and memo key of the card each had: the plan keeps a card that comes out the same)."""
     from generator.render import PageKeys
 
-    cards = PageKeys({}, known.used, known.view_keys, known.salt, token=known.base)  # as was
+    cards = PageKeys({}, known.used, known.view_keys, known.salt, token=known.base,
+                     card_views=known.card_views)  # as they were
     entries = {}
     for slug in edited:
         was, now, key = known.hashes[slug], hashes[slug], known.keys[slug]
@@ -466,10 +483,9 @@ def _forget(memo: MutableMapping[tuple[str, str], Any], known: PlanKeys,
         if base is not None:
             memo[("citekey", now)] = base
         entries[slug] = memo.pop(("bibtex", f"{was}\0{key}"), None)
-        memo.pop(("card", cards.card(slug)), None)
         # (JSON rows are left as they are: an edit patches papers.json without them, and
         # the next build afresh keeps only the rows it uses)
-    return entries
+    return entries, {slug: (cards.card_view(slug), cards.card(slug)) for slug in edited}
 
 
 class _Cards(MutableMapping[str, str]):

@@ -330,6 +330,7 @@ class Pagination:
     urls: tuple[str, ...]  # site-relative URL of every page of the list, first to last
     first: int  # the list position of this page's first paper, from 1 (``<ol start>``)
     total: int  # papers in the whole list
+    last: int  # the list position of this page's last paper
 
     @property
     def count(self) -> int:
@@ -374,8 +375,9 @@ def _paged(path: str, slugs: tuple[str, ...], size: int
     count = -(-len(slugs) // size)
     urls = tuple(page_url(path, n) for n in range(1, count + 1))
     for n, url in enumerate(urls, 1):
-        yield url, slugs[(n - 1) * size:n * size], Pagination(n, urls, (n - 1) * size + 1,
-                                                               len(slugs))
+        shown = slugs[(n - 1) * size:n * size]
+        yield url, shown, Pagination(n, urls, (n - 1) * size + 1, len(slugs),
+                                     (n - 1) * size + len(shown))
 
 
 def _page_title(title: str, pagination: Pagination | None) -> str:
@@ -501,13 +503,17 @@ class Renderer:
         key = self.card_key(slug) if self.card_key else None
         text = self.cards.get(key) if key is not None else None
         if text is None:
-            with _theme_errors(CARD_TEMPLATE, page):
-                template = self.env.get_template(CARD_TEMPLATE)
-                text = template.render(dict(self.base, root=ROOT_MARK, paper=self.view(slug)))
+            text = self.fresh_card(slug, page)
             if key is not None:
                 self.cards[key] = self.new_cards[key] = text
         self._card_text[slug] = text
         return text
+
+    def fresh_card(self, slug: str, page: str) -> str:
+        """A paper's card (``ROOT_MARK`` for the root) rendered now, not looked up."""
+        with _theme_errors(CARD_TEMPLATE, page):
+            template = self.env.get_template(CARD_TEMPLATE)
+            return template.render(dict(self.base, root=ROOT_MARK, paper=self.view(slug)))
 
     def card(self, slug: str, root: str, page: str) -> Markup:
         html = self._card_html.get((slug, root))
@@ -580,19 +586,26 @@ class PageKeys:
     A page is a function of its template (theme and code: in ``salt``), the config (also in
     ``salt``), its own context, the base values its templates read, and the cards it lists.
     Papers enter through ``view_keys``: a hash of everything their view is made from. Names
-    no template reads (``used``) are left out: an unread value cannot change a page."""
+    no template reads (``used``) are left out: an unread value cannot change a page.
+
+    A paper's card enters a list page's key by the view key it was rendered from: its view
+    key, or (``card_views``) an earlier one of its views whose card came out the same,
+    after an edit that did not change the card (notes, an abstract): then the pages that
+    list it keep their keys, and are not made again."""
 
     def __init__(self, base: Mapping[str, Any], used: frozenset[str] | None,
-                 view_keys: Mapping[str, str], salt: str, *, token: str | None = None):
+                 view_keys: Mapping[str, str], salt: str, *, token: str | None = None,
+                 card_views: Mapping[str, str] | None = None):
         """``token``: the base values' token, when known (from a build of the same site
         shape and salt)."""
         self.used = used
         self.view_keys = view_keys
+        self.card_views = card_views if card_views is not None else {}
         self.salt = salt
         self._memo: dict[int, tuple[Any, str]] = {}
         self.base = token if token is not None else \
             self.token({k: v for k, v in base.items() if self.reads(k)})
-        self._cards = self.reads("cards") or self.reads("cards_html")
+        self.reads_cards = self.reads("cards") or self.reads("cards_html")
 
     def tokens(self, values: Iterable[Any]) -> list[str]:
         """The tokens of these values (kept: the next build of the same shape may
@@ -656,12 +669,21 @@ class PageKeys:
                 own.append(f"{name}=None")
             else:
                 own.append(f"{name}={self.token(value)}")
-        cards = ",".join([view_keys[s] for s in page.cards]) if self._cards else ""
+        if not self.reads_cards:
+            cards = ""
+        elif self.card_views:
+            cards = ",".join([self.card_view(s) for s in page.cards])
+        else:
+            cards = ",".join([view_keys[s] for s in page.cards])
         return digest(f"{self.salt}\0{self.base}\0{page.path}\0{page.templates}\0"
                       f"{len(page.title)}:{page.title}\0{page.nav}\0{','.join(own)}", cards)
 
+    def card_view(self, slug: str) -> str:
+        """The view key a paper's card is keyed by (see the class)."""
+        return self.card_views.get(slug) or self.view_keys[slug]
+
     def card(self, slug: str) -> str:
-        return digest(self.salt, self.base, "card", self.view_keys[slug])
+        return digest(self.salt, self.base, "card", self.card_view(slug))
 
 
 @contextmanager

@@ -227,15 +227,15 @@ def test_pagination_window_shows_ends_neighbours_and_gaps():
     assert urls[:2] == ("tags/x/index.html", "tags/x/page-2.html")
 
     def shown(number: int) -> list[int]:
-        return [n for n, _ in Pagination(number, urls, 1, 1000).window]
+        return [n for n, _ in Pagination(number, urls, 1, 1000, 100).window]
 
     assert shown(1) == [1, 2, 3, 0, 10]
     assert shown(5) == [1, 2, 3, 4, 5, 6, 7, 0, 10]  # one page between: shown, not a gap
     assert shown(10) == [1, 0, 8, 9, 10]
-    page = Pagination(5, urls, 401, 1000)
+    page = Pagination(5, urls, 401, 1000, 500)
     assert (page.prev_url, page.next_url) == (urls[3], urls[5])
-    assert (Pagination(1, urls, 1, 1000).prev_url, Pagination(10, urls, 1, 1000).next_url) \
-        == (None, None)
+    assert (Pagination(1, urls, 1, 1000, 100).prev_url,
+            Pagination(10, urls, 901, 1000, 1000).next_url) == (None, None)
 
 
 def test_page_size_must_not_be_negative(make_project):

@@ -97,6 +97,37 @@ def test_editing_notes_remakes_that_paper_page_only(project):
     assert 0 < result.made < 20
 
 
+def test_a_notes_edit_leaves_the_lists_that_show_its_card_alone(project, monkeypatch):
+    """Notes are not on a paper's card: the pages that list it are not made again (nor
+    the cards they show read). A status is: they are, and both builds are as cold ones."""
+    from generator.render import Renderer
+
+    config, out, papers = project
+    made: list[str] = []
+    real_render = Renderer.render
+    monkeypatch.setattr(Renderer, "render",
+                        lambda self, page: made.append(page.path) or real_render(self, page))
+    append_notes(papers, PAPER, "Only the page itself.")
+    build_to_disk(config, jobs=1)
+    built = set(made)
+    assert f"papers/{PAPER}/index.html" in built
+    assert all(p.startswith("papers/") for p in built), built  # itself and its neighbours
+    assert read_tree(out) == cold(config)
+    made.clear()
+    append_notes(papers, PAPER, "And again.")  # (its card was kept under its older view)
+    build_to_disk(config, jobs=1)
+    assert made and all(p.startswith("papers/") for p in made), made
+    made.clear()
+    text = (papers / f"{PAPER}.md").read_text(encoding="utf-8")
+    assert "\nstatus: reading\n" in text
+    (papers / f"{PAPER}.md").write_text(text.replace("\nstatus: reading\n", "\nstatus: read\n"),
+                                        encoding="utf-8")
+    build_to_disk(config, jobs=1)
+    assert "index.html" in made  # the home page shows its card
+    assert b"status-read" in read_tree(out)["index.html"]
+    assert read_tree(out) == cold(config)
+
+
 def test_a_scan_reads_only_the_files_whose_stat_changed(project, monkeypatch):
     import generator.content as content
 
