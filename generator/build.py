@@ -107,7 +107,7 @@ def build(config: Config, *, progress: Progress | None = None,
         with background:
             site_plan = plan(config, inputs, theme, theme_problems, cache, jobs=jobs,
                              start=lambda part: part if reuse(part) else background.start(part),
-                             previous=files.get)
+                             previous=files.get, cancel=background.cancel)
             todo = [part for part in site_plan.parts if not reuse(part)]
             made, _ = make_parts(todo, site_plan.renderer, jobs=jobs, progress=progress)
         site_plan.keep_cards((p for p in site_plan.parts if p.name not in made), cache.memo)
@@ -202,7 +202,8 @@ def build_to_disk(config: Config, out: Path | None = None, *,
         with background:
             site_plan = plan(config, inputs, theme, theme_problems, cache, store.folder / "jinja",
                              jobs, lambda part: part if reuse(part) else background.start(part),
-                             lambda path: _file_bytes(out, path) if path in kept else None)
+                             lambda path: _file_bytes(out, path) if path in kept else None,
+                             background.cancel)
             clock("plan")
             todo = [part for part in site_plan.parts if not reuse(part)]
             staging = staging_folder(out)

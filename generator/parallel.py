@@ -309,6 +309,7 @@ class Background:
         self.jobs = jobs
         self.running: list[Any] = []
         self.received: list[Any] = []
+        self.started: dict[int, tuple[Part, Any]] = {}  # id(part given back) -> its process
 
     def __enter__(self) -> Background:
         return self
@@ -328,6 +329,7 @@ class Background:
             process.join()
         self.running.clear()
         self.received.clear()
+        self.started.clear()
 
     def start(self, part: Part) -> Part:
         """``part``, its making started in a process of its own when forking is worth it."""
@@ -355,4 +357,14 @@ class Background:
                 raise value
             return value
 
-        return dataclasses.replace(part, make=wait)
+        started = dataclasses.replace(part, make=wait)
+        self.started[id(started)] = (started, process)
+        return started
+
+    def cancel(self, part: Part) -> None:
+        """Stop making ``part`` (as ``start`` gave it back): its result is of no use."""
+        found = self.started.pop(id(part), None)
+        if found is not None and found[0] is part and found[1] in self.running:
+            found[1].terminate()
+            found[1].join()
+            self.running.remove(found[1])

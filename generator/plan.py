@@ -160,11 +160,21 @@ class _Edit:
     last_parts: dict[str, tuple[str, tuple[str, ...]]]  # the last build's (Manifest.parts)
 
 
-def _edit(inputs: Inputs, salt: str, cache: BuildCache) -> _Edit | None:
-    """This build as an edit of the last one, when every paper keeps its shape (see
-    generator.shape) and the config, theme and code are the same; else None."""
+@dataclass
+class _Edited:
+    """The files a build changes of the last one's, when it may be an edit of it (same
+    files, same config, theme and code, few changed, all readable): parsed, and the
+    content keys of every paper then, in the last build's site order."""
+
+    sources: list[Source]
+    papers: list[Paper]
+    found: list[list[Diagnostic]]
+    hashes: dict[str, str]  # slug -> content key
+
+
+def _edited(inputs: Inputs, salt: str, cache: BuildCache) -> _Edited | None:
+    """The first half of ``_edit``, which needs no site shape: the files edited."""
     from generator.content import parse_source
-    from generator.shape import shape_of
 
     last = cache.last
     known = last.plan if last is not None else None
@@ -180,24 +190,70 @@ def _edit(inputs: Inputs, salt: str, cache: BuildCache) -> _Edit | None:
             edited.append(source)
             if len(edited) > EDITS_MAX:
                 return None
+    papers, found = [], []
+    for source in edited:
+        paper, problems = parse_source(source)
+        if paper is None or has_errors(problems):
+            return None
+        papers.append(paper)
+        found.append(problems)
+    hashes = dict(known.hashes)
+    hashes.update((s.slug, _content_key(s)) for s in edited)
+    return _Edited(edited, papers, found, hashes)
+
+
+def _edit(inputs: Inputs, cache: BuildCache, edited: _Edited) -> _Edit | None:
+    """This build as an edit of the last one, when every paper keeps its shape (see
+    generator.shape) and the config, theme and code are the same; else None."""
+    from generator.shape import shape_of
+
+    last = cache.last
+    known = last.plan if last is not None else None
+    assert last is not None and known is not None  # (see _edited)
     shape = cache.site_shape()
     if shape is None or shape.id != known.shape:
         return None
-    papers, problems = [], []
-    for source in edited:
-        paper, found = parse_source(source)
+    problems = []
+    for source, paper, found in zip(edited.sources, edited.papers, edited.found, strict=True):
         placed = shape.site.by_slug.get(source.slug)
-        if paper is None or has_errors(found) or placed is None or \
-                shape_of(placed.paper) != shape_of(paper):
+        if placed is None or shape_of(placed.paper) != shape_of(paper):
             return None
-        papers.append(paper)
         problems += found
         cache.parsed.pop((source.shown, source.slug, known.sources[source.shown][1]), None)
         cache.parsed[(source.shown, source.slug, source.digest)] = (paper, found)
-    shown = {source.shown for source in edited}
+    shown = {source.shown for source in edited.sources}
     diagnostics = sorted([*(d for d in last.diagnostics if d.path not in shown), *problems],
                          key=lambda d: (d.path, d.line or 0, d.message))
-    return _Edit(edited, papers, diagnostics, shape, known, last.parts)
+    return _Edit(edited.sources, edited.papers, diagnostics, shape, known, last.parts)
+
+
+def _search_edit(config: Config, edited: _Edited, was: Mapping[str, str],
+                 otherwise: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
+    """The search index after an edit that keeps every paper's shape, so the last build's
+    document order (the memo's): from the memo and the edited papers alone, no site shape.
+    ``was``: the last build's content keys by slug; ``otherwise``: what to do when the
+    memo is not that build's."""
+    from generator.parallel import later
+    from generator.search import SearchMemo, ordered_outputs
+
+    clock = Clock()
+    store = CacheStore(config.root / CACHE_DIR, config.output_path)
+    memo = store.read("search")
+    clock("search: read cache")
+    if not isinstance(memo, SearchMemo) or len(memo.papers) != len(was) or \
+            not all(key in memo.papers for key in was.values()):
+        return otherwise()
+    new = {was[s.slug]: (edited.hashes[s.slug], p)
+           for s, p in zip(edited.sources, edited.papers, strict=True)}
+    keys, ordered = [], []
+    for key in memo.papers:
+        now, paper = new.get(key, (key, None))
+        keys.append(now)
+        ordered.append(paper)
+    files = ordered_outputs(memo, ordered, keys)
+    clock("search: index")
+    later(lambda: store.write("search", memo))
+    return files
 
 
 def _completer(inputs: Inputs, cache: BuildCache) -> Callable[[str], Paper]:
@@ -219,12 +275,14 @@ def _completer(inputs: Inputs, cache: BuildCache) -> Callable[[str], Paper]:
 def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diagnostic],
          cache: BuildCache, compiled: Path | None = None, jobs: int = 1,
          start: Callable[[Part], Part] | None = None,
-         previous: Callable[[str], bytes | None] = lambda path: None) -> Plan:
+         previous: Callable[[str], bytes | None] = lambda path: None,
+         cancel: Callable[[Part], None] | None = None) -> Plan:
     """Load, index and key the whole site; nothing is rendered yet. Raises BuildError with
     every problem when there is an error. ``compiled``: where compiled templates are kept
     between runs; ``jobs``: processes to parse files in; ``start``: given the search part
-    as soon as it is keyed, to start making it early; ``previous``: a file of the output as
-    the last build left it (None: unknown or changed since).
+    as soon as it is keyed, to start making it early (``cancel``: to stop that when it
+    turns out to be of no use); ``previous``: a file of the output as the last build left
+    it (None: unknown or changed since).
 
     When the papers keep the last build's shape (an edit of notes, abstracts, ratings...),
     the site model, the pages and the keys of what the edited papers do not touch are the
@@ -261,7 +319,29 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
 
     clock = Clock()
     salt = digest(inputs.settings, *(f"{w}\0{h}" for w, h in inputs.theme))
-    edit = _edit(inputs, salt, cache)
+    change = _edited(inputs, salt, cache)
+    early = None  # the search index of an edit, started before the site shape is read
+    if change is not None:
+        complete_with(_completer(inputs, cache))
+        if start is not None and cancel is not None and len(inputs.sources) >= PARALLEL_MIN:
+            assert cache.last is not None and cache.last.plan is not None
+            was = cache.last.plan.hashes
+            ahead = change
+
+            def otherwise() -> dict[str, bytes]:  # (in the search's process)
+                shape = cache.site_shape()
+                assert shape is not None  # (read again: the edit is known to keep it)
+                placed = shape.with_papers(ahead.papers).papers
+                return _search_outputs([p.paper for p in placed], config,
+                                       [ahead.hashes[p.slug] for p in placed], True)
+
+            early = start(Part("search", "search",
+                               digest(inputs.settings, *change.hashes.values()),
+                               make=lambda: _search_edit(config, ahead, was, otherwise)))
+    edit = _edit(inputs, cache, change) if change is not None else None
+    if edit is None and early is not None and cancel is not None:
+        cancel(early)  # not an edit after all (a paper's shape changed): of no use
+        early = None
     complete_with(_completer(inputs, cache) if edit is not None else None)
     if edit is not None:
         site = edit.shape.with_papers(edit.papers)
@@ -277,8 +357,8 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
             raise BuildError(diagnostics)
         clock("  load papers")
     if edit is not None:
-        hashes = dict(edit.known.hashes)
-        hashes.update((s.slug, _content_key(s)) for s in edit.sources)
+        assert change is not None
+        hashes = change.hashes
     else:
         by_file = {s.shown: _content_key(s) for s in inputs.sources}
         hashes = {p.slug: by_file[p.path] for p in ordered}
@@ -288,7 +368,11 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
     paper_keys = [hashes[p.slug] for p in ordered]
     search = Part("search", "search", digest(inputs.settings, *paper_keys),
                   make=lambda: _search_outputs(ordered, config, paper_keys, reuse))
-    if start is not None and len(ordered) >= PARALLEL_MIN:  # a small site: not worth a fork
+    if early is not None and early.key == search.key:
+        search = early
+    elif start is not None and len(ordered) >= PARALLEL_MIN:  # small sites: no fork
+        if early is not None and cancel is not None:  # (keyed otherwise: not expected)
+            cancel(early)
         search = start(search)
     old = cache.memo
     # an edit keeps the memo whole (less what it forgets), a build afresh only what it uses

@@ -653,6 +653,14 @@ def search_outputs(papers: Sequence[Paper], config: Config, memo: SearchMemo | N
     if keys is not None:
         key_of = {id(paper): key for paper, key in zip(papers, keys, strict=True)}
         keys = [key_of[id(paper)] for paper in ordered]
-    keys = update_index(memo, ordered, keys)
+    return ordered_outputs(memo, ordered, keys)
+
+
+def ordered_outputs(memo: SearchMemo, ordered: Sequence[Paper | None],
+                    keys: Sequence[str] | None = None) -> dict[str, bytes]:
+    """search_outputs of papers already in document order. Where the memo holds a paper's
+    key the paper is not read, and may be None: an edit that keeps every paper's date and
+    slug keeps the last build's order (the memo's), and needs only the papers it edited."""
+    keys = update_index(memo, ordered, keys)  # type: ignore[arg-type]
     parts = encode_parts(memo, keys)
     return {path: shard_script(part, parts[part]) for part, path in PARTS}

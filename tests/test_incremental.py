@@ -488,6 +488,42 @@ def test_parallel_and_serial_builds_are_identical(project, monkeypatch):
     assert read_tree(out) == dict(build(config, jobs=1).files)
 
 
+def test_the_search_index_of_an_edit_starts_before_the_site_shape_is_read(
+        project, monkeypatch):
+    """In the workers, an edit's index is made from the search memo alone (the last
+    build's order); when the edit turns out to change a paper's shape it is dropped and
+    made afresh, and a memo that is not the last build's is not trusted."""
+    config, out, papers = project
+    if not parallel.can_fork():
+        pytest.fail("cannot fork here, so the parallel path would go untested")
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    cancelled: list[str] = []
+    real_cancel = parallel.Background.cancel
+    monkeypatch.setattr(parallel.Background, "cancel", lambda self, part: (
+        cancelled.append(part.name), real_cancel(self, part))[1])
+    build_to_disk(config, jobs=2)
+    append_notes(papers, PAPER, "Indexed early.")
+    build_to_disk(config, jobs=2)
+    assert read_tree(out) == cold(config) and not cancelled
+    # a new title: not an edit of the last build after all
+    path = papers / f"{PAPER}.md"
+    path.write_text(edit_front_matter(path.read_text(), {"title": "Retitled"}))
+    build_to_disk(config, jobs=2)
+    assert cancelled == ["search"]
+    assert read_tree(out) == cold(config)
+    # a search memo that is not the last build's (an older one): made the usual way
+    cancelled.clear()
+    kept = config.root / CACHE_DIR / "search.pickle"
+    older = kept.read_bytes()
+    append_notes(papers, PAPER, "Indexed, then forgotten.")
+    build_to_disk(config, jobs=2)
+    kept.write_bytes(older)
+    append_notes(papers, PAPER, "With an older memo.")
+    build_to_disk(config, jobs=2)
+    assert not cancelled
+    assert read_tree(out) == cold(config)
+
+
 def test_a_build_from_nothing_reads_and_parses_each_file_once_in_the_workers(
         project, monkeypatch):
     """With no cache, the workers that parse the files read and hash them too: this
