@@ -194,7 +194,8 @@ def patch_papers_bib(old: bytes, changes: Iterable[tuple[str, str]]) -> bytes | 
         if at < 0 or old.find(was, at + 1) >= 0 or old[at - 1:at] not in (b"", b"\n") or \
                 old[end:end + 1] not in (b"", b"\n"):
             return None
-        old = old[:at] + after.encode("utf-8") + old[end:]
+        whole = memoryview(old)
+        old = b"".join((whole[:at], after.encode("utf-8"), whole[end:]))
     return old
 
 
@@ -384,10 +385,11 @@ def patch_papers_json(old: bytes, rows: Mapping[int, str], count: int) -> bytes 
         return None
     while len(starts) <= max(rows, default=0) + 1:
         starts.append(old.index(b"\n", starts[-1]) + 1)
-    out: list[bytes] = []
+    whole = memoryview(old)  # (its slices are not copies: the join is the one copy)
+    out: list[bytes | memoryview] = []
     done = 0
     for i, row in sorted(rows.items()):
-        out += old[done:starts[i]], row.encode("utf-8"), b",\n" if i < count - 1 else b"\n"
+        out += whole[done:starts[i]], row.encode("utf-8"), b",\n" if i < count - 1 else b"\n"
         done = starts[i + 1]
-    out.append(old[done:])
+    out.append(whole[done:])
     return b"".join(out)
