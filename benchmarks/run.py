@@ -129,6 +129,20 @@ def compile_generator() -> None:
     compileall.compile_dir(str(REPO / "generator"), quiet=1)
 
 
+def calibrate() -> float:
+    """Seconds a fixed pure-Python loop takes here (median of 3): how fast the machine is
+    at the time. This VM's speed drifts by ±30% within minutes; results quote this with
+    their figures, so that runs can be compared (0.61 s is the quickest seen here)."""
+    def once() -> float:
+        started = time.perf_counter()
+        total = 0
+        for i in range(20_000_000):
+            total += i
+        return time.perf_counter() - started
+
+    return statistics.median(once() for _ in range(3))
+
+
 TRASH = "trash"  # under --work: outputs moved aside, deleted when the run is over
 DELETED = ".deleted"  # under --work: when the last run deleted its trash
 RECENT = 65.0  # seconds the kernel treats freed inodes as recently deleted (60, once synced)
@@ -379,6 +393,8 @@ def main() -> int:
     sizes = args.sizes + ([100_000] if args.huge else [])
     settle(args.work)
     compile_generator()
+    speed = [calibrate()]
+    print(f"calibration: {speed[0]:.2f} s", flush=True)
     rows = []
     for n in sizes:
         folder = args.work / str(n)
@@ -394,8 +410,10 @@ def main() -> int:
         rows.append(row)
         print(json.dumps(row, indent=1), flush=True)
     empty_trash(args.work)
+    speed.append(calibrate())
     text = table(rows)
     print(text)
+    print(f"calibration: {speed[0]:.2f} s before, {speed[1]:.2f} s after")
     cpu = platform.processor() or platform.machine()
     args.output.write_text(
         "# Benchmark results\n\n"
@@ -406,7 +424,10 @@ def main() -> int:
         "(sampling slows a build, so timed builds are not sampled); browser figures "
         "from headless Chromium over "
         "loopback HTTP with a cold browser cache, the server's gzip cache warmed by one "
-        "untimed load.\n\n" + text + "\n",
+        "untimed load.\n\n" + text + "\n\n"
+        f"Machine speed during the run (`calibrate()`: a fixed Python loop, median of 3; "
+        f"lower is faster, 0.61 s the quickest seen on this VM): {speed[0]:.2f} s before, "
+        f"{speed[1]:.2f} s after.\n",
         encoding="utf-8")
     return 0
 

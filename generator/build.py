@@ -129,16 +129,18 @@ def build(config: Config, *, progress: Progress | None = None,
         background.finish()
 
 
-def _read_and_parse(jobs: int, parsed: dict[tuple[str, str, str], Any]) -> Reader:
+def _read_and_parse(jobs: int, parsed: dict[tuple[str, str, str], Any],
+                    idle: Callable[[], None]) -> Reader:
     """A reader of content files (see ``content.read_sources``) that parses each file as it
     reads it, on every core, into ``parsed`` (keyed as ``BuildCache.parsed``): for a build
-    with nothing to reuse, which would otherwise read every file here, then parse them."""
+    with nothing to reuse, which would otherwise read every file here, then parse them.
+    ``idle``: work for this process meanwhile."""
     from generator.content import read_and_parse
     from generator.parallel import fork_map
 
     def read(files: list[tuple[str, str, str]]) -> list[Source]:
         sources = []
-        for source, found in fork_map(read_and_parse, files, jobs=jobs):
+        for source, found in fork_map(read_and_parse, files, jobs=jobs, idle=idle):
             parsed[(source.shown, source.slug, source.digest)] = found
             sources.append(source)
         return sources
@@ -174,9 +176,25 @@ def build_to_disk(config: Config, out: Path | None = None, *,
     last = store.manifest()
     jobs = jobs or default_jobs()
     parsed: dict[tuple[str, str, str], Any] = {}
+    env: list[Any] = []  # the theme's environment, its templates compiled while parsing
+
+    def warm_up() -> None:
+        """While the workers parse: what the plan would do first with one core idle,
+        import the stages it runs and compile the theme's templates."""
+        import generator.feeds  # noqa: F401
+        from generator.render import make_environment
+
+        made = make_environment(theme, store.folder / "jinja")
+        for name in made.list_templates():
+            try:
+                made.get_template(name)
+            except Exception:  # noqa: BLE001 - reported where the template is used
+                continue
+        env.append(made)
+
     fused = last is None and not store.has_parsed()  # nothing to reuse: read and parse
     inputs = scan_inputs(config, theme.folders, last,
-                         _read_and_parse(jobs, parsed) if fused else None)
+                         _read_and_parse(jobs, parsed, warm_up) if fused else None)
     clock("scan inputs")
     ours = last is not None and is_our_site(out)
     kept = intact(out, last.stats) if ours and last is not None else set()
@@ -203,7 +221,7 @@ def build_to_disk(config: Config, out: Path | None = None, *,
             site_plan = plan(config, inputs, theme, theme_problems, cache, store.folder / "jinja",
                              jobs, lambda part: part if reuse(part) else background.start(part),
                              lambda path: _file_bytes(out, path) if path in kept else None,
-                             background.cancel)
+                             background.cancel, env[0] if env else None)
             clock("plan")
             todo = [part for part in site_plan.parts if not reuse(part)]
             staging = staging_folder(out)

@@ -121,21 +121,28 @@ def _map_chunk(bounds: tuple[int, int]) -> list[Any]:
 
 
 def fork_map(function: Callable[[Any], Any], items: list[Any], *, jobs: int,
-             minimum: int | None = None) -> list[Any]:
+             minimum: int | None = None, idle: Callable[[], None] | None = None
+             ) -> list[Any]:
     """[function(item) for item in items], on ``jobs`` forked processes when there are at
     least ``minimum`` items (default: PARALLEL_MIN) and forking is safe; the results come
-    back in order."""
+    back in order. ``idle``: work for this process while the workers work (or after)."""
     global _MAP
     if jobs < 2 or len(items) < (PARALLEL_MIN if minimum is None else minimum) or \
             not can_fork():
-        return [function(item) for item in items]
+        results = [function(item) for item in items]
+        if idle is not None:
+            idle()
+        return results
     size = max(1, -(-len(items) // (jobs * TASKS_PER_JOB)))
     bounds = [(start, start + size) for start in range(0, len(items), size)]
     _MAP = (function, items)
     _before_fork()
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            return [result for chunk in pool.imap(_map_chunk, bounds) for result in chunk]
+            chunks = pool.imap(_map_chunk, bounds)
+            if idle is not None:  # (results queue up meanwhile)
+                idle()
+            return [result for chunk in chunks for result in chunk]
     finally:
         _MAP = None
 

@@ -30,6 +30,8 @@ from generator.config import Config
 from generator.diagnostics import BuildError, Diagnostic, has_errors
 
 if TYPE_CHECKING:
+    import jinja2
+
     from generator.content import Source
     from generator.model import Paper
     from generator.render import Page, PageKeys, Renderer
@@ -276,13 +278,15 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
          cache: BuildCache, compiled: Path | None = None, jobs: int = 1,
          start: Callable[[Part], Part] | None = None,
          previous: Callable[[str], bytes | None] = lambda path: None,
-         cancel: Callable[[Part], None] | None = None) -> Plan:
+         cancel: Callable[[Part], None] | None = None,
+         env: jinja2.Environment | None = None) -> Plan:
     """Load, index and key the whole site; nothing is rendered yet. Raises BuildError with
     every problem when there is an error. ``compiled``: where compiled templates are kept
     between runs; ``jobs``: processes to parse files in; ``start``: given the search part
     as soon as it is keyed, to start making it early (``cancel``: to stop that when it
     turns out to be of no use); ``previous``: a file of the output as the last build left
-    it (None: unknown or changed since).
+    it (None: unknown or changed since); ``env``: the theme's environment, when made
+    already (see ``render.make_environment``).
 
     When the papers keep the last build's shape (an edit of notes, abstracts, ratings...),
     the site model, the pages and the keys of what the edited papers do not touch are the
@@ -435,7 +439,7 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
         return remember("bibtex", f"{hashes[slug]}\0{keys[slug]}",
                         lambda: bibtex_entry(by_slug[slug].paper, keys[slug]))
 
-    env = make_environment(theme, compiled)
+    env = env if env is not None else make_environment(theme, compiled)
     if edit is None:
         used = remember("names", salt, lambda: names_read(env))
     page_keys = PageKeys(base_context(site, config), used, view_keys, salt,
