@@ -131,8 +131,9 @@ def compile_generator() -> None:
 
 def calibrate() -> float:
     """Seconds a fixed pure-Python loop takes here (median of 3): how fast the machine is
-    at the time. This VM's speed drifts by ±30% within minutes; results quote this with
-    their figures, so that runs can be compared (0.61 s is the quickest seen here)."""
+    at the time. This VM's speed drifts by a third and more within minutes; results quote
+    this with their figures, so that runs can be compared (about 0.6 s when it is quick,
+    0.8-1.2 s in its slow periods)."""
     def once() -> float:
         started = time.perf_counter()
         total = 0
@@ -426,7 +427,8 @@ def main() -> int:
         "loopback HTTP with a cold browser cache, the server's gzip cache warmed by one "
         "untimed load.\n\n" + text + "\n\n"
         f"Machine speed during the run (`calibrate()`: a fixed Python loop, median of 3; "
-        f"lower is faster, 0.61 s the quickest seen on this VM): {speed[0]:.2f} s before, "
+        f"lower is faster; about 0.6 s when this VM is quick, 0.8-1.2 s in its slow "
+        f"periods): {speed[0]:.2f} s before, "
         f"{speed[1]:.2f} s after.\n",
         encoding="utf-8")
     return 0
