@@ -324,9 +324,10 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
     clock = Clock()
     salt = digest(inputs.settings, *(f"{w}\0{h}" for w, h in inputs.theme))
     change = _edited(inputs, salt, cache)
+    # how this build completes the stand-ins of a site shape (set before the search forks)
+    complete_with(_completer(inputs, cache) if change is not None else None)
     early = None  # the search index of an edit, started before the site shape is read
     if change is not None:
-        complete_with(_completer(inputs, cache))
         if start is not None and cancel is not None and len(inputs.sources) >= PARALLEL_MIN:
             assert cache.last is not None and cache.last.plan is not None
             was = cache.last.plan.hashes
@@ -343,10 +344,11 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
                                digest(inputs.settings, *change.hashes.values()),
                                make=lambda: _search_edit(config, ahead, was, otherwise)))
     edit = _edit(inputs, cache, change) if change is not None else None
-    if edit is None and early is not None and cancel is not None:
-        cancel(early)  # not an edit after all (a paper's shape changed): of no use
-        early = None
-    complete_with(_completer(inputs, cache) if edit is not None else None)
+    if edit is None:
+        complete_with(None)
+        if early is not None and cancel is not None:
+            cancel(early)  # not an edit after all (a paper's shape changed): of no use
+            early = None
     if edit is not None:
         site = edit.shape.with_papers(edit.papers)
         diagnostics = edit.diagnostics
