@@ -16,6 +16,7 @@ what the dev server keeps between rebuilds.
 from __future__ import annotations
 
 import copyreg
+import dataclasses
 import gc
 import hashlib
 import os
@@ -113,7 +114,7 @@ class Inputs:
     @property
     def known(self) -> dict[str, tuple[FileStat, str]]:
         """What the next scan may take from this one: each content file's stat and hash."""
-        return {s.path: (s.stat, s.digest) for s in self.sources}
+        return {s.shown: (s.stat, s.digest) for s in self.sources}
 
 
 def _tree(folder: Path) -> list[tuple[str, str]]:
@@ -127,7 +128,9 @@ def _tree(folder: Path) -> list[tuple[str, str]]:
 
 def settings_digest(config: Config) -> str:
     """The config, the environment the output reads and the code version, as one hash."""
-    return digest(repr(config), os.environ.get("SOURCE_DATE_EPOCH", ""), code_version())
+    # not where the project is (nor how the command line named it): the site is the same
+    return digest(repr(dataclasses.replace(config, root=Path("."))),
+                  os.environ.get("SOURCE_DATE_EPOCH", ""), code_version())
 
 
 def scan_inputs(config: Config, theme_dirs: Iterable[Path], last: Manifest | None = None,
@@ -140,8 +143,9 @@ def scan_inputs(config: Config, theme_dirs: Iterable[Path], last: Manifest | Non
     sources = tuple(read_sources(config.papers_path, config.root, known, then, read))
     theme: list[tuple[str, str]] = []
     for folder in theme_dirs:
-        theme.append((str(folder), "folder"))
-        theme += [(f"{folder}/{name}", h) for name, h in _tree(folder)]
+        named = os.path.relpath(os.path.abspath(folder), os.path.abspath(config.root))
+        theme.append((named, "folder"))
+        theme += [(f"{named}/{name}", h) for name, h in _tree(folder)]
     settings = settings_digest(config)
     fingerprint = digest(settings, *(f"{w}\0{h}" for w, h in theme),
                          *(f"{s.shown}\0{s.digest}" for s in sources))
@@ -234,7 +238,7 @@ class CacheStore:
 
     def __init__(self, folder: Path, out: Path):
         self.folder = folder
-        self.manifest_path = folder / f"site-{digest(str(out.absolute()))[:16]}.pickle"
+        self.manifest_path = folder / f"site-{digest(str(out.resolve()))[:16]}.pickle"
         # shard files as read (None: one there that could not be used): each one the next
         # save finds unchanged is not written again
         self._read_shards: dict[str, dict[Any, Any] | None] = {}

@@ -279,7 +279,7 @@ class Source:
 
 
 FileStat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-Known = Mapping[str, tuple[FileStat, str]]  # path -> (stat, hash) from an earlier scan
+Known = Mapping[str, tuple[FileStat, str]]  # shown path -> (stat, hash) from a scan
 RACY_NS = 2_000_000_000  # a file changed this close to a scan may change again unseen
 
 
@@ -337,7 +337,7 @@ def read_sources(papers_dir: Path, root: Path | None = None, known: Known | None
         stem = parts[-1][:-3] if len(parts[-1]) > 3 else parts[-1]
         slug = stem if is_safe_slug(stem) else slugify(stem)
         shown = shown_dir + "/" + "/".join(parts)
-        seen = known.get(path)
+        seen = known.get(shown)
         if seen is not None:
             st = os.stat(path)
             stat = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)

@@ -144,6 +144,36 @@ def test_a_scan_reads_only_the_files_whose_stat_changed(project, monkeypatch):
     assert read_tree(out) == cold(config)
 
 
+def test_the_cache_holds_however_the_command_line_names_the_project(project, monkeypatch):
+    """The same project from another folder, by a relative, absolute or ``..`` path: the
+    site and every file's stat are kept, and no content file is read again."""
+    config, out, papers = project
+    monkeypatch.setattr(content, "RACY_NS", 0)  # (the files were written just now)
+    build_to_disk(config)  # records the stats
+    read: list[str] = []
+    real = content._read
+    monkeypatch.setattr(content, "_read", lambda path: read.append(path) or real(path))
+    before = stats(out)
+    root = config.root.resolve()
+    elsewhere = root.parent / "elsewhere"
+    elsewhere.mkdir()
+    for cwd, named in ((root, "config.yaml"), (root.parent, f"{root.name}/config.yaml"),
+                       (elsewhere, str(root / "config.yaml")),
+                       (elsewhere, f"../{root.name}/config.yaml"), (root, "config.yaml")):
+        monkeypatch.chdir(cwd)
+        moved, problems = load_config(Path(named))
+        assert not problems
+        assert build_to_disk(moved).made == 0, (cwd, named)
+        assert stats(out) == before and read == [], (cwd, named)
+    append_notes(papers, PAPER, "Edited, then built from elsewhere.")
+    monkeypatch.chdir(elsewhere)
+    moved = load_config(Path(f"../{root.name}/config.yaml"))[0]
+    result = build_to_disk(moved)
+    assert [Path(p).stem for p in read] == [PAPER]
+    assert 0 < result.made < 10
+    assert read_tree(out) == cold(config)
+
+
 def test_an_edit_that_keeps_size_and_mtime_is_still_seen(project):
     config, out, papers = project
     file = papers / f"{PAPER}.md"
@@ -170,9 +200,10 @@ def test_a_file_edited_right_after_a_scan_is_read_again(project):
                     encoding="utf-8")
     os.utime(file, ns=(st.st_atime_ns, st.st_mtime_ns))
     known = dict(first.known)
+    shown = next(s.shown for s in first.sources if s.slug == PAPER)
     stat = os.stat(file)  # pretend the file system could not tell the two versions apart
-    known[str(file)] = ((stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino),
-                        known[str(file)][1])
+    known[shown] = ((stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino),
+                    known[shown][1])
     last = Manifest("", 0, [], {}, sources=known, scanned_ns=first.scanned_ns)
     again = scan_inputs(config, theme.folders, last)
     assert next(s for s in again.sources if s.slug == PAPER).digest != \
