@@ -705,6 +705,35 @@ def is_plain(text: str) -> bool:
     return True
 
 
+_HEADING = re.compile(r"(#{1,6}) (.+)")
+
+
+def _plain_blocks(text: str, heading_offset: int) -> tuple[str, str] | None:
+    """The shortcut for what notes mostly are: one-line paragraphs and ``#`` headings
+    between single blank lines, each plain (see ``is_plain``; no ``#`` in a heading's
+    text, which could close it) -> (HTML, text) as markdown-it makes them; None for
+    anything else."""
+    html: list[str] = []
+    texts: list[str] = []
+    for block in text.strip("\n").split("\n\n"):
+        if not block:  # more than one blank line
+            return None
+        heading = _HEADING.fullmatch(block) if block[0] == "#" else None
+        if heading is not None:
+            inner = heading[2]
+            if "#" in inner or not is_plain(inner):
+                return None
+            tag = f"h{min(6, len(heading[1]) + heading_offset)}"
+            html.append(f"<{tag}>{_escape(inner)}</{tag}>\n")
+            texts.append(inner)
+        elif is_plain(block):
+            html.append(f"<p>{_escape(block)}</p>\n")
+            texts.append(block)
+        else:
+            return None
+    return "".join(html), " ".join(texts)
+
+
 def render_markdown_with_text(text: str, *, allow_html: bool = False,
                               heading_offset: int = 0) -> tuple[str, str]:
     """Markdown -> (HTML, plain text), parsed once; the text serves descriptions."""
@@ -712,6 +741,15 @@ def render_markdown_with_text(text: str, *, allow_html: bool = False,
         return "", ""
     if is_plain(text):
         return f"<p>{_escape(text)}</p>\n", text
+    if "\n" in text:
+        simple = _plain_blocks(text, heading_offset)
+        if simple is not None:
+            return simple
+    return _parsed(text, allow_html, heading_offset)
+
+
+def _parsed(text: str, allow_html: bool, heading_offset: int) -> tuple[str, str]:
+    """render_markdown_with_text by markdown-it, no shortcut."""
     md = _RAW if allow_html else _SAFE
     env: dict[str, Any] = {"heading_offset": heading_offset}
     tokens = md.parse(text, env)

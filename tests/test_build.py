@@ -27,7 +27,15 @@ from generator.build import build, build_to_disk
 from generator.config import Config, load_config
 from generator.diagnostics import BuildError
 from generator.feeds import bib_escape, bibtex_keys
-from generator.markdown import is_plain, plain_inline, render_inline, render_markdown
+from generator.markdown import (
+    _parsed,
+    _plain_blocks,
+    is_plain,
+    plain_inline,
+    render_inline,
+    render_markdown,
+    render_markdown_with_text,
+)
 from generator.model import Paper, slugify
 from generator.site import _term_slug, build_site, page_root
 from generator.writer import merge_outputs, write_site
@@ -729,6 +737,37 @@ def test_plain_text_shortcut_matches_markdown_it(text):
     if is_plain(text):
         assert render_markdown(text) == _REFERENCE.render(text)
         assert render_inline(text) == _REFERENCE.renderInline(text)
+
+
+_LINE = st.one_of(  # mostly words (the shortcut's case), sometimes anything
+    st.text(alphabet=st.sampled_from(list("ab  .,:;!?()%@'\">1é")), min_size=1, max_size=20),
+    st.text(alphabet=st.sampled_from(list("ab -.,:;!?()%#+=@'\"1<>&é*_`$\\^{}[]~|\t")),
+            max_size=20))
+_BLOCKS = st.lists(st.one_of(_LINE, st.builds("{} {}".format, st.sampled_from(
+    ["#", "##", "###", "######", "#######"]), _LINE)), min_size=1, max_size=5)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_BLOCKS, st.sampled_from(["\n\n", "\n\n\n", "\n", "\n \n"]),
+       st.sampled_from(["", "\n", "\n\n"]), st.integers(0, 3), st.booleans())
+def test_plain_blocks_shortcut_matches_markdown_it(blocks, gap, end, offset, allow_html):
+    """Notes in the usual shape (headings and one-line paragraphs) skip markdown-it: the
+    result must be markdown-it's (with this project's rules), character for character."""
+    text = gap.join(blocks) + end
+    if not text.strip():
+        return
+    assert render_markdown_with_text(text, allow_html=allow_html, heading_offset=offset) == \
+        _parsed(text, allow_html, offset)
+
+
+def test_plain_blocks_shortcut_takes_the_usual_notes():
+    assert _plain_blocks("## Notes\n\nRead it twice.\n", 2) == \
+        ("<h4>Notes</h4>\n<p>Read it twice.</p>\n", "Notes Read it twice.")
+    assert _plain_blocks("# A\n\nb \"c\" > d", 0) == \
+        ('<h1>A</h1>\n<p>b &quot;c&quot; &gt; d</p>\n', 'A b "c" > d')
+    for text in ("## Notes #\n\nx", "## *x*\n\ny", "a\nb\n\nc", "a\n\n\n\nb", "x\n\n- y",
+                 "##  x\n\ny", "#x\n\ny", "x\n\n    code", "x\n\n---"):
+        assert _plain_blocks(text, 0) is None, text
 
 
 _ALLOWED_TAGS = {"p", "a", "strong", "em", "code", "pre", "sup", "sub", "span", "br", "ul",
