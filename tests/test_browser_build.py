@@ -147,6 +147,32 @@ def test_copy_buttons_copy_the_citation(browser, servers):
     assert not errors, errors
 
 
+def test_a_long_list_renders_only_the_cards_near_the_screen(browser, sites):
+    """The bundled home page shows 100 cards: those off screen are skipped (not laid out
+    or painted) until they come near, yet stay in the page: their links are in the
+    accessibility tree, reachable by keyboard, and shown once scrolled to."""
+    if "bundled" not in sites:
+        pytest.skip("content/papers is empty")
+    context = browser.new_context(viewport={"width": 900, "height": 700})
+    page = context.new_page()
+    page.goto(sites["bundled"].as_uri() + "/index.html", wait_until="load")
+    cards = page.locator(".paper-list > .card")
+    assert cards.count() == 100
+    shown = "(e) => e.checkVisibility({contentVisibilityAuto: true})"
+    assert cards.first.evaluate(shown)
+    last = cards.last.locator(".card-title a")
+    assert not last.evaluate(shown)  # skipped: far below the fold
+    assert page.get_by_role("link", name=last.inner_text()).count() >= 1
+    last.focus()  # reached by keyboard: comes into view and is drawn
+    page.wait_for_timeout(100)
+    assert last.evaluate(shown)
+    box = last.bounding_box()
+    assert box is not None and 0 <= box["y"] < 700
+    page.emulate_media(media="print")  # a printout has every card
+    assert cards.last.evaluate("(e) => getComputedStyle(e).contentVisibility") == "visible"
+    context.close()
+
+
 def test_print_stylesheet_hides_the_chrome(browser, sites):
     context = browser.new_context()
     page = context.new_page()
