@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from generator.shape import SiteShape
 
 CACHE_DIR = ".cache"
-FORMAT = 5  # of the cache files and of Manifest: change it when their shape changes
+FORMAT = 6  # of the cache files and of Manifest: change it when their shape changes
 # Libraries whose behaviour shapes the output: an upgrade must not reuse old results.
 LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "linkify-it-py", "mdurl", "PyYAML",
              "lunr")
@@ -133,6 +133,12 @@ def settings_digest(config: Config) -> str:
                   os.environ.get("SOURCE_DATE_EPOCH", ""), code_version())
 
 
+def folder_name(folder: Path, root: Path) -> str:
+    """A theme folder as the scan names it: from the project folder, however the command
+    line named that."""
+    return os.path.relpath(os.path.abspath(folder), os.path.abspath(root))
+
+
 def scan_inputs(config: Config, theme_dirs: Iterable[Path], last: Manifest | None = None,
                 read: Reader | None = None) -> Inputs:
     """Read (and hash) every input of a build: content files, theme folders, settings.
@@ -143,7 +149,7 @@ def scan_inputs(config: Config, theme_dirs: Iterable[Path], last: Manifest | Non
     sources = tuple(read_sources(config.papers_path, config.root, known, then, read))
     theme: list[tuple[str, str]] = []
     for folder in theme_dirs:
-        named = os.path.relpath(os.path.abspath(folder), os.path.abspath(config.root))
+        named = folder_name(folder, config.root)
         theme.append((named, "folder"))
         theme += [(f"{named}/{name}", h) for name, h in _tree(folder)]
     settings = settings_digest(config)
@@ -163,7 +169,7 @@ class PlanKeys:
 
     shape: str  # the SiteShape id
     salt: str  # config, theme and code
-    base: str  # the base values' token (PageKeys)
+    base: str  # the base values' token for cards (PageKeys)
     indexes: list[str]  # the tokens of the site's indexes (PageKeys)
     used: frozenset[str] | None  # context names the templates read
     sources: dict[str, tuple[str, str]]  # content file (shown) -> (slug, hash)
@@ -171,6 +177,7 @@ class PlanKeys:
     keys: dict[str, str]
     view_keys: dict[str, str]
     card_views: dict[str, str] = field(default_factory=dict)  # PageKeys.card_views
+    bases: dict[str, str] = field(default_factory=dict)  # PageKeys.bases: pages' base tokens
 
 
 @dataclass

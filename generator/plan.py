@@ -25,7 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.cache import CACHE_DIR, BuildCache, CacheStore, Inputs, PlanKeys, digest
+from generator.cache import (
+    CACHE_DIR,
+    BuildCache,
+    CacheStore,
+    Inputs,
+    PlanKeys,
+    digest,
+    folder_name,
+)
 from generator.config import Config
 from generator.diagnostics import BuildError, Diagnostic, has_errors
 
@@ -316,13 +324,20 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
         make_environment,
         names_read,
         site_pages,
+        template_reads,
     )
     from generator.shape import SiteShape, complete_with, shape_id
     from generator.site import SitePaper, build_site, site_papers
     from generator.theme import static_files
 
     clock = Clock()
-    salt = digest(inputs.settings, *(f"{w}\0{h}" for w, h in inputs.theme))
+    # pages are made from templates, never from static files: a stylesheet edited makes
+    # the static files again, not every page
+    templates = tuple(folder_name(d, config.root) + "/" for d in theme.template_dirs)
+    salt = digest(inputs.settings, *(f"{w}\0{h}" for w, h in inputs.theme
+                                     if (w + "/").startswith(templates)))
+    static_key = digest("static", inputs.settings, *(f"{w}\0{h}" for w, h in inputs.theme
+                                                     if not (w + "/").startswith(templates)))
     change = _edited(inputs, salt, cache)
     # how this build completes the stand-ins of a site shape (set before the search forks)
     complete_with(_completer(inputs, cache) if change is not None else None)
@@ -442,11 +457,13 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
                         lambda: bibtex_entry(by_slug[slug].paper, keys[slug]))
 
     env = env if env is not None else make_environment(theme, compiled)
+    reads = remember("reads", salt, lambda: template_reads(env))
     if edit is None:
-        used = remember("names", salt, lambda: names_read(env))
+        used = names_read(reads)
     page_keys = PageKeys(base_context(site, config), used, view_keys, salt,
                          token=edit.known.base if edit is not None else None,
-                         card_views=card_views)
+                         card_views=card_views, reads=reads,
+                         tokens=edit.known.bases if edit is not None else None)
     if edit is not None:
         page_keys.remember(site.indexes, edit.known.indexes)
     renderer = Renderer(site, config, env, keys, entry, cards=_Cards(old, memo),
@@ -491,8 +508,8 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
         parts.append(Part(name, stage, digest(*(x for path in sorted(files)
                                                 for x in (path, files[path]))), files=files))
 
-    # keyed by the theme's hashes (in the salt), read only when they are to be written
-    parts.append(Part("static", "theme static files", digest("static", salt),
+    # keyed by the static files' hashes, read only when they are to be written
+    parts.append(Part("static", "theme static files", static_key,
                       make=lambda: static_files(theme)))
     newest = [p.slug for p in feed_papers(site, config.feed_size)]
     parts.append(Part("feed.xml", "feeds", digest(salt, *(view_keys[s] for s in newest)),
@@ -550,7 +567,8 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
     plan_keys = PlanKeys(shape.id, salt, page_keys.base, page_keys.tokens(site.indexes), used,
                          {s.shown: (s.slug, s.digest) for s in inputs.sources},
                          hashes, dict(keys), view_keys,
-                         {s: v for s, v in card_views.items() if v != view_keys[s]})
+                         {s: v for s, v in card_views.items() if v != view_keys[s]},
+                         dict(page_keys.bases))
     return Plan(len(site.papers), diagnostics, parts, renderer, page_keys, plan_keys, shape,
                 memo, edit is not None)
 

@@ -563,20 +563,68 @@ class Renderer:
             return template.render(context).encode("utf-8")
 
 
-def names_read(env: jinja2.Environment) -> frozenset[str] | None:
-    """Every name any template of the search path reads (a loop's or a ``set``'s as well
-    as the context's: a few too many is safe, and finding them is a walk of the parsed
-    template, not the code generation ``jinja2.meta`` does); None when a template cannot
-    be parsed (then every name counts). A value no template reads cannot change a page."""
-    names: set[str] = set()
+Reads = dict[str, tuple[frozenset[str], "tuple[str, ...] | None"]]
+
+
+def template_reads(env: jinja2.Environment) -> Reads | None:
+    """Each template of the search path -> (the names it reads, the templates it extends,
+    includes or imports; None when one is named by an expression); None when a template
+    cannot be parsed (then every page reads every name). The names are a loop's or a
+    ``set``'s as well as the context's: a few too many is safe, and finding them is a walk
+    of the parsed template, not the code generation ``jinja2.meta`` does."""
+    nodes = jinja2.nodes
+    reads: Reads = {}
     try:
         for name in env.list_templates():
             assert env.loader is not None
-            source = env.loader.get_source(env, name)[0]
-            names.update(node.name for node in env.parse(source).find_all(jinja2.nodes.Name)
-                         if node.ctx == "load")
+            tree = env.parse(env.loader.get_source(env, name)[0])
+            uses: list[str] | None = []
+            for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import,
+                                       nodes.FromImport)):
+                target = node.template  # type: ignore[attr-defined]  # (all four have it)
+                named = [target] if isinstance(target, nodes.Const) else \
+                    target.items if isinstance(target, (nodes.List, nodes.Tuple)) else [None]
+                for item in named:
+                    if not isinstance(item, nodes.Const) or not isinstance(item.value, str):
+                        uses = None
+                    elif uses is not None:
+                        uses.append(item.value)
+            reads[name] = (frozenset(n.name for n in tree.find_all(nodes.Name)
+                                     if n.ctx == "load"),
+                           tuple(sorted(set(uses))) if uses is not None else None)
     except Exception:  # a broken template: rendering reports it
         return None
+    return reads
+
+
+def names_read(reads: Reads | None) -> frozenset[str] | None:
+    """Every name any template reads; None: every name counts. A value no template reads
+    cannot change a page."""
+    if reads is None:
+        return None
+    return frozenset().union(*(names for names, _ in reads.values()))
+
+
+def chain_reads(reads: Reads | None, templates: Iterable[str]) -> frozenset[str] | None:
+    """The names these templates read, with all they extend, include or import (None:
+    every name, when that cannot be told)."""
+    if reads is None:
+        return None
+    names: set[str] = set()
+    seen: set[str] = set()
+    todo = list(templates)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        found = reads.get(name)
+        if found is None:  # (not a template: a page naming it fails to render)
+            continue
+        names |= found[0]
+        if found[1] is None:
+            return None
+        todo.extend(found[1])
     return frozenset(names)
 
 
@@ -595,17 +643,37 @@ class PageKeys:
 
     def __init__(self, base: Mapping[str, Any], used: frozenset[str] | None,
                  view_keys: Mapping[str, str], salt: str, *, token: str | None = None,
-                 card_views: Mapping[str, str] | None = None):
-        """``token``: the base values' token, when known (from a build of the same site
-        shape and salt)."""
+                 card_views: Mapping[str, str] | None = None,
+                 reads: Reads | None = None, tokens: Mapping[str, str] | None = None):
+        """``reads``: what each template reads (see ``template_reads``; without it every
+        page counts every name of ``used``). ``token``: the cards' base token and
+        ``tokens`` the pages' by their templates, when known (from a build of the same
+        site shape and salt)."""
         self.used = used
         self.view_keys = view_keys
         self.card_views = card_views if card_views is not None else {}
         self.salt = salt
         self._memo: dict[int, tuple[Any, str]] = {}
-        self.base = token if token is not None else \
-            self.token({k: v for k, v in base.items() if self.reads(k)})
+        self._values = base
+        self._reads = reads
+        self.bases: dict[str, str] = dict(tokens or {})  # templates -> the base token
+        self.base = token if token is not None else self._base_token((CARD_TEMPLATE,))
         self.reads_cards = self.reads("cards") or self.reads("cards_html")
+
+    def _base_token(self, templates: tuple[str, ...]) -> str:
+        """The token of the base values these templates (and theirs) read: a page is not
+        keyed by a value only other pages show (the home page's counts, say), so adding
+        a paper does not make every page again."""
+        names = chain_reads(self._reads, templates) if self._reads is not None else None
+        return self.token({k: v for k, v in self._values.items() if self.reads(k) and (
+            names is None or k in names)})
+
+    def page_base(self, templates: tuple[str, ...]) -> str:
+        name = "\0".join(templates)
+        token = self.bases.get(name)
+        if token is None:
+            token = self.bases[name] = self._base_token(templates)
+        return token
 
     def tokens(self, values: Iterable[Any]) -> list[str]:
         """The tokens of these values (kept: the next build of the same shape may
@@ -675,7 +743,8 @@ class PageKeys:
             cards = ",".join([self.card_view(s) for s in page.cards])
         else:
             cards = ",".join([view_keys[s] for s in page.cards])
-        return digest(f"{self.salt}\0{self.base}\0{page.path}\0{page.templates}\0"
+        return digest(f"{self.salt}\0{self.page_base(page.templates)}\0{page.path}\0"
+                      f"{page.templates}\0"
                       f"{len(page.title)}:{page.title}\0{page.nav}\0{','.join(own)}", cards)
 
     def card_view(self, slug: str) -> str:

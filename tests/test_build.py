@@ -675,8 +675,12 @@ def test_every_page_passes_the_nu_html_checker(sample_site, tmp_path):
         bundled = tmp_path / "bundled"
         write_site(build(config).files, bundled)
     for folder in filter(None, (copy, bundled)):
+        # (this checker's CSS profile predates CSS Containment 2, which every current
+        # browser implements: its two properties are not errors)
         run = subprocess.run([checker, "--root", str(folder), "--also-check-css",
-                              "--format", "text"], capture_output=True, text=True, timeout=600)
+                              "--ignore-re", r'CSS: "(content-visibility|contain-intrinsic-size)"'
+                              r': Property "[a-z-]+" doesn.t exist',
+                              "--format", "gnu"], capture_output=True, text=True, timeout=600)
         assert run.returncode == 0, (run.stdout + run.stderr)[-5000:]
 
 

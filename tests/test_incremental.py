@@ -241,6 +241,33 @@ def test_deleting_a_paper_removes_its_pages(project):
     assert read_tree(out) == cold(config)
 
 
+def test_adding_a_paper_makes_only_the_pages_that_show_it(project, monkeypatch):
+    """The home page shows how many papers there are; the other pages do not, so they are
+    not made again when a paper is added (as an import does): only its page, its
+    neighbours', the lists and indexes it joins, and the home page."""
+    from generator.render import Renderer
+
+    config, out, papers = project
+    rendered: list[str] = []
+    real = Renderer.render
+    monkeypatch.setattr(Renderer, "render",
+                        lambda self, page: rendered.append(page.path) or real(self, page))
+    (papers / "new-one.md").write_text("---\ntitle: A New One\nauthors: [Ada Lovelace]\n"
+                                       "date: 2020-02-01\ntags: [efficiency]\n---\nNotes.\n")
+    build_to_disk(config)
+    made = set(rendered)  # (not what the cold build below renders)
+    after = read_tree(out)
+    assert after == cold(config)
+    shows = {p for p, data in after.items() if p.endswith(".html") and b"A New One" in data}
+    assert shows <= made
+    papers_made = {p for p in made if p.startswith("papers/")}
+    assert papers_made <= shows | {p for p in after if p.startswith("papers/") and
+                                    b"papers/new-one/" in after[p]}  # its neighbours
+    assert len(papers_made) <= 3
+    assert not [p for p in made if p.startswith("venues/")]  # it has no venue
+    assert len(made) < len([p for p in after if p.endswith(".html")])
+
+
 def test_adding_a_paper_adds_its_pages(project):
     config, out, papers = project
     (papers / "new-one.md").write_text("---\ntitle: A New One\nauthors: [Ada Lovelace]\n"
@@ -269,6 +296,26 @@ def test_a_template_override_rebuilds_every_page(project):
     (config.root / "overrides" / "templates" / "unused.html").write_text("x")
     assert build_to_disk(config).made >= len([p for p in after if p.endswith(".html")])
     assert read_tree(out) != before
+
+
+def test_a_stylesheet_edit_makes_the_static_files_again_not_the_pages(project):
+    """Pages are made from templates, never from static files: a theme author restyling
+    the site (in the dev server too) waits for a copy, not for every page."""
+    config, out, _ = project
+    before = stats(out)
+    css = config.root / "overrides" / "static" / "css"
+    css.mkdir(parents=True)
+    shutil.copy(config.theme_path / "static" / "css" / "style.css", css / "style.css")
+    with (css / "style.css").open("a") as handle:
+        handle.write(".card-title { letter-spacing: 0.01em; }\n")
+    result = build_to_disk(config)
+    after = read_tree(out)
+    assert after == cold(config)
+    assert after["static/css/style.css"].endswith(b"letter-spacing: 0.01em; }\n")
+    now = stats(out)
+    remade = {p for p in now if before.get(p) != now[p]}
+    assert remade and all(p.startswith("static/") for p in remade), remade
+    assert result.made == 1  # the static files
 
 
 def test_a_config_change_rebuilds_everything(project):
@@ -595,20 +642,34 @@ def test_a_folder_not_built_by_us_is_still_refused(project, tmp_path):
 
 def test_the_names_templates_read_include_every_context_name_they_use():
     """Page keys leave out values no template reads: every name a template loads must be
-    found, in any template of the search path (extends, includes, loops, blocks)."""
+    found, in the template or any it extends, includes or imports."""
     import jinja2
 
-    from generator.render import names_read
+    from generator.render import chain_reads, names_read, template_reads
 
     env = jinja2.Environment(loader=jinja2.DictLoader({
         "base.html": "{% block body %}{% endblock %}{{ config.title }}",
         "page.html": "{% extends 'base.html' %}{% block body %}{% for x in items %}"
                      "{{ x.name }}{% endfor %}{% include 'part.html' %}{% endblock %}",
         "part.html": "{% if counts %}{{ root ~ page_url }}{% endif %}",
+        "home.html": "{% extends 'base.html' %}{% from 'macros.html' import m %}{{ m() }}",
+        "macros.html": "{% macro m() %}{{ stats }}{% endmacro %}",
+        "other.html": "{% include ['part.html', 'x.html'] %}{{ title }}",
+        "dynamic.html": "{% include which %}",
     }))
-    found = names_read(env)
+    reads = template_reads(env)
+    found = names_read(reads)
     assert found is not None
-    assert {"config", "items", "counts", "root", "page_url"} <= found
-    assert not found & {"title", "name", "body", "canonical"}
+    assert {"config", "items", "counts", "root", "page_url", "stats", "which"} <= found
+    assert not found & {"name", "body", "canonical"}
+    # each page by its own chain: a value only the home page shows keys no other page
+    page = chain_reads(reads, ("page.html",))
+    assert page is not None and {"config", "items", "counts", "root", "page_url"} <= page
+    assert "stats" not in page
+    home = chain_reads(reads, ("home.html",))
+    assert home is not None and {"config", "stats"} <= home and "counts" not in home
+    other = chain_reads(reads, ("missing.html", "other.html"))
+    assert other is not None and {"title", "counts", "root"} <= other
+    assert chain_reads(reads, ("dynamic.html",)) is None  # an expression: every name
     broken = jinja2.Environment(loader=jinja2.DictLoader({"a.html": "{% for %}"}))
-    assert names_read(broken) is None  # then every name counts
+    assert template_reads(broken) is None and names_read(None) is None  # every name counts
