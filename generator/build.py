@@ -110,7 +110,6 @@ def build(config: Config, *, progress: Progress | None = None,
                              previous=files.get, cancel=background.cancel)
             todo = [part for part in site_plan.parts if not reuse(part)]
             made, _ = make_parts(todo, site_plan.renderer, jobs=jobs, progress=progress)
-        site_plan.keep_cards((p for p in site_plan.parts if p.name not in made), cache.memo)
         record = _outputs(site_plan.parts, made, last)
         out: dict[str, bytes] = {}
         for name, (_, paths) in record.items():
@@ -236,7 +235,6 @@ def build_to_disk(config: Config, out: Path | None = None, *,
                 shutil.rmtree(staging, ignore_errors=True)
                 raise
         clock(f"make {len(todo)} parts")
-        site_plan.keep_cards((p for p in site_plan.parts if p.name not in made), cache.memo)
         paths = [path for _, files in record.values() for path in files]
         # a file keeps its stat when renamed into place (its folder, or itself)
         new = {path: stat for files in made.values() for path, stat in files.items() if stat}

@@ -113,15 +113,19 @@ class Plan:
     shape: SiteShape | None = None  # the site model and page paths, for the next build
     memo: MutableMapping[tuple[str, str], Any] = field(default_factory=dict)  # for next time
     edit: bool = False  # an edit of the last build: its memo was kept whole
+    entries: list[tuple[str, str]] = field(default_factory=list)  # memo keys: BibTeX entries
 
-    def keep_cards(self, reused: Iterable[Part], old: Mapping[tuple[str, str], Any]) -> None:
-        """Keep the cards of pages this build reuses: the next change to such a page
-        re-renders the page, not its hundreds of cards."""
-        if self.edit:
+    def keep_from(self, old: Mapping[tuple[str, str], Any]) -> None:
+        """Keep what the last build's memo has of this one's cards and BibTeX entries, which
+        this process may not see used (workers take them, or a page is reused): the next
+        change to a page re-renders it, not its hundreds of cards, and the next edit
+        patches papers.bib with the entries, instead of making them all again."""
+        if self.edit:  # (the memo was kept whole)
             return
-        wanted = {slug for part in reused if part.page is not None for slug in part.page.cards}
-        for slug in wanted:
-            key = ("card", self.page_keys.card(slug))
+        wanted = {slug for part in self.parts if part.page is not None
+                  for slug in part.page.cards}
+        for key in [("card", self.page_keys.card(slug)) for slug in sorted(wanted)] + \
+                self.entries:
             if key not in self.memo and key in old:
                 self.memo[key] = old[key]
 
@@ -569,8 +573,12 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
                          hashes, dict(keys), view_keys,
                          {s: v for s, v in card_views.items() if v != view_keys[s]},
                          dict(page_keys.bases))
-    return Plan(len(site.papers), diagnostics, parts, renderer, page_keys, plan_keys, shape,
-                memo, edit is not None)
+    result = Plan(len(site.papers), diagnostics, parts, renderer, page_keys, plan_keys, shape,
+                  memo, edit is not None, [("bibtex", e) for e in entries])
+    if edit is None and cache.last is not None:  # (before workers fork, and the memo is
+        result.keep_from(old)                    # saved while they make the last round)
+    clock("  keep from the memo")
+    return result
 
 
 def _forget(memo: MutableMapping[tuple[str, str], Any], known: PlanKeys,

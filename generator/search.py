@@ -505,6 +505,8 @@ def update_index(memo: SearchMemo, ordered: Sequence[Paper],
     for key, row, numbered in fresh:
         ids = [sorted(map(to_id, n)) for n in numbered]
         papers[key] = _indexed(row, ids, ("[" + _encoded(i, text) for i in ids))
+    if fresh:  # in document order, as an edit's early index takes it (see ordered_outputs)
+        papers = {key: papers[key] for key in keys}
     memo.papers, memo.vocab, memo.meta_count, memo.df, memo.in_meta = \
         papers, vocab, m, df, in_meta
     return keys

@@ -566,6 +566,29 @@ def test_parallel_and_serial_builds_are_identical(project, monkeypatch):
     assert read_tree(out) == dict(build(config, jobs=1).files)
 
 
+def test_a_full_rebuild_by_workers_keeps_what_they_found_in_the_memo(project, monkeypatch):
+    """Workers that take BibTeX entries and cards from the last build's memo (a build that
+    plans the whole site again: a paper added, say) do not lose them for the next build,
+    whose edit then patches papers.bib rather than making every entry again."""
+    import generator.feeds as feeds
+
+    config, out, papers = project
+    if not parallel.can_fork():
+        pytest.fail("cannot fork here, so the parallel path would go untested")
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    (papers / "new-one.md").write_text("---\ntitle: A New One\nauthors: [Ada Lovelace]\n"
+                                       "date: 2020-02-01\n---\nNotes.\n")
+    build_to_disk(config, jobs=2)  # the whole site planned again, made by workers
+    made: list[str] = []
+    real = feeds.bibtex_entry
+    monkeypatch.setattr(feeds, "bibtex_entry",
+                        lambda paper, key: made.append(paper.slug) or real(paper, key))
+    append_notes(papers, PAPER, "Edited after the workers' build.")
+    build_to_disk(config, jobs=2)
+    assert made == [PAPER]
+    assert read_tree(out) == cold(config)
+
+
 def test_the_search_index_of_an_edit_starts_before_the_site_shape_is_read(
         project, monkeypatch):
     """In the workers, an edit's index is made from the search memo alone (the last
