@@ -148,6 +148,37 @@ def test_header_box_types_moves_and_opens(open_page, how):
 
 
 @pytest.mark.parametrize("how", ["file", "http"])
+def test_the_abstracts_part_loads_after_the_first_results_are_shown(open_page, how):
+    """Title and author hits come first, before the abstracts part is even asked for (its
+    parsing would hold them up; search.js asks once they are painted), which follows."""
+    page = open_page(how, "index.html")
+    p = page.page
+    p.evaluate("""() => {
+        window.__shown = null;
+        document.querySelector('#rl-q').form.addEventListener('rl:results', () => {
+            if (window.__shown === null) window.__shown = performance.now();
+        });
+        const add = document.head.appendChild.bind(document.head);
+        document.head.appendChild = (node) => {
+            if (node.src && node.src.endsWith('search/text.js')) window.__text = performance.now();
+            return add(node);
+        };
+    }""")
+    p.evaluate("""() => {  // a query waiting when the index arrives (as one typed at once)
+        const input = document.querySelector('#rl-q');
+        input.focus();
+        input.value = 'landmark';
+        input.dispatchEvent(new Event('input', {bubbles: true}));
+    }""")
+    page.wait_first("rl-q-listbox", "Landmark Attention")
+    p.wait_for_function("window.__text !== undefined", timeout=10_000)
+    shown, text = p.evaluate("[window.__shown, window.__text]")
+    assert shown is not None and shown <= text
+    p.wait_for_function("""() => !/loading/.test(
+        document.querySelector('[data-rl-status]').textContent)""", timeout=10_000)
+
+
+@pytest.mark.parametrize("how", ["file", "http"])
 def test_results_from_a_paper_page_link_back_up(open_page, how):
     page = open_page(how, LANDMARK)
     p = page.page

@@ -150,14 +150,11 @@
     }
 
     function decodeField(fi) {
-      var rows = rowsByField[fi], total = 0, pairs = 0, d, k, row, id;
-      for (d = 0; d < n; d++) {
-        row = rows[d];
-        total += row.length;
-        for (k = 0; k < row.length; k++) if (k === 0 || row[k] !== 0) pairs++;
-      }
+      var rows = rowsByField[fi], total = 0, d, k, row, id;
+      for (d = 0; d < n; d++) total += rows[d].length;
+      // room for every id; a repeated one (tf > 1) leaves some unused, cut off below
       var avg = total / n, boost = boosts[fieldNames[fi]] || 1;
-      var vec = new Float64Array(2 * pairs), start = new Int32Array(n + 1);
+      var vec = new Float64Array(2 * total), start = new Int32Array(n + 1);
       var offsets = new Int32Array(termCount + 1), p = 0;
       for (d = 0; d < n; d++) {
         row = rows[d];
@@ -180,6 +177,8 @@
         }
       }
       start[n] = p;
+      if (p < vec.length) vec = vec.subarray(0, p);
+      var pairs = p / 2;
       for (id = 0; id < termCount; id++) offsets[id + 1] += offsets[id];
       var docs = new Int32Array(pairs), cursor = offsets.slice(0, termCount);
       for (d = 0; d < n; d++) {
@@ -824,6 +823,16 @@
     document.head.appendChild(s);
   }
 
+  /** fn, after the next frame is painted (or soon, in a tab that paints no frames). */
+  function afterPaint(fn) {
+    var done = false;
+    var once = function () { if (!done) { done = true; fn(); } };
+    if (global.requestAnimationFrame) {
+      global.requestAnimationFrame(function () { setTimeout(once, 0); });
+    }
+    setTimeout(once, 100);
+  }
+
   function receive(entry) {
     if (!entry || typeof entry[0] !== 'string') return;
     if (entry[0] === 'meta' || entry[0] === 'docs' || entry[0] === 'text') loader[entry[0]] = entry[1];
@@ -840,9 +849,9 @@
       }
       notify();
     }
-    if (!loader.textRequested) {
+    if (!loader.textRequested) { // once the first results are painted: not in their way
       loader.textRequested = true;
-      setTimeout(function () { addScript(loader.base + loader.config.text, 'text'); }, 0);
+      afterPaint(function () { addScript(loader.base + loader.config.text, 'text'); });
     }
     if (loader.text && !loader.building) { // abstracts and notes: in slices, between keys
       loader.building = true;
