@@ -563,12 +563,35 @@ class Renderer:
             return template.render(context).encode("utf-8")
 
 
-Reads = dict[str, tuple[frozenset[str], "tuple[str, ...] | None"]]
+# template -> (name -> the attributes read of it, None: the value itself; the templates it
+# extends, includes or imports, None: one named by an expression)
+Names = dict[str, "frozenset[str] | None"]
+Reads = dict[str, tuple[Names, "tuple[str, ...] | None"]]
+
+
+def _names(tree: jinja2.nodes.Node) -> Names:
+    """The names a parsed template reads, each with the attributes read of it (``index.url``
+    reads ``url`` of ``index``) or None where the value itself is used."""
+    nodes = jinja2.nodes
+    found: dict[str, set[str] | None] = {}
+    todo: list[tuple[jinja2.nodes.Node, jinja2.nodes.Node | None]] = [(tree, None)]
+    while todo:
+        node, parent = todo.pop()
+        if isinstance(node, nodes.Name) and node.ctx == "load":
+            if isinstance(parent, nodes.Getattr) and parent.node is node:
+                attrs = found.setdefault(node.name, set())
+                if attrs is not None:
+                    attrs.add(parent.attr)
+            else:
+                found[node.name] = None
+        todo.extend((child, node) for child in node.iter_child_nodes())
+    return {name: frozenset(attrs) if attrs is not None else None
+            for name, attrs in found.items()}
 
 
 def template_reads(env: jinja2.Environment) -> Reads | None:
-    """Each template of the search path -> (the names it reads, the templates it extends,
-    includes or imports; None when one is named by an expression); None when a template
+    """Each template of the search path -> (the names it reads, with the attributes it
+    reads of each; the templates it extends, includes or imports); None when a template
     cannot be parsed (then every page reads every name). The names are a loop's or a
     ``set``'s as well as the context's: a few too many is safe, and finding them is a walk
     of the parsed template, not the code generation ``jinja2.meta`` does."""
@@ -589,9 +612,7 @@ def template_reads(env: jinja2.Environment) -> Reads | None:
                         uses = None
                     elif uses is not None:
                         uses.append(item.value)
-            reads[name] = (frozenset(n.name for n in tree.find_all(nodes.Name)
-                                     if n.ctx == "load"),
-                           tuple(sorted(set(uses))) if uses is not None else None)
+            reads[name] = (_names(tree), tuple(sorted(set(uses))) if uses is not None else None)
     except Exception:  # a broken template: rendering reports it
         return None
     return reads
@@ -605,12 +626,12 @@ def names_read(reads: Reads | None) -> frozenset[str] | None:
     return frozenset().union(*(names for names, _ in reads.values()))
 
 
-def chain_reads(reads: Reads | None, templates: Iterable[str]) -> frozenset[str] | None:
-    """The names these templates read, with all they extend, include or import (None:
-    every name, when that cannot be told)."""
+def chain_reads(reads: Reads | None, templates: Iterable[str]) -> Names | None:
+    """The names (and their attributes) these templates read, with all they extend,
+    include or import (None: every name, all of it, when that cannot be told)."""
     if reads is None:
         return None
-    names: set[str] = set()
+    names: dict[str, frozenset[str] | None] = {}
     seen: set[str] = set()
     todo = list(templates)
     while todo:
@@ -621,11 +642,15 @@ def chain_reads(reads: Reads | None, templates: Iterable[str]) -> frozenset[str]
         found = reads.get(name)
         if found is None:  # (not a template: a page naming it fails to render)
             continue
-        names |= found[0]
+        for read, attrs in found[0].items():
+            if read not in names:
+                names[read] = attrs
+            elif names[read] is not None:
+                names[read] = None if attrs is None else names[read] | attrs  # type: ignore[operator]
         if found[1] is None:
             return None
         todo.extend(found[1])
-    return frozenset(names)
+    return names
 
 
 class PageKeys:
@@ -657,16 +682,42 @@ class PageKeys:
         self._values = base
         self._reads = reads
         self.bases: dict[str, str] = dict(tokens or {})  # templates -> the base token
+        self._chains: dict[tuple[str, ...], Names | None] = {}
         self.base = token if token is not None else self._base_token((CARD_TEMPLATE,))
         self.reads_cards = self.reads("cards") or self.reads("cards_html")
 
+    def _chain(self, templates: tuple[str, ...]) -> Names | None:
+        names = self._chains.get(templates, False)
+        if names is False:
+            names = self._chains[templates] = chain_reads(self._reads, templates) \
+                if self._reads is not None else None
+        return names  # type: ignore[return-value]
+
     def _base_token(self, templates: tuple[str, ...]) -> str:
-        """The token of the base values these templates (and theirs) read: a page is not
-        keyed by a value only other pages show (the home page's counts, say), so adding
-        a paper does not make every page again."""
-        names = chain_reads(self._reads, templates) if self._reads is not None else None
-        return self.token({k: v for k, v in self._values.items() if self.reads(k) and (
-            names is None or k in names)})
+        """The token of the base values these templates (and theirs) read, as far as they
+        read them: a page is not keyed by a value only other pages show (the home page's
+        counts, say), so adding a paper does not make every page again."""
+        names = self._chain(templates)
+        return "{" + ",".join([f"{self.token(k)}:{self.read_token(v, names, k)}"
+                               for k, v in self._values.items() if self.reads(k) and (
+                                   names is None or k in names)]) + "}"
+
+    def read_token(self, value: Any, names: Names | None, name: str) -> str:
+        """The token of the part of a value the templates read: of a dataclass or mapping
+        of which they read only some attributes (``index.url``, ``index.title``), those;
+        else all of it."""
+        attrs = names.get(name) if names is not None else None
+        if attrs is None:
+            return self.token(value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = {f.name for f in dataclasses.fields(value)}
+            if attrs <= fields:
+                return type(value).__name__ + "{" + ",".join(
+                    [f"{a}={self.token(getattr(value, a))}" for a in sorted(attrs)]) + "}"
+        elif isinstance(value, Mapping) and all(type(k) is str for k in value):
+            return "{" + ",".join([f"{a}={self.token(value.get(a))}"
+                                   for a in sorted(attrs)]) + "}"
+        return self.token(value)
 
     def page_base(self, templates: tuple[str, ...]) -> str:
         name = "\0".join(templates)
@@ -726,15 +777,18 @@ class PageKeys:
 
     def page(self, page: Page) -> str:
         used, view_keys = self.used, self.view_keys
+        names = self._chain(page.templates)
         own = []
         for name, value in page.context.items():
-            if used is not None and name not in used:
+            if used is not None and name not in used or names is not None and name not in names:
                 continue
             kind = type(value)  # the usual values without a call each
             if kind is Ref:
                 own.append(f"{name}=r{view_keys[value.slug]}")
             elif value is None:
                 own.append(f"{name}=None")
+            elif names is not None and names[name] is not None:
+                own.append(f"{name}={self.read_token(value, names, name)}")
             else:
                 own.append(f"{name}={self.token(value)}")
         if not self.reads_cards:

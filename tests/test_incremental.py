@@ -265,6 +265,10 @@ def test_adding_a_paper_makes_only_the_pages_that_show_it(project, monkeypatch):
                                     b"papers/new-one/" in after[p]}  # its neighbours
     assert len(papers_made) <= 3
     assert not [p for p in made if p.startswith("venues/")]  # it has no venue
+    # of the lists of its kinds, only those it joins (and the indexes of them all)
+    assert {p for p in made if p.startswith(("authors/", "tags/"))} == {
+        "authors/index.html", "authors/ada-lovelace/index.html", "tags/index.html",
+        "tags/efficiency/index.html"}
     assert len(made) < len([p for p in after if p.endswith(".html")])
 
 
@@ -687,12 +691,18 @@ def test_the_names_templates_read_include_every_context_name_they_use():
     assert not found & {"name", "body", "canonical"}
     # each page by its own chain: a value only the home page shows keys no other page
     page = chain_reads(reads, ("page.html",))
-    assert page is not None and {"config", "items", "counts", "root", "page_url"} <= page
+    assert page is not None and {"config", "items", "counts", "root", "page_url"} <= set(page)
     assert "stats" not in page
+    assert page["config"] == {"title"} and page["items"] is None  # attributes, or all of it
     home = chain_reads(reads, ("home.html",))
-    assert home is not None and {"config", "stats"} <= home and "counts" not in home
+    assert home is not None and {"config", "stats"} <= set(home) and "counts" not in home
     other = chain_reads(reads, ("missing.html", "other.html"))
-    assert other is not None and {"title", "counts", "root"} <= other
+    assert other is not None and {"title", "counts", "root"} <= set(other)
     assert chain_reads(reads, ("dynamic.html",)) is None  # an expression: every name
+    both = jinja2.Environment(loader=jinja2.DictLoader({
+        "a.html": "{{ index.url }}{% include 'b.html' %}", "b.html": "{{ index.title }}",
+        "c.html": "{{ index.url }}{% include 'd.html' %}", "d.html": "{{ m(index) }}"}))
+    assert chain_reads(template_reads(both), ("a.html",)) == {"index": {"url", "title"}}
+    assert chain_reads(template_reads(both), ("c.html",))["index"] is None  # passed on whole
     broken = jinja2.Environment(loader=jinja2.DictLoader({"a.html": "{% for %}"}))
     assert template_reads(broken) is None and names_read(None) is None  # every name counts
