@@ -703,21 +703,16 @@ class PageKeys:
                                    names is None or k in names)]) + "}"
 
     def read_token(self, value: Any, names: Names | None, name: str) -> str:
-        """The token of the part of a value the templates read: of a dataclass or mapping
-        of which they read only some attributes (``index.url``, ``index.title``), those;
-        else all of it."""
+        """The token of the part of a value the templates read: of a dataclass of which
+        they read only some fields (``index.url``, ``index.title``), those; else all of it
+        (a property or a method may read any field; so may a mapping's ``items()``)."""
         attrs = names.get(name) if names is not None else None
-        if attrs is None:
+        if attrs is None or not dataclasses.is_dataclass(value) or isinstance(value, type):
             return self.token(value)
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            fields = {f.name for f in dataclasses.fields(value)}
-            if attrs <= fields:
-                return type(value).__name__ + "{" + ",".join(
-                    [f"{a}={self.token(getattr(value, a))}" for a in sorted(attrs)]) + "}"
-        elif isinstance(value, Mapping) and all(type(k) is str for k in value):
-            return "{" + ",".join([f"{a}={self.token(value.get(a))}"
-                                   for a in sorted(attrs)]) + "}"
-        return self.token(value)
+        if not attrs <= {f.name for f in dataclasses.fields(value)}:
+            return self.token(value)
+        return type(value).__name__ + "{" + ",".join(
+            [f"{a}={self.token(getattr(value, a))}" for a in sorted(attrs)]) + "}"
 
     def page_base(self, templates: tuple[str, ...]) -> str:
         name = "\0".join(templates)

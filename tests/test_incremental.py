@@ -272,6 +272,28 @@ def test_adding_a_paper_makes_only_the_pages_that_show_it(project, monkeypatch):
     assert len(made) < len([p for p in after if p.endswith(".html")])
 
 
+def test_a_page_is_keyed_by_the_fields_it_reads_and_by_all_of_what_else_it_reads():
+    import jinja2
+
+    from generator.render import PageKeys, Ref, chain_reads, template_reads
+    from generator.site import Index, Term
+
+    env = jinja2.Environment(loader=jinja2.DictLoader({
+        "t.html": "{{ index.url }}{{ term.count }}{% for k, v in stats.items() %}{% endfor %}"}))
+    keys = PageKeys({}, None, {"a": "1"}, "salt", reads=template_reads(env))
+    names = chain_reads(keys._reads, ("t.html",))
+    one = Term("tag", "x", "x", "tags/x/index.html", ("a",))
+    index = Index("tags", "tag", "Tags", "tags/index.html", (one,))
+    more = Index("tags", "tag", "Tags", "tags/index.html", (one, one))
+    assert keys.read_token(index, names, "index") == keys.read_token(more, names, "index")
+    # a property (term.count) and a mapping's items(): all of the value
+    assert keys.read_token(one, names, "term") != keys.read_token(
+        Term("tag", "x", "x", "tags/x/index.html", ("a", "b")), names, "term")
+    assert keys.read_token({"a": 1}, names, "stats") != keys.read_token({"a": 2}, names,
+                                                                        "stats")
+    assert keys.read_token(Ref("a"), names, "paper") == keys.token(Ref("a"))
+
+
 def test_adding_a_paper_adds_its_pages(project):
     config, out, papers = project
     (papers / "new-one.md").write_text("---\ntitle: A New One\nauthors: [Ada Lovelace]\n"
