@@ -6,12 +6,12 @@
 For each N it generates a deterministic synthetic project (benchmarks/synth.py) and measures,
 each build in a fresh process as a user runs it: cold build (no cache, no output: the last
 ones are moved aside, see ``clean``), no-op rebuild, rebuild after editing one paper's notes,
-peak memory (in one more cold build: the build's processes together, their PSS summed,
-sampled every 50 ms, so forked workers count; sampling slows a build, so the timed runs
-are not sampled; and the largest one's RSS), output size, search index bytes raw and
-gzip; then in headless Chromium (Debian's /usr/bin/chromium) served over HTTP with and
-without gzip (compressed once per file and kept, as GitHub Pages' CDN does; one untimed
-page load warms that cache): time from navigation start to the first result of a query
+rebuild after adding one paper, peak memory (in one more cold build: the build's processes
+together, their PSS summed, sampled every 50 ms, so forked workers count; sampling slows a
+build, so the timed runs are not sampled; and the largest one's RSS), output size, search
+index bytes raw and gzip; then in headless Chromium (Debian's /usr/bin/chromium) served over
+HTTP with and without gzip (compressed once per file and kept, as GitHub Pages' CDN does;
+one untimed page load warms that cache): time from navigation start to the first result of a query
 typed in the header box, per-keystroke latency (p50/p95) over a fixed query set, and the
 bytes transferred before the first result. Figures are medians. Not part of the test suite.
 """
@@ -39,7 +39,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(HERE))
 
-from synth import write_project  # noqa: E402
+from synth import render_file, synthetic_papers, write_project  # noqa: E402
 
 QUERIES = ["attention", "long context", "distill*", "transfomer~1", "author:wang",
            "retrieval benchmark", "year:2024 reasoning", "sparse mixture experts"]
@@ -201,9 +201,21 @@ def measure_builds(folder: Path, config: Path, repeat: int) -> dict:
         with target.open("a", encoding="utf-8") as handle:
             handle.write(f"\nAn edited note, round {i}.\n")
         edit.append(run_build(config)[0])
+    # a paper added (as an import adds them): new papers of the same generator, newest
+    # first in the site; removed again (and built, untimed) before the next measurement
+    add, n = [], len(papers)
+    added = list(synthetic_papers(n + repeat))[n:]
+    for slug, front, notes in added:
+        (folder / "content" / "papers" / f"new-{slug}.md").write_text(
+            render_file(front, notes), encoding="utf-8")
+        add.append(run_build(config)[0])
+    for slug, _, _ in added:
+        (folder / "content" / "papers" / f"new-{slug}.md").unlink()
+    run_build(config)
     return {"cold": statistics.median(cold), "noop": statistics.median(noop),
-            "edit": statistics.median(edit), "rss_mb": max(rss),
-            "cold_runs": cold, "noop_runs": noop, "edit_runs": edit}
+            "edit": statistics.median(edit), "add": statistics.median(add),
+            "rss_mb": max(rss), "cold_runs": cold, "noop_runs": noop, "edit_runs": edit,
+            "add_runs": add}
 
 
 def measure_output(site: Path) -> dict:
@@ -358,7 +370,8 @@ def measure_browser(site: Path, repeat: int) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| papers | cold build | no-op rebuild | one-edit rebuild | peak memory "
+    head = ("| papers | cold build | no-op rebuild | one-edit rebuild | one paper added | "
+            "peak memory "
             "(largest process) | "
             "site | index raw / gzip | first result: home (gzip) | home (plain) | "
             "paper page (gzip) | "
@@ -375,6 +388,7 @@ def table(rows: list[dict]) -> str:
                 if g.get("key_p50_ms") is not None else "n/a")
         lines.append(
             f"| {r['n']:,} | {r['cold']:.2f} s | {r['noop']:.2f} s | {r['edit']:.2f} s | "
+            f"{r['add']:.2f} s | "
             f"{r['peak_mb']} MB ({r['rss_mb']} MB) | {r['site_mb']:.1f} MB | "
             f"{r['index_mb']:.2f} / "
             f"{r['index_gz_mb']:.2f} MB | {first_g} | {first_p} | {first_paper} | {sent} | "
