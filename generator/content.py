@@ -294,10 +294,18 @@ def _md_files(folder: str, rel: str = "") -> Iterator[tuple[tuple[str, ...], str
                 yield tuple(name.split("/")), entry.path
 
 
-def _read(path: str) -> bytes:
+def _read(path: str, size: int = -1) -> bytes:
+    """A file's bytes. ``size``: its size as just stat'ed: a read of one byte more that
+    returns exactly that many is all of it, and one call, not two (the one that finds the
+    end), per file; anything else reads on to the end."""
     fd = os.open(path, os.O_RDONLY)  # no buffered file object: 10,000 of them add up
     try:
         chunks = []
+        if size >= 0:
+            chunk = os.read(fd, size + 1)
+            if len(chunk) == size:
+                return chunk
+            chunks.append(chunk)
         while chunk := os.read(fd, 1 << 16):
             chunks.append(chunk)
         return b"".join(chunks)
@@ -309,7 +317,7 @@ def read_source(file: tuple[str, str, str]) -> Source:
     """(path, shown, slug) -> the file's Source: read and hashed."""
     path, shown, slug = file
     st = os.stat(path)
-    data = _read(path)
+    data = _read(path, st.st_size)
     return Source(path, shown, slug, data, hashlib.blake2b(data, digest_size=16).hexdigest(),
                   (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
 

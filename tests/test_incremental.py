@@ -136,7 +136,8 @@ def test_a_scan_reads_only_the_files_whose_stat_changed(project, monkeypatch):
     build_to_disk(config)  # records the stats
     read: list[str] = []
     real = content._read
-    monkeypatch.setattr(content, "_read", lambda path: read.append(path) or real(path))
+    monkeypatch.setattr(content, "_read",
+                        lambda path, *size: read.append(path) or real(path, *size))
     assert build_to_disk(config).made == 0 and read == []
     append_notes(papers, PAPER, "Read again.")
     build_to_disk(config)
@@ -152,7 +153,8 @@ def test_the_cache_holds_however_the_command_line_names_the_project(project, mon
     build_to_disk(config)  # records the stats
     read: list[str] = []
     real = content._read
-    monkeypatch.setattr(content, "_read", lambda path: read.append(path) or real(path))
+    monkeypatch.setattr(content, "_read",
+                        lambda path, *size: read.append(path) or real(path, *size))
     before = stats(out)
     root = config.root.resolve()
     elsewhere = root.parent / "elsewhere"
@@ -172,6 +174,18 @@ def test_the_cache_holds_however_the_command_line_names_the_project(project, mon
     assert [Path(p).stem for p in read] == [PAPER]
     assert 0 < result.made < 10
     assert read_tree(out) == cold(config)
+
+
+def test_a_content_file_is_read_whole_whatever_its_stat_said(tmp_path):
+    """One read when the size is as stat'ed; the whole file when it is not (it changed
+    between the stat and the read), never a part of it."""
+    file = tmp_path / "a.md"
+    data = b"---\ntitle: A\n---\n" + b"x" * 70_000
+    file.write_bytes(data)
+    for size in (len(data), -1, 0, 10, len(data) - 1, len(data) + 5, 1 << 20):
+        assert content._read(str(file), size) == data, size
+    file.write_bytes(b"")
+    assert content._read(str(file), 0) == b"" and content._read(str(file), 5) == b""
 
 
 def test_an_edit_that_keeps_size_and_mtime_is_still_seen(project):
@@ -663,9 +677,9 @@ def test_a_build_from_nothing_reads_and_parses_each_file_once_in_the_workers(
     read_here: list[str] = []
     real_read = content._read
 
-    def read(path: str) -> bytes:
+    def read(path: str, *size: int) -> bytes:
         read_here.append(path)  # in a forked worker: its own copy of the list
-        return real_read(path)
+        return real_read(path, *size)
 
     monkeypatch.setattr(content, "_read", read)
     shutil.rmtree(config.root / CACHE_DIR)
