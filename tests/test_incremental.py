@@ -606,6 +606,23 @@ def test_parallel_and_serial_builds_are_identical(project, monkeypatch):
     assert read_tree(out) == dict(build(config, jobs=1).files)
 
 
+def test_a_theme_showing_the_count_on_every_page_gets_every_page_made_again(project):
+    """Keys follow what the templates read: an override that puts the paper count in the
+    footer of every page makes every page again when a paper is added."""
+    config, out, papers = project
+    base = config.root / "overrides" / "templates" / "base.html"
+    base.parent.mkdir(parents=True)
+    base.write_text((config.theme_path / "templates" / "base.html").read_text().replace(
+        "<footer class=\"site-footer\">", "<footer class=\"site-footer\">{{ counts.papers }}"))
+    build_to_disk(config)
+    (papers / "new-one.md").write_text("---\ntitle: A New One\ndate: 2020-02-01\n---\n")
+    build_to_disk(config)
+    after = read_tree(out)
+    assert after == cold(config)
+    pages = [p for p in after if p.endswith(".html") and p != "404.html"]
+    assert all(b'<footer class="site-footer">8' in after[p] for p in pages)
+
+
 def test_a_full_rebuild_by_workers_keeps_what_they_found_in_the_memo(project, monkeypatch):
     """Workers that take BibTeX entries and cards from the last build's memo (a build that
     plans the whole site again: a paper added, say) do not lose them for the next build,
