@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.cache import CACHE_DIR, BuildCache, CacheStore, Manifest, intact, scan_inputs
 from generator.config import Config
@@ -35,6 +35,9 @@ from generator.writer import (
     swap_in,
     update_site,
 )
+
+if TYPE_CHECKING:
+    from generator.theme import Theme
 
 Progress = Callable[[int, int], None]
 
@@ -92,11 +95,17 @@ def build(config: Config, *, progress: Progress | None = None,
 
     theme, theme_problems = load_theme(config)
     cache = cache if cache is not None else BuildCache()
-    inputs = scan_inputs(config, theme.folders, cache.last)
+    jobs = jobs or default_jobs()
+    parsed: dict[tuple[str, str, str], Any] = {}
+    env: list[Any] = []
+    fused = cache.last is None and not cache.parsed  # (the dev server's first build)
+    inputs = scan_inputs(config, theme.folders, cache.last, _read_and_parse(
+        jobs, parsed, _warm_up(theme, None, env)) if fused else None)
+    if fused:
+        cache.parsed.update(parsed)
     last, files = cache.last, cache.files or {}
     if last is not None and last.fingerprint == inputs.fingerprint and cache.files is not None:
         return BuildResult(dict(files), list(last.diagnostics), last.papers)
-    jobs = jobs or default_jobs()
 
     def reuse(part: Part) -> bool:
         old = last.parts.get(part.name) if last is not None else None
@@ -107,7 +116,8 @@ def build(config: Config, *, progress: Progress | None = None,
         with background:
             site_plan = plan(config, inputs, theme, theme_problems, cache, jobs=jobs,
                              start=lambda part: part if reuse(part) else background.start(part),
-                             previous=files.get, cancel=background.cancel)
+                             previous=files.get, cancel=background.cancel,
+                             env=env[0] if env else None)
             todo = [part for part in site_plan.parts if not reuse(part)]
             made, _ = make_parts(todo, site_plan.renderer, jobs=jobs, progress=progress)
         record = _outputs(site_plan.parts, made, last)
@@ -126,6 +136,25 @@ def build(config: Config, *, progress: Progress | None = None,
         return BuildResult(out, site_plan.diagnostics, site_plan.papers, len(made))
     finally:  # what runs on in the background (a cache being written) is waited for last
         background.finish()
+
+
+def _warm_up(theme: Theme, compiled: Path | None, env: list[Any]) -> Callable[[], None]:
+    """Work for this process while the workers parse (what the plan would do first, with
+    one core idle): import the stages it runs and compile the theme's templates, into
+    ``env``."""
+    def warm_up() -> None:
+        import generator.feeds  # noqa: F401
+        from generator.render import make_environment
+
+        made = make_environment(theme, compiled)
+        for name in made.list_templates():
+            try:
+                made.get_template(name)
+            except Exception:  # noqa: BLE001 - reported where the template is used
+                continue
+        env.append(made)
+
+    return warm_up
 
 
 def _read_and_parse(jobs: int, parsed: dict[tuple[str, str, str], Any],
@@ -176,24 +205,9 @@ def build_to_disk(config: Config, out: Path | None = None, *,
     jobs = jobs or default_jobs()
     parsed: dict[tuple[str, str, str], Any] = {}
     env: list[Any] = []  # the theme's environment, its templates compiled while parsing
-
-    def warm_up() -> None:
-        """While the workers parse: what the plan would do first with one core idle,
-        import the stages it runs and compile the theme's templates."""
-        import generator.feeds  # noqa: F401
-        from generator.render import make_environment
-
-        made = make_environment(theme, store.folder / "jinja")
-        for name in made.list_templates():
-            try:
-                made.get_template(name)
-            except Exception:  # noqa: BLE001 - reported where the template is used
-                continue
-        env.append(made)
-
     fused = last is None and not store.has_parsed()  # nothing to reuse: read and parse
-    inputs = scan_inputs(config, theme.folders, last,
-                         _read_and_parse(jobs, parsed, warm_up) if fused else None)
+    inputs = scan_inputs(config, theme.folders, last, _read_and_parse(
+        jobs, parsed, _warm_up(theme, store.folder / "jinja", env)) if fused else None)
     clock("scan inputs")
     ours = last is not None and is_our_site(out)
     kept = intact(out, last.stats) if ours and last is not None else set()

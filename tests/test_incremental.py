@@ -708,6 +708,13 @@ def test_a_build_from_nothing_reads_and_parses_each_file_once_in_the_workers(
     result = build_to_disk(config, jobs=2)
     assert read_tree(out) == cold(config)
     assert 0 < result.made < 20  # the first build's manifest and plan were kept
+    # the dev server's first build, in memory, likewise; then its next one reuses it
+    cache = BuildCache()
+    read_here.clear()
+    assert dict(build(config, cache=cache, jobs=2).files) == read_tree(out)
+    assert [p for p in read_here if p.endswith(".md")] == []
+    append_notes(papers, PAPER, "Edited in the dev server.")
+    assert 0 < build(config, cache=cache, jobs=2).made < 20
 
 
 def test_a_folder_not_built_by_us_is_still_refused(project, tmp_path):
