@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import read_tree, write_sample_project
@@ -66,6 +68,20 @@ def append_notes(papers: Path, slug: str, text: str) -> None:
         handle.write(f"\n{text}\n")
 
 
+def spy(monkeypatch, owner: Any, name: str, pick: Callable[..., Any]) -> list[Any]:
+    """The calls of ``owner.name`` from now on (in this process, and in workers forked
+    after: their own copies), each as ``pick(*args)``."""
+    calls: list[Any] = []
+    real = getattr(owner, name)
+
+    def called(*args: Any, **kwargs: Any) -> Any:
+        calls.append(pick(*args))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, called)
+    return calls
+
+
 def test_nothing_changed_makes_and_writes_nothing(project):
     config, out, _ = project
     before = stats(out)
@@ -103,10 +119,7 @@ def test_a_notes_edit_leaves_the_lists_that_show_its_card_alone(project, monkeyp
     from generator.render import Renderer
 
     config, out, papers = project
-    made: list[str] = []
-    real_render = Renderer.render
-    monkeypatch.setattr(Renderer, "render",
-                        lambda self, page: made.append(page.path) or real_render(self, page))
+    made = spy(monkeypatch, Renderer, "render", lambda self, page: page.path)
     append_notes(papers, PAPER, "Only the page itself.")
     build_to_disk(config, jobs=1)
     built = set(made)
@@ -134,10 +147,7 @@ def test_a_scan_reads_only_the_files_whose_stat_changed(project, monkeypatch):
     config, out, papers = project
     monkeypatch.setattr(content, "RACY_NS", 0)  # (utime just set every ctime to now)
     build_to_disk(config)  # records the stats
-    read: list[str] = []
-    real = content._read
-    monkeypatch.setattr(content, "_read",
-                        lambda path, *size: read.append(path) or real(path, *size))
+    read = spy(monkeypatch, content, "_read", lambda path, *size: path)
     assert build_to_disk(config).made == 0 and read == []
     append_notes(papers, PAPER, "Read again.")
     build_to_disk(config)
@@ -151,10 +161,7 @@ def test_the_cache_holds_however_the_command_line_names_the_project(project, mon
     config, out, papers = project
     monkeypatch.setattr(content, "RACY_NS", 0)  # (the files were written just now)
     build_to_disk(config)  # records the stats
-    read: list[str] = []
-    real = content._read
-    monkeypatch.setattr(content, "_read",
-                        lambda path, *size: read.append(path) or real(path, *size))
+    read = spy(monkeypatch, content, "_read", lambda path, *size: path)
     before = stats(out)
     root = config.root.resolve()
     elsewhere = root.parent / "elsewhere"
@@ -262,10 +269,7 @@ def test_adding_a_paper_makes_only_the_pages_that_show_it(project, monkeypatch):
     from generator.render import Renderer
 
     config, out, papers = project
-    rendered: list[str] = []
-    real = Renderer.render
-    monkeypatch.setattr(Renderer, "render",
-                        lambda self, page: rendered.append(page.path) or real(self, page))
+    rendered = spy(monkeypatch, Renderer, "render", lambda self, page: page.path)
     (papers / "new-one.md").write_text("---\ntitle: A New One\nauthors: [Ada Lovelace]\n"
                                        "date: 2020-02-01\ntags: [efficiency]\n---\nNotes.\n")
     build_to_disk(config)
@@ -441,11 +445,7 @@ def search_files(files: dict[str, bytes]) -> dict[str, bytes]:
 @pytest.fixture
 def papers_read(monkeypatch) -> list[str]:
     """The slugs of the papers the search index reads (in-process builds: small sites)."""
-    read: list[str] = []
-    real = search.field_texts
-    monkeypatch.setattr(search, "field_texts", lambda paper: read.append(paper.slug) or
-                        real(paper))
-    return read
+    return spy(monkeypatch, search, "field_texts", lambda paper: paper.slug)
 
 
 def test_the_search_index_reads_only_the_papers_that_changed(project, papers_read):
@@ -636,10 +636,7 @@ def test_a_full_rebuild_by_workers_keeps_what_they_found_in_the_memo(project, mo
     (papers / "new-one.md").write_text("---\ntitle: A New One\nauthors: [Ada Lovelace]\n"
                                        "date: 2020-02-01\n---\nNotes.\n")
     build_to_disk(config, jobs=2)  # the whole site planned again, made by workers
-    made: list[str] = []
-    real = feeds.bibtex_entry
-    monkeypatch.setattr(feeds, "bibtex_entry",
-                        lambda paper, key: made.append(paper.slug) or real(paper, key))
+    made = spy(monkeypatch, feeds, "bibtex_entry", lambda paper, key: paper.slug)
     append_notes(papers, PAPER, "Edited after the workers' build.")
     build_to_disk(config, jobs=2)
     assert made == [PAPER]
@@ -691,14 +688,7 @@ def test_a_build_from_nothing_reads_and_parses_each_file_once_in_the_workers(
         pytest.fail("cannot fork here, so the parallel path would go untested")
     expected = cold(config)
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
-    read_here: list[str] = []
-    real_read = content._read
-
-    def read(path: str, *size: int) -> bytes:
-        read_here.append(path)  # in a forked worker: its own copy of the list
-        return real_read(path, *size)
-
-    monkeypatch.setattr(content, "_read", read)
+    read_here = spy(monkeypatch, content, "_read", lambda path, *size: path)
     shutil.rmtree(config.root / CACHE_DIR)
     shutil.rmtree(out)
     build_to_disk(config, jobs=2)
