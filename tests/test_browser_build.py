@@ -164,8 +164,7 @@ def test_a_long_list_renders_only_the_cards_near_the_screen(browser, sites):
     assert not last.evaluate(shown)  # skipped: far below the fold
     assert page.get_by_role("link", name=last.inner_text()).count() >= 1
     last.focus()  # reached by keyboard: comes into view and is drawn
-    page.wait_for_timeout(100)
-    assert last.evaluate(shown)
+    page.wait_for_function(shown, arg=last.element_handle(), timeout=5_000)
     box = last.bounding_box()
     assert box is not None and 0 <= box["y"] < 700
     page.emulate_media(media="print")  # a printout has every card
