@@ -689,8 +689,7 @@ class PageKeys:
     def _chain(self, templates: tuple[str, ...]) -> Names | None:
         names = self._chains.get(templates, False)
         if names is False:
-            names = self._chains[templates] = chain_reads(self._reads, templates) \
-                if self._reads is not None else None
+            names = self._chains[templates] = chain_reads(self._reads, templates)
         return names  # type: ignore[return-value]
 
     def _base_token(self, templates: tuple[str, ...]) -> str:
@@ -782,10 +781,8 @@ class PageKeys:
                 own.append(f"{name}=r{view_keys[value.slug]}")
             elif value is None:
                 own.append(f"{name}=None")
-            elif names is not None and names[name] is not None:
-                own.append(f"{name}={self.read_token(value, names, name)}")
             else:
-                own.append(f"{name}={self.token(value)}")
+                own.append(f"{name}={self.read_token(value, names, name)}")
         if not self.reads_cards:
             cards = ""
         elif self.card_views:
