@@ -234,6 +234,10 @@ def test_enter_without_a_choice_goes_to_the_search_page(open_page, how):
         p.keyboard.press("Enter")
     assert p.url == page.base + "search/index.html?q=distill*"
     p.wait_for_selector("#rl-page-listbox [role=option]")
+    # title and author hits come first; abstracts (and their hits) once painted
+    p.wait_for_function("""() => !/loading/.test(
+        document.querySelector('.rl-page-form [data-rl-status]').textContent)""",
+                        timeout=10_000)
     assert p.locator("#rl-page-q").input_value() == "distill*"
     assert len(page.options("rl-page-listbox")) >= 10
 
