@@ -37,6 +37,7 @@ from generator.writer import (
 )
 
 if TYPE_CHECKING:
+    from generator.parallel import Background
     from generator.theme import Theme
 
 Progress = Callable[[int, int], None]
@@ -52,15 +53,28 @@ class BuildResult:
 
 @contextmanager
 def _rare_collections() -> Iterator[None]:
-    """A build allocates millions of objects that live to its end (papers, views, cards):
-    the cycle collector's default pace re-walks them hundreds of times for little garbage.
-    Run it a hundred times less often while building."""
+    """The one place the garbage collector is tuned. A build allocates millions of objects
+    that live to its end (papers, views, cards): the cycle collector's default pace
+    re-walks them hundreds of times for little garbage, so it runs a hundred times less
+    often while building; and before each fork (``_before_fork``) what exists is frozen,
+    so the collector of a worker never touches (and copies) the pages it shares with
+    this process."""
     old = gc.get_threshold()
     gc.set_threshold(70_000, 20, 20)
     try:
         yield
     finally:
+        gc.unfreeze()
         gc.set_threshold(*old)
+
+
+def _before_fork() -> None:
+    gc.freeze()
+
+
+def _started(background: Background, part: Part) -> Part:
+    _before_fork()
+    return background.start(part)
 
 
 def _outputs(parts: list[Part], made: Mapping[str, dict[str, bytes]],
@@ -115,10 +129,11 @@ def build(config: Config, *, progress: Progress | None = None,
     try:
         with background:
             site_plan = plan(config, inputs, theme, theme_problems, cache, jobs=jobs,
-                             start=lambda part: part if reuse(part) else background.start(part),
+                             start=lambda part: part if reuse(part) else _started(background, part),
                              previous=files.get, cancel=background.cancel,
                              env=env[0] if env else None)
             todo = [part for part in site_plan.parts if not reuse(part)]
+            _before_fork()
             made, _ = make_parts(todo, site_plan.renderer, jobs=jobs, progress=progress)
         record = _outputs(site_plan.parts, made, last)
         out: dict[str, bytes] = {}
@@ -214,7 +229,6 @@ def build_to_disk(config: Config, out: Path | None = None, *,
     clock("manifest, output intact")
     if ours and last is not None and last.fingerprint == inputs.fingerprint and \
             len(kept) == len(last.stats):
-        gc.unfreeze()  # (the manifest read was kept from the collector for a build)
         return BuildResult(SiteFiles(out, last.stats), list(last.diagnostics), last.papers)
     cache = store.load(last)
     if fused:
@@ -232,12 +246,13 @@ def build_to_disk(config: Config, out: Path | None = None, *,
     try:
         with background:
             site_plan = plan(config, inputs, theme, theme_problems, cache, store.folder / "jinja",
-                             jobs, lambda part: part if reuse(part) else background.start(part),
+                             jobs, lambda part: part if reuse(part) else _started(background, part),
                              lambda path: _file_bytes(out, path) if path in kept else None,
                              background.cancel, env[0] if env else None)
             clock("plan")
             todo = [part for part in site_plan.parts if not reuse(part)]
             staging = staging_folder(out)
+            _before_fork()
             try:  # files the site has as the last build left them: compared, not rewritten
                 made, written = make_parts(todo, site_plan.renderer, staging=staging, site=out,
                                            same=kept if previous is not None else frozenset(),

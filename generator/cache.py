@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import copyreg
 import dataclasses
-import gc
 import hashlib
+import io
 import os
 import pickle
 import sys
-import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from generator.config import Config
 from generator.content import FileStat, Reader, Source, read_sources
 from generator.diagnostics import Diagnostic
-from generator.writer import Stat
+from generator.writer import Stat, atomic_write
 
 if TYPE_CHECKING:
     from generator.shape import SiteShape
@@ -253,20 +252,12 @@ class CacheStore:
 
     def _read(self, path: Path, *, any_code: bool = False) -> Any:
         """A cache file's value; None when missing, unreadable, of another format or (unless
-        ``any_code``) written by another version of the code. What is read lives to the
-        end of the build, so the cycle collector is kept off it (gc.freeze; the build's
-        generator.parallel.Background unfreezes)."""
-        collecting = gc.isenabled()
-        gc.disable()  # unpickling makes many objects and no cycles: nothing to collect
+        ``any_code``) written by another version of the code."""
         try:
             with open(path, "rb") as handle:
                 stored = pickle.load(handle)
         except Exception:  # missing, truncated, from another Python: start afresh
             return None
-        finally:
-            if collecting:
-                gc.freeze()
-                gc.enable()
         if not (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == FORMAT
                 and (any_code or stored[1] == code_version())):
             return None
@@ -282,20 +273,12 @@ class CacheStore:
             tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n"
                            "# This folder holds caches made by readinglist; it can be "
                            "deleted.\n")
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=self.folder)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
-                if reducers:
-                    pickler.dispatch_table = {**copyreg.dispatch_table, **reducers}
-                pickler.dump((FORMAT, code_version(), value))
-            os.replace(temp, path)
-        except BaseException:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-            raise
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        if reducers:
+            pickler.dispatch_table = {**copyreg.dispatch_table, **reducers}
+        pickler.dump((FORMAT, code_version(), value))
+        atomic_write(path, buffer.getbuffer())
 
     def read(self, name: str) -> Any:
         """The value of the cache file ``<name>.pickle``; None when missing, unreadable or

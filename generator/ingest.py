@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from generator.content import (
 )
 from generator.diagnostics import Diagnostic, error, warning
 from generator.model import IMPORTED_KEYS, Entry, Listing, normalize_title, slugify, unique_slug
+from generator.writer import atomic_write
 
 Action = Literal["create", "update", "unchanged", "skip"]
 
@@ -289,21 +289,6 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
 
 # --- writing ---------------------------------------------------------------------------
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that readers see the old text or the new one, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def apply_plan(plan: ImportPlan, papers_dir: Path) -> None:
     """Write every create/update of a plan; each file is replaced atomically."""
     root = papers_dir.resolve()
@@ -315,4 +300,4 @@ def apply_plan(plan: ImportPlan, papers_dir: Path) -> None:
             raise ValueError(f"refusing to write outside {papers_dir}: {change.path}")
         if change.action == "create" and target.exists():
             raise FileExistsError(f"refusing to overwrite {change.path}")
-        write_atomic(change.path, change.text)
+        atomic_write(change.path, change.text.encode("utf-8"), durable=True)

@@ -14,7 +14,6 @@ Without fork (or with other threads running, where forking is unsafe) parts are 
 from __future__ import annotations
 
 import dataclasses
-import gc
 import logging
 import multiprocessing
 import os
@@ -49,13 +48,6 @@ def can_fork() -> bool:
     """Forking is available and safe: no other thread holds a lock the child could need."""
     return "fork" in multiprocessing.get_all_start_methods() and \
         threading.active_count() == 1
-
-
-def _before_fork() -> None:
-    """Keep the garbage collectors off the objects a forked child shares with its parent:
-    touching them would copy the memory pages the two share. (Undone when the build's
-    ``Background`` block ends.)"""
-    gc.freeze()
 
 
 Made = dict[str, Any]  # part name -> its files: {path: bytes}, or {path: stat} when staged
@@ -136,7 +128,6 @@ def fork_map(function: Callable[[Any], Any], items: list[Any], *, jobs: int,
     size = max(1, -(-len(items) // (jobs * TASKS_PER_JOB)))
     bounds = [(start, start + size) for start in range(0, len(items), size)]
     _MAP = (function, items)
-    _before_fork()
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             chunks = pool.imap(_map_chunk, bounds)
@@ -243,7 +234,6 @@ def _run(context: Any, jobs: int, tasks: Iterable[int], job: _Job, made: Made,
         if idle is not None:
             idle()
         return
-    _before_fork()
     with context.Pool(min(jobs, len(tasks))) as pool:
         results = pool.imap_unordered(_work, tasks)
         if idle is not None:  # (results queue up meanwhile: the workers do not wait)
@@ -327,7 +317,6 @@ class Background:
                 process.terminate()
                 process.join()
                 self.running.remove(process)
-        gc.unfreeze()  # every fork of this build is over
 
     def finish(self) -> None:
         """Wait for the processes whose results came: they may still be doing what they
@@ -344,7 +333,6 @@ class Background:
         if make is None or self.jobs < 2 or not can_fork():
             return part
         context = multiprocessing.get_context("fork")
-        _before_fork()
         receive, send = context.Pipe(duplex=False)
         process = context.Process(target=_background, args=(make, send), daemon=True)
         process.start()
