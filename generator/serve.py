@@ -1,6 +1,6 @@
 """`readinglist serve`: build in memory, serve over http, watch, rebuild, reload the browser.
 
-    watch (poll content/, theme, overrides, config.yaml) ─change→ build() in memory
+    watch (content/, theme, overrides, config.yaml) ─change→ build() in memory
         ├─ ok     → swap in the new files, bump the version → open tabs reload
         └─ errors → keep the last good files, publish the problems → tabs show an overlay
 
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 RELOAD_PATH = "__livereload"  # under the site prefix: /readinglist/__livereload
 KEEPALIVE_SECONDS = 15.0
-POLL_SECONDS = 0.3
+SETTLE_SECONDS = 0.05  # a save is several file operations: wait for them all
 
 _TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript",
           ".mjs": "text/javascript", ".json": "application/json", ".xml": "application/xml",
@@ -182,67 +182,55 @@ class SiteState:
 
 # --- watching --------------------------------------------------------------------------
 
-Snapshot = dict[str, tuple[int, int, int]]
-
-
-def snapshot(paths: Iterable[Path]) -> Snapshot:
-    """Files under ``paths`` (dot files and folders skipped) -> their (mtime, size, inode)."""
-    found: Snapshot = {}
-
-    def add(file: str) -> None:
+def _shown(path: str, roots: Sequence[Path]) -> bool:
+    """A change worth a rebuild: not in a dot file or folder below a watched folder, not an
+    editor's backup (``name~``)."""
+    if path.endswith("~"):
+        return False
+    for root in roots:
         try:
-            st = os.stat(file)
-        except OSError:
-            return
-        found[file] = (st.st_mtime_ns, st.st_size, st.st_ino)
-
-    for path in paths:
-        if path.is_file():
-            add(str(path))
+            rel = Path(path).relative_to(root)
+        except ValueError:
             continue
-        for folder, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if not name.startswith(".") and not name.endswith("~"):
-                    add(os.path.join(folder, name))
-    return found
-
-
-def changed_files(before: Snapshot, after: Snapshot) -> list[str]:
-    """Paths added, removed or modified between two snapshots, sorted."""
-    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        return not any(part.startswith(".") for part in rel.parts)
+    return True
 
 
 class Watcher(threading.Thread):
-    """Polls the watched paths; calls ``on_change(paths)`` once a change has settled."""
+    """Watches the paths (``watchfiles``: the system's file events, no polling); calls
+    ``on_change(paths)`` once a change has settled (no event for ``settle`` seconds). A
+    change to a watched file (config.yaml) starts watching afresh: an editor may have
+    replaced it, and the config may name other folders to watch."""
 
     def __init__(self, paths: Callable[[], list[Path]], on_change: Callable[[list[str]], Any],
-                 stop: threading.Event, interval: float = POLL_SECONDS):
+                 stop: threading.Event, settle: float = SETTLE_SECONDS):
         super().__init__(name="readinglist-watcher", daemon=True)
         self.paths = paths
         self.on_change = on_change
         self.stop = stop
-        self.interval = interval
+        self.settle = settle
 
     def run(self) -> None:
-        before = snapshot(self.paths())
-        while not self.stop.wait(self.interval):
-            now = snapshot(self.paths())
-            if now == before:
-                continue
-            while True:  # let an editor finish writing (save = several file operations)
-                if self.stop.wait(self.interval / 3):
-                    return
-                again = snapshot(self.paths())
-                if again == now:
+        import watchfiles
+
+        while not self.stop.is_set():
+            roots = [path.absolute() for path in self.paths() if path.exists()]
+            files = {str(path) for path in roots if path.is_file()}
+            for changes in watchfiles.watch(*roots, stop_event=self.stop, yield_on_timeout=False,
+                                            step=max(1, int(self.settle * 1000)),
+                                            rust_timeout=500, watch_filter=None,
+                                            raise_interrupt=False):
+                changed = sorted({path for _, path in changes if _shown(path, roots)})
+                if changed:
+                    try:
+                        self.on_change(changed)
+                    except Exception:  # a bug must not stop the watching
+                        log.exception("rebuild failed")
+                if files.intersection(changed) or \
+                        [p.absolute() for p in self.paths() if p.exists()] != roots:
                     break
-                now = again
-            changed = changed_files(before, now)
-            before = now
-            try:
-                self.on_change(changed)
-            except Exception:  # a bug must not stop the watching
-                log.exception("rebuild failed")
+            else:
+                return
 
 
 # --- building --------------------------------------------------------------------------
@@ -286,7 +274,7 @@ class DevServer:
 
     def __init__(self, config_path: Path, config: Config, *, host: str = "127.0.0.1",
                  port: int = 8000, report: Callable[[BuildReport], None] = lambda r: None,
-                 build: BuildFn | None = None, interval: float = POLL_SECONDS):
+                 build: BuildFn | None = None, interval: float = SETTLE_SECONDS):
         self.config_path = config_path
         self.config = config
         self.host = host
