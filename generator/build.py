@@ -37,7 +37,7 @@ from generator.writer import (
 )
 
 if TYPE_CHECKING:
-    from generator.parallel import Background
+    from generator.make import Background
     from generator.theme import Theme
 
 Progress = Callable[[int, int], None]
@@ -104,7 +104,8 @@ def build(config: Config, *, progress: Progress | None = None,
     With a ``cache`` (the dev server keeps one between rebuilds) the parts whose inputs did
     not change are taken from the last build instead of being made again. ``jobs``:
     processes to make parts in (default: one per core)."""
-    from generator.parallel import Background, default_jobs, make_parts
+    from generator.make import Background, make_parts
+    from generator.parallel import default_jobs
     from generator.theme import load_theme
 
     theme, theme_problems = load_theme(config)
@@ -209,7 +210,8 @@ def build_to_disk(config: Config, out: Path | None = None, *,
     added by hand are left alone). Any other folder gets a whole new site written beside it
     and swapped in. Either way every file is made (in a staging folder) before the output
     is touched: a build that fails leaves it as it was."""
-    from generator.parallel import Background, default_jobs, make_parts
+    from generator.make import Background, make_parts
+    from generator.parallel import default_jobs
     from generator.theme import load_theme
 
     clock = Clock()

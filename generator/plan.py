@@ -17,7 +17,6 @@ patched. Keys are the same either way: such a build makes what a build afresh wo
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
@@ -61,30 +60,61 @@ class Clock:
         self.last = now
 
 
-def _search_outputs(papers: list[Paper], config: Config, keys: list[str], reuse: bool
-                    ) -> dict[str, bytes]:
-    """The search index scripts. The index is kept in .cache/search.pickle for the next
-    build, which re-reads only the papers whose ``keys`` (content file hashes) changed;
-    with ``reuse`` false (no last build to go on) it is made from nothing. Runs in a
-    process of its own on big sites, so it reads and writes its cache file itself."""
-    from generator.parallel import later
+@dataclass
+class _Search:
+    """Making the search index scripts (``index``, ``edit``), then keeping the index for the
+    next build (``save``), which re-reads only the papers whose keys (content file hashes)
+    changed. On big sites both run in a process of its own, so the index, read and
+    updated there, is written from there too (see ``make.Background``)."""
 
-    try:  # guarded until the search stage lands everywhere
-        search = importlib.import_module("generator.search")
-    except ModuleNotFoundError as exc:
-        if exc.name != "generator.search":
-            raise
-        return {}
-    clock = Clock()
-    store = CacheStore(config.root / CACHE_DIR, config.output_path)
-    memo = store.read("search") if reuse else None
-    if not isinstance(memo, search.SearchMemo):
-        memo = search.SearchMemo()
-    clock("search: read cache")
-    files = dict(search.search_outputs(papers, config, memo, keys))
-    clock("search: index")
-    later(lambda: store.write("search", memo))
-    return files
+    config: Config
+    memo: Any = None  # the index as updated by this build (search.SearchMemo)
+
+    def _store(self) -> CacheStore:
+        return CacheStore(self.config.root / CACHE_DIR, self.config.output_path)
+
+    def index(self, papers: list[Paper], keys: list[str], reuse: bool) -> dict[str, bytes]:
+        """The scripts of these papers (site order); ``reuse`` false: no last build to go
+        on, the index is made from nothing."""
+        from generator.search import SearchMemo, search_outputs
+
+        clock = Clock()
+        memo = self._store().read("search") if reuse else None
+        self.memo = memo if isinstance(memo, SearchMemo) else SearchMemo()
+        clock("search: read cache")
+        files = dict(search_outputs(papers, self.config, self.memo, keys))
+        clock("search: index")
+        return files
+
+    def edit(self, edited: _Edited, was: Mapping[str, str],
+             otherwise: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
+        """The scripts after an edit that keeps every paper's shape, so the last build's
+        document order (the memo's): from the memo and the edited papers alone, no site
+        shape. ``was``: the last build's content keys by slug; ``otherwise``: what to do
+        when the memo is not that build's."""
+        from generator.search import SearchMemo, ordered_outputs
+
+        clock = Clock()
+        memo = self._store().read("search")
+        clock("search: read cache")
+        if not isinstance(memo, SearchMemo) or len(memo.papers) != len(was) or \
+                not all(key in memo.papers for key in was.values()):
+            return otherwise()
+        new = {was[s.slug]: (edited.hashes[s.slug], p)
+               for s, p in zip(edited.sources, edited.papers, strict=True)}
+        keys, ordered = [], []
+        for key in memo.papers:
+            now, paper = new.get(key, (key, None))
+            keys.append(now)
+            ordered.append(paper)
+        self.memo = memo
+        files = ordered_outputs(memo, ordered, keys)
+        clock("search: index")
+        return files
+
+    def save(self) -> None:
+        if self.memo is not None:
+            self._store().write("search", self.memo)
 
 
 @dataclass(slots=True)
@@ -97,6 +127,7 @@ class Part:
     key: str
     make: Callable[[], dict[str, bytes]] | None = None
     files: dict[str, bytes] | None = None
+    after: Callable[[], None] | None = None  # once made, work the build need not wait for
     page: Page | None = None  # for a page: what it shows (the workers sort by it)
 
 
@@ -241,35 +272,6 @@ def _edit(inputs: Inputs, cache: BuildCache, edited: _Edited) -> _Edit | None:
     return _Edit(edited.sources, edited.papers, diagnostics, shape, known, last.parts)
 
 
-def _search_edit(config: Config, edited: _Edited, was: Mapping[str, str],
-                 otherwise: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
-    """The search index after an edit that keeps every paper's shape, so the last build's
-    document order (the memo's): from the memo and the edited papers alone, no site shape.
-    ``was``: the last build's content keys by slug; ``otherwise``: what to do when the
-    memo is not that build's."""
-    from generator.parallel import later
-    from generator.search import SearchMemo, ordered_outputs
-
-    clock = Clock()
-    store = CacheStore(config.root / CACHE_DIR, config.output_path)
-    memo = store.read("search")
-    clock("search: read cache")
-    if not isinstance(memo, SearchMemo) or len(memo.papers) != len(was) or \
-            not all(key in memo.papers for key in was.values()):
-        return otherwise()
-    new = {was[s.slug]: (edited.hashes[s.slug], p)
-           for s, p in zip(edited.sources, edited.papers, strict=True)}
-    keys, ordered = [], []
-    for key in memo.papers:
-        now, paper = new.get(key, (key, None))
-        keys.append(now)
-        ordered.append(paper)
-    files = ordered_outputs(memo, ordered, keys)
-    clock("search: index")
-    later(lambda: store.write("search", memo))
-    return files
-
-
 def _completer(inputs: Inputs, cache: BuildCache) -> Callable[[str], Paper]:
     """How a paper's stand-in is completed in this build: from the parse of its file."""
     from generator.content import parse_source
@@ -352,16 +354,19 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
             was = cache.last.plan.hashes
             ahead = change
 
+            early_search = _Search(config)
+
             def otherwise() -> dict[str, bytes]:  # (in the search's process)
                 shape = cache.site_shape()
                 assert shape is not None  # (read again: the edit is known to keep it)
                 placed = shape.with_papers(ahead.papers).papers
-                return _search_outputs([p.paper for p in placed], config,
-                                       [ahead.hashes[p.slug] for p in placed], True)
+                return early_search.index([p.paper for p in placed],
+                                          [ahead.hashes[p.slug] for p in placed], True)
 
             early = start(Part("search", "search",
                                digest(inputs.settings, *change.hashes.values()),
-                               make=lambda: _search_edit(config, ahead, was, otherwise)))
+                               make=lambda: early_search.edit(ahead, was, otherwise),
+                               after=early_search.save))
     edit = _edit(inputs, cache, change) if change is not None else None
     if edit is None:
         complete_with(None)
@@ -391,8 +396,10 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
     # takes longest: it may start now and run while the rest is keyed and made.
     reuse = cache.last is not None  # a build from nothing makes the index from nothing too
     paper_keys = [hashes[p.slug] for p in ordered]
+    searching = _Search(config)
     search = Part("search", "search", digest(inputs.settings, *paper_keys),
-                  make=lambda: _search_outputs(ordered, config, paper_keys, reuse))
+                  make=lambda: searching.index(ordered, paper_keys, reuse),
+                  after=searching.save)
     if early is not None and early.key == search.key:
         search = early
     elif start is not None and len(ordered) >= PARALLEL_MIN:  # small sites: no fork

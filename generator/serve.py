@@ -209,6 +209,7 @@ class Watcher(threading.Thread):
         self.on_change = on_change
         self.stop = stop
         self.settle = settle
+        self.ready = threading.Event()  # set once the file system is watched
 
     def run(self) -> None:
         import watchfiles
@@ -216,10 +217,11 @@ class Watcher(threading.Thread):
         while not self.stop.is_set():
             roots = [path.absolute() for path in self.paths() if path.exists()]
             files = {str(path) for path in roots if path.is_file()}
-            for changes in watchfiles.watch(*roots, stop_event=self.stop, yield_on_timeout=False,
+            for changes in watchfiles.watch(*roots, stop_event=self.stop, yield_on_timeout=True,
                                             step=max(1, int(self.settle * 1000)),
-                                            rust_timeout=500, watch_filter=None,
+                                            rust_timeout=200, watch_filter=None,
                                             raise_interrupt=False):
+                self.ready.set()  # (the first answer, a change or none: watching)
                 changed = sorted({path for _, path in changes if _shown(path, roots)})
                 if changed:
                     try:
@@ -356,9 +358,10 @@ class DevServer:
         self.httpd = _Server((self.host, self.port), _Handler)
         self.httpd.state = self.state
         self.port = self.httpd.server_address[1]
-        first = self.rebuild(progress=progress)
+        first = self.rebuild(progress=progress)  # (no other thread yet: it may fork)
         self.watcher = Watcher(self.watched, self.rebuild, self.stop, self.interval)
         self.watcher.start()
+        self.watcher.ready.wait(5)  # requests are answered once changes are seen
         return first
 
     def serve_forever(self) -> None:
