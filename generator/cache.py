@@ -15,10 +15,8 @@ what the dev server keeps between rebuilds.
 
 from __future__ import annotations
 
-import copyreg
 import dataclasses
 import hashlib
-import io
 import os
 import pickle
 import sys
@@ -35,10 +33,10 @@ from generator.diagnostics import Diagnostic
 from generator.writer import Stat, atomic_write
 
 if TYPE_CHECKING:
-    from generator.shape import SiteShape
+    from generator.site import SiteShape
 
 CACHE_DIR = ".cache"
-FORMAT = 6  # of the cache files and of Manifest: change it when their shape changes
+FORMAT = 7  # of the cache files and of Manifest: change it when their shape changes
 # Libraries whose behaviour shapes the output: an upgrade must not reuse old results.
 LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "linkify-it-py", "mdurl", "PyYAML",
              "lunr")
@@ -263,9 +261,7 @@ class CacheStore:
             return None
         return stored[2]
 
-    def _write(self, path: Path, value: Any,
-               reducers: Mapping[type, Callable[[Any], Any]] | None = None) -> None:
-        """``reducers``: how to pickle objects of these types (a ``dispatch_table``)."""
+    def _write(self, path: Path, value: Any) -> None:
         tag = self.folder / "CACHEDIR.TAG"
         if not tag.exists():  # not for git, nor for backups (https://bford.info/cachedir/)
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -273,12 +269,8 @@ class CacheStore:
             tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n"
                            "# This folder holds caches made by readinglist; it can be "
                            "deleted.\n")
-        buffer = io.BytesIO()
-        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        if reducers:
-            pickler.dispatch_table = {**copyreg.dispatch_table, **reducers}
-        pickler.dump((FORMAT, code_version(), value))
-        atomic_write(path, buffer.getbuffer())
+        atomic_write(path, pickle.dumps((FORMAT, code_version(), value),
+                                        protocol=pickle.HIGHEST_PROTOCOL))
 
     def read(self, name: str) -> Any:
         """The value of the cache file ``<name>.pickle``; None when missing, unreadable or
@@ -334,7 +326,7 @@ class CacheStore:
         return any(self.folder.glob("parsed-*.pickle"))
 
     def shape(self) -> SiteShape | None:
-        from generator.shape import SiteShape
+        from generator.site import SiteShape
 
         value = self.read("shape")
         if not isinstance(value, SiteShape):
@@ -390,7 +382,7 @@ class CacheStore:
 
     def _save_shape(self, shape: SiteShape | None) -> None:
         if shape is not None and shape.id != self._shape:
-            self._write(self.folder / "shape.pickle", shape, shape.reducers())
+            self._write(self.folder / "shape.pickle", shape)
             self._shape = shape.id
 
 

@@ -35,14 +35,14 @@ from generator.cache import (
 )
 from generator.config import Config
 from generator.diagnostics import BuildError, Diagnostic, has_errors
+from generator.model import Paper
 
 if TYPE_CHECKING:
     import jinja2
 
     from generator.content import Source
-    from generator.model import Paper
     from generator.render import Page, PageKeys, Renderer
-    from generator.shape import SiteShape
+    from generator.site import Shape, SiteShape
     from generator.theme import Theme
 
 log = logging.getLogger(__name__)
@@ -73,16 +73,21 @@ class _Search:
     def _store(self) -> CacheStore:
         return CacheStore(self.config.root / CACHE_DIR, self.config.output_path)
 
-    def index(self, papers: list[Paper], keys: list[str], reuse: bool) -> dict[str, bytes]:
-        """The scripts of these papers (site order); ``reuse`` false: no last build to go
-        on, the index is made from nothing."""
-        from generator.search import SearchMemo, search_outputs
+    def index(self, shapes: list[Shape], papers: Mapping[str, Paper], keys: list[str],
+              reuse: bool) -> dict[str, bytes]:
+        """The scripts of the site's papers (``shapes`` in site order, their ``keys``); a
+        paper is looked up in ``papers`` only when the index does not hold its key.
+        ``reuse`` false: no last build to go on, the index is made from nothing."""
+        from generator.search import SearchMemo, document_order, ordered_outputs
 
         clock = Clock()
         memo = self._store().read("search") if reuse else None
         self.memo = memo if isinstance(memo, SearchMemo) else SearchMemo()
         clock("search: read cache")
-        files = dict(search_outputs(papers, self.config, self.memo, keys))
+        key_of = {shape.slug: key for shape, key in zip(shapes, keys, strict=True)}
+        order = [shape.slug for shape in document_order(shapes)]
+        ordered = [None if key_of[slug] in self.memo.papers else papers[slug] for slug in order]
+        files = ordered_outputs(self.memo, ordered, [key_of[slug] for slug in order])
         clock("search: index")
         return files
 
@@ -249,8 +254,8 @@ def _edited(inputs: Inputs, salt: str, cache: BuildCache) -> _Edited | None:
 
 def _edit(inputs: Inputs, cache: BuildCache, edited: _Edited) -> _Edit | None:
     """This build as an edit of the last one, when every paper keeps its shape (see
-    generator.shape) and the config, theme and code are the same; else None."""
-    from generator.shape import shape_of
+    ``site.Shape``) and the config, theme and code are the same; else None."""
+    from generator.site import shape_of
 
     last = cache.last
     known = last.plan if last is not None else None
@@ -261,7 +266,7 @@ def _edit(inputs: Inputs, cache: BuildCache, edited: _Edited) -> _Edit | None:
     problems = []
     for source, paper, found in zip(edited.sources, edited.papers, edited.found, strict=True):
         placed = shape.site.by_slug.get(source.slug)
-        if placed is None or shape_of(placed.paper) != shape_of(paper):
+        if placed is None or placed.shape != shape_of(paper):
             return None
         problems += found
         cache.parsed.pop((source.shown, source.slug, known.sources[source.shown][1]), None)
@@ -272,20 +277,34 @@ def _edit(inputs: Inputs, cache: BuildCache, edited: _Edited) -> _Edit | None:
     return _Edit(edited.sources, edited.papers, diagnostics, shape, known, last.parts)
 
 
-def _completer(inputs: Inputs, cache: BuildCache) -> Callable[[str], Paper]:
-    """How a paper's stand-in is completed in this build: from the parse of its file."""
-    from generator.content import parse_source
+class _Papers(Mapping[str, Paper]):
+    """The papers of a build that reuses the last one's site model, by slug: the edited
+    ones as given, any other parsed when first asked for (from the parse cache, else its
+    file). Only what a page, card or data file shows beyond the shape asks."""
 
-    by_shown = {source.shown: source for source in inputs.sources}
+    def __init__(self, sources: Iterable[Source], parsed: Mapping[tuple[str, str, str], Any],
+                 edited: Iterable[Paper]):
+        self.sources = {source.slug: source for source in sources}
+        self.parsed = parsed
+        self.found = {paper.slug: paper for paper in edited}
 
-    def complete(shown: str) -> Paper:
-        source = by_shown[shown]
-        found = cache.parsed.get((source.shown, source.slug, source.digest))
-        paper = (found or parse_source(source))[0]
-        assert paper is not None  # the last build parsed it
+    def __getitem__(self, slug: str) -> Paper:
+        from generator.content import parse_source
+
+        paper = self.found.get(slug)
+        if paper is None:
+            source = self.sources[slug]
+            parsed = self.parsed.get((source.shown, source.slug, source.digest))
+            paper = (parsed or parse_source(source))[0]
+            assert paper is not None  # the last build parsed it
+            self.found[slug] = paper
         return paper
 
-    return complete
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.sources)
+
+    def __len__(self) -> int:
+        return len(self.sources)
 
 
 def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diagnostic],
@@ -332,8 +351,7 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
         site_pages,
         template_reads,
     )
-    from generator.shape import SiteShape, complete_with, shape_id
-    from generator.site import SitePaper, build_site, site_papers
+    from generator.site import SitePaper, SiteShape, build_site, shape_id, site_papers
     from generator.theme import static_files
 
     clock = Clock()
@@ -345,8 +363,8 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
     static_key = digest("static", inputs.settings, *(f"{w}\0{h}" for w, h in inputs.theme
                                                      if not (w + "/").startswith(templates)))
     change = _edited(inputs, salt, cache)
-    # how this build completes the stand-ins of a site shape (set before the search forks)
-    complete_with(_completer(inputs, cache) if change is not None else None)
+    papers: Mapping[str, Paper] = _Papers(inputs.sources, cache.parsed, change.papers) \
+        if change is not None else {}
     early = None  # the search index of an edit, started before the site shape is read
     if change is not None:
         if start is not None and cancel is not None and len(inputs.sources) >= PARALLEL_MIN:
@@ -355,13 +373,14 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
             ahead = change
 
             early_search = _Search(config)
+            edited_papers = papers
 
             def otherwise() -> dict[str, bytes]:  # (in the search's process)
                 shape = cache.site_shape()
                 assert shape is not None  # (read again: the edit is known to keep it)
-                placed = shape.with_papers(ahead.papers).papers
-                return early_search.index([p.paper for p in placed],
-                                          [ahead.hashes[p.slug] for p in placed], True)
+                shapes = [p.shape for p in shape.site.papers]
+                return early_search.index(shapes, edited_papers,
+                                          [ahead.hashes[s.slug] for s in shapes], True)
 
             early = start(Part("search", "search",
                                digest(inputs.settings, *change.hashes.values()),
@@ -369,18 +388,20 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
                                after=early_search.save))
     edit = _edit(inputs, cache, change) if change is not None else None
     if edit is None:
-        complete_with(None)
         if early is not None and cancel is not None:
             cancel(early)  # not an edit after all (a paper's shape changed): of no use
             early = None
     if edit is not None:
-        site = edit.shape.with_papers(edit.papers)
+        site = edit.shape.site  # (the edit keeps every paper's shape: the same site model)
         diagnostics = edit.diagnostics
-        ordered = [p.paper for p in site.papers]
+        ordered = [p.shape for p in site.papers]
         clock(f"  load {len(edit.papers)} edited papers")
     else:
-        papers, diagnostics = _parse(inputs.sources, cache, jobs)
-        ordered, collisions = site_papers(papers)
+        loaded, diagnostics = _parse(inputs.sources, cache, jobs)
+        ordered, collisions = site_papers(loaded)
+        papers = {}
+        for paper in sorted(loaded, key=lambda p: (p.slug, p.path)):
+            papers.setdefault(paper.slug, paper)  # (as site_papers keeps them)
         diagnostics = sorted([*diagnostics, *theme_problems, *collisions],
                              key=lambda d: (d.path, d.line or 0, d.message))
         if has_errors(diagnostics):
@@ -398,7 +419,7 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
     paper_keys = [hashes[p.slug] for p in ordered]
     searching = _Search(config)
     search = Part("search", "search", digest(inputs.settings, *paper_keys),
-                  make=lambda: searching.index(ordered, paper_keys, reuse),
+                  make=lambda: searching.index(ordered, papers, paper_keys, reuse),
                   after=searching.save)
     if early is not None and early.key == search.key:
         search = early
@@ -457,7 +478,7 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
         entries_were, cards_were = _forget(memo, known, hashes, edited)
         card_views = dict(known.card_views)
     else:
-        keys = bibtex_keys((p.paper for p in site.papers), lambda paper: remember(
+        keys = bibtex_keys((p.shape for p in site.papers), lambda paper: remember(
             "citekey", hashes[paper.slug], lambda: key_base(paper)))
         view_keys = {slug: view_key(slug) for slug in by_slug}
         used = None
@@ -465,7 +486,7 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
 
     def entry(slug: str) -> str:
         return remember("bibtex", f"{hashes[slug]}\0{keys[slug]}",
-                        lambda: bibtex_entry(by_slug[slug].paper, keys[slug]))
+                        lambda: bibtex_entry(papers[slug], keys[slug]))
 
     env = env if env is not None else make_environment(theme, compiled)
     reads = remember("reads", salt, lambda: template_reads(env))
@@ -477,7 +498,7 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
                          tokens=edit.known.bases if edit is not None else None)
     if edit is not None:
         page_keys.remember(site.indexes, edit.known.indexes)
-    renderer = Renderer(site, config, env, keys, entry, cards=_Cards(old, memo),
+    renderer = Renderer(site, papers, config, env, keys, entry, cards=_Cards(old, memo),
                         card_key=page_keys.card, memo=memo, fresh=fresh)
     # an edited paper whose card comes out as it was (its notes edited, say): the pages
     # that list it keep their keys, by the view its card was made from
@@ -528,7 +549,7 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
                           {s: renderer.view(s) for s in newest}))}))
     if config.site_url:
         listed = html_pages(shape.paths)
-        dates = (f"{p.url}\0{p.paper.added}\0{p.paper.date}" for p in site.papers)
+        dates = (f"{p.url}\0{p.shape.added}\0{p.shape.date}" for p in site.papers)
         parts.append(Part("sitemap.xml", "feeds", digest(salt, *listed, *dates),
                           make=lambda: {"sitemap.xml": sitemap(site, config, listed) or b""}))
     made("robots.txt", "feeds", {"robots.txt": robots_txt(config)})
@@ -553,8 +574,9 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
                       make=bib_file))
     rows = {p.slug: f"{hashes[p.slug]}\0{p.url}\0{keys[p.slug]}" for p in site.papers}
 
-    def row(placed: SitePaper, key: str) -> str:
-        return remember("json", rows[placed.slug], lambda: papers_json_row(placed, key))
+    def row(placed: SitePaper) -> str:
+        return remember("json", rows[placed.slug], lambda: papers_json_row(
+            placed, papers[placed.slug], keys[placed.slug]))
 
     def json_file() -> dict[str, bytes]:
         """papers.json; after an edit, the last one with the edited papers' rows
@@ -562,11 +584,12 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
         was = previous("papers.json") if edit is not None else None
         if was is not None:
             at = {p.slug: i for i, p in enumerate(site.papers) if p.slug in edited}
-            patched = patch_papers_json(was, {i: papers_json_row(by_slug[slug], keys[slug])
+            patched = patch_papers_json(was, {i: papers_json_row(by_slug[slug], papers[slug],
+                                                                 keys[slug])
                                               for slug, i in at.items()}, len(site.papers))
             if patched is not None:
                 return {"papers.json": patched}
-        return {"papers.json": papers_json(site, config, keys, row)}
+        return {"papers.json": papers_json(site, config, row)}
 
     parts.append(Part("papers.json", "feeds", digest(inputs.settings, *rows.values()),
                       make=json_file))

@@ -44,13 +44,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter, sub
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from lunr.stop_word_filter import WORDS as _LUNR_STOP_WORDS
 
 from generator.config import Config
 from generator.markdown import is_plain, plain_inline
 from generator.model import Paper
+from generator.site import Shape
 
 FORMAT = "readinglist-search/1"
 LUNR_VERSION = "2.3.9"
@@ -302,7 +303,10 @@ def result_row(paper: Paper) -> list:
             _venue_short(paper), snippet_source(paper)]
 
 
-def document_order(papers: Iterable[Paper]) -> list[Paper]:
+_Ordered = TypeVar("_Ordered", Paper, Shape)
+
+
+def document_order(papers: Iterable[_Ordered]) -> list[_Ordered]:
     """The fixed order documents enter the index: newest first, then by slug.
 
     The position is the lunr ref, and equal scores keep this order in the browser."""
