@@ -16,6 +16,7 @@ what the dev server keeps between rebuilds.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import pickle
@@ -82,18 +83,15 @@ def _library_versions() -> list[str]:
     return sorted(found)
 
 
-_CODE: list[str] = []
-
-
+@functools.cache
 def code_version() -> str:
-    """Our own source files, Python's version and the libraries' versions, as one hash."""
-    if not _CODE:
-        package = Path(__file__).resolve().parent
-        parts: list[str | bytes] = [str(FORMAT), sys.version, *_library_versions()]
-        for file in sorted(package.rglob("*.py")):
-            parts += [file.relative_to(package).as_posix(), file.read_bytes()]
-        _CODE.append(digest(*parts))
-    return _CODE[0]
+    """Our own source files, Python's version and the libraries' versions, as one hash
+    (worked out once a process)."""
+    package = Path(__file__).resolve().parent
+    parts: list[str | bytes] = [str(FORMAT), sys.version, *_library_versions()]
+    for file in sorted(package.rglob("*.py")):
+        parts += [file.relative_to(package).as_posix(), file.read_bytes()]
+    return digest(*parts)
 
 
 # --- inputs ----------------------------------------------------------------------------

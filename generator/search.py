@@ -32,6 +32,7 @@ differs from lunr.js on words ending in y, such as survey, key or deploy).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import marshal
@@ -516,7 +517,10 @@ def update_index(memo: SearchMemo, ordered: Sequence[Paper],
     return keys
 
 
-_PREFIX: dict[int, re.Pattern[str]] = {}  # n -> a regex for the first n ids of a row
+@functools.cache
+def _prefix(n: int) -> re.Pattern[str]:
+    """A regex for the first n ids of a row."""
+    return re.compile(rf"\[(?:[0-9]+,){{{n}}}")
 
 
 def _span(encoded: str, n: int, size: int) -> tuple[int, int]:
@@ -527,10 +531,7 @@ def _span(encoded: str, n: int, size: int) -> tuple[int, int]:
         end = len(head)
         start = head.rfind(",") + 1 if n else 1
         return start, end if n < size - 1 else end - 1
-    pattern = _PREFIX.get(n)
-    if pattern is None:
-        pattern = _PREFIX[n] = re.compile(rf"\[(?:[0-9]+,){{{n}}}")
-    found = pattern.match(encoded)
+    found = _prefix(n).match(encoded)
     assert found is not None
     start = found.end()
     return start, encoded.find(",", start)
