@@ -1,14 +1,17 @@
-"""The whole pipeline: content/ -> papers -> site model -> {path: bytes} -> site/.
+"""The whole pipeline, one paper's way from its file to its page:
 
-    inputs ─scan→ hashes ─plan→ parts, each keyed by its inputs ─make→ files ─write→ site/
-                  (generator.cache)   (generator.plan)      (generator.parallel)  (writer)
+    content/ ─scan→ inputs ─plan→ papers, site model, parts keyed by their inputs
+      (cache.scan_inputs)  (plan.plan: content, site, render, feeds, search)
+             ─make→ the parts whose key changed ─write→ site/ (or memory)
+               (make.make_parts, on every core)  (writer)
 
-A build makes only the parts whose key differs from the one the last build recorded and
-reuses the rest: from memory (``build`` given the dev server's ``BuildCache``) or from
-site/ itself (``build_to_disk``, whose caches and manifest live in ``<project>/.cache/``).
-When every input hashes as before and site/ is as the last build left it,
-``build_to_disk`` loads and renders nothing at all. Any error diagnostic stops the build
-before anything is written.
+``build_to_disk`` writes ``site/`` and keeps what the next build may reuse in
+``<project>/.cache/`` (``Disk``); ``build`` keeps it all in memory, for the dev server
+(``Memory``). Both run the one pipeline, ``_build``: only where the last build's files are
+and where the new ones go differ. A part whose key is the one the last build recorded, and
+whose files are as that build left them, is reused; when every input hashes as before
+nothing is loaded or rendered at all. Any error diagnostic stops the build before
+anything is written.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from generator.cache import CACHE_DIR, BuildCache, CacheStore, Manifest, intact,
 from generator.config import Config
 from generator.content import Reader, Source
 from generator.diagnostics import Diagnostic
-from generator.plan import Clock, Part, plan
+from generator.plan import Clock, Part, Plan, plan
 from generator.writer import (
     SiteFiles,
     check_paths,
@@ -37,7 +40,8 @@ from generator.writer import (
 )
 
 if TYPE_CHECKING:
-    from generator.make import Background
+    from generator.cache import Inputs
+    from generator.make import Background, Made
     from generator.theme import Theme
 
 Progress = Callable[[int, int], None]
@@ -77,8 +81,223 @@ def _started(background: Background, part: Part) -> Part:
     return background.start(part)
 
 
-def _outputs(parts: list[Part], made: Mapping[str, dict[str, bytes]],
-             last: Manifest | None) -> dict[str, tuple[str, tuple[str, ...]]]:
+def build(config: Config, *, progress: Progress | None = None,
+          cache: BuildCache | None = None, jobs: int | None = None) -> BuildResult:
+    """Config -> every output file in memory; raises BuildError with all diagnostics.
+
+    With a ``cache`` (the dev server keeps one between rebuilds) the parts whose inputs did
+    not change are taken from the last build instead of being made again. ``jobs``:
+    processes to make parts in (default: one per core)."""
+    return _build(config, Memory(cache if cache is not None else BuildCache()), progress, jobs)
+
+
+def build_to_disk(config: Config, out: Path | None = None, *,
+                  progress: Progress | None = None, jobs: int | None = None) -> BuildResult:
+    """build(), written into ``out`` (default: config.output_path), reusing what the last
+    build of that folder left in ``<project>/.cache/``.
+
+    A site the last build wrote (its manifest in .cache/) is updated in place: changed
+    files only, each renamed in atomically, files no longer built deleted (files someone
+    added by hand are left alone). Any other folder gets a whole new site written beside it
+    and swapped in. Either way every file is made (in a staging folder) before the output
+    is touched: a build that fails leaves it as it was."""
+    out = (out if out is not None else config.output_path).absolute()
+    return _build(config, Disk(config, out), progress, jobs)
+
+
+@_rare_collections()
+def _build(config: Config, output: Memory | Disk, progress: Progress | None,
+           jobs: int | None) -> BuildResult:
+    """The pipeline, for either output."""
+    from generator.make import Background
+    from generator.parallel import default_jobs
+    from generator.theme import load_theme
+
+    clock = Clock()
+    theme, theme_problems = load_theme(config)
+    jobs = jobs or default_jobs()
+    parsed: dict[tuple[str, str, str], Any] = {}
+    env: list[Any] = []  # the theme's environment, its templates compiled while parsing
+    fresh = output.fresh()  # nothing to reuse: read and parse on every core at once
+    inputs = scan_inputs(config, theme.folders, output.last, _read_and_parse(
+        jobs, parsed, _warm_up(theme, output.compiled, env)) if fresh else None)
+    clock("scan inputs")
+    done = output.unchanged(inputs)
+    if done is not None:
+        return done
+    cache = output.open(parsed if fresh else None)
+    clock("load cache")
+    background = Background(jobs)
+    try:
+        with background:
+            site_plan = plan(config, inputs, theme, theme_problems, cache, output.compiled,
+                             jobs, lambda part: part if output.reuses(part) else
+                             _started(background, part),
+                             output.read, background.cancel, env[0] if env else None)
+            clock("plan")
+            todo = [part for part in site_plan.parts if not output.reuses(part)]
+            _before_fork()
+            made, written, record = output.make(todo, site_plan, cache, jobs, progress)
+            clock(f"make {len(todo)} parts")
+        result = output.finish(site_plan, inputs, cache, made, written, record)
+        clock(f"write {len(written)} files, save cache")
+        return result
+    finally:  # what runs on in the background (a cache being written) is waited for last
+        background.finish()
+
+
+class Memory:
+    """The dev server's output: the files in memory, and the cache kept between builds."""
+
+    compiled = None  # (templates are compiled in memory)
+
+    def __init__(self, cache: BuildCache):
+        self.cache = cache
+        self.last = cache.last
+        self.files = cache.files or {}
+
+    def fresh(self) -> bool:
+        return self.last is None and not self.cache.parsed
+
+    def unchanged(self, inputs: Inputs) -> BuildResult | None:
+        last = self.last
+        if last is None or last.fingerprint != inputs.fingerprint or self.cache.files is None:
+            return None
+        return BuildResult(dict(self.files), list(last.diagnostics), last.papers)
+
+    def open(self, parsed: dict[tuple[str, str, str], Any] | None) -> BuildCache:
+        if parsed:
+            self.cache.parsed.update(parsed)
+        return self.cache
+
+    def reuses(self, part: Part) -> bool:
+        return _reusable(part, self.last, self.files)
+
+    def read(self, path: str) -> bytes | None:
+        return self.files.get(path)
+
+    def make(self, todo: list[Part], site_plan: Plan, cache: BuildCache, jobs: int,
+             progress: Progress | None) -> tuple[Made, list[str], _Record]:
+        from generator.make import make_parts
+
+        made, _ = make_parts(todo, site_plan.renderer, jobs=jobs, progress=progress)
+        return made, [], _outputs(site_plan.parts, made, self.last)
+
+    def finish(self, site_plan: Plan, inputs: Inputs, cache: BuildCache, made: Made,
+               written: list[str], record: _Record) -> BuildResult:
+        out: dict[str, bytes] = {}
+        for name, (_, paths) in record.items():
+            source = made.get(name, self.files)
+            for path in paths:
+                out[path] = source[path]
+        out = dict(sorted(out.items()))
+        cache.memo = site_plan.memo
+        cache.shape = site_plan.shape
+        cache.last = Manifest(inputs.fingerprint, site_plan.papers, site_plan.diagnostics,
+                              record, sources=inputs.known, scanned_ns=inputs.scanned_ns,
+                              plan=site_plan.keys)
+        cache.files = out
+        return BuildResult(out, site_plan.diagnostics, site_plan.papers, len(made))
+
+
+class Disk:
+    """An output folder (site/): the last build's files are those still there as it left
+    them; the caches and the manifest live in ``<project>/.cache/``."""
+
+    def __init__(self, config: Config, out: Path):
+        self.out = out
+        self.store = CacheStore(config.root / CACHE_DIR, out)
+        self.last = self.store.manifest()
+        self.compiled: Path | None = self.store.folder / "jinja"
+        self.previous: Manifest | None = None  # the last build, when the folder is its
+        self.kept: set[str] = set()  # its files still as it left them
+
+    def fresh(self) -> bool:
+        return self.last is None and not self.store.has_parsed()
+
+    def unchanged(self, inputs: Inputs) -> BuildResult | None:
+        last = self.last
+        if last is None or not is_our_site(self.out):
+            return None
+        self.previous, self.kept = last, intact(self.out, last.stats)
+        if last.fingerprint != inputs.fingerprint or len(self.kept) != len(last.stats):
+            return None
+        return BuildResult(SiteFiles(self.out, last.stats), list(last.diagnostics),
+                           last.papers)
+
+    def open(self, parsed: dict[tuple[str, str, str], Any] | None) -> BuildCache:
+        cache = self.store.load(self.last)
+        if parsed:
+            cache.parsed = parsed
+        return cache
+
+    def reuses(self, part: Part) -> bool:
+        return _reusable(part, self.previous, self.kept)
+
+    def read(self, path: str) -> bytes | None:
+        if path not in self.kept:
+            return None
+        try:
+            return (self.out / path).read_bytes()
+        except OSError:
+            return None
+
+    def make(self, todo: list[Part], site_plan: Plan, cache: BuildCache, jobs: int,
+             progress: Progress | None) -> tuple[Made, list[str], _Record]:
+        """Make the parts into a staging folder beside the output (removed on failure);
+        files the site has as the last build left them are compared, not rewritten. The
+        caches that are final once planned are saved while the workers make the last
+        round."""
+        from generator.make import make_parts
+
+        self.staging = staging_folder(self.out)
+        try:
+            made, written = make_parts(
+                todo, site_plan.renderer, staging=self.staging, site=self.out,
+                same=self.kept if self.previous is not None else frozenset(), jobs=jobs,
+                progress=progress,
+                idle=lambda: self.store.save_ahead(cache, site_plan.shape, site_plan.memo))
+            return made, written, _outputs(site_plan.parts, made, self.previous)
+        except BaseException:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            raise
+
+    def finish(self, site_plan: Plan, inputs: Inputs, cache: BuildCache, made: Made,
+               written: list[str], record: _Record) -> BuildResult:
+        """Bring the output up to date (or swap the new site in), then save the caches
+        and the manifest. A file keeps its stat when renamed into place."""
+        paths = [path for _, files in record.values() for path in files]
+        new = {path: stat for files in made.values() for path, stat in files.items() if stat}
+        self.store.forget_manifest()
+        last = self.previous
+        if last is not None:
+            update_site(self.out, self.staging, written, set(last.stats) - set(paths))
+            stats = {path: new.get(path) or last.stats[path] for path in paths}
+        else:
+            swap_in(self.staging, self.out)
+            stats = {path: new[path] for path in paths}
+        cache.memo = site_plan.memo
+        cache.shape = site_plan.shape
+        cache.last = Manifest(inputs.fingerprint, site_plan.papers, site_plan.diagnostics,
+                              record, stats, inputs.known, inputs.scanned_ns, site_plan.keys)
+        self.store.save(cache)
+        return BuildResult(SiteFiles(self.out, paths), site_plan.diagnostics,
+                           site_plan.papers, len(made))
+
+
+_Record = dict[str, tuple[str, tuple[str, ...]]]  # part -> (key, its files): Manifest.parts
+
+
+def _reusable(part: Part, last: Manifest | None, files: Any) -> bool:
+    """The part as the last build made it: same key, its files all still there (in
+    ``files``), and (for a part made up front) the same paths."""
+    old = last.parts.get(part.name) if last is not None else None
+    if old is None or old[0] != part.key or not all(f in files for f in old[1]):
+        return False
+    return part.files is None or old[1] == tuple(sorted(part.files))
+
+
+def _outputs(parts: list[Part], made: Made, last: Manifest | None) -> _Record:
     """Every part -> (key, its files), made now or as the last build recorded; checked."""
     record = {}
     for part in parts:
@@ -94,64 +313,6 @@ def _outputs(parts: list[Part], made: Mapping[str, dict[str, bytes]],
         merge_paths((part.stage, record[part.name][1]) for part in parts)
         check_paths(path for _, paths in record.values() for path in paths)
     return record
-
-
-@_rare_collections()
-def build(config: Config, *, progress: Progress | None = None,
-          cache: BuildCache | None = None, jobs: int | None = None) -> BuildResult:
-    """Config -> every output file in memory; raises BuildError with all diagnostics.
-
-    With a ``cache`` (the dev server keeps one between rebuilds) the parts whose inputs did
-    not change are taken from the last build instead of being made again. ``jobs``:
-    processes to make parts in (default: one per core)."""
-    from generator.make import Background, make_parts
-    from generator.parallel import default_jobs
-    from generator.theme import load_theme
-
-    theme, theme_problems = load_theme(config)
-    cache = cache if cache is not None else BuildCache()
-    jobs = jobs or default_jobs()
-    parsed: dict[tuple[str, str, str], Any] = {}
-    env: list[Any] = []
-    fused = cache.last is None and not cache.parsed  # (the dev server's first build)
-    inputs = scan_inputs(config, theme.folders, cache.last, _read_and_parse(
-        jobs, parsed, _warm_up(theme, None, env)) if fused else None)
-    if fused:
-        cache.parsed.update(parsed)
-    last, files = cache.last, cache.files or {}
-    if last is not None and last.fingerprint == inputs.fingerprint and cache.files is not None:
-        return BuildResult(dict(files), list(last.diagnostics), last.papers)
-
-    def reuse(part: Part) -> bool:
-        old = last.parts.get(part.name) if last is not None else None
-        return old is not None and old[0] == part.key and all(f in files for f in old[1])
-
-    background = Background(jobs)
-    try:
-        with background:
-            site_plan = plan(config, inputs, theme, theme_problems, cache, jobs=jobs,
-                             start=lambda part: part if reuse(part) else _started(background, part),
-                             previous=files.get, cancel=background.cancel,
-                             env=env[0] if env else None)
-            todo = [part for part in site_plan.parts if not reuse(part)]
-            _before_fork()
-            made, _ = make_parts(todo, site_plan.renderer, jobs=jobs, progress=progress)
-        record = _outputs(site_plan.parts, made, last)
-        out: dict[str, bytes] = {}
-        for name, (_, paths) in record.items():
-            source = made.get(name, files)
-            for path in paths:
-                out[path] = source[path]
-        out = dict(sorted(out.items()))
-        cache.memo = site_plan.memo
-        cache.shape = site_plan.shape
-        cache.last = Manifest(inputs.fingerprint, site_plan.papers, site_plan.diagnostics, record,
-                              sources=inputs.known, scanned_ns=inputs.scanned_ns,
-                              plan=site_plan.keys)
-        cache.files = out
-        return BuildResult(out, site_plan.diagnostics, site_plan.papers, len(made))
-    finally:  # what runs on in the background (a cache being written) is waited for last
-        background.finish()
 
 
 def _warm_up(theme: Theme, compiled: Path | None, env: list[Any]) -> Callable[[], None]:
@@ -192,98 +353,3 @@ def _read_and_parse(jobs: int, parsed: dict[tuple[str, str, str], Any],
     return read
 
 
-def _file_bytes(out: Path, path: str) -> bytes | None:
-    try:
-        return (out / path).read_bytes()
-    except OSError:
-        return None
-
-
-@_rare_collections()
-def build_to_disk(config: Config, out: Path | None = None, *,
-                  progress: Progress | None = None, jobs: int | None = None) -> BuildResult:
-    """build(), written into ``out`` (default: config.output_path), reusing what the last
-    build of that folder left in ``<project>/.cache/``.
-
-    A site the last build wrote (its manifest in .cache/) is updated in place: changed
-    files only, each renamed in atomically, files no longer built deleted (files someone
-    added by hand are left alone). Any other folder gets a whole new site written beside it
-    and swapped in. Either way every file is made (in a staging folder) before the output
-    is touched: a build that fails leaves it as it was."""
-    from generator.make import Background, make_parts
-    from generator.parallel import default_jobs
-    from generator.theme import load_theme
-
-    clock = Clock()
-    out = (out if out is not None else config.output_path).absolute()
-    theme, theme_problems = load_theme(config)
-    store = CacheStore(config.root / CACHE_DIR, out)
-    last = store.manifest()
-    jobs = jobs or default_jobs()
-    parsed: dict[tuple[str, str, str], Any] = {}
-    env: list[Any] = []  # the theme's environment, its templates compiled while parsing
-    fused = last is None and not store.has_parsed()  # nothing to reuse: read and parse
-    inputs = scan_inputs(config, theme.folders, last, _read_and_parse(
-        jobs, parsed, _warm_up(theme, store.folder / "jinja", env)) if fused else None)
-    clock("scan inputs")
-    ours = last is not None and is_our_site(out)
-    kept = intact(out, last.stats) if ours and last is not None else set()
-    clock("manifest, output intact")
-    if ours and last is not None and last.fingerprint == inputs.fingerprint and \
-            len(kept) == len(last.stats):
-        return BuildResult(SiteFiles(out, last.stats), list(last.diagnostics), last.papers)
-    cache = store.load(last)
-    if fused:
-        cache.parsed = parsed
-    clock("load cache")
-    previous = last if ours else None
-
-    def reuse(part: Part) -> bool:
-        old = previous.parts.get(part.name) if previous is not None else None
-        if old is None or old[0] != part.key or not all(f in kept for f in old[1]):
-            return False
-        return part.files is None or old[1] == tuple(sorted(part.files))
-
-    background = Background(jobs)
-    try:
-        with background:
-            site_plan = plan(config, inputs, theme, theme_problems, cache, store.folder / "jinja",
-                             jobs, lambda part: part if reuse(part) else _started(background, part),
-                             lambda path: _file_bytes(out, path) if path in kept else None,
-                             background.cancel, env[0] if env else None)
-            clock("plan")
-            todo = [part for part in site_plan.parts if not reuse(part)]
-            staging = staging_folder(out)
-            _before_fork()
-            try:  # files the site has as the last build left them: compared, not rewritten
-                made, written = make_parts(todo, site_plan.renderer, staging=staging, site=out,
-                                           same=kept if previous is not None else frozenset(),
-                                           jobs=jobs, progress=progress,
-                                           idle=lambda: store.save_ahead(
-                                               cache, site_plan.shape, site_plan.memo))
-                record = _outputs(site_plan.parts, made, previous)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
-        clock(f"make {len(todo)} parts")
-        paths = [path for _, files in record.values() for path in files]
-        # a file keeps its stat when renamed into place (its folder, or itself)
-        new = {path: stat for files in made.values() for path, stat in files.items() if stat}
-        store.forget_manifest()
-        if previous is not None and last is not None:
-            update_site(out, staging, written, set(last.stats) - set(paths))
-            stats = {path: new.get(path) or last.stats[path] for path in paths}
-        else:
-            swap_in(staging, out)
-            stats = {path: new[path] for path in paths}
-        clock(f"write {len(written)} files")
-        cache.memo = site_plan.memo
-        cache.shape = site_plan.shape
-        cache.last = Manifest(inputs.fingerprint, site_plan.papers, site_plan.diagnostics,
-                              record, stats, inputs.known, inputs.scanned_ns, site_plan.keys)
-        store.save(cache)
-        clock("save cache")
-        return BuildResult(SiteFiles(out, paths), site_plan.diagnostics, site_plan.papers,
-                           len(made))
-    finally:  # what runs on in the background (a cache being written) is waited for last
-        background.finish()
