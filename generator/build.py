@@ -28,7 +28,16 @@ from generator.cache import CACHE_DIR, BuildCache, CacheStore, Manifest, intact,
 from generator.config import Config
 from generator.content import Reader, Source
 from generator.diagnostics import Diagnostic
-from generator.plan import Clock, Part, Plan, plan
+from generator.plan import (
+    Clock,
+    Part,
+    Plan,
+    changes,
+    early_search,
+    load,
+    plan,
+    search_part,
+)
 from generator.writer import (
     SiteFiles,
     check_paths,
@@ -41,7 +50,7 @@ from generator.writer import (
 
 if TYPE_CHECKING:
     from generator.cache import Inputs
-    from generator.make import Background, Made
+    from generator.make import Made
     from generator.theme import Theme
 
 Progress = Callable[[int, int], None]
@@ -76,11 +85,6 @@ def _before_fork() -> None:
     gc.freeze()
 
 
-def _started(background: Background, part: Part) -> Part:
-    _before_fork()
-    return background.start(part)
-
-
 def build(config: Config, *, progress: Progress | None = None,
           cache: BuildCache | None = None, jobs: int | None = None) -> BuildResult:
     """Config -> every output file in memory; raises BuildError with all diagnostics.
@@ -109,6 +113,7 @@ def build_to_disk(config: Config, out: Path | None = None, *,
 def _build(config: Config, output: Memory | Disk, progress: Progress | None,
            jobs: int | None) -> BuildResult:
     """The pipeline, for either output."""
+    from generator import parallel
     from generator.make import Background
     from generator.parallel import default_jobs
     from generator.theme import load_theme
@@ -128,12 +133,30 @@ def _build(config: Config, output: Memory | Disk, progress: Progress | None,
     cache = output.open(parsed if fresh else None)
     clock("load cache")
     background = Background(jobs)
+    big = len(inputs.sources) >= parallel.PARALLEL_MIN  # (small sites: no process of its own)
+
+    def start(part: Part) -> Part:
+        if output.reuses(part) or not big:
+            return part
+        _before_fork()
+        return background.start(part)
+
     try:
         with background:
-            site_plan = plan(config, inputs, theme, theme_problems, cache, output.compiled,
-                             jobs, lambda part: part if output.reuses(part) else
-                             _started(background, part),
-                             output.read, background.cancel, env[0] if env else None)
+            change = changes(config, inputs, theme, cache)
+            # an edit's search index needs no site model: it starts before that is read
+            early = start(early_search(config, inputs, cache, change)) \
+                if change is not None and big else None
+            loaded = load(inputs, theme_problems, cache, jobs, change)
+            search = search_part(config, inputs, loaded, cache)
+            if early is not None and loaded.edit is not None and early.key == search.key:
+                search = early
+            else:  # (not an edit after all: a paper's shape changed)
+                if early is not None:
+                    background.cancel(early)
+                search = start(search)
+            site_plan = plan(config, inputs, theme, loaded, cache, search, output.compiled,
+                             output.read, env[0] if env else None)
             clock("plan")
             todo = [part for part in site_plan.parts if not output.reuses(part)]
             _before_fork()

@@ -91,7 +91,7 @@ class _Search:
         clock("search: index")
         return files
 
-    def edit(self, edited: _Edited, was: Mapping[str, str],
+    def edit(self, edited: Changes, was: Mapping[str, str],
              otherwise: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
         """The scripts after an edit that keeps every paper's shape, so the last build's
         document order (the memo's): from the memo and the edited papers alone, no site
@@ -211,10 +211,9 @@ class _Edit:
 
 
 @dataclass
-class _Edited:
-    """The files a build changes of the last one's, when it may be an edit of it (same
-    files, same config, theme and code, few changed, all readable): parsed, and the
-    content keys of every paper then, in the last build's site order."""
+class Changes:
+    """The files a build changes of the last one's (see ``changes``): parsed, and the
+    content keys of every paper then, by slug."""
 
     sources: list[Source]
     papers: list[Paper]
@@ -222,10 +221,26 @@ class _Edited:
     hashes: dict[str, str]  # slug -> content key
 
 
-def _edited(inputs: Inputs, salt: str, cache: BuildCache) -> _Edited | None:
-    """The first half of ``_edit``, which needs no site shape: the files edited."""
+def salts(config: Config, inputs: Inputs, theme: Theme) -> tuple[str, str]:
+    """(the salt of every page: config, templates and code; the key of the static files).
+    Pages are made from templates, never from static files: a stylesheet edited makes the
+    static files again, not every page."""
+    templates = tuple(folder_name(d, config.root) + "/" for d in theme.template_dirs)
+    salt = digest(inputs.settings, *(f"{w}\0{h}" for w, h in inputs.theme
+                                     if (w + "/").startswith(templates)))
+    static_key = digest("static", inputs.settings, *(f"{w}\0{h}" for w, h in inputs.theme
+                                                     if not (w + "/").startswith(templates)))
+    return salt, static_key
+
+
+def changes(config: Config, inputs: Inputs, theme: Theme, cache: BuildCache
+            ) -> Changes | None:
+    """The files this build changes of the last one's, parsed, when it may be an edit of
+    it (same files, same config, theme and code, at most EDITS_MAX changed, all
+    readable); else None. (Whether each keeps its shape is ``load``'s to tell.)"""
     from generator.content import parse_source
 
+    salt, _ = salts(config, inputs, theme)
     last = cache.last
     known = last.plan if last is not None else None
     if last is None or known is None or known.salt != salt or \
@@ -249,10 +264,10 @@ def _edited(inputs: Inputs, salt: str, cache: BuildCache) -> _Edited | None:
         found.append(problems)
     hashes = dict(known.hashes)
     hashes.update((s.slug, _content_key(s)) for s in edited)
-    return _Edited(edited, papers, found, hashes)
+    return Changes(edited, papers, found, hashes)
 
 
-def _edit(inputs: Inputs, cache: BuildCache, edited: _Edited) -> _Edit | None:
+def _edit(cache: BuildCache, edited: Changes) -> _Edit | None:
     """This build as an edit of the last one, when every paper keeps its shape (see
     ``site.Shape``) and the config, theme and code are the same; else None."""
     from generator.site import shape_of
@@ -307,23 +322,92 @@ class _Papers(Mapping[str, Paper]):
         return len(self.sources)
 
 
-def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diagnostic],
-         cache: BuildCache, compiled: Path | None = None, jobs: int = 1,
-         start: Callable[[Part], Part] | None = None,
-         previous: Callable[[str], bytes | None] = lambda path: None,
-         cancel: Callable[[Part], None] | None = None,
-         env: jinja2.Environment | None = None) -> Plan:
-    """Load, index and key the whole site; nothing is rendered yet. Raises BuildError with
-    every problem when there is an error. ``compiled``: where compiled templates are kept
-    between runs; ``jobs``: processes to parse files in; ``start``: given the search part
-    as soon as it is keyed, to start making it early (``cancel``: to stop that when it
-    turns out to be of no use); ``previous``: a file of the output as the last build left
-    it (None: unknown or changed since); ``env``: the theme's environment, when made
-    already (see ``render.make_environment``).
+def early_search(config: Config, inputs: Inputs, cache: BuildCache, change: Changes) -> Part:
+    """The search index of a build that may be an edit, made from the search memo and the
+    edited papers alone (the last build's order): it can start before the site shape is
+    read. It is of use only if ``load`` finds the build an edit after all."""
+    assert cache.last is not None and cache.last.plan is not None
+    was = cache.last.plan.hashes
+    searching = _Search(config)
+    papers = _Papers(inputs.sources, cache.parsed, change.papers)
 
-    When the papers keep the last build's shape (an edit of notes, abstracts, ratings...),
-    the site model, the pages and the keys of what the edited papers do not touch are the
-    last build's (``cache.last.plan``, ``cache.shape``): the work is the edit's, not the
+    def otherwise() -> dict[str, bytes]:  # (in the search's process)
+        shape = cache.site_shape()
+        assert shape is not None  # (read again: the edit is known to keep it)
+        shapes = [p.shape for p in shape.site.papers]
+        return searching.index(shapes, papers, [change.hashes[s.slug] for s in shapes], True)
+
+    return Part("search", "search", digest(inputs.settings, *change.hashes.values()),
+                make=lambda: searching.edit(change, was, otherwise), after=searching.save)
+
+
+@dataclass
+class Loaded:
+    """A build's papers: their shapes in site order, the papers by slug, their content
+    keys by slug, the build's diagnostics; for an edit of the last build, what it reuses
+    of that build (then ``papers`` parses a paper not edited only when asked for)."""
+
+    shapes: list[Shape]
+    papers: Mapping[str, Paper]
+    hashes: dict[str, str]
+    diagnostics: list[Diagnostic]
+    edit: _Edit | None = None
+
+
+def load(inputs: Inputs, theme_problems: list[Diagnostic], cache: BuildCache, jobs: int,
+         change: Changes | None) -> Loaded:
+    """The papers: the last build's with the changed ones in, when every changed paper
+    keeps its shape (see ``changes``); else every file parsed (on ``jobs`` processes; a
+    file whose bytes the cache has seen is not parsed again). Raises BuildError with
+    every problem when there is an error."""
+    from generator.site import site_papers
+
+    clock = Clock()
+    edit = _edit(cache, change) if change is not None else None
+    if edit is not None and change is not None:
+        clock(f"  load {len(edit.papers)} edited papers")
+        return Loaded([p.shape for p in edit.shape.site.papers],
+                      _Papers(inputs.sources, cache.parsed, change.papers), change.hashes,
+                      edit.diagnostics, edit)
+    loaded, diagnostics = _parse(inputs.sources, cache, jobs)
+    ordered, collisions = site_papers(loaded)
+    papers: dict[str, Paper] = {}
+    for paper in sorted(loaded, key=lambda p: (p.slug, p.path)):
+        papers.setdefault(paper.slug, paper)  # (as site_papers keeps them)
+    diagnostics = sorted([*diagnostics, *theme_problems, *collisions],
+                         key=lambda d: (d.path, d.line or 0, d.message))
+    if has_errors(diagnostics):
+        raise BuildError(diagnostics)
+    by_file = {s.shown: _content_key(s) for s in inputs.sources}
+    clock("  load papers")
+    return Loaded(ordered, papers, {p.slug: by_file[p.path] for p in ordered}, diagnostics)
+
+
+def search_part(config: Config, inputs: Inputs, loaded: Loaded, cache: BuildCache) -> Part:
+    """The search index: it reads the papers (in site order) and the config, not the
+    theme. It takes longest: a build starts it as soon as the papers are loaded, to run
+    while the rest is planned and made."""
+    reuse = cache.last is not None  # a build from nothing makes the index from nothing too
+    keys = [loaded.hashes[p.slug] for p in loaded.shapes]
+    searching = _Search(config)
+    return Part("search", "search", digest(inputs.settings, *keys),
+                make=lambda: searching.index(loaded.shapes, loaded.papers, keys, reuse),
+                after=searching.save)
+
+
+def plan(config: Config, inputs: Inputs, theme: Theme, loaded: Loaded, cache: BuildCache,
+         search: Part, compiled: Path | None = None,
+         previous: Callable[[str], bytes | None] = lambda path: None,
+         env: jinja2.Environment | None = None) -> Plan:
+    """The site model and every part of the site keyed (``search`` as given); nothing is
+    rendered yet. ``compiled``: where compiled templates are kept between runs;
+    ``previous``: a file of the output as the last build left it (None: unknown or
+    changed since); ``env``: the theme's environment, when made already (see
+    ``render.make_environment``).
+
+    For an edit of the last build (``loaded.edit``: every paper keeps its shape) the site
+    model, the pages and the keys of what the edited papers do not touch are the last
+    build's (``cache.last.plan``, ``cache.shape``): the work is the edit's, not the
     site's."""
     from generator.feeds import (
         atom_feed,
@@ -339,7 +423,6 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
         robots_txt,
         sitemap,
     )
-    from generator.parallel import PARALLEL_MIN
     from generator.render import (
         PageKeys,
         Renderer,
@@ -351,82 +434,13 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
         site_pages,
         template_reads,
     )
-    from generator.site import SitePaper, SiteShape, build_site, shape_id, site_papers
+    from generator.site import SitePaper, SiteShape, build_site, shape_id
     from generator.theme import static_files
 
     clock = Clock()
-    # pages are made from templates, never from static files: a stylesheet edited makes
-    # the static files again, not every page
-    templates = tuple(folder_name(d, config.root) + "/" for d in theme.template_dirs)
-    salt = digest(inputs.settings, *(f"{w}\0{h}" for w, h in inputs.theme
-                                     if (w + "/").startswith(templates)))
-    static_key = digest("static", inputs.settings, *(f"{w}\0{h}" for w, h in inputs.theme
-                                                     if not (w + "/").startswith(templates)))
-    change = _edited(inputs, salt, cache)
-    papers: Mapping[str, Paper] = _Papers(inputs.sources, cache.parsed, change.papers) \
-        if change is not None else {}
-    early = None  # the search index of an edit, started before the site shape is read
-    if change is not None:
-        if start is not None and cancel is not None and len(inputs.sources) >= PARALLEL_MIN:
-            assert cache.last is not None and cache.last.plan is not None
-            was = cache.last.plan.hashes
-            ahead = change
-
-            early_search = _Search(config)
-            edited_papers = papers
-
-            def otherwise() -> dict[str, bytes]:  # (in the search's process)
-                shape = cache.site_shape()
-                assert shape is not None  # (read again: the edit is known to keep it)
-                shapes = [p.shape for p in shape.site.papers]
-                return early_search.index(shapes, edited_papers,
-                                          [ahead.hashes[s.slug] for s in shapes], True)
-
-            early = start(Part("search", "search",
-                               digest(inputs.settings, *change.hashes.values()),
-                               make=lambda: early_search.edit(ahead, was, otherwise),
-                               after=early_search.save))
-    edit = _edit(inputs, cache, change) if change is not None else None
-    if edit is None:
-        if early is not None and cancel is not None:
-            cancel(early)  # not an edit after all (a paper's shape changed): of no use
-            early = None
-    if edit is not None:
-        site = edit.shape.site  # (the edit keeps every paper's shape: the same site model)
-        diagnostics = edit.diagnostics
-        ordered = [p.shape for p in site.papers]
-        clock(f"  load {len(edit.papers)} edited papers")
-    else:
-        loaded, diagnostics = _parse(inputs.sources, cache, jobs)
-        ordered, collisions = site_papers(loaded)
-        papers = {}
-        for paper in sorted(loaded, key=lambda p: (p.slug, p.path)):
-            papers.setdefault(paper.slug, paper)  # (as site_papers keeps them)
-        diagnostics = sorted([*diagnostics, *theme_problems, *collisions],
-                             key=lambda d: (d.path, d.line or 0, d.message))
-        if has_errors(diagnostics):
-            raise BuildError(diagnostics)
-        clock("  load papers")
-    if edit is not None:
-        assert change is not None
-        hashes = change.hashes
-    else:
-        by_file = {s.shown: _content_key(s) for s in inputs.sources}
-        hashes = {p.slug: by_file[p.path] for p in ordered}
-    # The search index reads the papers (in site order) and the config, not the theme. It
-    # takes longest: it may start now and run while the rest is keyed and made.
-    reuse = cache.last is not None  # a build from nothing makes the index from nothing too
-    paper_keys = [hashes[p.slug] for p in ordered]
-    searching = _Search(config)
-    search = Part("search", "search", digest(inputs.settings, *paper_keys),
-                  make=lambda: searching.index(ordered, papers, paper_keys, reuse),
-                  after=searching.save)
-    if early is not None and early.key == search.key:
-        search = early
-    elif start is not None and len(ordered) >= PARALLEL_MIN:  # small sites: no fork
-        if early is not None and cancel is not None:  # (keyed otherwise: not expected)
-            cancel(early)
-        search = start(search)
+    salt, static_key = salts(config, inputs, theme)
+    edit, papers, hashes, ordered = loaded.edit, loaded.papers, loaded.hashes, loaded.shapes
+    diagnostics = loaded.diagnostics
     old = cache.memo
     # an edit keeps the memo whole (less what it forgets), a build afresh only what it uses
     memo: MutableMapping[tuple[str, str], Any] = old if edit is not None else {}
@@ -437,7 +451,8 @@ def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diag
                           tuple(page.path for page in pages))
         clock("  site model, pages")
     else:  # the pages that show an edited paper; the others as the last build keyed them
-        shape = SiteShape(edit.shape.id, site, edit.shape.paths)
+        site = edit.shape.site  # (every paper keeps its shape: the same site model)
+        shape = edit.shape
         pages = site_pages(site, config.page_size, only={p.slug for p in edit.papers})
 
     # made now, and worth sending back from a worker (see parallel): not JSON rows, which
