@@ -18,6 +18,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Set
@@ -49,6 +50,12 @@ def can_fork() -> bool:
     """Forking is available and safe: no other thread holds a lock the child could need."""
     return "fork" in multiprocessing.get_all_start_methods() and \
         threading.active_count() == 1
+
+
+def _ignore_interrupt() -> None:
+    """In a forked child: Ctrl+C is the parent's to handle (it ends the children); a child
+    that took it too would print a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _before_fork() -> None:
@@ -138,7 +145,7 @@ def fork_map(function: Callable[[Any], Any], items: list[Any], *, jobs: int,
     _MAP = (function, items)
     _before_fork()
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, _ignore_interrupt) as pool:
             chunks = pool.imap(_map_chunk, bounds)
             if idle is not None:  # (results queue up meanwhile)
                 idle()
@@ -244,7 +251,7 @@ def _run(context: Any, jobs: int, tasks: Iterable[int], job: _Job, made: Made,
             idle()
         return
     _before_fork()
-    with context.Pool(min(jobs, len(tasks))) as pool:
+    with context.Pool(min(jobs, len(tasks)), _ignore_interrupt) as pool:
         results = pool.imap_unordered(_work, tasks)
         if idle is not None:  # (results queue up meanwhile: the workers do not wait)
             idle()
@@ -291,6 +298,7 @@ def _background(make: Callable[[], Any], conn: Any) -> None:
     do what ``later`` was given."""
     global _LATER
     _LATER = []
+    _ignore_interrupt()
     try:
         result: tuple[str, Any] = ("ok", make())
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, raised there

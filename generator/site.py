@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from generator.diagnostics import Diagnostic, error
-from generator.model import SLUG_MAX, Compact, Paper, slugify, unique_slug
+from generator.model import SLUG_MAX, Compact, Paper, normalize_title, slugify, unique_slug
 
 HOME_URL = "index.html"
 SEARCH_URL = "search/index.html"
@@ -179,10 +179,29 @@ def _year_value(paper: Paper) -> Iterable[str]:
     return (str(year),) if year else ()
 
 
+def duplicate_papers(titled: Iterable[tuple[str, int | None, str]]) -> list[Diagnostic]:
+    """(path, line of the title, title) of each file -> an error for each file whose paper
+    (its normalised title) another file holds too. ``check`` and the build both use it, so a
+    list that checks clean never publishes one paper twice."""
+    groups: dict[str, list[tuple[str, int | None]]] = {}
+    for path, line, title in titled:
+        key = normalize_title(title)
+        if key:
+            groups.setdefault(key, []).append((path, line))
+    problems = []
+    for group in groups.values():
+        for path, line in group if len(group) > 1 else ():
+            others = ", ".join(f"{p}:{n}" if n else p for p, n in group if p != path)
+            problems.append(error(path, line, f"title: same paper as {others}; keep one file"))
+    return problems
+
+
 def site_papers(papers: Iterable[Paper]) -> tuple[list[Paper], list[Diagnostic]]:
     """Loaded papers -> (the papers of the site in site order, diagnostics for slug
-    collisions: of two papers with one slug, the first by path is kept)."""
-    problems: list[Diagnostic] = []
+    collisions: of two papers with one slug, the first by path is kept; and for one paper
+    in two files)."""
+    papers = list(papers)
+    problems = duplicate_papers((p.path, None, p.title) for p in papers)
     unique: dict[str, Paper] = {}
     for paper in sorted(papers, key=lambda p: (p.slug, p.path)):
         if paper.slug in unique:

@@ -39,6 +39,7 @@ from generator.markdown import (
 from generator.model import Paper, slugify
 from generator.site import _term_slug, build_site, page_root
 from generator.writer import merge_outputs, write_site
+from generator.theme import load_theme
 
 SLUGS = [slug for slug, _, _ in SAMPLE_PAPERS]
 
@@ -573,7 +574,8 @@ def test_config_errors_name_the_key(tmp_path):
     shown = [str(p) for p in problems]
     assert any("1: error: unknown key 'titel'; did you mean 'title'?" in s for s in shown)
     assert any("2: error: 'feed_size' must be a whole number, got 'many'" in s for s in shown)
-    assert any("theme 'nope' not found" in s for s in shown)
+    theme_problems = [str(p) for p in load_theme(config)[1]]
+    assert any(f"{config_path}: error: theme 'nope' not found" in s for s in theme_problems)
     with pytest.raises(BuildError, match="theme 'nope' not found"):
         build(config)
 
