@@ -38,8 +38,8 @@ from generator.markdown import (
 )
 from generator.model import Paper, slugify
 from generator.site import _term_slug, build_site, page_root
-from generator.writer import merge_outputs, write_site
 from generator.theme import load_theme
+from generator.writer import merge_outputs, write_site
 
 SLUGS = [slug for slug, _, _ in SAMPLE_PAPERS]
 
