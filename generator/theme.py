@@ -44,7 +44,7 @@ def theme_folder(config: Config) -> Path | None:
 
 
 def _available(config: Config) -> list[str]:
-    names = set()
+    names: set[str] = set()
     for themes in (config.root / config.themes_dir, bundled_themes()):
         if themes.is_dir():
             names.update(p.name for p in themes.iterdir() if (p / "templates").is_dir())
