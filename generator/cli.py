@@ -201,7 +201,7 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
     verdict = "failed" if failed else "passed"
     note = " (--strict: warnings fail)" if args.strict and warnings and not errors else ""
     what = f"{shown_path(path)} and {files}" if path.exists() else \
-        f"{files} (no {CONFIG_NAME}: every setting is its default)"
+        f"{files} (no config file: every setting is its default)"
     out.line(f"Checked {what}: {counts}; {verdict}{note}.")
     return 1 if failed else 0
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,9 @@ class Config:
     page_size: int = 100
     default_status: str = "unread"
     root: Path = Path(".")  # the project folder (where config.yaml lives)
-    source: str = ""  # the config file as messages name it; "" when there is none
+    # the config file as messages name it ("" when there is none); not a setting: the same
+    # settings read from another path build the same site
+    source: str = field(default="", compare=False, repr=False)
 
     @property
     def content_path(self) -> Path:

@@ -53,9 +53,11 @@ def can_fork() -> bool:
 
 
 def _ignore_interrupt() -> None:
-    """In a forked child: Ctrl+C is the parent's to handle (it ends the children); a child
-    that took it too would print a traceback of its own."""
+    """In a forked child: Ctrl+C is the parent's to handle (it ends the children), and the
+    SIGTERM that ends a child must end it quietly, not run a handler it inherited (the dev
+    server's raises KeyboardInterrupt): either would print a traceback of the child's."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _before_fork() -> None:

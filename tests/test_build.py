@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import REPO, SAMPLE_PAPERS, SAMPLE_SITE_URL, read_tree
+from conftest import PUBLISHED, REPO, SAMPLE_PAPERS, SAMPLE_SITE_URL, read_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -637,7 +637,7 @@ def test_empty_project_builds(tmp_path):
 @pytest.mark.skipif(not any((REPO / "content" / "papers").glob("*.md")),
                     reason="content/papers is empty (run the importer first)")
 def test_bundled_reading_list_builds_with_every_link_resolving():
-    config, problems = load_config(REPO / "config.yaml")
+    config, problems = load_config(REPO / "config.yaml", PUBLISHED)
     assert not [p for p in problems if p.severity == "error"], problems
     result = build(config)
     files = result.files
@@ -673,7 +673,7 @@ def test_every_page_passes_the_nu_html_checker(sample_site, tmp_path):
     copy = shutil.copytree(sample_site, tmp_path / "site")
     bundled = None
     if any((REPO / "content" / "papers").glob("*.md")):
-        config, _ = load_config(REPO / "config.yaml")
+        config, _ = load_config(REPO / "config.yaml", PUBLISHED)
         bundled = tmp_path / "bundled"
         write_site(build(config).files, bundled)
     for folder in filter(None, (copy, bundled)):
