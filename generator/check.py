@@ -1,8 +1,10 @@
-"""`readinglist check`: every mistake in the content and config, found without building.
+"""`readinglist check`: every mistake in the content, config and theme, found without building.
 
 Each content file goes through ``content.parse_paper`` (schema, types, dates, ratings,
-statuses, links, unknown keys with "did you mean"); on top of that this module looks across
-files: duplicate papers, slug collisions, tags spelled two ways. Nothing is written.
+statuses, links, unknown keys with "did you mean"), the same parse the build uses; on top of
+that this module looks across files: duplicate papers (``site.duplicate_papers``, which the
+build reports too), slug collisions, tags spelled two ways. The theme must exist and every
+template must compile. Nothing is written.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from generator.content import (
     split_front_matter,
 )
 from generator.diagnostics import Diagnostic, error, warning
-from generator.model import STATUSES, is_safe_slug, normalize_title
+from generator.model import STATUSES, is_safe_slug
+from generator.site import duplicate_papers
+from generator.theme import load_theme
 
 
 @dataclass(frozen=True)
@@ -153,19 +157,10 @@ def _check_names(files: list[tuple[Path, str]], problems: list[Diagnostic]) -> N
 
 
 def _check_duplicates(files: list[_File], problems: list[Diagnostic]) -> None:
-    groups: dict[str, list[_File]] = {}
-    for f in files:
-        title = f.data.get("title")
-        if not isinstance(title, (str, int, float)) or isinstance(title, bool):
-            continue
-        key = normalize_title(str(title))
-        if key:
-            groups.setdefault(key, []).append(f)
-    for group in groups.values():
-        for f in group if len(group) > 1 else ():
-            others = ", ".join(f"{o.path}:{o.lines.get('title')}" for o in group if o is not f)
-            problems.append(error(f.path, f.lines.get("title"), f"title: same paper as "
-                                  f"{others}; keep one file"))
+    titled = [(f.path, f.lines.get("title"), str(f.data["title"])) for f in files
+              if isinstance(f.data.get("title"), (str, int, float))
+              and not isinstance(f.data.get("title"), bool)]
+    problems.extend(duplicate_papers(titled))
 
 
 def _check_tags(files: list[_File], problems: list[Diagnostic]) -> None:
@@ -228,6 +223,28 @@ def check_content(config: Config) -> tuple[list[Diagnostic], int]:
     return problems, len(files)
 
 
+def check_theme(config: Config) -> list[Diagnostic]:
+    """The theme exists and each of its templates (and the overrides') compiles."""
+    import jinja2
+
+    from generator.render import make_environment
+
+    theme, problems = load_theme(config)
+    if problems:
+        return problems
+    env = make_environment(theme)
+    for name in sorted(env.list_templates()):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            where = shown_path(exc.filename) if exc.filename else name
+            problems.append(error(where, exc.lineno, f"template does not compile: "
+                                                     f"{exc.message}"))
+        except (UnicodeDecodeError, jinja2.TemplateError):
+            continue  # not a template (an image kept beside them); never rendered
+    return problems
+
+
 def check_project(config_path: Path) -> CheckResult:
     """A project's config file -> every problem in it and its content, sorted by place."""
     config, problems = load_config(config_path)
@@ -235,6 +252,8 @@ def check_project(config_path: Path) -> CheckResult:
     problems = [Diagnostic(shown if d.path == str(config_path) else d.path, d.line,
                            d.severity, d.message) for d in problems]
     problems.extend(check_config(config, Path(shown)))
+    problems.extend(Diagnostic(shown if d.path == str(config_path) else d.path, d.line,
+                               d.severity, d.message) for d in check_theme(config))
     found, count = check_content(config)
     problems.extend(found)
     ordered = sorted(problems, key=lambda d: (d.path, d.line or 0, d.severity, d.message))

@@ -1,7 +1,8 @@
 """The `readinglist` command: the only module that prints; exit codes live here.
 
-Exit status: 0 success, 1 the input had errors (nothing or not everything done),
-2 usage error (argparse).
+Exit status: 0 success, 1 the content or config had errors (nothing or not everything
+done), 2 a mistake on the command line (a bad option value, an input file that cannot be
+read, a slug that names no paper), 3 an internal error (a bug: one line, no traceback).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shlex
 import signal
 import sys
 import time
@@ -86,16 +89,18 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     if year is None:
         year = int(today()[:4])
         out.line(f"Dates without a year are read as {year} (set --year to change).")
-    listings = []
+    texts = []
     for name in args.files:
-        path = Path(name)
         try:
-            raw = path.read_bytes()
+            texts.append((name, Path(name).read_bytes().decode("utf-8", errors="replace")))
         except OSError as exc:
-            out.diagnostic(Diagnostic(name, None, "error", f"cannot read: {exc.strerror}"))
-            continue
-        text = raw.decode("utf-8", errors="replace")
-        listings.append(parse_listing(text, name, year=year, format=args.format))
+            out.diagnostic(Diagnostic(name, None, "error",
+                                      f"cannot read: {exc.strerror or exc}"))
+    if len(texts) < len(args.files):
+        out.line("Nothing imported.")
+        return 2
+    listings = [parse_listing(text, name, year=year, format=args.format)
+                for name, text in texts]
     plan = plan_import(listings, config.papers_path, added=today())
     out.diagnostics(plan.diagnostics)
     shown = {"create": "create", "update": "update", "unchanged": "same"}
@@ -112,6 +117,40 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     if not plan.changes:
         out.line("Nothing could be imported; see the messages above.")
         return 1
+    return 0
+
+
+# --- init ------------------------------------------------------------------------------
+
+def cmd_init(args: argparse.Namespace, out: Output) -> int:
+    from generator.check import shown_path
+    from generator.project import copy_theme, init_project
+
+    root = Path(args.dir)
+    if root.exists() and not root.is_dir():
+        out.diagnostic(Diagnostic(args.dir, None, "error", "exists and is not a folder"))
+        return 2
+    try:
+        made = init_project(root)
+        if args.copy_theme:
+            copied = copy_theme(root)
+            made.created += copied.created
+            made.kept += copied.kept
+    except OSError as exc:
+        out.diagnostic(Diagnostic(str(exc.filename or args.dir), None, "error",
+                                  f"cannot write: {exc.strerror or exc}"))
+        return 1
+    for path in made.created:
+        out.line(f"created {shown_path(path)}{'/' if path.is_dir() else ''}")
+    for path in made.kept:
+        out.line(f"   kept {shown_path(path)} (it was there; not overwritten)")
+    go = "" if root.resolve() == Path.cwd().resolve() else f"cd {shlex.quote(args.dir)}\n  "
+    out.line(f"""
+Your reading list is ready. Next:
+  {go}readinglist import PAGE.txt    # a listing page you copied (see README: Import)
+  readinglist serve              # preview at http://127.0.0.1:8000/, rebuilt as you edit
+  readinglist build              # the site, in site/
+To publish on GitHub Pages: push to GitHub, then Settings -> Pages -> Source: GitHub Actions.""")
     return 0
 
 
@@ -150,9 +189,6 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
         return 1
     result = check_project(path)
     diagnostics = list(result.diagnostics)
-    if not path.exists():
-        diagnostics.insert(0, Diagnostic(shown_path(path), None, "warning",
-                                         "no config file; using the defaults"))
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
     failed = errors > 0 or (args.strict and warnings > 0)
@@ -164,7 +200,9 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
     files = f"{result.files} content file{'s' * (result.files != 1)}"
     verdict = "failed" if failed else "passed"
     note = " (--strict: warnings fail)" if args.strict and warnings and not errors else ""
-    out.line(f"Checked {shown_path(path)} and {files}: {counts}; {verdict}{note}.")
+    what = f"{shown_path(path)} and {files}" if path.exists() else \
+        f"{files} (no config file: every setting is its default)"
+    out.line(f"Checked {what}: {counts}; {verdict}{note}.")
     return 1 if failed else 0
 
 
@@ -195,11 +233,13 @@ def _edit_many(args: argparse.Namespace, out: Output, edit: Callable[[Path], obj
     config = _load(args, out)
     if config is None:
         return 1
-    paths, problems = resolve(args.papers, config.papers_path)
+    paths, problems, matched = resolve(args.papers, config.papers_path)
     if problems:
         out.diagnostics(problems)
         out.line("Nothing changed.")
-        return 1
+        return 2
+    for ref, path in matched:
+        out.line(f"'{ref}' is {shown_path(path)}")
     failed = 0
     for path in paths:
         try:
@@ -242,6 +282,33 @@ def cmd_rate(args: argparse.Namespace, out: Output) -> int:
     from generator.edit import set_rating
 
     return _edit_many(args, out, lambda path: set_rating(path, args.rating))
+
+
+def _year(text: str) -> int:
+    if re.fullmatch(r"[12]\d{3}", text.strip()):
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a four-digit year such as 2025, got {text!r}")
+
+
+def _date(text: str) -> str:
+    from generator.content import normalize_date
+
+    if normalize_date(text) is None:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD (or YYYY-MM, YYYY), got "
+                                         f"{text!r}")
+    return text
+
+
+def _link(text: str) -> str:
+    if not re.match(r"https?://[^\s/]+", text.strip()):
+        raise argparse.ArgumentTypeError(f"expected an http(s) link, got {text!r}")
+    return text.strip()
+
+
+def _title(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the title is empty")
+    return text
 
 
 def _rating(text: str) -> int | None:
@@ -330,6 +397,14 @@ def _shown_paths(paths: Sequence[Path]) -> list[str]:
 # --- parser ----------------------------------------------------------------------------
 
 EXAMPLES = {
+    "init": """examples:
+  readinglist init my-papers
+  readinglist init                           # here: adds what is missing, keeps the rest
+  readinglist init --copy-theme              # the whole theme in themes/default/, to edit
+
+Writes config.yaml (every key with its default), content/papers/, content/listings/,
+overrides/, .github/workflows/pages.yml, .gitignore and requirements.txt. Never overwrites
+a file.""",
     "import": """examples:
   readinglist import acl-page.txt
   readinglist import content/listings/*.txt --year 2026
@@ -355,7 +430,8 @@ Prints the path of the new file (content/papers/SLUG.md); never overwrites a fil
     "tag": """examples:
   readinglist tag landmark-attention --add long-context
   readinglist tag paper-a paper-b --add to-discuss --remove later
-  readinglist tag content/papers/focusllm.md --add llm""",
+  readinglist tag content/papers/focusllm.md --add llm
+  readinglist tag landmark --add long-context   # a unique start of a slug is enough""",
     "status": """examples:
   readinglist status landmark-attention read
   readinglist status paper-a paper-b reading""",
@@ -394,13 +470,20 @@ def build_parser() -> argparse.ArgumentParser:
                               epilog=EXAMPLES.get(name),
                               formatter_class=argparse.RawDescriptionHelpFormatter)
 
+    p = command("init", "Make a new reading-list project in DIR (default: here).")
+    p.add_argument("dir", nargs="?", default=".", metavar="DIR",
+                   help="the project folder; made if missing")
+    p.add_argument("--copy-theme", action="store_true",
+                   help="also copy the default theme into themes/default/ to change all of it")
+    p.set_defaults(run=cmd_init)
+
     p = command("import", "Parse listing files into content/papers/*.md, merging with what "
                           "is there.")
     p.add_argument("files", nargs="+", metavar="FILE", help="listing text files")
     p.add_argument("--format", choices=["acl-anthology", "hf-daily-papers", "compact-listing"],
                    help="skip detection and parse as this format")
-    p.add_argument("--year", type=int, help="year for dates shown without one (default: "
-                                            "this year)")
+    p.add_argument("--year", type=_year, help="year for dates shown without one (default: "
+                                              "this year)")
     p.add_argument("--dry-run", action="store_true", help="show what would change; write "
                                                           "nothing")
     p.add_argument("-v", "--verbose", action="store_true", help="also list unchanged papers")
@@ -425,19 +508,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_check)
 
     p = command("new", "Create a content file for a paper and print its path.")
-    p.add_argument("title", help="the paper's title (quote it)")
+    p.add_argument("title", type=_title, help="the paper's title (quote it)")
     p.add_argument("--author", "-a", action="append", metavar="NAME",
                    help="an author; repeat for each, in order")
     p.add_argument("--tag", "-t", action="append", metavar="TAG", help="a tag; repeatable")
-    p.add_argument("--url", help="the paper's page (http or https)")
-    p.add_argument("--pdf", help="link to the PDF (http or https)")
-    p.add_argument("--date", help="publication date: YYYY-MM-DD, YYYY-MM or YYYY")
+    p.add_argument("--url", type=_link, help="the paper's page (http or https)")
+    p.add_argument("--pdf", type=_link, help="link to the PDF (http or https)")
+    p.add_argument("--date", type=_date, help="publication date: YYYY-MM-DD, YYYY-MM or "
+                                              "YYYY")
     p.add_argument("--venue", help="where it appeared, e.g. 'ACL 2025'")
     p.add_argument("--status", choices=list(STATUSES), default="unread",
                    help="reading status (default: unread)")
     p.set_defaults(run=cmd_new)
 
-    paper_help = "a paper's slug (its file name without .md) or the path of its file"
+    paper_help = ("a paper's slug (its file name without .md), a unique start of one, or the "
+                  "path of its file")
     p = command("tag", "Add or remove tags of one or more papers.")
     p.add_argument("papers", nargs="+", metavar="SLUG", help=paper_help)
     p.add_argument("--add", action="append", default=[], metavar="TAG",
@@ -486,3 +571,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         out.line("Interrupted.")
         return 130
+    except BrokenPipeError:  # the reader of our output went away (`| head`)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a bug: say so in one line, never a traceback
+        print(internal_error(exc, args.command), file=out.err, flush=True)
+        return 3
+
+
+def internal_error(exc: BaseException, command: str) -> str:
+    """One line for a bug: what failed, where in readinglist, and where to report it."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "generator" in Path(f.filename).parts] or frames
+    where = f" at {Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else ""
+    return (f"readinglist: internal error in '{command}'{where}: {type(exc).__name__}: "
+            f"{exc}. This is a bug in readinglist {__version__}; please report it on the "
+            f"project's issue tracker with this line and the command you ran.")

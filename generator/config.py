@@ -7,7 +7,8 @@ key is an error that suggests the closest known one, so a typo never passes sile
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, fields
+import os
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ import yaml
 from generator.diagnostics import Diagnostic, error
 
 CONFIG_NAME = "config.yaml"
+# The address to publish at when config.yaml leaves base_url empty: the GitHub Pages
+# workflow sets it from actions/configure-pages, so a fork publishes without a hand edit.
+BASE_URL_VARIABLE = "READINGLIST_BASE_URL"
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,9 @@ class Config:
     page_size: int = 100
     default_status: str = "unread"
     root: Path = Path(".")  # the project folder (where config.yaml lives)
+    # the config file as messages name it ("" when there is none); not a setting: the same
+    # settings read from another path build the same site
+    source: str = field(default="", compare=False, repr=False)
 
     @property
     def content_path(self) -> Path:
@@ -93,7 +100,7 @@ class Config:
         return self.base_url.rstrip("/") + "/" if self.base_url else ""
 
 
-assert set(OPTIONS) == {f.name for f in fields(Config)} - {"root"}
+assert set(OPTIONS) == {f.name for f in fields(Config)} - {"root", "source"}
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:
@@ -152,16 +159,20 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
     return config, problems
 
 
-def load_config(path: Path) -> tuple[Config, list[Diagnostic]]:
-    """Read and validate a config file; a missing file means all defaults."""
+def load_config(path: Path, environ: dict[str, str] | None = None
+                ) -> tuple[Config, list[Diagnostic]]:
+    """Read and validate a config file; a missing file means all defaults. An empty
+    ``base_url`` is taken from $READINGLIST_BASE_URL when that is set."""
     root = path.parent
-    if not path.exists():
-        return Config(root=root), []
-    config, problems = parse_config(path.read_text(encoding="utf-8"), str(path), root)
-    if not config.theme_path.is_dir():
-        themes = root / config.themes_dir
-        available = sorted(p.name for p in themes.iterdir() if p.is_dir()) \
-            if themes.is_dir() else []
-        problems.append(error(str(path), None, f"theme '{config.theme}' not found in "
-                              f"{themes}/ (available: {', '.join(available) or 'none'})"))
+    if path.exists():
+        config, problems = parse_config(path.read_text(encoding="utf-8"), str(path), root)
+        config = replace(config, source=str(path))
+    else:
+        config, problems = Config(root=root), []
+    published = (os.environ if environ is None else environ).get(BASE_URL_VARIABLE, "")
+    if not config.base_url and published.strip():
+        config = replace(config, base_url=published.strip())
+        if not config.base_url.startswith(("http://", "https://")):
+            problems.append(error(BASE_URL_VARIABLE, None, f"must start with http:// or "
+                                  f"https://, got {config.base_url!r}"))
     return config, problems

@@ -58,11 +58,17 @@ def paper_files(papers_dir: Path) -> dict[str, Path]:
     return found
 
 
-def resolve(refs: Sequence[str], papers_dir: Path) -> tuple[list[Path], list[Diagnostic]]:
-    """Slugs or paths -> (content files, one error per reference that names no paper)."""
+def resolve(refs: Sequence[str], papers_dir: Path
+            ) -> tuple[list[Path], list[Diagnostic], list[tuple[str, Path]]]:
+    """Slugs, unique starts of slugs, or paths -> (content files, one error per reference
+    that names no paper or several, the references that were starts: (ref, file))."""
     files = paper_files(papers_dir)
     paths: list[Path] = []
     problems: list[Diagnostic] = []
+    matched: list[tuple[str, Path]] = []
+    where = shown_path(papers_dir) if papers_dir.is_dir() else \
+        f"this project (it has no {shown_path(papers_dir)}/ folder: run this in your " \
+        f"project's folder, or give --config)"
     for ref in refs:
         as_path = Path(ref)
         if ref.endswith(".md") or os.sep in ref or "/" in ref:
@@ -73,14 +79,24 @@ def resolve(refs: Sequence[str], papers_dir: Path) -> tuple[list[Path], list[Dia
         if slug in files:
             paths.append(files[slug])
             continue
+        starting = [s for s in sorted(files) if slug and s.startswith(slug)]
+        if len(starting) == 1:
+            paths.append(files[starting[0]])
+            matched.append((ref, files[starting[0]]))
+            continue
+        if len(starting) > 1:
+            shown = ", ".join(starting[:8]) + (f" and {len(starting) - 8} more"
+                                               if len(starting) > 8 else "")
+            problems.append(error(ref, None, f"names {len(starting)} papers: {shown}; give "
+                                             f"more of the slug"))
+            continue
         close = [s for s in sorted(files) if slug and slug in s][:3]
         close += [s for s in difflib.get_close_matches(slug, files, n=3, cutoff=0.6)
                   if s not in close]
         hint = f"; did you mean {', '.join(repr(c) for c in close[:3])}?" if close else ""
-        problems.append(error(ref, None, f"no paper with this slug or path in "
-                              f"{shown_path(papers_dir)}{hint}"))
+        problems.append(error(ref, None, f"no paper with this slug or path in {where}{hint}"))
     unique = list(dict.fromkeys(paths))
-    return unique, problems
+    return unique, problems, matched
 
 
 # --- editing ---------------------------------------------------------------------------

@@ -205,6 +205,7 @@ def _background(make: Callable[[], Any], after: Callable[[], None] | None, conn:
                 ) -> None:
     """In a forked child: make, and send back ("ok", result) or ("error", exception); then
     do the part's ``after`` work (writing its cache), which the build need not wait for."""
+    parallel.ignore_interrupt()
     try:
         result: tuple[str, Any] = ("ok", make())
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, raised there

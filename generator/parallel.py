@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +32,14 @@ def can_fork() -> bool:
     """Forking is available and safe: no other thread holds a lock the child could need."""
     return "fork" in multiprocessing.get_all_start_methods() and \
         threading.active_count() == 1
+
+
+def ignore_interrupt() -> None:
+    """In a forked child: Ctrl+C is the parent's to handle (it ends the children), and the
+    SIGTERM that ends a child must end it quietly, not run a handler it inherited (the dev
+    server's raises KeyboardInterrupt): either would print a traceback of the child's."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 _WORK: tuple[Callable[[Any], Any], list[Any]] | None = None  # what forked workers map
@@ -59,7 +68,8 @@ def fork_map(function: Callable[[Any], Any], items: list[Any], *, jobs: int,
     bounds = [(start, start + size) for start in range(0, len(items), size)]
     _WORK = (function, items)
     try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(bounds))) as pool:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(bounds)),
+                                                  ignore_interrupt) as pool:
             chunks = pool.imap(_map_chunk, bounds)
             if idle is not None:  # (results queue up meanwhile)
                 idle()

@@ -18,6 +18,7 @@ import logging
 import mimetypes
 import os
 import re
+import sys
 import threading
 import time
 import traceback
@@ -295,7 +296,10 @@ class DevServer:
     def watched(self) -> list[Path]:
         """What a change in triggers a rebuild: config file, content, theme, overrides."""
         config = self.config
-        paths = [self.config_path, config.content_path, config.theme_path]
+        from generator.theme import theme_folder
+
+        paths = [self.config_path, config.content_path, theme_folder(config) or
+                 config.theme_path]
         if config.overrides_path is not None:
             paths.append(config.overrides_path)
         return paths
@@ -392,7 +396,17 @@ def _count(papers: Any) -> int:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 1024  # a page load opens many connections at once; queue them
     state: SiteState
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that hangs up mid-answer is routine, not an error to print; anything
+        else goes to the log, never as a traceback on the user's terminal."""
+        kind, exc = sys.exc_info()[:2]
+        if kind is not None and issubclass(kind, (ConnectionError, TimeoutError)):
+            return
+        log.warning("answering %s failed: %s: %s", client_address[0],
+                    kind.__name__ if kind else "error", exc)
 
 
 class _Handler(BaseHTTPRequestHandler):

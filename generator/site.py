@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from generator.diagnostics import Diagnostic, error
-from generator.model import SLUG_MAX, Compact, Paper, slugify, unique_slug
+from generator.model import SLUG_MAX, Compact, Paper, normalize_title, slugify, unique_slug
 
 HOME_URL = "index.html"
 SEARCH_URL = "search/index.html"
@@ -215,12 +215,31 @@ def _year_value(paper: Shape) -> Iterable[str]:
     return (str(year),) if year else ()
 
 
+def duplicate_papers(titled: Iterable[tuple[str, int | None, str]]) -> list[Diagnostic]:
+    """(path, line of the title, title) of each file -> an error for each file whose paper
+    (its normalised title) another file holds too. ``check`` and the build both use it, so a
+    list that checks clean never publishes one paper twice."""
+    groups: dict[str, list[tuple[str, int | None]]] = {}
+    for path, line, title in titled:
+        key = normalize_title(title)
+        if key:
+            groups.setdefault(key, []).append((path, line))
+    problems = []
+    for group in groups.values():
+        for path, line in group if len(group) > 1 else ():
+            others = ", ".join(f"{p}:{n}" if n else p for p, n in group if p != path)
+            problems.append(error(path, line, f"title: same paper as {others}; keep one file"))
+    return problems
+
+
 def site_papers(papers: Iterable[Paper | Shape]) -> tuple[list[Shape], list[Diagnostic]]:
     """Loaded papers -> (the shapes of the site's papers in site order, diagnostics for
-    slug collisions: of two papers with one slug, the first by path is kept)."""
-    problems: list[Diagnostic] = []
+    slug collisions: of two papers with one slug, the first by path is kept; and for one
+    paper in two files)."""
+    shapes = [shape_of(p) for p in papers]
+    problems = duplicate_papers((p.path, None, p.title) for p in shapes)
     unique: dict[str, Shape] = {}
-    for paper in sorted(map(shape_of, papers), key=lambda p: (p.slug, p.path)):
+    for paper in sorted(shapes, key=lambda p: (p.slug, p.path)):
         if paper.slug in unique:
             problems.append(error(paper.path, None, f"slug '{paper.slug}' is also the slug of "
                                                     f"{unique[paper.slug].path}; rename one "

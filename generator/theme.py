@@ -1,5 +1,10 @@
 """Theme search path: the user's override folder first, then ``themes/<theme>/``.
 
+A theme is looked up in the project's ``themes_dir`` first, then among the themes that ship
+inside the installed package (``generator/themes/``, copied from the repository's
+``themes/`` when the wheel is built), so a project made by ``readinglist init`` needs no
+theme folder of its own.
+
 Templates are looked up in ``overrides/templates/`` then the theme's ``templates/``; the name
 prefix ``!theme/`` always means the theme's own file, so an override can
 ``{% extends "!theme/base.html" %}`` and change one block. Static files are the theme's
@@ -20,6 +25,30 @@ if TYPE_CHECKING:
 
 THEME_PREFIX = "!theme"
 STATIC_PREFIX = "static/"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def bundled_themes() -> Path:
+    """The folder of the themes that ship with readinglist: inside the installed package,
+    or the repository's ``themes/`` when running from a checkout (an editable install)."""
+    installed = _PACKAGE / "themes"
+    return installed if installed.is_dir() else _PACKAGE.parent / "themes"
+
+
+def theme_folder(config: Config) -> Path | None:
+    """The folder of the configured theme: the project's own, else the bundled one."""
+    for folder in (config.theme_path, bundled_themes() / config.theme):
+        if (folder / "templates").is_dir():
+            return folder
+    return None
+
+
+def _available(config: Config) -> list[str]:
+    names: set[str] = set()
+    for themes in (config.root / config.themes_dir, bundled_themes()):
+        if themes.is_dir():
+            names.update(p.name for p in themes.iterdir() if (p / "templates").is_dir())
+    return sorted(names)
 
 
 @dataclass(frozen=True)
@@ -43,15 +72,15 @@ class Theme:
 
 def load_theme(config: Config) -> tuple[Theme, list[Diagnostic]]:
     """Config -> (theme search path, diagnostics for a missing theme)."""
-    path = config.theme_path
+    found = theme_folder(config)
+    path = found or config.theme_path
     problems: list[Diagnostic] = []
-    if not (path / "templates").is_dir():
-        themes = config.root / config.themes_dir
-        available = sorted(p.name for p in themes.iterdir()
-                           if (p / "templates").is_dir()) if themes.is_dir() else []
-        problems.append(error("config.yaml", None,
-                              f"theme '{config.theme}' not found: {path}/templates/ does not "
-                              f"exist (available: {', '.join(available) or 'none'})"))
+    if found is None:
+        problems.append(error(config.source, None,
+                              f"theme '{config.theme}' not found: neither "
+                              f"{config.themes_dir}/{config.theme}/templates/ nor a bundled "
+                              f"theme of that name exists (available: "
+                              f"{', '.join(_available(config)) or 'none'})"))
     overrides = config.overrides_path
     template_dirs = [path / "templates"]
     static_dirs = [path / "static"]

@@ -83,6 +83,8 @@ def axe_script() -> Path:
     """axe-core's script, from node_modules (npm ci)."""
     return require(AXE, "npm ci")
 SAMPLE_SITE_URL = "https://example.org/reading/"
+# The bundled list leaves base_url to the Pages workflow, which sets this variable.
+PUBLISHED = {"READINGLIST_BASE_URL": "https://example.github.io/readinglist/"}
 
 # (slug, front matter, notes): realistic papers covering every field and the hard cases.
 SAMPLE_PAPERS: list[tuple[str, dict, str]] = [

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import AXE, PREFIX, REPO, serve_under_prefix
+from conftest import AXE, PREFIX, PUBLISHED, REPO, serve_under_prefix
 
 from generator.build import build
 from generator.config import load_config
@@ -32,7 +32,7 @@ def sites(sample_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     """The sample site, and the bundled reading list when content/papers has papers."""
     found = {"sample": sample_site}
     if any((REPO / "content" / "papers").glob("*.md")):
-        config, _ = load_config(REPO / "config.yaml")
+        config, _ = load_config(REPO / "config.yaml", PUBLISHED)
         out = tmp_path_factory.mktemp("bundled") / "site"
         write_site(build(config).files, out)
         found["bundled"] = out

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import REPO, serve_under_prefix
+from conftest import PUBLISHED, REPO, serve_under_prefix
 
 from generator.build import build_to_disk
 from generator.config import load_config
@@ -36,7 +36,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled reading list, built with the real build."""
     if not any((REPO / "content" / "papers").glob("*.md")):
         pytest.skip("content/papers is empty")
-    config, problems = load_config(REPO / "config.yaml")
+    config, problems = load_config(REPO / "config.yaml", PUBLISHED)
     assert not [p for p in problems if p.severity == "error"], problems
     out = tmp_path_factory.mktemp("search-browser") / "site"
     build_to_disk(config, out)

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import REPO, SAMPLE_PAPERS, SAMPLE_SITE_URL, read_tree
+from conftest import PUBLISHED, REPO, SAMPLE_PAPERS, SAMPLE_SITE_URL, read_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -38,6 +38,7 @@ from generator.markdown import (
 )
 from generator.model import Paper, slugify
 from generator.site import _term_slug, build_site, page_root
+from generator.theme import load_theme
 from generator.writer import merge_outputs, write_site
 
 SLUGS = [slug for slug, _, _ in SAMPLE_PAPERS]
@@ -573,7 +574,8 @@ def test_config_errors_name_the_key(tmp_path):
     shown = [str(p) for p in problems]
     assert any("1: error: unknown key 'titel'; did you mean 'title'?" in s for s in shown)
     assert any("2: error: 'feed_size' must be a whole number, got 'many'" in s for s in shown)
-    assert any("theme 'nope' not found" in s for s in shown)
+    theme_problems = [str(p) for p in load_theme(config)[1]]
+    assert any(f"{config_path}: error: theme 'nope' not found" in s for s in theme_problems)
     with pytest.raises(BuildError, match="theme 'nope' not found"):
         build(config)
 
@@ -635,7 +637,7 @@ def test_empty_project_builds(tmp_path):
 @pytest.mark.skipif(not any((REPO / "content" / "papers").glob("*.md")),
                     reason="content/papers is empty (run the importer first)")
 def test_bundled_reading_list_builds_with_every_link_resolving():
-    config, problems = load_config(REPO / "config.yaml")
+    config, problems = load_config(REPO / "config.yaml", PUBLISHED)
     assert not [p for p in problems if p.severity == "error"], problems
     result = build(config)
     files = result.files
@@ -671,7 +673,7 @@ def test_every_page_passes_the_nu_html_checker(sample_site, tmp_path):
     copy = shutil.copytree(sample_site, tmp_path / "site")
     bundled = None
     if any((REPO / "content" / "papers").glob("*.md")):
-        config, _ = load_config(REPO / "config.yaml")
+        config, _ = load_config(REPO / "config.yaml", PUBLISHED)
         bundled = tmp_path / "bundled"
         write_site(build(config).files, bundled)
     for folder in filter(None, (copy, bundled)):

@@ -60,6 +60,14 @@ def run(*argv: str) -> int:
     return cli.main(list(argv))
 
 
+def status(*argv: str) -> int:
+    """The command's exit status, as the shell sees it (argparse's usage errors exit 2)."""
+    try:
+        return cli.main(list(argv))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
 def papers(project: Path) -> dict[str, str]:
     folder = project / "content" / "papers"
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.md"))}
@@ -112,7 +120,7 @@ def test_config_before_or_after_the_command(project, tmp_path_factory, capsys):
     assert run("--config", config, "status", "focusllm", "read") == 0
     assert run("status", "focusllm", "unread", "--config", config) == 0
     assert "status: unread" in papers(project)["focusllm.md"]
-    assert run("status", "focusllm", "read") == 1  # no project here
+    assert run("status", "focusllm", "read") == 2  # no project here: no such paper
     assert "no paper with this slug or path" in capsys.readouterr().err
 
 
@@ -196,14 +204,23 @@ def test_new_rejects_a_paper_already_there(project, capsys):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--date", "soon"], "--date: expected YYYY-MM-DD (or YYYY-MM, YYYY), got 'soon'"),
-    (["--url", "www.x.org"], "--url: expected an http(s) link, got 'www.x.org'"),
-    (["--pdf", "file:///a.pdf"], "--pdf: expected an http(s) link, got 'file:///a.pdf'"),
+    (["Fresh Paper", "--date", "soon"],
+     "argument --date: expected YYYY-MM-DD (or YYYY-MM, YYYY), got 'soon'"),
+    (["Fresh Paper", "--date", "2024-02-30"],
+     "argument --date: expected YYYY-MM-DD (or YYYY-MM, YYYY), got '2024-02-30'"),
+    (["Fresh Paper", "--url", "www.x.org"],
+     "argument --url: expected an http(s) link, got 'www.x.org'"),
+    (["Fresh Paper", "--pdf", "file:///a.pdf"],
+     "argument --pdf: expected an http(s) link, got 'file:///a.pdf'"),
+    (["  "], "argument title: the title is empty"),
+    (["Fresh Paper", "--status", "done"], "argument --status: invalid choice: 'done'"),
 ])
-def test_new_rejects_bad_values(project, capsys, args, message):
+def test_new_rejects_bad_values_as_command_line_mistakes(project, capsys, args, message):
     before = papers(project)
-    assert run("new", "Fresh Paper", *args) == 1
-    assert capsys.readouterr().err == f"new: error: {message}\n"
+    assert status("new", *args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: readinglist new") and \
+        f"readinglist new: error: {message}" in err
     assert papers(project) == before
 
 
@@ -257,14 +274,33 @@ def test_many_papers_at_once_and_unchanged_files_are_not_rewritten(project, caps
 
 def test_unknown_slug_names_close_matches_and_changes_nothing(project, capsys):
     before = papers(project)
-    assert run("status", "focusllm", "landmark", "read") == 1
+    assert run("status", "focusllm", "landmark-atention", "read") == 2
     captured = capsys.readouterr()
-    assert captured.err == ("landmark: error: no paper with this slug or path in "
+    assert captured.err == ("landmark-atention: error: no paper with this slug or path in "
                             "content/papers; did you mean 'landmark-attention'?\n")
     assert captured.out == "Nothing changed.\n"
     assert papers(project) == before
-    assert run("rate", "focusllmm", "3") == 1
+    assert run("rate", "focusllmm", "3") == 2
     assert "did you mean 'focusllm'?" in capsys.readouterr().err
+
+
+def test_a_unique_start_of_a_slug_names_its_paper(project, capsys):
+    assert run("status", "landm", "read") == 0
+    assert capsys.readouterr().out == (
+        "'landm' is content/papers/landmark-attention.md\n"
+        "  updated content/papers/landmark-attention.md (status: read)\n")
+    assert "status: read" in papers(project)["landmark-attention.md"]
+
+
+def test_an_ambiguous_start_lists_the_candidates_and_changes_nothing(project, capsys):
+    (project / "content/papers/landmark-tokens.md").write_text("---\ntitle: Landmark Tokens\n---\n")
+    before = papers(project)
+    assert run("rate", "landmark", "focusllm", "4") == 2
+    captured = capsys.readouterr()
+    assert captured.err == ("landmark: error: names 2 papers: landmark-attention, "
+                            "landmark-tokens; give more of the slug\n")
+    assert captured.out == "Nothing changed.\n"
+    assert papers(project) == before
 
 
 def test_tag_needs_something_to_do(project, capsys):
@@ -301,8 +337,39 @@ def test_import_dry_run_writes_nothing(project, capsys):
 
 
 def test_import_of_a_missing_file_fails(project, capsys):
-    assert run("import", "nope.txt", "--year", "2026") == 1
-    assert "nope.txt: error: cannot read" in capsys.readouterr().err
+    (project / "good.txt").write_text("CL Mar 16, 2022 Code\nA Paper\n")
+    before = papers(project)
+    assert run("import", "good.txt", "nope.txt", "--year", "2026") == 2
+    captured = capsys.readouterr()
+    assert "nope.txt: error: cannot read: No such file or directory" in captured.err
+    assert "Nothing imported." in captured.out
+    assert papers(project) == before
+
+
+@pytest.mark.parametrize("year", ["26", "0026", "twenty", "20266"])
+def test_import_takes_a_four_digit_year(project, capsys, year):
+    (project / "good.txt").write_text("CL Mar 16, 2022 Code\nA Paper\n")
+    assert status("import", "good.txt", "--year", year) == 2
+    assert "argument --year: expected a four-digit year such as 2025" in capsys.readouterr().err
+
+
+def test_unknown_verb_is_a_command_line_mistake(project, capsys):
+    assert status("publish") == 2
+    assert "invalid choice: 'publish'" in capsys.readouterr().err
+
+
+def test_an_internal_error_is_one_line_without_traceback(project, capsys, monkeypatch):
+    from generator import check
+
+    def broken(path):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(check, "check_project", broken)
+    assert run("check") == 3
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("\n") == 1
+    assert err.startswith("readinglist: internal error in 'check' at cli.py:")
+    assert "ZeroDivisionError: division by zero" in err and "please report it" in err
 
 
 # --- colours ---------------------------------------------------------------------------

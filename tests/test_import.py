@@ -74,7 +74,7 @@ def test_bad_files_are_reported_and_nothing_is_imported(project: Path, capsys, n
 
 
 def test_missing_file_is_an_error(project: Path, capsys) -> None:
-    assert main(["import", "nope.txt"]) == 1
+    assert main(["import", "nope.txt"]) == 2  # a mistake on the command line
     assert "nope.txt: error: cannot read" in capsys.readouterr().err
 
 

@@ -1,0 +1,408 @@
+"""Starting a list of your own: `init`, a project without config.yaml or themes/, the
+bundled theme, `check` and `build` agreeing, and the README's walkthrough as typed."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO, read_tree
+
+from generator import cli
+from generator.config import Config, load_config, parse_config
+from generator.project import commented_config
+
+FIXTURE = Path(__file__).parent / "fixtures" / "check"
+GOOD = (FIXTURE / "content" / "papers" / "also-good.md").read_text(encoding="utf-8")
+
+
+def status(*argv: str) -> int:
+    """The exit status the shell sees (argparse's usage errors exit through SystemExit)."""
+    try:
+        return cli.main(list(argv))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+@pytest.fixture
+def quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("READINGLIST_BASE_URL", raising=False)
+
+
+# --- init ------------------------------------------------------------------------------
+
+def test_init_makes_a_ready_project_and_never_overwrites(tmp_path, monkeypatch, capsys, quiet):
+    monkeypatch.chdir(tmp_path)
+    assert status("init", "lab list") == 0
+    out = capsys.readouterr().out
+    root = tmp_path / "lab list"
+    for made in ("config.yaml", "content/papers/", "content/listings/", "overrides/templates/",
+                 "overrides/static/", "overrides/README.md", ".github/workflows/pages.yml",
+                 ".gitignore", "requirements.txt"):
+        assert (root / made).exists(), made
+        assert f"created lab list/{made}" in out, made
+    assert "cd 'lab list'" in out and "readinglist import" in out and \
+        "readinglist serve" in out and "readinglist build" in out
+    config, problems = load_config(root / "config.yaml", {})
+    assert problems == [] and config == Config(root=root, source=str(root / "config.yaml"))
+    ignored = (root / ".gitignore").read_text().split()
+    assert "/site/" in ignored and "/.cache/" in ignored
+    workflow = yaml.safe_load((root / ".github/workflows/pages.yml").read_text())
+    build = next(s for s in workflow["jobs"]["build"]["steps"] if s.get("name") == "Build")
+    assert build["env"] == {"READINGLIST_BASE_URL": "${{ steps.pages.outputs.base_url }}"}
+    assert any(s.get("run") == "pip install -r requirements.txt"
+               for s in workflow["jobs"]["build"]["steps"])
+    assert re.search(r"^readinglist( @ git\+\S+|==[\d.]+)$",
+                     (root / "requirements.txt").read_text(), re.M)
+
+    (root / "config.yaml").write_text("title: Mine\n")
+    assert status("init", "lab list") == 0
+    out = capsys.readouterr().out
+    assert "created" not in out
+    assert "kept lab list/config.yaml (it was there; not overwritten)" in out
+    assert (root / "config.yaml").read_text() == "title: Mine\n"
+
+
+def test_the_commented_config_lists_every_key_with_its_default():
+    text = commented_config()
+    config, problems = parse_config(text, "config.yaml", Path("."))
+    assert problems == [] and config == Config()
+    keys = [line.split(":")[0] for line in text.splitlines() if line and line[0].isalpha()]
+    assert keys == [f for f in Config.__dataclass_fields__ if f not in ("root", "source")]
+
+
+def test_copy_theme_puts_the_whole_theme_in_the_project(tmp_path, capsys, quiet):
+    assert status("init", str(tmp_path / "p"), "--copy-theme") == 0
+    copied = tmp_path / "p" / "themes" / "default"
+    assert read_tree(copied) == read_tree(REPO / "themes" / "default")
+    (copied / "templates" / "base.html").write_text("mine")
+    assert status("init", str(tmp_path / "p"), "--copy-theme") == 0
+    assert (copied / "templates" / "base.html").read_text() == "mine"
+    assert "kept" in capsys.readouterr().out
+
+
+# --- a project with nothing but content ------------------------------------------------
+
+def test_every_command_works_without_config_or_theme_folder(tmp_path, monkeypatch, capsys,
+                                                            quiet):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    (tmp_path / "content" / "papers" / "also-good.md").write_text(GOOD)
+    assert status("check", "--strict") == 0
+    assert status("build") == 0
+    assert status("status", "also", "read") == 0
+    assert status("rate", "also-good", "4") == 0
+    assert status("new", "Another Paper") == 0
+    captured = capsys.readouterr()
+    assert "config.yaml" not in captured.out + captured.err
+    assert "Checked 1 content file (no config file: every setting is its default)" in captured.out
+    page = (tmp_path / "site" / "papers" / "also-good" / "index.html").read_text()
+    assert "FocusLLM: Scaling LLM's Context by Parallel Decoding</h1>" in page
+    assert (tmp_path / "site" / "static" / "vendor" / "lunr" / "lunr.min.js").is_file()
+
+
+def test_the_published_address_comes_from_the_environment_when_base_url_is_empty(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("title: x\n")
+    env = {"READINGLIST_BASE_URL": "https://you.github.io/papers"}
+    assert load_config(path, env)[0].site_url == "https://you.github.io/papers/"
+    path.write_text("base_url: https://papers.example.org/\n")
+    assert load_config(path, env)[0].site_url == "https://papers.example.org/"
+    path.write_text("title: x\n")
+    config, problems = load_config(path, {"READINGLIST_BASE_URL": "you.github.io"})
+    assert [str(p) for p in problems] == [
+        "READINGLIST_BASE_URL: error: must start with http:// or https://, got "
+        "'you.github.io'"]
+
+
+# --- check and build agree --------------------------------------------------------------
+
+CASES = sorted(p.relative_to(FIXTURE / "content" / "papers").as_posix()
+               for p in (FIXTURE / "content" / "papers").rglob("*") if p.is_file())
+COMPANIONS = {"duplicate.md": ["landmark-attention.md"], "sub/rating.md": ["rating.md"]}
+
+
+def _project(root: Path, case: str) -> Path:
+    papers = root / "content" / "papers"
+    papers.mkdir(parents=True)
+    (papers / "also-good.md").write_text(GOOD)
+    for name in [case, *COMPANIONS.get(case, [])]:
+        (papers / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(FIXTURE / "content" / "papers" / name, papers / name)
+    if case == "sub/rating.md":  # only the slug collision, not the bad rating
+        (papers / "rating.md").write_text(GOOD.replace("FocusLLM", "RatedLLM"))
+    return root
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_check_and_build_agree_on_each_broken_content_fixture(tmp_path, monkeypatch, capsys,
+                                                              case, quiet):
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "content" / "papers").mkdir(parents=True)
+    (root / "content" / "papers" / "also-good.md").write_text(GOOD)
+    monkeypatch.chdir(root)
+    assert status("build") == 0
+    before = read_tree(root / "site")
+    shutil.rmtree(root / "content")
+    _project(root, case)
+    checked = status("check")
+    built = status("build")
+    out = capsys.readouterr()
+    assert (checked, built) in ((0, 0), (1, 1)), out
+    if built:
+        assert read_tree(root / "site") == before
+        assert "error:" in out.err
+
+
+def test_a_missing_theme_fails_check_and_build(tmp_path, monkeypatch, capsys, quiet):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.yaml").write_text("theme: nope\n")
+    assert status("check") == 1
+    assert status("build") == 1
+    err = capsys.readouterr().err
+    assert err.count("config.yaml: error: theme 'nope' not found: neither themes/nope/"
+                     "templates/ nor a bundled theme of that name exists (available: "
+                     "default)") == 2
+
+
+def test_a_template_that_does_not_compile_fails_check_and_build(tmp_path, monkeypatch,
+                                                                capsys, quiet):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    (tmp_path / "content" / "papers" / "also-good.md").write_text(GOOD)
+    templates = tmp_path / "overrides" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "paper.html").write_text('{% extends "!theme/paper.html" %}\n'
+                                          '{% block content %}{% if x %}{% endblock %}\n')
+    assert status("check") == 1
+    assert "overrides/templates/paper.html:2: error: template does not compile: " \
+           in capsys.readouterr().err
+    assert status("build") == 1
+
+
+# --- the README, as typed ---------------------------------------------------------------
+
+def _walkthrough_commands() -> list[str]:
+    """Every command of the README's Walkthrough, in order (``serve`` lines aside: they run
+    until stopped, and tests/test_serve.py drives them)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("\n## Walkthrough"):]
+    section = section[:section.index("\n## ", 1)]
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", section, re.S):
+        for command in block.replace("\\\n", " ").splitlines():
+            command = command.strip()
+            if command and not command.startswith("#") and "readinglist serve" not in command:
+                commands.append(command)
+    return commands
+
+
+@pytest.mark.slow
+def test_the_readme_walkthrough_runs_as_written_on_the_bundled_list(tmp_path):
+    commands = _walkthrough_commands()
+    assert len(commands) >= 12 and any(c.startswith("readinglist tag") for c in commands)
+    project = tmp_path / "bundled"
+    project.mkdir()
+    for name in ("config.yaml", "content", "themes"):
+        source = REPO / name
+        (shutil.copytree if source.is_dir() else shutil.copyfile)(source, project / name)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    launcher = bin_dir / "readinglist"
+    launcher.write_text(f"#!/bin/sh\nPYTHONPATH={REPO} exec {sys.executable} -m generator "
+                        f"\"$@\"\n")
+    launcher.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+           "EDITOR": "true", "NO_COLOR": "1"}
+    env.pop("READINGLIST_BASE_URL", None)
+    for command in commands:
+        done = subprocess.run(["bash", "-c", command], cwd=project, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
+        assert "Traceback" not in done.stdout + done.stderr, command
+    ring = project / "content/papers/ring-attention-with-blockwise-transformers-for-near.md"
+    text = ring.read_text()
+    assert "long-context" in text and "2023-10-03" in text
+    landmark = (project / "content/papers/"
+                "landmark-attention-random-access-infinite-context-length.md").read_text()
+    assert "status: read" in landmark and "rating: 5" in landmark
+
+
+# --- serve: no traceback ----------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", ["during the first build", "after a client hung up"])
+def test_serve_stops_on_ctrl_c_without_a_traceback(tmp_path, when):
+    project = tmp_path / "bundled"
+    shutil.copytree(REPO / "content", project / "content")
+    port = _free_port()
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--port", str(port)],
+                            cwd=project, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        if when == "during the first build":
+            time.sleep(1.5)  # the first build of 183 papers forks its workers
+        else:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                        # ask for the biggest file, then hang up without reading it
+                        sock.sendall(b"GET /papers.json HTTP/1.1\r\nHost: x\r\n\r\n")
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                        b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline and proc.poll() is None
+                    time.sleep(0.2)
+            time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    assert "Traceback" not in out and "Error" not in out, out
+    assert proc.returncode in (0, 130), out
+
+
+# --- a new user, from the wheel ---------------------------------------------------------
+
+def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
+    return done
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_new_user_installs_the_wheel_and_starts_a_list(tmp_path, browser):
+    """pip install of the built wheel into a fresh venv, then init, import, check, build
+    and serve in an empty folder; the site searches from file://."""
+    source = tmp_path / "source"  # what a clone holds that the package is built from
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "generator", "themes"):
+        (shutil.copytree if (REPO / name).is_dir() else shutil.copyfile)(
+            REPO / name, source / name)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "READINGLIST_BASE_URL")}
+    env["NO_COLOR"] = "1"
+    built = _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
+                  str(tmp_path / "wheels"), str(source)], tmp_path, env)
+    assert built.returncode == 0, built.stderr
+    wheel = next((tmp_path / "wheels").glob("readinglist-*.whl"))
+    venv = tmp_path / "venv"
+    assert _run([sys.executable, "-m", "venv", str(venv)], tmp_path, env).returncode == 0
+    installed = _run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], tmp_path, env)
+    assert installed.returncode == 0, installed.stderr
+    tool = str(venv / "bin" / "readinglist")
+
+    home = tmp_path / "empty"
+    home.mkdir()
+    assert _run([tool, "init"], home, env).returncode == 0
+    listing = home / "content" / "listings" / "hf.txt"
+    shutil.copyfile(REPO / "content" / "listings" / "003_c1d69bd0da7ca0d9.txt", listing)
+    imported = _run([tool, "import", "content/listings/hf.txt", "--year", "2026"], home, env)
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    papers = sorted((home / "content" / "papers").glob("*.md"))
+    assert len(papers) > 20
+    checked = _run([tool, "check", "--strict"], home, env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    done = _run([tool, "build"], home, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (home / "site" / "static" / "vendor" / "lunr" / "lunr.min.js").read_bytes() == \
+        (REPO / "themes/default/static/vendor/lunr/lunr.min.js").read_bytes()
+
+    port = _free_port()
+    proc = subprocess.Popen([tool, "serve", "--port", str(port)], cwd=home,
+                            env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                    sock.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+                    answer = b""
+                    while chunk := sock.recv(65536):
+                        answer += chunk
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.2)
+        assert answer.startswith(b"HTTP/1.0 200") and b"<!DOCTYPE html>" in answer
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Traceback" not in out, out
+    assert out.rstrip().endswith("Stopped.")
+
+    title = yaml.safe_load(papers[0].read_text().split("---")[1])["title"]
+    words = " ".join(re.findall(r"[A-Za-z]{4,}", title)[:2]).lower()
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto((home / "site" / "index.html").as_uri())
+    page.locator("#rl-q").click()
+    page.keyboard.type(words, delay=20)
+    page.wait_for_function(
+        """t => [...document.querySelectorAll('#rl-q-listbox [role=option] .rl-result-title')]
+               .some(o => o.textContent === t)""", arg=title, timeout=10_000)
+    context.close()
+
+
+@pytest.mark.slow
+def test_serve_answers_a_burst_of_500_simultaneous_requests(tmp_path):
+    """Loopback only, bounded: 500 GETs at once, every one answered within 10 s."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    project = tmp_path / "p"
+    (project / "content" / "papers").mkdir(parents=True)
+    (project / "content" / "papers" / "also-good.md").write_text(GOOD)
+    port = _free_port()
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--port", str(port)],
+                            cwd=project, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+    def get(_: int) -> bytes:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"GET /papers/also-good/ HTTP/1.0\r\nHost: x\r\n\r\n")
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+            return answer[:12]
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert get(0) == b"HTTP/1.0 200"
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.2)
+        started = time.monotonic()
+        with ThreadPoolExecutor(500) as pool:
+            answers = list(pool.map(get, range(500)))
+        took = time.monotonic() - started
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    assert answers == [b"HTTP/1.0 200"] * 500
+    assert took < 10, took
+    assert "Traceback" not in out, out
