@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator.cache import CACHE_DIR, BuildCache, CacheStore, Manifest, intact, scan_inputs
 from generator.config import Config
-from generator.content import Reader, Source
+from generator.content import Source
 from generator.diagnostics import Diagnostic
 from generator.plan import (
     Clock,
@@ -49,6 +49,8 @@ from generator.writer import (
 )
 
 if TYPE_CHECKING:
+    import jinja2
+
     from generator.cache import Inputs
     from generator.make import Made
     from generator.theme import Theme
@@ -121,16 +123,14 @@ def _build(config: Config, output: Memory | Disk, progress: Progress | None,
     clock = Clock()
     theme, theme_problems = load_theme(config)
     jobs = jobs or default_jobs()
-    parsed: dict[tuple[str, str, str], Any] = {}
-    env: list[Any] = []  # the theme's environment, its templates compiled while parsing
-    fresh = output.fresh()  # nothing to reuse: read and parse on every core at once
-    inputs = scan_inputs(config, theme.folders, output.last, _read_and_parse(
-        jobs, parsed, _warm_up(theme, output.compiled, env)) if fresh else None)
+    # nothing to reuse: every file is read and parsed at once, on every core
+    fused = _ReadAndParse(jobs, theme, output.compiled) if output.fresh() else None
+    inputs = scan_inputs(config, theme.folders, output.last, fused)
     clock("scan inputs")
     done = output.unchanged(inputs)
     if done is not None:
         return done
-    cache = output.open(parsed if fresh else None)
+    cache = output.open(fused.parsed if fused is not None else None)
     clock("load cache")
     background = Background(jobs)
     big = len(inputs.sources) >= parallel.PARALLEL_MIN  # (small sites: no process of its own)
@@ -156,7 +156,7 @@ def _build(config: Config, output: Memory | Disk, progress: Progress | None,
                     background.cancel(early)
                 search = start(search)
             site_plan = plan(config, inputs, theme, loaded, cache, search, output.compiled,
-                             output.read, env[0] if env else None)
+                             output.read, fused.env if fused is not None else None)
             clock("plan")
             todo = [part for part in site_plan.parts if not output.reuses(part)]
             _before_fork()
@@ -338,41 +338,39 @@ def _outputs(parts: list[Part], made: Made, last: Manifest | None) -> _Record:
     return record
 
 
-def _warm_up(theme: Theme, compiled: Path | None, env: list[Any]) -> Callable[[], None]:
-    """Work for this process while the workers parse (what the plan would do first, with
-    one core idle): import the stages it runs and compile the theme's templates, into
-    ``env``."""
-    def warm_up() -> None:
-        import generator.feeds  # noqa: F401
-        from generator.render import make_environment
+class _ReadAndParse:
+    """A reader of content files (see ``content.read_sources``) for a build with nothing
+    to reuse, which would otherwise read every file here, then parse them: the workers
+    read, hash and parse each file at once (``parsed``, keyed as ``BuildCache.parsed``),
+    while this process imports the later stages and compiles the theme's templates
+    (``env``), what the plan would do first with one core idle."""
 
-        made = make_environment(theme, compiled)
-        for name in made.list_templates():
-            try:
-                made.get_template(name)
-            except Exception:  # noqa: BLE001 - reported where the template is used
-                continue
-        env.append(made)
+    def __init__(self, jobs: int, theme: Theme, compiled: Path | None):
+        self.jobs = jobs
+        self.theme = theme
+        self.compiled = compiled
+        self.parsed: dict[tuple[str, str, str], Any] = {}
+        self.env: jinja2.Environment | None = None
 
-    return warm_up
+    def __call__(self, files: list[tuple[str, str, str]]) -> list[Source]:
+        from generator.content import read_and_parse
+        from generator.parallel import fork_map
 
-
-def _read_and_parse(jobs: int, parsed: dict[tuple[str, str, str], Any],
-                    idle: Callable[[], None]) -> Reader:
-    """A reader of content files (see ``content.read_sources``) that parses each file as it
-    reads it, on every core, into ``parsed`` (keyed as ``BuildCache.parsed``): for a build
-    with nothing to reuse, which would otherwise read every file here, then parse them.
-    ``idle``: work for this process meanwhile."""
-    from generator.content import read_and_parse
-    from generator.parallel import fork_map
-
-    def read(files: list[tuple[str, str, str]]) -> list[Source]:
         sources = []
-        for source, found in fork_map(read_and_parse, files, jobs=jobs, idle=idle):
-            parsed[(source.shown, source.slug, source.digest)] = found
+        for source, found in fork_map(read_and_parse, files, jobs=self.jobs,
+                                      idle=self.warm_up):
+            self.parsed[(source.shown, source.slug, source.digest)] = found
             sources.append(source)
         return sources
 
-    return read
+    def warm_up(self) -> None:
+        import generator.feeds  # noqa: F401
+        from generator.render import make_environment
 
-
+        env = make_environment(self.theme, self.compiled)
+        for name in env.list_templates():
+            try:
+                env.get_template(name)
+            except Exception:  # noqa: BLE001 - reported where the template is used
+                continue
+        self.env = env
