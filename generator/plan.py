@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     from generator.content import Source
     from generator.render import Page, PageKeys, Renderer
-    from generator.site import Shape, SiteShape
+    from generator.site import Shape, SitePaper, SiteShape
     from generator.theme import Theme
 
 log = logging.getLogger(__name__)
@@ -409,221 +409,287 @@ def plan(config: Config, inputs: Inputs, theme: Theme, loaded: Loaded, cache: Bu
     model, the pages and the keys of what the edited papers do not touch are the last
     build's (``cache.last.plan``, ``cache.shape``): the work is the edit's, not the
     site's."""
-    from generator.feeds import (
-        atom_feed,
-        bibtex_entry,
-        bibtex_keys,
-        feed_papers,
-        key_base,
-        papers_bib,
-        papers_json,
-        papers_json_row,
-        patch_papers_bib,
-        patch_papers_json,
-        robots_txt,
-        sitemap,
-    )
-    from generator.render import (
-        PageKeys,
-        Renderer,
-        base_context,
-        feed_texts,
-        html_pages,
-        make_environment,
-        names_read,
-        site_pages,
-        template_reads,
-    )
-    from generator.site import SitePaper, SiteShape, build_site, shape_id
-    from generator.theme import static_files
+    planner = _Planner(config, inputs, theme, loaded, cache)
+    planner.key_papers()
+    planner.make_renderer(env, compiled)
+    parts = planner.page_parts() + planner.data_parts(previous) + [search]
+    return planner.result(parts)
 
-    clock = Clock()
-    salt, static_key = salts(config, inputs, theme)
-    edit, papers, hashes, ordered = loaded.edit, loaded.papers, loaded.hashes, loaded.shapes
-    diagnostics = loaded.diagnostics
-    old = cache.memo
-    # an edit keeps the memo whole (less what it forgets), a build afresh only what it uses
-    memo: MutableMapping[tuple[str, str], Any] = old if edit is not None else {}
-    if edit is None:
-        site, _ = build_site(ordered)
-        pages = site_pages(site, config.page_size)
-        shape = SiteShape(shape_id(ordered, config.page_size, inputs.settings), site,
-                          tuple(page.path for page in pages))
-        clock("  site model, pages")
-    else:  # the pages that show an edited paper; the others as the last build keyed them
-        site = edit.shape.site  # (every paper keeps its shape: the same site model)
-        shape = edit.shape
-        pages = site_pages(site, config.page_size, only={p.slug for p in edit.papers})
 
-    # made now, and worth sending back from a worker (see parallel): not JSON rows, which
-    # are many and large, and which a build after an edit does without (it patches)
-    fresh: dict[tuple[str, str], Any] = {}
+class _Memo:
+    """Fragments kept between builds by (kind, key): citation key bases, BibTeX entries,
+    JSON rows, cards, template reads. ``new`` is this build's (after an edit, the last
+    build's kept whole), ``old`` the last build's; ``fresh`` what this process made, which
+    a worker sends back (not JSON rows: many, large, and an edit patches without them)."""
 
-    def remember(kind: str, key: str, make: Callable[[], Any]) -> Any:
-        # the memo first: in a build afresh it holds what workers made before (a paper's
-        # BibTeX entry for its page, then again for papers.bib)
-        value = memo.get((kind, key))
+    def __init__(self, old: MutableMapping[tuple[str, str], Any],
+                 new: MutableMapping[tuple[str, str], Any]):
+        self.old = old
+        self.new = new
+        self.fresh: dict[tuple[str, str], Any] = {}
+
+    def get(self, kind: str, key: str, make: Callable[[], Any]) -> Any:
+        # the new memo first: in a build afresh it holds what workers made before (a
+        # paper's BibTeX entry for its page, then again for papers.bib)
+        value = self.new.get((kind, key))
         if value is None:
-            value = old.get((kind, key))
+            value = self.old.get((kind, key))
         if value is None:
             value = make()
             if kind != "json":
-                fresh[(kind, key)] = value
-        memo[(kind, key)] = value
+                self.fresh[(kind, key)] = value
+        self.new[(kind, key)] = value
         return value
 
-    def links(items: Iterable[Any]) -> str:
-        return "\x1f".join(f"{link.text}\x1e{link.url}" for link in items if link)
 
-    def view_key(slug: str) -> str:
+def _links(items: Iterable[Any]) -> str:
+    return "\x1f".join(f"{link.text}\x1e{link.url}" for link in items if link)
+
+
+class _Planner:
+    """One build's plan in the making, a step a method: the site model (``__init__``),
+    the papers' keys, the renderer, the pages' parts, the data files' parts. After an edit
+    (``self.edit``) each step takes what the edit leaves as it was from the last build."""
+
+    def __init__(self, config: Config, inputs: Inputs, theme: Theme, loaded: Loaded,
+                 cache: BuildCache):
+        from generator.render import site_pages
+        from generator.site import SiteShape, build_site, shape_id
+
+        self.clock = Clock()
+        self.config, self.inputs, self.theme, self.cache = config, inputs, theme, cache
+        self.edit, self.papers, self.hashes = loaded.edit, loaded.papers, loaded.hashes
+        self.diagnostics = loaded.diagnostics
+        self.salt, self.static_key = salts(config, inputs, theme)
+        # an edit keeps the memo whole (less what it forgets), a build afresh only what it
+        # uses
+        self.memo = _Memo(cache.memo, cache.memo if self.edit is not None else {})
+        if self.edit is None:
+            self.site, _ = build_site(loaded.shapes)
+            self.pages = site_pages(self.site, config.page_size)
+            self.shape = SiteShape(shape_id(loaded.shapes, config.page_size, inputs.settings),
+                                   self.site, tuple(page.path for page in self.pages))
+            self.clock("  site model, pages")
+        else:  # the pages that show an edited paper; the others as the last build keyed them
+            self.site = self.edit.shape.site  # (every paper keeps its shape: the same model)
+            self.shape = self.edit.shape
+            self.pages = site_pages(self.site, config.page_size,
+                                    only={p.slug for p in self.edit.papers})
+        self.edited = {p.slug for p in self.edit.papers} if self.edit is not None else set()
+
+    def view_key(self, slug: str) -> str:
         """A paper's view is made from its file, its place in the site and its BibTeX
         key."""
-        p = by_slug[slug]
-        return digest(hashes[slug], p.url, links(p.authors), links(p.tags),
-                      links((p.venue, p.year)), keys[slug])
+        p = self.site.by_slug[slug]
+        return digest(self.hashes[slug], p.url, _links(p.authors), _links(p.tags),
+                      _links((p.venue, p.year)), self.keys[slug])
 
-    by_slug = site.by_slug
-    edited = {p.slug for p in edit.papers} if edit is not None else set()
-    if edit is not None:
-        known = edit.known
-        keys = known.keys
-        view_keys = dict(known.view_keys)
-        view_keys.update((slug, view_key(slug)) for slug in edited)
-        used = known.used
-        entries_were, cards_were = _forget(memo, known, hashes, edited)
-        card_views = dict(known.card_views)
-    else:
-        keys = bibtex_keys((p.shape for p in site.papers), lambda paper: remember(
-            "citekey", hashes[paper.slug], lambda: key_base(paper)))
-        view_keys = {slug: view_key(slug) for slug in by_slug}
-        used = None
-        entries_were, cards_were, card_views = {}, {}, {}
+    def key_papers(self) -> None:
+        """Each paper's BibTeX key and view key; after an edit, the last build's but for
+        the edited papers, whose old BibTeX entries and cards are set aside (``_forget``)."""
+        from generator.feeds import bibtex_keys, key_base
 
-    def entry(slug: str) -> str:
-        return remember("bibtex", f"{hashes[slug]}\0{keys[slug]}",
-                        lambda: bibtex_entry(papers[slug], keys[slug]))
-
-    env = env if env is not None else make_environment(theme, compiled)
-    reads = remember("reads", salt, lambda: template_reads(env))
-    if edit is None:
-        used = names_read(reads)
-    page_keys = PageKeys(base_context(site, config), used, view_keys, salt,
-                         token=edit.known.base if edit is not None else None,
-                         card_views=card_views, reads=reads,
-                         tokens=edit.known.bases if edit is not None else None)
-    if edit is not None:
-        page_keys.remember(site.indexes, edit.known.indexes)
-    renderer = Renderer(site, papers, config, env, keys, entry, cards=_Cards(old, memo),
-                        card_key=page_keys.card, memo=memo, fresh=fresh)
-    # an edited paper whose card comes out as it was (its notes edited, say): the pages
-    # that list it keep their keys, by the view its card was made from
-    for slug, (view_was, card_was) in sorted(cards_were.items()):
-        card_views.pop(slug, None)
-        if not page_keys.reads_cards:
-            continue
-        card = renderer.fresh_card(slug, by_slug[slug].url)
-        if memo.get(("card", card_was)) == card:
-            card_views[slug] = view_was
+        self.entries_were: dict[str, str | None] = {}
+        self.cards_were: dict[str, tuple[str, str]] = {}
+        self.card_views: dict[str, str] = {}
+        self.used: frozenset[str] | None = None
+        if self.edit is not None:
+            known = self.edit.known
+            self.keys = known.keys
+            self.view_keys = dict(known.view_keys)
+            self.view_keys.update((slug, self.view_key(slug)) for slug in self.edited)
+            self.used = known.used
+            self.entries_were, self.cards_were = _forget(self.memo.new, known, self.hashes,
+                                                         self.edited)
+            self.card_views = dict(known.card_views)
         else:
-            memo.pop(("card", card_was), None)
-            memo[("card", page_keys.card(slug))] = card
-    clock("  keys: citations, views")
+            self.keys = bibtex_keys((p.shape for p in self.site.papers), lambda paper: (
+                self.memo.get("citekey", self.hashes[paper.slug], lambda: key_base(paper))))
+            self.view_keys = {slug: self.view_key(slug) for slug in self.site.by_slug}
 
-    def render(page: Page) -> Callable[[], dict[str, bytes]]:
-        return lambda: {page.path: renderer.render(page)}
+    def entry(self, slug: str) -> str:
+        """A paper's BibTeX entry."""
+        from generator.feeds import bibtex_entry
 
-    every: dict[str, Page] = {}  # after an edit: every page, made when first needed
+        return self.memo.get("bibtex", f"{self.hashes[slug]}\0{self.keys[slug]}",
+                             lambda: bibtex_entry(self.papers[slug], self.keys[slug]))
 
-    def page_at(path: str) -> Page:
-        if not every:
-            every.update((page.path, page) for page in site_pages(site, config.page_size))
-        return every[path]
+    def make_renderer(self, env: jinja2.Environment | None, compiled: Path | None) -> None:
+        """The renderer and the page keys: what each template reads, the base values."""
+        from generator.render import (
+            PageKeys,
+            Renderer,
+            base_context,
+            make_environment,
+            names_read,
+            template_reads,
+        )
 
-    def render_at(path: str) -> Callable[[], dict[str, bytes]]:
-        return lambda: {path: renderer.render(page_at(path))}
+        edit, memo, site = self.edit, self.memo, self.site
+        env = env if env is not None else make_environment(self.theme, compiled)
+        reads = memo.get("reads", self.salt, lambda: template_reads(env))
+        if edit is None:
+            self.used = names_read(reads)
+        self.page_keys = PageKeys(base_context(site, self.config), self.used, self.view_keys,
+                                  self.salt, token=edit.known.base if edit else None,
+                                  card_views=self.card_views, reads=reads,
+                                  tokens=edit.known.bases if edit else None)
+        if edit is not None:
+            self.page_keys.remember(site.indexes, edit.known.indexes)
+        self.renderer = Renderer(site, self.papers, self.config, env, self.keys, self.entry,
+                                 cards=_Cards(memo.old, memo.new), card_key=self.page_keys.card,
+                                 memo=memo.new, fresh=memo.fresh)
+        # an edited paper whose card comes out as it was (its notes edited, say): the pages
+        # that list it keep their keys, by the view its card was made from
+        for slug, (view_was, card_was) in sorted(self.cards_were.items()):
+            self.card_views.pop(slug, None)
+            if not self.page_keys.reads_cards:
+                continue
+            card = self.renderer.fresh_card(slug, site.by_slug[slug].url)
+            if memo.new.get(("card", card_was)) == card:
+                self.card_views[slug] = view_was
+            else:
+                memo.new.pop(("card", card_was), None)
+                memo.new[("card", self.page_keys.card(slug))] = card
+        self.clock("  keys: citations, views")
 
-    parts = [Part(page.path, "pages", page_keys.page(page), make=render(page), page=page)
-             for page in pages]
-    if edit is not None:  # in site order, the pages keyed now among those kept
-        last, keyed = edit.last_parts, {part.name: part for part in parts}
-        parts = [keyed.get(path) or Part(path, "pages", last[path][0] if path in last else
-                                         page_keys.page(page_at(path)), make=render_at(path))
-                 for path in shape.paths]
-    clock("  keys: pages")
+    def page_parts(self) -> list[Part]:
+        """A part per page, keyed by what it shows; after an edit, every page in site
+        order, those that do not show an edited paper with the last build's keys."""
+        from generator.render import site_pages
 
-    def made(name: str, stage: str, files: dict[str, bytes]) -> None:
-        parts.append(Part(name, stage, digest(*(x for path in sorted(files)
-                                                for x in (path, files[path]))), files=files))
+        renderer, page_keys = self.renderer, self.page_keys
+        parts = [Part(page.path, "pages", page_keys.page(page), make=_render(renderer, page),
+                      page=page) for page in self.pages]
+        if self.edit is not None:
+            every: dict[str, Page] = {}  # every page, made when first needed
 
-    # keyed by the static files' hashes, read only when they are to be written
-    parts.append(Part("static", "theme static files", static_key,
-                      make=lambda: static_files(theme)))
-    newest = [p.slug for p in feed_papers(site, config.feed_size)]
-    parts.append(Part("feed.xml", "feeds", digest(salt, *(view_keys[s] for s in newest)),
-                      make=lambda: {"feed.xml": atom_feed(site, config, feed_texts(
-                          {s: renderer.view(s) for s in newest}))}))
-    if config.site_url:
-        listed = html_pages(shape.paths)
-        dates = (f"{p.url}\0{p.shape.added}\0{p.shape.date}" for p in site.papers)
-        parts.append(Part("sitemap.xml", "feeds", digest(salt, *listed, *dates),
-                          make=lambda: {"sitemap.xml": sitemap(site, config, listed) or b""}))
-    made("robots.txt", "feeds", {"robots.txt": robots_txt(config)})
-    clock("  static, feed, sitemap keys")
-    # papers.bib and papers.json (abstracts and notes of every paper) are the largest data
-    # files: made with the pages, on any core, from entries and rows kept by key
-    slugs = [p.slug for p in site.papers]
-    entries = [f"{hashes[s]}\0{keys[s]}" for s in slugs]
+            def page_at(path: str) -> Page:
+                if not every:
+                    every.update((page.path, page)
+                                 for page in site_pages(self.site, self.config.page_size))
+                return every[path]
 
-    def bib_file() -> dict[str, bytes]:
-        """papers.bib; after an edit, the last one with the edited papers' entries
-        replaced (their keys, so their places, are as they were)."""
-        was = previous("papers.bib") if edit is not None else None
-        if was is not None and all(entries_were.values()):
-            patched = patch_papers_bib(was, [(entries_were[s] or "", entry(s))
-                                             for s in sorted(edited)])
-            if patched is not None:
-                return {"papers.bib": patched}
-        return {"papers.bib": papers_bib({s: entry(s) for s in slugs}, keys)}
+            last, keyed = self.edit.last_parts, {part.name: part for part in parts}
+            parts = [keyed.get(path) or Part(
+                path, "pages", last[path][0] if path in last else page_keys.page(page_at(path)),
+                make=_render_at(renderer, page_at, path)) for path in self.shape.paths]
+        self.clock("  keys: pages")
+        return parts
 
-    parts.append(Part("papers.bib", "feeds", digest(inputs.settings, *entries),
-                      make=bib_file))
-    rows = {p.slug: f"{hashes[p.slug]}\0{p.url}\0{keys[p.slug]}" for p in site.papers}
+    def data_parts(self, previous: Callable[[str], bytes | None]) -> list[Part]:
+        """The static files, feed, sitemap, robots.txt, papers.bib and papers.json. The
+        two data files are the largest (abstracts and notes of every paper): made with the
+        pages, on any core, from entries and rows kept by key; after an edit, patched."""
+        from generator.feeds import (
+            atom_feed,
+            feed_papers,
+            papers_bib,
+            papers_json,
+            papers_json_row,
+            patch_papers_bib,
+            patch_papers_json,
+            robots_txt,
+            sitemap,
+        )
+        from generator.render import feed_texts, html_pages
+        from generator.theme import static_files
 
-    def row(placed: SitePaper) -> str:
-        return remember("json", rows[placed.slug], lambda: papers_json_row(
-            placed, papers[placed.slug], keys[placed.slug]))
+        config, site, renderer, salt = self.config, self.site, self.renderer, self.salt
+        keys, hashes, papers, edited = self.keys, self.hashes, self.papers, self.edited
+        settings = self.inputs.settings
+        # keyed by the static files' hashes, read only when they are to be written
+        parts = [Part("static", "theme static files", self.static_key,
+                      make=lambda: static_files(self.theme))]
+        newest = [p.slug for p in feed_papers(site, config.feed_size)]
+        parts.append(Part("feed.xml", "feeds",
+                          digest(salt, *(self.view_keys[s] for s in newest)),
+                          make=lambda: {"feed.xml": atom_feed(site, config, feed_texts(
+                              {s: renderer.view(s) for s in newest}))}))
+        if config.site_url:
+            listed = html_pages(self.shape.paths)
+            dates = (f"{p.url}\0{p.shape.added}\0{p.shape.date}" for p in site.papers)
+            parts.append(Part("sitemap.xml", "feeds", digest(salt, *listed, *dates),
+                              make=lambda: {"sitemap.xml": sitemap(site, config, listed)
+                                            or b""}))
+        parts.append(_made("robots.txt", {"robots.txt": robots_txt(config)}))
+        self.clock("  static, feed, sitemap keys")
+        slugs = [p.slug for p in site.papers]
+        self.entries = [f"{hashes[s]}\0{keys[s]}" for s in slugs]
+        was_bib = self.entries_were
 
-    def json_file() -> dict[str, bytes]:
-        """papers.json; after an edit, the last one with the edited papers' rows
-        replaced (their places in the site are as they were)."""
-        was = previous("papers.json") if edit is not None else None
-        if was is not None:
-            at = {p.slug: i for i, p in enumerate(site.papers) if p.slug in edited}
-            patched = patch_papers_json(was, {i: papers_json_row(by_slug[slug], papers[slug],
-                                                                 keys[slug])
-                                              for slug, i in at.items()}, len(site.papers))
-            if patched is not None:
-                return {"papers.json": patched}
-        return {"papers.json": papers_json(site, config, row)}
+        def bib_file() -> dict[str, bytes]:
+            """papers.bib; after an edit, the last one with the edited papers' entries
+            replaced (their keys, so their places, are as they were)."""
+            was = previous("papers.bib") if self.edit is not None else None
+            if was is not None and all(was_bib.values()):
+                patched = patch_papers_bib(was, [(was_bib[s] or "", self.entry(s))
+                                                 for s in sorted(edited)])
+                if patched is not None:
+                    return {"papers.bib": patched}
+            return {"papers.bib": papers_bib({s: self.entry(s) for s in slugs}, keys)}
 
-    parts.append(Part("papers.json", "feeds", digest(inputs.settings, *rows.values()),
-                      make=json_file))
-    made(".nojekyll", "feeds", {".nojekyll": b""})
-    parts.append(search)
-    clock("  papers.bib, papers.json")
-    renderer.prepare(pages)
-    clock("  compile templates")
-    plan_keys = PlanKeys(shape.id, salt, page_keys.base, page_keys.tokens(site.indexes), used,
-                         {s.shown: (s.slug, s.digest) for s in inputs.sources},
-                         hashes, dict(keys), view_keys,
-                         {s: v for s, v in card_views.items() if v != view_keys[s]},
-                         dict(page_keys.bases))
-    result = Plan(len(site.papers), diagnostics, parts, renderer, page_keys, plan_keys, shape,
-                  memo, edit is not None, [("bibtex", e) for e in entries])
-    if edit is None and cache.last is not None:  # (before workers fork, and the memo is
-        result.keep_from(old)                    # saved while they make the last round)
-    clock("  keep from the memo")
-    return result
+        parts.append(Part("papers.bib", "feeds", digest(settings, *self.entries),
+                          make=bib_file))
+        rows = {p.slug: f"{hashes[p.slug]}\0{p.url}\0{keys[p.slug]}" for p in site.papers}
+
+        def row(placed: SitePaper) -> str:
+            return self.memo.get("json", rows[placed.slug], lambda: papers_json_row(
+                placed, papers[placed.slug], keys[placed.slug]))
+
+        def json_file() -> dict[str, bytes]:
+            """papers.json; after an edit, the last one with the edited papers' rows
+            replaced (their places in the site are as they were)."""
+            was = previous("papers.json") if self.edit is not None else None
+            if was is not None:
+                at = {p.slug: i for i, p in enumerate(site.papers) if p.slug in edited}
+                patched = patch_papers_json(was, {i: papers_json_row(
+                    site.by_slug[slug], papers[slug], keys[slug]) for slug, i in at.items()},
+                    len(site.papers))
+                if patched is not None:
+                    return {"papers.json": patched}
+            return {"papers.json": papers_json(site, config, row)}
+
+        parts.append(Part("papers.json", "feeds", digest(settings, *rows.values()),
+                          make=json_file))
+        parts.append(_made(".nojekyll", {".nojekyll": b""}))
+        self.clock("  papers.bib, papers.json")
+        return parts
+
+    def result(self, parts: list[Part]) -> Plan:
+        """The plan, with what the next build may reuse of it."""
+        site, page_keys = self.site, self.page_keys
+        self.renderer.prepare(self.pages)
+        self.clock("  compile templates")
+        plan_keys = PlanKeys(self.shape.id, self.salt, page_keys.base,
+                             page_keys.tokens(site.indexes), self.used,
+                             {s.shown: (s.slug, s.digest) for s in self.inputs.sources},
+                             self.hashes, dict(self.keys), self.view_keys,
+                             {s: v for s, v in self.card_views.items()
+                              if v != self.view_keys[s]},
+                             dict(page_keys.bases))
+        result = Plan(len(site.papers), self.diagnostics, parts, self.renderer, page_keys,
+                      plan_keys, self.shape, self.memo.new, self.edit is not None,
+                      [("bibtex", e) for e in self.entries])
+        if self.edit is None and self.cache.last is not None:  # (before workers fork, and
+            result.keep_from(self.memo.old)  # the memo is saved while they make the last round)
+        self.clock("  keep from the memo")
+        return result
+
+
+def _render(renderer: Renderer, page: Page) -> Callable[[], dict[str, bytes]]:
+    return lambda: {page.path: renderer.render(page)}
+
+
+def _render_at(renderer: Renderer, page_at: Callable[[str], Page], path: str
+               ) -> Callable[[], dict[str, bytes]]:
+    return lambda: {path: renderer.render(page_at(path))}
+
+
+def _made(name: str, files: dict[str, bytes]) -> Part:
+    """A part made up front (it is cheap), keyed by its bytes."""
+    return Part(name, "feeds", digest(*(x for path in sorted(files) for x in (path, files[path]))),
+                files=files)
 
 
 def _forget(memo: MutableMapping[tuple[str, str], Any], known: PlanKeys,
