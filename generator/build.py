@@ -71,9 +71,12 @@ def _rare_collections() -> Iterator[None]:
     """The one place the garbage collector is tuned. A build allocates millions of objects
     that live to its end (papers, views, cards): the cycle collector's default pace
     re-walks them hundreds of times for little garbage, so it runs a hundred times less
-    often while building; and before each fork (``_before_fork``) what exists is frozen,
-    so the collector of a worker never touches (and copies) the pages it shares with
-    this process."""
+    often while building. What exists once the papers are loaded (the caches read, the
+    papers, the site model) and before each fork is frozen (``_long_lived``): no
+    collection walks it again, and a worker's never touches (and copies) the memory
+    pages it shares with this process. Measured on a one-edit rebuild at 10,000 papers:
+    without the freeze after loading, keying the pages took 0.04-0.10 s instead of
+    0.02-0.04 s (a full collection over the site model just read)."""
     old = gc.get_threshold()
     gc.set_threshold(70_000, 20, 20)
     try:
@@ -83,7 +86,7 @@ def _rare_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def _before_fork() -> None:
+def _long_lived() -> None:
     gc.freeze()
 
 
@@ -138,7 +141,7 @@ def _build(config: Config, output: Memory | Disk, progress: Progress | None,
     def start(part: Part) -> Part:
         if output.reuses(part) or not big:
             return part
-        _before_fork()
+        _long_lived()
         return background.start(part)
 
     try:
@@ -148,6 +151,7 @@ def _build(config: Config, output: Memory | Disk, progress: Progress | None,
             early = start(early_search(config, inputs, cache, change)) \
                 if change is not None and big else None
             loaded = load(inputs, theme_problems, cache, jobs, change)
+            _long_lived()
             search = search_part(config, inputs, loaded, cache)
             if early is not None and loaded.edit is not None and early.key == search.key:
                 search = early
@@ -159,7 +163,7 @@ def _build(config: Config, output: Memory | Disk, progress: Progress | None,
                              output.read, fused.env if fused is not None else None)
             clock("plan")
             todo = [part for part in site_plan.parts if not output.reuses(part)]
-            _before_fork()
+            _long_lived()
             made, written, record = output.make(todo, site_plan, cache, jobs, progress)
             clock(f"make {len(todo)} parts")
         result = output.finish(site_plan, inputs, cache, made, written, record)
