@@ -12,16 +12,19 @@ of ``base_url`` (e.g. ``/readinglist/``), like GitHub Pages does, and ``/`` redi
 
 from __future__ import annotations
 
+import atexit
 import html
 import json
 import logging
 import mimetypes
+import multiprocessing
 import os
 import re
 import sys
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -258,18 +261,117 @@ BuildFn = Callable[..., Any]
 class IncrementalBuild:
     """The dev server's build: ``generator.build.build`` with one cache kept between
     rebuilds, so a rebuild parses the changed files only and renders only the pages whose
-    inputs changed (the same keys as ``readinglist build``, kept in memory)."""
+    inputs changed (the same keys as ``readinglist build``, kept in memory).
+
+    It runs in a process of its own (``start``), forked before the server starts a thread:
+    forking a process that runs threads is unsafe, and this one forks workers as
+    ``readinglist build`` does. Each build sends back the files that changed since the
+    last; the files as a whole are kept on both sides."""
 
     def __init__(self) -> None:
-        self.cache: Any = None
+        self.conn: Any = None
+        self.files: dict[str, bytes] = {}
+        self.stop: Callable[[], Any] = lambda: None
+        self.cache: Any = None  # (when no process could be forked: the build runs here)
+
+    def start(self) -> None:
+        """Fork the building process, once, if forking is safe now."""
+        from generator.parallel import can_fork
+
+        if self.conn is not None or not can_fork():
+            return
+        context = multiprocessing.get_context("fork")
+        self.conn, child = context.Pipe()
+        process = context.Process(target=_builder, args=(child, self.conn),
+                                  name="readinglist-builder")
+        process.start()  # (not a daemon: it forks workers; stopped at exit, see _stop)
+        child.close()
+        self.stop = weakref.finalize(self, _stop, self.conn, process)
+        atexit.register(self.stop)  # (before multiprocessing's own exit waits for it)
 
     def __call__(self, config: Config, *, progress: Any = None) -> Any:
-        from generator.build import build
+        from generator.build import BuildResult, build
         from generator.cache import BuildCache
 
-        if self.cache is None:
-            self.cache = BuildCache()
-        return build(config, progress=progress, cache=self.cache)
+        self.start()
+        if self.conn is None:
+            self.cache = self.cache or BuildCache()
+            return build(config, progress=progress, cache=self.cache)
+        try:
+            self.conn.send(config)
+            while True:
+                kind, *value = self.conn.recv()
+                if kind == "progress":
+                    if progress is not None:
+                        progress(*value)
+                    continue
+                break
+        except (EOFError, OSError):
+            raise BuildError([error(str(config.root), None, "the building process stopped")]
+                             ) from None
+        if kind == "error":
+            raise BuildError(value[0])
+        if kind == "crash":
+            raise value[0] from _Crash(value[1])
+        changed, removed, diagnostics, papers, made = value
+        self.files.update(changed)
+        for path in removed:
+            del self.files[path]
+        return BuildResult(dict(self.files), diagnostics, papers, made)
+
+    def close(self) -> None:
+        self.stop()
+
+
+class _Crash(Exception):
+    """The building process's traceback, as text."""
+
+
+def _builder(conn: Any, servers: Any) -> None:
+    """The building process: a build for each config received, its result sent back (the
+    files that changed since the last one sent); ends when the server closes the pipe
+    (``servers``: the server's end, inherited, closed here so that it can)."""
+    from generator.build import build
+    from generator.cache import BuildCache
+    from generator.parallel import ignore_interrupt
+
+    ignore_interrupt()
+    servers.close()
+    cache = BuildCache()
+    sent: dict[str, bytes] = {}
+    try:
+        while True:
+            config = conn.recv()
+            try:
+                result = build(config, cache=cache, progress=lambda done, total: conn.send(
+                    ("progress", done, total)))
+            except BuildError as exc:
+                conn.send(("error", exc.diagnostics))
+                continue
+            except Exception as exc:  # a bug: the server reports it and goes on
+                text = traceback.format_exc()
+                try:
+                    conn.send(("crash", exc, text))
+                except Exception:  # noqa: BLE001 - an exception that does not pickle
+                    conn.send(("crash", RuntimeError(f"{type(exc).__name__}: {exc}"), text))
+                continue
+            files = result.files
+            changed = {path: data for path, data in files.items() if sent.get(path) is not data}
+            removed = [path for path in sent if path not in files]
+            sent = dict(files)
+            conn.send(("ok", changed, removed, result.diagnostics, result.papers, result.made))
+    except (EOFError, OSError):  # the server is gone
+        return
+
+
+def _stop(conn: Any, process: Any) -> None:
+    """End the building process: it ends when its pipe closes (at the latest, at exit,
+    before multiprocessing waits for it)."""
+    conn.close()
+    process.join(5)
+    if process.is_alive():
+        process.terminate()
+        process.join()
 
 
 class DevServer:
@@ -362,7 +464,9 @@ class DevServer:
         self.httpd = _Server((self.host, self.port), _Handler)
         self.httpd.state = self.state
         self.port = self.httpd.server_address[1]
-        first = self.rebuild(progress=progress)  # (no other thread yet: it may fork)
+        if isinstance(self.build, IncrementalBuild):
+            self.build.start()  # (no other thread yet: it may fork)
+        first = self.rebuild(progress=progress)
         self.watcher = Watcher(self.watched, self.rebuild, self.stop, self.interval)
         self.watcher.start()
         self.watcher.ready.wait(5)  # requests are answered once changes are seen
@@ -381,6 +485,8 @@ class DevServer:
             self.httpd.server_close()
         if self.watcher is not None:
             self.watcher.join(timeout=2)
+        if isinstance(self.build, IncrementalBuild):
+            self.build.close()
 
 
 def _count(papers: Any) -> int:
