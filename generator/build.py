@@ -76,7 +76,9 @@ def _rare_collections() -> Iterator[None]:
     collection walks it again, and a worker's never touches (and copies) the memory
     pages it shares with this process. Measured on a one-edit rebuild at 10,000 papers:
     without the freeze after loading, keying the pages took 0.04-0.10 s instead of
-    0.02-0.04 s (a full collection over the site model just read)."""
+    0.02-0.04 s (a full collection over the site model just read). While the caches are
+    read and the papers loaded there is no collection at all (``_no_collections``), and
+    ``before_exit`` is the last of it."""
     old = gc.get_threshold()
     gc.set_threshold(70_000, 20, 20)
     try:
@@ -87,6 +89,27 @@ def _rare_collections() -> Iterator[None]:
 
 
 def _long_lived() -> None:
+    gc.freeze()
+
+
+@contextmanager
+def _no_collections() -> Iterator[None]:
+    """Reading the caches and loading the papers makes many objects and no garbage: no
+    collection meanwhile (the manifest of 10,000 papers reads in 18 ms instead of 22-29)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def before_exit() -> None:
+    """The process ends now: freeze what is left for the collector (a build's cyclic
+    garbage), so that the interpreter's exit does not walk and free it one object at a
+    time. Measured at 10,000 papers: exiting took 0.12 s after a one-edit rebuild (of
+    0.95 s in all), 0.02-0.04 s with this."""
     gc.freeze()
 
 
@@ -146,11 +169,13 @@ def _build(config: Config, output: Memory | Disk, progress: Progress | None,
 
     try:
         with background:
-            change = changes(config, inputs, theme, cache)
+            with _no_collections():
+                change = changes(config, inputs, theme, cache)
             # an edit's search index needs no site model: it starts before that is read
             early = start(early_search(config, inputs, cache, change)) \
                 if change is not None and big else None
-            loaded = load(inputs, theme_problems, cache, jobs, change)
+            with _no_collections():
+                loaded = load(inputs, theme_problems, cache, jobs, change)
             _long_lived()
             search = search_part(config, inputs, loaded, cache)
             if early is not None and loaded.edit is not None and early.key == search.key:
@@ -234,7 +259,8 @@ class Disk:
     def __init__(self, config: Config, out: Path):
         self.out = out
         self.store = CacheStore(config.root / CACHE_DIR, out)
-        self.last = self.store.manifest()
+        with _no_collections():
+            self.last = self.store.manifest()
         self.compiled: Path | None = self.store.folder / "jinja"
         self.previous: Manifest | None = None  # the last build, when the folder is its
         self.kept: set[str] = set()  # its files still as it left them

@@ -556,6 +556,9 @@ def run() -> NoReturn:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.dup2(devnull, sys.stderr.fileno())
+    build = sys.modules.get("generator.build")  # (imported by the verbs that build)
+    if build is not None:
+        build.before_exit()
     sys.exit(code)
 
 
