@@ -22,7 +22,7 @@ from typing import NoReturn
 from generator import __version__
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.diagnostics import BuildError, Diagnostic, has_errors
-from generator.model import STATUSES
+from generator.model import FORMATS, STATUSES
 
 
 class Output:
@@ -480,7 +480,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("import", "Parse listing files into content/papers/*.md, merging with what "
                           "is there.")
     p.add_argument("files", nargs="+", metavar="FILE", help="listing text files")
-    p.add_argument("--format", choices=["acl-anthology", "hf-daily-papers", "compact-listing"],
+    p.add_argument("--format", choices=list(FORMATS),
                    help="skip detection and parse as this format")
     p.add_argument("--year", type=_year, help="year for dates shown without one (default: "
                                               "this year)")

@@ -13,7 +13,7 @@ from typing import Any
 
 from generator.diagnostics import Diagnostic
 
-FORMATS = ("acl-anthology", "hf-daily-papers", "compact-listing")
+FORMATS = ("acl-anthology", "hf-daily-papers", "compact-listing", "bibtex", "csl-json", "ris")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,15 @@ class Entry:
     upvotes: int | None = None
     urls: tuple[str, ...] = ()
     line: int = 0  # 1-based line of the listing where the entry starts
+    # what reference managers export (BibTeX, CSL-JSON, RIS); listing pages show none
+    doi: str | None = None
+    arxiv: str | None = None  # the id, without a version: "2404.06395"
+    url: str | None = None
+    pages: str | None = None
+    volume: str | None = None
+    publisher: str | None = None
+    citation_key: str | None = None
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Listing text -> ``Listing``: detect which page a paste came from and parse its papers.
 
-Three formats are known (``generator.model.FORMATS``): ACL Anthology author pages,
-Hugging Face Daily Papers pages and compact listings. Parsing never raises on any text:
-whatever cannot be read becomes a ``Diagnostic`` with a line number and what was expected,
-and parsing goes on with the next entry.
+Three page formats are known (``generator.model.FORMATS``): ACL Anthology author pages,
+Hugging Face Daily Papers pages and compact listings; and three reference-manager exports
+(``generator.listings.references``): BibTeX, CSL-JSON and RIS, told apart by content.
+Parsing never raises on any text: whatever cannot be read becomes a ``Diagnostic`` with a
+line number and what was expected, and parsing goes on with the next entry.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from generator.diagnostics import error
-from generator.listings import acl, compact, hf
+from generator.listings import acl, compact, hf, references
 from generator.listings.common import Line, ParseResult, split_lines
 from generator.model import FORMATS, Listing
 
@@ -51,12 +52,20 @@ def detect_format(text: str) -> str | None:
 
 
 def parse_listing(text: str, source: str, *, year: int, format: str | None = None) -> Listing:
-    """Parse one pasted listing; ``year`` dates entries whose date shows no year.
+    """Parse one pasted listing or reference-manager export; ``year`` dates entries whose
+    date shows no year.
 
     ``format`` skips detection. Problems are reported in ``Listing.diagnostics``; the
     function never raises on bad text.
     """
-    lines = split_lines(_as_text(text))
+    text = _as_text(text)
+    exported = format if format in references.PARSERS else \
+        None if format else references.detect(text, source)
+    if exported is not None:  # BibTeX, CSL-JSON, RIS: a file format, not a page's text
+        found = references.PARSERS[exported](text, source)
+        return Listing(source, exported, None, tuple(found.entries),
+                       tuple(sorted(found.diagnostics, key=lambda d: d.line or 0)))
+    lines = split_lines(text)
     known = ", ".join(FORMATS)
     if not lines:
         return Listing(source, format or UNKNOWN,
