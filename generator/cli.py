@@ -87,12 +87,14 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
         year = int(today()[:4])
         out.line(f"Dates without a year are read as {year} (set --year to change).")
     listings = []
+    unread = False
     for name in args.files:
         path = Path(name)
         try:
             raw = path.read_bytes()
         except OSError as exc:
             out.diagnostic(Diagnostic(name, None, "error", f"cannot read: {exc.strerror}"))
+            unread = True
             continue
         text = raw.decode("utf-8", errors="replace")
         listings.append(parse_listing(text, name, year=year, format=args.format))
@@ -112,7 +114,9 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     if not plan.changes:
         out.line("Nothing could be imported; see the messages above.")
         return 1
-    return 0
+    # An entry skipped with an error (or a file not read) is a content problem: exit 1 so
+    # that scripts notice, even though the rest was imported. Warnings alone exit 0.
+    return 1 if unread or has_errors(plan.diagnostics) else 0
 
 
 # --- build -----------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def as_gold(entry: Entry) -> dict[str, Any]:
         "authors_truncated": entry.authors_truncated, "author_count": entry.author_count,
         "organizations": list(entry.organizations), "date": entry.date,
         "date_text": entry.date_text, "venue": entry.venue, "category": entry.category,
-        "score": entry.score, "has_code": entry.has_code, "upvotes": entry.upvotes,
+        "score": entry.score, "has_code": entry.has_code, "comments": entry.comments,
         "abstract_start": entry.abstract[:80], "abstract_end": entry.abstract[-60:],
         "abstract_length": len(entry.abstract), "urls": list(entry.urls),
     }
@@ -200,15 +200,16 @@ def test_acl_year_like_line_inside_an_abstract_is_text() -> None:
 
 
 def test_hf_chrome_and_bylines_are_skipped() -> None:
-    text = ("Hugging Face\nModels\nDatasets\n"
+    text = ("Hugging Face\nModels\nDatasets\nOur Blog\n"
             + raw(HF).replace("\nSmall Language Model Makes",
                               "\nSubmitted by\nakhaliq\nSmall Language Model Makes")
-            + "\n\nSystem theme\nCompany\nTOS\nPrivacy")
+            + "\n\nSystem theme\nCompany\nTOS\nPrivacy\nStatus page")
     listing = parse_listing(text, "hf.txt", year=YEAR)
     assert without_lines(listing) == without_lines(parsed(HF))
     assert listing.page_date == "2026-05-27"
+    # Known chrome goes silently; unknown short lines are reported as warnings.
     assert [(d.severity, d.line) for d in listing.diagnostics] == [
-        ("warning", 1), ("warning", 350)]
+        ("warning", 4), ("warning", 355)]
 
 
 def test_hf_garbled_date_is_reported_and_parsing_continues() -> None:
@@ -224,18 +225,20 @@ def test_hf_garbled_date_is_reported_and_parsing_continues() -> None:
 
 def test_hf_footer_variants() -> None:
     abstract = "We study things carefully and report what we found. " * 5
-    text = (f"Daily Papers\n\nJan 7, 2026\n\nFirst\n\n{abstract}\n\n  • 1 author\n·\nMay 15\n"
-            f"12\n\nSecond\n\n{abstract}\n\ngoogle Google DeepMind\n·\nDec 30, 2025 7\n\n"
-            f"Third\n\n{abstract}\n\n·\nFeb 30\n")
+    text = (f"Daily Papers\n\nJan 7, 2026\n\n3\nFirst\n\n{abstract}\n\n  • 1 author\n·\n"
+            f"May 15\n4\n12\n\nSecond\n\n{abstract}\n\ngoogle Google DeepMind\n·\n"
+            f"Dec 30, 2025 7\n\n-\nThird\n\n{abstract}\n\n·\nFeb 30\n")
     listing = parse_listing(text, "hf.txt", year=2025)
     assert listing.format == "hf-daily-papers"
     assert listing.page_date == "2026-01-07"
     first, second, third = listing.entries
-    assert (first.author_count, first.date, first.upvotes) == (1, "2025-05-15", 12)
-    assert (second.organizations, second.author_count, second.date, second.upvotes) == (
-        ("Google DeepMind",), None, "2025-12-30", 7)
-    assert (third.date, third.date_text, third.author_count, third.organizations) == (
-        None, "Feb 30", None, ())
+    # "4" on its own line then "12": the comment count, then the next card's upvote line.
+    assert (first.author_count, first.date, first.comments, first.upvotes) == (
+        1, "2025-05-15", 4, 3)
+    assert (second.organizations, second.author_count, second.date, second.comments,
+            second.upvotes) == (("Google DeepMind",), None, "2025-12-30", 7, 12)
+    assert (third.date, third.date_text, third.author_count, third.organizations,
+            third.upvotes) == (None, "Feb 30", None, (), None)
     assert [d.message for d in listing.diagnostics] == [
         "'Feb 30' is not a valid date; left empty"]
 
@@ -245,12 +248,16 @@ def test_hf_footerless_papers_and_organisation_with_author_count() -> None:
     text = (f"No Footer Here\n\n{abstract}\nAlso None\n\n{abstract}\n\nWith Both\n\n"
             f"{abstract}\n\nqwen Qwen\n  • 5 authors\n·\nMay 2\n\nLast No Footer\n{abstract}")
     listing = parse_listing(text, "hf.txt", year=YEAR)
-    assert listing.format == "hf-daily-papers" and listing.diagnostics == ()
+    assert listing.format == "hf-daily-papers"
     assert [(e.title, e.line, e.date) for e in listing.entries] == [
-        ("No Footer Here", 1, None), ("Also None", 4, None), ("With Both", 8, "2026-05-02"),
-        ("Last No Footer", 17, None)]
+        ("No Footer Here", 1, None), ("Also None", 4, None), ("With Both", 8, "2026-05-02")]
     assert (listing.entries[2].organizations, listing.entries[2].author_count) == (("Qwen",), 5)
     assert all(e.abstract == abstract.strip() for e in listing.entries)
+    # The text ends after a title and an abstract: the copy may have cut that card's
+    # footer off, so it is not imported, and a warning names its line.
+    (diagnostic,) = listing.diagnostics
+    assert (diagnostic.severity, diagnostic.line) == ("warning", 17)
+    assert "'Last No Footer'" in diagnostic.message and "not imported" in diagnostic.message
 
 
 @pytest.mark.parametrize(("line", "name"), [
