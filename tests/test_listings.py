@@ -151,9 +151,11 @@ def test_acl_page_chrome_is_skipped_and_reported() -> None:
             "ACL; other materials are copyrighted by their respective copyright holders.\n")
     listing = parse_listing(text, "acl.txt", year=YEAR)
     assert without_lines(listing) == without_lines(parsed(ACL))
+    # Chrome lines ("Co-authors", "Venues", …) go silently and split the text; what is
+    # between them and fits no paper is reported, as warnings.
     assert [(d.severity, d.line) for d in listing.diagnostics] == [
-        ("warning", 1), ("warning", 132)]
-    assert "'Co-authors'" in listing.diagnostics[1].message
+        ("warning", 1), ("warning", 133), ("warning", 137)]
+    assert "'Li Dong'" in listing.diagnostics[1].message
 
 
 def test_acl_authors_on_one_line_and_labels_on_one_line() -> None:
@@ -284,9 +286,11 @@ def test_compact_garbled_entry_in_the_middle() -> None:
 def test_compact_missing_lines() -> None:
     text = "CLMay 5\nLGApr 15\nA TitleAnn Lee, Bo Chen\nCVJan 2, 2024Code\nB TitleCai Wu\n"
     listing = parse_listing(text, "c.txt", year=YEAR)
-    assert [e.title for e in listing.entries] == ["A Title", "B Title"]
+    assert [e.title for e in listing.entries] == ["A Title"]
     assert [(d.severity, d.line) for d in listing.diagnostics] == [
-        ("error", 1), ("warning", 3), ("warning", 5)]
+        ("error", 1), ("warning", 3), ("warning", 4)]
+    # The text ends before the last entry's abstract: a cut copy, so no paper.
+    assert "ends inside an entry" in listing.diagnostics[-1].message
 
 
 def test_compact_entry_fields() -> None:

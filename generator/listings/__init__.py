@@ -28,6 +28,12 @@ _SCORERS: dict[str, Callable[[Sequence[Line]], int]] = {
     hf.FORMAT: hf.score,
     compact.FORMAT: compact.score,
 }
+# What each format's evidence is, for the message when a forced --format does not fit.
+_SIGNS: dict[str, str] = {
+    acl.FORMAT: "'pdf'/'bib'/'abs' lines before a title",
+    hf.FORMAT: "'·' lines and '• N authors' footers",
+    compact.FORMAT: "lines like '99.7CLApr 30Code'",
+}
 UNKNOWN = "unknown"  # Listing.format when the format could not be told
 
 
@@ -64,6 +70,15 @@ def parse_listing(text: str, source: str, *, year: int, format: str | None = Non
     if format is not None and format not in _PARSERS:
         return Listing(source, UNKNOWN, diagnostics=(error(
             source, None, f"unknown format {format!r}; known formats: {known}"),))
+    if format is not None and _SCORERS[format](lines) == 0:
+        # Read as a format it is not, a page yields invented papers (venue lines as
+        # titles): refuse, and say which format it does look like.
+        guess = _detect(lines)
+        hint = f"; it looks like {guess}" if guess else ""
+        return Listing(source, format, diagnostics=(error(
+            source, None, f"the text does not look like {format} ({_SIGNS[format]} not "
+            f"found){hint}; nothing imported from it. Leave out --format to detect the "
+            "format."),))
     chosen = format or _detect(lines)
     if chosen is None:
         return Listing(source, UNKNOWN, diagnostics=(error(
