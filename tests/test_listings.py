@@ -4,6 +4,8 @@ robustness the importer needs for pasted text it has never seen."""
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -518,3 +520,282 @@ def test_shuffled_real_entries_never_raise(data: st.DataObject) -> None:
 
 def test_split_lines_numbers_match_the_file() -> None:
     assert split_lines("a\r\n\r\nb\rc\n") == [(1, "a"), (3, "b"), (4, "c")]
+
+
+# --- the layouts people copy today (issue 14) --------------------------------------------
+# tests/fixtures/layouts/*.txt lay sample papers out as today's pages do; the .json next to
+# each says what must be read (written from the same data, not by this parser). See
+# tests/fixtures/layouts/make_layouts.py.
+
+LAYOUTS = FIXTURES / "layouts"
+LAYOUT_FORMATS = {"hf-today": "hf-daily-papers", "compact-author": "compact-listing"}
+
+
+@cache
+def layout_text(name: str) -> str:
+    return (LAYOUTS / f"{name}.txt").read_text(encoding="utf-8")
+
+
+@cache
+def layout_data(name: str) -> dict[str, Any]:
+    return json.loads((LAYOUTS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def as_entry(data: dict[str, Any]) -> Entry:
+    """An expected entry of a layout fixture, as the Entry the parser should return."""
+    return Entry(
+        title=data["title"], abstract=data["abstract"], authors=tuple(data["authors"]),
+        authors_truncated=data["authors_truncated"], author_count=data["author_count"],
+        organizations=tuple(data["organizations"]), date=data["date"],
+        date_text=data["date_text"], venue=data["venue"], category=data["category"],
+        score=data["score"], has_code=data["has_code"], upvotes=data["upvotes"],
+        comments=data["comments"], urls=tuple(data["urls"]), line=0)
+
+
+@pytest.mark.parametrize("name", LAYOUT_FORMATS)
+def test_todays_layout_imports_field_for_field(name: str) -> None:
+    listing = parse_listing(layout_text(name), f"{name}.txt", year=YEAR)
+    assert detect_format(layout_text(name)) == listing.format == LAYOUT_FORMATS[name]
+    assert listing.diagnostics == ()  # no "skipped line" for '-' or the header block
+    assert listing.page_date == layout_data(name)["page_date"]
+    expected = [as_entry(e) for e in layout_data(name)["entries"]]
+    got = without_lines(listing)
+    assert len(got) == len(expected)
+    for index, (mine, want) in enumerate(zip(got, expected, strict=True)):
+        wrong = {k: (getattr(mine, k), v) for k, v in want.__dict__.items()
+                 if getattr(mine, k) != v}
+        assert not wrong, f"{name} entry #{index + 1}: fields (got, expected): {wrong}"
+    lines = layout_text(name).split("\n")
+    for entry, (first, _) in zip(listing.entries, layout_data(name)["spans"], strict=True):
+        # HF: the title line (the upvote line is above it); compact: the meta line.
+        assert entry.line - 1 == (first + 2 if name == "hf-today" else first)
+        assert lines[entry.line - 1].strip() in (entry.title, lines[first])
+
+
+def test_todays_hf_layout_keeps_upvotes_and_comments_apart() -> None:
+    first, second, third, *_ = parse_listing(layout_text("hf-today"), "h.txt",
+                                             year=YEAR).entries
+    assert (first.upvotes, first.comments) == (12, 3)  # "12" above, "Oct 22, 2025 3" below
+    assert (second.upvotes, second.comments) == (None, None)  # "-" above, no count below
+    assert (third.upvotes, third.comments, third.organizations) == (
+        41, 2, ("Carnegie Mellon University",))
+
+
+BROWSER_VARIANTS = {
+    **VARIANTS,
+    "no-blank-lines": lambda t: "\n".join(ln for ln in t.split("\n") if ln.strip()),
+    "no-bullet-glyph": lambda t: t.replace("  • ", "  "),
+    "doubled-blank-lines": lambda t: t.replace("\n", "\n\n"),
+}
+
+
+@pytest.mark.parametrize("variant", BROWSER_VARIANTS)
+@pytest.mark.parametrize("name", LAYOUT_FORMATS)
+def test_todays_layouts_read_the_same_from_any_browser(name: str, variant: str) -> None:
+    text = BROWSER_VARIANTS[variant](layout_text(name))
+    listing = parse_listing(text, "x.txt", year=YEAR)
+    assert listing.format == LAYOUT_FORMATS[name]
+    assert listing.diagnostics == ()
+    assert without_lines(listing) == [as_entry(e) for e in layout_data(name)["entries"]]
+
+
+@pytest.mark.parametrize(("line", "name"), [
+    ("Carnegie Mellon University", "Carnegie Mellon University"),
+    ("University of Massachusetts Amherst", "University of Massachusetts Amherst"),
+    ("Microsoft", "Microsoft"), ("Shanghai AI Laboratory", "Shanghai AI Laboratory"),
+    ("Hong Kong University of Science and Technology",
+     "Hong Kong University of Science and Technology"),
+    ("AI at Meta", "AI at Meta"), ("Sea AI Lab", "Sea AI Lab"), ("Qwen Qwen", "Qwen"),
+    ("deepseek-ai DeepSeek", "DeepSeek"), ("cmu Carnegie Mellon University",
+                                           "Carnegie Mellon University"),
+    ("HuggingFaceTB Hugging Face Smol Models Research",
+     "Hugging Face Smol Models Research"),
+    ("BAAI Beijing Academy of Artificial Intelligence",
+     "Beijing Academy of Artificial Intelligence"),
+])
+def test_hf_organization_display_names_stay_whole(line: str, name: str) -> None:
+    assert organization_name(line) == name
+
+
+# --- partial copies, pages pasted twice ---------------------------------------------------
+
+HF_CHROME = ["Get trending papers in your email inbox once a day!", "Subscribe", "Daily",
+             "Weekly", "Monthly", "Jan 29"]
+ACL_CHROME = ["Co-authors", "Li Dong", "5", "show all...", "Venues", "ACL 3", "Fix data",
+              "ACL materials are Copyright © 1963–2025 ACL; other materials are copyrighted "
+              "by their respective copyright holders.", "Yutao Sun", "Also published as: Y. Sun"]
+COMPACT_CHROME = ["Yujia Qin", "Computation and Language", "h-index11", "45papers",
+                  "520citations", "Novelty33%", "AI Score52", "45 Papers"]
+_YEAR_LINE = re.compile(r"(?:19|20)\d\d")
+
+
+@dataclass(frozen=True)
+class Cards:
+    """A listing as whole cards: each card's entry and its first and last line (0-based).
+
+    A card whose end is only known from what follows it (an HF card without footer ends
+    where the next card starts) counts that next line as its last. ``heading`` is, for
+    ACL, the line of the year heading that dates the card."""
+
+    format: str
+    lines: list[str]
+    entries: list[Entry]
+    spans: list[tuple[int, int]]
+    headings: list[int | None]
+    chrome: list[str]
+
+
+def _sample_cards(name: str) -> Cards:
+    lines = raw(name).split("\n")
+    entries = without_lines(parsed(name))
+    starts = [e.line - 1 for e in parsed(name).entries]
+    fmt = gold(name)["format"]
+    spans: list[tuple[int, int]] = []
+    headings: list[int | None] = []
+    for k, start in enumerate(starts):
+        following = starts[k + 1] if k + 1 < len(starts) else len(lines)
+        if fmt == "acl-anthology":
+            first = lines.index(entries[k].title, start) - 1  # the last label line
+            last = following - 1
+            while _YEAR_LINE.fullmatch(lines[last]):
+                last -= 1
+            heading = max(i for i in range(start) if _YEAR_LINE.fullmatch(lines[i]))
+            spans.append((first, last))
+            headings.append(heading)
+            continue
+        headings.append(None)
+        if fmt == "compact-listing":
+            spans.append((start, start + 2))
+        elif entries[k].date_text is None:  # no footer: whole once the next title shows
+            spans.append((start, following))
+        else:
+            spans.append((start, lines.index("·", start) + 1))
+    chrome = {"acl-anthology": ACL_CHROME, "hf-daily-papers": HF_CHROME,
+              "compact-listing": COMPACT_CHROME}[fmt]
+    return Cards(fmt, lines, entries, spans, headings, chrome)
+
+
+def _layout_cards(name: str) -> Cards:
+    data = layout_data(name)
+    entries = [as_entry(e) for e in data["entries"]]
+    fmt = LAYOUT_FORMATS[name]
+    return Cards(fmt, layout_text(name).split("\n"), entries,
+                 [(a, b) for a, b in data["spans"]], [None] * len(entries),
+                 HF_CHROME if fmt == "hf-daily-papers" else COMPACT_CHROME)
+
+
+CARDS = {**{name: _sample_cards for name in NAMES}, **dict.fromkeys(LAYOUT_FORMATS, _layout_cards)}
+PASTE_VARIANTS = {"as-is": lambda t: t, "crlf": VARIANTS["crlf"], "nbsp": VARIANTS["nbsp"],
+                  "no-blank-lines": BROWSER_VARIANTS["no-blank-lines"]}
+
+
+def whole_cards(cards: Cards, start: int, stop: int) -> list[Entry]:
+    """The entries of the cards that lines[start:stop] holds whole, as they must be read."""
+    found = []
+    for entry, (first, last), heading in zip(cards.entries, cards.spans, cards.headings,
+                                              strict=True):
+        if start <= first and last < stop:
+            if heading is not None and heading < start:  # the year heading was cut off
+                entry = Entry(**{**entry.__dict__, "date": None, "date_text": None})
+            found.append(entry)
+    return found
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_cut_and_doubled_pastes_import_exactly_the_whole_cards(data: st.DataObject) -> None:
+    """Cut a listing at random lines at both ends, paste it twice with page chrome between:
+    the papers are exactly the whole cards, with their own fields; never a fragment, never
+    a chrome line; and no error (a cut card is a warning that names its line)."""
+    name = data.draw(st.sampled_from(sorted(CARDS)))
+    cards = CARDS[name](name)
+    n = len(cards.lines)
+    a, b = sorted(data.draw(st.tuples(st.integers(0, n), st.integers(0, n))))
+    c, d = sorted(data.draw(st.tuples(st.integers(0, n), st.integers(0, n))))
+    variant = data.draw(st.sampled_from(sorted(PASTE_VARIANTS)))
+    text = "\n".join([*cards.lines[a:b], "", *cards.chrome, "", *cards.lines[c:d]])
+    listing = parse_listing(PASTE_VARIANTS[variant](text), "paste.txt", year=YEAR,
+                            format=cards.format)
+    expected = whole_cards(cards, a, b) + whole_cards(cards, c, d)
+    assert without_lines(listing) == expected
+    if expected:
+        assert [d for d in listing.diagnostics if d.severity == "error"] == []
+        assert all(d.line is not None for d in listing.diagnostics)
+    if len(expected) >= 2:
+        assert detect_format(text) == cards.format
+
+
+def test_hf_copy_starting_inside_an_abstract_makes_no_paper() -> None:
+    lines = layout_text("hf-today").split("\n")
+    start = lines.index("Long-CLIP: Unlocking the Long-Text Capability of CLIP") + 2
+    listing = parse_listing("\n".join(lines[start:]), "h.txt", year=YEAR)
+    assert listing.entries[0].title.startswith("Simple Hack for Transformers")
+    assert len(listing.entries) == 13
+    (warned,) = listing.diagnostics
+    assert (warned.severity, warned.line) == ("warning", 1)
+    assert "starts inside a paper" in warned.message
+
+
+def test_hf_copy_ending_inside_a_card_makes_no_paper() -> None:
+    lines = layout_text("hf-today").split("\n")
+    end = lines.index("Microsoft")  # the card's organisation line, before its '·' and date
+    listing = parse_listing("\n".join(lines[:end + 1]), "h.txt", year=YEAR)
+    assert listing.entries[-1].title.startswith("Ada-LEval")
+    (warned,) = listing.diagnostics
+    assert warned.severity == "warning" and warned.line == end - 5  # the card's upvote line
+    assert "ends inside a paper" in warned.message
+
+
+def test_page_chrome_is_never_a_paper_wherever_it_stands() -> None:
+    text = layout_text("hf-today")
+    doubled = text + "\n\nWeekly\n\nDaily\n\nMonthly\n\n" + text
+    listing = parse_listing(doubled, "h.txt", year=YEAR)
+    titles = [e.title for e in listing.entries]
+    assert titles == [e["title"] for e in layout_data("hf-today")["entries"]] * 2
+    assert listing.diagnostics == ()
+
+
+def test_compact_author_header_between_two_pages() -> None:
+    text = layout_text("compact-author")
+    doubled = text + "\n\n" + text.replace("Yujia Qin\nComputation", "Xu Han\nMachine Learning")
+    listing = parse_listing(doubled, "c.txt", year=YEAR)
+    assert without_lines(listing) == [as_entry(e) for e in layout_data("compact-author")[
+        "entries"]] * 2
+    assert listing.diagnostics == ()
+
+
+def test_compact_author_layout_names_line_is_not_the_abstract() -> None:
+    text = ("CLApr 17, 2023\nTool Learning with Foundation Models\n\nYujia Qin, Shengding Hu, "
+            "Yankai Lin et al. · tsinghua\n\nHumans possess an extraordinary ability.\n"
+            "CLMay 5\nA Short Paper\nAnn Lee, Bo Chen\nWe show a thing.\n")
+    first, second = parse_listing(text, "c.txt", year=YEAR).entries
+    assert (first.title, first.authors, first.organizations, first.abstract) == (
+        "Tool Learning with Foundation Models", ("Yujia Qin", "Shengding Hu", "Yankai Lin"),
+        ("tsinghua",), "Humans possess an extraordinary ability.")
+    assert (second.title, second.authors, second.author_count, second.authors_truncated) == (
+        "A Short Paper", ("Ann Lee", "Bo Chen"), 2, False)
+
+
+@pytest.mark.parametrize(("forced", "sample"), [
+    ("hf-daily-papers", ACL), ("compact-listing", ACL), ("acl-anthology", HF),
+    ("compact-listing", HF), ("hf-daily-papers", COMPACT), ("acl-anthology", COMPACT),
+])
+def test_forced_format_that_does_not_fit_invents_nothing(forced: str, sample: str) -> None:
+    listing = parse_listing(raw(sample), "x.txt", year=YEAR, format=forced)
+    assert listing.entries == ()
+    (diagnostic,) = listing.diagnostics
+    assert diagnostic.severity == "error"
+    assert f"does not look like {forced}" in diagnostic.message
+    assert f"it looks like {gold(sample)['format']}" in diagnostic.message
+
+
+def test_a_lone_card_without_its_upvote_line_is_read_in_the_pastes_layout() -> None:
+    """After chrome, one card whose upvote line the copy cut off: in a paste of today's
+    layout it is a piece of a card, not a paper of the older layout."""
+    lines = layout_text("hf-today").split("\n")
+    first, last = layout_data("hf-today")["spans"][1]
+    text = "\n".join([*lines, "", *HF_CHROME, "", *lines[first + 1:last + 1]])
+    listing = parse_listing(text, "h.txt", year=YEAR)
+    assert without_lines(listing) == [as_entry(e) for e in layout_data("hf-today")["entries"]]
+    (warned,) = listing.diagnostics
+    assert warned.severity == "warning" and "starts inside a paper" in warned.message

@@ -324,6 +324,20 @@ def _is_pair(texts: Sequence[Item]) -> bool:
             and looks_like_abstract(texts[1].text))
 
 
+def _layout_evidence(items: Sequence[Item]) -> tuple[int, int]:
+    """(upvote lines just above a title line, footers): the evidence for today's layout."""
+    led = sum(1 for a, b in zip(items, items[1:], strict=False)
+              if a.kind is Kind.VOTE and b.kind is Kind.TEXT)
+    footers = sum(1 for a, b in zip(items, items[1:], strict=False)
+                  if a.kind is Kind.DOT and b.kind is Kind.DATE)
+    return led, footers
+
+
+def _is_today(led: int, footers: int) -> bool:
+    """Today's layout puts an upvote line above every card; a stray number is no sign."""
+    return led >= 1 and 2 * led >= footers
+
+
 class _Reader:
     """Turns the chunks of one segment into entries and diagnostics."""
 
@@ -384,12 +398,12 @@ class _Reader:
             self.source, footer.line, f"footer ('·', date) with no title or abstract before "
             f"it; expected {EXPECTED_PAPER}"))
 
-    def segment(self, items: list[Item]) -> None:
+    def segment(self, items: list[Item], file_today: bool) -> None:
         chunks = _chunks(items, self.year)
-        footers = sum(1 for c in chunks if c.footer)
-        led = sum(1 for a, b in zip(items, items[1:], strict=False)
-                  if a.kind is Kind.VOTE and b.kind is Kind.TEXT)
-        today = led >= 1 and 2 * led >= footers  # the layout with upvote lines
+        led, footers = _layout_evidence(items)
+        # A segment of two or more cards shows its own layout; a smaller piece (one card
+        # whose upvote line the copy cut off) is read in the layout of the whole paste.
+        today = _is_today(led, footers) if led or footers >= 2 else file_today
         for n, chunk in enumerate(chunks):
             first, last = n == 0, n == len(chunks) - 1
             if chunk.footer is not None and last and not chunk.footer.has_date:
@@ -502,8 +516,10 @@ def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
     page_date, segments = _segments(_classify(lines), year)
     result.page_date = page_date
     reader = _Reader(source, year, result)
+    evidence = [_layout_evidence(segment.items) for segment in segments]
+    file_today = _is_today(sum(led for led, _ in evidence), sum(f for _, f in evidence))
     for segment in segments:
-        reader.segment(segment.items)
+        reader.segment(segment.items, file_today)
     result.diagnostics.sort(key=lambda d: d.line or 0)
     return result
 
