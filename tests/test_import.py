@@ -226,3 +226,11 @@ def test_warnings_alone_exit_0(project: Path, capsys) -> None:
     assert "twice.txt:1: warning: skipped lines 1-5" in captured.err
     assert "error" not in captured.err and "ends inside a paper" in captured.err
     assert "skipped" in captured.out
+
+
+def test_paper_page_shows_comments_and_upvotes(sample_site: Path) -> None:
+    page = (sample_site / "papers" / "hf-tencent" / "index.html").read_text(encoding="utf-8")
+    assert "<dt>Upvotes</dt><dd>12</dd>" in page
+    assert "<dt>Comments</dt><dd>3</dd>" in page
+    other = (sample_site / "papers" / "focusllm" / "index.html").read_text(encoding="utf-8")
+    assert "<dt>Comments</dt>" not in other and "<dt>Upvotes</dt>" not in other

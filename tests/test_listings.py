@@ -211,9 +211,10 @@ def test_hf_chrome_and_bylines_are_skipped() -> None:
     listing = parse_listing(text, "hf.txt", year=YEAR)
     assert without_lines(listing) == without_lines(parsed(HF))
     assert listing.page_date == "2026-05-27"
-    # Known chrome goes silently; unknown short lines are reported as warnings.
+    # Known chrome goes silently; unknown short lines are reported as warnings ("Hugging
+    # Face" is not chrome: it can be an organisation in a card's footer).
     assert [(d.severity, d.line) for d in listing.diagnostics] == [
-        ("warning", 4), ("warning", 355)]
+        ("warning", 1), ("warning", 4), ("warning", 355)]
 
 
 def test_hf_garbled_date_is_reported_and_parsing_continues() -> None:
@@ -799,3 +800,10 @@ def test_a_lone_card_without_its_upvote_line_is_read_in_the_pastes_layout() -> N
     assert without_lines(listing) == [as_entry(e) for e in layout_data("hf-today")["entries"]]
     (warned,) = listing.diagnostics
     assert warned.severity == "warning" and "starts inside a paper" in warned.message
+
+
+def test_hugging_face_as_an_organisation_is_not_page_chrome() -> None:
+    text = layout_text("hf-today").replace("\nMicrosoft\n", "\nHugging Face\n")
+    listing = parse_listing(text, "h.txt", year=YEAR)
+    assert listing.diagnostics == ()
+    assert ("Hugging Face",) in [e.organizations for e in listing.entries]

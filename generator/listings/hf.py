@@ -53,13 +53,14 @@ FORMAT = "hf-daily-papers"
 
 # Page chrome, compared lower-cased without end punctuation: the papers page's header and
 # tabs, the site's navigation and footer. Dropped silently; each one is a segment boundary.
+# ("Hugging Face" is left out: it is also an organisation's display name in card footers.)
 _CHROME = frozenset({
     "new", "get trending papers in your email inbox", "get trending papers in your email "
     "inbox once a day", "subscribe", "daily papers", "byak and the research community",
-    "daily", "weekly", "monthly", "previous", "next", "trending papers", "hugging face",
-    "models", "datasets", "spaces", "community", "docs", "enterprise", "pricing", "log in",
-    "sign up", "search any paper with ai", "system theme", "company", "tos", "privacy",
-    "about", "careers", "website", "papers", "submit paper", "submit",
+    "daily", "weekly", "monthly", "previous", "next", "trending papers", "models",
+    "datasets", "spaces", "community", "docs", "enterprise", "pricing", "log in", "sign up",
+    "search any paper with ai", "system theme", "company", "tos", "privacy", "about",
+    "careers", "website", "papers", "submit paper", "submit",
 })
 _SUBMITTED_BY = re.compile(r"submitted by\b.*", re.IGNORECASE)
 
