@@ -644,6 +644,7 @@ class Cards:
     spans: list[tuple[int, int]]
     headings: list[int | None]
     chrome: list[str]
+    votes: bool = False  # HF today: each card's first line is its upvote line, 2 above the title
 
 
 def _sample_cards(name: str) -> Cards:
@@ -667,8 +668,10 @@ def _sample_cards(name: str) -> Cards:
         headings.append(None)
         if fmt == "compact-listing":
             spans.append((start, start + 2))
-        elif entries[k].date_text is None:  # no footer: whole once the next title shows
-            spans.append((start, following))
+        elif entries[k].date_text is None:
+            # No footer: whole once the next card's title and abstract show (a lone line
+            # after it could as well be its own organisation line, cut from its footer).
+            spans.append((start, following + 2))
         else:
             spans.append((start, lines.index("·", start) + 1))
     chrome = {"acl-anthology": ACL_CHROME, "hf-daily-papers": HF_CHROME,
@@ -682,7 +685,8 @@ def _layout_cards(name: str) -> Cards:
     fmt = LAYOUT_FORMATS[name]
     return Cards(fmt, layout_text(name).split("\n"), entries,
                  [(a, b) for a, b in data["spans"]], [None] * len(entries),
-                 HF_CHROME if fmt == "hf-daily-papers" else COMPACT_CHROME)
+                 HF_CHROME if fmt == "hf-daily-papers" else COMPACT_CHROME,
+                 votes=fmt == "hf-daily-papers")
 
 
 CARDS = {**{name: _sample_cards for name in NAMES}, **dict.fromkeys(LAYOUT_FORMATS, _layout_cards)}
@@ -690,11 +694,19 @@ PASTE_VARIANTS = {"as-is": lambda t: t, "crlf": VARIANTS["crlf"], "nbsp": VARIAN
                   "no-blank-lines": BROWSER_VARIANTS["no-blank-lines"]}
 
 
-def whole_cards(cards: Cards, start: int, stop: int) -> list[Entry]:
-    """The entries of the cards that lines[start:stop] holds whole, as they must be read."""
+def whole_cards(cards: Cards, start: int, stop: int, *, votes_seen: bool = True
+                ) -> list[Entry]:
+    """The entries of the cards that lines[start:stop] holds whole, as they must be read.
+
+    Without ``votes_seen`` (a paste of today's HF cards in which no upvote line above a
+    title survived) nothing shows the layout, so a card is read in the older layout, from
+    its title, without upvotes."""
     found = []
     for entry, (first, last), heading in zip(cards.entries, cards.spans, cards.headings,
                                               strict=True):
+        if cards.votes and not votes_seen:
+            first += 2
+            entry = Entry(**{**entry.__dict__, "upvotes": None})
         if start <= first and last < stop:
             if heading is not None and heading < start:  # the year heading was cut off
                 entry = Entry(**{**entry.__dict__, "date": None, "date_text": None})
@@ -717,7 +729,10 @@ def test_cut_and_doubled_pastes_import_exactly_the_whole_cards(data: st.DataObje
     text = "\n".join([*cards.lines[a:b], "", *cards.chrome, "", *cards.lines[c:d]])
     listing = parse_listing(PASTE_VARIANTS[variant](text), "paste.txt", year=YEAR,
                             format=cards.format)
-    expected = whole_cards(cards, a, b) + whole_cards(cards, c, d)
+    votes_seen = any(a <= first and first + 2 < b or c <= first and first + 2 < d
+                     for first, _ in cards.spans)
+    expected = (whole_cards(cards, a, b, votes_seen=votes_seen)
+                + whole_cards(cards, c, d, votes_seen=votes_seen))
     assert without_lines(listing) == expected
     if expected:
         assert [d for d in listing.diagnostics if d.severity == "error"] == []
@@ -807,3 +822,10 @@ def test_hugging_face_as_an_organisation_is_not_page_chrome() -> None:
     listing = parse_listing(text, "h.txt", year=YEAR)
     assert listing.diagnostics == ()
     assert ("Hugging Face",) in [e.organizations for e in listing.entries]
+
+
+def test_submitted_by_inside_a_card_does_not_split_it() -> None:
+    text = layout_text("hf-today").replace("\n41\n", "\n41\nSubmitted by\nakhaliq\n")
+    listing = parse_listing(text, "h.txt", year=YEAR)
+    assert without_lines(listing) == [as_entry(e) for e in layout_data("hf-today")["entries"]]
+    assert listing.diagnostics == ()

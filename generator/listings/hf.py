@@ -84,6 +84,7 @@ class Kind(Enum):
     DATE = "date"
     VOTE = "vote"
     CHROME = "chrome"
+    BYLINE = "byline"  # "Submitted by <user>": dropped where it stands, even inside a card
 
 
 @dataclass(frozen=True)
@@ -113,21 +114,21 @@ class Footer:
 
 
 def _classify(lines: Sequence[Line]) -> list[Item]:
-    """Lines -> items; page chrome and "Submitted by <user>" bylines become CHROME."""
+    """Lines -> items, each classified by its shape alone."""
     items: list[Item] = []
     byline_name_next = False
     for line in lines:
         text = line.text
         if byline_name_next and len(text.split()) == 1:
             byline_name_next = False
-            items.append(Item(Kind.CHROME, line))
+            items.append(Item(Kind.BYLINE, line))
             continue
         byline_name_next = False
         if _chrome_key(text) in _CHROME:
             items.append(Item(Kind.CHROME, line))
         elif _SUBMITTED_BY.fullmatch(text):
             byline_name_next = text.lower() == "submitted by"  # the user name follows
-            items.append(Item(Kind.CHROME, line))
+            items.append(Item(Kind.BYLINE, line))
         elif text == DOT:
             items.append(Item(Kind.DOT, line))
         elif m := _AUTHORS.fullmatch(text):
@@ -226,6 +227,7 @@ def _segments(items: list[Item], year: int) -> tuple[str | None, list[_Segment]]
     """
     page_date: str | None = None
     segments = [_Segment()]
+    items = [item for item in items if item.kind is not Kind.BYLINE]
     for i, item in enumerate(items):
         before = items[i - 1].kind if i else None
         if item.kind is Kind.DATE and before not in (Kind.DOT, Kind.AUTHORS):
@@ -251,6 +253,7 @@ class _Chunk:
     body: list[Item]
     footer: Footer | None
     footer_items: list[Item]
+    cut: list[Item] = field(default_factory=list)  # a footer that the end of a copy cut
 
 
 def _read_footer(items: list[Item], i: int, year: int) -> tuple[Footer, int]:
@@ -408,9 +411,10 @@ class _Reader:
         for n, chunk in enumerate(chunks):
             first, last = n == 0, n == len(chunks) - 1
             if chunk.footer is not None and last and not chunk.footer.has_date:
-                # The copy ends inside the footer: the card is a fragment.
-                self.fragment(chunk.body + chunk.footer_items, "ends")
-            elif today:
+                # The copy ends inside a footer: its card is a fragment, the cards before
+                # it may be whole.
+                chunk = _Chunk(chunk.body, None, [], chunk.footer_items)
+            if today:
                 self.today_chunk(chunk, first=first, last=last)
             else:
                 self.older_chunk(chunk, first=first, last=last)
@@ -427,7 +431,9 @@ class _Reader:
             else:
                 lead.append(item)
         if first:
-            self.fragment(lead + (chunk.footer_items if not cards else []), "starts")
+            self.fragment(lead + ([] if cards else chunk.footer_items + chunk.cut), "starts")
+        elif chunk.cut and not cards:
+            self.fragment(lead + chunk.cut, "ends")
         else:
             self.skipped(lead, lost_entry=True)
             if not cards and chunk.footer is not None:
@@ -446,7 +452,7 @@ class _Reader:
                 self.skipped(rest, lost_entry=True)
                 self.add(card, chunk.footer, upvotes)
             elif is_last and last:
-                self.fragment([vote, *texts], "ends")  # no footer: the copy cut it off
+                self.fragment([vote, *texts, *chunk.cut], "ends")  # the copy cut it off
             elif _is_pair(texts):
                 self.add(_Card(texts[0], texts[1], None), None, upvotes)
             else:
@@ -469,12 +475,16 @@ class _Reader:
             texts, footed = found
         # Footer-less cards: title/abstract pairs from the left. Unpaired lines before the
         # first card of the segment are the rest of a cut card; later ones lost a paper.
+        # Where the segment ends with no footer, a pair is whole only if a next card (title
+        # and abstract) follows it: a lone line after it may be its organisation line, cut
+        # off from the rest of its footer.
+        tail = footed is None and last
         seen_card = not first
         skipped: list[Item] = []
         j = 0
         while j < len(texts):
             if _is_pair(texts[j:j + 2]):
-                if footed is None and last and j + 2 >= len(texts):
+                if tail and not _is_pair(texts[j + 2:j + 4]):
                     break  # the segment's last card shows no footer: it may have been cut
                 self.flush(skipped, seen_card)
                 self.add(_Card(texts[j], texts[j + 1], None), None, None)
@@ -485,9 +495,9 @@ class _Reader:
                 j += 1
         if j < len(texts):
             self.flush(skipped, seen_card)
-            self.fragment(texts[j:], "ends")
-        elif footed is None and last and skipped:
-            self.fragment(skipped, "ends" if seen_card else "starts")
+            self.fragment(texts[j:] + chunk.cut, "ends")
+        elif tail and (skipped or chunk.cut):
+            self.fragment(skipped + chunk.cut, "ends" if seen_card else "starts")
             skipped.clear()
         self.flush(skipped, seen_card)
         if footed is not None:
