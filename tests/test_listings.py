@@ -298,7 +298,7 @@ def test_compact_missing_lines() -> None:
 
 def test_compact_entry_fields() -> None:
     text = ("42.5CLMarch 5, 2024Code\nA TitleAnn Lee, Bo Chen · org-a, org_b\nAbs (https://x.org/a).\n"
-            "ROSept 9\nB TitleCai Wu et al.\nAbs.\n")
+            "ROSept 9\nB TitleCai Wu et al.\nWe study how the thing works and report it.\n")
     first, second = parse_listing(text, "c.txt", year=YEAR).entries
     assert (first.score, first.category, first.date, first.date_text, first.has_code) == (
         42.5, "CL", "2024-03-05", "March 5, 2024", True)
@@ -387,7 +387,7 @@ def test_compact_byline_parts() -> None:
 def test_compact_listing_uses_its_usual_name_count() -> None:
     """A title part that could pass for a name is kept in the title when the listing
     always shows three names before "et al."."""
-    entry = "CLMay 5\n{}\nAbstract.\n"
+    entry = "CLMay 5\n{}\nWe study how the thing works and report what we found.\n"
     text = "".join(entry.format(line) for line in [
         "First PaperAnn Lee, Bo Chen, Cai Wu et al.",
         "Second PaperDan Xu, Eve Li, Fay Ma et al.",
@@ -399,7 +399,8 @@ def test_compact_listing_uses_its_usual_name_count() -> None:
 
 
 def test_compact_unsplittable_byline_is_kept_as_title() -> None:
-    listing = parse_listing("CLMay 5\nno names here at all\nAbstract.\n", "c.txt", year=YEAR)
+    listing = parse_listing("CLMay 5\nno names here at all\nWe study how the thing works and "
+                            "report what we found.\n", "c.txt", year=YEAR)
     (entry,) = listing.entries
     assert (entry.title, entry.authors) == ("no names here at all", ())
     assert listing.diagnostics[0].line == 2
@@ -481,9 +482,14 @@ def test_detect_format_on_small_samples() -> None:
 
 # --- property-based: no text makes the parsers raise -----------------------------------
 
-REAL_LINES = sorted({line for name in NAMES for line in raw(name).split("\n")})
+REAL_LINES = sorted({line for name in NAMES for line in raw(name).split("\n")}
+                    | {line for name in ("hf-today", "compact-author")
+                       for line in (FIXTURES / "layouts" / f"{name}.txt").read_text(
+                           encoding="utf-8").split("\n")})
 STRUCTURE = ["pdf", "bib", "abs", "|", "2025", "·", "  • 3 authors", "May 15 1",
-             "99.7CLApr 30Code", "Daily Papers", "", "Co-authors", "Submitted by", "12"]
+             "99.7CLApr 30Code", "Daily Papers", "", "Co-authors", "Submitted by", "12", "-",
+             "Weekly", "Jan 29", "Oct 22, 2025 3", "h-index11", "45 Papers", "Novelty33%",
+             "Carnegie Mellon University", "nvidia NVIDIA", "Yujia Qin, Xu Han et al. · thu"]
 line_text = st.one_of(st.sampled_from(REAL_LINES), st.sampled_from(STRUCTURE), st.text())
 listing_text = st.one_of(
     st.text(),
@@ -783,7 +789,7 @@ def test_compact_author_header_between_two_pages() -> None:
 def test_compact_author_layout_names_line_is_not_the_abstract() -> None:
     text = ("CLApr 17, 2023\nTool Learning with Foundation Models\n\nYujia Qin, Shengding Hu, "
             "Yankai Lin et al. · tsinghua\n\nHumans possess an extraordinary ability.\n"
-            "CLMay 5\nA Short Paper\nAnn Lee, Bo Chen\nWe show a thing.\n")
+            "CLMay 5\nA Short Paper\nAnn Lee, Bo Chen\nWe show a thing and measure it well.\n")
     first, second = parse_listing(text, "c.txt", year=YEAR).entries
     assert (first.title, first.authors, first.organizations, first.abstract) == (
         "Tool Learning with Foundation Models", ("Yujia Qin", "Shengding Hu", "Yankai Lin"),
@@ -829,3 +835,15 @@ def test_submitted_by_inside_a_card_does_not_split_it() -> None:
     listing = parse_listing(text, "h.txt", year=YEAR)
     assert without_lines(listing) == [as_entry(e) for e in layout_data("hf-today")["entries"]]
     assert listing.diagnostics == ()
+
+
+def test_compact_copy_ending_before_the_abstract_takes_no_page_text_for_it() -> None:
+    """The copy ends after a title; page text follows before the next page's header."""
+    text = (layout_text("compact-author") + "\n\nCLApr 17, 2023\nTool Learning with "
+            "Foundation Models\nFollow\nTsinghua University\n" + "\n".join(COMPACT_CHROME)
+            + "\n")
+    listing = parse_listing(text, "c.txt", year=YEAR)
+    assert without_lines(listing) == [as_entry(e) for e in layout_data("compact-author")[
+        "entries"]]
+    (warned,) = listing.diagnostics
+    assert warned.severity == "warning" and "ends inside an entry" in warned.message

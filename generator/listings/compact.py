@@ -298,13 +298,15 @@ def _has_byline_structure(text: str) -> bool:
 def _names_on_own_line(body: Sequence[Line]) -> bool:
     """Whether an entry's lines are title, names, abstract (author pages) rather than
     "TitleNames", abstract: the second line must be names, and the first must not end in
-    an author list itself. A lone name-like second line ("Abstract.") needs a third line."""
+    an author list itself. A lone name-like second line ("Abstract.") needs an abstract
+    after it."""
     if len(body) < 2 or not is_author_line(body[1].text):
         return False
     first = parse_byline(body[0].text)
     if first.truncated or first.organizations:
         return False
-    return len(body) >= 3 or _has_byline_structure(body[1].text)
+    return _has_byline_structure(body[1].text) or (
+        len(body) >= 3 and looks_like_content(body[2].text))
 
 
 def _segments(lines: Sequence[Line]) -> tuple[list[list[Line]], list[Line]]:
@@ -371,8 +373,8 @@ def _read_entry(meta_line: Line, body: Sequence[Line], source: str, result: Pars
                 source, start, f"entry {meta_line.text!r} has no title/authors line; "
                 "expected 'TitleFirst Author, Second Author et al.' on the next line"))
         return None
-    if not rest:
-        if last:  # the copy may end before the abstract: not a whole entry
+    if not rest or (last and not looks_like_content(rest[0].text)):
+        if last:  # the copy may end before the abstract (and page text follow): not whole
             _fragment([meta_line, *body], source, result, "ends")
             return None
         result.diagnostics.append(warning(
