@@ -209,6 +209,16 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _key_line(text: str, key: str) -> int | None:
+    """The 1-based line of a top-level front-matter key, so that a warning can name it."""
+    for number, line in enumerate(text.splitlines()[1:], start=2):
+        if line.rstrip() == "---":
+            return None
+        if line.startswith(f"{key}:"):
+            return number
+    return None
+
+
 def _migrate_counts(current: dict[str, Any], found: _Existing,
                     records: Sequence[dict[str, Any]]) -> list[Diagnostic]:
     """Move an ``upvotes`` value that the old importer wrote to ``comments``, in ``current``.
@@ -228,7 +238,8 @@ def _migrate_counts(current: dict[str, Any], found: _Existing,
     if old in shown_comments:
         current["comments"] = current.pop("upvotes")
         return []
-    return [warning(str(found.path), None, f"upvotes: {old} may be a comment count written "
+    return [warning(str(found.path), _key_line(found.text, "upvotes"),
+                    f"upvotes: {old} may be a comment count written "
                     "by an older importer (the listing shows "
                     f"{' or '.join(map(str, sorted(shown_comments)))} comments now); left as it "
                     "is, check it")]

@@ -176,7 +176,8 @@ def test_an_upvotes_value_that_cannot_be_placed_is_left_with_a_warning(
     (project / "hf.txt").write_text(changed, encoding="utf-8")
     assert main(["import", "hf.txt", "--year", "2026"]) == 0  # a warning only
     captured = capsys.readouterr()
-    assert "warning: upvotes: 7 may be a comment count" in captured.err
+    assert ("small-language-model-makes-an-effective-long-text-extractor.md:6: warning: "
+            "upvotes: 7 may be a comment count") in captured.err
     after = path.read_text(encoding="utf-8")
     assert "upvotes: 7\n" in after and "comments: 9\n" in after
 
