@@ -847,3 +847,16 @@ def test_compact_copy_ending_before_the_abstract_takes_no_page_text_for_it() -> 
         "entries"]]
     (warned,) = listing.diagnostics
     assert warned.severity == "warning" and "ends inside an entry" in warned.message
+
+
+def test_todays_card_is_read_by_position_whatever_the_abstract_length() -> None:
+    text = ("Jan 29\n\n7\n\nA Title\n\nA short abstract, cut by the page …\n\n"
+            "Carnegie Mellon University\n·\nOct 22, 2025 3\n\n-\n\nB Title\n\n"
+            "Another short abstract …\n\n  • 2 authors\n·\nJan 3\n")
+    listing = parse_listing(text, "h.txt", year=YEAR)
+    assert [(e.title, e.abstract, e.organizations, e.upvotes, e.comments, e.author_count)
+            for e in listing.entries] == [
+        ("A Title", "A short abstract, cut by the page …", ("Carnegie Mellon University",), 7,
+         3, None),
+        ("B Title", "Another short abstract …", (), None, None, 2)]
+    assert listing.diagnostics == ()

@@ -443,7 +443,12 @@ class _Reader:
             upvotes = int(vote.match["count"]) if vote.match["count"] else None
             is_last = k == len(cards) - 1
             if is_last and chunk.footer is not None:
-                found = _footed_card(texts, lone_title=True)
+                # After an upvote line the lines are known by position: title, abstract
+                # and maybe an organisation, whatever their length.
+                found = (([], _Card(texts[0], texts[1], organization_name(texts[2].text)))
+                         if len(texts) == 3 and looks_like_organization(texts[2].text)
+                         and looks_like_title(texts[0].text)
+                         else _footed_card(texts, lone_title=True))
                 if found is None:
                     self.skipped([vote, *texts], lost_entry=True)
                     self.orphan_footer(chunk.footer)
@@ -453,8 +458,8 @@ class _Reader:
                 self.add(card, chunk.footer, upvotes)
             elif is_last and last:
                 self.fragment([vote, *texts, *chunk.cut], "ends")  # the copy cut it off
-            elif _is_pair(texts):
-                self.add(_Card(texts[0], texts[1], None), None, upvotes)
+            elif len(texts) == 2 and looks_like_title(texts[0].text):
+                self.add(_Card(texts[0], texts[1], None), None, upvotes)  # no footer
             else:
                 self.skipped([vote, *texts], lost_entry=True)
 
