@@ -73,6 +73,7 @@ class _Cursor:
             else:
                 after, end = frozenset(), i + 1
             self._run[i] = (after | here, end)
+        self._last_start: int | None = None  # where the last paper starts, when asked
 
     def paper_labels(self, i: int) -> frozenset[str]:
         """Labels of the run starting at line i if it starts a paper, else an empty set.
@@ -107,7 +108,10 @@ class _Cursor:
 
     def last_paper(self, i: int) -> bool:
         """No paper starts at or after line i: the paper before i ends the segment."""
-        return not any(self.paper_starts(j) for j in range(i, len(self.lines)))
+        if self._last_start is None:
+            self._last_start = max((j for j in range(len(self.lines)) if self.paper_starts(j)),
+                                   default=-1)
+        return i > self._last_start
 
     def text_until_boundary(self, i: int) -> tuple[list[Line], int]:
         """Lines from i up to the next paper, year heading, page chrome line or the end."""
