@@ -309,8 +309,8 @@ def _names_on_own_line(body: Sequence[Line]) -> bool:
         len(body) >= 3 and looks_like_content(body[2].text))
 
 
-def _segments(lines: Sequence[Line]) -> tuple[list[list[Line]], list[Line]]:
-    """Split the lines at author-page headers; return the segments and the header lines.
+def _segments(lines: Sequence[Line]) -> list[list[Line]]:
+    """Split the lines at author-page headers, which are dropped.
 
     A paste may hold two pages, or one page twice: a header between them ends what came
     before, so an entry never spans it.
@@ -329,7 +329,7 @@ def _segments(lines: Sequence[Line]) -> tuple[list[list[Line]], list[Line]]:
             segments[-1].append(line)
         elif segments[-1]:
             segments.append([])
-    return [seg for seg in segments if seg], [ln for ln, h in zip(lines, header, strict=True) if h]
+    return [seg for seg in segments if seg]
 
 
 def _read_entries(lines: Sequence[Line], source: str, result: ParseResult) -> list[_Raw]:
@@ -339,9 +339,8 @@ def _read_entries(lines: Sequence[Line], source: str, result: ParseResult) -> li
     abstract, or (author pages) the title, the names and the abstract. At either end of a
     segment an incomplete entry is a piece of a cut copy: a warning, never a paper.
     """
-    segments, _ = _segments(lines)
     raws: list[_Raw] = []
-    for segment in segments:
+    for segment in _segments(lines):
         starts = [i for i, line in enumerate(segment) if META.fullmatch(line.text)]
         _fragment(segment[: starts[0] if starts else len(segment)], source, result,
                   "starts")
