@@ -3,6 +3,7 @@ robustness the importer needs for pasted text it has never seen."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from dataclasses import dataclass
@@ -860,3 +861,15 @@ def test_todays_card_is_read_by_position_whatever_the_abstract_length() -> None:
          3, None),
         ("B Title", "Another short abstract …", (), None, None, 2)]
     assert listing.diagnostics == ()
+
+
+def test_layout_fixtures_are_what_make_layouts_writes() -> None:
+    """The fixtures and the script that lays them out from the samples do not drift."""
+    spec = importlib.util.spec_from_file_location("make_layouts", LAYOUTS / "make_layouts.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name, make in (("hf-today", module.hf_today), ("compact-author", module.compact_author)):
+        text, data = make()
+        assert text == layout_text(name)
+        assert data == layout_data(name)
