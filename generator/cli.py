@@ -117,7 +117,9 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     if not plan.changes:
         out.line("Nothing could be imported; see the messages above.")
         return 1
-    return 0
+    # An entry skipped with an error is a content problem: exit 1 so
+    # that scripts notice, even though the rest was imported. Warnings alone exit 0.
+    return 1 if has_errors(plan.diagnostics) else 0
 
 
 # --- init ------------------------------------------------------------------------------

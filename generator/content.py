@@ -193,7 +193,9 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
                         bad(key, f"'{link}' is not an http(s) link; it will not be shown",
                             "warning")
             fields[key] = tuple(items)
-        elif key in ("author_count", "upvotes", "year", "rating"):
+        elif key == "comments" and (isinstance(value, bool) or not isinstance(value, int)):
+            fields.setdefault("extra", {})[key] = value  # the user's own comments, not a count
+        elif key in ("author_count", "upvotes", "comments", "year", "rating"):
             if isinstance(value, bool) or not isinstance(value, int):
                 bad(key, f"expected a whole number, got {value!r}")
                 continue

@@ -101,7 +101,7 @@ def merge_records(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
                     merged[key] = value
             elif key == "authors_truncated":
                 merged[key] = old and value
-            elif key in ("author_count", "upvotes"):
+            elif key in ("author_count", "upvotes", "comments"):
                 merged[key] = max(old, value)
             elif key == "score":
                 merged[key] = max(old, value)
@@ -148,6 +148,7 @@ def entry_record(entry: Entry, listing: Listing) -> dict[str, Any]:
         "organizations": list(entry.organizations),
         "has_code": entry.has_code,
         "upvotes": entry.upvotes,
+        "comments": entry.comments,
         "score": entry.score,
         "abstract": entry.abstract,
         "links": _unique(entry.urls),
@@ -162,6 +163,8 @@ def existing_record(data: dict[str, Any]) -> dict[str, Any]:
         if key not in data or data[key] is None:
             continue
         value = data[key]
+        if key == "comments" and not _is_count(value):
+            continue  # the user's own comments under this name: not ours to merge
         if key in ("date", "added"):
             value = normalize_date(value)
         elif key == "year":
@@ -200,6 +203,46 @@ class _Existing:
     path: Path
     text: str
     data: dict[str, Any]
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _key_line(text: str, key: str) -> int | None:
+    """The 1-based line of a top-level front-matter key, so that a warning can name it."""
+    for number, line in enumerate(text.splitlines()[1:], start=2):
+        if line.rstrip() == "---":
+            return None
+        if line.startswith(f"{key}:"):
+            return number
+    return None
+
+
+def _migrate_counts(current: dict[str, Any], found: _Existing,
+                    records: Sequence[dict[str, Any]]) -> list[Diagnostic]:
+    """Move an ``upvotes`` value that the old importer wrote to ``comments``, in ``current``.
+
+    Importers before ``comments`` existed stored the number after a Hugging Face date (the
+    comment count) as ``upvotes``. Such a file has ``upvotes`` and no ``comments``; when the
+    listing now shows that same number after the date (and not as upvotes), it is moved.
+    When it cannot be told, the value is left and a warning says so.
+    """
+    old = current.get("upvotes")
+    if old is None or "comments" in found.data:
+        return []
+    shown_comments = {r["comments"] for r in records if r.get("comments") is not None}
+    shown_upvotes = {r["upvotes"] for r in records if r.get("upvotes") is not None}
+    if not shown_comments or old in shown_upvotes:
+        return []
+    if old in shown_comments:
+        current["comments"] = current.pop("upvotes")
+        return []
+    return [warning(str(found.path), _key_line(found.text, "upvotes"),
+                    f"upvotes: {old} may be a comment count written "
+                    "by an older importer (the listing shows "
+                    f"{' or '.join(map(str, sorted(shown_comments)))} comments now); left as it "
+                    "is, check it")]
 
 
 def scan_papers(papers_dir: Path
@@ -268,12 +311,16 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
                                   render_file(ordered_front(merged, added))))
             continue
         current = existing_record(found.data)
+        diagnostics.extend(_migrate_counts(current, found, records))
         merged = merge_records([current, *records])
         merged["title"] = current.get("title", merged["title"])  # the user's spelling wins
         if "added" not in found.data:
             merged.pop("added", None)
         updates: dict[str, Any] = {}
         for k in IMPORTED_KEYS:
+            if k == "comments" and "comments" in found.data and not _is_count(
+                    found.data["comments"]):
+                continue  # the user's own text under this name stays as it is
             new = merged.get(k)
             old = found.data.get(k)
             if canonical(new) != canonical(old):

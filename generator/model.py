@@ -32,7 +32,8 @@ class Entry:
     category: str | None = None
     score: float | None = None
     has_code: bool | None = None
-    upvotes: int | None = None
+    upvotes: int | None = None  # Hugging Face: the count above the title ("-" = none)
+    comments: int | None = None  # Hugging Face: the count after the date
     urls: tuple[str, ...] = ()
     line: int = 0  # 1-based line of the listing where the entry starts
     # what reference managers export (BibTeX, CSL-JSON, RIS); listing pages show none
@@ -61,8 +62,8 @@ class Listing:
 # and refreshed on re-import; user keys are never touched by it.
 IMPORTED_KEYS = (
     "title", "authors", "author_count", "authors_truncated", "date", "year", "venue",
-    "category", "organizations", "has_code", "upvotes", "score", "abstract", "links",
-    "sources", "added",
+    "category", "organizations", "has_code", "upvotes", "comments", "score", "abstract",
+    "links", "sources", "added",
 )
 USER_KEYS = ("tags", "status", "rating", "url", "pdf", "doi")
 KNOWN_KEYS = IMPORTED_KEYS + USER_KEYS
@@ -99,6 +100,7 @@ class Paper(Compact):
     organizations: tuple[str, ...] = ()
     has_code: bool | None = None
     upvotes: int | None = None
+    comments: int | None = None
     score: float | None = None
     abstract: str = ""
     links: tuple[str, ...] = ()

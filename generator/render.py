@@ -95,6 +95,7 @@ class PaperView:
     rating: int | None
     rating_text: str  # '★★★★☆'
     upvotes: int | None
+    comments: int | None
     score: float | None
     has_code: bool | None
     abstract_html: Markup
@@ -228,6 +229,7 @@ def paper_view(placed: SitePaper, config: Config, bibtex_key: str, bibtex: str) 
         rating=paper.rating,
         rating_text=("★" * paper.rating + "☆" * (5 - paper.rating)) if paper.rating else "",
         upvotes=paper.upvotes,
+        comments=paper.comments,
         score=paper.score,
         has_code=paper.has_code,
         abstract_html=Markup(abstract_html),

@@ -5,6 +5,12 @@ Hugging Face Daily Papers pages and compact listings; and three reference-manage
 (``generator.listings.references``): BibTeX, CSL-JSON and RIS, told apart by content.
 Parsing never raises on any text: whatever cannot be read becomes a ``Diagnostic`` with a
 line number and what was expected, and parsing goes on with the next entry.
+
+Pasted text is often a sloppy copy: cut at both ends, a page pasted twice, page chrome in
+between. Each parser splits the text at the page chrome it knows and treats the two ends
+of every piece as places where a copy may have been cut: an incomplete entry there is a
+warning, never a paper. Text that fits no entry *between* entries is an error when it
+reads like paper text, because a paper was probably lost.
 """
 
 from __future__ import annotations
@@ -28,6 +34,12 @@ _SCORERS: dict[str, Callable[[Sequence[Line]], int]] = {
     acl.FORMAT: acl.score,
     hf.FORMAT: hf.score,
     compact.FORMAT: compact.score,
+}
+# What each format's evidence is, for the message when a forced --format does not fit.
+_SIGNS: dict[str, str] = {
+    acl.FORMAT: "'pdf'/'bib'/'abs' lines before a title",
+    hf.FORMAT: "'·' lines and '• N authors' footers",
+    compact.FORMAT: "lines like '99.7CLApr 30Code'",
 }
 UNKNOWN = "unknown"  # Listing.format when the format could not be told
 
@@ -73,6 +85,15 @@ def parse_listing(text: str, source: str, *, year: int, format: str | None = Non
     if format is not None and format not in _PARSERS:
         return Listing(source, UNKNOWN, diagnostics=(error(
             source, None, f"unknown format {format!r}; known formats: {known}"),))
+    if format is not None and _SCORERS[format](lines) == 0:
+        # Read as a format it is not, a page yields invented papers (venue lines as
+        # titles): refuse, and say which format it does look like.
+        guess = _detect(lines)
+        hint = f"; it looks like {guess}" if guess else ""
+        return Listing(source, format, diagnostics=(error(
+            source, None, f"the text does not look like {format} ({_SIGNS[format]} not "
+            f"found){hint}; nothing imported from it. Leave out --format to detect the "
+            "format."),))
     chosen = format or _detect(lines)
     if chosen is None:
         return Listing(source, UNKNOWN, diagnostics=(error(
