@@ -1,4 +1,5 @@
-"""Listing entries -> content files: match by normalised title, merge, write without loss.
+"""Listing entries -> content files: match by DOI, arXiv id, then normalised title; merge;
+write without loss.
 
 ``plan_import`` is pure apart from reading the content folder: it returns every intended
 change (with the new file text) so ``--dry-run`` can show it and ``apply_plan`` only writes.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +26,15 @@ from generator.content import (
     slug_for_path,
 )
 from generator.diagnostics import Diagnostic, error, warning
-from generator.model import IMPORTED_KEYS, Entry, Listing, normalize_title, slugify, unique_slug
+from generator.model import (
+    FILLED_KEYS,
+    IMPORTED_KEYS,
+    Entry,
+    Listing,
+    normalize_title,
+    slugify,
+    unique_slug,
+)
 
 Action = Literal["create", "update", "unchanged", "skip"]
 
@@ -113,7 +122,7 @@ def merge_records(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
             elif key == "abstract":
                 if len(value) > len(old):
                     merged[key] = value
-            elif key in ("organizations", "links"):
+            elif key in ("organizations", "links", "keywords"):
                 merged[key] = _unique([*old, *value])
             elif key == "sources":
                 merged[key] = sorted(_unique([*old, *value]),
@@ -152,6 +161,14 @@ def entry_record(entry: Entry, listing: Listing) -> dict[str, Any]:
         "score": entry.score,
         "abstract": entry.abstract,
         "links": _unique(entry.urls),
+        "arxiv": entry.arxiv,
+        "pages": entry.pages,
+        "volume": entry.volume,
+        "publisher": entry.publisher,
+        "citation_key": entry.citation_key,
+        "keywords": list(entry.keywords),
+        "doi": entry.doi,
+        "url": entry.url,
         "sources": [{"file": Path(listing.source).name, "format": listing.format}],
     }
 
@@ -159,7 +176,7 @@ def entry_record(entry: Entry, listing: Listing) -> dict[str, Any]:
 def existing_record(data: dict[str, Any]) -> dict[str, Any]:
     """A file's current front matter -> its imported keys, in the shape merge_records uses."""
     rec: dict[str, Any] = {}
-    for key in IMPORTED_KEYS:
+    for key in IMPORTED_KEYS + FILLED_KEYS:
         if key not in data or data[key] is None:
             continue
         value = data[key]
@@ -193,6 +210,7 @@ def ordered_front(record: dict[str, Any], added: str) -> dict[str, Any]:
     front["added"] = added
     front["tags"] = []
     front["status"] = "unread"
+    front.update((key, record[key]) for key in FILLED_KEYS if record.get(key))
     return front
 
 
@@ -245,10 +263,62 @@ def _migrate_counts(current: dict[str, Any], found: _Existing,
                     "is, check it")]
 
 
+def identities(record: Mapping[str, Any]) -> list[str]:
+    """What tells a paper apart, strongest first: its DOI, its arXiv id, its title."""
+    found = []
+    doi = record.get("doi")
+    if isinstance(doi, str) and doi.strip():
+        found.append("doi:" + doi.strip().lower())
+    arxiv = record.get("arxiv")
+    if isinstance(arxiv, str) and arxiv.strip():
+        found.append("arxiv:" + arxiv.strip().lower())
+    title = record.get("title")
+    if isinstance(title, (str, int, float)) and not isinstance(title, bool):
+        key = normalize_title(str(title))
+        if key:
+            found.append("title:" + key)
+    return found
+
+
+def _grouped(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Records -> groups of the records of one paper: two records are one paper when they
+    share a DOI, an arXiv id or a normalised title (and so on, transitively)."""
+    parent = list(range(len(records)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, record in enumerate(records):
+        for identity in identities(record):
+            if identity in first:
+                parent[root(i)] = root(first[identity])
+            else:
+                first[identity] = i
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for i, record in enumerate(records):
+        groups.setdefault(root(i), []).append(record)
+    return list(groups.values())
+
+
+def _match(group: Sequence[Mapping[str, Any]], existing: Mapping[str, _Existing]
+           ) -> _Existing | None:
+    """The file a paper's records name: by DOI first, then arXiv id, then title."""
+    for kind in ("doi:", "arxiv:", "title:"):
+        for record in group:
+            for identity in identities(record):
+                if identity.startswith(kind) and identity in existing:
+                    return existing[identity]
+    return None
+
+
 def scan_papers(papers_dir: Path
                 ) -> tuple[dict[str, _Existing], set[str], list[Diagnostic]]:
-    """The content folder -> (normalised title -> first file with it, slugs taken, warnings
-    for files that cannot be read and are left alone)."""
+    """The content folder -> (identity (see ``identities``) -> first file with it, slugs
+    taken, warnings for files that cannot be read and are left alone)."""
     by_title: dict[str, _Existing] = {}
     slugs: set[str] = set()
     problems: list[Diagnostic] = []
@@ -266,23 +336,21 @@ def scan_papers(papers_dir: Path
         except UnicodeDecodeError:
             problems.append(warning(str(file), None, "not UTF-8 text; left as it is"))
             continue
-        title = data.get("title")
-        if not isinstance(title, (str, int, float)) or isinstance(title, bool):
-            continue  # parse_paper accepts a numeric title (`title: 1984`) as text
-        key = normalize_title(str(title))
-        if not key:
-            continue
-        if key in by_title:
-            problems.append(warning(str(file), None, f"same title as {by_title[key].path}; "
-                                    "imports update the first one only"))
-            continue
-        by_title[key] = _Existing(file, text, data)
+        found = _Existing(file, text, data)
+        for key in identities(data):  # (a numeric title, `title: 1984`, is text too)
+            if key in by_title:
+                if key.startswith("title:"):
+                    problems.append(warning(str(file), None, f"same title as "
+                                            f"{by_title[key].path}; imports update the "
+                                            "first one only"))
+                continue
+            by_title[key] = found
     return by_title, slugs, problems
 
 
 def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) -> ImportPlan:
     """Parsed listings + the current content folder -> every change an import would make."""
-    groups: dict[str, list[dict[str, Any]]] = {}
+    records: list[dict[str, Any]] = []
     diagnostics: list[Diagnostic] = []
     skipped = 0
     for listing in listings:
@@ -290,20 +358,30 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
         if listing.entries:
             skipped += sum(1 for d in listing.diagnostics if d.severity == "error")
         for entry in listing.entries:
-            key = normalize_title(entry.title)
-            if not key:
+            if not normalize_title(entry.title):
                 diagnostics.append(error(listing.source, entry.line, "entry has no title; "
                                          "skipped"))
                 skipped += 1
                 continue
-            groups.setdefault(key, []).append(entry_record(entry, listing))
+            records.append(entry_record(entry, listing))
     existing, taken, problems = scan_papers(papers_dir)
     diagnostics.extend(problems)
     changes: list[Change] = []
-    for key, records in groups.items():
-        found = existing.get(key)
+    # Records of one paper, and records that name the same file, become one change.
+    plans: list[tuple[_Existing | None, list[dict[str, Any]]]] = []
+    planned: dict[Path, int] = {}  # a file -> its place in plans
+    for group in _grouped(records):
+        found = _match(group, existing)
         if found is None:
-            merged = merge_records(records)
+            plans.append((None, group))
+        elif found.path in planned:
+            plans[planned[found.path]][1].extend(group)
+        else:
+            planned[found.path] = len(plans)
+            plans.append((found, group))
+    for found, group in plans:
+        if found is None:
+            merged = merge_records(group)
             slug = unique_slug(slugify(merged["title"]), taken)
             taken.add(slug)
             path = papers_dir / f"{slug}.md"
@@ -311,12 +389,15 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
                                   render_file(ordered_front(merged, added))))
             continue
         current = existing_record(found.data)
-        diagnostics.extend(_migrate_counts(current, found, records))
-        merged = merge_records([current, *records])
+        diagnostics.extend(_migrate_counts(current, found, group))
+        merged = merge_records([current, *group])
         merged["title"] = current.get("title", merged["title"])  # the user's spelling wins
         if "added" not in found.data:
             merged.pop("added", None)
         updates: dict[str, Any] = {}
+        for k in FILLED_KEYS:  # the user's value, when there is one, stays
+            if merged.get(k) and not found.data.get(k):
+                updates[k] = merged[k]
         for k in IMPORTED_KEYS:
             if k == "comments" and "comments" in found.data and not _is_count(
                     found.data["comments"]):

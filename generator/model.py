@@ -63,9 +63,13 @@ class Listing:
 IMPORTED_KEYS = (
     "title", "authors", "author_count", "authors_truncated", "date", "year", "venue",
     "category", "organizations", "has_code", "upvotes", "comments", "score", "abstract",
-    "links", "sources", "added",
+    "links", "arxiv", "pages", "volume", "publisher", "citation_key", "keywords", "sources",
+    "added",
 )
 USER_KEYS = ("tags", "status", "rating", "url", "pdf", "doi")
+# User keys an import may fill in when a file has none (a reference manager knows them);
+# a value already there is the user's and stays.
+FILLED_KEYS = ("url", "doi")
 KNOWN_KEYS = IMPORTED_KEYS + USER_KEYS
 STATUSES = ("unread", "reading", "read")
 RATING_RANGE = (1, 5)
