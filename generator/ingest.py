@@ -417,15 +417,18 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
 
 # --- writing ---------------------------------------------------------------------------
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that readers see the old text or the new one, never a mix."""
+def write_atomic(path: Path, text: str, *, durable: bool = True) -> None:
+    """Write a file so that readers see the old text or the new one, never a mix.
+    ``durable``: on disk before it replaces the old one (what a user wrote is at stake);
+    a new file made from a listing can skip that wait, and be imported again."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -443,4 +446,4 @@ def apply_plan(plan: ImportPlan, papers_dir: Path) -> None:
             raise ValueError(f"refusing to write outside {papers_dir}: {change.path}")
         if change.action == "create" and target.exists():
             raise FileExistsError(f"refusing to overwrite {change.path}")
-        write_atomic(change.path, change.text)
+        write_atomic(change.path, change.text, durable=change.action == "update")

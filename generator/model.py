@@ -151,13 +151,16 @@ _GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "λ": "lambda",
     "μ": "mu", "π": "pi", "σ": "sigma", "θ": "theta", "ω": "omega", "τ": "tau", "φ": "phi",
 }
+# (with capitals: a slug is lower case)
+_GREEK_TABLE = {ord(ch): name for letter, name in _GREEK.items()
+                for ch in (letter, letter.upper())}
 SLUG_MAX = 60
 
 
 def slugify(title: str, max_length: int = SLUG_MAX) -> str:
     """A readable ASCII slug that is safe as one path segment ("" never: falls back to 'paper')."""
     text = unicodedata.normalize("NFKC", title)
-    text = "".join(_GREEK.get(ch, _GREEK.get(ch.lower(), ch)) for ch in text)
+    text = text.translate(_GREEK_TABLE)
     text = text.replace("++", "pp").replace("#", "sharp").replace("&", " and ")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()

@@ -2,7 +2,7 @@
 
 The file formats are parsed by well-kept libraries (bibtexparser 2 for BibTeX, the standard
 json module for CSL-JSON, rispy for RIS), and LaTeX in names and titles is turned into the
-text a reader sees by pylatexenc. What is ours is the mapping of each format's fields onto
+text a reader sees by latexcodec. What is ours is the mapping of each format's fields onto
 an ``Entry``: venue, date precision, arXiv ids from wherever an export hides them, truncated
 author lists, and a ``file:line: error:`` for each record that cannot be read.
 """
@@ -29,6 +29,7 @@ _ARXIV_IN_TEXT = re.compile(r"arxiv(?:\.org/(?:abs|pdf)/|:\s*|\s+preprint\s+arxi
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 _LATEX = re.compile(r"[\\$]")  # what only a LaTeX parser reads right
 _BRACES_DASHES = re.compile(r"[{}~]|-{2,3}")
+_NAME_SYNTAX = re.compile(r"[{}\\]|,.*,")  # braces, commands, "Last, Jr, First"
 _PLAIN = {"{": "", "}": "", "~": "\u00a0", "--": "\u2013", "---": "\u2014"}
 
 
@@ -59,33 +60,37 @@ class LatexText:
     """LaTeX as a reader sees it: accents composed, braces and commands gone, one space.
 
     One per file read: most fields hold no command (at most the braces Zotero puts around
-    capitals, or "--") and skip the LaTeX parser; the others go through one pylatexenc
-    converter (making one takes as long as converting a field) and are remembered, since
-    a library names the same authors and venues again and again."""
+    capitals, or "--") and skip the LaTeX decoder; the others are decoded by latexcodec and
+    remembered, since a library names the same authors and venues again and again. A
+    command it does not know (``\\emph{x}``) leaves its argument's text."""
 
     def __init__(self) -> None:
-        self._converter: Any = None
         self._seen: dict[str, str] = {}
 
     def __call__(self, value: str) -> str:
         if _LATEX.search(value):
             found = self._seen.get(value)
             if found is None:
-                found = self._seen[value] = self._parsed(value)
+                found = self._seen[value] = _decoded(value)
             value = found
         elif _BRACES_DASHES.search(value):
             value = _BRACES_DASHES.sub(lambda m: _PLAIN[m.group()], value)
         return " ".join(value.split())
 
-    def _parsed(self, value: str) -> str:
-        if self._converter is None:
-            from pylatexenc.latex2text import LatexNodes2Text
 
-            self._converter = LatexNodes2Text(math_mode="text", strict_latex_spaces=True)
-        try:
-            return str(self._converter.latex_to_text(value))
-        except Exception:  # noqa: BLE001 - pylatexenc on broken LaTeX: keep the raw text
-            return value.replace("{", "").replace("}", "")
+_COMMAND = re.compile(r"\\[A-Za-z]+\*?\s*|\\(?=[^A-Za-z])")
+
+
+def _decoded(value: str) -> str:
+    import codecs
+
+    import latexcodec  # noqa: F401 - registers the "ulatex" codec
+
+    try:
+        value = codecs.decode(value, "ulatex")
+    except Exception:  # noqa: BLE001 - text the decoder cannot take is kept as written
+        pass
+    return _COMMAND.sub("", value).replace("{", "").replace("}", "").replace("$", "")
 
 
 def person(first: str, last: str) -> str:
@@ -105,6 +110,12 @@ def _bib_names(value: str, latex_text: LatexText) -> tuple[list[str], bool]:
         if raw.lower() == "others":
             more = True
             continue
+        if not _NAME_SYNTAX.search(raw):  # "Last, First" or "First Last": nothing to split
+            last, comma, first = raw.partition(",")
+            plain = person(first, last) if comma else raw
+            if comma or not re.search(r"(?:^| )[a-z]", raw):  # (no "von", no "de la")
+                names.append(plain)
+                continue
         if raw.startswith("{") and raw.endswith("}") and raw.count("{") == 1:
             names.append(latex_text(raw))  # {Gemma Team}: an institution, kept whole
             continue
