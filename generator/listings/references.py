@@ -87,7 +87,7 @@ def _decoded(value: str) -> str:
     import latexcodec  # noqa: F401 - registers the "ulatex" codec
 
     try:
-        value = codecs.decode(value, "ulatex")
+        value = str(codecs.decode(value, "ulatex"))  # type: ignore[call-overload]
     except Exception:  # noqa: BLE001 - text the decoder cannot take is kept as written
         pass
     return _COMMAND.sub("", value).replace("{", "").replace("}", "").replace("$", "")
