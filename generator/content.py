@@ -442,6 +442,18 @@ def render_file(front: Mapping[str, Any], body: str = "") -> str:
 _TOP_KEY = re.compile(r"^([^\s#\-][^:]*?|\"[^\"]*\"|'[^']*')\s*:(?:\s|$)")
 
 
+_BLOCK_SCALAR = re.compile(r":\s*[|>][-+0-9]*\s*(?:#.*)?$")
+
+
+def _comments(lines: list[str]) -> list[str]:
+    """The comment lines inside one key's block (at any indentation), which an edit that
+    rewrites the key keeps after it. The lines of a ``|`` or ``>`` block are text, even
+    those starting with ``#``."""
+    if _BLOCK_SCALAR.search(lines[0]):
+        return []
+    return [line for line in lines[1:] if line.lstrip().startswith("#")]
+
+
 def _blocks(fm_lines: list[str]) -> list[tuple[str | None, list[str]]]:
     """Front-matter lines -> [(key or None for comments/blank, lines)] in order."""
     blocks: list[tuple[str | None, list[str]]] = []
@@ -481,9 +493,10 @@ def edit_front_matter(text: str, updates: Mapping[str, Any],
     for key, lines in blocks:
         if key is not None and key in updates:
             value = updates[key]
-            if value is None:
-                continue
-            out.append((key, dump_key(key, value).rstrip("\n").split("\n")))
+            kept = [(None, [line]) for line in _comments(lines)]  # the user's, kept
+            if value is not None:
+                out.append((key, dump_key(key, value).rstrip("\n").split("\n")))
+            out.extend(kept)
         else:
             out.append((key, lines))
     for key, value in updates.items():
