@@ -95,9 +95,60 @@ def _key_lines(fm: str, first_line: int) -> dict[str, int]:
 _PLAIN = PlainReader(_PyLoader(""))  # front matter in the usual shape, read quicker
 
 
+# What a content or config file may make PyYAML build: PyYAML follows aliases by reference,
+# so 9 aliases of 9 aliases... (a "billion laughs") load in a blink and then hang whatever
+# walks the value (papers.json, a merge), and its constructor recurses once per level.
+MAX_YAML_BYTES = 1_000_000
+MAX_YAML_DEPTH = 32
+MAX_YAML_NODES = 100_000  # counting every node an alias stands for
+_NESTING = re.compile(r"^[ \t]{64}|[\[{](?:[^\]}]*[\[{]){7}", re.M)  # deep, maybe
+
+
+def yaml_limits(text: str) -> tuple[int, str] | None:
+    """(0-based line, what to fix) when YAML text is larger, deeper or expands to more nodes
+    than front matter or a config ever needs; None when it is within the limits."""
+    if len(text) > MAX_YAML_BYTES:
+        return 0, f"YAML too large ({len(text):,} characters; at most {MAX_YAML_BYTES:,})"
+    if "*" not in text and not _NESTING.search(text):
+        return None  # no alias and no deep nesting: the usual file, checked in no time
+    sizes: dict[str, int] = {}  # anchor -> nodes it stands for
+    open_: list[list[Any]] = [[0, None]]  # per open collection: [nodes so far, its anchor]
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            line = event.start_mark.line if event.start_mark else 0
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                open_.append([1, event.anchor])
+                if len(open_) > MAX_YAML_DEPTH:
+                    return line, f"YAML nested too deep (more than {MAX_YAML_DEPTH} levels)"
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                count, anchor = open_.pop()
+                if anchor:
+                    sizes[anchor] = count
+                open_[-1][0] += count
+            elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+                count = sizes.get(event.anchor or "", 1) if isinstance(
+                    event, yaml.AliasEvent) else 1
+                if isinstance(event, yaml.ScalarEvent) and event.anchor:
+                    sizes[event.anchor] = 1
+                open_[-1][0] += count
+            if sum(c for c, _ in open_) > MAX_YAML_NODES:
+                return line, (f"YAML aliases expand to more than {MAX_YAML_NODES:,} values; "
+                              f"write the values out, or use fewer '*' aliases")
+    except yaml.YAMLError as exc:  # libyaml stops at 1,000 levels, before any event
+        mark = getattr(exc, "problem_mark", None)
+        if "nesting depth" in str(exc):
+            return (mark.line if mark else 0), f"YAML nested too deep (more than " \
+                                               f"{MAX_YAML_DEPTH} levels)"
+        return None  # the loader reports it, with its own words
+    return None
+
+
 def _load_front_matter(text: str) -> tuple[dict[str, Any], str, str, int]:
     """File text -> (front-matter mapping, body, front-matter text, its first line)."""
     fm, body, first = split_front_matter(text)
+    limit = yaml_limits(fm)
+    if limit is not None:
+        raise FrontMatterError(f"{limit[1]}", limit[0] + first)
     plain = _PLAIN.read(fm)
     if plain is not None:
         return plain, body, fm, first
