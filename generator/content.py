@@ -250,6 +250,12 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
             if isinstance(value, bool) or not isinstance(value, int):
                 bad(key, f"expected a whole number, got {value!r}")
                 continue
+            if key == "year" and not 1000 <= value <= 9999:
+                bad(key, f"expected a four-digit year, got {value}")
+                continue
+            if key in ("author_count", "upvotes", "comments") and not 0 <= value < 10**9:
+                bad(key, f"expected a count from 0, got {value}")
+                continue
             if key == "rating" and not RATING_RANGE[0] <= value <= RATING_RANGE[1]:
                 bad(key, f"expected a rating from {RATING_RANGE[0]} to {RATING_RANGE[1]}, "
                          f"got {value}")

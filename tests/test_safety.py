@@ -142,3 +142,17 @@ def test_an_indented_comment_after_an_imported_key_survives_reimport(tmp_path):
     assert "  # my note about the abstract\n" in new
     assert yaml.safe_load(new.split("---\n")[1]) == {"title": "A",
                                                       "abstract": "A new, longer abstract."}
+
+
+# --- quiet acceptance --------------------------------------------------------------------
+
+@pytest.mark.parametrize(("front", "message"), [
+    ("year: 99999999999", "3: error: year: expected a four-digit year, got 99999999999"),
+    ("year: 99", "3: error: year: expected a four-digit year, got 99"),
+    ("author_count: -1", "3: error: author_count: expected a count from 0, got -1"),
+])
+def test_numbers_out_of_range_fail_check_and_build(project, capsys, front, message):
+    (project / "content/papers/odd.md").write_text(f"---\ntitle: Odd\n{front}\n---\n")
+    assert status("check") == 1
+    assert status("build") == 1
+    assert capsys.readouterr().err.count(f"content/papers/odd.md:{message}") == 2
