@@ -22,7 +22,7 @@ from typing import NoReturn
 from generator import __version__
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.diagnostics import BuildError, Diagnostic, has_errors
-from generator.model import STATUSES
+from generator.model import FORMATS, STATUSES
 
 
 class Output:
@@ -69,7 +69,11 @@ def _load(args: argparse.Namespace, out: Output, *, strict: bool = True) -> Conf
     if args.config and not path.exists():
         out.diagnostic(Diagnostic(str(path), None, "error", "config file not found"))
         return None
+    from generator.check import shown_path
+
     config, problems = load_config(path)
+    problems = [Diagnostic(shown_path(path), d.line, d.severity, d.message)
+                if d.path == str(path) else d for d in problems]
     out.diagnostics(problems)
     if strict and has_errors(problems):
         return None
@@ -117,7 +121,9 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     if not plan.changes:
         out.line("Nothing could be imported; see the messages above.")
         return 1
-    return 0
+    # An entry skipped with an error is a content problem: exit 1 so
+    # that scripts notice, even though the rest was imported. Warnings alone exit 0.
+    return 1 if has_errors(plan.diagnostics) else 0
 
 
 # --- init ------------------------------------------------------------------------------
@@ -480,7 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("import", "Parse listing files into content/papers/*.md, merging with what "
                           "is there.")
     p.add_argument("files", nargs="+", metavar="FILE", help="listing text files")
-    p.add_argument("--format", choices=["acl-anthology", "hf-daily-papers", "compact-listing"],
+    p.add_argument("--format", choices=list(FORMATS),
                    help="skip detection and parse as this format")
     p.add_argument("--year", type=_year, help="year for dates shown without one (default: "
                                               "this year)")

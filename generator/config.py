@@ -113,6 +113,11 @@ def _type_name(t: type | tuple[type, ...]) -> str:
 def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnostic]]:
     """Config text -> (config, diagnostics); on errors the defaults fill the gaps."""
     problems: list[Diagnostic] = []
+    from generator.content import yaml_limits
+
+    limit = yaml_limits(text)
+    if limit is not None:
+        return Config(root=root), [error(path, limit[0] + 1, limit[1])]
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text) if node is not None else {}

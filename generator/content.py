@@ -81,9 +81,60 @@ def _key_lines(fm: str, first_line: int) -> dict[str, int]:
     return {str(k.value): k.start_mark.line + first_line for k, _ in node.value}
 
 
+# What a content or config file may make PyYAML build: PyYAML follows aliases by reference,
+# so 9 aliases of 9 aliases... (a "billion laughs") load in a blink and then hang whatever
+# walks the value (papers.json, a merge), and its constructor recurses once per level.
+MAX_YAML_BYTES = 1_000_000
+MAX_YAML_DEPTH = 32
+MAX_YAML_NODES = 100_000  # counting every node an alias stands for
+_NESTING = re.compile(r"^[ \t]{64}|[\[{](?:[^\]}]*[\[{]){7}", re.M)  # deep, maybe
+
+
+def yaml_limits(text: str) -> tuple[int, str] | None:
+    """(0-based line, what to fix) when YAML text is larger, deeper or expands to more nodes
+    than front matter or a config ever needs; None when it is within the limits."""
+    if len(text) > MAX_YAML_BYTES:
+        return 0, f"YAML too large ({len(text):,} characters; at most {MAX_YAML_BYTES:,})"
+    if "*" not in text and not _NESTING.search(text):
+        return None  # no alias and no deep nesting: the usual file, checked in no time
+    sizes: dict[str, int] = {}  # anchor -> nodes it stands for
+    open_: list[list[Any]] = [[0, None]]  # per open collection: [nodes so far, its anchor]
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            line = event.start_mark.line if event.start_mark else 0
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                open_.append([1, event.anchor])
+                if len(open_) > MAX_YAML_DEPTH:
+                    return line, f"YAML nested too deep (more than {MAX_YAML_DEPTH} levels)"
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                count, anchor = open_.pop()
+                if anchor:
+                    sizes[anchor] = count
+                open_[-1][0] += count
+            elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+                count = sizes.get(event.anchor or "", 1) if isinstance(
+                    event, yaml.AliasEvent) else 1
+                if isinstance(event, yaml.ScalarEvent) and event.anchor:
+                    sizes[event.anchor] = 1
+                open_[-1][0] += count
+            if sum(c for c, _ in open_) > MAX_YAML_NODES:
+                return line, (f"YAML aliases expand to more than {MAX_YAML_NODES:,} values; "
+                              f"write the values out, or use fewer '*' aliases")
+    except yaml.YAMLError as exc:  # libyaml stops at 1,000 levels, before any event
+        mark = getattr(exc, "problem_mark", None)
+        if "nesting depth" in str(exc):
+            return (mark.line if mark else 0), f"YAML nested too deep (more than " \
+                                               f"{MAX_YAML_DEPTH} levels)"
+        return None  # the loader reports it, with its own words
+    return None
+
+
 def _load_front_matter(text: str) -> tuple[dict[str, Any], str, str, int]:
     """File text -> (front-matter mapping, body, front-matter text, its first line)."""
     fm, body, first = split_front_matter(text)
+    limit = yaml_limits(fm)
+    if limit is not None:
+        raise FrontMatterError(f"{limit[1]}", limit[0] + first)
     try:
         data = yaml.load(fm, Loader=_Loader)  # safe constructors only
     except yaml.YAMLError:
@@ -176,9 +227,17 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
                         bad(key, f"'{link}' is not an http(s) link; it will not be shown",
                             "warning")
             fields[key] = tuple(items)
-        elif key in ("author_count", "upvotes", "year", "rating"):
+        elif key == "comments" and (isinstance(value, bool) or not isinstance(value, int)):
+            fields.setdefault("extra", {})[key] = value  # the user's own comments, not a count
+        elif key in ("author_count", "upvotes", "comments", "year", "rating"):
             if isinstance(value, bool) or not isinstance(value, int):
                 bad(key, f"expected a whole number, got {value!r}")
+                continue
+            if key == "year" and not 1000 <= value <= 9999:
+                bad(key, f"expected a four-digit year, got {value}")
+                continue
+            if key in ("author_count", "upvotes", "comments") and not 0 <= value < 10**9:
+                bad(key, f"expected a count from 0, got {value}")
                 continue
             if key == "rating" and not RATING_RANGE[0] <= value <= RATING_RANGE[1]:
                 bad(key, f"expected a rating from {RATING_RANGE[0]} to {RATING_RANGE[1]}, "
@@ -400,19 +459,39 @@ def _yaml_value(key: str, value: Any) -> Any:
     return value
 
 
+# libyaml's emitter when PyYAML has it: the same text as the Python one (a test holds them
+# to it on every bundled file), five times sooner, which a 10,000-entry .bib import notices
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def dump_key(key: str, value: Any) -> str:
     """One top-level front-matter block, ``key: value`` plus continuation lines."""
-    return yaml.safe_dump({key: _yaml_value(key, value)}, allow_unicode=True,
-                          sort_keys=False, width=90, default_flow_style=False)
+    return yaml.dump({key: _yaml_value(key, value)}, Dumper=_DUMPER, allow_unicode=True,
+                     sort_keys=False, width=90, default_flow_style=False)
 
 
 def render_file(front: Mapping[str, Any], body: str = "") -> str:
-    """Ordered mapping + notes -> the text of a new content file."""
-    blocks = "".join(dump_key(k, v) for k, v in front.items() if v is not None)
+    """Ordered mapping + notes -> the text of a new content file (the blocks ``dump_key``
+    makes, made in one call)."""
+    values = {k: _yaml_value(k, v) for k, v in front.items() if v is not None}
+    blocks = yaml.dump(values, Dumper=_DUMPER, allow_unicode=True, sort_keys=False,
+                       width=90, default_flow_style=False) if values else ""
     return f"{FENCE}\n{blocks}{FENCE}\n" + (f"\n{body.strip()}\n" if body.strip() else "")
 
 
 _TOP_KEY = re.compile(r"^([^\s#\-][^:]*?|\"[^\"]*\"|'[^']*')\s*:(?:\s|$)")
+
+
+_BLOCK_SCALAR = re.compile(r":\s*[|>][-+0-9]*\s*(?:#.*)?$")
+
+
+def _comments(lines: list[str]) -> list[str]:
+    """The comment lines inside one key's block (at any indentation), which an edit that
+    rewrites the key keeps after it. The lines of a ``|`` or ``>`` block are text, even
+    those starting with ``#``."""
+    if _BLOCK_SCALAR.search(lines[0]):
+        return []
+    return [line for line in lines[1:] if line.lstrip().startswith("#")]
 
 
 def _blocks(fm_lines: list[str]) -> list[tuple[str | None, list[str]]]:
@@ -454,9 +533,10 @@ def edit_front_matter(text: str, updates: Mapping[str, Any],
     for key, lines in blocks:
         if key is not None and key in updates:
             value = updates[key]
-            if value is None:
-                continue
-            out.append((key, dump_key(key, value).rstrip("\n").split("\n")))
+            kept = [(None, [line]) for line in _comments(lines)]  # the user's, kept
+            if value is not None:
+                out.append((key, dump_key(key, value).rstrip("\n").split("\n")))
+            out.extend(kept)
         else:
             out.append((key, lines))
     for key, value in updates.items():

@@ -224,7 +224,7 @@ def create_entry(papers_dir: Path, title: str, **options: Any) -> Path:
     """Write a new content file for ``title`` under a unique slug; never overwrites."""
     text = new_entry_text(title, **options)
     by_title, taken, _ = scan_papers(papers_dir)
-    existing = by_title.get(normalize_title(title))
+    existing = by_title.get("title:" + normalize_title(title))
     if existing is not None:
         raise EditError(f"a paper with this title is already in {shown_path(existing.path)}")
     if papers_dir.is_dir():

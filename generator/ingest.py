@@ -1,4 +1,5 @@
-"""Listing entries -> content files: match by normalised title, merge, write without loss.
+"""Listing entries -> content files: match by DOI, arXiv id, then normalised title; merge;
+write without loss.
 
 ``plan_import`` is pure apart from reading the content folder: it returns every intended
 change (with the new file text) so ``--dry-run`` can show it and ``apply_plan`` only writes.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -24,7 +25,15 @@ from generator.content import (
     slug_for_path,
 )
 from generator.diagnostics import Diagnostic, error, warning
-from generator.model import IMPORTED_KEYS, Entry, Listing, normalize_title, slugify, unique_slug
+from generator.model import (
+    FILLED_KEYS,
+    IMPORTED_KEYS,
+    Entry,
+    Listing,
+    normalize_title,
+    slugify,
+    unique_slug,
+)
 from generator.writer import atomic_write
 
 Action = Literal["create", "update", "unchanged", "skip"]
@@ -101,7 +110,7 @@ def merge_records(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
                     merged[key] = value
             elif key == "authors_truncated":
                 merged[key] = old and value
-            elif key in ("author_count", "upvotes"):
+            elif key in ("author_count", "upvotes", "comments"):
                 merged[key] = max(old, value)
             elif key == "score":
                 merged[key] = max(old, value)
@@ -113,7 +122,7 @@ def merge_records(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
             elif key == "abstract":
                 if len(value) > len(old):
                     merged[key] = value
-            elif key in ("organizations", "links"):
+            elif key in ("organizations", "links", "keywords"):
                 merged[key] = _unique([*old, *value])
             elif key == "sources":
                 merged[key] = sorted(_unique([*old, *value]),
@@ -148,9 +157,18 @@ def entry_record(entry: Entry, listing: Listing) -> dict[str, Any]:
         "organizations": list(entry.organizations),
         "has_code": entry.has_code,
         "upvotes": entry.upvotes,
+        "comments": entry.comments,
         "score": entry.score,
         "abstract": entry.abstract,
         "links": _unique(entry.urls),
+        "arxiv": entry.arxiv,
+        "pages": entry.pages,
+        "volume": entry.volume,
+        "publisher": entry.publisher,
+        "citation_key": entry.citation_key,
+        "keywords": list(entry.keywords),
+        "doi": entry.doi,
+        "url": entry.url,
         "sources": [{"file": Path(listing.source).name, "format": listing.format}],
     }
 
@@ -158,10 +176,12 @@ def entry_record(entry: Entry, listing: Listing) -> dict[str, Any]:
 def existing_record(data: dict[str, Any]) -> dict[str, Any]:
     """A file's current front matter -> its imported keys, in the shape merge_records uses."""
     rec: dict[str, Any] = {}
-    for key in IMPORTED_KEYS:
+    for key in IMPORTED_KEYS + FILLED_KEYS:
         if key not in data or data[key] is None:
             continue
         value = data[key]
+        if key == "comments" and not _is_count(value):
+            continue  # the user's own comments under this name: not ours to merge
         if key in ("date", "added"):
             value = normalize_date(value)
         elif key == "year":
@@ -190,6 +210,7 @@ def ordered_front(record: dict[str, Any], added: str) -> dict[str, Any]:
     front["added"] = added
     front["tags"] = []
     front["status"] = "unread"
+    front.update((key, record[key]) for key in FILLED_KEYS if record.get(key))
     return front
 
 
@@ -202,10 +223,102 @@ class _Existing:
     data: dict[str, Any]
 
 
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _key_line(text: str, key: str) -> int | None:
+    """The 1-based line of a top-level front-matter key, so that a warning can name it."""
+    for number, line in enumerate(text.splitlines()[1:], start=2):
+        if line.rstrip() == "---":
+            return None
+        if line.startswith(f"{key}:"):
+            return number
+    return None
+
+
+def _migrate_counts(current: dict[str, Any], found: _Existing,
+                    records: Sequence[dict[str, Any]]) -> list[Diagnostic]:
+    """Move an ``upvotes`` value that the old importer wrote to ``comments``, in ``current``.
+
+    Importers before ``comments`` existed stored the number after a Hugging Face date (the
+    comment count) as ``upvotes``. Such a file has ``upvotes`` and no ``comments``; when the
+    listing now shows that same number after the date (and not as upvotes), it is moved.
+    When it cannot be told, the value is left and a warning says so.
+    """
+    old = current.get("upvotes")
+    if old is None or "comments" in found.data:
+        return []
+    shown_comments = {r["comments"] for r in records if r.get("comments") is not None}
+    shown_upvotes = {r["upvotes"] for r in records if r.get("upvotes") is not None}
+    if not shown_comments or old in shown_upvotes:
+        return []
+    if old in shown_comments:
+        current["comments"] = current.pop("upvotes")
+        return []
+    return [warning(str(found.path), _key_line(found.text, "upvotes"),
+                    f"upvotes: {old} may be a comment count written "
+                    "by an older importer (the listing shows "
+                    f"{' or '.join(map(str, sorted(shown_comments)))} comments now); left as it "
+                    "is, check it")]
+
+
+def identities(record: Mapping[str, Any]) -> list[str]:
+    """What tells a paper apart, strongest first: its DOI, its arXiv id, its title."""
+    found = []
+    doi = record.get("doi")
+    if isinstance(doi, str) and doi.strip():
+        found.append("doi:" + doi.strip().lower())
+    arxiv = record.get("arxiv")
+    if isinstance(arxiv, str) and arxiv.strip():
+        found.append("arxiv:" + arxiv.strip().lower())
+    title = record.get("title")
+    if isinstance(title, (str, int, float)) and not isinstance(title, bool):
+        key = normalize_title(str(title))
+        if key:
+            found.append("title:" + key)
+    return found
+
+
+def _grouped(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Records -> groups of the records of one paper: two records are one paper when they
+    share a DOI, an arXiv id or a normalised title (and so on, transitively)."""
+    parent = list(range(len(records)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, record in enumerate(records):
+        for identity in identities(record):
+            if identity in first:
+                parent[root(i)] = root(first[identity])
+            else:
+                first[identity] = i
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for i, record in enumerate(records):
+        groups.setdefault(root(i), []).append(record)
+    return list(groups.values())
+
+
+def _match(group: Sequence[Mapping[str, Any]], existing: Mapping[str, _Existing]
+           ) -> _Existing | None:
+    """The file a paper's records name: by DOI first, then arXiv id, then title."""
+    for kind in ("doi:", "arxiv:", "title:"):
+        for record in group:
+            for identity in identities(record):
+                if identity.startswith(kind) and identity in existing:
+                    return existing[identity]
+    return None
+
+
 def scan_papers(papers_dir: Path
                 ) -> tuple[dict[str, _Existing], set[str], list[Diagnostic]]:
-    """The content folder -> (normalised title -> first file with it, slugs taken, warnings
-    for files that cannot be read and are left alone)."""
+    """The content folder -> (identity (see ``identities``) -> first file with it, slugs
+    taken, warnings for files that cannot be read and are left alone)."""
     by_title: dict[str, _Existing] = {}
     slugs: set[str] = set()
     problems: list[Diagnostic] = []
@@ -223,23 +336,21 @@ def scan_papers(papers_dir: Path
         except UnicodeDecodeError:
             problems.append(warning(str(file), None, "not UTF-8 text; left as it is"))
             continue
-        title = data.get("title")
-        if not isinstance(title, (str, int, float)) or isinstance(title, bool):
-            continue  # parse_paper accepts a numeric title (`title: 1984`) as text
-        key = normalize_title(str(title))
-        if not key:
-            continue
-        if key in by_title:
-            problems.append(warning(str(file), None, f"same title as {by_title[key].path}; "
-                                    "imports update the first one only"))
-            continue
-        by_title[key] = _Existing(file, text, data)
+        found = _Existing(file, text, data)
+        for key in identities(data):  # (a numeric title, `title: 1984`, is text too)
+            if key in by_title:
+                if key.startswith("title:"):
+                    problems.append(warning(str(file), None, f"same title as "
+                                            f"{by_title[key].path}; imports update the "
+                                            "first one only"))
+                continue
+            by_title[key] = found
     return by_title, slugs, problems
 
 
 def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) -> ImportPlan:
     """Parsed listings + the current content folder -> every change an import would make."""
-    groups: dict[str, list[dict[str, Any]]] = {}
+    records: list[dict[str, Any]] = []
     diagnostics: list[Diagnostic] = []
     skipped = 0
     for listing in listings:
@@ -247,20 +358,30 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
         if listing.entries:
             skipped += sum(1 for d in listing.diagnostics if d.severity == "error")
         for entry in listing.entries:
-            key = normalize_title(entry.title)
-            if not key:
+            if not normalize_title(entry.title):
                 diagnostics.append(error(listing.source, entry.line, "entry has no title; "
                                          "skipped"))
                 skipped += 1
                 continue
-            groups.setdefault(key, []).append(entry_record(entry, listing))
+            records.append(entry_record(entry, listing))
     existing, taken, problems = scan_papers(papers_dir)
     diagnostics.extend(problems)
     changes: list[Change] = []
-    for key, records in groups.items():
-        found = existing.get(key)
+    # Records of one paper, and records that name the same file, become one change.
+    plans: list[tuple[_Existing | None, list[dict[str, Any]]]] = []
+    planned: dict[Path, int] = {}  # a file -> its place in plans
+    for group in _grouped(records):
+        found = _match(group, existing)
         if found is None:
-            merged = merge_records(records)
+            plans.append((None, group))
+        elif found.path in planned:
+            plans[planned[found.path]][1].extend(group)
+        else:
+            planned[found.path] = len(plans)
+            plans.append((found, group))
+    for found, group in plans:
+        if found is None:
+            merged = merge_records(group)
             slug = unique_slug(slugify(merged["title"]), taken)
             taken.add(slug)
             path = papers_dir / f"{slug}.md"
@@ -268,12 +389,19 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
                                   render_file(ordered_front(merged, added))))
             continue
         current = existing_record(found.data)
-        merged = merge_records([current, *records])
+        diagnostics.extend(_migrate_counts(current, found, group))
+        merged = merge_records([current, *group])
         merged["title"] = current.get("title", merged["title"])  # the user's spelling wins
         if "added" not in found.data:
             merged.pop("added", None)
         updates: dict[str, Any] = {}
+        for k in FILLED_KEYS:  # the user's value, when there is one, stays
+            if merged.get(k) and not found.data.get(k):
+                updates[k] = merged[k]
         for k in IMPORTED_KEYS:
+            if k == "comments" and "comments" in found.data and not _is_count(
+                    found.data["comments"]):
+                continue  # the user's own text under this name stays as it is
             new = merged.get(k)
             old = found.data.get(k)
             if canonical(new) != canonical(old):
@@ -300,4 +428,5 @@ def apply_plan(plan: ImportPlan, papers_dir: Path) -> None:
             raise ValueError(f"refusing to write outside {papers_dir}: {change.path}")
         if change.action == "create" and target.exists():
             raise FileExistsError(f"refusing to overwrite {change.path}")
-        atomic_write(change.path, change.text.encode("utf-8"), durable=True)
+        atomic_write(change.path, change.text.encode("utf-8"),
+                     durable=change.action == "update")

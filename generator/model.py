@@ -13,7 +13,7 @@ from typing import Any
 
 from generator.diagnostics import Diagnostic
 
-FORMATS = ("acl-anthology", "hf-daily-papers", "compact-listing")
+FORMATS = ("acl-anthology", "hf-daily-papers", "compact-listing", "bibtex", "csl-json", "ris")
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,19 @@ class Entry:
     category: str | None = None
     score: float | None = None
     has_code: bool | None = None
-    upvotes: int | None = None
+    upvotes: int | None = None  # Hugging Face: the count above the title ("-" = none)
+    comments: int | None = None  # Hugging Face: the count after the date
     urls: tuple[str, ...] = ()
     line: int = 0  # 1-based line of the listing where the entry starts
+    # what reference managers export (BibTeX, CSL-JSON, RIS); listing pages show none
+    doi: str | None = None
+    arxiv: str | None = None  # the id, without a version: "2404.06395"
+    url: str | None = None
+    pages: str | None = None
+    volume: str | None = None
+    publisher: str | None = None
+    citation_key: str | None = None
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,10 +62,14 @@ class Listing:
 # and refreshed on re-import; user keys are never touched by it.
 IMPORTED_KEYS = (
     "title", "authors", "author_count", "authors_truncated", "date", "year", "venue",
-    "category", "organizations", "has_code", "upvotes", "score", "abstract", "links",
-    "sources", "added",
+    "category", "organizations", "has_code", "upvotes", "comments", "score", "abstract",
+    "links", "arxiv", "pages", "volume", "publisher", "citation_key", "keywords", "sources",
+    "added",
 )
 USER_KEYS = ("tags", "status", "rating", "url", "pdf", "doi")
+# User keys an import may fill in when a file has none (a reference manager knows them);
+# a value already there is the user's and stays.
+FILLED_KEYS = ("url", "doi")
 KNOWN_KEYS = IMPORTED_KEYS + USER_KEYS
 STATUSES = ("unread", "reading", "read")
 RATING_RANGE = (1, 5)
@@ -90,6 +104,7 @@ class Paper(Compact):
     organizations: tuple[str, ...] = ()
     has_code: bool | None = None
     upvotes: int | None = None
+    comments: int | None = None
     score: float | None = None
     abstract: str = ""
     links: tuple[str, ...] = ()
@@ -136,13 +151,16 @@ _GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "λ": "lambda",
     "μ": "mu", "π": "pi", "σ": "sigma", "θ": "theta", "ω": "omega", "τ": "tau", "φ": "phi",
 }
+# (with capitals: a slug is lower case)
+_GREEK_TABLE = {ord(ch): name for letter, name in _GREEK.items()
+                for ch in (letter, letter.upper())}
 SLUG_MAX = 60
 
 
 def slugify(title: str, max_length: int = SLUG_MAX) -> str:
     """A readable ASCII slug that is safe as one path segment ("" never: falls back to 'paper')."""
     text = unicodedata.normalize("NFKC", title)
-    text = "".join(_GREEK.get(ch, _GREEK.get(ch.lower(), ch)) for ch in text)
+    text = text.translate(_GREEK_TABLE)
     text = text.replace("++", "pp").replace("#", "sharp").replace("&", " and ")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()

@@ -96,6 +96,7 @@ class PaperView:
     rating: int | None
     rating_text: str  # '★★★★☆'
     upvotes: int | None
+    comments: int | None
     score: float | None
     has_code: bool | None
     abstract_html: Markup
@@ -229,6 +230,7 @@ def paper_view(placed: SitePaper, paper: Paper, config: Config, bibtex_key: str,
         rating=paper.rating,
         rating_text=("★" * paper.rating + "☆" * (5 - paper.rating)) if paper.rating else "",
         upvotes=paper.upvotes,
+        comments=paper.comments,
         score=paper.score,
         has_code=paper.has_code,
         abstract_html=Markup(abstract_html),

@@ -153,7 +153,8 @@ SAMPLE_PAPERS: list[tuple[str, dict, str]] = [
         "authors_truncated": True,
         "organizations": ["Tencent"],
         "date": "2026-01-07",
-        "upvotes": 3,
+        "upvotes": 12,
+        "comments": 3,
         "abstract": "Text na\\\"ively compressed into <eos> tokens gives 22--25\\% entropy "
                     "reduction; models use ''<think>'' tokens.",
         "sources": [{"file": "004_8b85c1ec6b425d2e.txt", "format": "hf-daily-papers"}],

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
+from generator.content import parse_paper
 
 REPO = Path(__file__).resolve().parent.parent
 LISTINGS = sorted((REPO / "content" / "listings").glob("*.txt"))
@@ -83,7 +84,7 @@ def test_garbled_entry_in_a_good_listing_is_reported_and_the_rest_imported(
     lines = LISTINGS[2].read_text(encoding="utf-8").split("\n")
     lines[6] = "@@@ ### a header line mangled beyond recognition"  # the 3rd entry's first line
     (project / "garbled.txt").write_text("\n".join(lines), encoding="utf-8")
-    assert main(["import", "garbled.txt", "--year", "2026"]) == 0
+    assert main(["import", "garbled.txt", "--year", "2026"]) == 1  # an entry was lost
     captured = capsys.readouterr()
     assert "garbled.txt:7: error:" in captured.err
     assert "49 created, 0 updated, 0 unchanged, 1 skipped" in captured.out
@@ -114,5 +115,127 @@ def test_user_edits_survive_reimport_of_a_changed_listing(project: Path, capsys)
     assert main(["import", hf.name, "--year", "2026"]) == 0
     assert "1 updated" in capsys.readouterr().out
     after = path.read_text(encoding="utf-8")
-    assert "upvotes: 7\n" in after
-    assert after.replace("upvotes: 7\n", "") == edited  # every other byte as the user left it
+    assert "comments: 7\n" in after
+    assert after.replace("comments: 7\n", "") == edited  # every other byte as the user left it
+
+
+OLD_IMPORTER_FILE = """---
+title: Small Language Model Makes an Effective Long Text Extractor
+author_count: 3
+authors_truncated: true
+date: 2025-02-11
+upvotes: 7
+abstract: Named Entity Recognition (NER) is a fundamental problem.
+sources:
+- file: 001_577e5b2b9d487c00.txt
+  format: hf-daily-papers
+added: 2026-11-22
+tags: [ner]  # mine
+status: read
+# keep this comment
+reviewed_by: me
+---
+
+Great paper.
+"""
+
+
+def test_reimporting_an_old_list_moves_upvotes_to_comments(project: Path, capsys) -> None:
+    """Importers before `comments` existed stored the number after the date as `upvotes`."""
+    papers = project / "content" / "papers"
+    papers.mkdir(parents=True)
+    path = papers / "small-language-model-makes-an-effective-long-text-extractor.md"
+    path.write_text(OLD_IMPORTER_FILE, encoding="utf-8")
+    changed = LISTINGS[1].read_text(encoding="utf-8").replace(
+        "  • 3 authors\n·\nFeb 11, 2025", "  • 3 authors\n·\nFeb 11, 2025 7")
+    (project / "hf.txt").write_text(changed, encoding="utf-8")
+    assert main(["import", "hf.txt", "--year", "2026"]) == 0
+    out = capsys.readouterr().out
+    assert "small-language-model-makes-an-effective-long-text-extractor.md (abstract, comments, " \
+        "links, sources, upvotes)" in out
+    after = path.read_text(encoding="utf-8")
+    assert "upvotes:" not in after
+    # The value moved to `comments`, in the same place; the user's lines are untouched.
+    before_abstract = OLD_IMPORTER_FILE.split("abstract:")[0].replace("upvotes:", "comments:")
+    assert after.startswith(before_abstract)
+    assert after.endswith(OLD_IMPORTER_FILE[OLD_IMPORTER_FILE.index("added:"):])
+    # Importing again changes nothing.
+    assert main(["import", "hf.txt", "--year", "2026"]) == 0
+    assert "0 updated" in capsys.readouterr().out
+    assert path.read_text(encoding="utf-8") == after
+
+
+def test_an_upvotes_value_that_cannot_be_placed_is_left_with_a_warning(
+        project: Path, capsys) -> None:
+    papers = project / "content" / "papers"
+    papers.mkdir(parents=True)
+    path = papers / "small-language-model-makes-an-effective-long-text-extractor.md"
+    path.write_text(OLD_IMPORTER_FILE, encoding="utf-8")
+    changed = LISTINGS[1].read_text(encoding="utf-8").replace(
+        "  • 3 authors\n·\nFeb 11, 2025", "  • 3 authors\n·\nFeb 11, 2025 9")
+    (project / "hf.txt").write_text(changed, encoding="utf-8")
+    assert main(["import", "hf.txt", "--year", "2026"]) == 0  # a warning only
+    captured = capsys.readouterr()
+    assert ("small-language-model-makes-an-effective-long-text-extractor.md:6: warning: "
+            "upvotes: 7 may be a comment count") in captured.err
+    after = path.read_text(encoding="utf-8")
+    assert "upvotes: 7\n" in after and "comments: 9\n" in after
+
+
+def test_user_comments_key_is_left_alone(project: Path, capsys) -> None:
+    papers = project / "content" / "papers"
+    papers.mkdir(parents=True)
+    path = papers / "small-language-model-makes-an-effective-long-text-extractor.md"
+    mine = OLD_IMPORTER_FILE.replace("reviewed_by: me\n", "comments: read it twice\n")
+    path.write_text(mine, encoding="utf-8")
+    changed = LISTINGS[1].read_text(encoding="utf-8").replace(
+        "  • 3 authors\n·\nFeb 11, 2025", "  • 3 authors\n·\nFeb 11, 2025 7")
+    (project / "hf.txt").write_text(changed, encoding="utf-8")
+    assert main(["import", "hf.txt", "--year", "2026"]) == 0
+    after = path.read_text(encoding="utf-8")
+    assert "comments: read it twice\n" in after and "upvotes: 7\n" in after
+    paper, problems = parse_paper(after, str(path), path.stem)
+    assert paper is not None and paper.comments is None
+    assert paper.extra["comments"] == "read it twice"
+    assert not [d for d in problems if "comments" in d.message]
+
+
+def test_forced_format_that_does_not_fit_imports_nothing(project: Path, capsys) -> None:
+    assert main(["import", str(LISTINGS[0]), "--format", "hf-daily-papers"]) == 1
+    captured = capsys.readouterr()
+    assert "error: the text does not look like hf-daily-papers" in captured.err
+    assert "it looks like acl-anthology" in captured.err
+    assert "0 created, 0 updated, 0 unchanged" in captured.out
+    assert not (project / "content" / "papers").exists()
+
+
+def test_one_unreadable_file_among_good_ones_is_a_command_line_mistake(
+        project: Path, capsys) -> None:
+    """Exit 2 and nothing imported: the command names a file that is not there, so the
+    user fixes the command and runs it again, rather than importing part of it."""
+    before = sorted((project / "content" / "papers").glob("*.md"))
+    assert main(["import", "nope.txt", str(LISTINGS[0]), "--year", "2026"]) == 2
+    captured = capsys.readouterr()
+    assert "nope.txt: error: cannot read" in captured.err
+    assert "Nothing imported." in captured.out
+    assert sorted((project / "content" / "papers").glob("*.md")) == before
+
+
+def test_warnings_alone_exit_0(project: Path, capsys) -> None:
+    """A page pasted twice, cut at both ends: the cut cards are warnings, not errors."""
+    lines = LISTINGS[1].read_text(encoding="utf-8").split("\n")
+    text = "\n".join(lines[30:200] + ["Daily", "Weekly", "Monthly"] + lines[100:300])
+    (project / "twice.txt").write_text(text, encoding="utf-8")
+    assert main(["import", "twice.txt", "--year", "2026"]) == 0
+    captured = capsys.readouterr()
+    assert "twice.txt:1: warning: skipped lines 1-5" in captured.err
+    assert "error" not in captured.err and "ends inside a paper" in captured.err
+    assert "skipped" in captured.out
+
+
+def test_paper_page_shows_comments_and_upvotes(sample_site: Path) -> None:
+    page = (sample_site / "papers" / "hf-tencent" / "index.html").read_text(encoding="utf-8")
+    assert "<dt>Upvotes</dt><dd>12</dd>" in page
+    assert "<dt>Comments</dt><dd>3</dd>" in page
+    other = (sample_site / "papers" / "focusllm" / "index.html").read_text(encoding="utf-8")
+    assert "<dt>Comments</dt>" not in other and "<dt>Upvotes</dt>" not in other

@@ -60,9 +60,10 @@ def test_creates_one_file_per_paper_with_front_matter_and_empty_notes(tmp_path: 
 
 
 def test_same_paper_in_two_listings_is_one_merged_file(tmp_path: Path) -> None:
-    short = entry(abstract="Short.", upvotes=1, organizations=("Tencent",), date="2026")
+    short = entry(abstract="Short.", upvotes=1, comments=4, organizations=("Tencent",),
+                  date="2026")
     full = entry("landmark attention:  random-access infinite context length",
-                 abstract="A much longer abstract than the other one.", upvotes=None,
+                 abstract="A much longer abstract than the other one.", upvotes=None, comments=2,
                  organizations=("NVIDIA",), authors=("Amirkeivan Mohtashami", "Martin Jaggi"),
                  authors_truncated=False, author_count=None)
     plan = run(tmp_path, listing(short, source="one.txt"),
@@ -74,7 +75,7 @@ def test_same_paper_in_two_listings_is_one_merged_file(tmp_path: Path) -> None:
     assert str(data["date"]) == "2026-01-02" and "year" not in data  # most precise wins
     assert data["abstract"] == "A much longer abstract than the other one."
     assert data["organizations"] == ["Tencent", "NVIDIA"]
-    assert data["upvotes"] == 1
+    assert data["upvotes"] == 1 and data["comments"] == 4  # the larger count is the newer
     assert data["sources"] == [{"file": "one.txt", "format": HF},
                                {"file": "two.txt", "format": "compact-listing"}]
 

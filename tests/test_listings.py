@@ -3,7 +3,10 @@ robustness the importer needs for pasted text it has never seen."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -45,7 +48,7 @@ def as_gold(entry: Entry) -> dict[str, Any]:
         "authors_truncated": entry.authors_truncated, "author_count": entry.author_count,
         "organizations": list(entry.organizations), "date": entry.date,
         "date_text": entry.date_text, "venue": entry.venue, "category": entry.category,
-        "score": entry.score, "has_code": entry.has_code, "upvotes": entry.upvotes,
+        "score": entry.score, "has_code": entry.has_code, "comments": entry.comments,
         "abstract_start": entry.abstract[:80], "abstract_end": entry.abstract[-60:],
         "abstract_length": len(entry.abstract), "urls": list(entry.urls),
     }
@@ -151,9 +154,11 @@ def test_acl_page_chrome_is_skipped_and_reported() -> None:
             "ACL; other materials are copyrighted by their respective copyright holders.\n")
     listing = parse_listing(text, "acl.txt", year=YEAR)
     assert without_lines(listing) == without_lines(parsed(ACL))
+    # Chrome lines ("Co-authors", "Venues", …) go silently and split the text; what is
+    # between them and fits no paper is reported, as warnings.
     assert [(d.severity, d.line) for d in listing.diagnostics] == [
-        ("warning", 1), ("warning", 132)]
-    assert "'Co-authors'" in listing.diagnostics[1].message
+        ("warning", 1), ("warning", 133), ("warning", 137)]
+    assert "'Li Dong'" in listing.diagnostics[1].message
 
 
 def test_acl_authors_on_one_line_and_labels_on_one_line() -> None:
@@ -200,15 +205,17 @@ def test_acl_year_like_line_inside_an_abstract_is_text() -> None:
 
 
 def test_hf_chrome_and_bylines_are_skipped() -> None:
-    text = ("Hugging Face\nModels\nDatasets\n"
+    text = ("Hugging Face\nModels\nDatasets\nOur Blog\n"
             + raw(HF).replace("\nSmall Language Model Makes",
                               "\nSubmitted by\nakhaliq\nSmall Language Model Makes")
-            + "\n\nSystem theme\nCompany\nTOS\nPrivacy")
+            + "\n\nSystem theme\nCompany\nTOS\nPrivacy\nStatus page")
     listing = parse_listing(text, "hf.txt", year=YEAR)
     assert without_lines(listing) == without_lines(parsed(HF))
     assert listing.page_date == "2026-05-27"
+    # Known chrome goes silently; unknown short lines are reported as warnings ("Hugging
+    # Face" is not chrome: it can be an organisation in a card's footer).
     assert [(d.severity, d.line) for d in listing.diagnostics] == [
-        ("warning", 1), ("warning", 350)]
+        ("warning", 1), ("warning", 4), ("warning", 355)]
 
 
 def test_hf_garbled_date_is_reported_and_parsing_continues() -> None:
@@ -224,18 +231,20 @@ def test_hf_garbled_date_is_reported_and_parsing_continues() -> None:
 
 def test_hf_footer_variants() -> None:
     abstract = "We study things carefully and report what we found. " * 5
-    text = (f"Daily Papers\n\nJan 7, 2026\n\nFirst\n\n{abstract}\n\n  • 1 author\n·\nMay 15\n"
-            f"12\n\nSecond\n\n{abstract}\n\ngoogle Google DeepMind\n·\nDec 30, 2025 7\n\n"
-            f"Third\n\n{abstract}\n\n·\nFeb 30\n")
+    text = (f"Daily Papers\n\nJan 7, 2026\n\n3\nFirst\n\n{abstract}\n\n  • 1 author\n·\n"
+            f"May 15\n4\n12\n\nSecond\n\n{abstract}\n\ngoogle Google DeepMind\n·\n"
+            f"Dec 30, 2025 7\n\n-\nThird\n\n{abstract}\n\n·\nFeb 30\n")
     listing = parse_listing(text, "hf.txt", year=2025)
     assert listing.format == "hf-daily-papers"
     assert listing.page_date == "2026-01-07"
     first, second, third = listing.entries
-    assert (first.author_count, first.date, first.upvotes) == (1, "2025-05-15", 12)
-    assert (second.organizations, second.author_count, second.date, second.upvotes) == (
-        ("Google DeepMind",), None, "2025-12-30", 7)
-    assert (third.date, third.date_text, third.author_count, third.organizations) == (
-        None, "Feb 30", None, ())
+    # "4" on its own line then "12": the comment count, then the next card's upvote line.
+    assert (first.author_count, first.date, first.comments, first.upvotes) == (
+        1, "2025-05-15", 4, 3)
+    assert (second.organizations, second.author_count, second.date, second.comments,
+            second.upvotes) == (("Google DeepMind",), None, "2025-12-30", 7, 12)
+    assert (third.date, third.date_text, third.author_count, third.organizations,
+            third.upvotes) == (None, "Feb 30", None, (), None)
     assert [d.message for d in listing.diagnostics] == [
         "'Feb 30' is not a valid date; left empty"]
 
@@ -245,12 +254,16 @@ def test_hf_footerless_papers_and_organisation_with_author_count() -> None:
     text = (f"No Footer Here\n\n{abstract}\nAlso None\n\n{abstract}\n\nWith Both\n\n"
             f"{abstract}\n\nqwen Qwen\n  • 5 authors\n·\nMay 2\n\nLast No Footer\n{abstract}")
     listing = parse_listing(text, "hf.txt", year=YEAR)
-    assert listing.format == "hf-daily-papers" and listing.diagnostics == ()
+    assert listing.format == "hf-daily-papers"
     assert [(e.title, e.line, e.date) for e in listing.entries] == [
-        ("No Footer Here", 1, None), ("Also None", 4, None), ("With Both", 8, "2026-05-02"),
-        ("Last No Footer", 17, None)]
+        ("No Footer Here", 1, None), ("Also None", 4, None), ("With Both", 8, "2026-05-02")]
     assert (listing.entries[2].organizations, listing.entries[2].author_count) == (("Qwen",), 5)
     assert all(e.abstract == abstract.strip() for e in listing.entries)
+    # The text ends after a title and an abstract: the copy may have cut that card's
+    # footer off, so it is not imported, and a warning names its line.
+    (diagnostic,) = listing.diagnostics
+    assert (diagnostic.severity, diagnostic.line) == ("warning", 17)
+    assert "'Last No Footer'" in diagnostic.message and "not imported" in diagnostic.message
 
 
 @pytest.mark.parametrize(("line", "name"), [
@@ -277,14 +290,16 @@ def test_compact_garbled_entry_in_the_middle() -> None:
 def test_compact_missing_lines() -> None:
     text = "CLMay 5\nLGApr 15\nA TitleAnn Lee, Bo Chen\nCVJan 2, 2024Code\nB TitleCai Wu\n"
     listing = parse_listing(text, "c.txt", year=YEAR)
-    assert [e.title for e in listing.entries] == ["A Title", "B Title"]
+    assert [e.title for e in listing.entries] == ["A Title"]
     assert [(d.severity, d.line) for d in listing.diagnostics] == [
-        ("error", 1), ("warning", 3), ("warning", 5)]
+        ("error", 1), ("warning", 3), ("warning", 4)]
+    # The text ends before the last entry's abstract: a cut copy, so no paper.
+    assert "ends inside an entry" in listing.diagnostics[-1].message
 
 
 def test_compact_entry_fields() -> None:
     text = ("42.5CLMarch 5, 2024Code\nA TitleAnn Lee, Bo Chen · org-a, org_b\nAbs (https://x.org/a).\n"
-            "ROSept 9\nB TitleCai Wu et al.\nAbs.\n")
+            "ROSept 9\nB TitleCai Wu et al.\nWe study how the thing works and report it.\n")
     first, second = parse_listing(text, "c.txt", year=YEAR).entries
     assert (first.score, first.category, first.date, first.date_text, first.has_code) == (
         42.5, "CL", "2024-03-05", "March 5, 2024", True)
@@ -373,7 +388,7 @@ def test_compact_byline_parts() -> None:
 def test_compact_listing_uses_its_usual_name_count() -> None:
     """A title part that could pass for a name is kept in the title when the listing
     always shows three names before "et al."."""
-    entry = "CLMay 5\n{}\nAbstract.\n"
+    entry = "CLMay 5\n{}\nWe study how the thing works and report what we found.\n"
     text = "".join(entry.format(line) for line in [
         "First PaperAnn Lee, Bo Chen, Cai Wu et al.",
         "Second PaperDan Xu, Eve Li, Fay Ma et al.",
@@ -385,7 +400,8 @@ def test_compact_listing_uses_its_usual_name_count() -> None:
 
 
 def test_compact_unsplittable_byline_is_kept_as_title() -> None:
-    listing = parse_listing("CLMay 5\nno names here at all\nAbstract.\n", "c.txt", year=YEAR)
+    listing = parse_listing("CLMay 5\nno names here at all\nWe study how the thing works and "
+                            "report what we found.\n", "c.txt", year=YEAR)
     (entry,) = listing.entries
     assert (entry.title, entry.authors) == ("no names here at all", ())
     assert listing.diagnostics[0].line == 2
@@ -467,9 +483,14 @@ def test_detect_format_on_small_samples() -> None:
 
 # --- property-based: no text makes the parsers raise -----------------------------------
 
-REAL_LINES = sorted({line for name in NAMES for line in raw(name).split("\n")})
+REAL_LINES = sorted({line for name in NAMES for line in raw(name).split("\n")}
+                    | {line for name in ("hf-today", "compact-author")
+                       for line in (FIXTURES / "layouts" / f"{name}.txt").read_text(
+                           encoding="utf-8").split("\n")})
 STRUCTURE = ["pdf", "bib", "abs", "|", "2025", "·", "  • 3 authors", "May 15 1",
-             "99.7CLApr 30Code", "Daily Papers", "", "Co-authors", "Submitted by", "12"]
+             "99.7CLApr 30Code", "Daily Papers", "", "Co-authors", "Submitted by", "12", "-",
+             "Weekly", "Jan 29", "Oct 22, 2025 3", "h-index11", "45 Papers", "Novelty33%",
+             "Carnegie Mellon University", "nvidia NVIDIA", "Yujia Qin, Xu Han et al. · thu"]
 line_text = st.one_of(st.sampled_from(REAL_LINES), st.sampled_from(STRUCTURE), st.text())
 listing_text = st.one_of(
     st.text(),
@@ -507,3 +528,348 @@ def test_shuffled_real_entries_never_raise(data: st.DataObject) -> None:
 
 def test_split_lines_numbers_match_the_file() -> None:
     assert split_lines("a\r\n\r\nb\rc\n") == [(1, "a"), (3, "b"), (4, "c")]
+
+
+# --- the layouts people copy today (issue 14) --------------------------------------------
+# tests/fixtures/layouts/*.txt lay sample papers out as today's pages do; the .json next to
+# each says what must be read (written from the same data, not by this parser). See
+# tests/fixtures/layouts/make_layouts.py.
+
+LAYOUTS = FIXTURES / "layouts"
+LAYOUT_FORMATS = {"hf-today": "hf-daily-papers", "compact-author": "compact-listing"}
+
+
+@cache
+def layout_text(name: str) -> str:
+    return (LAYOUTS / f"{name}.txt").read_text(encoding="utf-8")
+
+
+@cache
+def layout_data(name: str) -> dict[str, Any]:
+    return json.loads((LAYOUTS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def as_entry(data: dict[str, Any]) -> Entry:
+    """An expected entry of a layout fixture, as the Entry the parser should return."""
+    return Entry(
+        title=data["title"], abstract=data["abstract"], authors=tuple(data["authors"]),
+        authors_truncated=data["authors_truncated"], author_count=data["author_count"],
+        organizations=tuple(data["organizations"]), date=data["date"],
+        date_text=data["date_text"], venue=data["venue"], category=data["category"],
+        score=data["score"], has_code=data["has_code"], upvotes=data["upvotes"],
+        comments=data["comments"], urls=tuple(data["urls"]), line=0)
+
+
+@pytest.mark.parametrize("name", LAYOUT_FORMATS)
+def test_todays_layout_imports_field_for_field(name: str) -> None:
+    listing = parse_listing(layout_text(name), f"{name}.txt", year=YEAR)
+    assert detect_format(layout_text(name)) == listing.format == LAYOUT_FORMATS[name]
+    assert listing.diagnostics == ()  # no "skipped line" for '-' or the header block
+    assert listing.page_date == layout_data(name)["page_date"]
+    expected = [as_entry(e) for e in layout_data(name)["entries"]]
+    got = without_lines(listing)
+    assert len(got) == len(expected)
+    for index, (mine, want) in enumerate(zip(got, expected, strict=True)):
+        wrong = {k: (getattr(mine, k), v) for k, v in want.__dict__.items()
+                 if getattr(mine, k) != v}
+        assert not wrong, f"{name} entry #{index + 1}: fields (got, expected): {wrong}"
+    lines = layout_text(name).split("\n")
+    for entry, (first, _) in zip(listing.entries, layout_data(name)["spans"], strict=True):
+        # HF: the title line (the upvote line is above it); compact: the meta line.
+        assert entry.line - 1 == (first + 2 if name == "hf-today" else first)
+        assert lines[entry.line - 1].strip() in (entry.title, lines[first])
+
+
+def test_todays_hf_layout_keeps_upvotes_and_comments_apart() -> None:
+    first, second, third, *_ = parse_listing(layout_text("hf-today"), "h.txt",
+                                             year=YEAR).entries
+    assert (first.upvotes, first.comments) == (12, 3)  # "12" above, "Oct 22, 2025 3" below
+    assert (second.upvotes, second.comments) == (None, None)  # "-" above, no count below
+    assert (third.upvotes, third.comments, third.organizations) == (
+        41, 2, ("Carnegie Mellon University",))
+
+
+BROWSER_VARIANTS = {
+    **VARIANTS,
+    "no-blank-lines": lambda t: "\n".join(ln for ln in t.split("\n") if ln.strip()),
+    "no-bullet-glyph": lambda t: t.replace("  • ", "  "),
+    "doubled-blank-lines": lambda t: t.replace("\n", "\n\n"),
+}
+
+
+@pytest.mark.parametrize("variant", BROWSER_VARIANTS)
+@pytest.mark.parametrize("name", LAYOUT_FORMATS)
+def test_todays_layouts_read_the_same_from_any_browser(name: str, variant: str) -> None:
+    text = BROWSER_VARIANTS[variant](layout_text(name))
+    listing = parse_listing(text, "x.txt", year=YEAR)
+    assert listing.format == LAYOUT_FORMATS[name]
+    assert listing.diagnostics == ()
+    assert without_lines(listing) == [as_entry(e) for e in layout_data(name)["entries"]]
+
+
+@pytest.mark.parametrize(("line", "name"), [
+    ("Carnegie Mellon University", "Carnegie Mellon University"),
+    ("University of Massachusetts Amherst", "University of Massachusetts Amherst"),
+    ("Microsoft", "Microsoft"), ("Shanghai AI Laboratory", "Shanghai AI Laboratory"),
+    ("Hong Kong University of Science and Technology",
+     "Hong Kong University of Science and Technology"),
+    ("AI at Meta", "AI at Meta"), ("Sea AI Lab", "Sea AI Lab"), ("Qwen Qwen", "Qwen"),
+    ("deepseek-ai DeepSeek", "DeepSeek"), ("cmu Carnegie Mellon University",
+                                           "Carnegie Mellon University"),
+    ("HuggingFaceTB Hugging Face Smol Models Research",
+     "Hugging Face Smol Models Research"),
+    ("BAAI Beijing Academy of Artificial Intelligence",
+     "Beijing Academy of Artificial Intelligence"),
+])
+def test_hf_organization_display_names_stay_whole(line: str, name: str) -> None:
+    assert organization_name(line) == name
+
+
+# --- partial copies, pages pasted twice ---------------------------------------------------
+
+HF_CHROME = ["Get trending papers in your email inbox once a day!", "Subscribe", "Daily",
+             "Weekly", "Monthly", "Jan 29"]
+ACL_CHROME = ["Co-authors", "Li Dong", "5", "show all...", "Venues", "ACL 3", "Fix data",
+              "ACL materials are Copyright © 1963–2025 ACL; other materials are copyrighted "
+              "by their respective copyright holders.", "Yutao Sun", "Also published as: Y. Sun"]
+COMPACT_CHROME = ["Yujia Qin", "Computation and Language", "h-index11", "45papers",
+                  "520citations", "Novelty33%", "AI Score52", "45 Papers"]
+_YEAR_LINE = re.compile(r"(?:19|20)\d\d")
+
+
+@dataclass(frozen=True)
+class Cards:
+    """A listing as whole cards: each card's entry and its first and last line (0-based).
+
+    A card whose end is only known from what follows it (an HF card without footer ends
+    where the next card starts) counts that next line as its last. ``heading`` is, for
+    ACL, the line of the year heading that dates the card."""
+
+    format: str
+    lines: list[str]
+    entries: list[Entry]
+    spans: list[tuple[int, int]]
+    headings: list[int | None]
+    chrome: list[str]
+    votes: bool = False  # HF today: each card's first line is its upvote line, 2 above the title
+
+
+def _sample_cards(name: str) -> Cards:
+    lines = raw(name).split("\n")
+    entries = without_lines(parsed(name))
+    starts = [e.line - 1 for e in parsed(name).entries]
+    fmt = gold(name)["format"]
+    spans: list[tuple[int, int]] = []
+    headings: list[int | None] = []
+    for k, start in enumerate(starts):
+        following = starts[k + 1] if k + 1 < len(starts) else len(lines)
+        if fmt == "acl-anthology":
+            first = lines.index(entries[k].title, start) - 1  # the last label line
+            last = following - 1
+            while _YEAR_LINE.fullmatch(lines[last]):
+                last -= 1
+            heading = max(i for i in range(start) if _YEAR_LINE.fullmatch(lines[i]))
+            spans.append((first, last))
+            headings.append(heading)
+            continue
+        headings.append(None)
+        if fmt == "compact-listing":
+            spans.append((start, start + 2))
+        elif entries[k].date_text is None:
+            # No footer: whole once the next card's title and abstract show (a lone line
+            # after it could as well be its own organisation line, cut from its footer).
+            spans.append((start, following + 2))
+        else:
+            spans.append((start, lines.index("·", start) + 1))
+    chrome = {"acl-anthology": ACL_CHROME, "hf-daily-papers": HF_CHROME,
+              "compact-listing": COMPACT_CHROME}[fmt]
+    return Cards(fmt, lines, entries, spans, headings, chrome)
+
+
+def _layout_cards(name: str) -> Cards:
+    data = layout_data(name)
+    entries = [as_entry(e) for e in data["entries"]]
+    fmt = LAYOUT_FORMATS[name]
+    return Cards(fmt, layout_text(name).split("\n"), entries,
+                 [(a, b) for a, b in data["spans"]], [None] * len(entries),
+                 HF_CHROME if fmt == "hf-daily-papers" else COMPACT_CHROME,
+                 votes=fmt == "hf-daily-papers")
+
+
+CARDS = {**{name: _sample_cards for name in NAMES}, **dict.fromkeys(LAYOUT_FORMATS, _layout_cards)}
+PASTE_VARIANTS = {"as-is": lambda t: t, "crlf": VARIANTS["crlf"], "nbsp": VARIANTS["nbsp"],
+                  "no-blank-lines": BROWSER_VARIANTS["no-blank-lines"]}
+
+
+def whole_cards(cards: Cards, start: int, stop: int, *, votes_seen: bool = True
+                ) -> list[Entry]:
+    """The entries of the cards that lines[start:stop] holds whole, as they must be read.
+
+    Without ``votes_seen`` (a paste of today's HF cards in which no upvote line above a
+    title survived) nothing shows the layout, so a card is read in the older layout, from
+    its title, without upvotes."""
+    found = []
+    for entry, (first, last), heading in zip(cards.entries, cards.spans, cards.headings,
+                                              strict=True):
+        if cards.votes and not votes_seen:
+            first += 2
+            entry = Entry(**{**entry.__dict__, "upvotes": None})
+        if start <= first and last < stop:
+            if heading is not None and heading < start:  # the year heading was cut off
+                entry = Entry(**{**entry.__dict__, "date": None, "date_text": None})
+            found.append(entry)
+    return found
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_cut_and_doubled_pastes_import_exactly_the_whole_cards(data: st.DataObject) -> None:
+    """Cut a listing at random lines at both ends, paste it twice with page chrome between:
+    the papers are exactly the whole cards, with their own fields; never a fragment, never
+    a chrome line; and no error (a cut card is a warning that names its line)."""
+    name = data.draw(st.sampled_from(sorted(CARDS)))
+    cards = CARDS[name](name)
+    n = len(cards.lines)
+    a, b = sorted(data.draw(st.tuples(st.integers(0, n), st.integers(0, n))))
+    c, d = sorted(data.draw(st.tuples(st.integers(0, n), st.integers(0, n))))
+    variant = data.draw(st.sampled_from(sorted(PASTE_VARIANTS)))
+    text = "\n".join([*cards.lines[a:b], "", *cards.chrome, "", *cards.lines[c:d]])
+    listing = parse_listing(PASTE_VARIANTS[variant](text), "paste.txt", year=YEAR,
+                            format=cards.format)
+    votes_seen = any(a <= first and first + 2 < b or c <= first and first + 2 < d
+                     for first, _ in cards.spans)
+    expected = (whole_cards(cards, a, b, votes_seen=votes_seen)
+                + whole_cards(cards, c, d, votes_seen=votes_seen))
+    assert without_lines(listing) == expected
+    if expected:
+        assert [d for d in listing.diagnostics if d.severity == "error"] == []
+        assert all(d.line is not None for d in listing.diagnostics)
+    if len(expected) >= 2:
+        assert detect_format(text) == cards.format
+
+
+def test_hf_copy_starting_inside_an_abstract_makes_no_paper() -> None:
+    lines = layout_text("hf-today").split("\n")
+    start = lines.index("Long-CLIP: Unlocking the Long-Text Capability of CLIP") + 2
+    listing = parse_listing("\n".join(lines[start:]), "h.txt", year=YEAR)
+    assert listing.entries[0].title.startswith("Simple Hack for Transformers")
+    assert len(listing.entries) == 13
+    (warned,) = listing.diagnostics
+    assert (warned.severity, warned.line) == ("warning", 1)
+    assert "starts inside a paper" in warned.message
+
+
+def test_hf_copy_ending_inside_a_card_makes_no_paper() -> None:
+    lines = layout_text("hf-today").split("\n")
+    end = lines.index("Microsoft")  # the card's organisation line, before its '·' and date
+    listing = parse_listing("\n".join(lines[:end + 1]), "h.txt", year=YEAR)
+    assert listing.entries[-1].title.startswith("Ada-LEval")
+    (warned,) = listing.diagnostics
+    assert warned.severity == "warning" and warned.line == end - 5  # the card's upvote line
+    assert "ends inside a paper" in warned.message
+
+
+def test_page_chrome_is_never_a_paper_wherever_it_stands() -> None:
+    text = layout_text("hf-today")
+    doubled = text + "\n\nWeekly\n\nDaily\n\nMonthly\n\n" + text
+    listing = parse_listing(doubled, "h.txt", year=YEAR)
+    titles = [e.title for e in listing.entries]
+    assert titles == [e["title"] for e in layout_data("hf-today")["entries"]] * 2
+    assert listing.diagnostics == ()
+
+
+def test_compact_author_header_between_two_pages() -> None:
+    text = layout_text("compact-author")
+    doubled = text + "\n\n" + text.replace("Yujia Qin\nComputation", "Xu Han\nMachine Learning")
+    listing = parse_listing(doubled, "c.txt", year=YEAR)
+    assert without_lines(listing) == [as_entry(e) for e in layout_data("compact-author")[
+        "entries"]] * 2
+    assert listing.diagnostics == ()
+
+
+def test_compact_author_layout_names_line_is_not_the_abstract() -> None:
+    text = ("CLApr 17, 2023\nTool Learning with Foundation Models\n\nYujia Qin, Shengding Hu, "
+            "Yankai Lin et al. · tsinghua\n\nHumans possess an extraordinary ability.\n"
+            "CLMay 5\nA Short Paper\nAnn Lee, Bo Chen\nWe show a thing and measure it well.\n")
+    first, second = parse_listing(text, "c.txt", year=YEAR).entries
+    assert (first.title, first.authors, first.organizations, first.abstract) == (
+        "Tool Learning with Foundation Models", ("Yujia Qin", "Shengding Hu", "Yankai Lin"),
+        ("tsinghua",), "Humans possess an extraordinary ability.")
+    assert (second.title, second.authors, second.author_count, second.authors_truncated) == (
+        "A Short Paper", ("Ann Lee", "Bo Chen"), 2, False)
+
+
+@pytest.mark.parametrize(("forced", "sample"), [
+    ("hf-daily-papers", ACL), ("compact-listing", ACL), ("acl-anthology", HF),
+    ("compact-listing", HF), ("hf-daily-papers", COMPACT), ("acl-anthology", COMPACT),
+])
+def test_forced_format_that_does_not_fit_invents_nothing(forced: str, sample: str) -> None:
+    listing = parse_listing(raw(sample), "x.txt", year=YEAR, format=forced)
+    assert listing.entries == ()
+    (diagnostic,) = listing.diagnostics
+    assert diagnostic.severity == "error"
+    assert f"does not look like {forced}" in diagnostic.message
+    assert f"it looks like {gold(sample)['format']}" in diagnostic.message
+
+
+def test_a_lone_card_without_its_upvote_line_is_read_in_the_pastes_layout() -> None:
+    """After chrome, one card whose upvote line the copy cut off: in a paste of today's
+    layout it is a piece of a card, not a paper of the older layout."""
+    lines = layout_text("hf-today").split("\n")
+    first, last = layout_data("hf-today")["spans"][1]
+    text = "\n".join([*lines, "", *HF_CHROME, "", *lines[first + 1:last + 1]])
+    listing = parse_listing(text, "h.txt", year=YEAR)
+    assert without_lines(listing) == [as_entry(e) for e in layout_data("hf-today")["entries"]]
+    (warned,) = listing.diagnostics
+    assert warned.severity == "warning" and "starts inside a paper" in warned.message
+
+
+def test_hugging_face_as_an_organisation_is_not_page_chrome() -> None:
+    text = layout_text("hf-today").replace("\nMicrosoft\n", "\nHugging Face\n")
+    listing = parse_listing(text, "h.txt", year=YEAR)
+    assert listing.diagnostics == ()
+    assert ("Hugging Face",) in [e.organizations for e in listing.entries]
+
+
+def test_submitted_by_inside_a_card_does_not_split_it() -> None:
+    text = layout_text("hf-today").replace("\n41\n", "\n41\nSubmitted by\nakhaliq\n")
+    listing = parse_listing(text, "h.txt", year=YEAR)
+    assert without_lines(listing) == [as_entry(e) for e in layout_data("hf-today")["entries"]]
+    assert listing.diagnostics == ()
+
+
+def test_compact_copy_ending_before_the_abstract_takes_no_page_text_for_it() -> None:
+    """The copy ends after a title; page text follows before the next page's header."""
+    text = (layout_text("compact-author") + "\n\nCLApr 17, 2023\nTool Learning with "
+            "Foundation Models\nFollow\nTsinghua University\n" + "\n".join(COMPACT_CHROME)
+            + "\n")
+    listing = parse_listing(text, "c.txt", year=YEAR)
+    assert without_lines(listing) == [as_entry(e) for e in layout_data("compact-author")[
+        "entries"]]
+    (warned,) = listing.diagnostics
+    assert warned.severity == "warning" and "ends inside an entry" in warned.message
+
+
+def test_todays_card_is_read_by_position_whatever_the_abstract_length() -> None:
+    text = ("Jan 29\n\n7\n\nA Title\n\nA short abstract, cut by the page …\n\n"
+            "Carnegie Mellon University\n·\nOct 22, 2025 3\n\n-\n\nB Title\n\n"
+            "Another short abstract …\n\n  • 2 authors\n·\nJan 3\n")
+    listing = parse_listing(text, "h.txt", year=YEAR)
+    assert [(e.title, e.abstract, e.organizations, e.upvotes, e.comments, e.author_count)
+            for e in listing.entries] == [
+        ("A Title", "A short abstract, cut by the page …", ("Carnegie Mellon University",), 7,
+         3, None),
+        ("B Title", "Another short abstract …", (), None, None, 2)]
+    assert listing.diagnostics == ()
+
+
+def test_layout_fixtures_are_what_make_layouts_writes() -> None:
+    """The fixtures and the script that lays them out from the samples do not drift."""
+    spec = importlib.util.spec_from_file_location("make_layouts", LAYOUTS / "make_layouts.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name, make in (("hf-today", module.hf_today), ("compact-author", module.compact_author)):
+        text, data = make()
+        assert text == layout_text(name)
+        assert data == layout_data(name)

@@ -1,9 +1,16 @@
 """Listing text -> ``Listing``: detect which page a paste came from and parse its papers.
 
-Three formats are known (``generator.model.FORMATS``): ACL Anthology author pages,
-Hugging Face Daily Papers pages and compact listings. Parsing never raises on any text:
-whatever cannot be read becomes a ``Diagnostic`` with a line number and what was expected,
-and parsing goes on with the next entry.
+Three page formats are known (``generator.model.FORMATS``): ACL Anthology author pages,
+Hugging Face Daily Papers pages and compact listings; and three reference-manager exports
+(``generator.listings.references``): BibTeX, CSL-JSON and RIS, told apart by content.
+Parsing never raises on any text: whatever cannot be read becomes a ``Diagnostic`` with a
+line number and what was expected, and parsing goes on with the next entry.
+
+Pasted text is often a sloppy copy: cut at both ends, a page pasted twice, page chrome in
+between. Each parser splits the text at the page chrome it knows and treats the two ends
+of every piece as places where a copy may have been cut: an incomplete entry there is a
+warning, never a paper. Text that fits no entry *between* entries is an error when it
+reads like paper text, because a paper was probably lost.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from generator.diagnostics import error
-from generator.listings import acl, compact, hf
+from generator.listings import acl, compact, hf, references
 from generator.listings.common import Line, ParseResult, split_lines
 from generator.model import FORMATS, Listing
 
@@ -27,6 +34,12 @@ _SCORERS: dict[str, Callable[[Sequence[Line]], int]] = {
     acl.FORMAT: acl.score,
     hf.FORMAT: hf.score,
     compact.FORMAT: compact.score,
+}
+# What each format's evidence is, for the message when a forced --format does not fit.
+_SIGNS: dict[str, str] = {
+    acl.FORMAT: "'pdf'/'bib'/'abs' lines before a title",
+    hf.FORMAT: "'·' lines and '• N authors' footers",
+    compact.FORMAT: "lines like '99.7CLApr 30Code'",
 }
 UNKNOWN = "unknown"  # Listing.format when the format could not be told
 
@@ -51,12 +64,20 @@ def detect_format(text: str) -> str | None:
 
 
 def parse_listing(text: str, source: str, *, year: int, format: str | None = None) -> Listing:
-    """Parse one pasted listing; ``year`` dates entries whose date shows no year.
+    """Parse one pasted listing or reference-manager export; ``year`` dates entries whose
+    date shows no year.
 
     ``format`` skips detection. Problems are reported in ``Listing.diagnostics``; the
     function never raises on bad text.
     """
-    lines = split_lines(_as_text(text))
+    text = _as_text(text)
+    exported = format if format in references.PARSERS else \
+        None if format else references.detect(text, source)
+    if exported is not None:  # BibTeX, CSL-JSON, RIS: a file format, not a page's text
+        found = references.PARSERS[exported](text, source)
+        return Listing(source, exported, None, tuple(found.entries),
+                       tuple(sorted(found.diagnostics, key=lambda d: d.line or 0)))
+    lines = split_lines(text)
     known = ", ".join(FORMATS)
     if not lines:
         return Listing(source, format or UNKNOWN,
@@ -64,6 +85,15 @@ def parse_listing(text: str, source: str, *, year: int, format: str | None = Non
     if format is not None and format not in _PARSERS:
         return Listing(source, UNKNOWN, diagnostics=(error(
             source, None, f"unknown format {format!r}; known formats: {known}"),))
+    if format is not None and _SCORERS[format](lines) == 0:
+        # Read as a format it is not, a page yields invented papers (venue lines as
+        # titles): refuse, and say which format it does look like.
+        guess = _detect(lines)
+        hint = f"; it looks like {guess}" if guess else ""
+        return Listing(source, format, diagnostics=(error(
+            source, None, f"the text does not look like {format} ({_SIGNS[format]} not "
+            f"found){hint}; nothing imported from it. Leave out --format to detect the "
+            "format."),))
     chosen = format or _detect(lines)
     if chosen is None:
         return Listing(source, UNKNOWN, diagnostics=(error(

@@ -73,6 +73,7 @@ class _Cursor:
             else:
                 after, end = frozenset(), i + 1
             self._run[i] = (after | here, end)
+        self._last_start: int | None = None  # where the last paper starts, when asked
 
     def paper_labels(self, i: int) -> frozenset[str]:
         """Labels of the run starting at line i if it starts a paper, else an empty set.
@@ -88,13 +89,29 @@ class _Cursor:
         return bool(self.paper_labels(i))
 
     def year_heading(self, i: int) -> bool:
-        """A 4-digit year line counts only right before a paper, never inside an abstract."""
+        """A 4-digit year line counts only right before a paper (or a cut), never inside an
+        abstract."""
         return (i < len(self.lines) and _YEAR.fullmatch(self.lines[i].text) is not None
-                and self.paper_starts(i + 1))
+                and (self.paper_starts(i + 1) or self.dangling(i + 1)))
+
+    def dangling(self, i: int) -> bool:
+        """From line i on there is only what a cut copy leaves of the next paper's start:
+        nothing, or label lines with no title after them."""
+        if i >= len(self.lines):
+            return True
+        return self.labels[i] is not None and self._run[i][1] >= len(self.lines)
 
     def boundary(self, i: int) -> bool:
         """Where the current paper must end: the end, the next paper or the next year."""
-        return i >= len(self.lines) or self.paper_starts(i) or self.year_heading(i)
+        return (i >= len(self.lines) or self.paper_starts(i) or self.year_heading(i)
+                or self.dangling(i))
+
+    def last_paper(self, i: int) -> bool:
+        """No paper starts at or after line i: the paper before i ends the segment."""
+        if self._last_start is None:
+            self._last_start = max((j for j in range(len(self.lines)) if self.paper_starts(j)),
+                                   default=-1)
+        return i > self._last_start
 
     def text_until_boundary(self, i: int) -> tuple[list[Line], int]:
         """Lines from i up to the next paper, year heading, page chrome line or the end."""
@@ -121,9 +138,24 @@ def _read_authors(cur: _Cursor, i: int) -> tuple[list[str], int]:
     return names, i
 
 
+_ENDS_SENTENCE = ".!?)]\"'”’"
+
+
+def _ends_whole(abstract: str) -> bool:
+    """Whether an abstract ends as abstracts do: a sentence's end or a URL. Its last line
+    at the end of a cut copy that does not may have lost the lines after it."""
+    last = abstract.rsplit(" ", 1)[-1]
+    return abstract.endswith(tuple(_ENDS_SENTENCE)) or bool(extract_urls(last))
+
+
 def _read_paper(cur: _Cursor, i: int, year: str | None, source: str,
                 result: ParseResult) -> int:
-    """Parse the paper whose label lines start at line i; return the index after it."""
+    """Parse the paper whose label lines start at line i; return the index after it.
+
+    The last paper of a segment may be cut short by the end of the copy: if it lacks its
+    authors, venue or (when it has an "abs" label) a whole abstract, it is a fragment and
+    is skipped with a warning instead of becoming a paper.
+    """
     lines = cur.lines
     start = lines[i].number
     labels = cur.paper_labels(i)
@@ -135,11 +167,17 @@ def _read_paper(cur: _Cursor, i: int, year: str | None, source: str,
     if not cur.boundary(i) and not _is_chrome(lines[i].text):
         venue = normalize_space(lines[i].text)
         i += 1
-    else:
+    abstract_lines, i = cur.text_until_boundary(i)
+    if cur.last_paper(i) and (not authors or venue is None or (
+            "abs" in labels and not _ends_whole(" ".join(ln.text for ln in abstract_lines)))):
+        result.diagnostics.append(warning(
+            source, start, f"skipped lines {start}-{lines[i - 1].number}, paper {title!r}: "
+            "the copy ends inside it, so it was not imported"))
+        return i
+    if venue is None:
         result.diagnostics.append(warning(
             source, start, f"paper {title!r} has no venue line; expected the venue after "
             "the authors"))
-    abstract_lines, i = cur.text_until_boundary(i)
     if abstract_lines and "abs" not in labels:
         # The page shows an "abs" label for every paper that has an abstract.
         result.diagnostics.append(warning(
@@ -173,9 +211,29 @@ def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
     """
     del year
     result = ParseResult()
+    segment: list[Line] = []
+    for line in lines:
+        if _is_chrome(line.text):
+            _parse_segment(segment, source, result)
+            segment = []
+        else:
+            segment.append(line)
+    _parse_segment(segment, source, result)
+    return result
+
+
+def _parse_segment(lines: Sequence[Line], source: str, result: ParseResult) -> None:
+    """The papers between two runs of page chrome (or the ends of the text).
+
+    Page chrome splits a paste that holds a page twice, or two pages; a year heading
+    never reaches across it, and a copy cut at either end leaves only warnings there.
+    """
+    if not lines:
+        return
     cur = _Cursor(lines)
     heading: str | None = None
     skipped: list[Line] = []
+    seen_paper = False
 
     def flush(*, between_papers: bool) -> None:
         diagnostic = skipped_lines(source, skipped, lost_entry=between_papers,
@@ -187,14 +245,19 @@ def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
     i = 0
     while i < len(lines):
         if cur.year_heading(i):
-            flush(between_papers=bool(result.entries))
+            flush(between_papers=seen_paper)
             heading = lines[i].text
             i += 1
         elif cur.paper_starts(i):
-            flush(between_papers=bool(result.entries))
+            flush(between_papers=seen_paper)
+            if heading is None and not seen_paper:
+                result.diagnostics.append(warning(
+                    source, lines[i].number, "no year heading above this paper (the copy "
+                    "may start below it): the year of the papers up to the next heading is "
+                    "left out"))
+            seen_paper = True
             i = _read_paper(cur, i, heading, source, result)
         else:
             skipped.append(lines[i])
             i += 1
     flush(between_papers=False)
-    return result

@@ -129,7 +129,7 @@ def looks_like_content(text: str) -> bool:
     return len(text) >= 60 or len(text.split()) >= 8
 
 
-def _quote(text: str, limit: int = 50) -> str:
+def quote(text: str, limit: int = 50) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
@@ -144,7 +144,7 @@ def skipped_lines(source: str, lines: Sequence[Line], *, lost_entry: bool,
         return None
     first, last = lines[0].number, lines[-1].number
     where = f"line {first}" if first == last else f"lines {first}-{last}"
-    message = f"skipped {where}, starting {_quote(lines[0].text)}; expected {expected}"
+    message = f"skipped {where}, starting {quote(lines[0].text)}; expected {expected}"
     if lost_entry and any(looks_like_content(line.text) for line in lines):
         return error(source, first, message)
     return warning(source, first, message)

@@ -25,7 +25,9 @@ from generator.listings.common import (
     ParseResult,
     extract_urls,
     iso_date,
+    looks_like_content,
     normalize_space,
+    quote,
     skipped_lines,
 )
 from generator.model import Entry
@@ -253,61 +255,164 @@ def split_byline(text: str, *, shown: int | None = None) -> tuple[Byline, Split 
 
 @dataclass(frozen=True)
 class _Raw:
-    """One entry's lines before line 2 is split."""
+    """One entry's lines before they are read: the byline is line 2 of the glued layout;
+    in the author-page layout ``title`` holds the title and ``byline`` the authors."""
 
     meta: re.Match[str]
     start: int
     byline: Line
     abstract: str
+    title: Line | None = None
+
+
+# The header of an author page: "h-index11", "45papers", "520citations", "Novelty33%",
+# "AI Score52", "45 Papers". The author's name and a category stand just above these.
+_HEADER_STAT = re.compile(
+    r"h-index\s*\d+|\d[\d,]*\s*papers?|\d[\d,.]*\s*k?\s*citations?"
+    r"|novelty\s*\d+(?:\.\d+)?\s*%|ai\s*score\s*\d+(?:\.\d+)?", re.IGNORECASE)
+_HEADER_ABOVE = 2  # the author's name and a category
+
+
+def is_author_line(text: str) -> bool:
+    """Whether a line is only names ("A, B, C et al. · org"), as on author pages.
+
+    Its structure ("et al.", " · org ids") is enough when every part can be a name;
+    otherwise every part must read as an ordinary name, which no abstract does.
+    """
+    byline = parse_byline(text)
+    names = [normalize_space(n) for n in byline.names_part.split(", ")]
+    if not names or not all(names) or len(text) > 2000:
+        return False
+    costs = [name_cost(name) for name in names]
+    if byline.truncated or byline.organizations:
+        return all(cost < INF for cost in costs)
+    return all(cost <= 3.0 for cost in costs)
+
+
+def _has_byline_structure(text: str) -> bool:
+    """ "et al.", " · org ids" or several names: what only an author list shows."""
+    byline = parse_byline(text)
+    return byline.truncated or bool(byline.organizations) or ", " in byline.names_part
+
+
+def _names_on_own_line(body: Sequence[Line]) -> bool:
+    """Whether an entry's lines are title, names, abstract (author pages) rather than
+    "TitleNames", abstract: the second line must be names, and the first must not end in
+    an author list itself. A lone name-like second line ("Abstract.") needs an abstract
+    after it."""
+    if len(body) < 2 or not is_author_line(body[1].text):
+        return False
+    first = parse_byline(body[0].text)
+    if first.truncated or first.organizations:
+        return False
+    return _has_byline_structure(body[1].text) or (
+        len(body) >= 3 and looks_like_content(body[2].text))
+
+
+def _segments(lines: Sequence[Line]) -> list[list[Line]]:
+    """Split the lines at author-page headers, which are dropped.
+
+    A paste may hold two pages, or one page twice: a header between them ends what came
+    before, so an entry never spans it.
+    """
+    header = [bool(_HEADER_STAT.fullmatch(line.text)) for line in lines]
+    for i in range(len(lines)):
+        if header[i] and (i == 0 or not header[i - 1]):
+            for j in range(i - 1, max(-1, i - 1 - _HEADER_ABOVE), -1):
+                text = lines[j].text
+                if header[j] or META.fullmatch(text) or looks_like_content(text):
+                    break
+                header[j] = True
+    segments: list[list[Line]] = [[]]
+    for line, is_header in zip(lines, header, strict=True):
+        if not is_header:
+            segments[-1].append(line)
+        elif segments[-1]:
+            segments.append([])
+    return [seg for seg in segments if seg]
 
 
 def _read_entries(lines: Sequence[Line], source: str, result: ParseResult) -> list[_Raw]:
-    """Group the lines into (meta, byline, abstract) triples; report the rest."""
+    """Group each segment's lines into entries; report what is no entry.
+
+    An entry is a meta line and the lines up to the next one: "TitleNames" and the
+    abstract, or (author pages) the title, the names and the abstract. At either end of a
+    segment an incomplete entry is a piece of a cut copy: a warning, never a paper.
+    """
     raws: list[_Raw] = []
-    skipped: list[Line] = []
-
-    def meta(i: int) -> re.Match[str] | None:
-        return META.fullmatch(lines[i].text) if i < len(lines) else None
-
-    i = 0
-    while i < len(lines):
-        m = meta(i)
-        if m is None:
-            skipped.append(lines[i])
-            i += 1
-            continue
-        _flush(skipped, source, result, lost_entry=bool(raws))
-        start = lines[i].number
-        if i + 1 >= len(lines) or meta(i + 1):
-            result.diagnostics.append(error(
-                source, start, f"entry {lines[i].text!r} has no title/authors line; expected "
-                "'TitleFirst Author, Second Author et al.' on the next line"))
-            i += 1
-            continue
-        abstract = ""
-        if i + 2 < len(lines) and not meta(i + 2):
-            abstract = lines[i + 2].text
-        else:
-            result.diagnostics.append(warning(
-                source, lines[i + 1].number, "entry has no abstract; expected the abstract "
-                "on the line after the title/authors line"))
-        raws.append(_Raw(m, start, lines[i + 1], abstract))
-        i += 3 if abstract else 2
-    _flush(skipped, source, result, lost_entry=False)
+    for segment in _segments(lines):
+        starts = [i for i, line in enumerate(segment) if META.fullmatch(line.text)]
+        _fragment(segment[: starts[0] if starts else len(segment)], source, result,
+                  "starts")
+        for k, i in enumerate(starts):
+            end = starts[k + 1] if k + 1 < len(starts) else len(segment)
+            last = k + 1 == len(starts)
+            raw = _read_entry(segment[i], segment[i + 1:end], source, result, last=last)
+            if raw is not None:
+                raws.append(raw)
     return raws
+
+
+def _read_entry(meta_line: Line, body: Sequence[Line], source: str, result: ParseResult,
+                *, last: bool) -> _Raw | None:
+    """One entry: its meta line and the lines up to the next meta line (or segment end)."""
+    m = META.fullmatch(meta_line.text)
+    assert m is not None
+    start = meta_line.number
+    if _names_on_own_line(body):
+        title: Line | None = body[0]
+        byline, rest = body[1], list(body[2:])
+    elif body:
+        title, byline, rest = None, body[0], list(body[1:])
+    else:
+        if last:
+            _fragment([meta_line], source, result, "ends")
+        else:
+            result.diagnostics.append(error(
+                source, start, f"entry {meta_line.text!r} has no title/authors line; "
+                "expected 'TitleFirst Author, Second Author et al.' on the next line"))
+        return None
+    if not rest or (last and not looks_like_content(rest[0].text)):
+        if last:  # the copy may end before the abstract (and page text follow): not whole
+            _fragment([meta_line, *body], source, result, "ends")
+            return None
+        result.diagnostics.append(warning(
+            source, byline.number, "entry has no abstract; expected the abstract on the "
+            "line after the " + ("authors line" if title else "title/authors line")))
+        return _Raw(m, start, byline, "", title)
+    _flush(rest[1:], source, result, lost_entry=not last)
+    return _Raw(m, start, byline, rest[0].text, title)
+
+
+def _fragment(lines: Sequence[Line], source: str, result: ParseResult, where: str) -> None:
+    """Lines of an entry that the copy cut at a segment's end: a warning naming them."""
+    if not lines:
+        return
+    if not any(looks_like_content(line.text) or META.fullmatch(line.text) for line in lines):
+        _flush(list(lines), source, result, lost_entry=False)  # menus and such
+        return
+    first, last = lines[0].number, lines[-1].number
+    span = f"line {first}" if first == last else f"lines {first}-{last}"
+    result.diagnostics.append(warning(
+        source, first, f"skipped {span}, starting {quote(lines[0].text)}: the copy {where} "
+        "inside an entry, so that entry was not imported"))
 
 
 def _flush(skipped: list[Line], source: str, result: ParseResult, *, lost_entry: bool) -> None:
     diagnostic = skipped_lines(source, skipped, lost_entry=lost_entry, expected=EXPECTED_ENTRY)
     if diagnostic:
         result.diagnostics.append(diagnostic)
-    skipped.clear()
 
 
 def _usual_shown(raws: Sequence[_Raw]) -> int | None:
     """How many names this listing shows before "et al.", by majority over its entries."""
     counts: Counter[int] = Counter()
     for raw in raws:
+        if raw.title is not None:
+            byline = parse_byline(raw.byline.text)
+            if byline.truncated:
+                counts[len(byline.names_part.split(", "))] += 1
+            continue
         byline, best = split_byline(raw.byline.text)
         if byline.truncated and best is not None:
             counts[len(best.authors)] += 1
@@ -326,16 +431,21 @@ def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
     shown = _usual_shown(raws)
     for raw in raws:
         m = raw.meta
-        byline, best = split_byline(raw.byline.text, shown=shown)
         authors: tuple[str, ...] = ()
-        if best is None:
-            title = normalize_space(byline.names_part)
-            result.diagnostics.append(warning(
-                source, raw.byline.number, "could not tell where the title ends and the "
-                "authors begin; expected 'TitleFirst Author, Second Author et al.'; kept the "
-                "whole line as the title"))
+        if raw.title is not None:  # author-page layout: the names stand on their own line
+            byline = parse_byline(raw.byline.text)
+            title = normalize_space(raw.title.text)
+            authors = tuple(normalize_space(n) for n in byline.names_part.split(", "))
         else:
-            title, authors = best.title, best.authors
+            byline, best = split_byline(raw.byline.text, shown=shown)
+            if best is None:
+                title = normalize_space(byline.names_part)
+                result.diagnostics.append(warning(
+                    source, raw.byline.number, "could not tell where the title ends and "
+                    "the authors begin; expected 'TitleFirst Author, Second Author et al.'; "
+                    "kept the whole line as the title"))
+            else:
+                title, authors = best.title, best.authors
         date = iso_date(m["month"], m["day"], m["year"] or year)
         if date is None:
             result.diagnostics.append(warning(

@@ -1,49 +1,80 @@
 """Hugging Face Daily Papers pages, as copied from a browser.
 
-Structure: header chrome ("Daily Papers", "Subscribe" …) and the page date, then per paper
-a title line, an abstract line and an optional footer: "• N authors" or an organisation
-line "<org-id> <Display Name>", then "·", then "Mon D[, YYYY][ upvotes]". Papers without a
-footer are followed directly by the next title.
+A card, in page order (blank lines vary by browser and are ignored)::
 
-The footers anchor the parse: the two text lines before a footer are that paper's title and
-abstract. Text between footers holds footer-less papers (a short title line followed by a
-long abstract line) or page chrome, which is skipped and reported.
+    12                        upvotes: a number, or "-" for none (today's layout only)
+    Title
+    Abstract, one long line
+    • 4 authors               or an organisation line: "Carnegie Mellon University",
+    ·                         "nvidia NVIDIA" (id, then display name) when the avatar's
+    Oct 22, 2025 3            text is copied too; then "·", then the date [comments]
+
+The footer ("• N authors"/organisation, "·", date) is optional: a card without one is
+followed directly by the next card. The samples kept in tests/fixtures show the older
+layout, which has no upvote line.
+
+How the text is read, and why:
+
+* Page chrome ("Daily", "Weekly", "Get trending papers…", navigation) and a date standing
+  alone (the page's date in its header, not after a "·") split the text into *segments*.
+  A paste may hold a page twice, or two pages, and a copy may start or end anywhere, so a
+  card never spans a segment boundary, and the two ends of a segment are where a copy may
+  have been cut.
+* Footers anchor the cards: the lines before a footer are its card's title and abstract.
+  In today's layout the upvote line starts every card, which tells exactly where each
+  card begins; in the older layout titles and abstracts are paired by their shape.
+* An incomplete card at either end of a segment is a fragment of a cut copy: it is
+  skipped with a warning naming its line and never becomes a paper. Text inside a segment
+  that fits no card is an error when it reads like paper text (a paper was lost).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from enum import Enum
 
-from generator.diagnostics import Diagnostic, warning
+from generator.diagnostics import warning
 from generator.listings.common import (
     DATE_PATTERN,
     Line,
     ParseResult,
     extract_urls,
     iso_date,
+    looks_like_content,
     normalize_space,
+    quote,
     skipped_lines,
 )
 from generator.model import Entry
 
 FORMAT = "hf-daily-papers"
 
-# Page chrome around the papers; dropped without comment wherever it appears.
+# Page chrome, compared lower-cased without end punctuation: the papers page's header and
+# tabs, the site's navigation and footer. Dropped silently; each one is a segment boundary.
+# ("Hugging Face" is left out: it is also an organisation's display name in card footers.)
 _CHROME = frozenset({
-    "new", "get trending papers in your email inbox!", "subscribe", "daily papers",
-    "byak and the research community",
+    "new", "get trending papers in your email inbox", "get trending papers in your email "
+    "inbox once a day", "subscribe", "daily papers", "byak and the research community",
+    "daily", "weekly", "monthly", "previous", "next", "trending papers", "models",
+    "datasets", "spaces", "community", "docs", "enterprise", "pricing", "log in", "sign up",
+    "search any paper with ai", "system theme", "company", "tos", "privacy", "about",
+    "careers", "website", "papers", "submit paper", "submit",
 })
 _SUBMITTED_BY = re.compile(r"submitted by\b.*", re.IGNORECASE)
 
 DOT = "·"  # U+00B7, the separator line between the author/organisation line and the date
 _AUTHORS = re.compile(r"(?:[•·]\s*)?(?P<count>\d+)\s+authors?", re.IGNORECASE)
-_DATE = re.compile(rf"(?:Published on\s+)?(?P<date>{DATE_PATTERN})(?:\s+(?P<upvotes>\d+))?")
-_COUNT = re.compile(r"\d+")
+_DATE = re.compile(rf"(?:Published on\s+)?(?P<date>{DATE_PATTERN})(?:\s+(?P<comments>\d+))?")
+_VOTE = re.compile(r"(?P<count>\d{1,7})|[-–—]")  # "-": no upvotes
 
-EXPECTED_PAPER = "a paper: a title line, an abstract line, then '• N authors', '·' and a date"
+EXPECTED_PAPER = ("a paper: [upvotes], a title line, an abstract line, then '• N authors' "
+                  "or an organisation, '·' and a date")
+
+
+def _chrome_key(text: str) -> str:
+    return normalize_space(text).lower().rstrip("!.:")
 
 
 class Kind(Enum):
@@ -51,11 +82,14 @@ class Kind(Enum):
     AUTHORS = "authors"
     DOT = "dot"
     DATE = "date"
+    VOTE = "vote"
+    CHROME = "chrome"
+    BYLINE = "byline"  # "Submitted by <user>": dropped where it stands, even inside a card
 
 
 @dataclass(frozen=True)
 class Item:
-    """One non-chrome line, classified by its shape."""
+    """One line, classified by its shape."""
 
     kind: Kind
     line: Line
@@ -75,30 +109,34 @@ class Footer:
     organization: str | None = None
     date: str | None = None
     date_text: str | None = None
-    upvotes: int | None = None
+    comments: int | None = None
+    has_date: bool = False
 
 
 def _classify(lines: Sequence[Line]) -> list[Item]:
-    """Lines -> items, dropping known page chrome and "Submitted by <user>" bylines."""
+    """Lines -> items, each classified by its shape alone."""
     items: list[Item] = []
-    skip_next_word = False
+    byline_name_next = False
     for line in lines:
         text = line.text
-        if skip_next_word and len(text.split()) == 1:
-            skip_next_word = False
+        if byline_name_next and len(text.split()) == 1:
+            byline_name_next = False
+            items.append(Item(Kind.BYLINE, line))
             continue
-        skip_next_word = False
-        if text.lower() in _CHROME:
-            continue
-        if _SUBMITTED_BY.fullmatch(text):
-            skip_next_word = text.lower() == "submitted by"  # the user name is on the next line
-            continue
-        if text == DOT:
+        byline_name_next = False
+        if _chrome_key(text) in _CHROME:
+            items.append(Item(Kind.CHROME, line))
+        elif _SUBMITTED_BY.fullmatch(text):
+            byline_name_next = text.lower() == "submitted by"  # the user name follows
+            items.append(Item(Kind.BYLINE, line))
+        elif text == DOT:
             items.append(Item(Kind.DOT, line))
         elif m := _AUTHORS.fullmatch(text):
             items.append(Item(Kind.AUTHORS, line, m))
         elif m := _DATE.fullmatch(text):
             items.append(Item(Kind.DATE, line, m))
+        elif m := _VOTE.fullmatch(text):
+            items.append(Item(Kind.VOTE, line, m))
         else:
             items.append(Item(Kind.TEXT, line))
     return items
@@ -110,165 +148,395 @@ def looks_like_abstract(text: str) -> bool:
 
 
 def looks_like_title(text: str) -> bool:
-    return len(text) <= 300
+    return len(text) <= 300 and not looks_like_abstract(text)
 
 
 def looks_like_organization(text: str) -> bool:
-    """ "<org-id> <Display Name>": a few words, not a sentence."""
+    """An organisation's name, maybe after its id: a few words, not a sentence."""
     return len(text) <= 100 and len(text.split()) <= 10 and not looks_like_abstract(text)
 
 
-def organization_name(text: str) -> str:
-    """ "tencent Tencent" -> "Tencent", "google Google DeepMind" -> "Google DeepMind".
+_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_LOWER_SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)+")  # "allen-ai", "meta-llama"
+_FUNCTION_WORDS = frozenset({"of", "for", "and", "the", "at", "in", "de", "&"})
 
-    The line shows the organisation's id (a slug, never containing spaces) and then its
-    display name; a line of one word is taken as the name itself.
+
+def _squash(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def is_organization_id(first: str, rest: str) -> bool:
+    """Whether ``first`` is the organisation's id shown before its display name ``rest``.
+
+    Ids are slugs; the avatar's text is the id, and it echoes the name: "nvidia NVIDIA",
+    "google Google DeepMind", "deepseek-ai DeepSeek", "cmu Carnegie Mellon University".
+    A display name's own first word ("Carnegie Mellon University") echoes nothing.
     """
-    org_id, _, display = text.partition(" ")
-    return display.strip() or org_id
+    if not rest or not _SLUG.fullmatch(first):
+        return False
+    if _LOWER_SLUG.fullmatch(first):
+        return True  # a lower-case slug with a separator: never how a name starts
+    ident, name = _squash(first), _squash(rest)
+    words = [_squash(w) for w in rest.split()]
+    words = [w for w in words if w]
+    if len(ident) < 2 or not name or not words:
+        return False
+    if ident == name or name.startswith(ident) or ident.startswith(name):
+        return True
+    if len(words[0]) >= 3 and ident.startswith(words[0]):
+        return True  # "huggingfacetb Hugging Face Smol Models"
+    initials = "".join(w[0] for w in words)
+    capital_initials = "".join(w[0] for w in rest.split()
+                               if w[:1].isupper() and w.lower() not in _FUNCTION_WORDS)
+    return len(ident) >= 2 and ident in (initials, _squash(capital_initials))
+
+
+def organization_name(text: str) -> str:
+    """The display name on an organisation line, without a leading id when there is one.
+
+    "Carnegie Mellon University" stays whole; "nvidia NVIDIA" -> "NVIDIA".
+    """
+    text = normalize_space(text)
+    first, _, rest = text.partition(" ")
+    return rest if is_organization_id(first, rest) else text
 
 
 def _date_parts(item: Item, year: int) -> tuple[str | None, str, int | None]:
-    """A DATE item -> (ISO date or None if impossible, date text as shown, upvotes)."""
+    """A DATE item -> (ISO date or None if impossible, date text as shown, comments)."""
     assert item.match is not None
     m = item.match
     date_text = normalize_space(m["date"])
-    upvotes = int(m["upvotes"]) if m["upvotes"] else None
-    return iso_date(m["month"], m["day"], m["year"] or year), date_text, upvotes
+    comments = int(m["comments"]) if m["comments"] else None
+    return iso_date(m["month"], m["day"], m["year"] or year), date_text, comments
 
 
-def _page_date(items: list[Item], year: int) -> tuple[str | None, int]:
-    """The page date in the header, and the index of the first item after it.
+# --- segments ---------------------------------------------------------------------------
 
-    It is the first date that no footer ("·", "• N authors") and no abstract precedes; the
-    text before it is header chrome.
+@dataclass
+class _Segment:
+    """Items between two boundaries (chrome, a lone date, the ends of the text)."""
+
+    items: list[Item] = field(default_factory=list)
+
+
+def _segments(items: list[Item], year: int) -> tuple[str | None, list[_Segment]]:
+    """Split at chrome and at dates that stand alone; the first header date is the page's.
+
+    A footer's date follows its "·" (or "• N authors" when a browser drops the "·"); any
+    other date line is a page header's date, or the end of a footer that a copy cut.
     """
+    page_date: str | None = None
+    segments = [_Segment()]
+    items = [item for item in items if item.kind is not Kind.BYLINE]
     for i, item in enumerate(items):
-        if item.kind in (Kind.DOT, Kind.AUTHORS):
-            break
-        if item.kind is Kind.DATE:
-            if i and looks_like_abstract(items[i - 1].text):
-                break
-            return _date_parts(item, year)[0], i + 1
-    return None, 0
+        before = items[i - 1].kind if i else None
+        if item.kind is Kind.DATE and before not in (Kind.DOT, Kind.AUTHORS):
+            assert item.match is not None
+            if page_date is None and not item.match["comments"] and before in (
+                    None, Kind.CHROME):
+                page_date = _date_parts(item, year)[0]
+            segments.append(_Segment())
+        elif item.kind is Kind.CHROME:
+            if segments[-1].items:
+                segments.append(_Segment())
+        else:
+            segments[-1].items.append(item)
+    return page_date, [s for s in segments if s.items]
 
 
-def _read_footer(items: list[Item], i: int, year: int,
-                 diagnostics: list[Diagnostic], source: str) -> tuple[Footer, int]:
-    """The footer starting at item i: [• N authors] [·] [date [upvotes]]."""
+# --- reading one segment ------------------------------------------------------------------
+
+@dataclass
+class _Chunk:
+    """The lines before one footer (or after the last one), and that footer."""
+
+    body: list[Item]
+    footer: Footer | None
+    footer_items: list[Item]
+    cut: list[Item] = field(default_factory=list)  # a footer that the end of a copy cut
+
+
+def _read_footer(items: list[Item], i: int, year: int) -> tuple[Footer, int]:
+    """The footer starting at item i: [• N authors] [·] [date [comments]]."""
     start = items[i].line.number
     count = None
-    if (m := items[i].match) is not None and items[i].kind is Kind.AUTHORS:
+    if items[i].kind is Kind.AUTHORS and (m := items[i].match) is not None:
         count = int(m["count"])
         i += 1
     if i < len(items) and items[i].kind is Kind.DOT:
         i += 1
-    date = date_text = upvotes = None
     if i < len(items) and items[i].kind is Kind.DATE:
-        date, date_text, upvotes = _date_parts(items[i], year)
-        if date is None:
-            diagnostics.append(warning(source, items[i].line.number,
-                                       f"{date_text!r} is not a valid date; left empty"))
+        date, date_text, comments = _date_parts(items[i], year)
         i += 1
-        if upvotes is None and i < len(items) and _COUNT.fullmatch(items[i].text):
-            upvotes = int(items[i].text)  # upvote count copied onto its own line
+        # A comment count on a line of its own shows as two numbers in a row: the comments,
+        # then the next card's upvotes. A single number is the next card's upvote line.
+        if (comments is None and i + 1 < len(items) and items[i].kind is Kind.VOTE
+                and items[i + 1].kind is Kind.VOTE and (m := items[i].match) is not None
+                and m["count"]):
+            comments = int(m["count"])
             i += 1
-    else:
-        diagnostics.append(warning(source, start, "paper footer has no date; expected a "
-                                   "line like 'May 15' or 'Sep 9, 2025 3' after '·'"))
-    return Footer(start, count, None, date, date_text, upvotes), i
+        return Footer(start, count, None, date, date_text, comments, True), i
+    return Footer(start, count), i
 
 
-def _entry(title: Item, abstract: Item | None, footer: Footer | None) -> Entry:
-    abstract_text = normalize_space(abstract.text) if abstract else ""
-    footer = footer or Footer(0)
-    return Entry(
-        title=normalize_space(title.text), abstract=abstract_text, authors=(),
-        authors_truncated=True, author_count=footer.author_count,
-        organizations=(footer.organization,) if footer.organization else (),
-        date=footer.date, date_text=footer.date_text, upvotes=footer.upvotes,
-        urls=extract_urls(abstract_text), line=title.line.number,
-    )
+def _chunks(items: list[Item], year: int) -> list[_Chunk]:
+    chunks: list[_Chunk] = []
+    body: list[Item] = []
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if item.kind in (Kind.AUTHORS, Kind.DOT):
+            footer, j = _read_footer(items, i, year)
+            chunks.append(_Chunk(body, footer, items[i:j]))
+            body = []
+            i = j
+        else:
+            body.append(item)
+            i += 1
+    if body:
+        chunks.append(_Chunk(body, None, []))
+    return chunks
 
 
-class _Builder:
-    """Turns the runs of text lines between footers into entries and diagnostics."""
+@dataclass(frozen=True)
+class _Card:
+    """A card's lines: title, abstract (None if missing) and organisation line."""
 
-    def __init__(self, source: str, result: ParseResult):
+    title: Item
+    abstract: Item | None
+    organization: str | None
+
+
+def _footed_card(texts: list[Item], *, lone_title: bool) -> tuple[list[Item], _Card] | None:
+    """The card at the end of ``texts`` (the lines just before a footer), and what precedes.
+
+    The last lines are "title, abstract" or "title, abstract, organisation". A lone title
+    line is accepted only where no copy can have been cut (``lone_title``).
+    """
+    if (len(texts) >= 3 and looks_like_organization(texts[-1].text)
+            and looks_like_abstract(texts[-2].text) and looks_like_title(texts[-3].text)):
+        return texts[:-3], _Card(texts[-3], texts[-2], organization_name(texts[-1].text))
+    if len(texts) >= 2 and looks_like_title(texts[-2].text):
+        return texts[:-2], _Card(texts[-2], texts[-1], None)
+    if len(texts) == 1 and lone_title and looks_like_title(texts[0].text):
+        return [], _Card(texts[0], None, None)
+    return None
+
+
+def _is_pair(texts: Sequence[Item]) -> bool:
+    return (len(texts) == 2 and looks_like_title(texts[0].text)
+            and looks_like_abstract(texts[1].text))
+
+
+def _layout_evidence(items: Sequence[Item]) -> tuple[int, int]:
+    """(upvote lines just above a title line, footers): the evidence for today's layout."""
+    led = sum(1 for a, b in zip(items, items[1:], strict=False)
+              if a.kind is Kind.VOTE and b.kind is Kind.TEXT)
+    footers = sum(1 for a, b in zip(items, items[1:], strict=False)
+                  if a.kind is Kind.DOT and b.kind is Kind.DATE)
+    return led, footers
+
+
+def _is_today(led: int, footers: int) -> bool:
+    """Today's layout puts an upvote line above every card; a stray number is no sign."""
+    return led >= 1 and 2 * led >= footers
+
+
+class _Reader:
+    """Turns the chunks of one segment into entries and diagnostics."""
+
+    def __init__(self, source: str, year: int, result: ParseResult):
         self.source = source
+        self.year = year
         self.result = result
 
-    def footerless(self, gap: list[Item], *, more_follow: bool) -> None:
-        """Pair up title and abstract lines; report what does not pair up."""
-        skipped: list[Line] = []
-        j = 0
-        while j < len(gap):
-            if (j + 1 < len(gap) and looks_like_title(gap[j].text)
-                    and looks_like_abstract(gap[j + 1].text)):
-                self.skip(skipped, lost_entry=bool(self.result.entries))
-                self.result.entries.append(_entry(gap[j], gap[j + 1], None))
-                j += 2
-            else:
-                skipped.append(gap[j].line)
-                j += 1
-        self.skip(skipped, lost_entry=bool(self.result.entries) and more_follow)
+    # -- reporting
 
-    def skip(self, skipped: list[Line], *, lost_entry: bool) -> None:
-        diagnostic = skipped_lines(self.source, skipped, lost_entry=lost_entry,
-                                   expected=EXPECTED_PAPER)
+    def fragment(self, items: Sequence[Item], where: str) -> None:
+        """Lines at a segment's end from a card that the copy cut: a warning, no paper."""
+        if not items:
+            return
+        if not any(looks_like_content(it.text) for it in items):
+            self.skipped(items, lost_entry=False)  # menus, counts: the usual message
+            return
+        first, last = items[0].line.number, items[-1].line.number
+        span = f"line {first}" if first == last else f"lines {first}-{last}"
+        self.result.diagnostics.append(warning(
+            self.source, first, f"skipped {span}, starting {quote(items[0].text)}: the copy "
+            f"{where} inside a paper, so that paper was not imported"))
+
+    def skipped(self, items: Sequence[Item], *, lost_entry: bool) -> None:
+        diagnostic = skipped_lines(self.source, [it.line for it in items],
+                                   lost_entry=lost_entry, expected=EXPECTED_PAPER)
         if diagnostic:
             self.result.diagnostics.append(diagnostic)
-        skipped.clear()
 
-    def footed(self, gap: list[Item], footer: Footer) -> None:
-        """The last two lines before a footer are its paper; earlier ones are footer-less."""
-        if not gap:
+    # -- entries
+
+    def add(self, card: _Card, footer: Footer | None, upvotes: int | None) -> None:
+        abstract = normalize_space(card.abstract.text) if card.abstract else ""
+        footer = footer or Footer(0)
+        title = card.title
+        if card.abstract is None:
             self.result.diagnostics.append(warning(
-                self.source, footer.line, f"footer ('·', date) with no title or abstract "
-                f"before it; expected {EXPECTED_PAPER}"))
-            return
-        if len(gap) == 1:
-            title, abstract = gap[0], None
+                self.source, title.line.number, f"paper {title.text!r} has no abstract; "
+                "expected an abstract line after the title"))
+        if footer.date_text is not None and footer.date is None:
             self.result.diagnostics.append(warning(
-                self.source, title.line.number,
-                f"paper {title.text!r} has no abstract; expected an abstract line after the "
-                "title"))
+                self.source, footer.line, f"{footer.date_text!r} is not a valid date; "
+                "left empty"))
+        elif footer.line and not footer.has_date:
+            self.result.diagnostics.append(warning(
+                self.source, footer.line, "paper footer has no date; expected a line like "
+                "'May 15' or 'Sep 9, 2025 3' after '·'"))
+        self.result.entries.append(Entry(
+            title=normalize_space(title.text), abstract=abstract, authors=(),
+            authors_truncated=True, author_count=footer.author_count,
+            organizations=(card.organization,) if card.organization else (),
+            date=footer.date, date_text=footer.date_text, upvotes=upvotes,
+            comments=footer.comments, urls=extract_urls(abstract), line=title.line.number,
+        ))
+
+    def orphan_footer(self, footer: Footer) -> None:
+        self.result.diagnostics.append(warning(
+            self.source, footer.line, f"footer ('·', date) with no title or abstract before "
+            f"it; expected {EXPECTED_PAPER}"))
+
+    def segment(self, items: list[Item], file_today: bool) -> None:
+        chunks = _chunks(items, self.year)
+        led, footers = _layout_evidence(items)
+        # A segment of two or more cards shows its own layout; a smaller piece (one card
+        # whose upvote line the copy cut off) is read in the layout of the whole paste.
+        today = _is_today(led, footers) if led or footers >= 2 else file_today
+        for n, chunk in enumerate(chunks):
+            first, last = n == 0, n == len(chunks) - 1
+            if chunk.footer is not None and last and not chunk.footer.has_date:
+                # The copy ends inside a footer: its card is a fragment, the cards before
+                # it may be whole.
+                chunk = _Chunk(chunk.body, None, [], chunk.footer_items)
+            if today:
+                self.today_chunk(chunk, first=first, last=last)
+            else:
+                self.older_chunk(chunk, first=first, last=last)
+
+    def today_chunk(self, chunk: _Chunk, *, first: bool, last: bool) -> None:
+        """Each card starts at its upvote line: split there, then read each card."""
+        lead: list[Item] = []
+        cards: list[tuple[Item, list[Item]]] = []
+        for item in chunk.body:
+            if item.kind is Kind.VOTE:
+                cards.append((item, []))
+            elif cards:
+                cards[-1][1].append(item)
+            else:
+                lead.append(item)
+        if first:
+            self.fragment(lead + ([] if cards else chunk.footer_items + chunk.cut), "starts")
+        elif chunk.cut and not cards:
+            self.fragment(lead + chunk.cut, "ends")
         else:
-            title, abstract = gap[-2], gap[-1]
-        self.footerless(gap[:-2], more_follow=True)
-        self.result.entries.append(_entry(title, abstract, footer))
+            self.skipped(lead, lost_entry=True)
+            if not cards and chunk.footer is not None:
+                self.orphan_footer(chunk.footer)
+        for k, (vote, texts) in enumerate(cards):
+            assert vote.match is not None
+            upvotes = int(vote.match["count"]) if vote.match["count"] else None
+            is_last = k == len(cards) - 1
+            if is_last and chunk.footer is not None:
+                # After an upvote line the lines are known by position: title, abstract
+                # and maybe an organisation, whatever their length.
+                found = (([], _Card(texts[0], texts[1], organization_name(texts[2].text)))
+                         if len(texts) == 3 and looks_like_organization(texts[2].text)
+                         and looks_like_title(texts[0].text)
+                         else _footed_card(texts, lone_title=True))
+                if found is None:
+                    self.skipped([vote, *texts], lost_entry=True)
+                    self.orphan_footer(chunk.footer)
+                    continue
+                rest, card = found
+                self.skipped(rest, lost_entry=True)
+                self.add(card, chunk.footer, upvotes)
+            elif is_last and last:
+                self.fragment([vote, *texts, *chunk.cut], "ends")  # the copy cut it off
+            elif len(texts) == 2 and looks_like_title(texts[0].text):
+                self.add(_Card(texts[0], texts[1], None), None, upvotes)  # no footer
+            else:
+                self.skipped([vote, *texts], lost_entry=True)
+
+    def older_chunk(self, chunk: _Chunk, *, first: bool, last: bool) -> None:
+        """No upvote lines: title and abstract lines are paired by their shape."""
+        self.skipped([it for it in chunk.body if it.kind is not Kind.TEXT], lost_entry=False)
+        texts = [it for it in chunk.body if it.kind is Kind.TEXT]
+        footed: _Card | None = None
+        if chunk.footer is not None:
+            found = _footed_card(texts, lone_title=not first)
+            if found is None:
+                if first:
+                    self.fragment(texts + chunk.footer_items, "starts")
+                else:
+                    self.skipped(texts, lost_entry=True)
+                    self.orphan_footer(chunk.footer)
+                return
+            texts, footed = found
+        # Footer-less cards: title/abstract pairs from the left. Unpaired lines before the
+        # first card of the segment are the rest of a cut card; later ones lost a paper.
+        # Where the segment ends with no footer, a pair is whole only if a next card (title
+        # and abstract) follows it: a lone line after it may be its organisation line, cut
+        # off from the rest of its footer.
+        tail = footed is None and last
+        seen_card = not first
+        skipped: list[Item] = []
+        j = 0
+        while j < len(texts):
+            if _is_pair(texts[j:j + 2]):
+                if tail and not _is_pair(texts[j + 2:j + 4]):
+                    break  # the segment's last card shows no footer: it may have been cut
+                self.flush(skipped, seen_card)
+                self.add(_Card(texts[j], texts[j + 1], None), None, None)
+                seen_card = True
+                j += 2
+            else:
+                skipped.append(texts[j])
+                j += 1
+        if j < len(texts):
+            self.flush(skipped, seen_card)
+            self.fragment(texts[j:] + chunk.cut, "ends")
+        elif tail and (skipped or chunk.cut):
+            self.fragment(skipped + chunk.cut, "ends" if seen_card else "starts")
+            skipped.clear()
+        self.flush(skipped, seen_card)
+        if footed is not None:
+            self.add(footed, chunk.footer, None)
+
+    def flush(self, skipped: list[Item], seen_card: bool) -> None:
+        if seen_card:
+            self.skipped(skipped, lost_entry=True)
+        else:
+            self.fragment(skipped, "starts")
+        skipped.clear()
 
 
 def score(lines: Sequence[Line]) -> int:
     """Evidence for this format: footer lines ("·", "• N authors") and header chrome."""
     return sum(1 for line in lines
                if line.text == DOT or _AUTHORS.fullmatch(line.text)
-               or line.text.lower() in _CHROME - {"new", "subscribe"})
+               or _chrome_key(line.text) in {"daily papers", "byak and the research community",
+                                              "get trending papers in your email inbox",
+                                              "get trending papers in your email inbox "
+                                              "once a day"})
 
 
 def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
     """Non-blank lines of a Daily Papers page -> its page date and papers, in page order."""
     result = ParseResult()
-    items = _classify(lines)
-    result.page_date, i = _page_date(items, year)
-    if i:
-        result.diagnostics.extend(filter(None, [skipped_lines(
-            source, [it.line for it in items[: i - 1]], lost_entry=False,
-            expected="the page header")]))
-    build = _Builder(source, result)
-    gap: list[Item] = []
-    while i < len(items):
-        item = items[i]
-        if item.kind is Kind.TEXT:
-            gap.append(item)
-            i += 1
-            continue
-        organization = None
-        if (len(gap) >= 3 and looks_like_organization(gap[-1].text)
-                and looks_like_abstract(gap[-2].text)):
-            organization = organization_name(gap.pop().text)
-        footer, i = _read_footer(items, i, year, result.diagnostics, source)
-        build.footed(gap, replace(footer, organization=organization))
-        gap = []
-    build.footerless(gap, more_follow=False)
+    page_date, segments = _segments(_classify(lines), year)
+    result.page_date = page_date
+    reader = _Reader(source, year, result)
+    evidence = [_layout_evidence(segment.items) for segment in segments]
+    file_today = _is_today(sum(led for led, _ in evidence), sum(f for _, f in evidence))
+    for segment in segments:
+        reader.segment(segment.items, file_today)
+    result.diagnostics.sort(key=lambda d: d.line or 0)
     return result
+
+

@@ -1,0 +1,445 @@
+"""Reference-manager exports -> entries: BibTeX/BibLaTeX, CSL-JSON and RIS.
+
+The file formats are parsed by well-kept libraries (bibtexparser 2 for BibTeX, the standard
+json module for CSL-JSON, rispy for RIS), and LaTeX in names and titles is turned into the
+text a reader sees by latexcodec. What is ours is the mapping of each format's fields onto
+an ``Entry``: venue, date precision, arXiv ids from wherever an export hides them, truncated
+author lists, and a ``file:line: error:`` for each record that cannot be read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from generator.diagnostics import error
+from generator.listings.common import MONTHS, ParseResult
+from generator.model import Entry
+
+BIBTEX, CSL_JSON, RIS = "bibtex", "csl-json", "ris"
+
+_BIB_START = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.M)
+_RIS_TYPE = re.compile(r"^TY  - ", re.M)
+_ARXIV_ID = re.compile(r"(?<![\w.])(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\b")
+_ARXIV_IN_TEXT = re.compile(r"arxiv(?:\.org/(?:abs|pdf)/|:\s*|\s+preprint\s+arxiv:\s*)",
+                            re.I)
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+_LATEX = re.compile(r"[\\$]")  # what only a LaTeX parser reads right
+_BRACES_DASHES = re.compile(r"[{}~]|-{2,3}")
+_NAME_SYNTAX = re.compile(r"[{}\\]|,.*,")  # braces, commands, "Last, Jr, First"
+_PLAIN = {"{": "", "}": "", "~": "\u00a0", "--": "\u2013", "---": "\u2014"}
+
+
+def detect(text: str, name: str = "") -> str | None:
+    """Which reference format ``text`` is in, by its content (the file name breaks a tie)."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped[:1] in "[{":
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            data = None
+        items = data if isinstance(data, list) else [data]
+        if items and all(isinstance(i, dict) for i in items) and \
+                any("title" in i or "type" in i for i in items):
+            return CSL_JSON
+        if name.lower().endswith(".json"):
+            return CSL_JSON
+    if _RIS_TYPE.search(text) and re.search(r"^ER  -", text, re.M):
+        return RIS
+    if _BIB_START.search(text):
+        return BIBTEX
+    return None
+
+
+# --- text --------------------------------------------------------------------------------
+
+class LatexText:
+    """LaTeX as a reader sees it: accents composed, braces and commands gone, one space.
+
+    One per file read: most fields hold no command (at most the braces Zotero puts around
+    capitals, or "--") and skip the LaTeX decoder; the others are decoded by latexcodec and
+    remembered, since a library names the same authors and venues again and again. A
+    command it does not know (``\\emph{x}``) leaves its argument's text."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, value: str) -> str:
+        if _LATEX.search(value):
+            found = self._seen.get(value)
+            if found is None:
+                found = self._seen[value] = _decoded(value)
+            value = found
+        elif _BRACES_DASHES.search(value):
+            value = _BRACES_DASHES.sub(lambda m: _PLAIN[m.group()], value)
+        return " ".join(value.split())
+
+
+_COMMAND = re.compile(r"\\[A-Za-z]+\*?\s*|\\(?=[^A-Za-z])")
+
+
+def _decoded(value: str) -> str:
+    import codecs
+
+    import latexcodec  # noqa: F401 - registers the "ulatex" codec
+
+    try:
+        value = str(codecs.decode(value, "ulatex"))  # type: ignore[call-overload]
+    except Exception:  # noqa: BLE001 - text the decoder cannot take is kept as written
+        pass
+    return _COMMAND.sub("", value).replace("{", "").replace("}", "").replace("$", "")
+
+
+def person(first: str, last: str) -> str:
+    return " ".join(part for part in (first.strip(), last.strip()) if part)
+
+
+def _bib_names(value: str, latex_text: LatexText) -> tuple[list[str], bool]:
+    """A BibTeX author field -> ("First Last" names, whether "and others" ended it)."""
+    from bibtexparser.middlewares.names import (
+        parse_single_name_into_parts,
+        split_multiple_persons_names,
+    )
+
+    names, more = [], False
+    for raw in split_multiple_persons_names(value):
+        raw = " ".join(raw.split())
+        if raw.lower() == "others":
+            more = True
+            continue
+        if not _NAME_SYNTAX.search(raw):  # "Last, First" or "First Last": nothing to split
+            last, comma, first = raw.partition(",")
+            plain = person(first, last) if comma else raw
+            if comma or not re.search(r"(?:^| )[a-z]", raw):  # (no "von", no "de la")
+                names.append(plain)
+                continue
+        if raw.startswith("{") and raw.endswith("}") and raw.count("{") == 1:
+            names.append(latex_text(raw))  # {Gemma Team}: an institution, kept whole
+            continue
+        try:
+            parts = parse_single_name_into_parts(raw, strict=False)
+        except Exception:  # noqa: BLE001 - a name it cannot split is kept as written
+            names.append(latex_text(raw))
+            continue
+        last = " ".join([*parts.von, *parts.last])
+        first = " ".join(parts.first)
+        name = person(first, last)
+        if parts.jr:
+            name += ", " + " ".join(parts.jr)
+        names.append(latex_text(name))
+    return [n for n in names if n], more
+
+
+def iso(year: Any, month: Any = None, day: Any = None) -> str | None:
+    """Year, month (number or name) and day, each possibly missing -> the most precise
+    ISO date they give (YYYY, YYYY-MM or YYYY-MM-DD); None without a four-digit year."""
+    year_text = str(year or "").strip()
+    match = re.search(r"\b(\d{4})\b", year_text)
+    if match is None:
+        return None
+    out = match[1]
+    month_number: int | None = None
+    text = str(month or "").strip().lower().rstrip(".")
+    if text.isdigit() and 1 <= int(text) <= 12:
+        month_number = int(text)
+    elif text:
+        month_number = MONTHS.get(text) or MONTHS.get(text[:3])
+    if month_number is None:
+        return out
+    out += f"-{month_number:02d}"
+    day_text = str(day or "").strip()
+    if day_text.isdigit() and 1 <= int(day_text) <= 31:
+        import datetime as dt
+
+        try:
+            return dt.date(int(out[:4]), month_number, int(day_text)).isoformat()
+        except ValueError:
+            return out
+    return out
+
+
+def arxiv_id(*texts: str | None) -> str | None:
+    """An arXiv id (no version) from an eprint field, an arXiv URL or "arXiv:ID" text."""
+    for text in texts:
+        if not text:
+            continue
+        text = str(text)
+        bare = _ARXIV_ID.fullmatch(text.strip())
+        if bare:
+            return bare[1]
+        hint = _ARXIV_IN_TEXT.search(text)
+        if hint:
+            found = _ARXIV_ID.match(text, hint.end())
+            if found:
+                return found[1]
+    return None
+
+
+def doi(value: str | None) -> str | None:
+    """A DOI without its resolver prefix, or None."""
+    if not value:
+        return None
+    found = _DOI.search(str(value))
+    return found.group().rstrip(".,;") if found else None
+
+
+def _pages(value: Any, latex_text: LatexText) -> str | None:
+    """Pages as printed: a range with an en dash ("14590–14604"), else as given."""
+    text = latex_text(str(value or ""))
+    found = re.fullmatch(r"(\w+)\s*[-\u2013\u2014]+\s*(\w+)", text)
+    return f"{found[1]}\u2013{found[2]}" if found else text or None
+
+
+def _key(value: Any) -> str | None:
+    """A citation key as a reference manager exported it; Zotero's item URLs are none."""
+    text = str(value or "").strip()
+    return text if re.fullmatch(r"[^\s,{}\"#%'()=\\]+", text) and \
+        not text.startswith(("http://", "https://")) else None
+
+
+def _keywords(value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else re.split(r"[,;]", str(value or ""))
+    return tuple(dict.fromkeys(k for k in (" ".join(str(i).split()) for i in items) if k))
+
+
+def _entry(line: int, *, title: str, authors: Iterable[str] = (), more: bool = False,
+           date: str | None, venue: str | None, abstract: str = "", doi_value: str | None,
+           arxiv: str | None, url: str | None, pages: str | None, volume: str | None,
+           publisher: str | None, key: str | None, keywords: tuple[str, ...]) -> Entry:
+    authors = tuple(authors)
+    if venue and re.fullmatch(r"(arxiv|corr)(\s+preprint)?(\s+arxiv:\S+|\s+abs/\S+)?",
+                              venue.strip(), re.I):
+        venue = None  # "arXiv preprint arXiv:2404.06395": a preprint, not a venue
+    return Entry(title=title, abstract=" ".join(abstract.split()), authors=authors,
+                 authors_truncated=more, date=date, venue=venue or None,
+                 doi=doi_value, arxiv=arxiv, url=url, pages=pages, volume=volume,
+                 publisher=publisher, citation_key=key, keywords=keywords, line=line)
+
+
+# --- BibTeX ------------------------------------------------------------------------------
+
+_BIB_VENUE = ("booktitle", "journal", "journaltitle", "eventtitle", "howpublished")
+
+
+def _line(start: int | None) -> int | None:
+    return None if start is None else start + 1  # (bibtexparser counts from 0)
+
+
+def parse_bibtex(text: str, source: str) -> ParseResult:
+    """BibTeX/BibLaTeX text -> entries; a block that does not parse, a duplicate key or an
+    entry without a title is an error naming its line, and the rest is read."""
+    import bibtexparser
+    from bibtexparser.model import DuplicateBlockKeyBlock
+
+    latex_text = LatexText()
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report, not it
+    result = ParseResult()
+    library = bibtexparser.parse_string(text.removeprefix("\ufeff"))
+    for block in library.failed_blocks:
+        line = _line(block.start_line)
+        if isinstance(block, DuplicateBlockKeyBlock):
+            result.diagnostics.append(error(source, line, f"duplicate citation key "
+                                            f"'{block.key}'; this entry is skipped"))
+        else:
+            first = (block.raw or "").strip().splitlines()[0][:60] if block.raw else ""
+            result.diagnostics.append(error(source, line, f"this BibTeX entry does not parse "
+                                            f"(unbalanced braces or quotes?): {first!r}; it "
+                                            f"is skipped"))
+    for item in library.entries:
+        fields = {f.key.lower(): f.value for f in item.fields}
+        line = _line(item.start_line)
+        values = {k: v.strip() if isinstance(v, str) else str(v) for k, v in fields.items()}
+        title = latex_text(values.get("title", ""))
+        if not title:
+            result.diagnostics.append(error(source, line, f"entry '{item.key}' has no title; "
+                                                          f"it is skipped"))
+            continue
+        authors, more = _bib_names(values.get("author") or values.get("editor") or "",
+                                   latex_text)
+        date_field = values.get("date", "")
+        parts = date_field.split("-") if re.match(r"\d{4}", date_field) else []
+        date = iso(parts[0], *parts[1:3]) if parts else \
+            iso(values.get("year"), values.get("month"), values.get("day"))
+        venue_raw = next((values[k] for k in _BIB_VENUE if values.get(k)), None)
+        archive = (values.get("archiveprefix") or values.get("eprinttype") or "").lower()
+        eprint = values.get("eprint") if archive in ("", "arxiv") else None
+        arxiv = arxiv_id(eprint, values.get("url"), venue_raw, values.get("note"),
+                         values.get("journal"))
+        result.entries.append(_entry(
+            line or 0, title=title, authors=authors, more=more, date=date,
+            venue=latex_text(venue_raw) if venue_raw else None,
+            abstract=latex_text(values.get("abstract", "")), doi_value=doi(values.get("doi")),
+            arxiv=arxiv, url=values.get("url") or None,
+            pages=_pages(values.get("pages"), latex_text),
+            volume=values.get("volume") or None,
+            publisher=latex_text(values["publisher"]) if values.get("publisher") else None,
+            key=item.key, keywords=_keywords(latex_text(values.get("keywords", "")))))
+    if not library.entries and not library.failed_blocks:
+        result.diagnostics.append(error(source, None, "no BibTeX entries found"))
+    return result
+
+
+# --- CSL-JSON ----------------------------------------------------------------------------
+
+def _csl_date(value: Any) -> str | None:
+    if not isinstance(value, Mapping):
+        return None
+    parts = value.get("date-parts")
+    if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
+        return iso(*(parts[0] + [None, None])[:3])
+    raw = value.get("raw") or value.get("literal")
+    if isinstance(raw, str):
+        bits = re.findall(r"\d+", raw)
+        return iso(*(bits + [None, None])[:3]) if bits else None
+    return None
+
+
+def _csl_names(value: Any, latex_text: LatexText) -> list[str]:
+    names = []
+    for name in value if isinstance(value, list) else []:
+        if not isinstance(name, Mapping):
+            continue
+        if name.get("literal"):
+            names.append(latex_text(str(name["literal"])))
+            continue
+        given = str(name.get("given", ""))
+        family = " ".join(str(name.get(k, "")) for k in ("non-dropping-particle", "family"))
+        full = person(given, family)
+        if name.get("suffix"):
+            full += ", " + str(name["suffix"])
+        if full:
+            names.append(" ".join(full.split()))
+    return names
+
+
+def _line_of(text: str, needle: str, start: int = 0) -> tuple[int, int]:
+    """(1-based line of ``needle`` in ``text`` from ``start``, where it was found)."""
+    at = text.find(needle, start)
+    if at < 0:
+        return 0, start
+    return text.count("\n", 0, at) + 1, at + 1
+
+
+def parse_csl_json(text: str, source: str) -> ParseResult:
+    """CSL-JSON (Zotero's "CSL JSON" export, citeproc) -> entries."""
+    result = ParseResult()
+    latex_text = LatexText()
+    try:
+        data = json.loads(text.lstrip("\ufeff"))
+    except json.JSONDecodeError as exc:
+        result.diagnostics.append(error(source, exc.lineno, f"not valid JSON: {exc.msg}"))
+        return result
+    items = data if isinstance(data, list) else [data]
+    search_from = 0
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            result.diagnostics.append(error(source, None, f"item {index + 1} is not an "
+                                                          f"object; it is skipped"))
+            continue
+        needle = json.dumps(item.get("id")) if "id" in item else '"title"'
+        line, search_from = _line_of(text, needle, search_from)
+        line = line or None  # type: ignore[assignment]
+        title = latex_text(str(item.get("title") or ""))
+        if not title:
+            result.diagnostics.append(error(source, line, f"item {item.get('id', index + 1)!r}"
+                                                          f" has no title; it is skipped"))
+            continue
+        venue = item.get("container-title") or item.get("event-title") or \
+            item.get("event") or None
+        if isinstance(venue, list):
+            venue = venue[0] if venue else None
+        date = _csl_date(item.get("issued")) or _csl_date(item.get("event-date"))
+        number = str(item.get("number") or "")
+        arxiv = arxiv_id(number if "arxiv" in str(item.get("publisher", "")).lower()
+                         else None, item.get("URL"), venue, item.get("note"),
+                         str(item.get("DOI") or "").replace("10.48550/arXiv.", "arXiv:"))
+        result.entries.append(_entry(
+            line or 0, title=title, authors=_csl_names(item.get("author"), latex_text), date=date,
+            venue=latex_text(str(venue)) if venue else None,
+            abstract=str(item.get("abstract") or ""), doi_value=doi(item.get("DOI")),
+            arxiv=arxiv, url=item.get("URL") or None,
+            pages=_pages(item.get("page"), latex_text),
+            volume=str(item["volume"]) if item.get("volume") else None,
+            publisher=str(item["publisher"]) if item.get("publisher") else None,
+            key=_key(item.get("citation-key") or item.get("id")),
+            keywords=_keywords(item.get("keyword"))))
+    if not items:
+        result.diagnostics.append(error(source, None, "no CSL-JSON items found"))
+    return result
+
+
+# --- RIS ---------------------------------------------------------------------------------
+
+def _ris_records(text: str) -> Iterable[tuple[int, str]]:
+    """(1-based line of its TY, text) of each record."""
+    start: int | None = None
+    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("TY  -"):
+            start = number
+        elif line.startswith("ER  -") and start is not None:
+            yield start, "\n".join(lines[start - 1:number]) + "\n"
+            start = None
+    if start is not None:
+        yield start, "\n".join(lines[start - 1:]) + "\nER  - \n"
+
+
+def parse_ris(text: str, source: str) -> ParseResult:
+    """RIS (Zotero, Mendeley, EndNote, publishers' "export citation") -> entries."""
+    import rispy
+
+    result = ParseResult()
+    latex_text = LatexText()
+    for line, record in _ris_records(text):
+        try:
+            found = rispy.loads(record)
+        except Exception as exc:  # noqa: BLE001 - rispy's errors: report, go on
+            result.diagnostics.append(error(source, line, f"this RIS record does not parse: "
+                                                          f"{exc}; it is skipped"))
+            continue
+        for item in found:
+            title = latex_text(str(item.get("title") or item.get("primary_title") or ""))
+            if not title:
+                result.diagnostics.append(error(source, line, "record has no title (TI or "
+                                                              "T1); it is skipped"))
+                continue
+            authors = [_ris_name(n, latex_text) for n in (item.get("authors") or []) +
+                       (item.get("first_authors") or [])]
+            raw_date = str(item.get("date") or item.get("publication_year") or
+                           item.get("year") or "")
+            bits = re.findall(r"\d+", raw_date)
+            date = iso(*(bits + [None, None])[:3]) if bits else None
+            venue = item.get("secondary_title") or item.get("journal_name") or \
+                item.get("alternate_title3") or None
+            urls = item.get("urls") or []
+            start, end = item.get("start_page"), item.get("end_page")
+            pages = _pages(f"{start}-{end}" if start and end else start, latex_text)
+            result.entries.append(_entry(
+                line, title=title, authors=[a for a in authors if a], date=date,
+                venue=str(venue) if venue else None, abstract=str(item.get("abstract") or ""),
+                doi_value=doi(item.get("doi")),
+                arxiv=arxiv_id(*(str(u) for u in urls), str(venue or "")),
+                url=str(urls[0]) if urls else None, pages=pages,
+                volume=str(item["volume"]) if item.get("volume") else None,
+                publisher=str(item["publisher"]) if item.get("publisher") else None,
+                key=_key(item.get("id")),
+                keywords=_keywords(item.get("keywords"))))
+    if not result.entries and not result.diagnostics:
+        result.diagnostics.append(error(source, None, "no RIS records (TY  - … ER  -) found"))
+    return result
+
+
+def _ris_name(name: str, latex_text: LatexText) -> str:
+    """ "Last, First" (RIS's form) -> "First Last"."""
+    if "," in name:
+        last, first = name.split(",", 1)
+        return person(latex_text(first), latex_text(last))
+    return latex_text(name)
+
+
+PARSERS: dict[str, Callable[[str, str], ParseResult]] = {
+    BIBTEX: parse_bibtex, CSL_JSON: parse_csl_json, RIS: parse_ris,
+}

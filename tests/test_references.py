@@ -1,0 +1,217 @@
+"""Import from reference managers: BibTeX, CSL-JSON and RIS in the shapes the tools export,
+matched to the papers already in the list by DOI, arXiv id, then title."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator import cli
+from generator.listings import parse_listing
+from generator.model import Entry
+
+FIXTURES = Path(__file__).parent / "fixtures" / "references"
+
+
+def read(name: str) -> list[Entry]:
+    listing = parse_listing((FIXTURES / name).read_text(encoding="utf-8"), name, year=2026)
+    assert listing.diagnostics == (), listing.diagnostics
+    return list(listing.entries)
+
+
+def front(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+
+
+# --- the shapes people have --------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "format"), [
+    ("acl-anthology.bib", "bibtex"), ("zotero-better-bibtex.bib", "bibtex"),
+    ("arxiv.bib", "bibtex"), ("dblp.bib", "bibtex"), ("google-scholar.bib", "bibtex"),
+    ("latex-and-macros.bib", "bibtex"), ("zotero.json", "csl-json"), ("zotero.ris", "ris"),
+])
+def test_the_format_is_told_by_content_whatever_the_file_is_called(name, format):
+    text = (FIXTURES / name).read_text(encoding="utf-8")
+    assert parse_listing(text, "export.txt", year=2026).format == format
+
+
+def test_acl_anthology_bibtex():
+    (e,) = read("acl-anthology.bib")
+    assert e.title == "FocusLLM: Precise Understanding of Long Context by Dynamic Condensing"
+    assert e.authors == ("Zhenyu Li", "Yike Zhang", "Tengyu Pan", "Yutao Sun", "Zhichao Duan")
+    assert not e.authors_truncated
+    assert e.date == "2025-07"
+    assert e.venue == ("Proceedings of the 63rd Annual Meeting of the Association for "
+                       "Computational Linguistics (Volume 1: Long Papers)")
+    assert (e.doi, e.url, e.pages) == ("10.18653/v1/2025.acl-long.1",
+                                       "https://aclanthology.org/2025.acl-long.1/", "1–18")
+    assert e.publisher == "Association for Computational Linguistics"
+    assert e.citation_key == "li-etal-2025-focusllm" and e.line == 1
+    assert e.abstract.startswith("Empowering LLMs") and "present FocusLLM, a" in e.abstract
+
+
+def test_zotero_better_bibtex_braces_keywords_and_file_fields():
+    (e,) = read("zotero-better-bibtex.bib")
+    assert e.title == "A Length-Extrapolatable Transformer"
+    assert e.authors[0] == "Yutao Sun" and len(e.authors) == 9
+    assert e.date == "2023-07" and e.pages == "14590–14604"
+    assert e.keywords == ("long context", "position embedding", "Transformers")
+    assert e.citation_key == "sunLengthExtrapolatableTransformer2023" and e.line == 2
+    assert e.venue.startswith("Proceedings of the 61st Annual Meeting")
+
+
+def test_arxiv_misc_with_eprint():
+    (e,) = read("arxiv.bib")
+    assert (e.arxiv, e.venue, e.date) == ("2305.16300", None, "2023")
+    assert e.authors == ("Amirkeivan Mohtashami", "Martin Jaggi")
+
+
+def test_dblp_long_booktitle_and_bibsource():
+    (e,) = read("dblp.bib")
+    assert e.venue == ("Proceedings of the 61st Annual Meeting of the Association for "
+                       "Computational Linguistics (Volume 1: Long Papers), ACL 2023, Toronto, "
+                       "Canada, July 9-14, 2023")
+    assert e.doi == "10.18653/V1/2023.ACL-LONG.816" and e.citation_key.startswith("DBLP:")
+
+
+def test_google_scholar_and_others():
+    (e,) = read("google-scholar.bib")
+    assert e.authors_truncated and len(e.authors) == 10 and e.authors[0] == "Shengding Hu"
+    assert (e.arxiv, e.venue, e.date) == ("2404.06395", None, "2024")
+
+
+def test_latex_accents_macros_institutions_and_comments():
+    first, gemma = read("latex-and-macros.bib")
+    assert first.authors == ("Noëmi Vadász", "Çağrı Çöltekin", "Nikola Ljubešić")
+    assert first.title == "JSI and Wikipedia: Measuring the × factor"
+    assert first.venue == ("Proceedings of the 2024 Conference on Empirical Methods in "
+                           "Natural Language Processing")
+    assert first.publisher == "Association for Computational Linguistics"
+    assert first.date == "2024-11-12" and first.line == 7
+    assert gemma.authors == ("Gemma Team",) and gemma.date == "2024-03-13"
+
+
+def test_zotero_csl_json():
+    sun, gemma = read("zotero.json")
+    assert sun.title == "A Length-Extrapolatable Transformer"
+    assert sun.authors == ("Yutao Sun", "Li Dong") and sun.date == "2023-07"
+    assert sun.doi == "10.18653/v1/2023.acl-long.816" and sun.pages == "14590–14604"
+    assert sun.keywords == ("long context", "position embedding")
+    assert sun.citation_key is None  # Zotero's item URL is no citation key
+    assert sun.line == 3
+    assert gemma.authors == ("Gemma Team",) and gemma.arxiv == "2403.08295"
+    assert gemma.date == "2024-03-13" and gemma.citation_key == "gemma2024"
+
+
+def test_ris():
+    sun, landmark = read("zotero.ris")
+    assert sun.authors == ("Yutao Sun", "Li Dong", "Furu Wei") and sun.date == "2023-07"
+    assert sun.venue.startswith("Proceedings of the 61st") and sun.pages == "14590–14604"
+    assert sun.keywords == ("long context", "position embedding") and sun.line == 1
+    assert landmark.arxiv == "2305.16300" and landmark.line == 19
+
+
+# --- bad input ---------------------------------------------------------------------------
+
+def test_a_malformed_entry_and_a_duplicate_key_are_reported_and_the_rest_read():
+    text = ("@article{good1, title={First}, year={2020}}\n"
+            "@article{broken, title = {Unclosed\n"
+            "@misc{good2, title={Second}}\n"
+            "@misc{good2, title={Second again}}\n"
+            "@misc{untitled, year={2021}}\n")
+    listing = parse_listing(text, "mine.bib", year=2026)
+    assert [e.title for e in listing.entries] == ["First", "Second"]
+    assert [str(d) for d in listing.diagnostics] == [
+        "mine.bib:2: error: this BibTeX entry does not parse (unbalanced braces or quotes?): "
+        "'@article{broken, title = {Unclosed'; it is skipped",
+        "mine.bib:4: error: duplicate citation key 'good2'; this entry is skipped",
+        "mine.bib:5: error: entry 'untitled' has no title; it is skipped"]
+
+
+def test_broken_json_names_its_line():
+    listing = parse_listing('[\n  {"title": "A",}\n]', "lib.json", year=2026, format="csl-json")
+    assert [str(d) for d in listing.diagnostics] == [
+        "lib.json:2: error: not valid JSON: Expecting property name enclosed in double quotes"]
+
+
+# --- one paper, one file -----------------------------------------------------------------
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    return tmp_path
+
+
+def test_a_paper_seen_on_a_page_then_in_a_bib_is_one_file_with_every_author(project, capsys):
+    (project / "hf.txt").write_text(
+        "Daily\nWeekly\nMonthly\n\nJan 29\n\n12\n\n"
+        "A Length-Extrapolatable Transformer\n\n"
+        "Position modeling plays a critical role in Transformers. In this paper, we focus on "
+        "length extrapolation, i.e., training on short texts while evaluating longer ones.\n\n"
+        "  • 9 authors\n·\nDec 20, 2022 3\n", encoding="utf-8")
+    assert cli.main(["import", "hf.txt", "--year", "2026"]) == 0
+    (paper,) = (project / "content" / "papers").glob("*.md")
+    assert front(paper)["author_count"] == 9 and "authors" not in front(paper)
+    text = paper.read_text().replace("status: unread", "status: read\nrating: 4\nmine: kept")
+    paper.write_text(text + "\nMy notes.\n")
+    assert cli.main(["import", str(FIXTURES / "zotero-better-bibtex.bib")]) == 0
+    assert list((project / "content" / "papers").glob("*.md")) == [paper]
+    data = front(paper)
+    assert data["authors"][0] == "Yutao Sun" and len(data["authors"]) == 9
+    assert "author_count" not in data
+    assert str(data["date"]) == "2022-12-20"  # the page's day beats the bib's month
+    assert len(data["abstract"]) > 100  # the longest abstract
+    assert data["doi"] == "10.18653/v1/2023.acl-long.816"
+    assert data["citation_key"] == "sunLengthExtrapolatableTransformer2023"
+    assert data["keywords"] == ["long context", "position embedding", "Transformers"]
+    assert (data["status"], data["rating"], data["mine"]) == ("read", 4, "kept")
+    assert [s["format"] for s in data["sources"]] == ["hf-daily-papers", "bibtex"]
+    assert paper.read_text().endswith("\nMy notes.\n")
+    # The same paper again, by DOI under another title, and by arXiv id: still one file.
+    assert cli.main(["import", str(FIXTURES / "zotero.ris")]) == 0
+    assert len(list((project / "content" / "papers").glob("*.md"))) == 2  # + Landmark
+    assert cli.main(["import", str(FIXTURES / "arxiv.bib")]) == 0
+    assert len(list((project / "content" / "papers").glob("*.md"))) == 2
+
+
+def test_a_doi_matches_whatever_the_title_says(project):
+    (project / "content" / "papers" / "mine.md").write_text(
+        "---\ntitle: My own name for it\ndoi: 10.18653/V1/2023.ACL-LONG.816\n"
+        "url: https://example.org/mine\n---\n")
+    assert cli.main(["import", str(FIXTURES / "zotero.json")]) == 0
+    data = front(project / "content" / "papers" / "mine.md")
+    assert data["title"] == "My own name for it"  # the user's title wins
+    assert data["url"] == "https://example.org/mine"  # and so does the user's url
+    assert data["authors"] == ["Yutao Sun", "Li Dong"]
+
+
+def test_an_import_with_a_bad_entry_exits_1_and_imports_the_rest(project, capsys):
+    (project / "mine.bib").write_text("@misc{a, title={Fine}}\n@misc{b, title={Broken\n")
+    assert cli.main(["import", "mine.bib"]) == 1
+    captured = capsys.readouterr()
+    assert "mine.bib:2: error: this BibTeX entry does not parse" in captured.err
+    assert "1 created" in captured.out
+    assert (project / "content" / "papers" / "fine.md").exists()
+
+
+def test_new_files_read_as_pure_python_pyyaml_would_write_them():
+    """Files are dumped with libyaml's emitter for speed: the same text as PyYAML's own,
+    on every bundled paper and every fixture."""
+    from generator.content import FENCE, _yaml_value, read_front_matter, render_file
+
+    root = Path(__file__).resolve().parent.parent
+    files = sorted((root / "content" / "papers").glob("*.md"))
+    assert len(files) > 100
+    for file in files + sorted((root / "tests" / "fixtures").rglob("*.md")):
+        try:
+            data, _, _ = read_front_matter(file.read_text(encoding="utf-8"))
+        except Exception:  # noqa: BLE001 - the broken-content fixtures
+            continue
+        values = {k: _yaml_value(k, v) for k, v in data.items() if v is not None}
+        python = yaml.dump(values, Dumper=yaml.SafeDumper, allow_unicode=True,
+                           sort_keys=False, width=90, default_flow_style=False)
+        assert render_file(data) == f"{FENCE}\n{python}{FENCE}\n", file

@@ -1,0 +1,158 @@
+"""Nothing lost, nothing leaked: bounded YAML, comments kept through every edit."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator import cli
+from generator.content import edit_front_matter, render_file
+from generator.ingest import apply_plan, plan_import
+from generator.model import Entry, Listing
+
+GOOD = "---\ntitle: A Good Paper\ndate: 2024-08-21\n---\n"
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{c}: &{c} [" + ", ".join([f"*{p}"] * 9) + "]\n"
+    for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+DEEP = "[" * 5000 + "]" * 5000
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    (tmp_path / "content" / "papers" / "good.md").write_text(GOOD)
+    return tmp_path
+
+
+def status(*argv: str) -> int:
+    try:
+        return cli.main(list(argv))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+def site_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted((root / "site").rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize(("where", "text", "line", "message"), [
+    ("content", f"---\ntitle: Bomb\nextra:\n{BOMB}---\n", None,
+     "YAML aliases expand to more than 100,000 values"),
+    ("content", f"---\ntitle: Deep\ntags: {DEEP}\n---\n", 3,
+     "YAML nested too deep (more than 32 levels)"),
+    ("content", "---\ntitle: Big\nabstract: " + "x" * 1_100_000 + "\n---\n", 2,
+     "YAML too large"),
+    ("config", f"title: x\n{BOMB}", None, "YAML aliases expand to more than 100,000 values"),
+    ("config", f"title: {DEEP}\n", 1, "YAML nested too deep (more than 32 levels)"),
+])
+def test_yaml_that_would_explode_is_an_error_in_check_build_and_import(
+        project, capsys, where, text, line, message):
+    assert status("build") == 0
+    before = site_bytes(project)
+    file = project / ("content/papers/bad.md" if where == "content" else "config.yaml")
+    file.write_text(text)
+    shown = file.relative_to(project).as_posix()
+    started = time.monotonic()
+    assert status("check") == 1
+    assert status("build") == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "RecursionError" not in err
+    assert err.count(f"{shown}:") >= 2 and message in err, err
+    if line is not None:
+        assert f"{shown}:{line}: error: {message}" in err
+    assert site_bytes(project) == before
+    if where == "content":  # one such file never blocks an import of the others
+        (project / "page.bib").write_text("@misc{k, title={A Fresh Paper}}\n")
+        assert status("import", "page.bib") == 0
+        assert (project / "content/papers/a-fresh-paper.md").exists()
+        assert "bad.md" in capsys.readouterr().err  # (named as left alone)
+    assert time.monotonic() - started < 30
+
+
+# --- comments survive every edit -------------------------------------------------------
+
+COMMENT = st.from_regex(r"#[ a-z!?.]{0,20}", fullmatch=True)
+INDENT = st.sampled_from(["", "  ", "    ", "\t"])
+
+
+@settings(max_examples=1000, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(comments=st.lists(st.tuples(st.integers(0, 12), INDENT, COMMENT), max_size=6),
+       body=st.text(max_size=60), abstract=st.text(min_size=1, max_size=200),
+       authors=st.lists(st.from_regex(r"[A-Z][a-z]{1,8} [A-Z][a-z]{1,8}", fullmatch=True),
+                        min_size=1, max_size=5), tags=st.lists(
+        st.from_regex(r"[a-z]{2,8}", fullmatch=True), max_size=3))
+def test_reimport_keeps_every_user_byte_comments_at_any_indentation(
+        tmp_path_factory, comments, body, abstract, authors, tags):
+    """Random user edits (comments anywhere in the front matter, at any indentation, tags,
+    a key of their own, notes), then a re-import of a changed listing: every line the user
+    wrote is still there, in order."""
+    papers = tmp_path_factory.mktemp("papers")
+    first = Entry(title="Landmark Attention", authors=("Ada One",), abstract="Old text.",
+                  date="2023-05-25", line=1)
+    plan = plan_import([Listing("a.txt", "hf-daily-papers", entries=(first,))], papers,
+                       added="2026-01-01")
+    apply_plan(plan, papers)
+    (path,) = papers.glob("*.md")
+    lines = path.read_text().split("\n")
+    fm_end = lines.index("---", 1)
+    user_lines = []
+    for at, indent, comment in comments:  # comments at random places inside the front matter
+        where = 1 + at % (fm_end - 1) if fm_end > 1 else 1
+        lines.insert(where, indent + comment)
+        user_lines.append(indent + comment)
+        fm_end += 1
+    lines.insert(fm_end, "mine: kept as written")
+    user_lines.append("mine: kept as written")
+    text = "\n".join(lines)
+    text = edit_front_matter(text, {"tags": tags}) if tags else text
+    safe_body = "".join(ch for ch in body if ch.isprintable() and ch != "-").strip()
+    text = text.rstrip("\n") + "\n" + (f"\n{safe_body}\n" if safe_body else "")
+    path.write_text(text)
+    try:
+        yaml.safe_load(text.split("---\n")[1])
+    except yaml.YAMLError:
+        return  # (a comment where YAML does not allow one: not a file a user keeps)
+    changed = Entry(title="Landmark Attention", authors=tuple(authors),
+                    abstract=abstract.strip() or "x", date="2023-05-25", line=1)
+    apply_plan(plan_import([Listing("b.txt", "hf-daily-papers", entries=(changed,))],
+                           papers, added="2026-02-02"), papers)
+    after = path.read_text().split("\n")
+    for line in user_lines:
+        assert after.count(line) >= user_lines.count(line), (line, after)
+    if safe_body:
+        assert path.read_text().endswith(f"\n{safe_body}\n")
+    shutil.rmtree(papers)
+
+
+def test_an_indented_comment_after_an_imported_key_survives_reimport(tmp_path):
+    text = render_file({"title": "A", "abstract": "Old."})
+    text = text.replace("abstract: Old.\n", "abstract: Old.\n  # my note about the abstract\n")
+    new = edit_front_matter(text, {"abstract": "A new, longer abstract."})
+    assert "  # my note about the abstract\n" in new
+    assert yaml.safe_load(new.split("---\n")[1]) == {"title": "A",
+                                                      "abstract": "A new, longer abstract."}
+
+
+# --- quiet acceptance --------------------------------------------------------------------
+
+@pytest.mark.parametrize(("front", "message"), [
+    ("year: 99999999999", "3: error: year: expected a four-digit year, got 99999999999"),
+    ("year: 99", "3: error: year: expected a four-digit year, got 99"),
+    ("author_count: -1", "3: error: author_count: expected a count from 0, got -1"),
+])
+def test_numbers_out_of_range_fail_check_and_build(project, capsys, front, message):
+    (project / "content/papers/odd.md").write_text(f"---\ntitle: Odd\n{front}\n---\n")
+    assert status("check") == 1
+    assert status("build") == 1
+    assert capsys.readouterr().err.count(f"content/papers/odd.md:{message}") == 2
