@@ -1,16 +1,19 @@
-"""The whole pipeline, one paper's way from its file to its page:
+"""The whole pipeline, one paper's way from its file to its page (``_build``):
 
-    content/ ─scan→ inputs ─plan→ papers, site model, parts keyed by their inputs
-      (cache.scan_inputs)  (plan.plan: content, site, render, feeds, search)
-             ─make→ the parts whose key changed ─write→ site/ (or memory)
-               (make.make_parts, on every core)  (writer)
+    content/ ─scan→ inputs (cache.scan_inputs; all as before and site/ intact: done)
+             ─changes→ the files changed since the last build (plan.changes)
+             ─load→ papers and their shapes: the last site model kept, or every file
+                    parsed (plan.load)
+             ─search_part→ the search index, in a process of its own (search.py)
+             ─plan→ the site model, every part keyed (plan.plan: site, render, feeds)
+             ─make→ the parts whose key changed, on every core (make.make_parts)
+             ─finish→ site/ (writer) and .cache/ (cache), or memory
 
 ``build_to_disk`` writes ``site/`` and keeps what the next build may reuse in
 ``<project>/.cache/`` (``Disk``); ``build`` keeps it all in memory, for the dev server
-(``Memory``). Both run the one pipeline, ``_build``: only where the last build's files are
-and where the new ones go differ. A part whose key is the one the last build recorded, and
-whose files are as that build left them, is reused; when every input hashes as before
-nothing is loaded or rendered at all. Any error diagnostic stops the build before
+(``Memory``). Both run the one pipeline: only where the last build's files are and where
+the new ones go differ. A part whose key is the one the last build recorded, and whose
+files are as that build left them, is reused. Any error diagnostic stops the build before
 anything is written.
 """
 
