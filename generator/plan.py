@@ -8,11 +8,17 @@ BibTeX key), the base values its templates read, and a salt of config, theme fil
 code. A content file is parsed again only when its bytes change; cards, BibTeX entries
 and JSON rows are kept by key (``memo``) between builds.
 
-A build whose papers all keep the last build's *shape* (generator.shape: an edit of notes,
+A build whose papers all keep the last build's *shape* (``site.Shape``: an edit of notes,
 an abstract, a status...) is planned as an edit of that build (``_edit``): the site model
-and page list are the last build's, only the pages that show an edited paper are keyed
-again (the others keep their keys from the manifest), and papers.json and papers.bib are
-patched. Keys are the same either way: such a build makes what a build afresh would.
+(plain shape records) and page list are the last build's, only the pages that show an
+edited paper are keyed again (the others keep their keys from the manifest), and
+papers.json and papers.bib are patched. Keys are the same either way: such a build makes
+what a build afresh would.
+
+The stages, as ``build._build`` calls them: ``changes`` (the files changed since the last
+build), ``early_search`` (an edit's index, before the site model is read), ``load`` (the
+papers), ``search_part``, ``plan`` (a ``_Planner``'s steps: site model, keys, renderer,
+pages, data files).
 """
 
 from __future__ import annotations
