@@ -25,7 +25,7 @@ import threading
 import time
 import traceback
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -204,7 +204,8 @@ class Watcher(threading.Thread):
     """Watches the paths (``watchfiles``: the system's file events, no polling); calls
     ``on_change(paths)`` once a change has settled (no event for ``settle`` seconds). A
     change to a watched file (config.yaml) starts watching afresh: an editor may have
-    replaced it, and the config may name other folders to watch."""
+    replaced it, and the config may name other folders to watch. The new watch is set up
+    before the old one ends, so no change in between is lost."""
 
     def __init__(self, paths: Callable[[], list[Path]], on_change: Callable[[list[str]], Any],
                  stop: threading.Event, settle: float = SETTLE_SECONDS):
@@ -215,28 +216,46 @@ class Watcher(threading.Thread):
         self.settle = settle
         self.ready = threading.Event()  # set once the file system is watched
 
-    def run(self) -> None:
+    def _roots(self) -> list[Path]:
+        return [path.absolute() for path in self.paths() if path.exists()]
+
+    def _watch(self, roots: list[Path]) -> Iterator[set[tuple[Any, str]]]:
+        """The changes under ``roots``, a set at a time; an empty set when there was none
+        for a while (the first answer: the watch is set up)."""
         import watchfiles
 
-        while not self.stop.is_set():
-            roots = [path.absolute() for path in self.paths() if path.exists()]
-            files = {str(path) for path in roots if path.is_file()}
-            for changes in watchfiles.watch(*roots, stop_event=self.stop, yield_on_timeout=True,
-                                            step=max(1, int(self.settle * 1000)),
-                                            rust_timeout=200, watch_filter=None,
-                                            raise_interrupt=False):
-                self.ready.set()  # (the first answer, a change or none: watching)
-                changed = sorted({path for _, path in changes if _shown(path, roots)})
-                if changed:
-                    try:
-                        self.on_change(changed)
-                    except Exception:  # a bug must not stop the watching
-                        log.exception("rebuild failed")
-                if files.intersection(changed) or \
-                        [p.absolute() for p in self.paths() if p.exists()] != roots:
-                    break
-            else:
+        return watchfiles.watch(*roots, stop_event=self.stop, yield_on_timeout=True,
+                                step=max(1, int(self.settle * 1000)), rust_timeout=200,
+                                watch_filter=None, raise_interrupt=False)
+
+    def run(self) -> None:
+        roots = self._roots()
+        watch = self._watch(roots)
+        pending: set[tuple[Any, str]] = set()
+        while True:
+            changes: set[tuple[Any, str]] | None = pending if pending else next(watch, None)
+            if changes is None:  # stopped
                 return
+            pending = set()
+            self.ready.set()  # (the first answer, a change or none: watching)
+            changed = sorted({path for _, path in changes if _shown(path, roots)})
+            if changed:
+                try:
+                    self.on_change(changed)
+                except Exception:  # a bug must not stop the watching
+                    log.exception("rebuild failed")
+            now = self._roots()
+            files = {str(path) for path in roots if path.is_file()}
+            if files.intersection(changed) or now != roots:
+                new = self._watch(now)
+                first = next(new, None)  # (the new watch is set up...)
+                rest = next(watch, None)  # (...and what the old one saw since is kept)
+                close = getattr(watch, "close", None)
+                if close is not None:
+                    close()
+                if first is None:
+                    return
+                watch, roots, pending = new, now, first | (rest or set())
 
 
 # --- building --------------------------------------------------------------------------
