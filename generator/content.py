@@ -232,7 +232,7 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
                 bad(key, "expected text")
             else:
                 fields["title"] = " ".join(str(value).split())
-        elif key in ("authors", "organizations", "tags", "links"):
+        elif key in ("authors", "organizations", "tags", "links", "keywords"):
             items = _str_list(value)
             if items is None:
                 bad(key, "expected a list of text, e.g. [a, b]")
@@ -285,7 +285,8 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
                 bad(key, f"expected one of {', '.join(STATUSES)}, got {value!r}")
                 continue
             fields[key] = value
-        elif key in ("venue", "category", "abstract", "url", "pdf", "doi"):
+        elif key in ("venue", "category", "abstract", "url", "pdf", "doi", "arxiv", "pages",
+                     "volume", "publisher", "citation_key"):
             if not isinstance(value, (str, int, float)) or isinstance(value, bool):
                 bad(key, "expected text")
                 continue
