@@ -15,14 +15,12 @@ what the dev server keeps between rebuilds.
 
 from __future__ import annotations
 
-import copyreg
 import dataclasses
-import gc
+import functools
 import hashlib
 import os
 import pickle
 import sys
-import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
@@ -33,13 +31,13 @@ from typing import TYPE_CHECKING, Any
 from generator.config import Config
 from generator.content import FileStat, Reader, Source, read_sources
 from generator.diagnostics import Diagnostic
-from generator.writer import Stat
+from generator.writer import Stat, atomic_write
 
 if TYPE_CHECKING:
-    from generator.shape import SiteShape
+    from generator.site import SiteShape
 
 CACHE_DIR = ".cache"
-FORMAT = 6  # of the cache files and of Manifest: change it when their shape changes
+FORMAT = 7  # of the cache files and of Manifest: change it when their shape changes
 # Libraries whose behaviour shapes the output: an upgrade must not reuse old results.
 LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "linkify-it-py", "mdurl", "PyYAML",
              "lunr")
@@ -85,18 +83,15 @@ def _library_versions() -> list[str]:
     return sorted(found)
 
 
-_CODE: list[str] = []
-
-
+@functools.cache
 def code_version() -> str:
-    """Our own source files, Python's version and the libraries' versions, as one hash."""
-    if not _CODE:
-        package = Path(__file__).resolve().parent
-        parts: list[str | bytes] = [str(FORMAT), sys.version, *_library_versions()]
-        for file in sorted(package.rglob("*.py")):
-            parts += [file.relative_to(package).as_posix(), file.read_bytes()]
-        _CODE.append(digest(*parts))
-    return _CODE[0]
+    """Our own source files, Python's version and the libraries' versions, as one hash
+    (worked out once a process)."""
+    package = Path(__file__).resolve().parent
+    parts: list[str | bytes] = [str(FORMAT), sys.version, *_library_versions()]
+    for file in sorted(package.rglob("*.py")):
+        parts += [file.relative_to(package).as_posix(), file.read_bytes()]
+    return digest(*parts)
 
 
 # --- inputs ----------------------------------------------------------------------------
@@ -253,28 +248,18 @@ class CacheStore:
 
     def _read(self, path: Path, *, any_code: bool = False) -> Any:
         """A cache file's value; None when missing, unreadable, of another format or (unless
-        ``any_code``) written by another version of the code. What is read lives to the
-        end of the build, so the cycle collector is kept off it (gc.freeze; the build's
-        generator.parallel.Background unfreezes)."""
-        collecting = gc.isenabled()
-        gc.disable()  # unpickling makes many objects and no cycles: nothing to collect
+        ``any_code``) written by another version of the code."""
         try:
             with open(path, "rb") as handle:
                 stored = pickle.load(handle)
         except Exception:  # missing, truncated, from another Python: start afresh
             return None
-        finally:
-            if collecting:
-                gc.freeze()
-                gc.enable()
         if not (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == FORMAT
                 and (any_code or stored[1] == code_version())):
             return None
         return stored[2]
 
-    def _write(self, path: Path, value: Any,
-               reducers: Mapping[type, Callable[[Any], Any]] | None = None) -> None:
-        """``reducers``: how to pickle objects of these types (a ``dispatch_table``)."""
+    def _write(self, path: Path, value: Any) -> None:
         tag = self.folder / "CACHEDIR.TAG"
         if not tag.exists():  # not for git, nor for backups (https://bford.info/cachedir/)
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -282,20 +267,8 @@ class CacheStore:
             tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n"
                            "# This folder holds caches made by readinglist; it can be "
                            "deleted.\n")
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=self.folder)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
-                if reducers:
-                    pickler.dispatch_table = {**copyreg.dispatch_table, **reducers}
-                pickler.dump((FORMAT, code_version(), value))
-            os.replace(temp, path)
-        except BaseException:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-            raise
+        atomic_write(path, pickle.dumps((FORMAT, code_version(), value),
+                                        protocol=pickle.HIGHEST_PROTOCOL))
 
     def read(self, name: str) -> Any:
         """The value of the cache file ``<name>.pickle``; None when missing, unreadable or
@@ -351,7 +324,7 @@ class CacheStore:
         return any(self.folder.glob("parsed-*.pickle"))
 
     def shape(self) -> SiteShape | None:
-        from generator.shape import SiteShape
+        from generator.site import SiteShape
 
         value = self.read("shape")
         if not isinstance(value, SiteShape):
@@ -407,7 +380,7 @@ class CacheStore:
 
     def _save_shape(self, shape: SiteShape | None) -> None:
         if shape is not None and shape.id != self._shape:
-            self._write(self.folder / "shape.pickle", shape, shape.reducers())
+            self._write(self.folder / "shape.pickle", shape)
             self._shape = shape.id
 
 

@@ -16,7 +16,6 @@ from typing import Any, cast
 import yaml
 
 from generator.diagnostics import Diagnostic, error, warning
-from generator.frontmatter import PlainReader
 from generator.model import KNOWN_KEYS, RATING_RANGE, STATUSES, Paper, is_safe_slug, slugify
 
 FENCE = "---"
@@ -47,7 +46,8 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
 
 class _PyLoader(yaml.SafeLoader):
     """SafeLoader that keeps an impossible date (2024-02-30) as text instead of raising
-    ValueError, so it is reported on its key's line like any other bad date."""
+    ValueError, so it is reported on its key's line like any other bad date. Pure Python:
+    used for its messages, when libyaml rejects a file."""
 
 
 def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
@@ -59,23 +59,12 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 
 
 _PyLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_Loader: type[Any] = _PyLoader
+if hasattr(yaml, "CSafeLoader"):  # PyYAML built with libyaml: about 20 times faster
+    class _CLoader(yaml.CSafeLoader):
+        """The same safe loader, parsing with libyaml."""
 
-_Loader: type[yaml.SafeLoader] = _PyLoader
-try:
-    from yaml._yaml import CParser
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    pass
-else:
-    class _CLoader(CParser, _PyLoader):
-        """The same SafeLoader (subclass, safe constructors), parsing with libyaml: ~20
-        times faster. A file it rejects is read again by ``_PyLoader``, so messages keep
-        PyYAML's wording."""
-
-        def __init__(self, stream: str) -> None:
-            CParser.__init__(self, stream)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-
+    _CLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
     _Loader = _CLoader
 
 
@@ -90,9 +79,6 @@ def _key_lines(fm: str, first_line: int) -> dict[str, int]:
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {str(k.value): k.start_mark.line + first_line for k, _ in node.value}
-
-
-_PLAIN = PlainReader(_PyLoader(""))  # front matter in the usual shape, read quicker
 
 
 # What a content or config file may make PyYAML build: PyYAML follows aliases by reference,
@@ -149,11 +135,8 @@ def _load_front_matter(text: str) -> tuple[dict[str, Any], str, str, int]:
     limit = yaml_limits(fm)
     if limit is not None:
         raise FrontMatterError(f"{limit[1]}", limit[0] + first)
-    plain = _PLAIN.read(fm)
-    if plain is not None:
-        return plain, body, fm, first
     try:
-        data = yaml.load(fm, Loader=_Loader)  # a SafeLoader subclass: safe
+        data = yaml.load(fm, Loader=_Loader)  # safe constructors only
     except yaml.YAMLError:
         try:  # the same verdict, in PyYAML's words (libyaml's differ)
             data = yaml.load(fm, Loader=_PyLoader)

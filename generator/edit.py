@@ -1,7 +1,7 @@
 """Edits from the command line: `new` entries and tag/status/rating changes in place.
 
 A new entry is written with ``content.render_file``; an edit goes through
-``content.edit_front_matter`` + ``ingest.write_atomic``, so comments, unknown keys, key order
+``content.edit_front_matter`` + ``writer.atomic_write``, so comments, unknown keys, key order
 and notes stay byte for byte, and a file whose value does not change is not rewritten.
 """
 
@@ -24,7 +24,7 @@ from generator.content import (
     slug_for_path,
 )
 from generator.diagnostics import Diagnostic, error
-from generator.ingest import canonical, scan_papers, today, write_atomic
+from generator.ingest import canonical, scan_papers, today
 from generator.model import (
     IMPORTED_KEYS,
     RATING_RANGE,
@@ -34,6 +34,7 @@ from generator.model import (
     slugify,
     unique_slug,
 )
+from generator.writer import atomic_write
 
 KEY_ORDER = IMPORTED_KEYS + USER_KEYS
 
@@ -125,7 +126,7 @@ def _edit_file(path: Path, change: Change) -> Edit:
     new = edit_front_matter(text, updates, order=KEY_ORDER)
     if new == text:
         return Edit(path, False, detail)
-    write_atomic(path, new)
+    atomic_write(path, new.encode("utf-8"), durable=True)
     return Edit(path, True, detail)
 
 

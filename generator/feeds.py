@@ -20,7 +20,7 @@ from typing import Any
 
 from generator.config import Config
 from generator.model import Paper
-from generator.site import Site, SitePaper, absolute_url, paper_url, pretty_url
+from generator.site import Shape, Site, SitePaper, absolute_url, paper_url, pretty_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -78,7 +78,7 @@ def _ascii_word(text: str) -> str:
     return _NOT_ALNUM.sub("", folded.lower())
 
 
-def key_base(paper: Paper) -> str:
+def key_base(paper: Paper | Shape) -> str:
     """A paper's citation key before collisions: surname, year, first title word."""
     return _key_base(paper)
 
@@ -86,7 +86,7 @@ def key_base(paper: Paper) -> str:
 _CITATION_KEY = re.compile(r"[^\s,{}\"#%'()=\\~]{1,100}")
 
 
-def _key_base(paper: Paper) -> str:
+def _key_base(paper: Paper | Shape) -> str:
     if paper.citation_key and _CITATION_KEY.fullmatch(paper.citation_key):
         return paper.citation_key  # the key the user's reference manager knows it by
     words: list[str] = []
@@ -105,8 +105,8 @@ def _key_base(paper: Paper) -> str:
     return f"{words[0]}{year}{second}"
 
 
-def bibtex_keys(papers: Iterable[Paper],
-                key_base: Callable[[Paper], str] | None = None) -> dict[str, str]:
+def bibtex_keys(papers: Iterable[Paper | Shape],
+                key_base: Callable[[Paper | Shape], str] | None = None) -> dict[str, str]:
     """slug -> citation key like ``sun2023length``; unique, stable (suffixes b, c… by slug).
     ``key_base``: the key a paper would have alone (default: worked out here)."""
     keys: dict[str, str] = {}
@@ -282,9 +282,9 @@ def _xml(root: ET.Element) -> bytes:
         ET.tostring(root, encoding="utf-8", xml_declaration=False) + b"\n"
 
 
-def feed_papers(site: Site, size: int) -> list[Paper]:
+def feed_papers(site: Site, size: int) -> list[Shape]:
     """The newest additions: by ``added``, then date, then site order."""
-    ordered = [p.paper for p in site.papers]  # already newest first by date
+    ordered = [p.shape for p in site.papers]  # already newest first by date
     ordered = sorted(ordered, key=lambda p: p.added or "", reverse=True)
     return ordered[:size]
 
@@ -335,8 +335,8 @@ def sitemap(site: Site, config: Config, pages: Iterable[str]) -> bytes | None:
         return None
     ET.register_namespace("", SITEMAP_NS)
     s = f"{{{SITEMAP_NS}}}"
-    lastmod = {p.url: p.paper.added or (p.paper.date if p.paper.date and
-                                         len(p.paper.date) == 10 else None)
+    lastmod = {p.url: p.shape.added or (p.shape.date if p.shape.date and
+                                         len(p.shape.date) == 10 else None)
                for p in site.papers}
     root = ET.Element(s + "urlset")
     for page in sorted(pages):
@@ -364,18 +364,18 @@ _PAPER_FIELDS = [f.name for f in dataclasses.fields(Paper) if f.name != "path"]
 _ROW = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=_jsonable)
 
 
-def papers_json_row(placed: SitePaper, key: str) -> str:
-    """One paper's line of papers.json (sorted keys)."""
-    data = {name: getattr(placed.paper, name) for name in _PAPER_FIELDS}
+def papers_json_row(placed: SitePaper, paper: Paper, key: str) -> str:
+    """One paper's line of papers.json (sorted keys), from the paper and its place."""
+    data = {name: getattr(paper, name) for name in _PAPER_FIELDS}
     data["page"] = placed.url
     data["bibtex_key"] = key
     return _ROW.encode(data)
 
 
-def papers_json(site: Site, config: Config, keys: Mapping[str, str],
-                row: Callable[[SitePaper, str], str] = papers_json_row) -> bytes:
-    """papers.json: every paper's data in site order, for other tools (sorted keys)."""
-    lines = [row(placed, keys[placed.slug]) for placed in site.papers]
+def papers_json(site: Site, config: Config, row: Callable[[SitePaper], str]) -> bytes:
+    """papers.json: every paper's data in site order, for other tools (sorted keys);
+    ``row``: a paper's line (see ``papers_json_row``)."""
+    lines = [row(placed) for placed in site.papers]
     slot = "\x00papers\x00"
     doc = json.dumps({"title": config.title, "description": config.description,
                       "url": config.site_url or None, "count": len(lines), "papers": slot},

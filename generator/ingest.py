@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ from generator.model import (
     unique_slug,
 )
 from generator.parallel import default_jobs, fork_map
+from generator.writer import atomic_write
 
 Action = Literal["create", "update", "unchanged", "skip"]
 
@@ -422,24 +422,6 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
 
 # --- writing ---------------------------------------------------------------------------
 
-def write_atomic(path: Path, text: str, *, durable: bool = True) -> None:
-    """Write a file so that readers see the old text or the new one, never a mix.
-    ``durable``: on disk before it replaces the old one (what a user wrote is at stake);
-    a new file made from a listing can skip that wait, and be imported again."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def apply_plan(plan: ImportPlan, papers_dir: Path) -> None:
     """Write every create/update of a plan; each file is replaced atomically."""
     root = papers_dir.resolve()
@@ -451,4 +433,5 @@ def apply_plan(plan: ImportPlan, papers_dir: Path) -> None:
             raise ValueError(f"refusing to write outside {papers_dir}: {change.path}")
         if change.action == "create" and target.exists():
             raise FileExistsError(f"refusing to overwrite {change.path}")
-        write_atomic(change.path, change.text, durable=change.action == "update")
+        atomic_write(change.path, change.text.encode("utf-8"),
+                     durable=change.action == "update")

@@ -8,16 +8,21 @@ BibTeX key), the base values its templates read, and a salt of config, theme fil
 code. A content file is parsed again only when its bytes change; cards, BibTeX entries
 and JSON rows are kept by key (``memo``) between builds.
 
-A build whose papers all keep the last build's *shape* (generator.shape: an edit of notes,
+A build whose papers all keep the last build's *shape* (``site.Shape``: an edit of notes,
 an abstract, a status...) is planned as an edit of that build (``_edit``): the site model
-and page list are the last build's, only the pages that show an edited paper are keyed
-again (the others keep their keys from the manifest), and papers.json and papers.bib are
-patched. Keys are the same either way: such a build makes what a build afresh would.
+(plain shape records) and page list are the last build's, only the pages that show an
+edited paper are keyed again (the others keep their keys from the manifest), and
+papers.json and papers.bib are patched. Keys are the same either way: such a build makes
+what a build afresh would.
+
+The stages, as ``build._build`` calls them: ``changes`` (the files changed since the last
+build), ``early_search`` (an edit's index, before the site model is read), ``load`` (the
+papers), ``search_part``, ``plan`` (a ``_Planner``'s steps: site model, keys, renderer,
+pages, data files).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
@@ -36,14 +41,14 @@ from generator.cache import (
 )
 from generator.config import Config
 from generator.diagnostics import BuildError, Diagnostic, has_errors
+from generator.model import Paper
 
 if TYPE_CHECKING:
     import jinja2
 
     from generator.content import Source
-    from generator.model import Paper
     from generator.render import Page, PageKeys, Renderer
-    from generator.shape import SiteShape
+    from generator.site import Shape, SitePaper, SiteShape
     from generator.theme import Theme
 
 log = logging.getLogger(__name__)
@@ -61,30 +66,66 @@ class Clock:
         self.last = now
 
 
-def _search_outputs(papers: list[Paper], config: Config, keys: list[str], reuse: bool
-                    ) -> dict[str, bytes]:
-    """The search index scripts. The index is kept in .cache/search.pickle for the next
-    build, which re-reads only the papers whose ``keys`` (content file hashes) changed;
-    with ``reuse`` false (no last build to go on) it is made from nothing. Runs in a
-    process of its own on big sites, so it reads and writes its cache file itself."""
-    from generator.parallel import later
+@dataclass
+class _Search:
+    """Making the search index scripts (``index``, ``edit``), then keeping the index for the
+    next build (``save``), which re-reads only the papers whose keys (content file hashes)
+    changed. On big sites both run in a process of its own, so the index, read and
+    updated there, is written from there too (see ``make.Background``)."""
 
-    try:  # guarded until the search stage lands everywhere
-        search = importlib.import_module("generator.search")
-    except ModuleNotFoundError as exc:
-        if exc.name != "generator.search":
-            raise
-        return {}
-    clock = Clock()
-    store = CacheStore(config.root / CACHE_DIR, config.output_path)
-    memo = store.read("search") if reuse else None
-    if not isinstance(memo, search.SearchMemo):
-        memo = search.SearchMemo()
-    clock("search: read cache")
-    files = dict(search.search_outputs(papers, config, memo, keys))
-    clock("search: index")
-    later(lambda: store.write("search", memo))
-    return files
+    config: Config
+    memo: Any = None  # the index as updated by this build (search.SearchMemo)
+
+    def _store(self) -> CacheStore:
+        return CacheStore(self.config.root / CACHE_DIR, self.config.output_path)
+
+    def index(self, shapes: list[Shape], papers: Mapping[str, Paper], keys: list[str],
+              reuse: bool) -> dict[str, bytes]:
+        """The scripts of the site's papers (``shapes`` in site order, their ``keys``); a
+        paper is looked up in ``papers`` only when the index does not hold its key.
+        ``reuse`` false: no last build to go on, the index is made from nothing."""
+        from generator.search import SearchMemo, document_order, ordered_outputs
+
+        clock = Clock()
+        memo = self._store().read("search") if reuse else None
+        self.memo = memo if isinstance(memo, SearchMemo) else SearchMemo()
+        clock("search: read cache")
+        key_of = {shape.slug: key for shape, key in zip(shapes, keys, strict=True)}
+        order = [shape.slug for shape in document_order(shapes)]
+        ordered = [None if key_of[slug] in self.memo.papers else papers[slug] for slug in order]
+        files = ordered_outputs(self.memo, ordered, [key_of[slug] for slug in order])
+        clock("search: index")
+        return files
+
+    def edit(self, edited: Changes, was: Mapping[str, str],
+             otherwise: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
+        """The scripts after an edit that keeps every paper's shape, so the last build's
+        document order (the memo's): from the memo and the edited papers alone, no site
+        shape. ``was``: the last build's content keys by slug; ``otherwise``: what to do
+        when the memo is not that build's."""
+        from generator.search import SearchMemo, ordered_outputs
+
+        clock = Clock()
+        memo = self._store().read("search")
+        clock("search: read cache")
+        if not isinstance(memo, SearchMemo) or len(memo.papers) != len(was) or \
+                not all(key in memo.papers for key in was.values()):
+            return otherwise()
+        new = {was[s.slug]: (edited.hashes[s.slug], p)
+               for s, p in zip(edited.sources, edited.papers, strict=True)}
+        keys, ordered = [], []
+        for key in memo.papers:
+            now, paper = new.get(key, (key, None))
+            keys.append(now)
+            ordered.append(paper)
+        self.memo = memo
+        files = ordered_outputs(memo, ordered, keys)
+        clock("search: index")
+        return files
+
+    def save(self) -> None:
+        if self.memo is not None:
+            self._store().write("search", self.memo)
 
 
 @dataclass(slots=True)
@@ -97,6 +138,7 @@ class Part:
     key: str
     make: Callable[[], dict[str, bytes]] | None = None
     files: dict[str, bytes] | None = None
+    after: Callable[[], None] | None = None  # once made, work the build need not wait for
     page: Page | None = None  # for a page: what it shows (the workers sort by it)
 
 
@@ -175,10 +217,9 @@ class _Edit:
 
 
 @dataclass
-class _Edited:
-    """The files a build changes of the last one's, when it may be an edit of it (same
-    files, same config, theme and code, few changed, all readable): parsed, and the
-    content keys of every paper then, in the last build's site order."""
+class Changes:
+    """The files a build changes of the last one's (see ``changes``): parsed, and the
+    content keys of every paper then, by slug."""
 
     sources: list[Source]
     papers: list[Paper]
@@ -186,10 +227,26 @@ class _Edited:
     hashes: dict[str, str]  # slug -> content key
 
 
-def _edited(inputs: Inputs, salt: str, cache: BuildCache) -> _Edited | None:
-    """The first half of ``_edit``, which needs no site shape: the files edited."""
+def salts(config: Config, inputs: Inputs, theme: Theme) -> tuple[str, str]:
+    """(the salt of every page: config, templates and code; the key of the static files).
+    Pages are made from templates, never from static files: a stylesheet edited makes the
+    static files again, not every page."""
+    templates = tuple(folder_name(d, config.root) + "/" for d in theme.template_dirs)
+    salt = digest(inputs.settings, *(f"{w}\0{h}" for w, h in inputs.theme
+                                     if (w + "/").startswith(templates)))
+    static_key = digest("static", inputs.settings, *(f"{w}\0{h}" for w, h in inputs.theme
+                                                     if not (w + "/").startswith(templates)))
+    return salt, static_key
+
+
+def changes(config: Config, inputs: Inputs, theme: Theme, cache: BuildCache
+            ) -> Changes | None:
+    """The files this build changes of the last one's, parsed, when it may be an edit of
+    it (same files, same config, theme and code, at most EDITS_MAX changed, all
+    readable); else None. (Whether each keeps its shape is ``load``'s to tell.)"""
     from generator.content import parse_source
 
+    salt, _ = salts(config, inputs, theme)
     last = cache.last
     known = last.plan if last is not None else None
     if last is None or known is None or known.salt != salt or \
@@ -213,13 +270,13 @@ def _edited(inputs: Inputs, salt: str, cache: BuildCache) -> _Edited | None:
         found.append(problems)
     hashes = dict(known.hashes)
     hashes.update((s.slug, _content_key(s)) for s in edited)
-    return _Edited(edited, papers, found, hashes)
+    return Changes(edited, papers, found, hashes)
 
 
-def _edit(inputs: Inputs, cache: BuildCache, edited: _Edited) -> _Edit | None:
+def _edit(cache: BuildCache, edited: Changes) -> _Edit | None:
     """This build as an edit of the last one, when every paper keeps its shape (see
-    generator.shape) and the config, theme and code are the same; else None."""
-    from generator.shape import shape_of
+    ``site.Shape``) and the config, theme and code are the same; else None."""
+    from generator.site import shape_of
 
     last = cache.last
     known = last.plan if last is not None else None
@@ -230,7 +287,7 @@ def _edit(inputs: Inputs, cache: BuildCache, edited: _Edited) -> _Edit | None:
     problems = []
     for source, paper, found in zip(edited.sources, edited.papers, edited.found, strict=True):
         placed = shape.site.by_slug.get(source.slug)
-        if placed is None or shape_of(placed.paper) != shape_of(paper):
+        if placed is None or placed.shape != shape_of(paper):
             return None
         problems += found
         cache.parsed.pop((source.shown, source.slug, known.sources[source.shown][1]), None)
@@ -241,344 +298,404 @@ def _edit(inputs: Inputs, cache: BuildCache, edited: _Edited) -> _Edit | None:
     return _Edit(edited.sources, edited.papers, diagnostics, shape, known, last.parts)
 
 
-def _search_edit(config: Config, edited: _Edited, was: Mapping[str, str],
-                 otherwise: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
-    """The search index after an edit that keeps every paper's shape, so the last build's
-    document order (the memo's): from the memo and the edited papers alone, no site shape.
-    ``was``: the last build's content keys by slug; ``otherwise``: what to do when the
-    memo is not that build's."""
-    from generator.parallel import later
-    from generator.search import SearchMemo, ordered_outputs
+class _Papers(Mapping[str, Paper]):
+    """The papers of a build that reuses the last one's site model, by slug: the edited
+    ones as given, any other parsed when first asked for (from the parse cache, else its
+    file). Only what a page, card or data file shows beyond the shape asks."""
 
-    clock = Clock()
-    store = CacheStore(config.root / CACHE_DIR, config.output_path)
-    memo = store.read("search")
-    clock("search: read cache")
-    if not isinstance(memo, SearchMemo) or len(memo.papers) != len(was) or \
-            not all(key in memo.papers for key in was.values()):
-        return otherwise()
-    new = {was[s.slug]: (edited.hashes[s.slug], p)
-           for s, p in zip(edited.sources, edited.papers, strict=True)}
-    keys, ordered = [], []
-    for key in memo.papers:
-        now, paper = new.get(key, (key, None))
-        keys.append(now)
-        ordered.append(paper)
-    files = ordered_outputs(memo, ordered, keys)
-    clock("search: index")
-    later(lambda: store.write("search", memo))
-    return files
+    def __init__(self, sources: Iterable[Source], parsed: Mapping[tuple[str, str, str], Any],
+                 edited: Iterable[Paper]):
+        self.sources = {source.slug: source for source in sources}
+        self.parsed = parsed
+        self.found = {paper.slug: paper for paper in edited}
 
+    def __getitem__(self, slug: str) -> Paper:
+        from generator.content import parse_source
 
-def _completer(inputs: Inputs, cache: BuildCache) -> Callable[[str], Paper]:
-    """How a paper's stand-in is completed in this build: from the parse of its file."""
-    from generator.content import parse_source
-
-    by_shown = {source.shown: source for source in inputs.sources}
-
-    def complete(shown: str) -> Paper:
-        source = by_shown[shown]
-        found = cache.parsed.get((source.shown, source.slug, source.digest))
-        paper = (found or parse_source(source))[0]
-        assert paper is not None  # the last build parsed it
+        paper = self.found.get(slug)
+        if paper is None:
+            source = self.sources[slug]
+            parsed = self.parsed.get((source.shown, source.slug, source.digest))
+            paper = (parsed or parse_source(source))[0]
+            assert paper is not None  # the last build parsed it
+            self.found[slug] = paper
         return paper
 
-    return complete
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.sources)
+
+    def __len__(self) -> int:
+        return len(self.sources)
 
 
-def plan(config: Config, inputs: Inputs, theme: Theme, theme_problems: list[Diagnostic],
-         cache: BuildCache, compiled: Path | None = None, jobs: int = 1,
-         start: Callable[[Part], Part] | None = None,
-         previous: Callable[[str], bytes | None] = lambda path: None,
-         cancel: Callable[[Part], None] | None = None,
-         env: jinja2.Environment | None = None) -> Plan:
-    """Load, index and key the whole site; nothing is rendered yet. Raises BuildError with
-    every problem when there is an error. ``compiled``: where compiled templates are kept
-    between runs; ``jobs``: processes to parse files in; ``start``: given the search part
-    as soon as it is keyed, to start making it early (``cancel``: to stop that when it
-    turns out to be of no use); ``previous``: a file of the output as the last build left
-    it (None: unknown or changed since); ``env``: the theme's environment, when made
-    already (see ``render.make_environment``).
+def early_search(config: Config, inputs: Inputs, cache: BuildCache, change: Changes) -> Part:
+    """The search index of a build that may be an edit, made from the search memo and the
+    edited papers alone (the last build's order): it can start before the site shape is
+    read. It is of use only if ``load`` finds the build an edit after all."""
+    assert cache.last is not None and cache.last.plan is not None
+    was = cache.last.plan.hashes
+    searching = _Search(config)
+    papers = _Papers(inputs.sources, cache.parsed, change.papers)
 
-    When the papers keep the last build's shape (an edit of notes, abstracts, ratings...),
-    the site model, the pages and the keys of what the edited papers do not touch are the
-    last build's (``cache.last.plan``, ``cache.shape``): the work is the edit's, not the
-    site's."""
-    from generator.feeds import (
-        atom_feed,
-        bibtex_entry,
-        bibtex_keys,
-        feed_papers,
-        key_base,
-        papers_bib,
-        papers_json,
-        papers_json_row,
-        patch_papers_bib,
-        patch_papers_json,
-        robots_txt,
-        sitemap,
-    )
-    from generator.parallel import PARALLEL_MIN
-    from generator.render import (
-        PageKeys,
-        Renderer,
-        base_context,
-        feed_texts,
-        html_pages,
-        make_environment,
-        names_read,
-        site_pages,
-        template_reads,
-    )
-    from generator.shape import SiteShape, complete_with, shape_id
-    from generator.site import SitePaper, build_site, site_papers
-    from generator.theme import static_files
+    def otherwise() -> dict[str, bytes]:  # (in the search's process)
+        shape = cache.site_shape()
+        assert shape is not None  # (read again: the edit is known to keep it)
+        shapes = [p.shape for p in shape.site.papers]
+        return searching.index(shapes, papers, [change.hashes[s.slug] for s in shapes], True)
+
+    return Part("search", "search", digest(inputs.settings, *change.hashes.values()),
+                make=lambda: searching.edit(change, was, otherwise), after=searching.save)
+
+
+@dataclass
+class Loaded:
+    """A build's papers: their shapes in site order, the papers by slug, their content
+    keys by slug, the build's diagnostics; for an edit of the last build, what it reuses
+    of that build (then ``papers`` parses a paper not edited only when asked for)."""
+
+    shapes: list[Shape]
+    papers: Mapping[str, Paper]
+    hashes: dict[str, str]
+    diagnostics: list[Diagnostic]
+    edit: _Edit | None = None
+
+
+def load(inputs: Inputs, theme_problems: list[Diagnostic], cache: BuildCache, jobs: int,
+         change: Changes | None) -> Loaded:
+    """The papers: the last build's with the changed ones in, when every changed paper
+    keeps its shape (see ``changes``); else every file parsed (on ``jobs`` processes; a
+    file whose bytes the cache has seen is not parsed again). Raises BuildError with
+    every problem when there is an error."""
+    from generator.site import site_papers
 
     clock = Clock()
-    # pages are made from templates, never from static files: a stylesheet edited makes
-    # the static files again, not every page
-    templates = tuple(folder_name(d, config.root) + "/" for d in theme.template_dirs)
-    salt = digest(inputs.settings, *(f"{w}\0{h}" for w, h in inputs.theme
-                                     if (w + "/").startswith(templates)))
-    static_key = digest("static", inputs.settings, *(f"{w}\0{h}" for w, h in inputs.theme
-                                                     if not (w + "/").startswith(templates)))
-    change = _edited(inputs, salt, cache)
-    # how this build completes the stand-ins of a site shape (set before the search forks)
-    complete_with(_completer(inputs, cache) if change is not None else None)
-    early = None  # the search index of an edit, started before the site shape is read
-    if change is not None:
-        if start is not None and cancel is not None and len(inputs.sources) >= PARALLEL_MIN:
-            assert cache.last is not None and cache.last.plan is not None
-            was = cache.last.plan.hashes
-            ahead = change
-
-            def otherwise() -> dict[str, bytes]:  # (in the search's process)
-                shape = cache.site_shape()
-                assert shape is not None  # (read again: the edit is known to keep it)
-                placed = shape.with_papers(ahead.papers).papers
-                return _search_outputs([p.paper for p in placed], config,
-                                       [ahead.hashes[p.slug] for p in placed], True)
-
-            early = start(Part("search", "search",
-                               digest(inputs.settings, *change.hashes.values()),
-                               make=lambda: _search_edit(config, ahead, was, otherwise)))
-    edit = _edit(inputs, cache, change) if change is not None else None
-    if edit is None:
-        complete_with(None)
-        if early is not None and cancel is not None:
-            cancel(early)  # not an edit after all (a paper's shape changed): of no use
-            early = None
-    if edit is not None:
-        site = edit.shape.with_papers(edit.papers)
-        diagnostics = edit.diagnostics
-        ordered = [p.paper for p in site.papers]
+    edit = _edit(cache, change) if change is not None else None
+    if edit is not None and change is not None:
         clock(f"  load {len(edit.papers)} edited papers")
-    else:
-        papers, diagnostics = _parse(inputs.sources, cache, jobs)
-        ordered, collisions = site_papers(papers)
-        diagnostics = sorted([*diagnostics, *theme_problems, *collisions],
-                             key=lambda d: (d.path, d.line or 0, d.message))
-        if has_errors(diagnostics):
-            raise BuildError(diagnostics)
-        clock("  load papers")
-    if edit is not None:
-        assert change is not None
-        hashes = change.hashes
-    else:
-        by_file = {s.shown: _content_key(s) for s in inputs.sources}
-        hashes = {p.slug: by_file[p.path] for p in ordered}
-    # The search index reads the papers (in site order) and the config, not the theme. It
-    # takes longest: it may start now and run while the rest is keyed and made.
+        return Loaded([p.shape for p in edit.shape.site.papers],
+                      _Papers(inputs.sources, cache.parsed, change.papers), change.hashes,
+                      edit.diagnostics, edit)
+    loaded, diagnostics = _parse(inputs.sources, cache, jobs)
+    ordered, collisions = site_papers(loaded)
+    papers: dict[str, Paper] = {}
+    for paper in sorted(loaded, key=lambda p: (p.slug, p.path)):
+        papers.setdefault(paper.slug, paper)  # (as site_papers keeps them)
+    diagnostics = sorted([*diagnostics, *theme_problems, *collisions],
+                         key=lambda d: (d.path, d.line or 0, d.message))
+    if has_errors(diagnostics):
+        raise BuildError(diagnostics)
+    by_file = {s.shown: _content_key(s) for s in inputs.sources}
+    clock("  load papers")
+    return Loaded(ordered, papers, {p.slug: by_file[p.path] for p in ordered}, diagnostics)
+
+
+def search_part(config: Config, inputs: Inputs, loaded: Loaded, cache: BuildCache) -> Part:
+    """The search index: it reads the papers (in site order) and the config, not the
+    theme. It takes longest: a build starts it as soon as the papers are loaded, to run
+    while the rest is planned and made."""
     reuse = cache.last is not None  # a build from nothing makes the index from nothing too
-    paper_keys = [hashes[p.slug] for p in ordered]
-    search = Part("search", "search", digest(inputs.settings, *paper_keys),
-                  make=lambda: _search_outputs(ordered, config, paper_keys, reuse))
-    if early is not None and early.key == search.key:
-        search = early
-    elif start is not None and len(ordered) >= PARALLEL_MIN:  # small sites: no fork
-        if early is not None and cancel is not None:  # (keyed otherwise: not expected)
-            cancel(early)
-        search = start(search)
-    old = cache.memo
-    # an edit keeps the memo whole (less what it forgets), a build afresh only what it uses
-    memo: MutableMapping[tuple[str, str], Any] = old if edit is not None else {}
-    if edit is None:
-        site, _ = build_site(ordered)
-        pages = site_pages(site, config.page_size)
-        shape = SiteShape(shape_id(ordered, config.page_size, inputs.settings), site,
-                          tuple(page.path for page in pages))
-        clock("  site model, pages")
-    else:  # the pages that show an edited paper; the others as the last build keyed them
-        shape = SiteShape(edit.shape.id, site, edit.shape.paths)
-        pages = site_pages(site, config.page_size, only={p.slug for p in edit.papers})
+    keys = [loaded.hashes[p.slug] for p in loaded.shapes]
+    searching = _Search(config)
+    return Part("search", "search", digest(inputs.settings, *keys),
+                make=lambda: searching.index(loaded.shapes, loaded.papers, keys, reuse),
+                after=searching.save)
 
-    # made now, and worth sending back from a worker (see parallel): not JSON rows, which
-    # are many and large, and which a build after an edit does without (it patches)
-    fresh: dict[tuple[str, str], Any] = {}
 
-    def remember(kind: str, key: str, make: Callable[[], Any]) -> Any:
-        # the memo first: in a build afresh it holds what workers made before (a paper's
-        # BibTeX entry for its page, then again for papers.bib)
-        value = memo.get((kind, key))
+def plan(config: Config, inputs: Inputs, theme: Theme, loaded: Loaded, cache: BuildCache,
+         search: Part, compiled: Path | None = None,
+         previous: Callable[[str], bytes | None] = lambda path: None,
+         env: jinja2.Environment | None = None) -> Plan:
+    """The site model and every part of the site keyed (``search`` as given); nothing is
+    rendered yet. ``compiled``: where compiled templates are kept between runs;
+    ``previous``: a file of the output as the last build left it (None: unknown or
+    changed since); ``env``: the theme's environment, when made already (see
+    ``render.make_environment``).
+
+    For an edit of the last build (``loaded.edit``: every paper keeps its shape) the site
+    model, the pages and the keys of what the edited papers do not touch are the last
+    build's (``cache.last.plan``, ``cache.shape``): the work is the edit's, not the
+    site's."""
+    planner = _Planner(config, inputs, theme, loaded, cache)
+    planner.key_papers()
+    planner.make_renderer(env, compiled)
+    parts = planner.page_parts() + planner.data_parts(previous) + [search]
+    return planner.result(parts)
+
+
+class _Memo:
+    """Fragments kept between builds by (kind, key): citation key bases, BibTeX entries,
+    JSON rows, cards, template reads. ``new`` is this build's (after an edit, the last
+    build's kept whole), ``old`` the last build's; ``fresh`` what this process made, which
+    a worker sends back (not JSON rows: many, large, and an edit patches without them)."""
+
+    def __init__(self, old: MutableMapping[tuple[str, str], Any],
+                 new: MutableMapping[tuple[str, str], Any]):
+        self.old = old
+        self.new = new
+        self.fresh: dict[tuple[str, str], Any] = {}
+
+    def get(self, kind: str, key: str, make: Callable[[], Any]) -> Any:
+        # the new memo first: in a build afresh it holds what workers made before (a
+        # paper's BibTeX entry for its page, then again for papers.bib)
+        value = self.new.get((kind, key))
         if value is None:
-            value = old.get((kind, key))
+            value = self.old.get((kind, key))
         if value is None:
             value = make()
             if kind != "json":
-                fresh[(kind, key)] = value
-        memo[(kind, key)] = value
+                self.fresh[(kind, key)] = value
+        self.new[(kind, key)] = value
         return value
 
-    def links(items: Iterable[Any]) -> str:
-        return "\x1f".join(f"{link.text}\x1e{link.url}" for link in items if link)
 
-    def view_key(slug: str) -> str:
+def _links(items: Iterable[Any]) -> str:
+    return "\x1f".join(f"{link.text}\x1e{link.url}" for link in items if link)
+
+
+class _Planner:
+    """One build's plan in the making, a step a method: the site model (``__init__``),
+    the papers' keys, the renderer, the pages' parts, the data files' parts. After an edit
+    (``self.edit``) each step takes what the edit leaves as it was from the last build."""
+
+    def __init__(self, config: Config, inputs: Inputs, theme: Theme, loaded: Loaded,
+                 cache: BuildCache):
+        from generator.render import site_pages
+        from generator.site import SiteShape, build_site, shape_id
+
+        self.clock = Clock()
+        self.config, self.inputs, self.theme, self.cache = config, inputs, theme, cache
+        self.edit, self.papers, self.hashes = loaded.edit, loaded.papers, loaded.hashes
+        self.diagnostics = loaded.diagnostics
+        self.salt, self.static_key = salts(config, inputs, theme)
+        # an edit keeps the memo whole (less what it forgets), a build afresh only what it
+        # uses
+        self.memo = _Memo(cache.memo, cache.memo if self.edit is not None else {})
+        if self.edit is None:
+            self.site, _ = build_site(loaded.shapes)
+            self.pages = site_pages(self.site, config.page_size)
+            self.shape = SiteShape(shape_id(loaded.shapes, config.page_size, inputs.settings),
+                                   self.site, tuple(page.path for page in self.pages))
+            self.clock("  site model, pages")
+        else:  # the pages that show an edited paper; the others as the last build keyed them
+            self.site = self.edit.shape.site  # (every paper keeps its shape: the same model)
+            self.shape = self.edit.shape
+            self.pages = site_pages(self.site, config.page_size,
+                                    only={p.slug for p in self.edit.papers})
+        self.edited = {p.slug for p in self.edit.papers} if self.edit is not None else set()
+
+    def view_key(self, slug: str) -> str:
         """A paper's view is made from its file, its place in the site and its BibTeX
         key."""
-        p = by_slug[slug]
-        return digest(hashes[slug], p.url, links(p.authors), links(p.tags),
-                      links((p.venue, p.year)), keys[slug])
+        p = self.site.by_slug[slug]
+        return digest(self.hashes[slug], p.url, _links(p.authors), _links(p.tags),
+                      _links((p.venue, p.year)), self.keys[slug])
 
-    by_slug = site.by_slug
-    edited = {p.slug for p in edit.papers} if edit is not None else set()
-    if edit is not None:
-        known = edit.known
-        keys = known.keys
-        view_keys = dict(known.view_keys)
-        view_keys.update((slug, view_key(slug)) for slug in edited)
-        used = known.used
-        entries_were, cards_were = _forget(memo, known, hashes, edited)
-        card_views = dict(known.card_views)
-    else:
-        keys = bibtex_keys((p.paper for p in site.papers), lambda paper: remember(
-            "citekey", hashes[paper.slug], lambda: key_base(paper)))
-        view_keys = {slug: view_key(slug) for slug in by_slug}
-        used = None
-        entries_were, cards_were, card_views = {}, {}, {}
+    def key_papers(self) -> None:
+        """Each paper's BibTeX key and view key; after an edit, the last build's but for
+        the edited papers, whose old BibTeX entries and cards are set aside (``_forget``)."""
+        from generator.feeds import bibtex_keys, key_base
 
-    def entry(slug: str) -> str:
-        return remember("bibtex", f"{hashes[slug]}\0{keys[slug]}",
-                        lambda: bibtex_entry(by_slug[slug].paper, keys[slug]))
-
-    env = env if env is not None else make_environment(theme, compiled)
-    reads = remember("reads", salt, lambda: template_reads(env))
-    if edit is None:
-        used = names_read(reads)
-    page_keys = PageKeys(base_context(site, config), used, view_keys, salt,
-                         token=edit.known.base if edit is not None else None,
-                         card_views=card_views, reads=reads,
-                         tokens=edit.known.bases if edit is not None else None)
-    if edit is not None:
-        page_keys.remember(site.indexes, edit.known.indexes)
-    renderer = Renderer(site, config, env, keys, entry, cards=_Cards(old, memo),
-                        card_key=page_keys.card, memo=memo, fresh=fresh)
-    # an edited paper whose card comes out as it was (its notes edited, say): the pages
-    # that list it keep their keys, by the view its card was made from
-    for slug, (view_was, card_was) in sorted(cards_were.items()):
-        card_views.pop(slug, None)
-        if not page_keys.reads_cards:
-            continue
-        card = renderer.fresh_card(slug, by_slug[slug].url)
-        if memo.get(("card", card_was)) == card:
-            card_views[slug] = view_was
+        self.entries_were: dict[str, str | None] = {}
+        self.cards_were: dict[str, tuple[str, str]] = {}
+        self.card_views: dict[str, str] = {}
+        self.used: frozenset[str] | None = None
+        if self.edit is not None:
+            known = self.edit.known
+            self.keys = known.keys
+            self.view_keys = dict(known.view_keys)
+            self.view_keys.update((slug, self.view_key(slug)) for slug in self.edited)
+            self.used = known.used
+            self.entries_were, self.cards_were = _forget(self.memo.new, known, self.hashes,
+                                                         self.edited)
+            self.card_views = dict(known.card_views)
         else:
-            memo.pop(("card", card_was), None)
-            memo[("card", page_keys.card(slug))] = card
-    clock("  keys: citations, views")
+            self.keys = bibtex_keys((p.shape for p in self.site.papers), lambda paper: (
+                self.memo.get("citekey", self.hashes[paper.slug], lambda: key_base(paper))))
+            self.view_keys = {slug: self.view_key(slug) for slug in self.site.by_slug}
 
-    def render(page: Page) -> Callable[[], dict[str, bytes]]:
-        return lambda: {page.path: renderer.render(page)}
+    def entry(self, slug: str) -> str:
+        """A paper's BibTeX entry."""
+        from generator.feeds import bibtex_entry
 
-    every: dict[str, Page] = {}  # after an edit: every page, made when first needed
+        return self.memo.get("bibtex", f"{self.hashes[slug]}\0{self.keys[slug]}",
+                             lambda: bibtex_entry(self.papers[slug], self.keys[slug]))
 
-    def page_at(path: str) -> Page:
-        if not every:
-            every.update((page.path, page) for page in site_pages(site, config.page_size))
-        return every[path]
+    def make_renderer(self, env: jinja2.Environment | None, compiled: Path | None) -> None:
+        """The renderer and the page keys: what each template reads, the base values."""
+        from generator.render import (
+            PageKeys,
+            Renderer,
+            base_context,
+            make_environment,
+            names_read,
+            template_reads,
+        )
 
-    def render_at(path: str) -> Callable[[], dict[str, bytes]]:
-        return lambda: {path: renderer.render(page_at(path))}
+        edit, memo, site = self.edit, self.memo, self.site
+        env = env if env is not None else make_environment(self.theme, compiled)
+        reads = memo.get("reads", self.salt, lambda: template_reads(env))
+        if edit is None:
+            self.used = names_read(reads)
+        self.page_keys = PageKeys(base_context(site, self.config), self.used, self.view_keys,
+                                  self.salt, token=edit.known.base if edit else None,
+                                  card_views=self.card_views, reads=reads,
+                                  tokens=edit.known.bases if edit else None)
+        if edit is not None:
+            self.page_keys.remember(site.indexes, edit.known.indexes)
+        self.renderer = Renderer(site, self.papers, self.config, env, self.keys, self.entry,
+                                 cards=_Cards(memo.old, memo.new), card_key=self.page_keys.card,
+                                 memo=memo.new, fresh=memo.fresh)
+        # an edited paper whose card comes out as it was (its notes edited, say): the pages
+        # that list it keep their keys, by the view its card was made from
+        for slug, (view_was, card_was) in sorted(self.cards_were.items()):
+            self.card_views.pop(slug, None)
+            if not self.page_keys.reads_cards:
+                continue
+            card = self.renderer.fresh_card(slug, site.by_slug[slug].url)
+            if memo.new.get(("card", card_was)) == card:
+                self.card_views[slug] = view_was
+            else:
+                memo.new.pop(("card", card_was), None)
+                memo.new[("card", self.page_keys.card(slug))] = card
+        self.clock("  keys: citations, views")
 
-    parts = [Part(page.path, "pages", page_keys.page(page), make=render(page), page=page)
-             for page in pages]
-    if edit is not None:  # in site order, the pages keyed now among those kept
-        last, keyed = edit.last_parts, {part.name: part for part in parts}
-        parts = [keyed.get(path) or Part(path, "pages", last[path][0] if path in last else
-                                         page_keys.page(page_at(path)), make=render_at(path))
-                 for path in shape.paths]
-    clock("  keys: pages")
+    def page_parts(self) -> list[Part]:
+        """A part per page, keyed by what it shows; after an edit, every page in site
+        order, those that do not show an edited paper with the last build's keys."""
+        from generator.render import site_pages
 
-    def made(name: str, stage: str, files: dict[str, bytes]) -> None:
-        parts.append(Part(name, stage, digest(*(x for path in sorted(files)
-                                                for x in (path, files[path]))), files=files))
+        renderer, page_keys = self.renderer, self.page_keys
+        parts = [Part(page.path, "pages", page_keys.page(page), make=_render(renderer, page),
+                      page=page) for page in self.pages]
+        if self.edit is not None:
+            every: dict[str, Page] = {}  # every page, made when first needed
 
-    # keyed by the static files' hashes, read only when they are to be written
-    parts.append(Part("static", "theme static files", static_key,
-                      make=lambda: static_files(theme)))
-    newest = [p.slug for p in feed_papers(site, config.feed_size)]
-    parts.append(Part("feed.xml", "feeds", digest(salt, *(view_keys[s] for s in newest)),
-                      make=lambda: {"feed.xml": atom_feed(site, config, feed_texts(
-                          {s: renderer.view(s) for s in newest}))}))
-    if config.site_url:
-        listed = html_pages(shape.paths)
-        dates = (f"{p.url}\0{p.paper.added}\0{p.paper.date}" for p in site.papers)
-        parts.append(Part("sitemap.xml", "feeds", digest(salt, *listed, *dates),
-                          make=lambda: {"sitemap.xml": sitemap(site, config, listed) or b""}))
-    made("robots.txt", "feeds", {"robots.txt": robots_txt(config)})
-    clock("  static, feed, sitemap keys")
-    # papers.bib and papers.json (abstracts and notes of every paper) are the largest data
-    # files: made with the pages, on any core, from entries and rows kept by key
-    slugs = [p.slug for p in site.papers]
-    entries = [f"{hashes[s]}\0{keys[s]}" for s in slugs]
+            def page_at(path: str) -> Page:
+                if not every:
+                    every.update((page.path, page)
+                                 for page in site_pages(self.site, self.config.page_size))
+                return every[path]
 
-    def bib_file() -> dict[str, bytes]:
-        """papers.bib; after an edit, the last one with the edited papers' entries
-        replaced (their keys, so their places, are as they were)."""
-        was = previous("papers.bib") if edit is not None else None
-        if was is not None and all(entries_were.values()):
-            patched = patch_papers_bib(was, [(entries_were[s] or "", entry(s))
-                                             for s in sorted(edited)])
-            if patched is not None:
-                return {"papers.bib": patched}
-        return {"papers.bib": papers_bib({s: entry(s) for s in slugs}, keys)}
+            last, keyed = self.edit.last_parts, {part.name: part for part in parts}
+            parts = [keyed.get(path) or Part(
+                path, "pages", last[path][0] if path in last else page_keys.page(page_at(path)),
+                make=_render_at(renderer, page_at, path)) for path in self.shape.paths]
+        self.clock("  keys: pages")
+        return parts
 
-    parts.append(Part("papers.bib", "feeds", digest(inputs.settings, *entries),
-                      make=bib_file))
-    rows = {p.slug: f"{hashes[p.slug]}\0{p.url}\0{keys[p.slug]}" for p in site.papers}
+    def data_parts(self, previous: Callable[[str], bytes | None]) -> list[Part]:
+        """The static files, feed, sitemap, robots.txt, papers.bib and papers.json. The
+        two data files are the largest (abstracts and notes of every paper): made with the
+        pages, on any core, from entries and rows kept by key; after an edit, patched."""
+        from generator.feeds import (
+            atom_feed,
+            feed_papers,
+            papers_bib,
+            papers_json,
+            papers_json_row,
+            patch_papers_bib,
+            patch_papers_json,
+            robots_txt,
+            sitemap,
+        )
+        from generator.render import feed_texts, html_pages
+        from generator.theme import static_files
 
-    def row(placed: SitePaper, key: str) -> str:
-        return remember("json", rows[placed.slug], lambda: papers_json_row(placed, key))
+        config, site, renderer, salt = self.config, self.site, self.renderer, self.salt
+        keys, hashes, papers, edited = self.keys, self.hashes, self.papers, self.edited
+        settings = self.inputs.settings
+        # keyed by the static files' hashes, read only when they are to be written
+        parts = [Part("static", "theme static files", self.static_key,
+                      make=lambda: static_files(self.theme))]
+        newest = [p.slug for p in feed_papers(site, config.feed_size)]
+        parts.append(Part("feed.xml", "feeds",
+                          digest(salt, *(self.view_keys[s] for s in newest)),
+                          make=lambda: {"feed.xml": atom_feed(site, config, feed_texts(
+                              {s: renderer.view(s) for s in newest}))}))
+        if config.site_url:
+            listed = html_pages(self.shape.paths)
+            dates = (f"{p.url}\0{p.shape.added}\0{p.shape.date}" for p in site.papers)
+            parts.append(Part("sitemap.xml", "feeds", digest(salt, *listed, *dates),
+                              make=lambda: {"sitemap.xml": sitemap(site, config, listed)
+                                            or b""}))
+        parts.append(_made("robots.txt", {"robots.txt": robots_txt(config)}))
+        self.clock("  static, feed, sitemap keys")
+        slugs = [p.slug for p in site.papers]
+        self.entries = [f"{hashes[s]}\0{keys[s]}" for s in slugs]
+        was_bib = self.entries_were
 
-    def json_file() -> dict[str, bytes]:
-        """papers.json; after an edit, the last one with the edited papers' rows
-        replaced (their places in the site are as they were)."""
-        was = previous("papers.json") if edit is not None else None
-        if was is not None:
-            at = {p.slug: i for i, p in enumerate(site.papers) if p.slug in edited}
-            patched = patch_papers_json(was, {i: papers_json_row(by_slug[slug], keys[slug])
-                                              for slug, i in at.items()}, len(site.papers))
-            if patched is not None:
-                return {"papers.json": patched}
-        return {"papers.json": papers_json(site, config, keys, row)}
+        def bib_file() -> dict[str, bytes]:
+            """papers.bib; after an edit, the last one with the edited papers' entries
+            replaced (their keys, so their places, are as they were)."""
+            was = previous("papers.bib") if self.edit is not None else None
+            if was is not None and all(was_bib.values()):
+                patched = patch_papers_bib(was, [(was_bib[s] or "", self.entry(s))
+                                                 for s in sorted(edited)])
+                if patched is not None:
+                    return {"papers.bib": patched}
+            return {"papers.bib": papers_bib({s: self.entry(s) for s in slugs}, keys)}
 
-    parts.append(Part("papers.json", "feeds", digest(inputs.settings, *rows.values()),
-                      make=json_file))
-    made(".nojekyll", "feeds", {".nojekyll": b""})
-    parts.append(search)
-    clock("  papers.bib, papers.json")
-    renderer.prepare(pages)
-    clock("  compile templates")
-    plan_keys = PlanKeys(shape.id, salt, page_keys.base, page_keys.tokens(site.indexes), used,
-                         {s.shown: (s.slug, s.digest) for s in inputs.sources},
-                         hashes, dict(keys), view_keys,
-                         {s: v for s, v in card_views.items() if v != view_keys[s]},
-                         dict(page_keys.bases))
-    result = Plan(len(site.papers), diagnostics, parts, renderer, page_keys, plan_keys, shape,
-                  memo, edit is not None, [("bibtex", e) for e in entries])
-    if edit is None and cache.last is not None:  # (before workers fork, and the memo is
-        result.keep_from(old)                    # saved while they make the last round)
-    clock("  keep from the memo")
-    return result
+        parts.append(Part("papers.bib", "feeds", digest(settings, *self.entries),
+                          make=bib_file))
+        rows = {p.slug: f"{hashes[p.slug]}\0{p.url}\0{keys[p.slug]}" for p in site.papers}
+
+        def row(placed: SitePaper) -> str:
+            return self.memo.get("json", rows[placed.slug], lambda: papers_json_row(
+                placed, papers[placed.slug], keys[placed.slug]))
+
+        def json_file() -> dict[str, bytes]:
+            """papers.json; after an edit, the last one with the edited papers' rows
+            replaced (their places in the site are as they were)."""
+            was = previous("papers.json") if self.edit is not None else None
+            if was is not None:
+                at = {p.slug: i for i, p in enumerate(site.papers) if p.slug in edited}
+                patched = patch_papers_json(was, {i: papers_json_row(
+                    site.by_slug[slug], papers[slug], keys[slug]) for slug, i in at.items()},
+                    len(site.papers))
+                if patched is not None:
+                    return {"papers.json": patched}
+            return {"papers.json": papers_json(site, config, row)}
+
+        parts.append(Part("papers.json", "feeds", digest(settings, *rows.values()),
+                          make=json_file))
+        parts.append(_made(".nojekyll", {".nojekyll": b""}))
+        self.clock("  papers.bib, papers.json")
+        return parts
+
+    def result(self, parts: list[Part]) -> Plan:
+        """The plan, with what the next build may reuse of it."""
+        site, page_keys = self.site, self.page_keys
+        self.renderer.prepare(self.pages)
+        self.clock("  compile templates")
+        plan_keys = PlanKeys(self.shape.id, self.salt, page_keys.base,
+                             page_keys.tokens(site.indexes), self.used,
+                             {s.shown: (s.slug, s.digest) for s in self.inputs.sources},
+                             self.hashes, dict(self.keys), self.view_keys,
+                             {s: v for s, v in self.card_views.items()
+                              if v != self.view_keys[s]},
+                             dict(page_keys.bases))
+        result = Plan(len(site.papers), self.diagnostics, parts, self.renderer, page_keys,
+                      plan_keys, self.shape, self.memo.new, self.edit is not None,
+                      [("bibtex", e) for e in self.entries])
+        if self.edit is None and self.cache.last is not None:  # (before workers fork, and
+            result.keep_from(self.memo.old)  # the memo is saved while they make the last round)
+        self.clock("  keep from the memo")
+        return result
+
+
+def _render(renderer: Renderer, page: Page) -> Callable[[], dict[str, bytes]]:
+    return lambda: {page.path: renderer.render(page)}
+
+
+def _render_at(renderer: Renderer, page_at: Callable[[str], Page], path: str
+               ) -> Callable[[], dict[str, bytes]]:
+    return lambda: {path: renderer.render(page_at(path))}
+
+
+def _made(name: str, files: dict[str, bytes]) -> Part:
+    """A part made up front (it is cheap), keyed by its bytes."""
+    return Part(name, "feeds", digest(*(x for path in sorted(files) for x in (path, files[path]))),
+                files=files)
 
 
 def _forget(memo: MutableMapping[tuple[str, str], Any], known: PlanKeys,

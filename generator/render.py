@@ -29,6 +29,7 @@ from generator.config import Config
 from generator.diagnostics import BuildError, error
 from generator.feeds import FeedText, citation_markdown, citation_text, venue_kind
 from generator.markdown import plain_inline, render_inline, render_markdown_with_text
+from generator.model import Paper
 from generator.site import (
     HOME_URL,
     SEARCH_URL,
@@ -155,8 +156,7 @@ def _shorten(text: str, limit: int = DESCRIPTION_CHARS) -> str:
     return cut + "…"
 
 
-def _external_links(placed: SitePaper) -> tuple[ExternalLink, ...]:
-    paper = placed.paper
+def _external_links(paper: Paper) -> tuple[ExternalLink, ...]:
     links: list[ExternalLink] = []
     seen: set[str] = set()
 
@@ -180,9 +180,10 @@ def _external_links(placed: SitePaper) -> tuple[ExternalLink, ...]:
     return tuple(links)
 
 
-def paper_view(placed: SitePaper, config: Config, bibtex_key: str, bibtex: str) -> PaperView:
-    """A placed paper -> its view: Markdown and LaTeX rendered, citations formatted."""
-    paper = placed.paper
+def paper_view(placed: SitePaper, paper: Paper, config: Config, bibtex_key: str,
+               bibtex: str) -> PaperView:
+    """A paper and its place in the site -> its view: Markdown and LaTeX rendered,
+    citations formatted."""
     abstract_html, abstract_text = render_markdown_with_text(paper.abstract)
     notes_html = render_markdown_with_text(
         paper.notes, allow_html=config.allow_raw_html, heading_offset=2)[0] \
@@ -235,7 +236,7 @@ def paper_view(placed: SitePaper, config: Config, bibtex_key: str, bibtex: str) 
         abstract_html=Markup(abstract_html),
         notes_html=Markup(notes_html),
         description=_shorten(abstract_text) or title_text,
-        links=_external_links(placed),
+        links=_external_links(paper),
         pdf=paper.pdf if paper.pdf and paper.pdf.startswith(("http://", "https://")) else None,
         doi=paper.doi,
         citation_date=citation_date,
@@ -404,7 +405,7 @@ def site_pages(site: Site, page_size: int = 0, only: Set[str] | None = None) -> 
         if only is not None and placed.slug not in only and placed.prev not in only and \
                 placed.next not in only:
             continue
-        pages.append(Page(placed.url, ("paper.html",), plain_inline(placed.paper.title), "papers", {
+        pages.append(Page(placed.url, ("paper.html",), plain_inline(placed.shape.title), "papers", {
             "paper": Ref(placed.slug),
             "prev": Ref(placed.prev) if placed.prev else None,
             "next": Ref(placed.next) if placed.next else None,
@@ -455,18 +456,21 @@ def link_root(path: str, config: Config) -> str:
 
 
 class Renderer:
-    """Renders pages. A paper's view (Markdown rendered) is made on first use; a card is
+    """Renders pages. A paper's view (Markdown rendered) is made on first use, from its
+    place in ``site`` and the paper in ``papers`` (by slug); a card is
     rendered once per paper (``ROOT_MARK`` for its root), or taken from ``cards`` (card key
     -> HTML, kept between builds) when ``card_key`` is given. ``memo``/``fresh``: the
     build's memo and what is added to it as parts are made (a worker sends that back)."""
 
-    def __init__(self, site: Site, config: Config, env: jinja2.Environment,
+    def __init__(self, site: Site, papers: Mapping[str, Paper], config: Config,
+                 env: jinja2.Environment,
                  keys: Mapping[str, str], entry: Callable[[str], str], *,
                  cards: MutableMapping[str, str] | None = None,
                  card_key: Callable[[str], str] | None = None,
                  memo: MutableMapping[tuple[str, str], Any] | None = None,
                  fresh: dict[tuple[str, str], Any] | None = None):
         self.site = site
+        self.papers = papers
         self.config = config
         self.env = env
         self.keys = keys
@@ -492,8 +496,9 @@ class Renderer:
     def view(self, slug: str) -> PaperView:
         view = self._views.get(slug)
         if view is None:
-            view = self._views[slug] = paper_view(self.site.by_slug[slug], self.config,
-                                                  self.keys[slug], self.entry(slug))
+            view = self._views[slug] = paper_view(self.site.by_slug[slug], self.papers[slug],
+                                                  self.config, self.keys[slug],
+                                                  self.entry(slug))
         return view
 
     def card_text(self, slug: str, page: str) -> str:

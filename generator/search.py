@@ -32,6 +32,7 @@ differs from lunr.js on words ending in y, such as survey, key or deploy).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import marshal
@@ -44,13 +45,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter, sub
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from lunr.stop_word_filter import WORDS as _LUNR_STOP_WORDS
 
 from generator.config import Config
 from generator.markdown import is_plain, plain_inline
 from generator.model import Paper
+from generator.site import Shape
 
 FORMAT = "readinglist-search/1"
 LUNR_VERSION = "2.3.9"
@@ -302,7 +304,10 @@ def result_row(paper: Paper) -> list:
             _venue_short(paper), snippet_source(paper)]
 
 
-def document_order(papers: Iterable[Paper]) -> list[Paper]:
+_Ordered = TypeVar("_Ordered", Paper, Shape)
+
+
+def document_order(papers: Iterable[_Ordered]) -> list[_Ordered]:
     """The fixed order documents enter the index: newest first, then by slug.
 
     The position is the lunr ref, and equal scores keep this order in the browser."""
@@ -512,7 +517,10 @@ def update_index(memo: SearchMemo, ordered: Sequence[Paper],
     return keys
 
 
-_PREFIX: dict[int, re.Pattern[str]] = {}  # n -> a regex for the first n ids of a row
+@functools.cache
+def _prefix(n: int) -> re.Pattern[str]:
+    """A regex for the first n ids of a row."""
+    return re.compile(rf"\[(?:[0-9]+,){{{n}}}")
 
 
 def _span(encoded: str, n: int, size: int) -> tuple[int, int]:
@@ -523,10 +531,7 @@ def _span(encoded: str, n: int, size: int) -> tuple[int, int]:
         end = len(head)
         start = head.rfind(",") + 1 if n else 1
         return start, end if n < size - 1 else end - 1
-    pattern = _PREFIX.get(n)
-    if pattern is None:
-        pattern = _PREFIX[n] = re.compile(rf"\[(?:[0-9]+,){{{n}}}")
-    found = pattern.match(encoded)
+    found = _prefix(n).match(encoded)
     assert found is not None
     start = found.end()
     return start, encoded.find(",", start)

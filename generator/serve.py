@@ -1,6 +1,6 @@
 """`readinglist serve`: build in memory, serve over http, watch, rebuild, reload the browser.
 
-    watch (poll content/, theme, overrides, config.yaml) ─change→ build() in memory
+    watch (content/, theme, overrides, config.yaml) ─change→ build() in memory
         ├─ ok     → swap in the new files, bump the version → open tabs reload
         └─ errors → keep the last good files, publish the problems → tabs show an overlay
 
@@ -12,16 +12,19 @@ of ``base_url`` (e.g. ``/readinglist/``), like GitHub Pages does, and ``/`` redi
 
 from __future__ import annotations
 
+import atexit
 import html
 import json
 import logging
 import mimetypes
+import multiprocessing
 import os
 import re
 import sys
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,7 +39,7 @@ log = logging.getLogger(__name__)
 
 RELOAD_PATH = "__livereload"  # under the site prefix: /readinglist/__livereload
 KEEPALIVE_SECONDS = 15.0
-POLL_SECONDS = 0.3
+SETTLE_SECONDS = 0.05  # a save is several file operations: wait for them all
 
 _TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript",
           ".mjs": "text/javascript", ".json": "application/json", ".xml": "application/xml",
@@ -183,67 +186,57 @@ class SiteState:
 
 # --- watching --------------------------------------------------------------------------
 
-Snapshot = dict[str, tuple[int, int, int]]
-
-
-def snapshot(paths: Iterable[Path]) -> Snapshot:
-    """Files under ``paths`` (dot files and folders skipped) -> their (mtime, size, inode)."""
-    found: Snapshot = {}
-
-    def add(file: str) -> None:
+def _shown(path: str, roots: Sequence[Path]) -> bool:
+    """A change worth a rebuild: not in a dot file or folder below a watched folder, not an
+    editor's backup (``name~``)."""
+    if path.endswith("~"):
+        return False
+    for root in roots:
         try:
-            st = os.stat(file)
-        except OSError:
-            return
-        found[file] = (st.st_mtime_ns, st.st_size, st.st_ino)
-
-    for path in paths:
-        if path.is_file():
-            add(str(path))
+            rel = Path(path).relative_to(root)
+        except ValueError:
             continue
-        for folder, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if not name.startswith(".") and not name.endswith("~"):
-                    add(os.path.join(folder, name))
-    return found
-
-
-def changed_files(before: Snapshot, after: Snapshot) -> list[str]:
-    """Paths added, removed or modified between two snapshots, sorted."""
-    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        return not any(part.startswith(".") for part in rel.parts)
+    return True
 
 
 class Watcher(threading.Thread):
-    """Polls the watched paths; calls ``on_change(paths)`` once a change has settled."""
+    """Watches the paths (``watchfiles``: the system's file events, no polling); calls
+    ``on_change(paths)`` once a change has settled (no event for ``settle`` seconds). A
+    change to a watched file (config.yaml) starts watching afresh: an editor may have
+    replaced it, and the config may name other folders to watch."""
 
     def __init__(self, paths: Callable[[], list[Path]], on_change: Callable[[list[str]], Any],
-                 stop: threading.Event, interval: float = POLL_SECONDS):
+                 stop: threading.Event, settle: float = SETTLE_SECONDS):
         super().__init__(name="readinglist-watcher", daemon=True)
         self.paths = paths
         self.on_change = on_change
         self.stop = stop
-        self.interval = interval
+        self.settle = settle
+        self.ready = threading.Event()  # set once the file system is watched
 
     def run(self) -> None:
-        before = snapshot(self.paths())
-        while not self.stop.wait(self.interval):
-            now = snapshot(self.paths())
-            if now == before:
-                continue
-            while True:  # let an editor finish writing (save = several file operations)
-                if self.stop.wait(self.interval / 3):
-                    return
-                again = snapshot(self.paths())
-                if again == now:
+        import watchfiles
+
+        while not self.stop.is_set():
+            roots = [path.absolute() for path in self.paths() if path.exists()]
+            files = {str(path) for path in roots if path.is_file()}
+            for changes in watchfiles.watch(*roots, stop_event=self.stop, yield_on_timeout=True,
+                                            step=max(1, int(self.settle * 1000)),
+                                            rust_timeout=200, watch_filter=None,
+                                            raise_interrupt=False):
+                self.ready.set()  # (the first answer, a change or none: watching)
+                changed = sorted({path for _, path in changes if _shown(path, roots)})
+                if changed:
+                    try:
+                        self.on_change(changed)
+                    except Exception:  # a bug must not stop the watching
+                        log.exception("rebuild failed")
+                if files.intersection(changed) or \
+                        [p.absolute() for p in self.paths() if p.exists()] != roots:
                     break
-                now = again
-            changed = changed_files(before, now)
-            before = now
-            try:
-                self.on_change(changed)
-            except Exception:  # a bug must not stop the watching
-                log.exception("rebuild failed")
+            else:
+                return
 
 
 # --- building --------------------------------------------------------------------------
@@ -268,18 +261,117 @@ BuildFn = Callable[..., Any]
 class IncrementalBuild:
     """The dev server's build: ``generator.build.build`` with one cache kept between
     rebuilds, so a rebuild parses the changed files only and renders only the pages whose
-    inputs changed (the same keys as ``readinglist build``, kept in memory)."""
+    inputs changed (the same keys as ``readinglist build``, kept in memory).
+
+    It runs in a process of its own (``start``), forked before the server starts a thread:
+    forking a process that runs threads is unsafe, and this one forks workers as
+    ``readinglist build`` does. Each build sends back the files that changed since the
+    last; the files as a whole are kept on both sides."""
 
     def __init__(self) -> None:
-        self.cache: Any = None
+        self.conn: Any = None
+        self.files: dict[str, bytes] = {}
+        self.stop: Callable[[], Any] = lambda: None
+        self.cache: Any = None  # (when no process could be forked: the build runs here)
+
+    def start(self) -> None:
+        """Fork the building process, once, if forking is safe now."""
+        from generator.parallel import can_fork
+
+        if self.conn is not None or not can_fork():
+            return
+        context = multiprocessing.get_context("fork")
+        self.conn, child = context.Pipe()
+        process = context.Process(target=_builder, args=(child, self.conn),
+                                  name="readinglist-builder")
+        process.start()  # (not a daemon: it forks workers; stopped at exit, see _stop)
+        child.close()
+        self.stop = weakref.finalize(self, _stop, self.conn, process)
+        atexit.register(self.stop)  # (before multiprocessing's own exit waits for it)
 
     def __call__(self, config: Config, *, progress: Any = None) -> Any:
-        from generator.build import build
+        from generator.build import BuildResult, build
         from generator.cache import BuildCache
 
-        if self.cache is None:
-            self.cache = BuildCache()
-        return build(config, progress=progress, cache=self.cache)
+        self.start()
+        if self.conn is None:
+            self.cache = self.cache or BuildCache()
+            return build(config, progress=progress, cache=self.cache)
+        try:
+            self.conn.send(config)
+            while True:
+                kind, *value = self.conn.recv()
+                if kind == "progress":
+                    if progress is not None:
+                        progress(*value)
+                    continue
+                break
+        except (EOFError, OSError):
+            raise BuildError([error(str(config.root), None, "the building process stopped")]
+                             ) from None
+        if kind == "error":
+            raise BuildError(value[0])
+        if kind == "crash":
+            raise value[0] from _Crash(value[1])
+        changed, removed, diagnostics, papers, made = value
+        self.files.update(changed)
+        for path in removed:
+            del self.files[path]
+        return BuildResult(dict(self.files), diagnostics, papers, made)
+
+    def close(self) -> None:
+        self.stop()
+
+
+class _Crash(Exception):
+    """The building process's traceback, as text."""
+
+
+def _builder(conn: Any, servers: Any) -> None:
+    """The building process: a build for each config received, its result sent back (the
+    files that changed since the last one sent); ends when the server closes the pipe
+    (``servers``: the server's end, inherited, closed here so that it can)."""
+    from generator.build import build
+    from generator.cache import BuildCache
+    from generator.parallel import ignore_interrupt
+
+    ignore_interrupt()
+    servers.close()
+    cache = BuildCache()
+    sent: dict[str, bytes] = {}
+    try:
+        while True:
+            config = conn.recv()
+            try:
+                result = build(config, cache=cache, progress=lambda done, total: conn.send(
+                    ("progress", done, total)))
+            except BuildError as exc:
+                conn.send(("error", exc.diagnostics))
+                continue
+            except Exception as exc:  # a bug: the server reports it and goes on
+                text = traceback.format_exc()
+                try:
+                    conn.send(("crash", exc, text))
+                except Exception:  # noqa: BLE001 - an exception that does not pickle
+                    conn.send(("crash", RuntimeError(f"{type(exc).__name__}: {exc}"), text))
+                continue
+            files = result.files
+            changed = {path: data for path, data in files.items() if sent.get(path) is not data}
+            removed = [path for path in sent if path not in files]
+            sent = dict(files)
+            conn.send(("ok", changed, removed, result.diagnostics, result.papers, result.made))
+    except (EOFError, OSError):  # the server is gone
+        return
+
+
+def _stop(conn: Any, process: Any) -> None:
+    """End the building process: it ends when its pipe closes (at the latest, at exit,
+    before multiprocessing waits for it)."""
+    conn.close()
+    process.join(5)
+    if process.is_alive():
+        process.terminate()
+        process.join()
 
 
 class DevServer:
@@ -287,7 +379,7 @@ class DevServer:
 
     def __init__(self, config_path: Path, config: Config, *, host: str = "127.0.0.1",
                  port: int = 8000, report: Callable[[BuildReport], None] = lambda r: None,
-                 build: BuildFn | None = None, interval: float = POLL_SECONDS):
+                 build: BuildFn | None = None, interval: float = SETTLE_SECONDS):
         self.config_path = config_path
         self.config = config
         self.host = host
@@ -372,9 +464,12 @@ class DevServer:
         self.httpd = _Server((self.host, self.port), _Handler)
         self.httpd.state = self.state
         self.port = self.httpd.server_address[1]
+        if isinstance(self.build, IncrementalBuild):
+            self.build.start()  # (no other thread yet: it may fork)
         first = self.rebuild(progress=progress)
         self.watcher = Watcher(self.watched, self.rebuild, self.stop, self.interval)
         self.watcher.start()
+        self.watcher.ready.wait(5)  # requests are answered once changes are seen
         return first
 
     def serve_forever(self) -> None:
@@ -390,6 +485,8 @@ class DevServer:
             self.httpd.server_close()
         if self.watcher is not None:
             self.watcher.join(timeout=2)
+        if isinstance(self.build, IncrementalBuild):
+            self.build.close()
 
 
 def _count(papers: Any) -> int:

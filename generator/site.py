@@ -9,6 +9,7 @@ so a page links to another as ``root + url`` where ``root`` climbs back to the s
 from __future__ import annotations
 
 import hashlib
+import marshal
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -60,10 +61,46 @@ class Index(Compact):
 
 
 @dataclass(frozen=True)
-class SitePaper(Compact):
-    """A paper placed in the site: its URL, links to its terms, and its neighbours."""
+class Shape(Compact):
+    """A paper's *shape*: every field of it the site model, the page list, the BibTeX keys,
+    the feed's order and the sitemap read. An edit that keeps every paper's shape (notes,
+    an abstract, a status, a rating, links...) keeps the site model as it was."""
 
-    paper: Paper
+    slug: str
+    path: str
+    title: str
+    date: str | None
+    year: int | None
+    authors: tuple[str, ...]
+    tags: tuple[str, ...]
+    venue: str | None
+    added: str | None
+    citation_key: str | None  # (a paper's own BibTeX key: the keys are made from shapes)
+
+    @property
+    def sort_date(self) -> str:
+        """As ``Paper.sort_date``."""
+        return self.date or (f"{self.year:04d}" if self.year else "")
+
+    @property
+    def display_year(self) -> int | None:
+        return self.year or (int(self.date[:4]) if self.date else None)
+
+
+def shape_of(paper: Paper | Shape) -> Shape:
+    """The shape of a paper."""
+    if type(paper) is Shape:
+        return paper
+    return Shape(paper.slug, paper.path, paper.title, paper.date, paper.year, paper.authors,
+                 paper.tags, paper.venue, paper.added, paper.citation_key)
+
+
+@dataclass(frozen=True)
+class SitePaper(Compact):
+    """A paper placed in the site: its shape, URL, links to its terms, and its neighbours.
+    (The paper itself is looked up by slug where a page shows more than its shape.)"""
+
+    shape: Shape
     url: str
     authors: tuple[Link, ...]
     tags: tuple[Link, ...]
@@ -111,11 +148,11 @@ def absolute_url(site_url: str, path: str) -> str:
     return site_url + pretty_url(path) if site_url else ""
 
 
-def _title_key(paper: Paper) -> tuple[str, str]:
+def _title_key(paper: Paper | Shape) -> tuple[str, str]:
     return (unicodedata.normalize("NFKC", paper.title).casefold(), paper.slug)
 
 
-def order_papers(papers: Iterable[Paper]) -> list[Paper]:
+def order_papers(papers: Iterable[Shape]) -> list[Shape]:
     """Newest first (date or year, descending; undated last), then title, then slug."""
     ordered = sorted(papers, key=_title_key)
     return sorted(ordered, key=lambda p: p.sort_date, reverse=True)
@@ -146,7 +183,7 @@ def _term_slug(kind: str, name: str) -> str:
 Named = list[tuple[str, str]]  # (name as written, spacing normalised; its identity key)
 
 
-def _collect(ordered: list[Paper], kind: str, named: list[Named]) -> dict[str, Term]:
+def _collect(ordered: list[Shape], kind: str, named: list[Named]) -> dict[str, Term]:
     """identity key -> Term; one term per identity, collision-safe slugs.
 
     ``named[i]`` holds the (name, identity) pairs of ``ordered[i]`` for this kind."""
@@ -174,7 +211,7 @@ def _collect(ordered: list[Paper], kind: str, named: list[Named]) -> dict[str, T
     return terms
 
 
-def _year_value(paper: Paper) -> Iterable[str]:
+def _year_value(paper: Shape) -> Iterable[str]:
     year = paper.display_year
     return (str(year),) if year else ()
 
@@ -196,14 +233,14 @@ def duplicate_papers(titled: Iterable[tuple[str, int | None, str]]) -> list[Diag
     return problems
 
 
-def site_papers(papers: Iterable[Paper]) -> tuple[list[Paper], list[Diagnostic]]:
-    """Loaded papers -> (the papers of the site in site order, diagnostics for slug
-    collisions: of two papers with one slug, the first by path is kept; and for one paper
-    in two files)."""
-    papers = list(papers)
-    problems = duplicate_papers((p.path, None, p.title) for p in papers)
-    unique: dict[str, Paper] = {}
-    for paper in sorted(papers, key=lambda p: (p.slug, p.path)):
+def site_papers(papers: Iterable[Paper | Shape]) -> tuple[list[Shape], list[Diagnostic]]:
+    """Loaded papers -> (the shapes of the site's papers in site order, diagnostics for
+    slug collisions: of two papers with one slug, the first by path is kept; and for one
+    paper in two files)."""
+    shapes = [shape_of(p) for p in papers]
+    problems = duplicate_papers((p.path, None, p.title) for p in shapes)
+    unique: dict[str, Shape] = {}
+    for paper in sorted(shapes, key=lambda p: (p.slug, p.path)):
         if paper.slug in unique:
             problems.append(error(paper.path, None, f"slug '{paper.slug}' is also the slug of "
                                                     f"{unique[paper.slug].path}; rename one "
@@ -213,8 +250,9 @@ def site_papers(papers: Iterable[Paper]) -> tuple[list[Paper], list[Diagnostic]]
     return order_papers(unique.values()), problems
 
 
-def build_site(papers: Iterable[Paper]) -> tuple[Site, list[Diagnostic]]:
-    """Loaded papers -> (site model, diagnostics for slug collisions between papers)."""
+def build_site(papers: Iterable[Paper | Shape]) -> tuple[Site, list[Diagnostic]]:
+    """Loaded papers (or their shapes: all it reads) -> (site model, diagnostics for slug
+    collisions between papers)."""
     ordered, problems = site_papers(papers)
 
     memo: dict[str, str] = {}
@@ -269,7 +307,7 @@ def build_site(papers: Iterable[Paper]) -> tuple[Site, list[Diagnostic]]:
         venue = links(venues, venue_names[i])
         year = links(years, year_names[i])
         placed.append(SitePaper(
-            paper=paper,
+            shape=paper,
             url=paper_url(paper.slug),
             authors=links(authors, author_names[i]),
             tags=links(tags, tag_names[i]),
@@ -292,3 +330,22 @@ def build_site(papers: Iterable[Paper]) -> tuple[Site, list[Diagnostic]]:
     )
     site = Site(tuple(placed), indexes, {p.slug: p for p in placed})
     return site, problems
+
+
+def shape_id(shapes: Iterable[Shape], page_size: int, settings: str) -> str:
+    """One hash of the shapes of a site's papers (in site order), the page size (which
+    decides the list pages) and the settings (config and code version)."""
+    data = marshal.dumps((page_size, settings, [s.__getstate__() for s in shapes]), 0)
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass
+class SiteShape:
+    """The site model of one shape (``id``: its ``shape_id``) and the paths of its pages,
+    kept for the next build: plain data (shapes, links, terms), no paper beyond its
+    shape. (A build after an edit makes Page objects only for the pages the edit
+    touches.)"""
+
+    id: str
+    site: Site
+    paths: tuple[str, ...]

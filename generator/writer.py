@@ -26,6 +26,24 @@ MARKER = ".nojekyll"  # every build has it; a folder without it is not ours to r
 Stat = tuple[int, int, int]  # size, mtime_ns, inode: how a file was left
 
 
+def atomic_write(path: Path, data: bytes | memoryview, *, durable: bool = False) -> None:
+    """Replace ``path`` with ``data`` so that a reader (or a crash) sees the old bytes or
+    the new ones, never a mix: a temporary file beside it, then a rename. ``durable``:
+    flushed to the disk before the rename (a user's file, not a cache)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
 def merge_paths(parts: Iterable[tuple[str, Iterable[str]]]) -> None:
     """(stage name, paths) parts: raise BuildError when two stages make one path."""
     owner: dict[str, str] = {}

@@ -653,8 +653,10 @@ def test_the_search_index_of_an_edit_starts_before_the_site_shape_is_read(
         pytest.fail("cannot fork here, so the parallel path would go untested")
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
     cancelled: list[str] = []
-    real_cancel = parallel.Background.cancel
-    monkeypatch.setattr(parallel.Background, "cancel", lambda self, part: (
+    from generator.make import Background
+
+    real_cancel = Background.cancel
+    monkeypatch.setattr(Background, "cancel", lambda self, part: (
         cancelled.append(part.name), real_cancel(self, part))[1])
     build_to_disk(config, jobs=2)
     append_notes(papers, PAPER, "Indexed early.")

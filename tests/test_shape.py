@@ -1,4 +1,4 @@
-"""Builds after an edit that keeps the site's shape (generator.shape): they take the site
+"""Builds after an edit that keeps the site's shape (``site.Shape``): they take the site
 model, pages and keys from the last build, and must still make a cold build's bytes.
 """
 
@@ -30,8 +30,7 @@ from generator.feeds import (
 )
 from generator.model import Paper
 from generator.render import site_pages
-from generator.shape import SHAPE_FIELDS, PaperShape, complete_with, shape_of, stand_in
-from generator.site import build_site
+from generator.site import Shape, build_site, shape_of
 
 PAPER = "relu2-wins"
 
@@ -79,12 +78,11 @@ def sample_papers(tmp_path: Path) -> list[Paper]:
 
 
 def test_the_site_model_pages_and_keys_read_only_the_shape(tmp_path):
-    """Built from stand-ins that cannot be completed, nothing may read past the shape."""
+    """Built from shapes, which hold nothing else, nothing may read past the shape."""
     papers = sample_papers(tmp_path)
-    complete_with(None)
-    shapes = [stand_in(p) for p in papers]
-    with pytest.raises(RuntimeError):
-        shapes[0].abstract  # noqa: B018 - a stand-in really refuses what it does not hold
+    shapes = [shape_of(p) for p in papers]
+    with pytest.raises(AttributeError):
+        shapes[0].abstract  # type: ignore[attr-defined]  # noqa: B018 - it is not there
     site, _ = build_site(shapes)
     full, _ = build_site(papers)
     assert [(p.url, p.authors, p.tags, p.venue, p.year, p.prev, p.next) for p in site.papers] \
@@ -122,22 +120,19 @@ def test_the_pages_of_some_papers_are_every_page_that_reads_them(tmp_path):
     assert len(site_pages(site, 0, only={slugs[0]})) > 3  # its page, a list, its terms
 
 
-def test_a_stand_in_completes_from_the_paper_and_pickles_as_its_shape(tmp_path):
+def test_the_kept_site_model_is_plain_shapes(tmp_path):
+    """What the next build reuses holds each paper's shape, as plain values, and no more."""
     import pickle
 
     papers = sample_papers(tmp_path)
-    by_path = {p.path: p for p in papers}
-    complete_with(by_path.__getitem__)
-    try:
-        shape = stand_in(papers[0])
-        assert isinstance(shape, PaperShape)
-        assert all(getattr(shape, f.name) == getattr(papers[0], f.name)
-                   for f in dataclasses.fields(Paper))
-        again = pickle.loads(pickle.dumps(shape))
-        assert set(again.__dict__) == set(SHAPE_FIELDS)
-        assert shape_of(again) == shape_of(papers[0])
-    finally:
-        complete_with(None)
+    site, _ = build_site(papers)
+    again = pickle.loads(pickle.dumps(site))
+    assert [p.shape for p in again.papers] == sorted(
+        (shape_of(p) for p in papers), key=lambda s: [p.slug for p in site.papers].index(s.slug))
+    assert all(type(p.shape) is Shape for p in again.papers)
+    assert {f.name for f in dataclasses.fields(Shape)} < {f.name for f in dataclasses.fields(Paper)}
+    assert all(getattr(shape_of(papers[0]), f.name) == getattr(papers[0], f.name)
+               for f in dataclasses.fields(Shape))
 
 
 # --- patching the big data files -------------------------------------------------------
@@ -146,20 +141,27 @@ def test_patched_papers_json_and_bib_equal_made_ones(tmp_path):
     papers = sample_papers(tmp_path)
     config, _ = load_config(tmp_path / "p" / "config.yaml")
     site, _ = build_site(papers)
+    by_slug = {p.slug: p for p in papers}
     keys = bibtex_keys(papers, key_base)
     from generator.feeds import bibtex_entry, papers_json_row
 
+    def json_of(site, papers, keys, config) -> bytes:
+        return papers_json(site, config, lambda placed: papers_json_row(
+            placed, papers[placed.slug], keys[placed.slug]))
+
     for at in ({0}, {2}, {len(papers) - 1}, {0, 3, len(papers) - 1}):
         edits = {site.papers[i].slug: dataclasses.replace(
-            site.papers[i].paper, notes=f"new notes {i}", abstract="new") for i in at}
+            by_slug[site.papers[i].slug], notes=f"new notes {i}", abstract="new") for i in at}
         site2, _ = build_site([edits.get(p.slug, p) for p in papers])
-        rows = {i: papers_json_row(site2.papers[i], keys[site2.papers[i].slug]) for i in at}
-        assert patch_papers_json(papers_json(site, config, keys), rows, len(papers)) == \
-            papers_json(site2, config, keys)
+        papers2 = {p.slug: edits.get(p.slug, p) for p in papers}
+        rows = {i: papers_json_row(site2.papers[i], papers2[site2.papers[i].slug],
+                                   keys[site2.papers[i].slug]) for i in at}
+        assert patch_papers_json(json_of(site, by_slug, keys, config), rows, len(papers)) == \
+            json_of(site2, papers2, keys, config)
     edited = edits[site.papers[0].slug]
     row = rows[0]
     assert patch_papers_json(b"not json\n", {0: row}, len(papers)) is None
-    assert patch_papers_json(papers_json(site, config, keys), {0: row}, len(papers) + 1) \
+    assert patch_papers_json(json_of(site, by_slug, keys, config), {0: row}, len(papers) + 1) \
         is None
     entries = {p.slug: bibtex_entry(p, keys[p.slug]) for p in papers}
     new = bibtex_entry(edited, keys[edited.slug])
