@@ -22,7 +22,7 @@ from typing import NoReturn
 from generator import __version__
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.diagnostics import BuildError, Diagnostic, has_errors
-from generator.model import FORMATS, STATUSES
+from generator.model import FORMATS, PAGE_FORMATS, STATUSES
 
 
 class Output:
@@ -89,10 +89,7 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     config = _load(args, out)
     if config is None:
         return 1
-    year = args.year
-    if year is None:
-        year = int(today()[:4])
-        out.line(f"Dates without a year are read as {year} (set --year to change).")
+    year = args.year or int(today()[:4])
     texts = []
     for name in args.files:
         try:
@@ -105,6 +102,8 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
         return 2
     listings = [parse_listing(text, name, year=year, format=args.format)
                 for name, text in texts]
+    if args.year is None and any(listing.format in PAGE_FORMATS for listing in listings):
+        out.line(f"Dates without a year are read as {year} (set --year to change).")
     plan = plan_import(listings, config.papers_path, added=today())
     out.diagnostics(plan.diagnostics)
     shown = {"create": "create", "update": "update", "unchanged": "same"}

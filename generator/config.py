@@ -133,7 +133,11 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
-            lines[str(key_node.value)] = key_node.start_mark.line + 1
+            key, line = str(key_node.value), key_node.start_mark.line + 1
+            if key in lines:  # (YAML would keep the last silently)
+                problems.append(error(path, line, f"duplicate key '{key}' (first on line "
+                                                  f"{lines[key]}); keep one"))
+            lines.setdefault(key, line)
     values: dict[str, Any] = {}
     for key, value in data.items():
         line = lines.get(str(key))

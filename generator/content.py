@@ -58,13 +58,31 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
         return loader.construct_scalar(scalar)
 
 
+def _mapping(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """A mapping, refusing a key written twice (PyYAML would keep the last one silently:
+    ``title: A`` then ``title: B`` is B, and the user never learns why A is gone)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = loader.construct_scalar(key_node)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        "duplicate key", seen[key], f"duplicate key '{key}'; keep one",
+                        key_node.start_mark)
+                seen[key] = key_node.start_mark
+    return yaml.SafeLoader.construct_yaml_map(loader, node)
+
+
 _PyLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_PyLoader.add_constructor("tag:yaml.org,2002:map", _mapping)
 _Loader: type[Any] = _PyLoader
 if hasattr(yaml, "CSafeLoader"):  # PyYAML built with libyaml: about 20 times faster
     class _CLoader(yaml.CSafeLoader):
         """The same safe loader, parsing with libyaml."""
 
     _CLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+    _CLoader.add_constructor("tag:yaml.org,2002:map", _mapping)
     _Loader = _CLoader
 
 
@@ -144,6 +162,9 @@ def _load_front_matter(text: str) -> tuple[dict[str, Any], str, str, int]:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + first if mark else first
             problem = getattr(exc, "problem", None) or "could not be read"
+            first_seen = getattr(exc, "context_mark", None)
+            if getattr(exc, "context", None) == "duplicate key" and first_seen is not None:
+                problem = problem.replace(";", f" (first on line {first_seen.line + first});")
             raise FrontMatterError(f"invalid YAML in front matter: {problem}", line) from None
     if data is None:
         data = {}
@@ -215,7 +236,7 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
                 bad(key, "expected text")
             else:
                 fields["title"] = " ".join(str(value).split())
-        elif key in ("authors", "organizations", "tags", "links"):
+        elif key in ("authors", "organizations", "tags", "links", "keywords"):
             items = _str_list(value)
             if items is None:
                 bad(key, "expected a list of text, e.g. [a, b]")
@@ -268,7 +289,8 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
                 bad(key, f"expected one of {', '.join(STATUSES)}, got {value!r}")
                 continue
             fields[key] = value
-        elif key in ("venue", "category", "abstract", "url", "pdf", "doi"):
+        elif key in ("venue", "category", "abstract", "url", "pdf", "doi", "arxiv", "pages",
+                     "volume", "publisher", "citation_key"):
             if not isinstance(value, (str, int, float)) or isinstance(value, bool):
                 bad(key, "expected text")
                 continue

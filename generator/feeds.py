@@ -40,6 +40,8 @@ def venue_kind(venue: str | None) -> str | None:
 
 
 def arxiv_id(paper: Paper) -> str | None:
+    if paper.arxiv:
+        return paper.arxiv
     for url in (paper.url, paper.pdf, *paper.links):
         match = _ARXIV.search(url or "")
         if match:
@@ -81,7 +83,12 @@ def key_base(paper: Paper | Shape) -> str:
     return _key_base(paper)
 
 
+_CITATION_KEY = re.compile(r"[^\s,{}\"#%'()=\\~]{1,100}")
+
+
 def _key_base(paper: Paper | Shape) -> str:
+    if paper.citation_key and _CITATION_KEY.fullmatch(paper.citation_key):
+        return paper.citation_key  # the key the user's reference manager knows it by
     words: list[str] = []
     for word in _TITLE_SPLIT.split(paper.title):  # the first two that count are enough
         word = _ascii_word(word)
@@ -158,6 +165,12 @@ def bibtex_entry(paper: Paper, key: str) -> str:
         fields.append(("year", str(paper.display_year)))
     if paper.date and len(paper.date) >= 7:
         fields.append(("month", MONTHS[int(paper.date[5:7]) - 1]))
+    if paper.date and len(paper.date) == 10:
+        fields.append(("date", paper.date))  # (BibLaTeX's, with the day)
+    for name in ("volume", "pages", "publisher"):
+        value = getattr(paper, name)
+        if value:
+            fields.append((name, bib_escape(value.replace("\u2013", "--"))))
     eprint = arxiv_id(paper)
     if eprint:
         fields += [("eprint", eprint), ("archiveprefix", "arXiv")]
@@ -169,8 +182,9 @@ def bibtex_entry(paper: Paper, key: str) -> str:
     link = paper.url or paper.pdf
     if link:
         fields.append(("url", link.replace("{", "%7B").replace("}", "%7D")))
-    if paper.tags:
-        fields.append(("keywords", bib_escape(", ".join(paper.tags))))
+    keywords = list(dict.fromkeys([*paper.tags, *paper.keywords]))
+    if keywords:
+        fields.append(("keywords", bib_escape(", ".join(keywords))))
     width = max(len(name) for name, _ in fields)
     body = ",\n".join(f"  {name.ljust(width)} = " + (value if name == "month" else f"{{{value}}}")
                       for name, value in fields)

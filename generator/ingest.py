@@ -9,6 +9,7 @@ comments, key order) stays byte for byte, because edits go through ``edit_front_
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,6 +35,7 @@ from generator.model import (
     slugify,
     unique_slug,
 )
+from generator.parallel import default_jobs, fork_map
 from generator.writer import atomic_write
 
 Action = Literal["create", "update", "unchanged", "skip"]
@@ -379,14 +381,14 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
         else:
             planned[found.path] = len(plans)
             plans.append((found, group))
+    fronts: list[dict[str, Any]] = []  # of the new files, written on every core below
     for found, group in plans:
         if found is None:
             merged = merge_records(group)
             slug = unique_slug(slugify(merged["title"]), taken)
             taken.add(slug)
-            path = papers_dir / f"{slug}.md"
-            changes.append(Change("create", path, merged["title"],
-                                  render_file(ordered_front(merged, added))))
+            changes.append(Change("create", papers_dir / f"{slug}.md", merged["title"]))
+            fronts.append(ordered_front(merged, added))
             continue
         current = existing_record(found.data)
         diagnostics.extend(_migrate_counts(current, found, group))
@@ -412,6 +414,9 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
         text = edit_front_matter(found.text, updates, order=IMPORTED_KEYS + ("tags", "status"))
         changes.append(Change("update", found.path, current["title"], text,
                               tuple(sorted(updates))))
+    texts = iter(fork_map(render_file, fronts, jobs=default_jobs()))  # (a .bib of thousands)
+    changes = [dataclasses.replace(c, text=next(texts)) if c.action == "create" else c
+               for c in changes]
     return ImportPlan(tuple(changes), tuple(diagnostics), skipped)
 
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from generator.diagnostics import Diagnostic
 
-FORMATS = ("acl-anthology", "hf-daily-papers", "compact-listing", "bibtex", "csl-json", "ris")
+PAGE_FORMATS = ("acl-anthology", "hf-daily-papers", "compact-listing")  # pasted text
+FORMATS = (*PAGE_FORMATS, "bibtex", "csl-json", "ris")  # and reference-manager exports
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,12 @@ class Paper(Compact):
     score: float | None = None
     abstract: str = ""
     links: tuple[str, ...] = ()
+    arxiv: str | None = None
+    pages: str | None = None
+    volume: str | None = None
+    publisher: str | None = None
+    citation_key: str | None = None
+    keywords: tuple[str, ...] = ()
     sources: tuple[dict[str, str], ...] = ()
     added: str | None = None
     tags: tuple[str, ...] = ()

@@ -75,6 +75,7 @@ class Shape(Compact):
     tags: tuple[str, ...]
     venue: str | None
     added: str | None
+    citation_key: str | None  # (a paper's own BibTeX key: the keys are made from shapes)
 
     @property
     def sort_date(self) -> str:
@@ -91,7 +92,7 @@ def shape_of(paper: Paper | Shape) -> Shape:
     if type(paper) is Shape:
         return paper
     return Shape(paper.slug, paper.path, paper.title, paper.date, paper.year, paper.authors,
-                 paper.tags, paper.venue, paper.added)
+                 paper.tags, paper.venue, paper.added, paper.citation_key)
 
 
 @dataclass(frozen=True)

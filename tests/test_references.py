@@ -3,14 +3,20 @@ matched to the papers already in the list by DOI, arXiv id, then title."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from generator import cli
+from generator.content import render_file
 from generator.listings import parse_listing
-from generator.model import Entry
+from generator.model import Entry, normalize_title
 
 FIXTURES = Path(__file__).parent / "fixtures" / "references"
 
@@ -215,3 +221,126 @@ def test_new_files_read_as_pure_python_pyyaml_would_write_them():
         python = yaml.dump(values, Dumper=yaml.SafeDumper, allow_unicode=True,
                            sort_keys=False, width=90, default_flow_style=False)
         assert render_file(data) == f"{FENCE}\n{python}{FENCE}\n", file
+
+
+# --- round trip: the site's papers.bib imports back into the same metadata ---------------
+
+WORD = st.from_regex(r"[A-Z][a-z]{2,9}|[a-z]{3,9}|[0-9]{1,3}|LLM|&", fullmatch=True)
+NAME = st.from_regex(r"[A-Z][a-z]{1,9}( van der)? [A-Z][a-zé]{1,11}", fullmatch=True)
+DATE = st.one_of(st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)).map(str),
+                 st.integers(1990, 2030).map(lambda y: f"{y}-{1 + y % 12:02d}"))
+PAPER = st.fixed_dictionaries({
+    "title": st.lists(WORD, min_size=2, max_size=10).map(" ".join).filter(
+        lambda t: t[0].isalnum()),
+    "authors": st.lists(NAME, min_size=1, max_size=6, unique=True),
+    "date": DATE,
+}, optional={
+    "venue": st.sampled_from(["Proceedings of ACL 2024", "Transactions of the ACL",
+                              "Findings of EMNLP 2023"]),
+    "doi": st.from_regex(r"10\.[0-9]{4,5}/[a-z0-9][a-z0-9.\-]{1,18}[a-z0-9]", fullmatch=True),
+    "arxiv": st.from_regex(r"2[0-4][01][0-9]\.[0-9]{5}", fullmatch=True),
+    "pages": st.integers(1, 900).map(lambda p: f"{p}\u2013{p + 11}"),
+    "volume": st.integers(1, 60).map(str),
+    "publisher": st.sampled_from(["Association for Computational Linguistics", "PMLR"]),
+    "citation_key": st.from_regex(r"[a-z]{3,8}[0-9]{4}[a-z]{2,6}", fullmatch=True),
+    "url": st.from_regex(r"https://example\.org/[a-z]{1,8}", fullmatch=True),
+    "authors_truncated": st.just(True),
+})
+METADATA = ("title", "authors", "authors_truncated", "date", "venue", "doi", "arxiv",
+            "pages", "volume", "publisher", "citation_key", "url")
+
+
+@settings(max_examples=25, deadline=None, phases=(Phase.explicit, Phase.generate),
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(papers=st.lists(PAPER, min_size=1, max_size=6,
+                       unique_by=lambda p: normalize_title(p["title"])))
+def test_the_sites_papers_bib_imports_back_into_the_same_metadata(tmp_path_factory, papers):
+    from generator.build import build
+    from generator.config import load_config
+
+    root = tmp_path_factory.mktemp("roundtrip")
+    folder = root / "content" / "papers"
+    folder.mkdir(parents=True)
+    keys = [p.get("citation_key") for p in papers]
+    for i, paper in enumerate(papers):
+        if paper.get("citation_key") is not None and paper["citation_key"] in keys[:i]:
+            del paper["citation_key"]  # (a key names one paper)
+        (folder / f"paper-{i}.md").write_text(render_file(paper), encoding="utf-8")
+    config, problems = load_config(root / "config.yaml", {})
+    bib = build(config, jobs=1).files["papers.bib"].decode("utf-8")
+    listing = parse_listing(bib, "papers.bib", year=2026)
+    assert listing.format == "bibtex" and listing.diagnostics == ()
+    back = {normalize_title(e.title): e for e in listing.entries}
+    assert len(back) == len(papers)
+    for paper in papers:
+        entry = back[normalize_title(paper["title"])]
+        for name in METADATA:
+            want = paper.get(name)
+            got = getattr(entry, name)
+            if name == "authors":
+                want, got = list(want), list(got)
+            elif name == "authors_truncated":
+                want = bool(want)
+            elif name == "citation_key" and want is None:
+                want = got  # the key the site gave it, now the entry's own
+            assert got == want, (name, paper, bib)
+
+
+@pytest.mark.slow
+def test_a_bib_imported_into_the_bundled_list_builds(tmp_path, monkeypatch, capsys):
+    root = Path(__file__).resolve().parent.parent
+    for name in ("content", "themes"):
+        shutil.copytree(root / name, tmp_path / name)
+    shutil.copyfile(root / "config.yaml", tmp_path / "config.yaml")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    before = len(list((tmp_path / "content/papers").glob("*.md")))
+    bib = "\n".join((FIXTURES / n).read_text() for n in (
+        "acl-anthology.bib", "arxiv.bib", "latex-and-macros.bib", "google-scholar.bib"))
+    (tmp_path / "mine.bib").write_text(bib)
+    assert cli.main(["import", "mine.bib"]) == 0
+    out = capsys.readouterr().out
+    # FocusLLM and Landmark Attention are in the bundled list (from its pages): updated
+    assert "3 created, 2 updated" in out, out
+    assert "Dates without a year" not in out  # (a .bib shows every year)
+    assert len(list((tmp_path / "content/papers").glob("*.md"))) == before + 3
+    focus = front(tmp_path / "content/papers/focusllm-precise-understanding-of-long-context-by"
+                             "-dynamic.md")
+    assert focus["doi"] == "10.18653/v1/2025.acl-long.1"
+    assert focus["citation_key"] == "li-etal-2025-focusllm"
+    assert cli.main(["check"]) == 0
+    assert cli.main(["build"]) == 0
+    bibtex = (tmp_path / "site" / "papers.bib").read_text()
+    assert "@inproceedings{li-etal-2025-focusllm," in bibtex
+    entry = bibtex[bibtex.index("@inproceedings{li-etal-2025-focusllm,"):]
+    entry = entry[:entry.index("\n}\n")]
+    assert re.search(r"doi += \{10\.18653/v1/2025\.acl-long\.1\}", entry)
+    assert re.search(r"pages += \{1--18\}", entry) and "month     = jul" in entry
+    assert "Junjie Fang" in entry  # the page's nine authors beat the bib's five
+    page = (tmp_path / "site/papers/ljubesic2024" / "index.html")
+    assert not page.exists()  # (pages are named by title, not key)
+    assert any("Ljubešić" in p.read_text() for p in (tmp_path / "site/papers").glob(
+        "jsi-and-wikipedia*/index.html"))
+
+
+def test_a_large_library_read_in_pieces_reads_as_it_does_whole(monkeypatch):
+    """On every core, in pieces cut where entries start: the same entries and messages,
+    lines counted from the file's start, a key repeated across pieces still reported."""
+    from generator.listings import references
+
+    entries = [f"@misc{{k{i},\n  title = {{Paper number {i}}},\n  year = {{20{i % 30:02d}}}\n}}"
+               for i in range(400)]
+    entries[350] = "@misc{k7,\n  title = {A repeated key}\n}"
+    entries[200] = "@misc{broken,\n  title = {Unclosed\n"
+    text = "\n".join(entries) + "\n"
+    monkeypatch.setattr(references, "PIECE_MIN", 10**9)
+    whole = references.parse_bibtex(text, "lib.bib")
+    monkeypatch.setattr(references, "PIECE_MIN", 1000)
+    monkeypatch.setattr("generator.parallel.default_jobs", lambda: 3)
+    pieces = references.parse_bibtex(text, "lib.bib")
+    assert pieces.entries == whole.entries and len(whole.entries) == 398
+    assert sorted(map(str, pieces.diagnostics)) == sorted(map(str, whole.diagnostics))
+    assert sorted(map(str, whole.diagnostics)) == [
+        "lib.bib:1400: error: duplicate citation key 'k7'; this entry is skipped",
+        "lib.bib:801: error: this BibTeX entry does not parse (unbalanced braces or quotes?): "
+        "'@misc{broken,'; it is skipped"]

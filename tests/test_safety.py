@@ -156,3 +156,19 @@ def test_numbers_out_of_range_fail_check_and_build(project, capsys, front, messa
     assert status("check") == 1
     assert status("build") == 1
     assert capsys.readouterr().err.count(f"content/papers/odd.md:{message}") == 2
+
+
+def test_a_key_written_twice_is_an_error_in_content_and_config(project, capsys):
+    (project / "content/papers/twice.md").write_text(
+        "---\ntitle: A\ndate: 2024-01-02\ntitle: B\n---\n")
+    assert status("check") == 1
+    assert status("build") == 1
+    assert capsys.readouterr().err.count(
+        "content/papers/twice.md:4: error: invalid YAML in front matter: duplicate key "
+        "'title' (first on line 2); keep one") == 2
+    (project / "content/papers/twice.md").unlink()
+    (project / "config.yaml").write_text("title: A\nfeed_size: 5\ntitle: B\n")
+    assert status("check") == 1
+    assert status("build") == 1
+    assert capsys.readouterr().err.count(
+        "config.yaml:3: error: duplicate key 'title' (first on line 1); keep one") == 2
