@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from generator.cache import CACHE_DIR, BuildCache, CacheStore, Manifest, intact, scan_inputs
 from generator.config import Config
 from generator.content import Source
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import BuildError, Diagnostic, has_errors
 from generator.plan import (
     Clock,
     Part,
@@ -156,6 +156,8 @@ def _build(config: Config, output: Memory | Disk, progress: Progress | None,
     fused = _ReadAndParse(jobs, theme, output.compiled) if output.fresh() else None
     inputs = scan_inputs(config, theme.folders, output.last, fused)
     clock("scan inputs")
+    if has_errors(inputs.problems):  # (a link out of the project, say: before all else)
+        raise BuildError(list(inputs.problems))
     done = output.unchanged(inputs)
     if done is not None:
         return done

@@ -172,3 +172,53 @@ def test_a_key_written_twice_is_an_error_in_content_and_config(project, capsys):
     assert status("build") == 1
     assert capsys.readouterr().err.count(
         "config.yaml:3: error: duplicate key 'title' (first on line 1); keep one") == 2
+
+
+# --- one rule for what is content ---------------------------------------------------------
+
+def test_hidden_files_are_neither_checked_nor_built(project, capsys):
+    papers = project / "content" / "papers"
+    (papers / ".hidden.md").write_text("---\ntitle: [broken\n")
+    (papers / ".backup").mkdir()
+    (papers / ".backup" / "old.md").write_text(GOOD)
+    assert status("check", "--strict") == 0
+    assert status("build") == 0
+    assert "Built 1 papers" in capsys.readouterr().out
+
+
+def test_a_link_inside_the_project_is_followed(project, capsys):
+    (project / "notes").mkdir()
+    (project / "notes" / "real.md").write_text("---\ntitle: Linked Paper\n---\n")
+    (project / "content/papers/linked.md").symlink_to(project / "notes" / "real.md")
+    assert status("check", "--strict") == 0
+    assert status("build") == 0
+    assert (project / "site/papers/linked/index.html").exists()
+
+
+@pytest.mark.parametrize("kind", ["outside", "loop", "dangling"])
+def test_links_out_of_the_project_or_in_a_loop_fail_check_and_build(project, tmp_path_factory,
+                                                                     capsys, kind):
+    assert status("build") == 0
+    before = site_bytes(project)
+    papers = project / "content" / "papers"
+    if kind == "outside":
+        secret = tmp_path_factory.mktemp("elsewhere") / "private.md"
+        secret.write_text("---\ntitle: Private Diary\n---\nDo not publish.\n")
+        (papers / "x.md").symlink_to(secret)
+        message = f"content/papers/x.md: error: a link to {secret.resolve()}, outside the " \
+                  f"project; copy the file here instead"
+    elif kind == "loop":
+        (papers / "loop").symlink_to(papers)
+        message = "content/papers/loop: error: a link that leads back to a folder it is in"
+    else:
+        (papers / "gone.md").symlink_to(project / "nowhere.md")
+        message = "content/papers/gone.md: error: a link to nothing; remove it"
+    assert status("check") == 1
+    assert status("build") == 1
+    err = capsys.readouterr().err
+    assert err.count(message) == 2, err
+    assert "Traceback" not in err and "Private Diary" not in err
+    assert site_bytes(project) == before
+    (project / "page.bib").write_text("@misc{k, title={A Fresh Paper}}\n")
+    assert status("import", "page.bib") == 0  # (the link is named and left alone)
+    assert "left alone" in capsys.readouterr().err
