@@ -44,6 +44,7 @@ from generator.plan import (
 from generator.writer import (
     SiteFiles,
     check_paths,
+    clear_leftovers,
     is_our_site,
     merge_paths,
     staging_folder,
@@ -263,6 +264,7 @@ class Disk:
 
     def __init__(self, config: Config, out: Path):
         self.out = out
+        clear_leftovers(out.absolute().parent, out.absolute())  # (a killed build's, first)
         self.store = CacheStore(config.root / CACHE_DIR, out)
         with _no_collections():
             self.last = self.store.manifest()
