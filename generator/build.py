@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from generator.cache import CACHE_DIR, BuildCache, CacheStore, Manifest, intact, scan_inputs
 from generator.config import Config
 from generator.content import Source
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import BuildError, Diagnostic, has_errors
 from generator.plan import (
     Clock,
     Part,
@@ -44,6 +44,7 @@ from generator.plan import (
 from generator.writer import (
     SiteFiles,
     check_paths,
+    clear_leftovers,
     is_our_site,
     merge_paths,
     staging_folder,
@@ -156,6 +157,8 @@ def _build(config: Config, output: Memory | Disk, progress: Progress | None,
     fused = _ReadAndParse(jobs, theme, output.compiled) if output.fresh() else None
     inputs = scan_inputs(config, theme.folders, output.last, fused)
     clock("scan inputs")
+    if has_errors(inputs.problems):  # (a link out of the project, say: before all else)
+        raise BuildError(list(inputs.problems))
     done = output.unchanged(inputs)
     if done is not None:
         return done
@@ -261,6 +264,7 @@ class Disk:
 
     def __init__(self, config: Config, out: Path):
         self.out = out
+        clear_leftovers(out.absolute().parent, out.absolute())  # (a killed build's, first)
         self.store = CacheStore(config.root / CACHE_DIR, out)
         with _no_collections():
             self.last = self.store.manifest()

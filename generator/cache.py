@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.config import Config
-from generator.content import FileStat, Reader, Source, read_sources
+from generator.content import FileStat, Reader, Source, content_files, read_sources
 from generator.diagnostics import Diagnostic
 from generator.writer import Stat, atomic_write
 
@@ -105,6 +105,7 @@ class Inputs:
     settings: str  # config, SOURCE_DATE_EPOCH and the code version
     fingerprint: str
     scanned_ns: int = 0  # when the scan began (time.time_ns())
+    problems: tuple[Diagnostic, ...] = ()  # content the build may not read (content_files)
 
     @property
     def known(self) -> dict[str, tuple[FileStat, str]]:
@@ -141,7 +142,8 @@ def scan_inputs(config: Config, theme_dirs: Iterable[Path], last: Manifest | Non
     ``read``: how to read the others (see ``content.read_sources``)."""
     scanned_ns = time.time_ns()
     known, then = (last.sources, last.scanned_ns) if last is not None else ({}, 0)
-    sources = tuple(read_sources(config.papers_path, config.root, known, then, read))
+    files = content_files(config.papers_path, config.root)
+    sources = tuple(read_sources(config.papers_path, config.root, known, then, read, files))
     theme: list[tuple[str, str]] = []
     for folder in theme_dirs:
         named = folder_name(folder, config.root)
@@ -150,7 +152,8 @@ def scan_inputs(config: Config, theme_dirs: Iterable[Path], last: Manifest | Non
     settings = settings_digest(config)
     fingerprint = digest(settings, *(f"{w}\0{h}" for w, h in theme),
                          *(f"{s.shown}\0{s.digest}" for s in sources))
-    return Inputs(sources, tuple(theme), settings, fingerprint, scanned_ns)
+    return Inputs(sources, tuple(theme), settings, fingerprint, scanned_ns,
+                  tuple(files.problems))
 
 
 # --- what a build leaves behind -------------------------------------------------------

@@ -21,6 +21,7 @@ import yaml
 from generator.config import Config, load_config
 from generator.content import (
     FrontMatterError,
+    content_files,
     parse_paper,
     read_front_matter,
     slug_for_path,
@@ -207,15 +208,10 @@ def check_content(config: Config) -> tuple[list[Diagnostic], int]:
         problems.append(warning(shown_path(papers_dir), None, "no papers folder; the site "
                                 "will be empty (create it or run 'readinglist new')"))
         return problems, 0
-    files: list[tuple[Path, str]] = []
-    for file in sorted(papers_dir.rglob("*")):
-        if not file.is_file() or any(part.startswith(".") for part in
-                                     file.relative_to(papers_dir).parts):
-            continue
-        if file.suffix != ".md":
-            problems.append(warning(shown_path(file), None, "not a .md file; ignored"))
-            continue
-        files.append((file, shown_path(file)))
+    found = content_files(papers_dir, config.root)  # what the build reads, and why not
+    problems.extend(found.problems)
+    problems.extend(warning(other, None, "not a .md file; ignored") for other in found.others)
+    files = [(Path(path), shown_path(path)) for _, path in found.papers]
     _check_names(files, problems)
     read = [f for f in (_read(file, shown, problems) for file, shown in files) if f]
     _check_duplicates(read, problems)

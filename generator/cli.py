@@ -23,6 +23,7 @@ from generator import __version__
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.diagnostics import BuildError, Diagnostic, has_errors
 from generator.model import FORMATS, PAGE_FORMATS, STATUSES
+from generator.writer import clear_leftovers
 
 
 class Output:
@@ -90,6 +91,7 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     if config is None:
         return 1
     year = args.year or int(today()[:4])
+    clear_leftovers(config.papers_path)  # (what a killed import or edit left)
     texts = []
     for name in args.files:
         try:
@@ -238,6 +240,7 @@ def _edit_many(args: argparse.Namespace, out: Output, edit: Callable[[Path], obj
     config = _load(args, out)
     if config is None:
         return 1
+    clear_leftovers(config.papers_path)
     paths, problems, matched = resolve(args.papers, config.papers_path)
     if problems:
         out.diagnostics(problems)

@@ -8,7 +8,7 @@ import difflib
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -347,15 +347,62 @@ Known = Mapping[str, tuple[FileStat, str]]  # shown path -> (stat, hash) from a 
 RACY_NS = 2_000_000_000  # a file changed this close to a scan may change again unseen
 
 
-def _md_files(folder: str, rel: str = "") -> Iterator[tuple[tuple[str, ...], str]]:
-    """(path parts below ``folder``, full path) of every ``*.md`` file, any depth."""
-    with os.scandir(folder) as entries:
+@dataclass(frozen=True)
+class ContentFiles:
+    """What a papers folder holds, by the one rule check, build, serve and import share."""
+
+    papers: list[tuple[tuple[str, ...], str]]  # (parts below the folder, path) of each .md
+    others: list[str]  # shown paths of files that are not .md (ignored; check says so)
+    problems: list[Diagnostic]  # links that leave the project, or loop
+
+
+def content_files(papers_dir: Path, root: Path | None = None) -> ContentFiles:
+    """Every ``*.md`` file below ``papers_dir``, at any depth, sorted, except what an editor
+    or the system keeps there: a file or folder whose name starts with ``.``. A symbolic
+    link is followed when what it points to is inside the project (``root``, by default
+    the folder holding the content folder); a link out of it, which would publish a file
+    from anywhere, and a link that loops are errors."""
+    root = (root if root is not None else papers_dir.parent.parent).resolve()
+    shown_dir = papers_dir.relative_to(root).as_posix() if papers_dir.is_absolute() and \
+        papers_dir.is_relative_to(root) else papers_dir.as_posix()
+    found = ContentFiles([], [], [])
+
+    def walk(folder: str, rel: str, inside: frozenset[str]) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            found.problems.append(error(f"{shown_dir}/{rel}".rstrip("/"), None,
+                                        f"cannot read this folder: {exc.strerror}"))
+            return
         for entry in entries:
-            name = rel + entry.name
-            if entry.is_dir():
-                yield from _md_files(entry.path, name + "/")
-            elif entry.name.endswith(".md") and entry.is_file():
-                yield tuple(name.split("/")), entry.path
+            if entry.name.startswith("."):
+                continue
+            name, shown = rel + entry.name, f"{shown_dir}/{rel}{entry.name}"
+            target = entry.path
+            if entry.is_symlink():
+                target = os.path.realpath(entry.path)
+                if not (target == str(root) or target.startswith(str(root) + os.sep)):
+                    found.problems.append(error(shown, None, f"a link to {target}, outside "
+                                                f"the project; copy the file here instead"))
+                    continue
+            if os.path.isdir(target):
+                real = os.path.realpath(target)
+                if real in inside:
+                    found.problems.append(error(shown, None, "a link that leads back to a "
+                                                "folder it is in; remove it"))
+                    continue
+                walk(entry.path, name + "/", inside | {real})
+            elif not os.path.isfile(target):
+                found.problems.append(error(shown, None, "a link to nothing; remove it"))
+            elif entry.name.endswith(".md"):
+                found.papers.append((tuple(name.split("/")), entry.path))
+            else:
+                found.others.append(shown)
+
+    if papers_dir.is_dir():
+        walk(str(papers_dir), "", frozenset({os.path.realpath(papers_dir)}))
+    found.papers.sort()
+    return found
 
 
 def _read(path: str, size: int = -1) -> bytes:
@@ -390,14 +437,16 @@ Reader = Callable[[list[tuple[str, str, str]]], list[Source]]
 
 
 def read_sources(papers_dir: Path, root: Path | None = None, known: Known | None = None,
-                 scanned_ns: int = 0, read: Reader | None = None) -> list[Source]:
+                 scanned_ns: int = 0, read: Reader | None = None,
+                 files: ContentFiles | None = None) -> list[Source]:
     """Every ``*.md`` under papers_dir (sorted as paths sort) with the hash of its bytes.
 
     ``known``: what a scan at ``scanned_ns`` (time.time_ns()) found. A file whose size,
     times and inode are as then is not read again, unless it was modified within
     ``RACY_NS`` of that scan: an edit in the same clock tick could keep all four (git's
     "racy clean" problem), so such a file is hashed afresh. ``read``: reads the other
-    files, (path, shown, slug) -> Source in order (default: ``read_source`` each, here)."""
+    files, (path, shown, slug) -> Source in order (default: ``read_source`` each, here).
+    ``files``: the folder's ``content_files``, when the caller has them."""
     if not papers_dir.is_dir():
         return []
     shown_dir = str(papers_dir.relative_to(root)) if root and papers_dir.is_relative_to(root) \
@@ -405,7 +454,7 @@ def read_sources(papers_dir: Path, root: Path | None = None, known: Known | None
     sources: list[Source | None] = []
     unread: list[tuple[str, str, str]] = []
     known = known or {}
-    for parts, path in sorted(_md_files(str(papers_dir))):
+    for parts, path in (files if files is not None else content_files(papers_dir, root)).papers:
         stem = parts[-1][:-3] if len(parts[-1]) > 3 else parts[-1]
         slug = stem if is_safe_slug(stem) else slugify(stem)
         shown = shown_dir + "/" + "/".join(parts)
@@ -465,7 +514,9 @@ def parse_sources(sources: Iterable[Source],
 def load_papers(papers_dir: Path, root: Path | None = None
                 ) -> tuple[list[Paper], list[Diagnostic]]:
     """Read every ``*.md`` under papers_dir (sorted) -> (papers, all diagnostics)."""
-    return parse_sources(read_sources(papers_dir, root))
+    files = content_files(papers_dir, root)
+    papers, problems = parse_sources(read_sources(papers_dir, root, files=files))
+    return papers, [*files.problems, *problems]
 
 
 # --- writing -------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 from generator.check import shown_path, tag_key
 from generator.content import (
     FrontMatterError,
+    content_files,
     edit_front_matter,
     normalize_date,
     read_front_matter,
@@ -53,7 +54,7 @@ def paper_files(papers_dir: Path) -> dict[str, Path]:
     """slug -> content file, for every ``*.md`` under papers_dir (first file wins)."""
     found: dict[str, Path] = {}
     if papers_dir.is_dir():
-        for file in sorted(papers_dir.rglob("*.md")):
+        for file in (Path(path) for _, path in content_files(papers_dir).papers):
             found.setdefault(slug_for_path(file), file)
     return found
 

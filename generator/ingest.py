@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from generator.content import (
     FrontMatterError,
+    content_files,
     edit_front_matter,
     normalize_date,
     read_front_matter,
@@ -326,7 +327,9 @@ def scan_papers(papers_dir: Path
     problems: list[Diagnostic] = []
     if not papers_dir.is_dir():
         return by_title, slugs, problems
-    for file in sorted(papers_dir.rglob("*.md")):
+    content = content_files(papers_dir)  # the files a build reads, by the same rule
+    problems.extend(warning(d.path, d.line, f"{d.message}; left alone") for d in content.problems)
+    for file in (Path(path) for _, path in content.papers):
         slugs.add(slug_for_path(file))
         try:
             text = file.read_text(encoding="utf-8")

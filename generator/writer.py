@@ -1,20 +1,24 @@
-"""The only writer of site/: every file first into a staging folder, then into place.
+"""The only writer of site/ (and of every other file): temporary file or folder, then a rename.
 
-The staging folder (``.<name>.new-*``) sits beside the output, on the same file system, so
-files move in by renaming. Only when every file is written is the output touched: a new
-site is swapped in whole (the old folder renamed away, the new one in, the old one
-deleted); a site we built is updated in place, each changed file renamed over the old one
-(a reader sees the old file or the new, never half of one), then the files no longer built
-deleted. A failed build never touches the previous site. Paths are checked first: one
-output path written twice (two papers with one slug), a path that escapes the folder, or a
-file that is also a folder is an error.
+The staging folder (``.<name>.new-<pid>-*``) sits beside the output, on the same file
+system. Only when every file is written is the output touched, and then in one step: the
+next site is a whole folder (for an update, the files that stay are hard links to the
+current ones, so nothing is copied) exchanged with the current one by one atomic
+``renameat2(RENAME_EXCHANGE)``. Killed at any instant, site/ is the previous build or the
+new one, never a mix. Where the system cannot exchange, the old folder is renamed away
+(``.<name>.old-<pid>-*``) and the new one in; killed between the two, the next build puts
+the old one back before anything else, and removes what a killed build left. Paths are
+checked first: one output path written twice (two papers with one slug), a path that
+escapes the folder, or a file that is also a folder is an error.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import re
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Set
 from pathlib import Path
 
@@ -28,20 +32,69 @@ Stat = tuple[int, int, int]  # size, mtime_ns, inode: how a file was left
 
 def atomic_write(path: Path, data: bytes | memoryview, *, durable: bool = False) -> None:
     """Replace ``path`` with ``data`` so that a reader (or a crash) sees the old bytes or
-    the new ones, never a mix: a temporary file beside it, then a rename. ``durable``:
-    flushed to the disk before the rename (a user's file, not a cache)."""
+    the new ones, never a mix: a temporary file beside it, then a rename. The file keeps
+    its mode (a new one gets the user's usual mode). ``durable``: flushed to the disk
+    before the rename (a user's file, not a cache)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temp = path.parent / _temporary(f".{path.name}.", ".tmp")
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except OSError:
+        mode = None
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # (less the umask)
     try:
         with os.fdopen(fd, "wb") as handle:
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
             handle.write(data)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
+
+
+def _temporary(prefix: str, suffix: str = "") -> str:
+    """A name for a temporary file or folder that says which process made it, so a later
+    run can tell a leftover (its process is gone) from work under way."""
+    return f"{prefix}{os.getpid()}-{secrets.token_hex(4)}{suffix}"
+
+
+_LEFTOVER = re.compile(r"^\..+\.(?:new-|old-|)(\d+)-[0-9a-f]{8}(?:\.tmp)?$")
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # (someone else's process: alive)
+        return False
+    return False
+
+
+def clear_leftovers(folder: Path, out: Path | None = None) -> None:
+    """Remove what a killed run left in ``folder``: temporary files and staging folders of
+    processes that are gone. With ``out`` (a site in ``folder``): when ``out`` is missing
+    and the old site is there under its recovery name, it is put back first."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return
+    for name in names:
+        found = _LEFTOVER.match(name)
+        if found is None or not _gone(int(found[1])):
+            continue
+        path = folder / name
+        if out is not None and name.startswith(f".{out.name}.old-") and not out.exists():
+            os.rename(path, out)  # the previous site, renamed away just before a kill
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def merge_paths(parts: Iterable[tuple[str, Iterable[str]]]) -> None:
@@ -114,12 +167,14 @@ def _check_replaceable(out: Path) -> None:
 
 
 def staging_folder(out: Path) -> Path:
-    """A new empty folder beside ``out`` (same file system: its files can be renamed in)."""
+    """A new empty folder beside ``out`` (same file system: its files can be renamed in).
+    What a killed build left beside it is cleared first."""
     out = out.absolute()
     _check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    new = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    os.chmod(new, 0o755)  # mkdtemp makes it private; a site is meant to be read
+    clear_leftovers(out.parent, out)
+    new = out.parent / _temporary(f".{out.name}.new-")
+    new.mkdir(0o755)
     return new
 
 
@@ -175,15 +230,28 @@ class FolderWriter:
         return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step (Linux's renameat2 with RENAME_EXCHANGE); False
+    where the system or the file system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_cwd, exchange = -100, 2
+    return renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), exchange) == 0
+
+
 def swap_in(new: Path, out: Path) -> None:
-    """Make the staging folder ``new`` the site: rename the old one away, the new one in,
-    then delete the old one."""
+    """Make the staging folder ``new`` the site, in one step where the system allows (see
+    the module's docstring), then delete the old one."""
     out = out.absolute()
     _check_replaceable(out)
+    if out.exists() and _exchange(new, out):
+        shutil.rmtree(new, ignore_errors=True)  # (the old site, now)
+        return
     old: Path | None = None
     if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        old.rmdir()
+        old = out.parent / _temporary(f".{out.name}.old-")
         out.rename(old)
     try:
         new.rename(out)
@@ -197,7 +265,7 @@ def swap_in(new: Path, out: Path) -> None:
 
 
 def write_site(files: Mapping[str, bytes], out: Path) -> None:
-    """Write ``files`` as the new content of ``out``, atomically as far as renames allow."""
+    """Write ``files`` as the new content of ``out``, in one step (see ``swap_in``)."""
     check_paths(files)
     new = staging_folder(out)
     try:
@@ -215,57 +283,37 @@ def is_our_site(out: Path) -> bool:
     return out.is_dir() and (out / MARKER).is_file()
 
 
-def _make_folder(folder: str, out: str, made: set[str]) -> None:
-    """``folder`` (inside ``out``) exists as a folder: a file in its way is removed."""
-    if folder in made:
-        return
-    probe = folder
-    while probe != out and not os.path.isdir(probe):  # a file where a folder now goes
-        if os.path.lexists(probe):
-            os.unlink(probe)
-            break
-        probe = probe.rpartition("/")[0]
-    os.makedirs(folder, exist_ok=True)
-    made.add(folder)
-
-
 def update_site(out: Path, staged: Path, paths: Iterable[str], delete: Iterable[str] = ()
                 ) -> None:
-    """Bring a site we built up to date in place (a file keeps its stat when moved in).
-
-    ``paths`` are the changed files, written in the folder ``staged`` (removed afterwards):
-    each is renamed over the old one (a reader sees the old file or the new, never half of
-    one). Files in ``delete`` are then removed, and folders left empty by that."""
-    paths = sorted(paths)
+    """Bring a site we built up to date, in one step: the next site is made in ``staged``,
+    which holds the changed files ``paths`` already, by hard-linking every other file of
+    the current one (a file keeps its stat), less those in ``delete`` and the folders that
+    leaves empty; then it is swapped in (``swap_in``). Files added to the site by hand
+    stay."""
+    paths = set(paths)
     check_paths(paths)
     if not is_our_site(out):
         raise BuildError([error(str(out), None, f"not a site built by readinglist (no "
                                                 f"{MARKER}); refusing to update it")])
-    base = str(out.absolute())
-    made: set[str] = {base}
-    for path in paths:
-        target = f"{base}/{path}"
-        if os.path.isdir(target) and not os.path.islink(target):  # a folder where a file goes
-            shutil.rmtree(target)
-        _make_folder(target.rpartition("/")[0], base, made)
-        os.replace(f"{staged}/{path}", target)
-    shutil.rmtree(staged, ignore_errors=True)
-    emptied: set[str] = set()
-    for path in sorted(set(delete) - set(paths)):
-        target = f"{base}/{path}"
-        try:
-            os.unlink(target)
-        except FileNotFoundError:
-            pass
-        except OSError:  # a folder now, or not ours to remove
-            continue
-        parts = path.split("/")[:-1]
-        emptied.update("/".join(parts[:n]) for n in range(1, len(parts) + 1))
-    for folder in sorted(emptied, key=lambda p: p.count("/"), reverse=True):
-        try:
-            os.rmdir(f"{base}/{folder}")  # only when empty
-        except OSError:
-            pass
+    base, into = str(out.absolute()), str(staged)
+    gone = set(delete) - paths
+    for folder, _, files in os.walk(base):
+        rel = folder[len(base) + 1:]
+        prefix = rel + "/" if rel else ""
+        for name in files:
+            path = prefix + name
+            if path in paths or path in gone:
+                continue
+            target = f"{into}/{path}"
+            try:
+                os.makedirs(f"{into}/{rel}", exist_ok=True)
+                os.link(f"{folder}/{name}", target, follow_symlinks=False)
+            except (FileExistsError, NotADirectoryError):
+                continue  # the new site has a folder here, or a file where a folder was
+    for folder, _, _ in os.walk(into, topdown=False):  # left empty by deletes
+        if folder != into and not os.listdir(folder):
+            os.rmdir(folder)
+    swap_in(staged, out)
 
 
 class SiteFiles(Mapping[str, bytes]):
