@@ -318,6 +318,18 @@ def _match(group: Sequence[Mapping[str, Any]], existing: Mapping[str, _Existing]
     return None
 
 
+def _read_existing(file: Path) -> tuple[str, dict[str, Any]] | Diagnostic:
+    """A content file -> (its text, its front matter), or why it is left alone."""
+    try:
+        text = file.read_text(encoding="utf-8")
+        return text, read_front_matter(text)[0]
+    except FrontMatterError as exc:
+        return warning(str(file), exc.line, f"{exc}; this file is left as it is and its "
+                                            "paper may be imported again under a new name")
+    except UnicodeDecodeError:
+        return warning(str(file), None, "not UTF-8 text; left as it is")
+
+
 def scan_papers(papers_dir: Path
                 ) -> tuple[dict[str, _Existing], set[str], list[Diagnostic]]:
     """The content folder -> (identity (see ``identities``) -> first file with it, slugs
@@ -329,20 +341,15 @@ def scan_papers(papers_dir: Path
         return by_title, slugs, problems
     content = content_files(papers_dir)  # the files a build reads, by the same rule
     problems.extend(warning(d.path, d.line, f"{d.message}; left alone") for d in content.problems)
-    for file in (Path(path) for _, path in content.papers):
+    files = [Path(path) for _, path in content.papers]
+    for file, read in zip(files, fork_map(_read_existing, files, jobs=default_jobs()),
+                          strict=True):  # (read on every core: a list of thousands)
         slugs.add(slug_for_path(file))
-        try:
-            text = file.read_text(encoding="utf-8")
-            data, _, _ = read_front_matter(text)
-        except FrontMatterError as exc:
-            problems.append(warning(str(file), exc.line, f"{exc}; this file is left as it "
-                                    "is and its paper may be imported again under a new name"))
+        if isinstance(read, Diagnostic):
+            problems.append(read)
             continue
-        except UnicodeDecodeError:
-            problems.append(warning(str(file), None, "not UTF-8 text; left as it is"))
-            continue
-        found = _Existing(file, text, data)
-        for key in identities(data):  # (a numeric title, `title: 1984`, is text too)
+        found = _Existing(file, *read)
+        for key in identities(found.data):  # (a numeric title, `title: 1984`, is text too)
             if key in by_title:
                 if key.startswith("title:"):
                     problems.append(warning(str(file), None, f"same title as "
