@@ -331,7 +331,8 @@ class Disk:
         self.store.forget_manifest()
         last = self.previous
         if last is not None:
-            update_site(self.out, self.staging, written, set(last.stats) - set(paths))
+            update_site(self.out, self.staging, written, set(last.stats) - set(paths),
+                        was=last.fingerprint, now=inputs.fingerprint)
             stats = {path: new.get(path) or last.stats[path] for path in paths}
         else:
             swap_in(self.staging, self.out)

@@ -15,6 +15,7 @@ escapes the folder, or a file that is also a folder is an error.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import re
 import secrets
@@ -241,13 +242,15 @@ def _exchange(a: Path, b: Path) -> bool:
     return renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), exchange) == 0
 
 
-def swap_in(new: Path, out: Path) -> None:
-    """Make the staging folder ``new`` the site, in one step where the system allows (see
-    the module's docstring), then delete the old one."""
+def swap_in(new: Path, out: Path, *, keep: bool = False) -> None:
+    """Make the folder ``new`` the site, in one step where the system allows (see the
+    module's docstring). The old site is deleted, or with ``keep`` left at ``new``'s
+    name."""
     out = out.absolute()
     _check_replaceable(out)
     if out.exists() and _exchange(new, out):
-        shutil.rmtree(new, ignore_errors=True)  # (the old site, now)
+        if not keep:
+            shutil.rmtree(new, ignore_errors=True)  # (the old site, now)
         return
     old: Path | None = None
     if out.exists():
@@ -260,7 +263,9 @@ def swap_in(new: Path, out: Path) -> None:
             old.rename(out)
         shutil.rmtree(new, ignore_errors=True)
         raise
-    if old is not None:
+    if old is not None and keep:
+        old.rename(new)
+    elif old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -283,37 +288,83 @@ def is_our_site(out: Path) -> bool:
     return out.is_dir() and (out / MARKER).is_file()
 
 
-def update_site(out: Path, staged: Path, paths: Iterable[str], delete: Iterable[str] = ()
-                ) -> None:
-    """Bring a site we built up to date, in one step: the next site is made in ``staged``,
-    which holds the changed files ``paths`` already, by hard-linking every other file of
-    the current one (a file keeps its stat), less those in ``delete`` and the folders that
-    leaves empty; then it is swapped in (``swap_in``). Files added to the site by hand
-    stay."""
+def update_site(out: Path, staged: Path, paths: Iterable[str], delete: Iterable[str] = (),
+                *, was: str = "", now: str = "") -> None:
+    """Bring a site we built up to date in one step, at the cost of the files that changed.
+
+    The next site is made in the *spare*, a second tree beside the site (``.<name>.spare``)
+    whose files are hard links to the site's: it is brought to the current site by the
+    files the last update changed (it recorded them, with ``was``, the build it left in
+    the site), then given the changed files ``paths`` (written in ``staged``) and rid of
+    those in ``delete``, and exchanged with the site; the old site is the next spare. A
+    spare that is missing or does not match is made again from the whole site (once)."""
     paths = set(paths)
     check_paths(paths)
     if not is_our_site(out):
         raise BuildError([error(str(out), None, f"not a site built by readinglist (no "
                                                 f"{MARKER}); refusing to update it")])
-    base, into = str(out.absolute()), str(staged)
     gone = set(delete) - paths
+    spare = out.parent / f".{out.name}.spare"
+    record = spare / ".spare.json"
+    try:
+        state = json.loads(record.read_text(encoding="utf-8"))
+        pending = state["pending"] if was and state.get("site") == was else None
+    except (OSError, ValueError, KeyError, TypeError):
+        pending = None
+    if pending is not None:
+        record.unlink()  # (until the exchange, the spare is half made)
+        for path in pending:
+            _put(spare, path, out / path if os.path.isfile(out / path) else None)
+    else:
+        shutil.rmtree(spare, ignore_errors=True)
+        _link_tree(out, spare)
+    for path in sorted(paths):
+        _put(spare, path, staged / path, move=True)
+    for path in sorted(gone):
+        _put(spare, path, None)
+    shutil.rmtree(staged, ignore_errors=True)
+    swap_in(spare, out, keep=True)
+    (spare / ".spare.json").write_text(json.dumps({"site": now, "pending": sorted(
+        paths | gone)}), encoding="utf-8")
+
+
+def _link_tree(source: Path, into: Path) -> None:
+    """``into``: a tree of hard links to every file of ``source``."""
+    base = str(source)
     for folder, _, files in os.walk(base):
         rel = folder[len(base) + 1:]
-        prefix = rel + "/" if rel else ""
+        os.makedirs(os.path.join(into, rel), exist_ok=True)
         for name in files:
-            path = prefix + name
-            if path in paths or path in gone:
-                continue
-            target = f"{into}/{path}"
-            try:
-                os.makedirs(f"{into}/{rel}", exist_ok=True)
-                os.link(f"{folder}/{name}", target, follow_symlinks=False)
-            except (FileExistsError, NotADirectoryError):
-                continue  # the new site has a folder here, or a file where a folder was
-    for folder, _, _ in os.walk(into, topdown=False):  # left empty by deletes
-        if folder != into and not os.listdir(folder):
-            os.rmdir(folder)
-    swap_in(staged, out)
+            os.link(os.path.join(folder, name), os.path.join(into, rel, name),
+                    follow_symlinks=False)
+
+
+def _put(tree: Path, path: str, source: Path | None, *, move: bool = False) -> None:
+    """``tree``'s file ``path`` becomes ``source`` (moved, or a hard link to it), or goes
+    (with the folders that leaves empty) when ``source`` is None."""
+    target = tree / path
+    if source is None:
+        target.unlink(missing_ok=True)
+        folder = target.parent
+        while folder != tree and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+        return
+    if target.is_dir() and not target.is_symlink():  # a folder where a file now goes
+        shutil.rmtree(target)
+    probe = target.parent
+    while probe != tree and not probe.is_dir():  # a file where a folder now goes
+        if probe.exists() or probe.is_symlink():
+            probe.unlink()
+            break
+        probe = probe.parent
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if move:
+        os.replace(source, target)
+    else:
+        temp = target.with_name(_temporary(f".{target.name}."))
+        os.link(source, temp, follow_symlinks=False)
+        os.replace(temp, target)
 
 
 class SiteFiles(Mapping[str, bytes]):

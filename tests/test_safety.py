@@ -294,7 +294,8 @@ def test_a_build_killed_at_any_moment_leaves_the_old_site_or_the_new_never_a_mix
             outcomes.append("missing")
         assert _run(root, "build").wait(120) == 0  # (it puts back, cleans up, builds)
         assert site_bytes(root) == new
-        assert not [p.name for p in root.iterdir() if p.name.startswith(".site.")]
+        assert not [p.name for p in root.iterdir() if p.name.startswith((".site.new-",
+                                                                          ".site.old-"))]
     assert "new" in outcomes or "old" in outcomes
 
 
