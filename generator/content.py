@@ -378,21 +378,20 @@ def content_files(papers_dir: Path, root: Path | None = None) -> ContentFiles:
             if entry.name.startswith("."):
                 continue
             name, shown = rel + entry.name, f"{shown_dir}/{rel}{entry.name}"
-            target = entry.path
-            if entry.is_symlink():
-                target = os.path.realpath(entry.path)
-                if not (target == str(root) or target.startswith(str(root) + os.sep)):
-                    found.problems.append(error(shown, None, f"a link to {target}, outside "
-                                                f"the project; copy the file here instead"))
-                    continue
-            if os.path.isdir(target):
+            link = entry.is_symlink()  # (the directory entry says: no system call)
+            target = os.path.realpath(entry.path) if link else entry.path
+            if link and not (target == str(root) or target.startswith(str(root) + os.sep)):
+                found.problems.append(error(shown, None, f"a link to {target}, outside the "
+                                            f"project; copy the file here instead"))
+                continue
+            if os.path.isdir(target) if link else entry.is_dir(follow_symlinks=False):
                 real = os.path.realpath(target)
                 if real in inside:
                     found.problems.append(error(shown, None, "a link that leads back to a "
                                                 "folder it is in; remove it"))
                     continue
                 walk(entry.path, name + "/", inside | {real})
-            elif not os.path.isfile(target):
+            elif not (os.path.isfile(target) if link else entry.is_file(follow_symlinks=False)):
                 found.problems.append(error(shown, None, "a link to nothing; remove it"))
             elif entry.name.endswith(".md"):
                 found.papers.append((tuple(name.split("/")), entry.path))
