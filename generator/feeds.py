@@ -230,9 +230,11 @@ def _author_list(paper: Paper) -> str:
 
 
 def citation_text(paper: Paper, title: str, url: str = "") -> str:
-    """A plain-text reference, ACL style: ``A, B, and C. 2025. Title. Venue. URL``."""
-    parts = [p for p in (_author_list(paper), str(paper.display_year or ""),
-                         title.rstrip("."), paper.venue or "") if p]
+    """A plain-text reference, ACL style: ``A, B, and C. 2025. Title. Venue. URL``; with
+    no author names known, the title leads: ``Title. 2025. Venue. URL``."""
+    authors, year = _author_list(paper), str(paper.display_year or "")
+    head = (authors, year, title.rstrip(".")) if authors else (title.rstrip("."), year)
+    parts = [p for p in (*head, paper.venue or "") if p]
     text = ". ".join(p.rstrip(".") for p in parts) + "."
     return f"{text} {url}" if url else text
 
@@ -247,9 +249,8 @@ def citation_markdown(paper: Paper, title: str, url: str = "") -> str:
     target = f"<{url}>" if re.search(r"[\s()<>]", url) else url
     linked = f"[{esc(title)}]({target})" if url else esc(title)
     head = esc(_author_list(paper))
-    if paper.display_year:
-        head = f"{head} ({paper.display_year})" if head else f"({paper.display_year})"
-    text = f"{head}. {linked}." if head else f"{linked}."
+    year = f" ({paper.display_year})" if paper.display_year else ""
+    text = f"{head}{year}. {linked}." if head else f"{linked}{year}."  # (no names: title first)
     if paper.venue:
         text += f" *{esc(paper.venue)}*."
     return text

@@ -344,3 +344,34 @@ def test_a_large_library_read_in_pieces_reads_as_it_does_whole(monkeypatch):
         "lib.bib:1400: error: duplicate citation key 'k7'; this entry is skipped",
         "lib.bib:801: error: this BibTeX entry does not parse (unbalanced braces or quotes?): "
         "'@misc{broken,'; it is skipped"]
+
+
+def test_a_paper_known_only_by_its_author_count_is_cited_title_first():
+    """A listing that showed only "• 5 authors": the references start with the title, not
+    with the year, and the page says the names are not known."""
+    from generator.feeds import bibtex_entry, citation_markdown, citation_text
+    from generator.model import Paper
+
+    paper = Paper(slug="ada-leval", title="Ada-LEval: Evaluating long-context LLMs",
+                  author_count=5, date="2024-04-09", venue="ACL 2024")
+    assert citation_text(paper, paper.title, "https://x.org/p") == \
+        "Ada-LEval: Evaluating long-context LLMs. 2024. ACL 2024. https://x.org/p"
+    assert citation_markdown(paper, paper.title) == \
+        "Ada-LEval: Evaluating long-context LLMs (2024). *ACL 2024*."
+    assert "author" not in bibtex_entry(paper, "adaleval2024")
+    named = Paper(slug="x", title="T", authors=("Ada One",), date="2024")
+    assert citation_text(named, "T") == "Ada One. 2024. T."
+    assert citation_markdown(named, "T") == "Ada One (2024). T."
+
+
+def test_the_page_of_a_paper_without_names_says_so(tmp_path):
+    from generator.build import build
+    from generator.config import load_config
+
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    (papers / "ada.md").write_text(render_file({"title": "Ada-LEval", "author_count": 5,
+                                                "date": "2024-04-09"}))
+    config, _ = load_config(tmp_path / "config.yaml", {})
+    page = build(config, jobs=1).files["papers/ada/index.html"].decode()
+    assert '<p class="byline">5 authors (names not in the listing)</p>' in page
