@@ -624,13 +624,17 @@ def tex_dashes(state: StateCore) -> None:
 
 
 def shift_headings(state: StateCore) -> None:
-    """Notes headings start below the page's own: ``#`` -> ``<h3>`` with an offset of 2."""
+    """Notes headings nest below the page's own: with an offset of 2 the notes' shallowest
+    heading (``#`` or ``##``, as the writer chose) is an ``<h3>``, under the page's ``<h2>
+    Notes``, and the deeper ones follow (a level skipped is a heading-order fault)."""
     offset = int(state.env.get("heading_offset", 0))
-    if not offset:
+    levels = [int(t.tag[1:]) for t in state.tokens if t.type == "heading_open"]
+    if not offset or not levels:
         return
+    shift = offset + 1 - min(levels)
     for token in state.tokens:
         if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(6, int(token.tag[1:]) + offset)}"
+            token.tag = f"h{max(1, min(6, int(token.tag[1:]) + shift))}"
 
 
 _BAD_SCHEME = re.compile(r"^(?:javascript|vbscript|data|file):", re.IGNORECASE)
@@ -715,7 +719,11 @@ def _plain_blocks(text: str, heading_offset: int) -> tuple[str, str] | None:
     anything else."""
     html: list[str] = []
     texts: list[str] = []
-    for block in text.strip("\n").split("\n\n"):
+    blocks = text.strip("\n").split("\n\n")
+    levels = [len(found[1]) for found in (_HEADING.fullmatch(b) for b in blocks if b[:1] == "#")
+              if found is not None]
+    shift = heading_offset + 1 - min(levels) if heading_offset and levels else 0
+    for block in blocks:
         if not block:  # more than one blank line
             return None
         heading = _HEADING.fullmatch(block) if block[0] == "#" else None
@@ -723,7 +731,7 @@ def _plain_blocks(text: str, heading_offset: int) -> tuple[str, str] | None:
             inner = heading[2]
             if "#" in inner or not is_plain(inner):
                 return None
-            tag = f"h{min(6, len(heading[1]) + heading_offset)}"
+            tag = f"h{max(1, min(6, len(heading[1]) + shift))}"
             html.append(f"<{tag}>{_escape(inner)}</{tag}>\n")
             texts.append(inner)
         elif is_plain(block):

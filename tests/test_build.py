@@ -766,9 +766,20 @@ def test_plain_blocks_shortcut_matches_markdown_it(blocks, gap, end, offset, all
         _parsed(text, allow_html, offset)
 
 
+@pytest.mark.parametrize("notes", ["## Why\n\nText.\n\n### Detail\n\nMore.",
+                                   "## Why\n\nText *x*.\n\n### Detail\n\n```\n# code\n```",
+                                   "# Why\n\nText.\n\n## Detail\n\nMore."])
+def test_notes_headings_nest_right_below_the_pages_notes_heading(notes):
+    """The shallowest heading of the notes is an h3 under the page's h2 'Notes', whatever
+    level the writer started at, and the deeper ones keep their nesting (axe-core's
+    heading-order rule)."""
+    html = render_markdown_with_text(notes, heading_offset=2)[0]
+    assert re.findall(r"<(h\d)>", html) == ["h3", "h4"], html
+
+
 def test_plain_blocks_shortcut_takes_the_usual_notes():
     assert _plain_blocks("## Notes\n\nRead it twice.\n", 2) == \
-        ("<h4>Notes</h4>\n<p>Read it twice.</p>\n", "Notes Read it twice.")
+        ("<h3>Notes</h3>\n<p>Read it twice.</p>\n", "Notes Read it twice.")
     assert _plain_blocks("# A\n\nb \"c\" > d", 0) == \
         ('<h1>A</h1>\n<p>b &quot;c&quot; &gt; d</p>\n', 'A b "c" > d')
     for text in ("## Notes #\n\nx", "## *x*\n\ny", "a\nb\n\nc", "a\n\n\n\nb", "x\n\n- y",
@@ -843,3 +854,12 @@ def test_term_slug_collisions_are_resolved():
     assert authors["李伟"].startswith("author-")
     tags = [t.slug for t in site.index("tags").terms]
     assert sorted(tags) == ["cpp", "cpp-2"]
+
+
+def test_each_search_landmark_has_a_label_of_its_own(sample_site):
+    """The search page holds the header's search box and its own form: two search
+    landmarks, told apart by their labels (axe-core's landmark-unique rule)."""
+    page = (sample_site / "search" / "index.html").read_text(encoding="utf-8")
+    labels = re.findall(r'<form[^>]*role="search"[^>]*aria-label="([^"]+)"', page)
+    assert len(labels) == page.count('role="search"') == 2
+    assert len(set(labels)) == 2
