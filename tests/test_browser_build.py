@@ -181,3 +181,24 @@ def test_print_stylesheet_hides_the_chrome(browser, sites):
     assert page.locator(".pager").is_hidden()
     assert page.locator(".abstract").is_visible()
     context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_on_a_phone_the_header_takes_at_most_100_px_and_keeps_every_link(browser, sites,
+                                                                          scheme):
+    site = sites["sample"]
+    context = browser.new_context(viewport={"width": 390, "height": 844},
+                                  color_scheme=scheme)
+    page = context.new_page()
+    try:
+        for path in ("index.html", "search/index.html", _first_paper(site)):
+            page.goto((site / path).as_uri())
+            header = page.locator("header.site-header")
+            assert header.bounding_box()["height"] <= 100, path
+            assert page.locator(".site-nav a").all_inner_texts() == [
+                "Papers", "Tags", "Authors", "Years", "Venues", "Search"]
+            page.locator(".site-nav a", has_text="Search").scroll_into_view_if_needed()
+            assert page.locator(".site-nav a", has_text="Search").is_visible()
+            assert page.locator("#rl-q").is_visible()
+    finally:
+        context.close()
