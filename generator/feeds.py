@@ -19,14 +19,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from generator.config import Config
-from generator.model import Paper
+from generator.model import Paper, is_citation_key
+from generator.model import arxiv_id as find_arxiv_id
 from generator.site import Shape, Site, SitePaper, absolute_url, paper_url, pretty_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 _JOURNAL = re.compile(r"\b(journal|transactions|letters|magazine|review|tacl|jmlr|tmlr)\b",
                       re.IGNORECASE)
-_ARXIV = re.compile(r"arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
 _STOPWORDS = frozenset("a an the on of in for to and with from by is are do does can at as "
                        "via towards toward what why how when".split())
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -40,13 +40,8 @@ def venue_kind(venue: str | None) -> str | None:
 
 
 def arxiv_id(paper: Paper) -> str | None:
-    if paper.arxiv:
-        return paper.arxiv
-    for url in (paper.url, paper.pdf, *paper.links):
-        match = _ARXIV.search(url or "")
-        if match:
-            return match.group(1)
-    return None
+    """The paper's arXiv id: its own, else the one its links give."""
+    return paper.arxiv or find_arxiv_id(paper.url, paper.pdf, *paper.links)
 
 
 def source_epoch() -> dt.datetime:
@@ -83,11 +78,8 @@ def key_base(paper: Paper | Shape) -> str:
     return _key_base(paper)
 
 
-_CITATION_KEY = re.compile(r"[^\s,{}\"#%'()=\\~]{1,100}")
-
-
 def _key_base(paper: Paper | Shape) -> str:
-    if paper.citation_key and _CITATION_KEY.fullmatch(paper.citation_key):
+    if paper.citation_key and is_citation_key(paper.citation_key):
         return paper.citation_key  # the key the user's reference manager knows it by
     words: list[str] = []
     for word in _TITLE_SPLIT.split(paper.title):  # the first two that count are enough

@@ -177,6 +177,37 @@ def slugify(title: str, max_length: int = SLUG_MAX) -> str:
     return text.strip("-") or "paper"
 
 
+_ARXIV_ID = re.compile(r"(?<![\w.])(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\b")
+_ARXIV_IN_TEXT = re.compile(r"arxiv(?:\.org/(?:abs|pdf)/|:\s*|\s+preprint\s+arxiv:\s*)",
+                            re.I)
+
+
+def arxiv_id(*texts: str | None) -> str | None:
+    """An arXiv id (no version) from the first text that holds one: a bare id (an eprint
+    field), an arXiv URL, or "arXiv:ID" / "arXiv preprint arXiv:ID" in running text."""
+    for text in texts:
+        if not text:
+            continue
+        text = str(text)
+        bare = _ARXIV_ID.fullmatch(text.strip())
+        if bare:
+            return bare[1]
+        hint = _ARXIV_IN_TEXT.search(text)
+        if hint:
+            found = _ARXIV_ID.match(text, hint.end())
+            if found:
+                return found[1]
+    return None
+
+
+_CITATION_KEY = re.compile(r"[^\s,{}\"#%'()=\\~]{1,100}")
+
+
+def is_citation_key(text: str | None) -> bool:
+    """A key BibTeX takes as written (``DBLP:conf/acl/Sun23``, ``li-etal-2025-focusllm``)."""
+    return bool(text) and _CITATION_KEY.fullmatch(text or "") is not None
+
+
 _SAFE_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 

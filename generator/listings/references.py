@@ -17,15 +17,12 @@ from typing import Any
 
 from generator.diagnostics import error
 from generator.listings.common import MONTHS, ParseResult
-from generator.model import Entry
+from generator.model import Entry, arxiv_id, is_citation_key
 
 BIBTEX, CSL_JSON, RIS = "bibtex", "csl-json", "ris"
 
 _BIB_START = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.M)
 _RIS_TYPE = re.compile(r"^TY  - ", re.M)
-_ARXIV_ID = re.compile(r"(?<![\w.])(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\b")
-_ARXIV_IN_TEXT = re.compile(r"arxiv(?:\.org/(?:abs|pdf)/|:\s*|\s+preprint\s+arxiv:\s*)",
-                            re.I)
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 _LATEX = re.compile(r"[\\$]")  # what only a LaTeX parser reads right
 _BRACES_DASHES = re.compile(r"[{}~]|-{2,3}")
@@ -161,23 +158,6 @@ def iso(year: Any, month: Any = None, day: Any = None) -> str | None:
     return out
 
 
-def arxiv_id(*texts: str | None) -> str | None:
-    """An arXiv id (no version) from an eprint field, an arXiv URL or "arXiv:ID" text."""
-    for text in texts:
-        if not text:
-            continue
-        text = str(text)
-        bare = _ARXIV_ID.fullmatch(text.strip())
-        if bare:
-            return bare[1]
-        hint = _ARXIV_IN_TEXT.search(text)
-        if hint:
-            found = _ARXIV_ID.match(text, hint.end())
-            if found:
-                return found[1]
-    return None
-
-
 def doi(value: str | None) -> str | None:
     """A DOI without its resolver prefix, or None."""
     if not value:
@@ -196,8 +176,8 @@ def _pages(value: Any, latex_text: LatexText) -> str | None:
 def _key(value: Any) -> str | None:
     """A citation key as a reference manager exported it; Zotero's item URLs are none."""
     text = str(value or "").strip()
-    return text if re.fullmatch(r"[^\s,{}\"#%'()=\\]+", text) and \
-        not text.startswith(("http://", "https://")) else None
+    return text if is_citation_key(text) and not text.startswith(("http://", "https://")) \
+        else None
 
 
 def _keywords(value: Any) -> tuple[str, ...]:
