@@ -289,7 +289,7 @@ def test_any_sequence_of_edits_builds_the_cold_site(tmp_path_factory, steps):
         elif kind == "rating":
             edit(config, slug, rating=n + 1)
         elif kind == "title":
-            edit(config, slug, title=f"Retitled {n}")
+            edit(config, slug, title=f"Retitled {slug} {n}")  # (one paper, one title)
         elif kind == "tags":
             edit(config, slug, tags=[f"tag-{n}"])
         expected = dict(build(config).files)
