@@ -168,12 +168,10 @@ def _check_replaceable(out: Path) -> None:
 
 
 def staging_folder(out: Path) -> Path:
-    """A new empty folder beside ``out`` (same file system: its files can be renamed in).
-    What a killed build left beside it is cleared first."""
+    """A new empty folder beside ``out`` (same file system: its files can be renamed in)."""
     out = out.absolute()
     _check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    clear_leftovers(out.parent, out)
     new = out.parent / _temporary(f".{out.name}.new-")
     new.mkdir(0o755)
     return new
@@ -272,6 +270,7 @@ def swap_in(new: Path, out: Path, *, keep: bool = False) -> None:
 def write_site(files: Mapping[str, bytes], out: Path) -> None:
     """Write ``files`` as the new content of ``out``, in one step (see ``swap_in``)."""
     check_paths(files)
+    clear_leftovers(out.absolute().parent, out.absolute())
     new = staging_folder(out)
     try:
         writer = FolderWriter(new)
