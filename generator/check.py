@@ -60,6 +60,13 @@ def shown_path(path: Path | str) -> str:
     return text if rel.startswith("..") else rel
 
 
+def shown_config(problems: Iterable[Diagnostic], config_path: Path) -> list[Diagnostic]:
+    """Diagnostics with the config file named as ``shown_path`` names it."""
+    shown = shown_path(config_path)
+    return [Diagnostic(shown, d.line, d.severity, d.message) if d.path == str(config_path)
+            else d for d in problems]
+
+
 _SEPARATORS = re.compile(r"[\s_\-./]+")
 
 
@@ -244,12 +251,9 @@ def check_theme(config: Config) -> list[Diagnostic]:
 def check_project(config_path: Path) -> CheckResult:
     """A project's config file -> every problem in it and its content, sorted by place."""
     config, problems = load_config(config_path)
-    shown = shown_path(config_path)
-    problems = [Diagnostic(shown if d.path == str(config_path) else d.path, d.line,
-                           d.severity, d.message) for d in problems]
-    problems.extend(check_config(config, Path(shown)))
-    problems.extend(Diagnostic(shown if d.path == str(config_path) else d.path, d.line,
-                               d.severity, d.message) for d in check_theme(config))
+    problems = shown_config(problems, config_path)
+    problems.extend(check_config(config, Path(shown_path(config_path))))
+    problems.extend(shown_config(check_theme(config), config_path))
     found, count = check_content(config)
     problems.extend(found)
     ordered = sorted(problems, key=lambda d: (d.path, d.line or 0, d.severity, d.message))

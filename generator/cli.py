@@ -70,11 +70,10 @@ def _load(args: argparse.Namespace, out: Output, *, strict: bool = True) -> Conf
     if args.config and not path.exists():
         out.diagnostic(Diagnostic(str(path), None, "error", "config file not found"))
         return None
-    from generator.check import shown_path
+    from generator.check import shown_config
 
     config, problems = load_config(path)
-    problems = [Diagnostic(shown_path(path), d.line, d.severity, d.message)
-                if d.path == str(path) else d for d in problems]
+    problems = shown_config(problems, path)
     out.diagnostics(problems)
     if strict and has_errors(problems):
         return None
