@@ -9,6 +9,7 @@ author lists, and a ``file:line: error:`` for each record that cannot be read.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -149,8 +150,6 @@ def iso(year: Any, month: Any = None, day: Any = None) -> str | None:
     out += f"-{month_number:02d}"
     day_text = str(day or "").strip()
     if day_text.isdigit() and 1 <= int(day_text) <= 31:
-        import datetime as dt
-
         try:
             return dt.date(int(out[:4]), month_number, int(day_text)).isoformat()
         except ValueError:
