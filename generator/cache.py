@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from generator.site import SiteShape
 
 CACHE_DIR = ".cache"
-FORMAT = 7  # of the cache files and of Manifest: change it when their shape changes
+FORMAT = 8  # of the cache files and of Manifest: change it when their shape changes
 # Libraries whose behaviour shapes the output: an upgrade must not reuse old results.
 LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "linkify-it-py", "mdurl", "PyYAML",
              "lunr")

@@ -459,6 +459,7 @@ class _Planner:
 
     def __init__(self, config: Config, inputs: Inputs, theme: Theme, loaded: Loaded,
                  cache: BuildCache):
+        from generator.related import related_papers
         from generator.render import site_pages
         from generator.site import SiteShape, build_site, shape_id
 
@@ -471,7 +472,9 @@ class _Planner:
         # uses
         self.memo = _Memo(cache.memo, cache.memo if self.edit is not None else {})
         if self.edit is None:
-            self.site, _ = build_site(loaded.shapes)
+            related = related_papers(loaded.papers.values())
+            self.clock("  related papers")
+            self.site, _ = build_site(loaded.shapes, related)
             self.pages = site_pages(self.site, config.page_size)
             self.shape = SiteShape(shape_id(loaded.shapes, config.page_size, inputs.settings),
                                    self.site, tuple(page.path for page in self.pages))

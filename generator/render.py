@@ -280,6 +280,40 @@ class Refs:
     slugs: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Briefs:
+    """Papers a page shows only by their link, title and year (its related papers), in a
+    page context: keyed by what is shown of them (``shown``), not by their whole views, so
+    an edit of a paper's notes does not make again every page that names it. Templates
+    see a list of ``PaperBrief``."""
+
+    slugs: tuple[str, ...]
+    shown: str  # each paper's slug, title and year
+
+
+@dataclass(frozen=True)
+class PaperBrief:
+    """What a page shows of a paper it only names: its URL, title and year."""
+
+    slug: str
+    url: str  # site-relative
+    title: str  # as written (may hold LaTeX)
+    title_html: Markup
+    title_text: str
+    year: Link | None
+
+
+def briefs(site: Site, slugs: tuple[str, ...]) -> Briefs:
+    """Papers named by a page, with what it shows of them (see ``Briefs``)."""
+    shown = []
+    for slug in slugs:
+        placed = site.by_slug[slug]
+        year = placed.year
+        shown.append(f"{slug}\x1f{placed.shape.title}\x1f{year.text if year else ''}"
+                     f"\x1f{year.url if year else ''}")
+    return Briefs(slugs, "\x1e".join(shown))
+
+
 class Views(Sequence[PaperView]):
     """A read-only list of papers' views, each made on first use: a template that only asks
     whether the list is empty (or uses the pre-rendered cards) makes none."""
@@ -409,6 +443,7 @@ def site_pages(site: Site, page_size: int = 0, only: Set[str] | None = None) -> 
             "paper": Ref(placed.slug),
             "prev": Ref(placed.prev) if placed.prev else None,
             "next": Ref(placed.next) if placed.next else None,
+            "related": briefs(site, placed.related),
         }))
     for index in site.indexes:
         if only is None:
@@ -483,6 +518,7 @@ class Renderer:
         self.memo = memo if memo is not None else {}
         self.fresh = fresh if fresh is not None else {}
         self._views: dict[str, PaperView] = {}
+        self._briefs: dict[str, PaperBrief] = {}
         self._card_text: dict[str, str] = {}
         self._card_html: dict[tuple[str, str], Markup] = {}
         self._templates: dict[tuple[str, ...], jinja2.Template] = {}
@@ -490,6 +526,7 @@ class Renderer:
     def forget(self) -> None:
         """Drop the views and cards made so far (they are made again when asked for)."""
         self._views.clear()
+        self._briefs.clear()
         self._card_text.clear()
         self._card_html.clear()
 
@@ -500,6 +537,17 @@ class Renderer:
                                                   self.config, self.keys[slug],
                                                   self.entry(slug))
         return view
+
+    def brief(self, slug: str) -> PaperBrief:
+        """What a page shows of a paper it only names (made from its shape alone)."""
+        brief = self._briefs.get(slug)
+        if brief is None:
+            placed = self.site.by_slug[slug]
+            title = placed.shape.title
+            brief = self._briefs[slug] = PaperBrief(
+                slug, placed.url, title, Markup(render_inline(title)), plain_inline(title),
+                placed.year)
+        return brief
 
     def card_text(self, slug: str, page: str) -> str:
         """A paper's card with ``ROOT_MARK`` for the root; ``page`` names the page that
@@ -552,6 +600,8 @@ class Renderer:
             return self.view(value.slug)
         if isinstance(value, Refs):
             return Views(value.slugs, self.view)
+        if isinstance(value, Briefs):
+            return [self.brief(slug) for slug in value.slugs]
         return value
 
     def render(self, page: Page) -> bytes:
@@ -752,6 +802,8 @@ class PageKeys:
             return repr(value)
         if kind is Refs:
             return "R" + ",".join([self.view_keys[s] for s in value.slugs])
+        if kind is Briefs:
+            return f"b{len(value.shown)}:{value.shown}"
         if isinstance(value, str):
             kind_tag = "m" if isinstance(value, Markup) else "s"
             return f"{kind_tag}{len(value)}:{value}"

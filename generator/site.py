@@ -63,8 +63,9 @@ class Index(Compact):
 @dataclass(frozen=True)
 class Shape(Compact):
     """A paper's *shape*: every field of it the site model, the page list, the BibTeX keys,
-    the feed's order and the sitemap read. An edit that keeps every paper's shape (notes,
-    an abstract, a status, a rating, links...) keeps the site model as it was."""
+    the feed's order, the sitemap and the related papers read (of the abstract, which only
+    the related papers read, a digest). An edit that keeps every paper's shape (notes, a
+    status, a rating, links...) keeps the site model as it was."""
 
     slug: str
     path: str
@@ -76,6 +77,7 @@ class Shape(Compact):
     venue: str | None
     added: str | None
     citation_key: str | None  # (a paper's own BibTeX key: the keys are made from shapes)
+    abstract_digest: str  # (the related papers are made from titles, abstracts and tags)
 
     @property
     def sort_date(self) -> str:
@@ -92,13 +94,15 @@ def shape_of(paper: Paper | Shape) -> Shape:
     if type(paper) is Shape:
         return paper
     return Shape(paper.slug, paper.path, paper.title, paper.date, paper.year, paper.authors,
-                 paper.tags, paper.venue, paper.added, paper.citation_key)
+                 paper.tags, paper.venue, paper.added, paper.citation_key,
+                 hashlib.blake2b(paper.abstract.encode(), digest_size=8).hexdigest())
 
 
 @dataclass(frozen=True)
 class SitePaper(Compact):
-    """A paper placed in the site: its shape, URL, links to its terms, and its neighbours.
-    (The paper itself is looked up by slug where a page shows more than its shape.)"""
+    """A paper placed in the site: its shape, URL, links to its terms, its neighbours and
+    its related papers. (The paper itself is looked up by slug where a page shows more
+    than its shape.)"""
 
     shape: Shape
     url: str
@@ -109,6 +113,7 @@ class SitePaper(Compact):
     prev: str | None  # slug of the newer neighbour
     next: str | None  # slug of the older neighbour
     slug: str  # the paper's
+    related: tuple[str, ...] = ()  # slugs of its nearest papers, best first (related.py)
 
 
 @dataclass(frozen=True)
@@ -250,9 +255,12 @@ def site_papers(papers: Iterable[Paper | Shape]) -> tuple[list[Shape], list[Diag
     return order_papers(unique.values()), problems
 
 
-def build_site(papers: Iterable[Paper | Shape]) -> tuple[Site, list[Diagnostic]]:
+def build_site(papers: Iterable[Paper | Shape],
+               related: Mapping[str, tuple[str, ...]] | None = None
+               ) -> tuple[Site, list[Diagnostic]]:
     """Loaded papers (or their shapes: all it reads) -> (site model, diagnostics for slug
-    collisions between papers)."""
+    collisions between papers). ``related``: each paper's related papers by slug
+    (``related.related_papers``, made from the papers, not their shapes), if known."""
     ordered, problems = site_papers(papers)
 
     memo: dict[str, str] = {}
@@ -316,6 +324,7 @@ def build_site(papers: Iterable[Paper | Shape]) -> tuple[Site, list[Diagnostic]]
             prev=ordered[i - 1].slug if i > 0 else None,
             next=ordered[i + 1].slug if i < last else None,
             slug=paper.slug,
+            related=related.get(paper.slug, ()) if related else (),
         ))
 
     def by_name(terms: dict[str, Term]) -> tuple[Term, ...]:
