@@ -12,8 +12,8 @@ of their vectors (their cosine).
 Comparing every pair is quadratic (50 million pairs at 10,000 papers) and far too slow in
 Python, so the vectors are pruned first: a term in more than ``COMMON_SHARE`` of the papers
 (and more than ``COMMON_MIN`` of them) says little and is dropped, as is a term of one
-paper only (it cannot be shared); each paper keeps its ``KEPT_TERMS`` heaviest terms, and
-each term lists (in the inverted index) the ``TERM_PAPERS`` papers it weighs most in. A
+paper only (it cannot be shared); each paper keeps its ``KEPT_TERMS`` heaviest terms
+(``KEPT_TERMS_LARGE`` in a list of thousands), and each term lists (in the inverted index) the ``TERM_PAPERS`` papers it weighs most in. A
 paper's candidates are the papers listed under its kept terms, scored by the sum of the
 weight products over those terms; the ``count`` best are its related papers, ties broken
 by slug. The result depends only on the papers' slugs, titles, abstracts and tags, never on
@@ -26,7 +26,8 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable
-from operator import itemgetter
+from itertools import compress
+from operator import mul
 
 from generator.model import Paper
 from generator.search import Stemmer, words
@@ -36,8 +37,10 @@ TITLE_WEIGHT = 2  # a title word counts as this many abstract words
 TAG_WEIGHT = 3  # a tag counts as this many abstract words
 COMMON_SHARE = 0.1  # terms in more than this share of the papers are dropped...
 COMMON_MIN = 50  # ...when they are in more papers than this (small lists keep them all)
-KEPT_TERMS = 10  # each paper's heaviest terms: the only ones compared
-TERM_PAPERS = 24  # under each term, the papers it weighs most in: the only ones found by it
+KEPT_TERMS = 16  # each paper's heaviest terms: the only ones compared...
+KEPT_TERMS_LARGE = 8  # ...or these many, in a list of more than LARGE papers
+LARGE = 2000
+TERM_PAPERS = 16  # under each term, the papers it weighs most in: the only ones found by it
 
 Vector = list[tuple[str, float]]  # (term, weight), heaviest first
 
@@ -56,22 +59,27 @@ def paper_terms(paper: Paper, stemmer: Stemmer) -> Counter[str]:
 
 def tf_idf_vectors(bags: list[Counter[str]], kept: int = KEPT_TERMS) -> list[Vector]:
     """Bags of terms -> each bag's ``kept`` heaviest tf-idf weights, taken from its vector
-    of length 1 (terms in one bag only, or too common, left out). Of equal weights, the
-    term met first in the bag is kept: the outcome depends on the bag alone."""
+    of length 1 (terms in one bag only, or too common, weigh nothing and are left out).
+    A bag's terms are kept in its order (the paper's), all of them on a tie."""
     df: Counter[str] = Counter()
     for bag in bags:
         df.update(bag.keys())
     n = len(bags)
     most = max(COMMON_SHARE * n, COMMON_MIN)
-    idf = {term: math.log(n / d) for term, d in df.items() if 1 < d < n and d <= most}
-    tf = [0.0] + [1.0 + math.log(count) for count in range(1, 64)]
+    idf = {term: math.log(n / d) if 1 < d < n and d <= most else 0.0
+           for term, d in df.items()}
+    tf = [0.0, *(1.0 + math.log(count) for count in range(1, 1 + max(
+        (max(bag.values(), default=0) for bag in bags), default=0)))]
     vectors = []
-    for bag in bags:
-        weights = [(term, (tf[count] if count < 64 else 1.0 + math.log(count)) * idf[term])
-                   for term, count in bag.items() if term in idf]
-        norm = math.hypot(*(weight for _, weight in weights)) or 1.0
-        top = heapq.nlargest(kept, weights, key=itemgetter(1))
-        vectors.append([(term, weight / norm) for term, weight in top])
+    for bag in bags:  # (maps, not a loop per term: a bag has a hundred terms and more)
+        weights = list(map(mul, map(tf.__getitem__, bag.values()), map(idf.__getitem__, bag)))
+        norm = math.hypot(*weights)
+        # the terms at least as heavy as the kept-th heaviest (more on a tie), in bag order
+        top = heapq.nlargest(kept, weights)
+        least = max(top[-1], 1e-12) if top else math.inf  # (a weight of 0: not a term)
+        heavy = list(map(least.__le__, weights))
+        vectors.append(list(zip(compress(bag, heavy),
+                                (w / norm for w in compress(weights, heavy)))))
     return vectors
 
 
@@ -106,7 +114,8 @@ def related_papers(papers: Iterable[Paper], count: int = RELATED_COUNT
     a paper that shares no term with another has none."""
     ordered = sorted(papers, key=lambda p: p.slug)  # (index order is slug order: ties)
     stemmer = Stemmer()
-    vectors = tf_idf_vectors([paper_terms(p, stemmer) for p in ordered])
+    kept = KEPT_TERMS if len(ordered) <= LARGE else KEPT_TERMS_LARGE
+    vectors = tf_idf_vectors([paper_terms(p, stemmer) for p in ordered], kept)
     slugs = [p.slug for p in ordered]
     return {slug: tuple(slugs[j] for j in near)
             for slug, near in zip(slugs, nearest(vectors, count), strict=True)}

@@ -126,6 +126,24 @@ def test_navigation_works_from_file_and_under_a_sub_path(browser, sites, servers
     assert not problems, problems
 
 
+def test_a_related_paper_link_opens_that_paper_from_file(browser, sites):
+    """The "Related papers" section of a paper page, opened from disk: its first link
+    opens the paper it names."""
+    site = sites["sample"]
+    page, problems = _open(browser, site.as_uri() + "/", "papers/focusllm/index.html")
+    assert page.locator(".related h2").inner_text() == "Related papers"
+    first = page.locator(".related a").first
+    title = first.inner_text()
+    href = first.get_attribute("href")
+    assert href.startswith("../../papers/") and "focusllm" not in href
+    first.click()
+    page.wait_for_load_state("load")
+    assert page.url.startswith("file://") and page.url.endswith(href.removeprefix("../.."))
+    assert page.locator("h1").inner_text() == title
+    page.context.close()
+    assert not problems, problems
+
+
 def test_copy_buttons_copy_the_citation(browser, servers):
     context = browser.new_context()
     base = servers["sample"]

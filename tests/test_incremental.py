@@ -265,10 +265,12 @@ def test_deleting_a_paper_removes_its_pages(project):
 def test_adding_a_paper_makes_only_the_pages_that_show_it(project, monkeypatch):
     """The home page shows how many papers there are; the other pages do not, so they are
     not made again when a paper is added (as an import does): only its page, its
-    neighbours', the lists and indexes it joins, and the home page."""
+    neighbours', the pages whose related papers change, the lists and indexes it joins,
+    and the home page."""
     from generator.render import Renderer
 
     config, out, papers = project
+    before = read_tree(out)
     rendered = spy(monkeypatch, Renderer, "render", lambda self, page: page.path)
     (papers / "new-one.md").write_text("---\ntitle: A New One\nauthors: [Ada Lovelace]\n"
                                        "date: 2020-02-01\ntags: [efficiency]\n---\nNotes.\n")
@@ -279,9 +281,10 @@ def test_adding_a_paper_makes_only_the_pages_that_show_it(project, monkeypatch):
     shows = {p for p, data in after.items() if p.endswith(".html") and b"A New One" in data}
     assert shows <= made
     papers_made = {p for p in made if p.startswith("papers/")}
-    assert papers_made <= shows | {p for p in after if p.startswith("papers/") and
-                                    b"papers/new-one/" in after[p]}  # its neighbours
-    assert len(papers_made) <= 3
+    # its page, its neighbours', those whose related papers changed: those that changed
+    assert papers_made == {p for p in after if p.startswith("papers/") and
+                           before.get(p) != after[p]}
+    assert len(papers_made) < len({p for p in after if p.startswith("papers/")})
     assert not [p for p in made if p.startswith("venues/")]  # it has no venue
     # of the lists of its kinds, only those it joins (and the indexes of them all)
     assert {p for p in made if p.startswith(("authors/", "tags/"))} == {
@@ -758,3 +761,56 @@ def test_the_names_templates_read_include_every_context_name_they_use():
     assert chain_reads(template_reads(both), ("c.html",))["index"] is None  # passed on whole
     broken = jinja2.Environment(loader=jinja2.DictLoader({"a.html": "{% for %}"}))
     assert template_reads(broken) is None and names_read(None) is None  # every name counts
+
+
+def related_links(html: bytes) -> list[str]:
+    """The links of a paper page's "Related papers" section, in order."""
+    import re
+
+    text = html.decode("utf-8")
+    if 'class="related"' not in text:
+        return []
+    section = text.split('<section class="related"')[1].split("</section>")[0]
+    return re.findall(r'<a href="([^"]+)"', section)
+
+
+def test_an_abstract_edit_remakes_the_related_papers_of_other_pages(project):
+    """Related papers read every paper's title, abstract and tags: an abstract rewritten to
+    be about another paper's subject puts it first among that paper's related papers, as a
+    cold build does."""
+    config, out, papers = project
+    target = "papers/undated-notes/index.html"  # "Undated Notes on Attention"
+    before = read_tree(out)
+    assert related_links(before[target])[:1] != ["../../papers/mem-alpha/index.html"]
+    path = papers / "mem-alpha.md"
+    path.write_text(edit_front_matter(path.read_text(encoding="utf-8"), {
+        "abstract": "Undated notes on attention: notes, undated, on attention."}),
+        encoding="utf-8")
+    build_to_disk(config)
+    after = read_tree(out)
+    assert after == cold(config)
+    assert related_links(after[target])[0] == "../../papers/mem-alpha/index.html"
+
+
+def test_a_notes_edit_keeps_the_related_papers_and_the_pages_that_name_it(project,
+                                                                           monkeypatch):
+    """Notes are not read by the related papers, nor shown of a related paper: an edit of
+    them is an edit of the last build (its related lists kept), which makes again the
+    edited paper's page and its neighbours', not every page that names it."""
+    from generator.render import Renderer
+
+    config, out, papers = project
+    before = read_tree(out)
+    named = {p for p, html in before.items() if p.startswith("papers/") and
+             "../../papers/focusllm/index.html" in related_links(html)}
+    assert named
+    link = b'href="../../papers/focusllm/index.html" rel='
+    neighbours = {p for p, html in before.items() if p.startswith("papers/") and link in html}
+    assert named - neighbours  # pages that name it as related only
+    rendered = spy(monkeypatch, Renderer, "render", lambda self, page: page.path)
+    append_notes(papers, "focusllm", "A new thought.")
+    build_to_disk(config)
+    made = {p for p in rendered if p.startswith("papers/")}  # (not the cold build's)
+    assert read_tree(out) == cold(config)
+    assert made <= {"papers/focusllm/index.html"} | neighbours
+    assert not made & (named - neighbours)
