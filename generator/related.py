@@ -13,11 +13,11 @@ Comparing every pair is quadratic (50 million pairs at 10,000 papers) and far to
 Python, so the vectors are pruned first: a term in more than ``COMMON_SHARE`` of the papers
 (and more than ``COMMON_MIN`` of them) says little and is dropped, as is a term of one
 paper only (it cannot be shared); each paper keeps its ``KEPT_TERMS`` heaviest terms
-(``KEPT_TERMS_LARGE`` in a list of thousands), and each term lists (in the inverted index) the ``TERM_PAPERS`` papers it weighs most in. A
-paper's candidates are the papers listed under its kept terms, scored by the sum of the
-weight products over those terms; the ``count`` best are its related papers, ties broken
-by slug. The result depends only on the papers' slugs, titles, abstracts and tags, never on
-the order they are given in.
+(``KEPT_TERMS_LARGE`` in a list of thousands), and each term lists, in the inverted index,
+only the ``TERM_PAPERS`` papers it weighs most in. A paper's candidates are the papers
+listed under its kept terms, scored by the sum of the weight products over those terms;
+the ``count`` best are its related papers, ties broken by slug. The result depends only on
+the papers' slugs, titles, abstracts and tags, never on the order they are given in.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def tf_idf_vectors(bags: list[Counter[str]], kept: int = KEPT_TERMS) -> list[Vec
         least = max(top[-1], 1e-12) if top else math.inf  # (a weight of 0: not a term)
         heavy = list(map(least.__le__, weights))
         vectors.append(list(zip(compress(bag, heavy),
-                                (w / norm for w in compress(weights, heavy)))))
+                                (w / norm for w in compress(weights, heavy)), strict=True)))
     return vectors
 
 
@@ -91,7 +91,7 @@ def nearest(vectors: list[Vector], count: int = RELATED_COUNT,
     for i, vector in enumerate(vectors):
         for term, weight in vector:
             postings.setdefault(term, []).append((i, weight))
-    for term, listed in postings.items():
+    for listed in postings.values():
         if len(listed) > per_term:
             listed.sort(key=lambda entry: (-entry[1], entry[0]))
             del listed[per_term:]
