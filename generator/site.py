@@ -91,7 +91,7 @@ class Shape(Compact):
 
 def shape_of(paper: Paper | Shape) -> Shape:
     """The shape of a paper."""
-    if type(paper) is Shape:
+    if isinstance(paper, Shape):
         return paper
     return Shape(paper.slug, paper.path, paper.title, paper.date, paper.year, paper.authors,
                  paper.tags, paper.venue, paper.added, paper.citation_key,
