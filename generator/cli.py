@@ -216,7 +216,7 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_new(args: argparse.Namespace, out: Output) -> int:
     from generator.check import shown_path
-    from generator.edit import EditError, create_entry
+    from generator.ingest import EditError, create_entry
 
     config = _load(args, out)
     if config is None:
@@ -234,7 +234,7 @@ def cmd_new(args: argparse.Namespace, out: Output) -> int:
 
 def _edit_many(args: argparse.Namespace, out: Output, edit: Callable[[Path], object]) -> int:
     from generator.check import shown_path
-    from generator.edit import Edit, EditError, resolve
+    from generator.ingest import Edit, EditError, resolve
 
     config = _load(args, out)
     if config is None:
@@ -268,7 +268,7 @@ def _edit_many(args: argparse.Namespace, out: Output, edit: Callable[[Path], obj
 
 
 def cmd_tag(args: argparse.Namespace, out: Output) -> int:
-    from generator.edit import edit_tags
+    from generator.ingest import edit_tags
 
     add = [t for t in args.add if t.strip()]
     remove = [t for t in args.remove if t.strip()]
@@ -280,13 +280,13 @@ def cmd_tag(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_status(args: argparse.Namespace, out: Output) -> int:
-    from generator.edit import set_status
+    from generator.ingest import set_status
 
     return _edit_many(args, out, lambda path: set_status(path, args.state))
 
 
 def cmd_rate(args: argparse.Namespace, out: Output) -> int:
-    from generator.edit import set_rating
+    from generator.ingest import set_rating
 
     return _edit_many(args, out, lambda path: set_rating(path, args.rating))
 

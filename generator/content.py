@@ -202,7 +202,8 @@ def normalize_date(value: Any) -> str | None:
     return None
 
 
-def _str_list(value: Any) -> list[str] | None:
+def text_list(value: Any) -> list[str] | None:
+    """A text or a list of texts (numbers read as text) -> a list of str; None otherwise."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, list) and all(isinstance(v, (str, int, float)) and
@@ -237,7 +238,7 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
             else:
                 fields["title"] = " ".join(str(value).split())
         elif key in ("authors", "organizations", "tags", "links", "keywords"):
-            items = _str_list(value)
+            items = text_list(value)
             if items is None:
                 bad(key, "expected a list of text, e.g. [a, b]")
                 continue
