@@ -97,10 +97,6 @@ def _unique(items: Iterable[Any]) -> list[Any]:
     return seen
 
 
-def _date_rank(iso: str | None) -> int:
-    return len(iso) if iso else 0
-
-
 def merge_records(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Several views of one paper (imported-key dicts, oldest first) -> one merged view.
 
@@ -123,16 +119,11 @@ def merge_records(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
                     merged[key] = value
             elif key == "authors_truncated":
                 merged[key] = old and value
-            elif key in ("author_count", "upvotes", "comments"):
-                merged[key] = max(old, value)
-            elif key == "score":
+            elif key in ("author_count", "upvotes", "comments", "score"):
                 merged[key] = max(old, value)
             elif key == "has_code":
                 merged[key] = old or value
-            elif key == "date":
-                if _date_rank(value) > _date_rank(old):
-                    merged[key] = value
-            elif key == "abstract":
+            elif key in ("date", "abstract"):  # the most precise date, the longest abstract
                 if len(value) > len(old):
                     merged[key] = value
             elif key in ("organizations", "links", "keywords"):
@@ -205,16 +196,14 @@ def existing_record(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def canonical(value: Any) -> Any:
-    """A value in a form where 'same meaning' means 'equal' (dates, tuples, floats)."""
+    """A value in a form where 'same meaning' means 'equal' (dates, tuples)."""
     if isinstance(value, (dt.date, dt.datetime)):
         return normalize_date(value)
     if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]
     if isinstance(value, dict):
         return {str(k): canonical(v) for k, v in sorted(value.items())}
-    if isinstance(value, float) and value.is_integer():
-        return value
-    return value
+    return value  # (a float equals the int it rounds to already: 3.0 == 3)
 
 
 def ordered_front(record: dict[str, Any], added: str) -> dict[str, Any]:

@@ -42,10 +42,9 @@ from generator.listings.common import (
     ParseResult,
     extract_urls,
     iso_date,
-    looks_like_content,
     normalize_space,
-    quote,
-    skipped_lines,
+    report_cut,
+    report_skipped,
 )
 from generator.model import Entry
 
@@ -354,22 +353,12 @@ class _Reader:
 
     def fragment(self, items: Sequence[Item], where: str) -> None:
         """Lines at a segment's end from a card that the copy cut: a warning, no paper."""
-        if not items:
-            return
-        if not any(looks_like_content(it.text) for it in items):
-            self.skipped(items, lost_entry=False)  # menus, counts: the usual message
-            return
-        first, last = items[0].line.number, items[-1].line.number
-        span = f"line {first}" if first == last else f"lines {first}-{last}"
-        self.result.diagnostics.append(warning(
-            self.source, first, f"skipped {span}, starting {quote(items[0].text)}: the copy "
-            f"{where} inside a paper, so that paper was not imported"))
+        report_cut(self.result, self.source, [it.line for it in items], where=where,
+                   noun="paper", expected=EXPECTED_PAPER)
 
     def skipped(self, items: Sequence[Item], *, lost_entry: bool) -> None:
-        diagnostic = skipped_lines(self.source, [it.line for it in items],
-                                   lost_entry=lost_entry, expected=EXPECTED_PAPER)
-        if diagnostic:
-            self.result.diagnostics.append(diagnostic)
+        report_skipped(self.result, self.source, [it.line for it in items],
+                       lost_entry=lost_entry, expected=EXPECTED_PAPER)
 
     # -- entries
 
