@@ -108,6 +108,7 @@ class _File:
     slug: str
     data: dict[str, Any]
     lines: dict[str, int]  # key -> line
+    tags: list[str | None]  # each tags item, spaces folded (None: not text), in order
     tag_lines: list[int]  # line of each tags item, in order
 
 
@@ -145,9 +146,11 @@ def _read(file: Path, shown: str, problems: list[Diagnostic]) -> _File | None:
     except FrontMatterError:
         return None  # parse_paper has reported it
     tags = data.get("tags")
-    tags = [tags] if isinstance(tags, str) else tags
-    tag_lines = _tag_lines(text, tags, lines.get("tags", 2)) if isinstance(tags, list) else []
-    return _File(shown, slug, data, lines, tag_lines)
+    tags = [tags] if isinstance(tags, str) else tags if isinstance(tags, list) else []
+    texts = [" ".join(str(tag).split()) if isinstance(tag, (str, int, float))
+             and not isinstance(tag, bool) else None for tag in tags]
+    tag_lines = _tag_lines(text, tags, lines.get("tags", 2)) if tags else []
+    return _File(shown, slug, data, lines, texts, tag_lines)
 
 
 def _check_names(files: list[tuple[Path, str]], problems: list[Diagnostic]) -> None:
@@ -175,14 +178,8 @@ def _check_tags(files: list[_File], problems: list[Diagnostic]) -> None:
     # key -> spelling -> files using it, in file order
     spellings: dict[str, dict[str, list[str]]] = {}
     for f in files:
-        tags = f.data.get("tags")
-        tags = [tags] if isinstance(tags, str) else tags
-        if not isinstance(tags, list):
-            continue
-        for tag in tags:
-            if isinstance(tag, (str, int, float)) and not isinstance(tag, bool) and \
-                    str(tag).strip():
-                tag = " ".join(str(tag).split())
+        for tag in f.tags:
+            if tag:
                 spellings.setdefault(tag_key(tag), {}).setdefault(tag, []).append(f.path)
     preferred: dict[str, str] = {}
     for key, spelled in spellings.items():
@@ -190,14 +187,9 @@ def _check_tags(files: list[_File], problems: list[Diagnostic]) -> None:
             # The most used spelling wins; on a tie, the one seen first.
             preferred[key] = max(spelled, key=lambda s: len(spelled[s]))
     for f in files:
-        tags = f.data.get("tags")
-        tags = [tags] if isinstance(tags, str) else tags
-        if not isinstance(tags, list):
-            continue
-        for tag, line in zip(tags, f.tag_lines, strict=True):
-            if not isinstance(tag, (str, int, float)) or isinstance(tag, bool):
+        for tag, line in zip(f.tags, f.tag_lines, strict=True):
+            if tag is None:
                 continue
-            tag = " ".join(str(tag).split())
             best = preferred.get(tag_key(tag))
             if best is None or tag == best:
                 continue

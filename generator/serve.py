@@ -41,9 +41,10 @@ RELOAD_PATH = "__livereload"  # under the site prefix: /readinglist/__livereload
 KEEPALIVE_SECONDS = 15.0
 SETTLE_SECONDS = 0.05  # a save is several file operations: wait for them all
 
-_TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript",
-          ".mjs": "text/javascript", ".json": "application/json", ".xml": "application/xml",
-          ".svg": "image/svg+xml", ".txt": "text/plain", ".woff2": "font/woff2",
+# Types that mimetypes gets wrong or lacks on some Python versions or systems (it reads the
+# system's tables too, and a browser refuses a stylesheet or script of the wrong type).
+_TYPES = {".css": "text/css", ".js": "text/javascript", ".mjs": "text/javascript",
+          ".xml": "application/xml", ".woff2": "font/woff2",
           ".webmanifest": "application/manifest+json"}
 _TEXT = ("text/", "application/json", "application/xml", "image/svg+xml",
          "application/manifest+json")
@@ -473,7 +474,7 @@ class DevServer:
                  for k, v in result.files.items()}
         reloaded = self.state.publish(files=files, problems=[], prefix=site_prefix(config))
         return BuildReport(True, tuple(result.diagnostics), time.perf_counter() - started,
-                           changed, files=len(files), papers=_count(result.papers),
+                           changed, files=len(files), papers=result.papers,
                            reloaded=reloaded)
 
     # running
@@ -506,15 +507,6 @@ class DevServer:
             self.watcher.join(timeout=2)
         if isinstance(self.build, IncrementalBuild):
             self.build.close()
-
-
-def _count(papers: Any) -> int:
-    if isinstance(papers, int):
-        return papers
-    try:
-        return len(papers)
-    except TypeError:
-        return 0
 
 
 # --- http ------------------------------------------------------------------------------
