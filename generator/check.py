@@ -22,6 +22,7 @@ from generator.config import Config, load_config
 from generator.content import (
     FrontMatterError,
     content_files,
+    key_lines,
     parse_paper,
     read_front_matter,
     slug_for_path,
@@ -80,21 +81,14 @@ def tag_key(tag: str) -> str:
 
 # --- config ----------------------------------------------------------------------------
 
-def _config_key_lines(path: Path) -> dict[str, int]:
-    try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return {}
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
-
-
 def check_config(config: Config, path: Path) -> list[Diagnostic]:
     """Checks config.py leaves to its users: values that must be one of a set."""
     problems: list[Diagnostic] = []
     if config.default_status not in STATUSES:
-        line = _config_key_lines(path).get("default_status")
+        try:
+            line = key_lines(path.read_text(encoding="utf-8"), 1).get("default_status")
+        except (OSError, UnicodeDecodeError):
+            line = None
         problems.append(error(str(path), line, f"'default_status' must be one of "
                               f"{', '.join(STATUSES)}, got {config.default_status!r}"))
     return problems

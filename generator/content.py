@@ -86,7 +86,8 @@ if hasattr(yaml, "CSafeLoader"):  # PyYAML built with libyaml: about 20 times fa
     _Loader = _CLoader
 
 
-def _key_lines(fm: str, first_line: int) -> dict[str, int]:
+def key_lines(fm: str, first_line: int) -> dict[str, int]:
+    """Top-level key -> its line, in YAML text whose first line is ``first_line``."""
     node = None
     for loader in (_Loader, _PyLoader):
         try:
@@ -176,7 +177,7 @@ def _load_front_matter(text: str) -> tuple[dict[str, Any], str, str, int]:
 def read_front_matter(text: str) -> tuple[dict[str, Any], str, dict[str, int]]:
     """File text -> (front-matter mapping, body, key -> line). Raises FrontMatterError."""
     data, body, fm, first = _load_front_matter(text)
-    return data, body, _key_lines(fm, first)
+    return data, body, key_lines(fm, first)
 
 
 def normalize_date(value: Any) -> str | None:
@@ -225,7 +226,7 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
     def bad(key: str, message: str, severity: str = "error") -> None:
         make = error if severity == "error" else warning
         if not lines:
-            lines.append(_key_lines(fm, first))
+            lines.append(key_lines(fm, first))
         problems.append(make(path, lines[0].get(key, 2), f"{key}: {message}"))
 
     for key, value in data.items():
