@@ -996,7 +996,7 @@
    */
   function facetCounts(facets, refs) {
     var status = [0, 0, 0], rating = [0, 0, 0, 0, 0, 0], out = { status: status, rating: rating, total: refs.length };
-    ['tags', 'years', 'venues', 'authors'].forEach(function (kind) {
+    ['tags', 'years', 'venues'].forEach(function (kind) { // (not authors: thousands, unshown)
       var counts = Object.create(null), rows = facets.members[kind], terms = facets.terms[kind];
       refs.forEach(function (d) { rows[d].forEach(function (id) { counts[id] = (counts[id] || 0) + 1; }); });
       out[kind] = Object.keys(counts).map(Number).sort(function (a, b) { return counts[b] - counts[a] || a - b; })
