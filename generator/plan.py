@@ -23,6 +23,7 @@ pages, data files).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 
     from generator.content import Source
     from generator.render import Page, PageKeys, Renderer
-    from generator.site import Shape, SitePaper, SiteShape
+    from generator.site import Shape, Site, SitePaper, SiteShape, Term
     from generator.theme import Theme
 
 log = logging.getLogger(__name__)
@@ -460,7 +461,8 @@ class _Planner:
 
     def __init__(self, config: Config, inputs: Inputs, theme: Theme, loaded: Loaded,
                  cache: BuildCache):
-        from generator.render import site_pages
+        from generator.reading import facts_of
+        from generator.render import reading_pages, site_pages
         from generator.site import SiteShape, build_site, shape_id
 
         self.clock = Clock()
@@ -473,15 +475,22 @@ class _Planner:
         self.memo = _Memo(cache.memo, cache.memo if self.edit is not None else {})
         if self.edit is None:
             self.site, _ = build_site(loaded.shapes)
-            self.pages = site_pages(self.site, config.page_size)
+            self.facts = {slug: facts_of(self.papers[slug], config.default_status)
+                          for slug in self.site.by_slug}
+            self.pages = site_pages(self.site, config.page_size) + \
+                reading_pages(self.site, self.facts, config.page_size)
             self.shape = SiteShape(shape_id(loaded.shapes, config.page_size, inputs.settings),
                                    self.site, tuple(page.path for page in self.pages))
             self.clock("  site model, pages")
         else:  # the pages that show an edited paper; the others as the last build keyed them
             self.site = self.edit.shape.site  # (every paper keeps its shape: the same model)
             self.shape = self.edit.shape
+            self.facts = dict(self.edit.known.facts)
+            self.facts.update((p.slug, facts_of(p, config.default_status))
+                              for p in self.edit.papers)
             self.pages = site_pages(self.site, config.page_size,
-                                    only={p.slug for p in self.edit.papers})
+                                    only={p.slug for p in self.edit.papers}) + \
+                reading_pages(self.site, self.facts, config.page_size)
         self.edited = {p.slug for p in self.edit.papers} if self.edit is not None else set()
         self.kept: list[tuple[str, str]] = []  # memo keys beyond BibTeX entries to keep
 
@@ -663,6 +672,30 @@ class _Planner:
         parts.append(_made(".nojekyll", {".nojekyll": b""}))
         parts += self.search_data_parts(slugs)
         self.clock("  papers.bib, papers.json, search facets and BibTeX")
+        parts += self.term_parts()
+        self.clock("  each term's papers.bib, each tag's feed.xml")
+        return parts
+
+    def term_parts(self) -> list[Part]:
+        """Beside each tag, author, year and venue page, its papers as BibTeX; beside each
+        tag page, its newest additions as Atom: keyed by their papers' entries and views."""
+        from generator.feeds import feed_papers
+
+        entries = dict(zip((p.slug for p in self.site.papers), self.entries, strict=True))
+        settings, keys, renderer = self.inputs.settings, self.keys, self.renderer
+        parts = []
+        for index in self.site.indexes:
+            for term in index.terms:
+                parts.append(Part(term.bib_url, "feeds",
+                                  digest(settings, *(entries[s] for s in term.papers)),
+                                  make=functools.partial(_term_bib, term, self.entry, keys)))
+        for term in self.site.index("tags").terms:
+            newest = [p.slug for p in feed_papers(self.site, self.config.feed_size,
+                                                  term.papers)]
+            parts.append(Part(term.feed_url, "feeds",
+                              digest(self.salt, *(self.view_keys[s] for s in newest)),
+                              make=functools.partial(_term_feed, self.site, self.config,
+                                                     term, renderer, newest)))
         return parts
 
     def search_data_parts(self, slugs: list[str]) -> list[Part]:
@@ -718,7 +751,7 @@ class _Planner:
                              self.hashes, dict(self.keys), self.view_keys,
                              {s: v for s, v in self.card_views.items()
                               if v != self.view_keys[s]},
-                             dict(page_keys.bases))
+                             dict(page_keys.bases), self.facts)
         result = Plan(len(site.papers), self.diagnostics, parts, self.renderer, page_keys,
                       plan_keys, self.shape, self.memo.new, self.edit is not None,
                       [("bibtex", e) for e in self.entries] + self.kept)
@@ -726,6 +759,22 @@ class _Planner:
             result.keep_from(self.memo.old)  # the memo is saved while they make the last round)
         self.clock("  keep from the memo")
         return result
+
+
+def _term_bib(term: Term, entry: Callable[[str], str], keys: Mapping[str, str]
+              ) -> dict[str, bytes]:
+    from generator.feeds import papers_bib
+
+    return {term.bib_url: papers_bib({slug: entry(slug) for slug in term.papers}, keys)}
+
+
+def _term_feed(site: Site, config: Config, term: Term, renderer: Renderer,
+               newest: list[str]) -> dict[str, bytes]:
+    from generator.feeds import atom_feed
+    from generator.render import feed_texts
+
+    texts = feed_texts({slug: renderer.view(slug) for slug in newest})
+    return {term.feed_url: atom_feed(site, config, texts, term)}
 
 
 def _render(renderer: Renderer, page: Page) -> Callable[[], dict[str, bytes]]:
