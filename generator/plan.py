@@ -156,7 +156,8 @@ class Plan:
     shape: SiteShape | None = None  # the site model and page paths, for the next build
     memo: MutableMapping[tuple[str, str], Any] = field(default_factory=dict)  # for next time
     edit: bool = False  # an edit of the last build: its memo was kept whole
-    entries: list[tuple[str, str]] = field(default_factory=list)  # memo keys: BibTeX entries
+    # memo keys to keep when not used (see keep_from): BibTeX entries, search facts
+    entries: list[tuple[str, str]] = field(default_factory=list)
 
     def keep_from(self, old: Mapping[tuple[str, str], Any]) -> None:
         """Keep what the last build's memo has of this one's cards and BibTeX entries, which
@@ -491,6 +492,7 @@ class _Planner:
                                     only={p.slug for p in self.edit.papers}) + \
                 reading_pages(self.site, self.facts, config.page_size)
         self.edited = {p.slug for p in self.edit.papers} if self.edit is not None else set()
+        self.kept: list[tuple[str, str]] = []  # memo keys beyond BibTeX entries to keep
 
     def view_key(self, slug: str) -> str:
         """A paper's view is made from its file, its place in the site and its BibTeX
@@ -668,7 +670,8 @@ class _Planner:
         parts.append(Part("papers.json", "feeds", digest(settings, *rows.values()),
                           make=json_file))
         parts.append(_made(".nojekyll", {".nojekyll": b""}))
-        self.clock("  papers.bib, papers.json")
+        parts += self.search_data_parts(slugs)
+        self.clock("  papers.bib, papers.json, search facets and BibTeX")
         parts += self.term_parts()
         self.clock("  each term's papers.bib, each tag's feed.xml")
         return parts
@@ -695,6 +698,48 @@ class _Planner:
                                                      term, renderer, newest)))
         return parts
 
+    def search_data_parts(self, slugs: list[str]) -> list[Part]:
+        """search/facets.js and search/bib.js, the search page's lazily loaded shards (see
+        generator.search). Both are joined from strings kept by key (the site's part of
+        the facets by shape, each paper's facts and BibTeX entry by content): an edit
+        joins them again, it reads no other paper."""
+        from generator.search import (
+            BIB_PATH,
+            FACETS_PATH,
+            bib_payload,
+            facets_payload,
+            facets_site,
+            paper_facts,
+            shard_script,
+        )
+
+        config, hashes, papers, settings = self.config, self.hashes, self.papers, \
+            self.inputs.settings
+        default = config.default_status
+        facts_keys = {s: f"{hashes[s]}\0{default}" for s in slugs}
+        self.kept += [("facets-site", self.shape.id),
+                      *(("facts", key) for key in facts_keys.values())]
+
+        def facets_file() -> dict[str, bytes]:
+            order, site_part = self.memo.get("facets-site", self.shape.id,
+                                             lambda: facets_site(self.site))
+
+            def facts(slug: str) -> str:
+                return self.memo.get("facts", facts_keys[slug],
+                                     lambda: paper_facts(papers[slug], default))
+
+            return {FACETS_PATH: shard_script("facets", facets_payload(
+                site_part, map(facts, order), len(order)))}
+
+        def bib_file() -> dict[str, bytes]:
+            return {BIB_PATH: shard_script("bib", bib_payload({s: self.entry(s)
+                                                              for s in slugs}))}
+
+        return [Part(FACETS_PATH, "search", digest(settings, self.shape.id,
+                                                   *facts_keys.values()), make=facets_file),
+                Part(BIB_PATH, "search", digest(settings, "bib.js", *self.entries),
+                     make=bib_file)]
+
     def result(self, parts: list[Part]) -> Plan:
         """The plan, with what the next build may reuse of it."""
         site, page_keys = self.site, self.page_keys
@@ -709,7 +754,7 @@ class _Planner:
                              dict(page_keys.bases), self.facts)
         result = Plan(len(site.papers), self.diagnostics, parts, self.renderer, page_keys,
                       plan_keys, self.shape, self.memo.new, self.edit is not None,
-                      [("bibtex", e) for e in self.entries])
+                      [("bibtex", e) for e in self.entries] + self.kept)
         if self.edit is None and self.cache.last is not None:  # (before workers fork, and
             result.keep_from(self.memo.old)  # the memo is saved while they make the last round)
         self.clock("  keep from the memo")
