@@ -34,10 +34,11 @@ from generator.diagnostics import Diagnostic
 from generator.writer import Stat, atomic_write
 
 if TYPE_CHECKING:
+    from generator.reading import Facts
     from generator.site import SiteShape
 
 CACHE_DIR = ".cache"
-FORMAT = 8  # of the cache files and of Manifest: change it when their shape changes
+FORMAT = 9  # of the cache files and of Manifest: change it when their shape changes
 # Libraries whose behaviour shapes the output: an upgrade must not reuse old results.
 LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "linkify-it-py", "mdurl", "PyYAML",
              "lunr")
@@ -176,6 +177,7 @@ class PlanKeys:
     view_keys: dict[str, str]
     card_views: dict[str, str] = field(default_factory=dict)  # PageKeys.card_views
     bases: dict[str, str] = field(default_factory=dict)  # PageKeys.bases: pages' base tokens
+    facts: dict[str, Facts] = field(default_factory=dict)  # reading.Facts, by slug
 
 
 @dataclass

@@ -22,6 +22,7 @@ from generator.config import Config, load_config
 from generator.content import (
     FrontMatterError,
     content_files,
+    key_lines,
     parse_paper,
     read_front_matter,
     slug_for_path,
@@ -80,21 +81,14 @@ def tag_key(tag: str) -> str:
 
 # --- config ----------------------------------------------------------------------------
 
-def _config_key_lines(path: Path) -> dict[str, int]:
-    try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return {}
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
-
-
 def check_config(config: Config, path: Path) -> list[Diagnostic]:
     """Checks config.py leaves to its users: values that must be one of a set."""
     problems: list[Diagnostic] = []
     if config.default_status not in STATUSES:
-        line = _config_key_lines(path).get("default_status")
+        try:
+            line = key_lines(path.read_text(encoding="utf-8"), 1).get("default_status")
+        except (OSError, UnicodeDecodeError):
+            line = None
         problems.append(error(str(path), line, f"'default_status' must be one of "
                               f"{', '.join(STATUSES)}, got {config.default_status!r}"))
     return problems
@@ -108,6 +102,7 @@ class _File:
     slug: str
     data: dict[str, Any]
     lines: dict[str, int]  # key -> line
+    tags: list[str | None]  # each tags item, spaces folded (None: not text), in order
     tag_lines: list[int]  # line of each tags item, in order
 
 
@@ -145,9 +140,11 @@ def _read(file: Path, shown: str, problems: list[Diagnostic]) -> _File | None:
     except FrontMatterError:
         return None  # parse_paper has reported it
     tags = data.get("tags")
-    tags = [tags] if isinstance(tags, str) else tags
-    tag_lines = _tag_lines(text, tags, lines.get("tags", 2)) if isinstance(tags, list) else []
-    return _File(shown, slug, data, lines, tag_lines)
+    tags = [tags] if isinstance(tags, str) else tags if isinstance(tags, list) else []
+    texts = [" ".join(str(tag).split()) if isinstance(tag, (str, int, float))
+             and not isinstance(tag, bool) else None for tag in tags]
+    tag_lines = _tag_lines(text, tags, lines.get("tags", 2)) if tags else []
+    return _File(shown, slug, data, lines, texts, tag_lines)
 
 
 def _check_names(files: list[tuple[Path, str]], problems: list[Diagnostic]) -> None:
@@ -175,14 +172,8 @@ def _check_tags(files: list[_File], problems: list[Diagnostic]) -> None:
     # key -> spelling -> files using it, in file order
     spellings: dict[str, dict[str, list[str]]] = {}
     for f in files:
-        tags = f.data.get("tags")
-        tags = [tags] if isinstance(tags, str) else tags
-        if not isinstance(tags, list):
-            continue
-        for tag in tags:
-            if isinstance(tag, (str, int, float)) and not isinstance(tag, bool) and \
-                    str(tag).strip():
-                tag = " ".join(str(tag).split())
+        for tag in f.tags:
+            if tag:
                 spellings.setdefault(tag_key(tag), {}).setdefault(tag, []).append(f.path)
     preferred: dict[str, str] = {}
     for key, spelled in spellings.items():
@@ -190,14 +181,9 @@ def _check_tags(files: list[_File], problems: list[Diagnostic]) -> None:
             # The most used spelling wins; on a tie, the one seen first.
             preferred[key] = max(spelled, key=lambda s: len(spelled[s]))
     for f in files:
-        tags = f.data.get("tags")
-        tags = [tags] if isinstance(tags, str) else tags
-        if not isinstance(tags, list):
-            continue
-        for tag, line in zip(tags, f.tag_lines, strict=True):
-            if not isinstance(tag, (str, int, float)) or isinstance(tag, bool):
+        for tag, line in zip(f.tags, f.tag_lines, strict=True):
+            if tag is None:
                 continue
-            tag = " ".join(str(tag).split())
             best = preferred.get(tag_key(tag))
             if best is None or tag == best:
                 continue

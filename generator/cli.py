@@ -65,19 +65,26 @@ def _config_path(args: argparse.Namespace) -> Path:
     return Path(args.config) if args.config else Path.cwd() / CONFIG_NAME
 
 
-def _load(args: argparse.Namespace, out: Output, *, strict: bool = True) -> Config | None:
+def _missing_config(args: argparse.Namespace, out: Output) -> bool:
+    """Whether --config names a file that is not there (said, if so)."""
     path = _config_path(args)
     if args.config and not path.exists():
         out.diagnostic(Diagnostic(str(path), None, "error", "config file not found"))
-        return None
+        return True
+    return False
+
+
+def _load(args: argparse.Namespace, out: Output) -> Config | None:
+    """The config, its problems said; None when it has errors (or is missing)."""
     from generator.check import shown_config
 
+    if _missing_config(args, out):
+        return None
+    path = _config_path(args)
     config, problems = load_config(path)
     problems = shown_config(problems, path)
     out.diagnostics(problems)
-    if strict and has_errors(problems):
-        return None
-    return config
+    return None if has_errors(problems) else config
 
 
 # --- import ----------------------------------------------------------------------------
@@ -189,14 +196,12 @@ def cmd_build(args: argparse.Namespace, out: Output) -> int:
 def cmd_check(args: argparse.Namespace, out: Output) -> int:
     from generator.check import check_project, shown_path
 
-    path = _config_path(args)
-    if args.config and not path.exists():
-        out.diagnostic(Diagnostic(str(path), None, "error", "config file not found"))
+    if _missing_config(args, out):
         return 1
+    path = _config_path(args)
     result = check_project(path)
     diagnostics = list(result.diagnostics)
-    errors = sum(d.severity == "error" for d in diagnostics)
-    warnings = len(diagnostics) - errors
+    errors, warnings = result.errors, result.warnings
     failed = errors > 0 or (args.strict and warnings > 0)
     if args.format == "json":
         out.line(json.dumps([d.as_dict() for d in diagnostics], indent=2, ensure_ascii=False))
@@ -216,7 +221,7 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_new(args: argparse.Namespace, out: Output) -> int:
     from generator.check import shown_path
-    from generator.edit import EditError, create_entry
+    from generator.ingest import EditError, create_entry
 
     config = _load(args, out)
     if config is None:
@@ -234,7 +239,7 @@ def cmd_new(args: argparse.Namespace, out: Output) -> int:
 
 def _edit_many(args: argparse.Namespace, out: Output, edit: Callable[[Path], object]) -> int:
     from generator.check import shown_path
-    from generator.edit import Edit, EditError, resolve
+    from generator.ingest import Edit, EditError, resolve
 
     config = _load(args, out)
     if config is None:
@@ -268,7 +273,7 @@ def _edit_many(args: argparse.Namespace, out: Output, edit: Callable[[Path], obj
 
 
 def cmd_tag(args: argparse.Namespace, out: Output) -> int:
-    from generator.edit import edit_tags
+    from generator.ingest import edit_tags
 
     add = [t for t in args.add if t.strip()]
     remove = [t for t in args.remove if t.strip()]
@@ -280,13 +285,13 @@ def cmd_tag(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_status(args: argparse.Namespace, out: Output) -> int:
-    from generator.edit import set_status
+    from generator.ingest import set_status
 
     return _edit_many(args, out, lambda path: set_status(path, args.state))
 
 
 def cmd_rate(args: argparse.Namespace, out: Output) -> int:
-    from generator.edit import set_rating
+    from generator.ingest import set_rating
 
     return _edit_many(args, out, lambda path: set_rating(path, args.rating))
 

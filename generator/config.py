@@ -50,6 +50,8 @@ OPTIONS: dict[str, Option] = {
                         "author, year and venue page; longer lists continue on page-2.html "
                         "and so on. 0: every list on one page."),
     "default_status": Option(str, "unread", "Reading status shown for papers without one."),
+    "highlight_authors": Option(list, [], "Author names to mark wherever authors are listed "
+                                "(yours, your group's), e.g. [Ada Lovelace]."),
 }
 
 
@@ -69,6 +71,7 @@ class Config:
     feed_size: int = 50
     page_size: int = 100
     default_status: str = "unread"
+    highlight_authors: tuple[str, ...] = ()
     root: Path = Path(".")  # the project folder (where config.yaml lives)
     # the config file as messages name it ("" when there is none); not a setting: the same
     # settings read from another path build the same site
@@ -106,7 +109,7 @@ assert set(OPTIONS) == {f.name for f in fields(Config)} - {"root", "source"}
 def _type_name(t: type | tuple[type, ...]) -> str:
     types = t if isinstance(t, tuple) else (t,)
     names = {str: "a string", bool: "true or false", int: "a whole number",
-             type(None): "empty"}
+             type(None): "empty", list: "a list"}
     return " or ".join(names.get(x, x.__name__) for x in types)
 
 
@@ -155,6 +158,12 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
             problems.append(error(path, line, f"'{key}' must be {_type_name(option.type)}, "
                                               f"got {value!r}"))
             continue
+        if isinstance(value, list):
+            if not all(isinstance(v, str) and v.strip() for v in value):
+                problems.append(error(path, line, f"'{key}' must be a list of names, "
+                                                  f"got {value!r}"))
+                continue
+            value = tuple(" ".join(v.split()) for v in value)
         values[str(key)] = value
     config = Config(root=root, **values)
     if "feed_size" in values and config.feed_size < 1:

@@ -86,7 +86,8 @@ if hasattr(yaml, "CSafeLoader"):  # PyYAML built with libyaml: about 20 times fa
     _Loader = _CLoader
 
 
-def _key_lines(fm: str, first_line: int) -> dict[str, int]:
+def key_lines(fm: str, first_line: int) -> dict[str, int]:
+    """Top-level key -> its line, in YAML text whose first line is ``first_line``."""
     node = None
     for loader in (_Loader, _PyLoader):
         try:
@@ -176,7 +177,7 @@ def _load_front_matter(text: str) -> tuple[dict[str, Any], str, str, int]:
 def read_front_matter(text: str) -> tuple[dict[str, Any], str, dict[str, int]]:
     """File text -> (front-matter mapping, body, key -> line). Raises FrontMatterError."""
     data, body, fm, first = _load_front_matter(text)
-    return data, body, _key_lines(fm, first)
+    return data, body, key_lines(fm, first)
 
 
 def normalize_date(value: Any) -> str | None:
@@ -202,7 +203,8 @@ def normalize_date(value: Any) -> str | None:
     return None
 
 
-def _str_list(value: Any) -> list[str] | None:
+def text_list(value: Any) -> list[str] | None:
+    """A text or a list of texts (numbers read as text) -> a list of str; None otherwise."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, list) and all(isinstance(v, (str, int, float)) and
@@ -224,7 +226,7 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
     def bad(key: str, message: str, severity: str = "error") -> None:
         make = error if severity == "error" else warning
         if not lines:
-            lines.append(_key_lines(fm, first))
+            lines.append(key_lines(fm, first))
         problems.append(make(path, lines[0].get(key, 2), f"{key}: {message}"))
 
     for key, value in data.items():
@@ -237,7 +239,7 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
             else:
                 fields["title"] = " ".join(str(value).split())
         elif key in ("authors", "organizations", "tags", "links", "keywords"):
-            items = _str_list(value)
+            items = text_list(value)
             if items is None:
                 bad(key, "expected a list of text, e.g. [a, b]")
                 continue

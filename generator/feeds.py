@@ -21,7 +21,16 @@ from typing import Any
 from generator.config import Config
 from generator.model import Paper, is_citation_key
 from generator.model import arxiv_id as find_arxiv_id
-from generator.site import Shape, Site, SitePaper, absolute_url, paper_url, pretty_url
+from generator.site import (
+    Shape,
+    Site,
+    SitePaper,
+    Term,
+    absolute_url,
+    page_root,
+    paper_url,
+    pretty_url,
+)
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -275,41 +284,53 @@ def _xml(root: ET.Element) -> bytes:
         ET.tostring(root, encoding="utf-8", xml_declaration=False) + b"\n"
 
 
-def feed_papers(site: Site, size: int) -> list[Shape]:
-    """The newest additions: by ``added``, then date, then site order."""
-    ordered = [p.shape for p in site.papers]  # already newest first by date
+def feed_papers(site: Site, size: int, slugs: Iterable[str] | None = None) -> list[Shape]:
+    """The newest additions (of ``slugs``, default every paper): by ``added``, then date,
+    then site order."""
+    ordered = [site.by_slug[s].shape for s in slugs] if slugs is not None else \
+        [p.shape for p in site.papers]  # already newest first by date
     ordered = sorted(ordered, key=lambda p: p.added or "", reverse=True)
     return ordered[:size]
 
 
-def atom_feed(site: Site, config: Config, texts: Mapping[str, FeedText]) -> bytes:
-    """feed.xml: the ``feed_size`` newest additions, Atom 1.0."""
+def atom_feed(site: Site, config: Config, texts: Mapping[str, FeedText],
+              term: Term | None = None) -> bytes:
+    """feed.xml: the ``feed_size`` newest additions, Atom 1.0; or a term's, beside its
+    page (``term.feed_url``)."""
     ET.register_namespace("", ATOM_NS)
-    papers = feed_papers(site, config.feed_size)
+    papers = feed_papers(site, config.feed_size, term.papers if term else None)
     base = config.site_url
+    path = term.feed_url if term else "feed.xml"
+    root = page_root(path)  # links without a site URL are relative to the feed
     epoch = source_epoch().strftime("%Y-%m-%dT%H:%M:%SZ")
     stamps = {p.slug: _rfc3339(p.added) or _rfc3339(p.date) or
               _rfc3339(str(p.year) if p.year else None) or epoch for p in papers}
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
     a = f"{{{ATOM_NS}}}"
-    _sub(feed, a + "title", config.title)
-    if config.description:
+    _sub(feed, a + "title", f"{config.title}: {term.name}" if term else config.title)
+    if config.description and not term:
         _sub(feed, a + "subtitle", config.description)
-    _sub(feed, a + "id", base if base else _uuid(config.title, "feed"))
+    if term:
+        _sub(feed, a + "id", absolute_url(base, term.url) or _uuid(config.title, term.url))
+    else:
+        _sub(feed, a + "id", base if base else _uuid(config.title, "feed"))
     _sub(feed, a + "updated", max(stamps.values(), default=epoch))
-    _sub(feed, a + "link", href=base or "index.html", rel="alternate", type="text/html")
+    if term:
+        alternate = absolute_url(base, term.url) or root + pretty_url(term.url)
+    else:
+        alternate = base or "index.html"
+    _sub(feed, a + "link", href=alternate, rel="alternate", type="text/html")
     if base:
-        _sub(feed, a + "link", href=base + "feed.xml", rel="self",
-             type="application/atom+xml")
+        _sub(feed, a + "link", href=base + path, rel="self", type="application/atom+xml")
     author = _sub(feed, a + "author")
     _sub(author, a + "name", config.author or config.title)
     _sub(feed, a + "generator", "readinglist")
     for paper in papers:
-        path = paper_url(paper.slug)
+        url = paper_url(paper.slug)
         entry = _sub(feed, a + "entry")
         _sub(entry, a + "title", texts[paper.slug].title)
-        _sub(entry, a + "id", absolute_url(base, path) or _uuid(config.title, paper.slug))
-        _sub(entry, a + "link", href=absolute_url(base, path) or pretty_url(path),
+        _sub(entry, a + "id", absolute_url(base, url) or _uuid(config.title, paper.slug))
+        _sub(entry, a + "link", href=absolute_url(base, url) or root + pretty_url(url),
              rel="alternate", type="text/html")
         _sub(entry, a + "updated", stamps[paper.slug])
         if paper.date:

@@ -1,22 +1,28 @@
-"""Listing entries -> content files: match by DOI, arXiv id, then normalised title; merge;
-write without loss.
+"""Content files written from the command line: `import` (listing entries -> content
+files) and the `new`/`tag`/`status`/`rate` edits.
 
+Import matches by DOI, arXiv id, then normalised title, merges, and writes without loss.
 ``plan_import`` is pure apart from reading the content folder: it returns every intended
 change (with the new file text) so ``--dry-run`` can show it and ``apply_plan`` only writes.
 Imported keys are refreshed; everything else in a file (notes, user keys, unknown keys,
-comments, key order) stays byte for byte, because edits go through ``edit_front_matter``.
+comments, key order) stays byte for byte, because edits go through ``edit_front_matter``
+and ``writer.atomic_write``; so do `tag`/`status`/`rate`, and a file whose value does not
+change is not rewritten. A new file is written with ``content.render_file``, never over
+another.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from generator.check import shown_path, tag_key
 from generator.content import (
     FrontMatterError,
     content_files,
@@ -25,11 +31,15 @@ from generator.content import (
     read_front_matter,
     render_file,
     slug_for_path,
+    text_list,
 )
 from generator.diagnostics import Diagnostic, error, warning
 from generator.model import (
     FILLED_KEYS,
     IMPORTED_KEYS,
+    RATING_RANGE,
+    STATUSES,
+    USER_KEYS,
     Entry,
     Listing,
     normalize_title,
@@ -87,10 +97,6 @@ def _unique(items: Iterable[Any]) -> list[Any]:
     return seen
 
 
-def _date_rank(iso: str | None) -> int:
-    return len(iso) if iso else 0
-
-
 def merge_records(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Several views of one paper (imported-key dicts, oldest first) -> one merged view.
 
@@ -113,16 +119,11 @@ def merge_records(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
                     merged[key] = value
             elif key == "authors_truncated":
                 merged[key] = old and value
-            elif key in ("author_count", "upvotes", "comments"):
-                merged[key] = max(old, value)
-            elif key == "score":
+            elif key in ("author_count", "upvotes", "comments", "score"):
                 merged[key] = max(old, value)
             elif key == "has_code":
                 merged[key] = old or value
-            elif key == "date":
-                if _date_rank(value) > _date_rank(old):
-                    merged[key] = value
-            elif key == "abstract":
+            elif key in ("date", "abstract"):  # the most precise date, the longest abstract
                 if len(value) > len(old):
                     merged[key] = value
             elif key in ("organizations", "links", "keywords"):
@@ -195,16 +196,14 @@ def existing_record(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def canonical(value: Any) -> Any:
-    """A value in a form where 'same meaning' means 'equal' (dates, tuples, floats)."""
+    """A value in a form where 'same meaning' means 'equal' (dates, tuples)."""
     if isinstance(value, (dt.date, dt.datetime)):
         return normalize_date(value)
     if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]
     if isinstance(value, dict):
         return {str(k): canonical(v) for k, v in sorted(value.items())}
-    if isinstance(value, float) and value.is_integer():
-        return value
-    return value
+    return value  # (a float equals the int it rounds to already: 3.0 == 3)
 
 
 def ordered_front(record: dict[str, Any], added: str) -> dict[str, Any]:
@@ -445,3 +444,199 @@ def apply_plan(plan: ImportPlan, papers_dir: Path) -> None:
             raise FileExistsError(f"refusing to overwrite {change.path}")
         atomic_write(change.path, change.text.encode("utf-8"),
                      durable=change.action == "update")
+
+
+# --- edits from the command line: the papers they name --------------------------------
+
+KEY_ORDER = IMPORTED_KEYS + USER_KEYS  # where a key an edit adds goes
+
+
+class EditError(Exception):
+    """A request that cannot be carried out; the message says why and what to do."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
+def paper_files(papers_dir: Path) -> dict[str, Path]:
+    """slug -> content file, for every ``*.md`` under papers_dir (first file wins)."""
+    found: dict[str, Path] = {}
+    if papers_dir.is_dir():
+        for file in (Path(path) for _, path in content_files(papers_dir).papers):
+            found.setdefault(slug_for_path(file), file)
+    return found
+
+
+def resolve(refs: Sequence[str], papers_dir: Path
+            ) -> tuple[list[Path], list[Diagnostic], list[tuple[str, Path]]]:
+    """Slugs, unique starts of slugs, or paths -> (content files, one error per reference
+    that names no paper or several, the references that were starts: (ref, file))."""
+    files = paper_files(papers_dir)
+    paths: list[Path] = []
+    problems: list[Diagnostic] = []
+    matched: list[tuple[str, Path]] = []
+    where = shown_path(papers_dir) if papers_dir.is_dir() else \
+        f"this project (it has no {shown_path(papers_dir)}/ folder: run this in your " \
+        f"project's folder, or give --config)"
+    for ref in refs:
+        as_path = Path(ref)
+        if ref.endswith(".md") or os.sep in ref or "/" in ref:
+            if as_path.is_file():
+                paths.append(as_path)
+                continue
+        slug = as_path.stem if ref.endswith(".md") else ref
+        if slug in files:
+            paths.append(files[slug])
+            continue
+        starting = [s for s in sorted(files) if slug and s.startswith(slug)]
+        if len(starting) == 1:
+            paths.append(files[starting[0]])
+            matched.append((ref, files[starting[0]]))
+            continue
+        if len(starting) > 1:
+            shown = ", ".join(starting[:8]) + (f" and {len(starting) - 8} more"
+                                               if len(starting) > 8 else "")
+            problems.append(error(ref, None, f"names {len(starting)} papers: {shown}; give "
+                                             f"more of the slug"))
+            continue
+        close = [s for s in sorted(files) if slug and slug in s][:3]
+        close += [s for s in difflib.get_close_matches(slug, files, n=3, cutoff=0.6)
+                  if s not in close]
+        hint = f"; did you mean {', '.join(repr(c) for c in close[:3])}?" if close else ""
+        problems.append(error(ref, None, f"no paper with this slug or path in {where}{hint}"))
+    unique = list(dict.fromkeys(paths))
+    return unique, problems, matched
+
+
+# --- `tag`, `status`, `rate` -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Edit:
+    """What an edit did to one file: ``changed`` False means the file was left alone."""
+
+    path: Path
+    changed: bool
+    detail: str
+
+
+FrontMatterChange = Callable[[dict[str, Any]], tuple[dict[str, Any], str]]
+
+
+def _edit_file(path: Path, change: FrontMatterChange) -> Edit:
+    text = path.read_text(encoding="utf-8")
+    try:
+        data, _, _ = read_front_matter(text)
+    except FrontMatterError as exc:
+        raise EditError(f"{exc}; fix it by hand first", exc.line) from None
+    updates, detail = change(data)
+    updates = {k: v for k, v in updates.items() if canonical(v) != canonical(data.get(k))}
+    if not updates:
+        return Edit(path, False, detail)
+    new = edit_front_matter(text, updates, order=KEY_ORDER)
+    if new == text:
+        return Edit(path, False, detail)
+    atomic_write(path, new.encode("utf-8"), durable=True)
+    return Edit(path, True, detail)
+
+
+def _current_tags(data: dict[str, Any]) -> list[str]:
+    tags = data.get("tags")
+    found = [] if tags is None else text_list(tags)
+    if found is None:
+        raise EditError("tags: expected a list of text; fix it by hand first")
+    return found
+
+
+def edit_tags(path: Path, add: Sequence[str], remove: Sequence[str]) -> Edit:
+    """Add and remove tags in one file; a tag already there (in any spelling) is kept."""
+
+    def change(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        tags = _current_tags(data)
+        notes: list[str] = []
+        removing = {t.casefold() for t in remove}
+        kept = [t for t in tags if t.casefold() not in removing]
+        notes += [f"-{t}" for t in tags if t not in kept]
+        for tag in add:
+            same = [t for t in kept if tag_key(t) == tag_key(tag)]
+            if same:
+                if same[0] != tag:
+                    notes.append(f"already tagged '{same[0]}'")
+                continue
+            kept.append(tag)
+            notes.append(f"+{tag}")
+        return {"tags": kept}, " ".join(notes)
+
+    return _edit_file(path, change)
+
+
+def set_status(path: Path, status: str) -> Edit:
+    """Set the reading status (one of model.STATUSES) of one file."""
+    if status not in STATUSES:
+        raise EditError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+    return _edit_file(path, lambda data: ({"status": status}, f"status: {status}"))
+
+
+def set_rating(path: Path, rating: int | None) -> Edit:
+    """Set (or with None, remove) the rating of one file."""
+    low, high = RATING_RANGE
+    if rating is not None and not low <= rating <= high:
+        raise EditError(f"rating must be from {low} to {high}, got {rating}")
+    detail = f"rating: {rating}" if rating is not None else "rating removed"
+    return _edit_file(path, lambda data: ({"rating": rating}, detail))
+
+
+# --- `new` -----------------------------------------------------------------------------
+
+def new_entry_text(title: str, *, authors: Sequence[str] = (), tags: Sequence[str] = (),
+                   url: str | None = None, pdf: str | None = None, date: str | None = None,
+                   venue: str | None = None, status: str = "unread",
+                   added: str | None = None) -> str:
+    """The options of `readinglist new` -> the text of a well-formed content file."""
+    title = " ".join(title.split())
+    if not title:
+        raise EditError("the title is empty")
+    front: dict[str, Any] = {"title": title}
+    if authors:
+        front["authors"] = [" ".join(a.split()) for a in authors if a.strip()]
+    if date is not None:
+        iso = normalize_date(date)
+        if iso is None:
+            raise EditError(f"--date: expected YYYY-MM-DD (or YYYY-MM, YYYY), got {date!r}")
+        if len(iso) == 4:
+            front["year"] = int(iso)
+        else:
+            front["date"] = iso
+    if venue:
+        front["venue"] = " ".join(venue.split())
+    front["added"] = added or today()
+    front["tags"] = list(dict.fromkeys(" ".join(t.split()) for t in tags if t.strip()))
+    if status not in STATUSES:
+        raise EditError(f"--status must be one of {', '.join(STATUSES)}, got {status!r}")
+    front["status"] = status
+    for key, value in (("url", url), ("pdf", pdf)):
+        if value is not None:
+            if not value.strip().startswith(("http://", "https://")):
+                raise EditError(f"--{key}: expected an http(s) link, got {value!r}")
+            front[key] = value.strip()
+    return render_file(front)
+
+
+def create_entry(papers_dir: Path, title: str, **options: Any) -> Path:
+    """Write a new content file for ``title`` under a unique slug; never overwrites."""
+    text = new_entry_text(title, **options)
+    by_title, taken, _ = scan_papers(papers_dir)
+    existing = by_title.get("title:" + normalize_title(title))
+    if existing is not None:
+        raise EditError(f"a paper with this title is already in {shown_path(existing.path)}")
+    if papers_dir.is_dir():
+        taken |= {p.stem for p in papers_dir.iterdir()}
+    slug = unique_slug(slugify(title), taken)
+    path = papers_dir / f"{slug}.md"
+    papers_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "x", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise EditError(f"refusing to overwrite {shown_path(path)}") from None
+    return path

@@ -301,7 +301,9 @@ def _tokenize_range(state: StateInline, start: int, end: int, resume: int) -> No
 
 
 def _add_link(state: StateInline, url: str, label_range: tuple[int, int] | None,
-              label_text: str, resume: int) -> bool:
+              resume: int) -> bool:
+    """A link to ``url`` labelled by the Markdown in ``label_range`` (else by the URL);
+    False, with nothing added, when the URL is not a safe link."""
     href = state.md.normalizeLink(url.strip())
     if not url.strip() or not state.md.validateLink(href):
         return False
@@ -313,7 +315,7 @@ def _add_link(state: StateInline, url: str, label_range: tuple[int, int] | None,
         _tokenize_range(state, label_range[0], label_range[1], resume)
         state.linkLevel -= 1
     else:
-        state.pending += label_text
+        state.pending += url
         state.pos = resume
     state.push("link_close", "a", -1).markup = "tex"
     return True
@@ -390,13 +392,9 @@ def tex_command(state: StateInline, silent: bool) -> bool:
                 resume = label_close + 1
             else:
                 return False
-        if silent or state.linkLevel > 0:
-            if not silent:
+        if silent or state.linkLevel > 0 or not _add_link(state, url, label, resume):
+            if not silent:  # (inside a link, or no safe link: the text alone)
                 state.pending += url if label is None else src[label[0]:label[1]]
-            state.pos = resume
-            return True
-        if not _add_link(state, url, label, url, resume):
-            state.pending += url if label is None else src[label[0]:label[1]]
             state.pos = resume
         return True
     if name in ("mathbb", "frac", "dfrac", "sqrt") or name in MATH_ACCENTS:

@@ -23,6 +23,7 @@ pages, data files).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 
     from generator.content import Source
     from generator.render import Page, PageKeys, Renderer
-    from generator.site import Shape, SitePaper, SiteShape
+    from generator.site import Shape, Site, SitePaper, SiteShape, Term
     from generator.theme import Theme
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,8 @@ class Plan:
     shape: SiteShape | None = None  # the site model and page paths, for the next build
     memo: MutableMapping[tuple[str, str], Any] = field(default_factory=dict)  # for next time
     edit: bool = False  # an edit of the last build: its memo was kept whole
-    entries: list[tuple[str, str]] = field(default_factory=list)  # memo keys: BibTeX entries
+    # memo keys to keep when not used (see keep_from): BibTeX entries, search facts
+    entries: list[tuple[str, str]] = field(default_factory=list)
 
     def keep_from(self, old: Mapping[tuple[str, str], Any]) -> None:
         """Keep what the last build's memo has of this one's cards and BibTeX entries, which
@@ -459,8 +461,9 @@ class _Planner:
 
     def __init__(self, config: Config, inputs: Inputs, theme: Theme, loaded: Loaded,
                  cache: BuildCache):
+        from generator.reading import facts_of
         from generator.related import related_papers
-        from generator.render import site_pages
+        from generator.render import reading_pages, site_pages
         from generator.site import SiteShape, build_site, shape_id
 
         self.clock = Clock()
@@ -475,16 +478,24 @@ class _Planner:
             related = related_papers(loaded.papers.values())
             self.clock("  related papers")
             self.site, _ = build_site(loaded.shapes, related)
-            self.pages = site_pages(self.site, config.page_size)
+            self.facts = {slug: facts_of(self.papers[slug], config.default_status)
+                          for slug in self.site.by_slug}
+            self.pages = site_pages(self.site, config.page_size) + \
+                reading_pages(self.site, self.facts, config.page_size)
             self.shape = SiteShape(shape_id(loaded.shapes, config.page_size, inputs.settings),
                                    self.site, tuple(page.path for page in self.pages))
             self.clock("  site model, pages")
         else:  # the pages that show an edited paper; the others as the last build keyed them
             self.site = self.edit.shape.site  # (every paper keeps its shape: the same model)
             self.shape = self.edit.shape
+            self.facts = dict(self.edit.known.facts)
+            self.facts.update((p.slug, facts_of(p, config.default_status))
+                              for p in self.edit.papers)
             self.pages = site_pages(self.site, config.page_size,
-                                    only={p.slug for p in self.edit.papers})
+                                    only={p.slug for p in self.edit.papers}) + \
+                reading_pages(self.site, self.facts, config.page_size)
         self.edited = {p.slug for p in self.edit.papers} if self.edit is not None else set()
+        self.kept: list[tuple[str, str]] = []  # memo keys beyond BibTeX entries to keep
 
     def view_key(self, slug: str) -> str:
         """A paper's view is made from its file, its place in the site and its BibTeX
@@ -662,8 +673,75 @@ class _Planner:
         parts.append(Part("papers.json", "feeds", digest(settings, *rows.values()),
                           make=json_file))
         parts.append(_made(".nojekyll", {".nojekyll": b""}))
-        self.clock("  papers.bib, papers.json")
+        parts += self.search_data_parts(slugs)
+        self.clock("  papers.bib, papers.json, search facets and BibTeX")
+        parts += self.term_parts()
+        self.clock("  each term's papers.bib, each tag's feed.xml")
         return parts
+
+    def term_parts(self) -> list[Part]:
+        """Beside each tag, author, year and venue page, its papers as BibTeX; beside each
+        tag page, its newest additions as Atom: keyed by their papers' entries and views."""
+        from generator.feeds import feed_papers
+
+        entries = dict(zip((p.slug for p in self.site.papers), self.entries, strict=True))
+        settings, keys, renderer = self.inputs.settings, self.keys, self.renderer
+        parts = []
+        for index in self.site.indexes:
+            for term in index.terms:
+                parts.append(Part(term.bib_url, "feeds",
+                                  digest(settings, *(entries[s] for s in term.papers)),
+                                  make=functools.partial(_term_bib, term, self.entry, keys)))
+        for term in self.site.index("tags").terms:
+            newest = [p.slug for p in feed_papers(self.site, self.config.feed_size,
+                                                  term.papers)]
+            parts.append(Part(term.feed_url, "feeds",
+                              digest(self.salt, *(self.view_keys[s] for s in newest)),
+                              make=functools.partial(_term_feed, self.site, self.config,
+                                                     term, renderer, newest)))
+        return parts
+
+    def search_data_parts(self, slugs: list[str]) -> list[Part]:
+        """search/facets.js and search/bib.js, the search page's lazily loaded shards (see
+        generator.search). Both are joined from strings kept by key (the site's part of
+        the facets by shape, each paper's facts and BibTeX entry by content): an edit
+        joins them again, it reads no other paper."""
+        from generator.search import (
+            BIB_PATH,
+            FACETS_PATH,
+            bib_payload,
+            facets_payload,
+            facets_site,
+            paper_facts,
+            shard_script,
+        )
+
+        config, hashes, papers, settings = self.config, self.hashes, self.papers, \
+            self.inputs.settings
+        default = config.default_status
+        facts_keys = {s: f"{hashes[s]}\0{default}" for s in slugs}
+        self.kept += [("facets-site", self.shape.id),
+                      *(("facts", key) for key in facts_keys.values())]
+
+        def facets_file() -> dict[str, bytes]:
+            order, site_part = self.memo.get("facets-site", self.shape.id,
+                                             lambda: facets_site(self.site))
+
+            def facts(slug: str) -> str:
+                return self.memo.get("facts", facts_keys[slug],
+                                     lambda: paper_facts(papers[slug], default))
+
+            return {FACETS_PATH: shard_script("facets", facets_payload(
+                site_part, map(facts, order), len(order)))}
+
+        def bib_file() -> dict[str, bytes]:
+            return {BIB_PATH: shard_script("bib", bib_payload({s: self.entry(s)
+                                                              for s in slugs}))}
+
+        return [Part(FACETS_PATH, "search", digest(settings, self.shape.id,
+                                                   *facts_keys.values()), make=facets_file),
+                Part(BIB_PATH, "search", digest(settings, "bib.js", *self.entries),
+                     make=bib_file)]
 
     def result(self, parts: list[Part]) -> Plan:
         """The plan, with what the next build may reuse of it."""
@@ -676,14 +754,30 @@ class _Planner:
                              self.hashes, dict(self.keys), self.view_keys,
                              {s: v for s, v in self.card_views.items()
                               if v != self.view_keys[s]},
-                             dict(page_keys.bases))
+                             dict(page_keys.bases), self.facts)
         result = Plan(len(site.papers), self.diagnostics, parts, self.renderer, page_keys,
                       plan_keys, self.shape, self.memo.new, self.edit is not None,
-                      [("bibtex", e) for e in self.entries])
+                      [("bibtex", e) for e in self.entries] + self.kept)
         if self.edit is None and self.cache.last is not None:  # (before workers fork, and
             result.keep_from(self.memo.old)  # the memo is saved while they make the last round)
         self.clock("  keep from the memo")
         return result
+
+
+def _term_bib(term: Term, entry: Callable[[str], str], keys: Mapping[str, str]
+              ) -> dict[str, bytes]:
+    from generator.feeds import papers_bib
+
+    return {term.bib_url: papers_bib({slug: entry(slug) for slug in term.papers}, keys)}
+
+
+def _term_feed(site: Site, config: Config, term: Term, renderer: Renderer,
+               newest: list[str]) -> dict[str, bytes]:
+    from generator.feeds import atom_feed
+    from generator.render import feed_texts
+
+    texts = feed_texts({slug: renderer.view(slug) for slug in newest})
+    return {term.feed_url: atom_feed(site, config, texts, term)}
 
 
 def _render(renderer: Renderer, page: Page) -> Callable[[], dict[str, bytes]]:

@@ -95,11 +95,10 @@ def init_project(root: Path) -> Made:
     for folder in ("content/papers", "content/listings", "overrides/templates",
                    "overrides/static"):
         _folder(root / folder, made)
-    _write(root / "overrides" / "README.md", (SCAFFOLD / "overrides.md").read_text("utf-8"),
-           made)
-    _write(root / ".github" / "workflows" / "pages.yml",
-           (SCAFFOLD / "pages.yml").read_text("utf-8"), made)
-    _write(root / ".gitignore", (SCAFFOLD / "gitignore").read_text("utf-8"), made)
+    for target, scaffold in (("overrides/README.md", "overrides.md"),
+                             (".github/workflows/pages.yml", "pages.yml"),
+                             (".gitignore", "gitignore")):
+        _write(root / target, (SCAFFOLD / scaffold).read_text("utf-8"), made)
     _write(root / "requirements.txt", requirement(), made)
     return made
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import traceback
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from generator.diagnostics import BuildError, error
 from generator.feeds import FeedText, citation_markdown, citation_text, venue_kind
 from generator.markdown import plain_inline, render_inline, render_markdown_with_text
 from generator.model import Paper
+from generator.reading import Facts, reading_queue, reading_stats
+from generator.search import snippet_source
 from generator.site import (
     HOME_URL,
     SEARCH_URL,
@@ -50,6 +53,8 @@ CARD_TEMPLATE = "partials/paper_card.html"
 # puts back as its own root: list pages at two depths share one rendering per paper.
 ROOT_MARK = "\ue000root\ue000"
 DESCRIPTION_CHARS = 200
+CARD_SNIPPET_CHARS = 160
+QUEUE_UNREAD = 100  # unread papers the queue shows when lists are not split into pages
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                "Dec")
 STATUS_LABELS = {"unread": "Unread", "reading": "Reading", "read": "Read"}
@@ -81,6 +86,7 @@ class PaperView:
     authors_short: tuple[str, ...]
     authors_more: str  # '' or 'et al.' (cards show the first three)
     authors_incomplete: bool  # the listing showed only some of the authors
+    mine: frozenset[str]  # the authors (as shown) that config.highlight_authors names
     author_count: int | None
     author_count_text: str  # '9 authors'
     date: str | None
@@ -100,6 +106,8 @@ class PaperView:
     score: float | None
     has_code: bool | None
     abstract_html: Markup
+    snippet: str  # the start of the abstract (or notes), plain text, for cards
+    has_notes: bool
     notes_html: Markup
     description: str
     links: tuple[ExternalLink, ...]
@@ -197,6 +205,7 @@ def paper_view(placed: SitePaper, paper: Paper, config: Config, bibtex_key: str,
         if hidden or paper.authors_truncated or (count or 0) > len(paper.authors):
             more = "et al."
     status = paper.status or config.default_status
+    highlighted = {_name_key(name) for name in config.highlight_authors}
     cite_url = canonical or paper.url or paper.pdf or ""
     date = paper.date
     if date:
@@ -215,6 +224,8 @@ def paper_view(placed: SitePaper, paper: Paper, config: Config, bibtex_key: str,
         authors_more=more,
         authors_incomplete=bool(paper.authors) and (
             paper.authors_truncated or (count or 0) > len(paper.authors)),
+        mine=frozenset(a.text for a in placed.authors if _name_key(a.text) in highlighted)
+        if highlighted else frozenset(),
         author_count=count,
         author_count_text=f"{count} author{'s' if count != 1 else ''}" if count else "",
         date=date,
@@ -234,6 +245,8 @@ def paper_view(placed: SitePaper, paper: Paper, config: Config, bibtex_key: str,
         score=paper.score,
         has_code=paper.has_code,
         abstract_html=Markup(abstract_html),
+        snippet=snippet_source(paper, CARD_SNIPPET_CHARS),
+        has_notes=bool(notes_html),
         notes_html=Markup(notes_html),
         description=_shorten(abstract_text) or title_text,
         links=_external_links(paper),
@@ -249,6 +262,12 @@ def paper_view(placed: SitePaper, paper: Paper, config: Config, bibtex_key: str,
             for s in paper.sources),
         added=paper.added,
     )
+
+
+def _name_key(name: str) -> str:
+    """A name as ``highlight_authors`` matches it: case, accents written in a compatible
+    form and spacing aside."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 def feed_texts(views: Mapping[str, PaperView]) -> dict[str, FeedText]:
@@ -466,6 +485,23 @@ def site_pages(site: Site, page_size: int = 0, only: Set[str] | None = None) -> 
     return pages
 
 
+QUEUE_URL = "queue/index.html"
+STATS_URL = "stats/index.html"
+
+
+def reading_pages(site: Site, facts: Mapping[str, Facts], page_size: int) -> list[Page]:
+    """The reading queue and the stats page: every paper's facts, not just its shape, so a
+    build after an edit makes them again (their keys tell whether they changed)."""
+    queue = reading_queue(site, facts, page_size or QUEUE_UNREAD)
+    return [
+        Page(QUEUE_URL, ("queue.html",), "Reading queue", "queue",
+             {"queue": queue, "reading_count": len(queue.reading)},
+             queue.reading + queue.unread),
+        Page(STATS_URL, ("stats.html",), "Stats", "stats",
+             {"stats": reading_stats(site, facts)}),
+    ]
+
+
 def _index_page(index: Index) -> Page:
     return Page(index.url, (f"{index.kind}.html", "terms.html"), index.title, index.kind,
                 {"index": index, "groups": _groups(index.terms)})
@@ -481,7 +517,17 @@ def base_context(site: Site, config: Config) -> dict[str, Any]:
         "generator": f"readinglist {__version__}",
         "home_url": HOME_URL,
         "search_url": SEARCH_URL,
+        "highlighted": _highlighted(site, config),
     }
+
+
+def _highlighted(site: Site, config: Config) -> tuple[str, ...]:
+    """The author names (as the authors index spells them) ``highlight_authors`` names."""
+    wanted = {_name_key(name) for name in config.highlight_authors}
+    if not wanted:
+        return ()
+    return tuple(sorted(term.name for term in site.index("authors").terms
+                        if _name_key(term.name) in wanted))
 
 
 def link_root(path: str, config: Config) -> str:

@@ -11,6 +11,14 @@ first use of the search box:
   beside the index, not in it; these two give the first results;
 * ``search/text.js``: the abstract and notes part, loaded after the first results.
 
+Two more shards, made with the other data files (generator.plan) and loaded only when
+needed, so they never delay a first result:
+
+* ``search/facets.js``: per-paper facts in document order, for the filters (``status:``,
+  ``rating:``, ``has:``, ``in:``), the sorts and the facet counts (``facets_payload``);
+* ``search/bib.js``: slug -> the paper's BibTeX entry, as in papers.bib, for "Download
+  BibTeX" (``bib_payload``).
+
 The encoding is compact: per field and paper, the sorted ids of its terms (repeated tf
 times, delta-coded), the terms themselves once, and the document frequency of the first
 part's terms. The browser scores the field vectors with lunr.Builder's own formula and
@@ -51,14 +59,16 @@ from lunr.stop_word_filter import WORDS as _LUNR_STOP_WORDS
 
 from generator.config import Config
 from generator.markdown import is_plain, plain_inline
-from generator.model import Paper
-from generator.site import Shape
+from generator.model import STATUSES, Paper
+from generator.site import Shape, Site
 
 FORMAT = "readinglist-search/1"
 LUNR_VERSION = "2.3.9"
 META_PATH = "search/meta.js"
 DOCS_PATH = "search/docs.js"
 TEXT_PATH = "search/text.js"
+FACETS_PATH = "search/facets.js"
+BIB_PATH = "search/bib.js"
 PAPER_URL = "papers/{slug}/index.html"
 GLOBAL = "readinglistSearch"  # shard scripts push [part, payload] onto self[GLOBAL]
 SNIPPET_CHARS = 140
@@ -671,3 +681,67 @@ def ordered_outputs(memo: SearchMemo, ordered: Sequence[Paper | None],
     keys = update_index(memo, ordered, keys)  # type: ignore[arg-type]
     parts = encode_parts(memo, keys)
     return {path: shard_script(part, parts[part]) for part, path in PARTS}
+
+
+# --- the lazily loaded shards: facts for filters and sorts, BibTeX entries -----------
+#
+# facets.js is joined from two parts, each kept by the build between builds: the site's
+# (per shape id: the document order, the terms of each list kind and each paper's term
+# ids, the date added), and one short string per paper (per content hash: its status,
+# rating and flags), so an edit of a status or notes joins cached strings only.
+
+FLAG_NOTES, FLAG_CODE, FLAG_PDF = 1, 2, 4
+FACET_KINDS = ("tags", "authors", "years", "venues")  # the list pages a scope can name
+
+
+def paper_facts(paper: Paper, default_status: str) -> str:
+    """A paper's facts as three digits: its status (an index of STATUSES; none: the
+    default), its rating (0: none) and its flags (notes, code, pdf: FLAG_* summed)."""
+    status = paper.status if paper.status in STATUSES else default_status
+    flags = (FLAG_NOTES if paper.notes.strip() else 0) | (FLAG_CODE if paper.has_code else 0) \
+        | (FLAG_PDF if paper.pdf else 0)
+    rating = paper.rating if paper.rating and 1 <= paper.rating <= 5 else 0
+    return f"{STATUSES.index(status) if status in STATUSES else 0}{rating}{flags}"
+
+
+def _day(date: str | None) -> int:
+    """A date as YYYYMMDD (a month or a year alone: its first day; none: 0)."""
+    if not date:
+        return 0
+    digits = date.replace("-", "")
+    return int(digits.ljust(8, "0")) if digits.isdigit() else 0
+
+
+def facets_site(site: Site) -> tuple[list[str], str]:
+    """The site's part of facets.js -> (the slugs in document order, the JSON members
+    ``added``, ``kinds``, ``terms`` and ``members``, comma-joined): per list kind its terms
+    as [url folder, name, paper count] in the index's order, and per paper (document
+    order) the ids of its terms of that kind: exactly the list pages' memberships."""
+    order = [p.slug for p in document_order(p.shape for p in site.papers)]
+    at = {slug: d for d, slug in enumerate(order)}
+    terms, members = [], []
+    for kind in FACET_KINDS:
+        index = site.index(kind)
+        per_doc: list[list[int]] = [[] for _ in order]
+        for t, term in enumerate(index.terms):
+            for slug in term.papers:
+                per_doc[at[slug]].append(t)
+        terms.append([[term.url[:-len("/index.html")], term.name, term.count]
+                      for term in index.terms])
+        members.append(per_doc)
+    added = [_day(site.by_slug[slug].shape.added) for slug in order]
+    return order, ",".join((f'"added":{_json(added)}', f'"kinds":{_json(list(FACET_KINDS))}',
+                            f'"terms":{_json(terms)}', f'"members":{_json(members)}'))
+
+
+def facets_payload(site_part: str, facts: Iterable[str], count: int) -> str:
+    """facets.js's payload (JSON) from the site's part and each paper's facts (document
+    order): ``facts`` is one string, three digits a paper (see ``paper_facts``)."""
+    return (f'{{"format":{_json(FORMAT)},"part":"facets","docCount":{count},'
+            f'"statuses":{_json(list(STATUSES))},"facts":"{"".join(facts)}",{site_part}}}')
+
+
+def bib_payload(entries: dict[str, str]) -> str:
+    """bib.js's payload (JSON): slug -> BibTeX entry, the very text papers.bib has."""
+    return (f'{{"format":{_json(FORMAT)},"part":"bib","entries":'
+            f'{json.dumps(entries, ensure_ascii=True, separators=(",", ":"))}}}')

@@ -41,9 +41,10 @@ RELOAD_PATH = "__livereload"  # under the site prefix: /readinglist/__livereload
 KEEPALIVE_SECONDS = 15.0
 SETTLE_SECONDS = 0.05  # a save is several file operations: wait for them all
 
-_TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript",
-          ".mjs": "text/javascript", ".json": "application/json", ".xml": "application/xml",
-          ".svg": "image/svg+xml", ".txt": "text/plain", ".woff2": "font/woff2",
+# Types that mimetypes gets wrong or lacks on some Python versions or systems (it reads the
+# system's tables too, and a browser refuses a stylesheet or script of the wrong type).
+_TYPES = {".css": "text/css", ".js": "text/javascript", ".mjs": "text/javascript",
+          ".xml": "application/xml", ".woff2": "font/woff2",
           ".webmanifest": "application/manifest+json"}
 _TEXT = ("text/", "application/json", "application/xml", "image/svg+xml",
          "application/manifest+json")
@@ -65,49 +66,9 @@ def content_type(name: str) -> str:
 
 # --- the live-reload script ------------------------------------------------------------
 
-LIVE_RELOAD_JS = """(function () {
-  var me = document.currentScript;
-  var cfg = {url: me.getAttribute("data-url"),
-             version: me.getAttribute("data-version")};
-  var box = null;
-  function show(problems) {
-    if (box) { box.parentNode.removeChild(box); box = null; }
-    if (!problems.length) return;
-    box = document.createElement("div");
-    box.id = "readinglist-build-errors";
-    box.setAttribute("role", "alert");
-    box.style.cssText = "position:fixed;top:0;left:0;right:0;bottom:0;z-index:2147483647;" +
-      "overflow:auto;margin:0;padding:2rem;background:rgba(30,0,0,.94);color:#fff;" +
-      "font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;" +
-      "white-space:pre-wrap;text-align:left";
-    var title = document.createElement("p");
-    title.style.cssText = "font-weight:bold;margin:0 0 1rem";
-    title.textContent = "The site could not be rebuilt; this page is the last good " +
-      "version. Fix the file and the page updates by itself.";
-    box.appendChild(title);
-    problems.forEach(function (p) {
-      var line = document.createElement("div");
-      line.textContent = p.text;
-      box.appendChild(line);
-    });
-    var hide = document.createElement("button");
-    hide.type = "button";
-    hide.textContent = "Hide";
-    hide.style.cssText = "margin-top:1rem;font:inherit";
-    hide.onclick = function () { show([]); };
-    box.appendChild(hide);
-    document.body.appendChild(box);
-  }
-  if (!window.EventSource) return;
-  var source = new EventSource(cfg.url + "?version=" + cfg.version);
-  source.addEventListener("reload", function () {
-    source.close();
-    location.reload();
-  });
-  source.addEventListener("problems", function (e) {
-    show(JSON.parse(e.data).problems);
-  });
-})();"""
+# The page's side of live reload: shows the build problems over the page (as text, never
+# markup) and reloads it when the served files change.
+LIVE_RELOAD_JS = (Path(__file__).parent / "livereload.js").read_text(encoding="utf-8")
 
 
 def live_reload_script(prefix: str, version: int) -> str:
@@ -473,7 +434,7 @@ class DevServer:
                  for k, v in result.files.items()}
         reloaded = self.state.publish(files=files, problems=[], prefix=site_prefix(config))
         return BuildReport(True, tuple(result.diagnostics), time.perf_counter() - started,
-                           changed, files=len(files), papers=_count(result.papers),
+                           changed, files=len(files), papers=result.papers,
                            reloaded=reloaded)
 
     # running
@@ -506,15 +467,6 @@ class DevServer:
             self.watcher.join(timeout=2)
         if isinstance(self.build, IncrementalBuild):
             self.build.close()
-
-
-def _count(papers: Any) -> int:
-    if isinstance(papers, int):
-        return papers
-    try:
-        return len(papers)
-    except TypeError:
-        return 0
 
 
 # --- http ------------------------------------------------------------------------------

@@ -48,6 +48,16 @@ class Term(Compact):
     def link(self) -> Link:
         return Link(self.name, self.url)
 
+    @property
+    def bib_url(self) -> str:
+        """Its papers' BibTeX, beside its page."""
+        return self.url.removesuffix("index.html") + "papers.bib"
+
+    @property
+    def feed_url(self) -> str:
+        """Its newest additions as Atom (made for tags), beside its page."""
+        return self.url.removesuffix("index.html") + "feed.xml"
+
 
 @dataclass(frozen=True)
 class Index(Compact):

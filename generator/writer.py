@@ -115,20 +115,9 @@ def merge_paths(parts: Iterable[tuple[str, Iterable[str]]]) -> None:
 
 def merge_outputs(parts: Iterable[tuple[str, Mapping[str, bytes]]]) -> dict[str, bytes]:
     """(stage name, {path: bytes}) parts -> one mapping; a path made twice is an error."""
-    files: dict[str, bytes] = {}
-    owner: dict[str, str] = {}
-    problems = []
-    for stage, outputs in parts:
-        for path, data in outputs.items():
-            if path in files:
-                problems.append(error(path, None, f"output written twice: by {owner[path]} "
-                                                  f"and by {stage}"))
-                continue
-            files[path] = data
-            owner[path] = stage
-    if problems:
-        raise BuildError(problems)
-    return dict(sorted(files.items()))
+    parts = list(parts)
+    merge_paths(parts)  # (a mapping iterates over its paths)
+    return dict(sorted(item for _, outputs in parts for item in outputs.items()))
 
 
 def check_paths(paths: Iterable[str]) -> None:

@@ -214,7 +214,7 @@ def test_on_a_phone_the_header_takes_at_most_100_px_and_keeps_every_link(browser
             header = page.locator("header.site-header")
             assert header.bounding_box()["height"] <= 100, path
             assert page.locator(".site-nav a").all_inner_texts() == [
-                "Papers", "Tags", "Authors", "Years", "Venues", "Search"]
+                "Papers", "Tags", "Authors", "Years", "Venues", "Queue", "Stats", "Search"]
             page.locator(".site-nav a", has_text="Search").scroll_into_view_if_needed()
             assert page.locator(".site-nav a", has_text="Search").is_visible()
             assert page.locator("#rl-q").is_visible()

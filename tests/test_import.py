@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import filecmp
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from generator.cli import main
 from generator.content import parse_paper
+from generator.model import Paper
 
 REPO = Path(__file__).resolve().parent.parent
 LISTINGS = sorted((REPO / "content" / "listings").glob("*.txt"))
+SHIPPED = REPO / "content" / "papers"
 EPOCH = "1795305600"  # 2026-11-22, the `added` date of the bundled content
 
 
@@ -25,21 +28,56 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_import_reproduces_the_bundled_content_byte_for_byte(project: Path, capsys) -> None:
+# What the bundled list's owner wrote on top of the imported files (tags, statuses,
+# ratings, notes): everything else in each file is the importer's.
+USER_FIELDS = ("tags", "status", "rating", "notes")
+
+
+def _papers(folder: Path) -> dict[str, Paper]:
+    papers = {}
+    for path in sorted(folder.glob("*.md")):
+        paper, problems = parse_paper(path.read_text(encoding="utf-8"), path.name, path.stem)
+        assert paper is not None and not problems, problems
+        papers[path.name] = paper
+    return papers
+
+
+def test_import_reproduces_the_bundled_content(project: Path, capsys) -> None:
+    """A fresh import gives every bundled file, as the importer wrote it before its owner
+    tagged, rated and annotated it."""
     assert main(["import", *map(str, LISTINGS), "--year", "2026"]) == 0
     assert capsys.readouterr().out.strip().endswith(
         "183 created, 0 updated, 0 unchanged, 0 skipped")
-    ours, shipped = project / "content" / "papers", REPO / "content" / "papers"
-    cmp = filecmp.dircmp(ours, shipped)
-    assert cmp.left_only == [] and cmp.right_only == []
-    _, mismatch, errors = filecmp.cmpfiles(ours, shipped, cmp.common_files, shallow=False)
-    assert mismatch == [] and errors == []
-    # And again: nothing changes, nothing is rewritten.
+    ours, shipped = _papers(project / "content" / "papers"), _papers(SHIPPED)
+    assert sorted(ours) == sorted(shipped)
+    for name, paper in ours.items():
+        assert replace(paper, **{f: getattr(shipped[name], f) for f in USER_FIELDS}) == \
+            shipped[name], name
+    edited = [n for n in ours if any(getattr(ours[n], f) != getattr(shipped[n], f)
+                                     for f in USER_FIELDS)]
+    assert len(edited) >= 30  # the bundled list shows tags, statuses, ratings and notes
+
+
+def test_import_over_the_bundled_content_keeps_every_edit(project: Path, capsys) -> None:
+    """Re-importing the listings over the owner's edits changes nothing, byte for byte,
+    and rewrites no file."""
+    ours = project / "content" / "papers"
+    shutil.copytree(SHIPPED, ours)
     stamps = {p: p.stat().st_mtime_ns for p in ours.iterdir()}
-    assert main(["import", *map(str, LISTINGS), "--year", "2026"]) == 0
-    assert capsys.readouterr().out.strip().endswith(
-        "0 created, 0 updated, 183 unchanged, 0 skipped")
-    assert {p: p.stat().st_mtime_ns for p in ours.iterdir()} == stamps
+    for _ in range(2):
+        assert main(["import", *map(str, LISTINGS), "--year", "2026"]) == 0
+        assert capsys.readouterr().out.strip().endswith(
+            "0 created, 0 updated, 183 unchanged, 0 skipped")
+        cmp = filecmp.dircmp(ours, SHIPPED)
+        assert cmp.left_only == [] and cmp.right_only == []
+        _, mismatch, errors = filecmp.cmpfiles(ours, SHIPPED, cmp.common_files, shallow=False)
+        assert mismatch == [] and errors == []
+        assert {p: p.stat().st_mtime_ns for p in ours.iterdir()} == stamps
+    papers = _papers(ours)
+    assert sum(1 for p in papers.values() if p.notes.strip()) >= 5
+    assert {p.status for p in papers.values()} == {"unread", "reading", "read"}
+    assert sum(1 for p in papers.values() if p.rating) >= 5
+    assert sum(1 for p in papers.values() if p.tags) >= 30
 
 
 def test_dry_run_writes_nothing_and_says_what_would_happen(project: Path, capsys) -> None:

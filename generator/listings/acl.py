@@ -18,7 +18,7 @@ from generator.listings.common import (
     ParseResult,
     extract_urls,
     normalize_space,
-    skipped_lines,
+    report_skipped,
 )
 from generator.model import Entry
 
@@ -236,10 +236,8 @@ def _parse_segment(lines: Sequence[Line], source: str, result: ParseResult) -> N
     seen_paper = False
 
     def flush(*, between_papers: bool) -> None:
-        diagnostic = skipped_lines(source, skipped, lost_entry=between_papers,
-                                   expected=EXPECTED_PAPER)
-        if diagnostic:
-            result.diagnostics.append(diagnostic)
+        report_skipped(result, source, skipped, lost_entry=between_papers,
+                       expected=EXPECTED_PAPER)
         skipped.clear()
 
     i = 0

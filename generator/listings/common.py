@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -133,18 +133,38 @@ def quote(text: str, limit: int = 50) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def skipped_lines(source: str, lines: Sequence[Line], *, lost_entry: bool,
-                  expected: str) -> Diagnostic | None:
-    """One diagnostic for a run of lines that fit no entry, or None for an empty run.
+def _span(lines: Sequence[Line]) -> str:
+    first, last = lines[0].number, lines[-1].number
+    return f"line {first}" if first == last else f"lines {first}-{last}"
+
+
+def report_skipped(result: ParseResult, source: str, lines: Sequence[Line], *,
+                   lost_entry: bool, expected: str) -> None:
+    """Report a run of lines that fit no entry (nothing for an empty run).
 
     An error when the run sits between entries and reads like paper text (a paper was
     probably lost); a warning for page chrome such as menus, headers and footers.
     """
     if not lines:
-        return None
-    first, last = lines[0].number, lines[-1].number
-    where = f"line {first}" if first == last else f"lines {first}-{last}"
-    message = f"skipped {where}, starting {quote(lines[0].text)}; expected {expected}"
-    if lost_entry and any(looks_like_content(line.text) for line in lines):
-        return error(source, first, message)
-    return warning(source, first, message)
+        return
+    message = f"skipped {_span(lines)}, starting {quote(lines[0].text)}; expected {expected}"
+    severity = error if lost_entry and any(looks_like_content(line.text) for line in lines) \
+        else warning
+    result.diagnostics.append(severity(source, lines[0].number, message))
+
+
+def report_cut(result: ParseResult, source: str, lines: Sequence[Line], *, where: str,
+               noun: str, expected: str,
+               is_content: Callable[[str], bool] = looks_like_content) -> None:
+    """Report the lines of an entry that the copy cut at a segment's end (``where``: it
+    "starts" or "ends" inside the entry): a warning, never a paper. Lines with no text of
+    the entry (``is_content``: menus and such) get the usual skipped-lines message."""
+    if not lines:
+        return
+    if not any(is_content(line.text) for line in lines):
+        report_skipped(result, source, lines, lost_entry=False, expected=expected)
+        return
+    article = "an" if noun[0] in "aeiou" else "a"
+    result.diagnostics.append(warning(
+        source, lines[0].number, f"skipped {_span(lines)}, starting {quote(lines[0].text)}: "
+        f"the copy {where} inside {article} {noun}, so that {noun} was not imported"))

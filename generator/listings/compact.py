@@ -27,8 +27,8 @@ from generator.listings.common import (
     iso_date,
     looks_like_content,
     normalize_space,
-    quote,
-    skipped_lines,
+    report_cut,
+    report_skipped,
 )
 from generator.model import Entry
 
@@ -380,28 +380,14 @@ def _read_entry(meta_line: Line, body: Sequence[Line], source: str, result: Pars
             source, byline.number, "entry has no abstract; expected the abstract on the "
             "line after the " + ("authors line" if title else "title/authors line")))
         return _Raw(m, start, byline, "", title)
-    _flush(rest[1:], source, result, lost_entry=not last)
+    report_skipped(result, source, rest[1:], lost_entry=not last, expected=EXPECTED_ENTRY)
     return _Raw(m, start, byline, rest[0].text, title)
 
 
 def _fragment(lines: Sequence[Line], source: str, result: ParseResult, where: str) -> None:
     """Lines of an entry that the copy cut at a segment's end: a warning naming them."""
-    if not lines:
-        return
-    if not any(looks_like_content(line.text) or META.fullmatch(line.text) for line in lines):
-        _flush(list(lines), source, result, lost_entry=False)  # menus and such
-        return
-    first, last = lines[0].number, lines[-1].number
-    span = f"line {first}" if first == last else f"lines {first}-{last}"
-    result.diagnostics.append(warning(
-        source, first, f"skipped {span}, starting {quote(lines[0].text)}: the copy {where} "
-        "inside an entry, so that entry was not imported"))
-
-
-def _flush(skipped: list[Line], source: str, result: ParseResult, *, lost_entry: bool) -> None:
-    diagnostic = skipped_lines(source, skipped, lost_entry=lost_entry, expected=EXPECTED_ENTRY)
-    if diagnostic:
-        result.diagnostics.append(diagnostic)
+    report_cut(result, source, lines, where=where, noun="entry", expected=EXPECTED_ENTRY,
+               is_content=lambda text: looks_like_content(text) or bool(META.fullmatch(text)))
 
 
 def _usual_shown(raws: Sequence[_Raw]) -> int | None:

@@ -42,25 +42,27 @@ from generator.listings.common import (
     ParseResult,
     extract_urls,
     iso_date,
-    looks_like_content,
     normalize_space,
-    quote,
-    skipped_lines,
+    report_cut,
+    report_skipped,
 )
 from generator.model import Entry
 
 FORMAT = "hf-daily-papers"
 
+# The papers page's own header: evidence for this format (see ``score``).
+_HEADER = frozenset({
+    "daily papers", "byak and the research community", "get trending papers in your email "
+    "inbox", "get trending papers in your email inbox once a day",
+})
 # Page chrome, compared lower-cased without end punctuation: the papers page's header and
 # tabs, the site's navigation and footer. Dropped silently; each one is a segment boundary.
 # ("Hugging Face" is left out: it is also an organisation's display name in card footers.)
-_CHROME = frozenset({
-    "new", "get trending papers in your email inbox", "get trending papers in your email "
-    "inbox once a day", "subscribe", "daily papers", "byak and the research community",
-    "daily", "weekly", "monthly", "previous", "next", "trending papers", "models",
-    "datasets", "spaces", "community", "docs", "enterprise", "pricing", "log in", "sign up",
-    "search any paper with ai", "system theme", "company", "tos", "privacy", "about",
-    "careers", "website", "papers", "submit paper", "submit",
+_CHROME = _HEADER | frozenset({
+    "new", "subscribe", "daily", "weekly", "monthly", "previous", "next", "trending papers",
+    "models", "datasets", "spaces", "community", "docs", "enterprise", "pricing", "log in",
+    "sign up", "search any paper with ai", "system theme", "company", "tos", "privacy",
+    "about", "careers", "website", "papers", "submit paper", "submit",
 })
 _SUBMITTED_BY = re.compile(r"submitted by\b.*", re.IGNORECASE)
 
@@ -212,21 +214,15 @@ def _date_parts(item: Item, year: int) -> tuple[str | None, str, int | None]:
 
 # --- segments ---------------------------------------------------------------------------
 
-@dataclass
-class _Segment:
-    """Items between two boundaries (chrome, a lone date, the ends of the text)."""
-
-    items: list[Item] = field(default_factory=list)
-
-
-def _segments(items: list[Item], year: int) -> tuple[str | None, list[_Segment]]:
-    """Split at chrome and at dates that stand alone; the first header date is the page's.
+def _segments(items: list[Item], year: int) -> tuple[str | None, list[list[Item]]]:
+    """Split at chrome and at dates that stand alone into the runs of items between two
+    boundaries (or the ends of the text); the first header date is the page's.
 
     A footer's date follows its "·" (or "• N authors" when a browser drops the "·"); any
     other date line is a page header's date, or the end of a footer that a copy cut.
     """
     page_date: str | None = None
-    segments = [_Segment()]
+    segments: list[list[Item]] = [[]]
     items = [item for item in items if item.kind is not Kind.BYLINE]
     for i, item in enumerate(items):
         before = items[i - 1].kind if i else None
@@ -235,13 +231,13 @@ def _segments(items: list[Item], year: int) -> tuple[str | None, list[_Segment]]
             if page_date is None and not item.match["comments"] and before in (
                     None, Kind.CHROME):
                 page_date = _date_parts(item, year)[0]
-            segments.append(_Segment())
+            segments.append([])
         elif item.kind is Kind.CHROME:
-            if segments[-1].items:
-                segments.append(_Segment())
+            if segments[-1]:
+                segments.append([])
         else:
-            segments[-1].items.append(item)
-    return page_date, [s for s in segments if s.items]
+            segments[-1].append(item)
+    return page_date, [s for s in segments if s]
 
 
 # --- reading one segment ------------------------------------------------------------------
@@ -354,22 +350,12 @@ class _Reader:
 
     def fragment(self, items: Sequence[Item], where: str) -> None:
         """Lines at a segment's end from a card that the copy cut: a warning, no paper."""
-        if not items:
-            return
-        if not any(looks_like_content(it.text) for it in items):
-            self.skipped(items, lost_entry=False)  # menus, counts: the usual message
-            return
-        first, last = items[0].line.number, items[-1].line.number
-        span = f"line {first}" if first == last else f"lines {first}-{last}"
-        self.result.diagnostics.append(warning(
-            self.source, first, f"skipped {span}, starting {quote(items[0].text)}: the copy "
-            f"{where} inside a paper, so that paper was not imported"))
+        report_cut(self.result, self.source, [it.line for it in items], where=where,
+                   noun="paper", expected=EXPECTED_PAPER)
 
     def skipped(self, items: Sequence[Item], *, lost_entry: bool) -> None:
-        diagnostic = skipped_lines(self.source, [it.line for it in items],
-                                   lost_entry=lost_entry, expected=EXPECTED_PAPER)
-        if diagnostic:
-            self.result.diagnostics.append(diagnostic)
+        report_skipped(self.result, self.source, [it.line for it in items],
+                       lost_entry=lost_entry, expected=EXPECTED_PAPER)
 
     # -- entries
 
@@ -520,10 +506,7 @@ def score(lines: Sequence[Line]) -> int:
     """Evidence for this format: footer lines ("·", "• N authors") and header chrome."""
     return sum(1 for line in lines
                if line.text == DOT or _AUTHORS.fullmatch(line.text)
-               or _chrome_key(line.text) in {"daily papers", "byak and the research community",
-                                              "get trending papers in your email inbox",
-                                              "get trending papers in your email inbox "
-                                              "once a day"})
+               or _chrome_key(line.text) in _HEADER)
 
 
 def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
@@ -532,10 +515,10 @@ def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
     page_date, segments = _segments(_classify(lines), year)
     result.page_date = page_date
     reader = _Reader(source, year, result)
-    evidence = [_layout_evidence(segment.items) for segment in segments]
+    evidence = [_layout_evidence(segment) for segment in segments]
     file_today = _is_today(sum(led for led, _ in evidence), sum(f for _, f in evidence))
     for segment in segments:
-        reader.segment(segment.items, file_today)
+        reader.segment(segment, file_today)
     result.diagnostics.sort(key=lambda d: d.line or 0)
     return result
 

@@ -157,6 +157,16 @@ def iso(year: Any, month: Any = None, day: Any = None) -> str | None:
     return out
 
 
+def _date_in(text: str) -> str | None:
+    """The date in free text ("2024/05/01/", "2024 5"): its first three numbers."""
+    return iso(*(re.findall(r"\d+", text) + [None, None, None])[:3])
+
+
+def _text(value: Any) -> str | None:
+    """A field's value as text; None when it is missing or empty."""
+    return str(value) if value else None
+
+
 def doi(value: str | None) -> str | None:
     """A DOI without its resolver prefix, or None."""
     if not value:
@@ -311,10 +321,7 @@ def _csl_date(value: Any) -> str | None:
     if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
         return iso(*(parts[0] + [None, None])[:3])
     raw = value.get("raw") or value.get("literal")
-    if isinstance(raw, str):
-        bits = re.findall(r"\d+", raw)
-        return iso(*(bits + [None, None])[:3]) if bits else None
-    return None
+    return _date_in(raw) if isinstance(raw, str) else None
 
 
 def _csl_names(value: Any, latex_text: LatexText) -> list[str]:
@@ -382,8 +389,7 @@ def parse_csl_json(text: str, source: str) -> ParseResult:
             abstract=str(item.get("abstract") or ""), doi_value=doi(item.get("DOI")),
             arxiv=arxiv, url=item.get("URL") or None,
             pages=_pages(item.get("page"), latex_text),
-            volume=str(item["volume"]) if item.get("volume") else None,
-            publisher=str(item["publisher"]) if item.get("publisher") else None,
+            volume=_text(item.get("volume")), publisher=_text(item.get("publisher")),
             key=_key(item.get("citation-key") or item.get("id")),
             keywords=_keywords(item.get("keyword"))))
     if not items:
@@ -428,10 +434,8 @@ def parse_ris(text: str, source: str) -> ParseResult:
                 continue
             authors = [_ris_name(n, latex_text) for n in (item.get("authors") or []) +
                        (item.get("first_authors") or [])]
-            raw_date = str(item.get("date") or item.get("publication_year") or
-                           item.get("year") or "")
-            bits = re.findall(r"\d+", raw_date)
-            date = iso(*(bits + [None, None])[:3]) if bits else None
+            date = _date_in(str(item.get("date") or item.get("publication_year") or
+                                item.get("year") or ""))
             venue = item.get("secondary_title") or item.get("journal_name") or \
                 item.get("alternate_title3") or None
             urls = item.get("urls") or []
@@ -439,14 +443,12 @@ def parse_ris(text: str, source: str) -> ParseResult:
             pages = _pages(f"{start}-{end}" if start and end else start, latex_text)
             result.entries.append(_entry(
                 line, title=title, authors=[a for a in authors if a], date=date,
-                venue=str(venue) if venue else None, abstract=str(item.get("abstract") or ""),
+                venue=_text(venue), abstract=str(item.get("abstract") or ""),
                 doi_value=doi(item.get("doi")),
                 arxiv=arxiv_id(*(str(u) for u in urls), str(venue or "")),
                 url=str(urls[0]) if urls else None, pages=pages,
-                volume=str(item["volume"]) if item.get("volume") else None,
-                publisher=str(item["publisher"]) if item.get("publisher") else None,
-                key=_key(item.get("id")),
-                keywords=_keywords(item.get("keywords"))))
+                volume=_text(item.get("volume")), publisher=_text(item.get("publisher")),
+                key=_key(item.get("id")), keywords=_keywords(item.get("keywords"))))
     if not result.entries and not result.diagnostics:
         result.diagnostics.append(error(source, None, "no RIS records (TY  - … ER  -) found"))
     return result

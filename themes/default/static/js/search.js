@@ -408,12 +408,13 @@
   var CLOSE_QUOTES = '"\u201d\u201c';
 
   /**
-   * What the user typed -> {items, hints}. Never throws. An item is a word or a phrase:
-   * {presence, explicit, field, phrase, text, tokens, wildcard, fuzzy, boost, partial}.
+   * What the user typed -> {items, hints, filters}. Never throws. An item is a word or a
+   * phrase: {presence, explicit, field, phrase, text, tokens, wildcard, fuzzy, boost,
+   * partial}; a filter is an exact test of a paper's facts (see parseFilter).
    */
   function parseQuery(input) {
     var s = String(input == null ? '' : input);
-    var items = [], hints = [], i = 0, n = s.length;
+    var items = [], hints = [], filters = [], i = 0, n = s.length;
     var isSpace = function (ch) { return /\s/.test(ch); };
     while (i < n) {
       while (i < n && isSpace(s[i])) i++;
@@ -425,7 +426,22 @@
       }
       var field = null;
       var fm = /^([A-Za-z]+):/.exec(s.slice(i, i + 20));
-      if (fm && Object.prototype.hasOwnProperty.call(FIELD_ALIASES, fm[1].toLowerCase())) {
+      var fname = fm ? fm[1].toLowerCase() : '';
+      if (fm && !Object.prototype.hasOwnProperty.call(FIELD_ALIASES, fname)) {
+        // a filter on facts (status:read), or a field that does not exist: never text
+        var vend = i + fm[0].length;
+        while (vend < n && !isSpace(s[vend])) vend++;
+        var value = s.slice(i + fm[0].length, vend);
+        i = vend;
+        if (Object.prototype.hasOwnProperty.call(FILTERS, fname)) {
+          var filter = parseFilter(fname, value, presence === PROHIBITED, hints);
+          if (filter) filters.push(filter);
+        } else {
+          hints.push(unknownFieldHint(fm[1]));
+        }
+        continue;
+      }
+      if (fm) {
         field = FIELD_ALIASES[fm[1].toLowerCase()];
         i += fm[0].length;
         if (i >= n || isSpace(s[i])) {
@@ -481,7 +497,7 @@
       }
       if (item.tokens.length) items.push(item);
     }
-    return { items: items, hints: hints };
+    return { items: items, hints: hints, filters: filters };
   }
 
   function exampleFor(field) {
@@ -633,7 +649,10 @@
    * authors, venue, snippet) first, then by lunr score, then newest first (index order).
    */
   function search(engine, query) {
-    var parsed = parseQuery(query);
+    return searchParsed(engine, parseQuery(query));
+  }
+
+  function searchParsed(engine, parsed) {
     var p = plan(parsed, engine, engine.allFields);
     var out = { results: [], hints: p.hints, pending: false, plan: p,
                 empty: !p.groups.length && !p.phrases.length };
@@ -783,6 +802,210 @@
     return out;
   }
 
+  // ---- filters on facts, sorts, facet counts (search/facets.js) -----------------------
+  //
+  // status:read, rating:>=4, has:notes and in:tags/rag test what the build knows of each
+  // paper (facets.js: per paper in document order its status, rating, flags, date added
+  // and the lists it is on), never the text index. They narrow a text search, or alone
+  // list every paper that passes.
+
+  var FILTERS = { status: 'status', rating: 'rating', has: 'has', 'in': 'in' };
+  var FLAGS = { notes: 1, note: 1, code: 2, pdf: 4 };
+  var KNOWN_FIELDS = ['title', 'author', 'tag', 'org', 'venue', 'year', 'abstract', 'notes',
+                      'status', 'rating', 'has', 'in'];
+  var SORTS = ['relevance', 'date', 'added', 'rating', 'title'];
+  var STATUSES = ['unread', 'reading', 'read'];
+
+  function editDistance(a, b) {
+    var prev = [], cur, i, j;
+    for (j = 0; j <= b.length; j++) prev.push(j);
+    for (i = 1; i <= a.length; i++) {
+      cur = [i];
+      for (j = 1; j <= b.length; j++) {
+        cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+      }
+      prev = cur;
+    }
+    return prev[b.length];
+  }
+
+  /** The hint for a field that does not exist: the closest known one, and all of them. */
+  function unknownFieldHint(name) {
+    var low = name.toLowerCase(), best = null, bestD = 3;
+    KNOWN_FIELDS.concat(Object.keys(FIELD_ALIASES)).forEach(function (f) {
+      var d = editDistance(low, f);
+      if (d < bestD) { bestD = d; best = FIELD_ALIASES[f] || f; }
+    });
+    return 'There is no field ' + name + ':' + (best ? '; did you mean ' + best + ':?' : '.') +
+      ' Fields: ' + KNOWN_FIELDS.map(function (f) { return f + ':'; }).join(' ') + '.';
+  }
+
+  /**
+   * One typed filter -> {field, negate, raw, ...} or null with a hint. status: one of
+   * STATUSES; rating: N, >=N, >N, <=N, <N (1..5, rated papers only) or none; has: notes,
+   * code or pdf; in: a list page's folder (tags/rag, years/2024...).
+   */
+  function parseFilter(field, value, negate, hints) {
+    var low = value.toLowerCase(), f = { field: field, negate: negate, raw: field + ':' + low };
+    if (!value) {
+      hints.push('Add a value after ' + field + ':, for example ' + field + ':' +
+                 { status: 'read', rating: '>=4', has: 'notes', 'in': 'tags/rag' }[field] + '.');
+      return null;
+    }
+    if (field === 'status') {
+      if (STATUSES.indexOf(low) < 0) {
+        hints.push('status: takes ' + STATUSES.join(', ') + ' (not ' + value + ').');
+        return null;
+      }
+      f.value = STATUSES.indexOf(low);
+    } else if (field === 'rating') {
+      var m = /^(>=|<=|>|<|=)?([0-9])$/.exec(low);
+      if (low === 'none') { f.op = 'none'; }
+      else if (m && +m[2] >= 0 && +m[2] <= 5) { f.op = m[1] || '='; f.value = +m[2]; }
+      else {
+        hints.push('rating: takes a number from 1 to 5, >=4, >3, <=2, <2 or none (not ' + value + ').');
+        return null;
+      }
+    } else if (field === 'has') {
+      if (!FLAGS[low]) { hints.push('has: takes notes, code or pdf (not ' + value + ').'); return null; }
+      f.value = FLAGS[low];
+    } else {
+      f.value = low.replace(/^\/+|\/+$/g, '').replace(/\/index\.html$/, '');
+      f.raw = 'in:' + f.value;
+    }
+    return f;
+  }
+
+  /** facets.js's payload -> per paper typed arrays and the lists by folder. */
+  function decodeFacets(payload) {
+    if (!payload || payload.format !== FORMAT || payload.part !== 'facets') {
+      throw new Error('search facets have an unknown format');
+    }
+    var n = payload.docCount, facts = payload.facts;
+    var status = new Uint8Array(n), rating = new Uint8Array(n), flags = new Uint8Array(n);
+    for (var d = 0; d < n; d++) {
+      status[d] = facts.charCodeAt(3 * d) - 48;
+      rating[d] = facts.charCodeAt(3 * d + 1) - 48;
+      flags[d] = facts.charCodeAt(3 * d + 2) - 48;
+    }
+    var lists = Object.create(null), terms = Object.create(null), members = Object.create(null);
+    payload.kinds.forEach(function (kind, k) {
+      terms[kind] = payload.terms[k];
+      members[kind] = payload.members[k];
+      payload.terms[k].forEach(function (t, id) { lists[t[0]] = { kind: kind, id: id, name: t[1], count: t[2] }; });
+    });
+    return { n: n, statuses: payload.statuses, status: status, rating: rating, flags: flags,
+             added: payload.added, terms: terms, members: members, lists: lists };
+  }
+
+  /** The papers on a list page (its folder, e.g. tags/rag), as a mask; null: no such list. */
+  function listMask(facets, path) {
+    var list = facets.lists[path];
+    if (!list) return null;
+    var mask = new Uint8Array(facets.n), rows = facets.members[list.kind];
+    for (var d = 0; d < facets.n; d++) if (rows[d].indexOf(list.id) >= 0) mask[d] = 1;
+    return mask;
+  }
+
+  /** filters -> a test of paper d (and hints for lists that do not exist). */
+  function filterTest(facets, filters, hints) {
+    var tests = [];
+    filters.forEach(function (f) {
+      var t;
+      if (f.field === 'status') t = function (d) { return facets.status[d] === f.value; };
+      else if (f.field === 'has') t = function (d) { return (facets.flags[d] & f.value) !== 0; };
+      else if (f.field === 'rating') {
+        t = function (d) {
+          var r = facets.rating[d];
+          if (f.op === 'none') return r === 0;
+          if (r === 0) return false;
+          return f.op === '=' ? r === f.value : f.op === '>=' ? r >= f.value : f.op === '>' ? r > f.value
+            : f.op === '<=' ? r <= f.value : r < f.value;
+        };
+      } else {
+        var mask = listMask(facets, f.value);
+        if (!mask) { hints.push('There is no list ' + f.value + '; try in:tags/NAME, in:years/2024 or in:venues/NAME.'); mask = new Uint8Array(facets.n); }
+        t = function (d) { return mask[d] === 1; };
+      }
+      tests.push(f.negate ? function (d) { return !t(d); } : t);
+    });
+    return function (d) {
+      for (var i = 0; i < tests.length; i++) if (!tests[i](d)) return false;
+      return true;
+    };
+  }
+
+  function titleKey(doc) { return normalize(doc[1]); }
+
+  /** results (each with .ref) in place, by sort: ties keep the order they came in. */
+  function sortResults(results, sort, facets, engine) {
+    var by;
+    if (sort === 'date') by = function (a, b) { return +a.ref - +b.ref; };
+    else if (sort === 'added') by = function (a, b) { return facets.added[+b.ref] - facets.added[+a.ref]; };
+    else if (sort === 'rating') by = function (a, b) { return facets.rating[+b.ref] - facets.rating[+a.ref]; };
+    else if (sort === 'title') {
+      var keys = Object.create(null);
+      results.forEach(function (r) { keys[r.ref] = titleKey(engine.docs[+r.ref]); });
+      by = function (a, b) { return keys[a.ref] < keys[b.ref] ? -1 : keys[a.ref] > keys[b.ref] ? 1 : 0; };
+    }
+    if (by) results.sort(by);
+    return results;
+  }
+
+  function needsFacets(parsed, opts) {
+    return parsed.filters.length > 0 || !!opts.scope || opts.sort === 'added' || opts.sort === 'rating';
+  }
+
+  /**
+   * The full query: text (search()), filters, a list scope and a sort ->
+   * {results, hints, pending, plan, empty, sort, needsFacets}. opts: {facets (decoded;
+   * absent: not loaded yet), scope (a list's folder, '' for all), sort (one of SORTS;
+   * default: relevance with text, date without)}. No words and no filters: nothing,
+   * unless a scope or a sort is asked for (then every paper, e.g. the whole list sorted).
+   */
+  function query(engine, q, opts) {
+    opts = opts || {};
+    var parsed = parseQuery(q), text = parsed.items.length > 0;
+    var sort = SORTS.indexOf(opts.sort) >= 0 && !(opts.sort === 'relevance' && !text) ? opts.sort
+      : text ? 'relevance' : 'date';
+    var out = text ? searchParsed(engine, parsed)
+      : { results: [], hints: parsed.hints.slice(), pending: false, plan: plan(parsed, engine, engine.allFields),
+          empty: !parsed.filters.length && !opts.scope && SORTS.indexOf(opts.sort) < 0 };
+    out.sort = sort;
+    out.needsFacets = needsFacets(parsed, { scope: opts.scope, sort: sort });
+    if (out.empty || out.pending) return out;
+    if (out.needsFacets && !opts.facets) { out.results = []; out.pending = true; return out; }
+    if (!text) {
+      for (var d = 0; d < engine.docs.length; d++) {
+        out.results.push({ ref: String(d), score: 0, doc: engine.docs[d], phrase: false });
+      }
+    }
+    var filters = parsed.filters.slice();
+    if (opts.scope) filters.push({ field: 'in', negate: false, value: opts.scope });
+    if (filters.length) {
+      var test = filterTest(opts.facets, filters, out.hints);
+      out.results = out.results.filter(function (r) { return test(+r.ref); });
+    }
+    sortResults(out.results, sort, opts.facets, engine);
+    return out;
+  }
+
+  /**
+   * Facet counts over results: {status: [per status], rating: [none, 1..5], tags, years,
+   * venues: [[folder, name, count]...] (most first, then in the list's own order)}.
+   */
+  function facetCounts(facets, refs) {
+    var status = [0, 0, 0], rating = [0, 0, 0, 0, 0, 0], out = { status: status, rating: rating, total: refs.length };
+    ['tags', 'years', 'venues'].forEach(function (kind) { // (not authors: thousands, unshown)
+      var counts = Object.create(null), rows = facets.members[kind], terms = facets.terms[kind];
+      refs.forEach(function (d) { rows[d].forEach(function (id) { counts[id] = (counts[id] || 0) + 1; }); });
+      out[kind] = Object.keys(counts).map(Number).sort(function (a, b) { return counts[b] - counts[a] || a - b; })
+        .map(function (id) { return [terms[id][0], terms[id][1], counts[id]]; });
+    });
+    refs.forEach(function (d) { status[facets.status[d]]++; rating[facets.rating[d]]++; });
+    return out;
+  }
+
   var api = {
     FORMAT: FORMAT, GLOBAL: GLOBAL, FIELD_ALIASES: FIELD_ALIASES,
     words: words, stem: stem, isStopWord: isStopWord, terms: terms,
@@ -790,7 +1013,8 @@
     execute: execute, load: load, engineFor: engineFor, lunrEngine: lunrEngine,
     parseQuery: parseQuery, plan: plan, clauses: clauses, search: search,
     toLunrClause: toLunrClause, matcher: matcher, segments: segments, phraseIn: phraseIn,
-    editDistanceAtMost: editDistanceAtMost
+    editDistanceAtMost: editDistanceAtMost, query: query, decodeFacets: decodeFacets,
+    facetCounts: facetCounts, listMask: listMask, SORTS: SORTS
   };
 
   if (typeof module !== 'undefined' && module.exports) {
@@ -803,7 +1027,9 @@
 
   var loader = {
     started: false, meta: null, docs: null, text: null, engine: null, error: null,
-    listeners: [], base: '', config: null, textRequested: false, building: false
+    listeners: [], base: '', config: null, textRequested: false, building: false,
+    facets: null, facetsRequested: false, facetsError: false,
+    bib: null, bibRequested: false, bibWaiters: []
   };
 
   function notify() {
@@ -817,6 +1043,8 @@
     s.onload = step;
     s.onerror = function () {
       if (part === 'text') loader.textError = true; // titles and authors still work
+      else if (part === 'facets') loader.facetsError = true;
+      else if (part === 'bib') loader.bibError = true;
       else loader.error = 'The search index could not be loaded.';
       notify();
     };
@@ -836,6 +1064,16 @@
   function receive(entry) {
     if (!entry || typeof entry[0] !== 'string') return;
     if (entry[0] === 'meta' || entry[0] === 'docs' || entry[0] === 'text') loader[entry[0]] = entry[1];
+    if (entry[0] === 'facets') {
+      try { loader.facets = decodeFacets(entry[1]); } catch (e) { loader.facetsError = true; }
+      notify();
+    }
+    if (entry[0] === 'bib') {
+      loader.bib = entry[1] && entry[1].entries || {};
+      var waiting = loader.bibWaiters;
+      loader.bibWaiters = [];
+      waiting.forEach(function (fn) { fn(); });
+    }
     step();
   }
 
@@ -871,6 +1109,23 @@
         notify();
       };
       setTimeout(next, 0);
+    }
+  }
+
+  /** search/facets.js: the facts filters, sorts and facet counts need (lazily, once). */
+  function startFacets() {
+    if (loader.facetsRequested || !loader.config) return;
+    loader.facetsRequested = true;
+    addScript(loader.base + loader.config.facets, 'facets');
+  }
+
+  /** fn once search/bib.js (slug -> BibTeX entry) is loaded. */
+  function withBib(fn) {
+    if (loader.bib) { fn(); return; }
+    loader.bibWaiters.push(fn);
+    if (!loader.bibRequested) {
+      loader.bibRequested = true;
+      addScript(loader.base + loader.config.bib, 'bib');
     }
   }
 
@@ -919,6 +1174,13 @@
     this.more = form.querySelector('[data-rl-more]') ||
       document.querySelector('[data-rl-more-for="' + this.input.id + '"]');
     this.limit = mode === 'page' ? PAGE_STEP : POPUP_LIMIT;
+    this.scope = '';
+    this.sort = '';
+    this.results = [];
+    this.sortSelect = mode === 'page' ? document.querySelector('[data-rl-sort]') : null;
+    this.scopeBox = mode === 'page' ? document.querySelector('[data-rl-scope]') : null;
+    this.facetBox = mode === 'page' ? document.querySelector('[data-rl-facets]') : null;
+    this.bibButton = mode === 'page' ? document.querySelector('[data-rl-bib]') : null;
     this.active = -1;
     this.options = [];
     this.lastQuery = null;
@@ -951,6 +1213,16 @@
           if (!w.form.contains(document.activeElement)) w.close();
         }, 0);
       });
+    }
+    if (w.sortSelect) {
+      w.sortSelect.addEventListener('change', function () {
+        w.sort = w.sortSelect.value;
+        setParam('sort', w.sort);
+        w.update(false);
+      });
+    }
+    if (w.bibButton) {
+      w.bibButton.addEventListener('click', function () { w.downloadBib(); });
     }
     if (w.more) {
       w.more.addEventListener('click', function (e) {
@@ -1032,8 +1304,11 @@
   Widget.prototype.update = function (typed) {
     var w = this, q = w.input.value;
     w.lastQuery = q;
-    if (w.mode === 'page' && typed) setQueryParam(q);
-    if (!q.trim()) {
+    if (w.mode === 'page' && typed) setParam('q', q);
+    w.showScope();
+    if (!q.trim() && !w.scope && !(w.mode === 'page' && SORTS.indexOf(w.sort) >= 0)) {
+      w.results = [];
+      w.showFacets(null);
       w.render([], null);
       w.showStatus('', null);
       w.say('');
@@ -1050,33 +1325,47 @@
       return;
     }
     var res;
-    try { res = search(engine, q); } catch (e) {
+    try {
+      res = query(engine, q, { facets: loader.facets, scope: w.scope, sort: w.sort });
+    } catch (e) {
       res = { results: [], hints: ['This query could not be searched; try plain words.'], pending: false };
     }
+    if (res.needsFacets && !loader.facets) startFacets();
     var n = res.results.length;
     var loading = !engine.full && !loader.textError;
     var text, hint = null;
     if (res.empty) {
       text = 'Nothing to search for yet.';
       hint = res.hints.length ? res.hints.join(' ') : 'Type a word, for example attention or author:sun.';
+    } else if (res.pending && res.needsFacets && !loader.facets) {
+      text = loader.facetsError ? 'The filters could not be loaded.' : 'Loading the filters\u2026';
     } else if (res.pending) {
       text = 'Searching abstracts and notes as soon as they are loaded\u2026';
     } else if (n) {
       text = plural(n, 'paper', 'papers') + (loading ? ' so far (abstracts still loading)' : '');
     } else {
       text = loading ? 'No title or author matches yet; abstracts are still loading\u2026' : 'No papers match.';
+      var words = res.plan && (res.plan.groups.length || res.plan.phrases.length);
       hint = res.hints.length ? res.hints.join(' ')
+        : !words ? 'No papers pass these filters.'
         : 'Try fewer words, a prefix such as atten*, or a typo-tolerant word such as transfomer~1.';
     }
-    if (n && res.hints.length && w.mode === 'page') hint = res.hints.join(' ');
+    if (n && res.hints.length) hint = res.hints.join(' ');
+    w.results = res.results;
+    if (w.sortSelect && res.sort) w.sortSelect.value = res.sort;
     w.render(res.results, res.plan);
+    if (w.mode === 'page') {
+      w.showFacets(res);
+      if (!loader.facets && n) afterPaint(startFacets); // the facet panel, once results show
+    }
     w.showStatus(text, hint);
     w.say(n ? plural(n, 'result', 'results') + ' available.' : text);
     w.open(n > 0);
     // For tools (the benchmark, tests): the results of this query are on screen.
     if (typeof CustomEvent === 'function') {
       w.form.dispatchEvent(new CustomEvent('rl:results', {
-        detail: { query: q, count: n, full: !!engine.full } }));
+        detail: { query: q, count: n, full: !!engine.full, sort: res.sort || '',
+                  facets: !!loader.facets } }));
     }
   };
 
@@ -1126,38 +1415,215 @@
     }
   };
 
+  var KIND_LABELS = { tags: 'Tag', authors: 'Author', years: 'Year', venues: 'Venue' };
+  var RATING_LABELS = ['Not rated', '1 star', '2 stars', '3 stars', '4 stars', '5 stars'];
+
+  /** The search page's scope (?in=tags/rag): what it is, and a button to drop it. */
+  Widget.prototype.showScope = function () {
+    var w = this, box = w.scopeBox;
+    if (!box) return;
+    box.textContent = '';
+    box.hidden = !w.scope;
+    if (!w.scope) return;
+    var list = loader.facets && loader.facets.lists[w.scope];
+    box.appendChild(document.createTextNode('Only papers in '));
+    var a = el('a', null, list ? KIND_LABELS[list.kind] + ' ' + list.name : w.scope);
+    a.href = rootPrefix(w.form) + w.scope + '/index.html';
+    box.appendChild(a);
+    if (loader.facets && !list) box.appendChild(document.createTextNode(' (no such list)'));
+    box.appendChild(document.createTextNode(' '));
+    var b = el('button', 'rl-scope-remove', 'Search all papers');
+    b.type = 'button';
+    b.addEventListener('click', function () {
+      w.scope = '';
+      setParam('in', '');
+      w.update(false);
+      w.input.focus();
+    });
+    box.appendChild(b);
+  };
+
+  /** The query with a filter token added, or taken out when it is there already. */
+  function toggleToken(q, token) {
+    var parts = q.split(/\s+/).filter(Boolean), low = token.toLowerCase();
+    var kept = parts.filter(function (p) { return p.toLowerCase() !== low; });
+    if (kept.length === parts.length) kept.push(token);
+    return kept.join(' ');
+  }
+
+  /** The facet panel: counts over every current result; a choice narrows them. */
+  Widget.prototype.showFacets = function (res) {
+    var w = this, box = w.facetBox, facets = loader.facets;
+    if (w.bibButton) {
+      var count = res && !res.pending ? res.results.length : 0;
+      w.bibButton.hidden = !count;
+      w.bibButton.textContent = 'Download BibTeX (' + plural(count, 'paper', 'papers') + ')';
+    }
+    if (!box) return;
+    box.textContent = '';
+    box.hidden = !(res && facets && res.results.length);
+    if (box.hidden) return;
+    var counts = facetCounts(facets, res.results.map(function (r) { return +r.ref; }));
+    var active = Object.create(null);
+    parseQuery(w.input.value).filters.forEach(function (f) { if (!f.negate) active[f.raw] = true; });
+    var heading = el('h2', 'rl-facets-title', 'Narrow the results');
+    heading.id = w.id + '-facets';
+    box.appendChild(heading);
+    function group(name, entries) {
+      entries = entries.filter(function (e) { return e[2] > 0; });
+      if (!entries.length) return;
+      var g = el('div', 'rl-facet-group');
+      g.setAttribute('role', 'group');
+      var h = el('h3', 'rl-facet-name', name);
+      h.id = w.id + '-facet-' + name.toLowerCase();
+      g.setAttribute('aria-labelledby', h.id);
+      g.appendChild(h);
+      var ul = el('ul', 'rl-facet-list');
+      entries.slice(0, 12).forEach(function (e) {
+        var li = el('li'), b = el('button', 'rl-facet');
+        b.type = 'button';
+        b.setAttribute('data-rl-token', e[0]);
+        b.setAttribute('aria-pressed', active[e[0].toLowerCase()] ? 'true' : 'false');
+        b.appendChild(el('span', 'rl-facet-label', e[1]));
+        b.appendChild(document.createTextNode(' '));
+        b.appendChild(el('span', 'rl-facet-count', String(e[2])));
+        b.addEventListener('click', function () {
+          w.input.value = toggleToken(w.input.value, e[0]);
+          w.limit = PAGE_STEP;
+          w.update(true);
+        });
+        li.appendChild(b);
+        ul.appendChild(li);
+      });
+      g.appendChild(ul);
+      box.appendChild(g);
+    }
+    group('Status', facets.statuses.map(function (s, i) { return ['status:' + s, s, counts.status[i]]; }));
+    group('Rating', [5, 4, 3, 2, 1, 0].map(function (r) {
+      return [r ? 'rating:' + r : 'rating:none', RATING_LABELS[r], counts.rating[r]];
+    }));
+    ['tags', 'years', 'venues'].forEach(function (kind) {
+      group(KIND_LABELS[kind], counts[kind].filter(function (t) { return t[0] !== w.scope; })
+        .map(function (t) { return ['in:' + t[0], t[1], t[2]]; }));
+    });
+  };
+
+  /** Save every current result's BibTeX entry (papers.bib's text) as a .bib file. */
+  Widget.prototype.downloadBib = function () {
+    var w = this, results = w.results.slice();
+    if (!results.length) return;
+    w.bibButton.disabled = true;
+    withBib(function () {
+      w.bibButton.disabled = false;
+      var text = results.map(function (r) { return loader.bib[r.doc[0]]; })
+        .filter(Boolean).join('\n');
+      var url = URL.createObjectURL(new Blob([text], { type: 'application/x-bibtex' }));
+      var a = el('a');
+      a.href = url;
+      a.download = 'readinglist-search.bib';
+      a.hidden = true;
+      document.body.appendChild(a);
+      a.click();
+      document.body.removeChild(a);
+      setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+    });
+    if (loader.bibError) { w.bibButton.disabled = false; w.showStatus('The BibTeX entries could not be loaded.', null); }
+  };
+
+  /**
+   * A list page's "Filter and sort" form (partials/filters.html): hidden without
+   * JavaScript; here it shows the list's facet counts (every paper of the list, not just
+   * this page of it) once opened, and opens the search page scoped to the list.
+   */
+  function FilterForm(box) {
+    var form = box.querySelector('form'), scope = box.getAttribute('data-rl-in') || '';
+    var selects = Array.prototype.slice.call(box.querySelectorAll('select[data-rl-filter]'));
+    var total = box.querySelector('[data-rl-filters-total]');
+    var filled = false;
+    box.hidden = false;
+    function fill() {
+      var facets = loader.facets;
+      if (filled || !facets) return;
+      filled = true;
+      var refs = [], mask = scope ? listMask(facets, scope) : null;
+      for (var d = 0; d < facets.n; d++) if (!mask || mask[d]) refs.push(d);
+      var counts = facetCounts(facets, refs);
+      if (total) total.textContent = plural(refs.length, 'paper', 'papers') + ' in this list.';
+      selects.forEach(function (sel) {
+        var kind = sel.getAttribute('data-rl-filter');
+        if (kind === 'status' || kind === 'rating') {
+          Array.prototype.forEach.call(sel.options, function (o) {
+            if (!o.value) { o.textContent = o.textContent.replace(/ \(\d+\)$/, '') + ' (' + refs.length + ')'; return; }
+            var f = parseQuery(o.value).filters;
+            var test = filterTest(facets, f, []), c = 0;
+            refs.forEach(function (d) { if (test(d)) c++; });
+            o.textContent = o.textContent.replace(/ \(\d+\)$/, '') + ' (' + c + ')';
+            o.setAttribute('data-count', String(c));
+          });
+        } else {
+          counts[kind].forEach(function (t) {
+            if (t[0] === scope) return;
+            var o = el('option', null, t[1] + ' (' + t[2] + ')');
+            o.value = 'in:' + t[0];
+            o.setAttribute('data-count', String(t[2]));
+            sel.appendChild(o);
+          });
+        }
+      });
+    }
+    function want() { startFacets(); fill(); }
+    box.addEventListener('toggle', function () { if (box.open) want(); });
+    box.addEventListener('pointerenter', want);
+    box.addEventListener('focusin', want);
+    loader.listeners.push(fill);
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var q = selects.map(function (s) { return s.value; }).filter(Boolean).join(' ');
+      var sort = form.querySelector('[name=sort]');
+      var params = [];
+      if (scope) params.push('in=' + encodeURIComponent(scope));
+      params.push('q=' + encodeURIComponent(q));
+      if (sort && sort.value) params.push('sort=' + encodeURIComponent(sort.value));
+      global.location.href = rootPrefix(box) + 'search/index.html?' + params.join('&');
+    });
+  }
+
   function rootPrefix(form) {
     var r = form.getAttribute('data-root');
     if (r === null) r = document.documentElement.getAttribute('data-root') || '';
     return r;
   }
 
-  function setQueryParam(q) {
+  function setParam(name, value) {
     try {
       var url = new URL(global.location.href);
-      if (q) url.searchParams.set('q', q); else url.searchParams.delete('q');
+      if (value) url.searchParams.set(name, value); else url.searchParams.delete(name);
       if (url.href !== global.location.href) global.history.replaceState(null, '', url.href);
     } catch (e) { /* file:// may refuse history changes; the form still works */ }
   }
 
-  function queryParam() {
-    try { return new URL(global.location.href).searchParams.get('q') || ''; } catch (e) { return ''; }
+  function param(name) {
+    try { return new URL(global.location.href).searchParams.get(name) || ''; } catch (e) { return ''; }
   }
 
   function start() {
     var forms = document.querySelectorAll('form[data-rl-search]');
     if (!forms.length) return;
+    var filterBoxes = document.querySelectorAll('[data-rl-filters]');
     var first = forms[0];
     loader.base = rootPrefix(first);
     loader.config = {
       lunr: first.getAttribute('data-rl-lunr'),
       meta: first.getAttribute('data-rl-meta'),
       docs: first.getAttribute('data-rl-docs'),
-      text: first.getAttribute('data-rl-text')
+      text: first.getAttribute('data-rl-text'),
+      facets: first.getAttribute('data-rl-facets-src') || 'search/facets.js',
+      bib: first.getAttribute('data-rl-bib-src') || 'search/bib.js'
     };
     var pending = global[GLOBAL];
     global[GLOBAL] = { push: function () { for (var i = 0; i < arguments.length; i++) receive(arguments[i]); } };
     if (pending && pending.length) pending.forEach(receive);
+    Array.prototype.forEach.call(filterBoxes, function (box) { FilterForm(box); });
     var widgets = [], pageWidget = null;
     Array.prototype.forEach.call(forms, function (form) {
       var mode = form.getAttribute('data-rl-search') === 'page' ? 'page' : 'popup';
@@ -1175,8 +1641,10 @@
       target.select();
     });
     if (pageWidget) {
-      var q = queryParam();
+      var q = param('q');
       if (q) pageWidget.input.value = q;
+      pageWidget.scope = param('in').replace(/^\/+|\/+$/g, '').replace(/\/index\.html$/, '');
+      pageWidget.sort = param('sort');
       startLoading();
       pageWidget.update(false);
     }

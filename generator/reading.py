@@ -1,0 +1,145 @@
+"""Where the reading stands: each paper's reading facts, the reading queue and the stats page.
+
+A paper's status, rating and notes are not part of its shape (``site.Shape``): editing them
+keeps the site model, and the build re-makes only what shows them. The queue and the stats
+page show them for every paper, so a build keeps every paper's ``Facts`` (small, by slug)
+for the next one, which changes only the edited papers' facts and so never reads the
+others' files. Charts are plain numbers here; the theme draws them as inline SVG.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from generator.model import STATUSES, Compact, Paper
+from generator.site import Site, Term
+
+TOP = 15  # bars in the venue, tag and author charts
+
+
+@dataclass(frozen=True)
+class Facts(Compact):
+    """What the queue and the stats page read of a paper beyond its shape."""
+
+    status: str  # as shown: the config's default_status when the file has none
+    rating: int | None
+    notes: bool
+
+
+def facts_of(paper: Paper, default_status: str) -> Facts:
+    return Facts(paper.status or default_status, paper.rating, bool(paper.notes.strip()))
+
+
+@dataclass(frozen=True)
+class Bar(Compact):
+    """One bar of a chart: its label, the page it links to, a count per series."""
+
+    label: str
+    url: str | None
+    counts: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+@dataclass(frozen=True)
+class Chart(Compact):
+    """A bar chart and the table of its numbers: ``series`` names the counts of each bar
+    (one series: plain bars; the statuses: stacked bars)."""
+
+    id: str
+    title: str
+    label: str  # what a bar is: "Year", "Venue"...
+    series: tuple[str, ...]
+    bars: tuple[Bar, ...]
+    note: str = ""  # said under the title, e.g. that only the top ones are shown
+
+    @property
+    def most(self) -> int:
+        return max((bar.total for bar in self.bars), default=0)
+
+
+@dataclass(frozen=True)
+class Stats(Compact):
+    """The numbers of the stats page."""
+
+    papers: int
+    statuses: tuple[tuple[str, int], ...]  # (status, papers), in STATUSES order
+    rated: int
+    rating_mean: str  # "4.2", or "" when nothing is rated
+    with_notes: int
+    charts: tuple[Chart, ...]
+
+
+def _status_counts(slugs: Iterable[str], facts: Mapping[str, Facts]) -> tuple[int, ...]:
+    counts = Counter(facts[slug].status for slug in slugs)
+    return tuple(counts[status] for status in STATUSES)
+
+
+def _term_bars(terms: Iterable[Term], facts: Mapping[str, Facts], top: int) -> tuple[Bar, ...]:
+    """The ``top`` terms with the most papers (then by name), each split by status."""
+    ranked = sorted(terms, key=lambda t: (-t.count, t.name.casefold(), t.slug))[:top]
+    return tuple(Bar(t.name, t.url, _status_counts(t.papers, facts)) for t in ranked)
+
+
+def reading_stats(site: Site, facts: Mapping[str, Facts]) -> Stats:
+    """The site's papers and their facts -> the stats page's numbers and charts."""
+    slugs = [p.slug for p in site.papers]
+    statuses = _status_counts(slugs, facts)
+    ratings = [r for r in (facts[s].rating for s in slugs) if r]
+    years = sorted(site.index("years").terms, key=lambda t: t.name)
+    added: dict[str, list[str]] = {}
+    for placed in site.papers:
+        month = (placed.shape.added or "")[:7] or "unknown"
+        added.setdefault(month, []).append(placed.slug)
+    charts = (
+        Chart("by-year", "Papers by year", "Year", STATUSES,
+              tuple(Bar(t.name, t.url, _status_counts(t.papers, facts)) for t in years)),
+        Chart("by-added", "Reading status by month added", "Month added", STATUSES,
+              tuple(Bar(month, None, _status_counts(added[month], facts))
+                    for month in sorted(added))),
+        _top_chart("by-venue", "Papers by venue", "Venue", site, "venues", facts),
+        _top_chart("by-tag", "Top tags", "Tag", site, "tags", facts),
+        _top_chart("by-author", "Top authors", "Author", site, "authors", facts),
+    )
+    return Stats(
+        papers=len(slugs),
+        statuses=tuple(zip(STATUSES, statuses, strict=True)),
+        rated=len(ratings),
+        rating_mean=f"{sum(ratings) / len(ratings):.1f}" if ratings else "",
+        with_notes=sum(1 for s in slugs if facts[s].notes),
+        charts=charts,
+    )
+
+
+def _top_chart(id: str, title: str, label: str, site: Site, kind: str,
+               facts: Mapping[str, Facts]) -> Chart:
+    terms = site.index(kind).terms
+    note = f"The {TOP} with the most papers, of {len(terms)}." if len(terms) > TOP else ""
+    return Chart(id, title, label, STATUSES, _term_bars(terms, facts, TOP), note)
+
+
+@dataclass(frozen=True)
+class Queue(Compact):
+    """The reading queue: the papers being read, then the unread ones in the order they
+    were added (the oldest first), the first ``shown`` of them."""
+
+    reading: tuple[str, ...]
+    unread: tuple[str, ...]
+    unread_total: int
+
+
+def reading_queue(site: Site, facts: Mapping[str, Facts], shown: int) -> Queue:
+    """Being read (most recently added first), then up to ``shown`` unread papers (oldest
+    added first); papers added the same day keep the site's order."""
+    def added(slug: str) -> str:
+        return site.by_slug[slug].shape.added or ""
+
+    order = [p.slug for p in site.papers]
+    reading = sorted((s for s in order if facts[s].status == "reading"), key=added,
+                     reverse=True)
+    unread = sorted((s for s in order if facts[s].status == "unread"), key=added)
+    return Queue(tuple(reading), tuple(unread[:shown] if shown else unread), len(unread))

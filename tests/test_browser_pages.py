@@ -1,0 +1,137 @@
+"""Every kind of page of the bundled list in headless Chromium, from file://: axe-core finds
+no violation of any impact, in the light and the dark scheme; a list shows at least twelve
+cards on a 1280x900 screen; the queue, the stats page and the exports work from disk."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import AXE, REPO, serve_under_prefix
+
+from generator.build import build
+from generator.config import load_config
+from generator.writer import write_site
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _axe_installed(axe_script: Path) -> None:
+    """Every test here may run axe-core; without it they skip (or fail in CI)."""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # (no site URL: 404.html, whose links are absolute when the site URL is known, then
+    # links relative to the site root, and works from disk too)
+    config, _ = load_config(REPO / "config.yaml", {})
+    out = tmp_path_factory.mktemp("bundled") / "site"
+    write_site(build(config).files, out)
+    return out
+
+
+def _one(site: Path, pattern: str) -> str:
+    """The first page (sorted) whose path matches."""
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
+                  if re.fullmatch(pattern, p.relative_to(site).as_posix()))[0]
+
+
+def page_kinds(site: Path) -> list[str]:
+    notes = next(p for p in sorted((REPO / "content" / "papers").glob("*.md"))
+                 if not p.read_text(encoding="utf-8").endswith("---\n"))
+    return ["index.html", "page-2.html", f"papers/{notes.stem}/index.html",
+            "tags/index.html", "tags/long-context/index.html",
+            "authors/index.html", _one(site, r"authors/[^/]+/index\.html"),
+            "years/index.html", _one(site, r"years/\d+/index\.html"),
+            "venues/index.html", _one(site, r"venues/[^/]+/index\.html"),
+            "queue/index.html", "stats/index.html", "search/index.html?q=attention",
+            "404.html"]
+
+
+def _axe_all(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("""async () => {
+        const result = await axe.run(document, {resultTypes: ["violations"]});
+        return result.violations.map(v => ({id: v.id, impact: v.impact,
+            targets: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+    }""")
+    return [f"{v['impact']}: {v['id']} at {v['targets']}" for v in violations]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_kind_has_no_accessibility_violation(browser, site, scheme) -> None:
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    found = {}
+    try:
+        for path in page_kinds(site):
+            page.goto(site.as_uri() + "/" + path, wait_until="load")
+            if "?q=" in path:  # the results are shown
+                page.wait_for_selector("[data-rl-listbox] [role=option]", timeout=10000)
+            else:
+                page.wait_for_timeout(50)
+            violations = _axe_all(page)
+            if violations:
+                found[path] = violations
+    finally:
+        context.close()
+    assert not found, found
+    assert not errors, errors
+
+
+def test_a_list_shows_at_least_twelve_cards_on_a_1280_by_900_screen(browser, site) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        for path in ("index.html", "page-2.html", "tags/long-context/index.html",
+                     "queue/index.html"):
+            page.goto((site / path).as_uri())
+            shown = page.evaluate("""() => [...document.querySelectorAll('.card')].filter(c => {
+                const r = c.getBoundingClientRect();
+                return r.top >= 0 && r.bottom <= innerHeight; }).length""")
+            assert shown >= 12 or path == "queue/index.html" and shown >= 8, (path, shown)
+    finally:
+        context.close()
+
+
+def test_the_stats_page_draws_each_chart_and_its_table(browser, site) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto((site / "stats/index.html").as_uri())
+        charts = page.locator("section.chart")
+        assert charts.count() == 5
+        for i in range(charts.count()):
+            chart = charts.nth(i)
+            box = chart.locator("svg").bounding_box()
+            assert box and box["width"] > 200 and box["height"] > 10
+            bars = chart.locator("svg rect").count()
+            rows = chart.locator("tbody tr").count()
+            assert rows >= 1 and bars >= rows  # (a stacked bar is a rect per status)
+            assert chart.locator("svg").get_attribute("role") == "img"
+        # a bar's label links to its page in the table
+        page.locator("#by-tag ~ table a", has_text="long-context").click()
+        page.wait_for_load_state("load")
+        assert "long-context" in page.locator("h1").inner_text()
+    finally:
+        context.close()
+
+
+def test_a_tag_pages_bibtex_downloads_under_a_sub_path(browser, site) -> None:
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    try:
+        with serve_under_prefix(site) as base:
+            page.goto(base + "tags/long-context/")
+            count = int(re.match(r"\d+", page.locator("p.lead").inner_text())[0])
+            with page.expect_download() as info:
+                page.locator("a", has_text="BibTeX of these papers").click()
+            assert info.value.suggested_filename == "papers.bib"
+            text = Path(info.value.path()).read_text(encoding="utf-8")
+        assert len(re.findall(r"^@\w+\{", text, re.MULTILINE)) == count
+    finally:
+        context.close()

@@ -1,0 +1,258 @@
+"""Working with the list: the reading queue, the stats page, each term's BibTeX and each
+tag's Atom feed, cards that carry what you scan for, and highlighted names. Real builds of
+the bundled list, their HTML parsed; the expected numbers are counted from the content
+files themselves."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import PUBLISHED, REPO
+
+from generator.build import build
+from generator.cli import main
+from generator.config import load_config, parse_config
+from generator.content import parse_paper
+from generator.model import Paper
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+class Page(HTMLParser):
+    """An HTML page as its links, its elements' classes and its text, enough to assert on."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.links: list[tuple[str, str]] = []  # (href, class)
+        self.tables: list[list[list[str]]] = []
+        self.text: list[str] = []
+        self._cell: list[str] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "a":
+            self.links.append((a.get("href") or "", a.get("class") or ""))
+        elif tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th") and self.tables:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self.tables:
+            self.tables[-1][-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+@pytest.fixture(scope="module")
+def bundled() -> dict[str, bytes]:
+    config, problems = load_config(REPO / "config.yaml", PUBLISHED)
+    assert not problems
+    return dict(build(config).files)
+
+
+@pytest.fixture(scope="module")
+def papers() -> dict[str, Paper]:
+    found = {}
+    for path in sorted((REPO / "content" / "papers").glob("*.md")):
+        paper, _ = parse_paper(path.read_text(encoding="utf-8"), path.name, path.stem)
+        assert paper is not None
+        found[paper.slug] = paper
+    return found
+
+
+def page(files: dict[str, bytes], path: str) -> Page:
+    return Page(files[path].decode("utf-8"))
+
+
+def cards(files: dict[str, bytes], path: str) -> list[str]:
+    """The slugs of the papers a list page shows, in order."""
+    html = files[path].decode("utf-8")
+    return re.findall(r'<h2 class="card-title"><a href="[./]*papers/([^/]+)/index.html"', html)
+
+
+def test_the_stats_page_counts_what_the_files_say(bundled, papers) -> None:
+    stats = page(bundled, "stats/index.html")
+    text = " ".join(" ".join(stats.text).split())
+    statuses = Counter(p.status or "unread" for p in papers.values())
+    assert statuses["read"] >= 5 and statuses["reading"] >= 2  # (the bundled list shows them)
+    for status in ("Unread", "Reading", "Read"):
+        assert f"{status} {statuses[status.lower()]}" in text
+    assert f"Papers {len(papers)}" in text
+    assert f"Rated {sum(1 for p in papers.values() if p.rating)}" in text
+    assert f"With notes {sum(1 for p in papers.values() if p.notes.strip())}" in text
+    # each chart is an inline SVG with its numbers in a table
+    html = bundled["stats/index.html"].decode("utf-8")
+    assert html.count("<svg") == len(stats.tables) == 5
+    by_year, _, _, by_tag, _ = stats.tables
+    years = Counter(str(p.display_year) for p in papers.values() if p.display_year)
+    assert {row[0]: int(row[-1]) for row in by_year[1:]} == years
+    per_status = {row[0]: [int(n) for n in row[1:4]] for row in by_year[1:]}
+    for year, (unread, reading, read) in per_status.items():
+        mine = [p for p in papers.values() if str(p.display_year) == year]
+        assert (unread, reading, read) == tuple(
+            sum(1 for p in mine if (p.status or "unread") == s)
+            for s in ("unread", "reading", "read"))
+    tags = Counter(t for p in papers.values() for t in p.tags)
+    top = {row[0]: int(row[-1]) for row in by_tag[1:]}
+    assert top and all(tags[name] == n for name, n in top.items())
+    assert list(top.values()) == sorted(top.values(), reverse=True)
+    # the bars are as long as their numbers say
+    widths = [float(w) for w in re.findall(r'<rect class="series-\d status-\w+" x="[\d.]+" '
+                                           r'y="[\d.]+" width="([\d.]+)"', html)]
+    assert widths and max(widths) <= 380.0
+
+
+def test_the_queue_is_the_papers_being_read_then_the_unread_oldest_added_first(
+        bundled, papers) -> None:
+    shown = cards(bundled, "queue/index.html")
+    reading = [s for s in shown if papers[s].status == "reading"]
+    assert reading and shown[:len(reading)] == reading
+    unread = shown[len(reading):]
+    assert unread and all((papers[s].status or "unread") == "unread" for s in unread)
+    added = [papers[s].added or "" for s in unread]
+    assert added == sorted(added)
+    assert len(unread) == min(100, sum(1 for p in papers.values()
+                                       if (p.status or "unread") == "unread"))
+    assert not any(papers[s].status == "read" for s in shown)
+
+
+def test_each_term_page_links_its_own_bibtex_of_exactly_its_papers(bundled) -> None:
+    bibs = [p for p in bundled if p.endswith("/papers.bib")]
+    kinds = {p.split("/")[0] for p in bibs}
+    assert kinds == {"tags", "authors", "years", "venues"}
+    for term_page in [p for p in bundled if re.fullmatch(r"(tags|authors|years|venues)/"
+                                                          r"[^/]+/index\.html", p)]:
+        folder = term_page.removesuffix("index.html")
+        listed = set(cards(bundled, term_page))
+        pages = [p for p in bundled if p.startswith(folder) and re.search(r"page-\d+", p)]
+        for more in pages:
+            listed |= set(cards(bundled, more))
+        links = [href for href, _ in page(bundled, term_page).links
+                 if href.endswith("papers.bib")]
+        assert f"../../{folder}papers.bib" in links, term_page  # beside the page
+        bib = bundled[folder + "papers.bib"].decode("utf-8")
+        keys = re.findall(r"^@\w+\{([^,]+),", bib, re.MULTILINE)
+        assert len(keys) == len(listed) == len(set(keys)), term_page
+        # the entries are the site's own, byte for byte
+        whole = bundled["papers.bib"].decode("utf-8")
+        for entry in bib.split("\n@"):
+            assert entry.strip("@\n") in whole
+
+
+def test_each_tag_has_an_atom_feed_of_its_newest_papers(bundled, papers) -> None:
+    tags = Counter(t for p in papers.values() for t in p.tags)
+    feeds = sorted(p for p in bundled if re.fullmatch(r"tags/[^/]+/feed\.xml", p))
+    assert len(feeds) == len(tags)
+    for path in feeds:
+        root = ET.fromstring(bundled[path])
+        name = root.find(f"{ATOM}title").text.split(": ", 1)[1]
+        entries = root.findall(f"{ATOM}entry")
+        assert len(entries) == min(tags[name], 50)
+        for entry in entries:
+            assert name in [c.get("term") for c in entry.findall(f"{ATOM}category")]
+            href = entry.find(f"{ATOM}link").get("href")
+            assert href.startswith(PUBLISHED["READINGLIST_BASE_URL"].rstrip("/") + "/papers/")
+        tag_page = path.removesuffix("feed.xml") + "index.html"
+        assert 'rel="alternate" type="application/atom+xml"' in \
+            bundled[tag_page].decode("utf-8")
+        assert (f"../../{path}", "") in page(bundled, tag_page).links
+
+
+def test_a_feed_without_a_site_url_links_relative_to_itself(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    (tmp_path / "config.yaml").write_text("title: Mine\n")
+    config, _ = load_config(tmp_path / "config.yaml", {})
+    files = build(config).files
+    feed = ET.fromstring(files["tags/long-context/feed.xml"])
+    for entry in feed.findall(f"{ATOM}entry"):
+        href = entry.find(f"{ATOM}link").get("href")
+        assert href.startswith("../../papers/")
+        assert href.removeprefix("../../") + "index.html" in files
+
+
+def test_cards_carry_venue_tags_notes_and_the_start_of_the_abstract(bundled, papers) -> None:
+    html = bundled["index.html"].decode("utf-8")
+    items = html.split('<li class="card">')[1:]
+    assert len(items) == 100  # (page_size)
+    by_slug = {re.search(r'papers/([^/]+)/index.html', item)[1]: item for item in items}
+    for slug, item in by_slug.items():
+        paper = papers[slug]
+        assert ('class="has-notes"' in item) == bool(paper.notes.strip()), slug
+        for tag in paper.tags:
+            assert f">{tag}</a>" in item
+        if paper.venue:
+            assert 'class="card-venue"' in item
+        if paper.abstract:
+            first = paper.abstract.split()[0].strip("$\\{}")
+            assert first in re.search(r'class="card-snippet">([^<]*)<', item)[1], slug
+    assert any('class="has-notes"' in i for i in items)
+    assert any('class="rating"' in i for i in items)
+
+
+def test_highlight_authors_marks_those_names_everywhere_they_are_listed(tmp_path: Path,
+                                                                        papers) -> None:
+    name = "Chaojun Xiao"
+    mine = sorted(s for s, p in papers.items() if name in p.authors)
+    assert len(mine) >= 2
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    (tmp_path / "config.yaml").write_text("highlight_authors: [chaojun  XIAO]\n")
+    config, problems = load_config(tmp_path / "config.yaml", {})
+    assert not problems and config.highlight_authors == ("chaojun XIAO",)
+    files = build(config).files
+    for slug in mine:
+        html = files[f"papers/{slug}/index.html"].decode("utf-8")
+        assert re.search(rf'<a href="[^"]+" class="mine">{name}</a>', html), slug
+    authors = files["authors/index.html"].decode("utf-8")
+    assert re.search(rf'class="mine">{name}</a>', authors)
+    assert authors.count('class="mine"') == 1
+    marked = Counter(m for p in files if p.endswith(".html")
+                     for m in re.findall(r'class="mine">([^<]+)<', files[p].decode("utf-8")))
+    assert set(marked) == {name}  # nobody else
+    assert any(f'<strong class="mine">{name}</strong>' in files[p].decode("utf-8")
+               for p in files if p.endswith(".html"))  # cards in lists too
+
+
+@pytest.mark.parametrize("value", ["Chaojun Xiao", "[1, 2]", "['']", "{a: b}"])
+def test_highlight_authors_must_be_a_list_of_names(value: str) -> None:
+    _, problems = parse_config(f"title: T\nhighlight_authors: {value}\n", "config.yaml",
+                               Path("."))
+    assert [str(p) for p in problems] and all(
+        str(p).startswith("config.yaml:2: error: 'highlight_authors' must be")
+        for p in problems), problems
+
+
+def test_a_status_edit_remakes_the_queue_and_the_stats_page(tmp_path: Path, capsys) -> None:
+    """Status, rating and notes are not a paper's shape; the pages that count them are
+    made again all the same, and the result is what a build from nothing makes."""
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    (tmp_path / "config.yaml").write_text("title: Mine\n")
+    config, _ = load_config(tmp_path / "config.yaml", {})
+    from generator.build import build_to_disk
+
+    build_to_disk(config)
+    site = tmp_path / "site"
+    unread = cards({"q": (site / "queue/index.html").read_bytes()}, "q")[-1]
+    assert main(["--config", str(tmp_path / "config.yaml"), "status", unread, "reading"]) == 0
+    assert main(["--config", str(tmp_path / "config.yaml"), "rate", unread, "5"]) == 0
+    capsys.readouterr()
+    build_to_disk(config)
+    queue = cards({"q": (site / "queue/index.html").read_bytes()}, "q")
+    reading = sum(1 for p in (tmp_path / "content/papers").glob("*.md")
+                  if "\nstatus: reading\n" in p.read_text(encoding="utf-8"))
+    assert unread in queue[:reading]  # among the papers being read now
+    assert {p: (site / p).read_bytes() for p in ("queue/index.html", "stats/index.html")} == \
+        {p: build(config).files[p] for p in ("queue/index.html", "stats/index.html")}
