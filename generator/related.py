@@ -40,7 +40,7 @@ COMMON_MIN = 50  # ...when they are in more papers than this (small lists keep t
 KEPT_TERMS = 16  # each paper's heaviest terms: the only ones compared...
 KEPT_TERMS_LARGE = 8  # ...or these many, in a list of more than LARGE papers
 LARGE = 2000
-TERM_PAPERS = 16  # under each term, the papers it weighs most in: the only ones found by it
+TERM_PAPERS = 12  # under each term, the papers it weighs most in: the only ones found by it
 
 Vector = list[tuple[str, float]]  # (term, weight), heaviest first
 
