@@ -42,7 +42,7 @@ KEPT_TERMS_LARGE = 8  # ...or these many, in a list of more than LARGE papers
 LARGE = 2000
 TERM_PAPERS = 12  # under each term, the papers it weighs most in: the only ones found by it
 
-Vector = list[tuple[str, float]]  # (term, weight), heaviest first
+Vector = list[tuple[str, float]]  # (term, weight): a paper's kept terms, in its order
 
 
 def paper_terms(paper: Paper, stemmer: Stemmer) -> Counter[str]:

@@ -2,10 +2,11 @@
 
 Autoescape is on for every template and undefined names are errors. Templates receive plain
 data (a view per paper: Markdown rendered once, on first use) and never call back into the
-generator. A page's context names papers by slug (``Ref``/``Refs``), so ``PageKeys`` can hash
-what a page depends on without rendering anything, and ``Renderer`` makes only the views
-the pages it renders need. A template error is a bug in the theme: it raises
-``BuildError`` naming the template, its line and the page being rendered.
+generator. A page's context names papers by slug (``Ref``/``Refs``, ``Briefs`` for papers
+it shows only by title and year), so ``PageKeys`` can hash what a page depends on without
+rendering anything, and ``Renderer`` makes only the views the pages it renders need. A
+template error is a bug in the theme: it raises ``BuildError`` naming the template, its
+line and the page being rendered.
 """
 
 from __future__ import annotations
@@ -307,7 +308,7 @@ class Briefs:
     see a list of ``PaperBrief``."""
 
     slugs: tuple[str, ...]
-    shown: str  # each paper's slug, title and year
+    shown: str  # each paper's slug, title and year (its link: the year's page)
 
 
 @dataclass(frozen=True)
@@ -328,9 +329,9 @@ def briefs(site: Site, slugs: tuple[str, ...]) -> Briefs:
     for slug in slugs:
         placed = site.by_slug[slug]
         year = placed.year
-        shown.append(f"{slug}\x1f{placed.shape.title}\x1f{year.text if year else ''}"
-                     f"\x1f{year.url if year else ''}")
-    return Briefs(slugs, "\x1e".join(shown))
+        title = placed.shape.title
+        shown.append(f"{slug}:{len(title)}:{title}:{year.url if year else ''}")
+    return Briefs(slugs, ",".join(shown))
 
 
 class Views(Sequence[PaperView]):
