@@ -26,7 +26,6 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable
-from itertools import compress
 from operator import mul
 
 from generator.model import Paper
@@ -77,9 +76,8 @@ def tf_idf_vectors(bags: list[Counter[str]], kept: int = KEPT_TERMS) -> list[Vec
         # the terms at least as heavy as the kept-th heaviest (more on a tie), in bag order
         top = heapq.nlargest(kept, weights)
         least = max(top[-1], 1e-12) if top else math.inf  # (a weight of 0: not a term)
-        heavy = list(map(least.__le__, weights))
-        vectors.append(list(zip(compress(bag, heavy),
-                                (w / norm for w in compress(weights, heavy)), strict=True)))
+        vectors.append([(term, weight / norm)
+                        for term, weight in zip(bag, weights, strict=True) if weight >= least])
     return vectors
 
 
