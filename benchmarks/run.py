@@ -41,6 +41,11 @@ sys.path.insert(0, str(HERE))
 
 from synth import render_file, synthetic_papers, write_project  # noqa: E402
 
+try:
+    from generator.ingest import set_rating, set_status
+except ImportError:  # (an older commit, measured with this script: edit.py had them)
+    from generator.edit import set_rating, set_status  # type: ignore[no-redef]
+
 QUERIES = ["attention", "long context", "distill*", "transfomer~1", "author:wang",
            "retrieval benchmark", "year:2024 reasoning", "sparse mixture experts"]
 CHROMIUM = "/usr/bin/chromium"
@@ -201,6 +206,14 @@ def measure_builds(folder: Path, config: Path, repeat: int) -> dict:
         with target.open("a", encoding="utf-8") as handle:
             handle.write(f"\nAn edited note, round {i}.\n")
         edit.append(run_build(config)[0])
+    # a status and a rating set, as `readinglist status`/`rate` set them (the queue and the
+    # stats page show them for every paper; the card of the paper changes)
+    mark = []
+    for i in range(repeat):
+        target = papers[(i * 104729 + 13) % len(papers)]
+        set_status(target, ("read", "reading", "unread")[i % 3])
+        set_rating(target, 1 + i % 5)
+        mark.append(run_build(config)[0])
     # a paper added (as an import adds them): new papers of the same generator, newest
     # first in the site; removed again (and built, untimed) before the next measurement
     add, n = [], len(papers)
@@ -213,7 +226,8 @@ def measure_builds(folder: Path, config: Path, repeat: int) -> dict:
         (folder / "content" / "papers" / f"new-{slug}.md").unlink()
     run_build(config)
     return {"cold": statistics.median(cold), "noop": statistics.median(noop),
-            "edit": statistics.median(edit), "add": statistics.median(add),
+            "edit": statistics.median(edit), "mark": statistics.median(mark),
+            "add": statistics.median(add), "mark_runs": mark,
             "rss_mb": max(rss), "cold_runs": cold, "noop_runs": noop, "edit_runs": edit,
             "add_runs": add}
 
@@ -370,7 +384,8 @@ def measure_browser(site: Path, repeat: int) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| papers | cold build | no-op rebuild | one-edit rebuild | one paper added | "
+    head = ("| papers | cold build | no-op rebuild | one-edit rebuild | status + rating set | "
+            "one paper added | "
             "peak memory "
             "(largest process) | "
             "site | index raw / gzip | first result: home (gzip) | home (plain) | "
@@ -388,7 +403,7 @@ def table(rows: list[dict]) -> str:
                 if g.get("key_p50_ms") is not None else "n/a")
         lines.append(
             f"| {r['n']:,} | {r['cold']:.2f} s | {r['noop']:.2f} s | {r['edit']:.2f} s | "
-            f"{r['add']:.2f} s | "
+            f"{r['mark']:.2f} s | {r['add']:.2f} s | "
             f"{r['peak_mb']} MB ({r['rss_mb']} MB) | {r['site_mb']:.1f} MB | "
             f"{r['index_mb']:.2f} / "
             f"{r['index_gz_mb']:.2f} MB | {first_g} | {first_p} | {first_paper} | {sent} | "

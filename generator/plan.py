@@ -135,7 +135,9 @@ class Part:
     makes them (cheap parts are made up front, to be keyed by their bytes)."""
 
     name: str
-    stage: str  # as errors name it: pages, theme static files, feeds, search
+    # as errors name it: pages, theme static files, feeds (each about all papers: a worker
+    # task each), exports (each term's: small, made with the pages), search
+    stage: str
     key: str
     make: Callable[[], dict[str, bytes]] | None = None
     files: dict[str, bytes] | None = None
@@ -689,13 +691,13 @@ class _Planner:
         parts = []
         for index in self.site.indexes:
             for term in index.terms:
-                parts.append(Part(term.bib_url, "feeds",
+                parts.append(Part(term.bib_url, "exports",
                                   digest(settings, *(entries[s] for s in term.papers)),
                                   make=functools.partial(_term_bib, term, self.entry, keys)))
         for term in self.site.index("tags").terms:
             newest = [p.slug for p in feed_papers(self.site, self.config.feed_size,
                                                   term.papers)]
-            parts.append(Part(term.feed_url, "feeds",
+            parts.append(Part(term.feed_url, "exports",
                               digest(self.salt, *(self.view_keys[s] for s in newest)),
                               make=functools.partial(_term_feed, self.site, self.config,
                                                      term, renderer, newest)))
