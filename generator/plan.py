@@ -683,65 +683,65 @@ class _Planner:
 
     def term_parts(self) -> list[Part]:
         """Beside each tag, author, year and venue page, its papers as BibTeX; beside each
-        tag page, its newest additions as Atom: keyed by their papers' entries and views."""
+        tag page, its newest additions as Atom: keyed by their papers' entries and views.
+        After an edit, a term without an edited paper keeps the last build's keys."""
         from generator.feeds import feed_papers
 
         entries = dict(zip((p.slug for p in self.site.papers), self.entries, strict=True))
         settings, keys, renderer = self.inputs.settings, self.keys, self.renderer
+        last = self.edit.last_parts if self.edit is not None else {}
+
+        def kept(path: str, term: Term) -> str | None:
+            """The last build's key of a term's file, when no edited paper is in it."""
+            return last[path][0] if path in last and self.edited.isdisjoint(term.papers) \
+                else None
+
         parts = []
         for index in self.site.indexes:
             for term in index.terms:
-                parts.append(Part(term.bib_url, "exports",
-                                  digest(settings, *(entries[s] for s in term.papers)),
-                                  make=functools.partial(_term_bib, term, self.entry, keys)))
+                bib = kept(term.bib_url, term) or digest(settings,
+                                                         *(entries[s] for s in term.papers))
+                parts.append(Part(term.bib_url, "exports", bib, make=functools.partial(
+                    _term_bib, term, self.entry, keys)))
         for term in self.site.index("tags").terms:
             newest = [p.slug for p in feed_papers(self.site, self.config.feed_size,
                                                   term.papers)]
-            parts.append(Part(term.feed_url, "exports",
-                              digest(self.salt, *(self.view_keys[s] for s in newest)),
-                              make=functools.partial(_term_feed, self.site, self.config,
-                                                     term, renderer, newest)))
+            feed = kept(term.feed_url, term) or digest(self.salt,
+                                                       *(self.view_keys[s] for s in newest))
+            parts.append(Part(term.feed_url, "exports", feed, make=functools.partial(
+                _term_feed, self.site, self.config, term, renderer, newest)))
         return parts
 
     def search_data_parts(self, slugs: list[str]) -> list[Part]:
         """search/facets.js and search/bib.js, the search page's lazily loaded shards (see
-        generator.search). Both are joined from strings kept by key (the site's part of
-        the facets by shape, each paper's facts and BibTeX entry by content): an edit
-        joins them again, it reads no other paper."""
+        generator.search): the site's part of the facets kept by shape, each paper's
+        reading facts (``self.facts``) and BibTeX entry."""
         from generator.search import (
             BIB_PATH,
             FACETS_PATH,
             bib_payload,
             facets_payload,
             facets_site,
-            paper_facts,
+            fact_digits,
             shard_script,
         )
 
-        config, hashes, papers, settings = self.config, self.hashes, self.papers, \
-            self.inputs.settings
-        default = config.default_status
-        facts_keys = {s: f"{hashes[s]}\0{default}" for s in slugs}
-        self.kept += [("facets-site", self.shape.id),
-                      *(("facts", key) for key in facts_keys.values())]
+        digits = {s: fact_digits(self.facts[s]) for s in slugs}
+        self.kept.append(("facets-site", self.shape.id))
 
         def facets_file() -> dict[str, bytes]:
             order, site_part = self.memo.get("facets-site", self.shape.id,
                                              lambda: facets_site(self.site))
-
-            def facts(slug: str) -> str:
-                return self.memo.get("facts", facts_keys[slug],
-                                     lambda: paper_facts(papers[slug], default))
-
             return {FACETS_PATH: shard_script("facets", facets_payload(
-                site_part, map(facts, order), len(order)))}
+                site_part, map(digits.__getitem__, order), len(order)))}
 
         def bib_file() -> dict[str, bytes]:
             return {BIB_PATH: shard_script("bib", bib_payload({s: self.entry(s)
                                                               for s in slugs}))}
 
-        return [Part(FACETS_PATH, "search", digest(settings, self.shape.id,
-                                                   *facts_keys.values()), make=facets_file),
+        settings = self.inputs.settings
+        return [Part(FACETS_PATH, "search", digest(settings, self.shape.id, *digits.values()),
+                     make=facets_file),
                 Part(BIB_PATH, "search", digest(settings, "bib.js", *self.entries),
                      make=bib_file)]
 

@@ -21,15 +21,19 @@ TOP = 15  # bars in the venue, tag and author charts
 
 @dataclass(frozen=True)
 class Facts(Compact):
-    """What the queue and the stats page read of a paper beyond its shape."""
+    """What the queue, the stats page and the search page's filters read of a paper
+    beyond its shape."""
 
     status: str  # as shown: the config's default_status when the file has none
     rating: int | None
     notes: bool
+    code: bool  # (these two: for the search page's has:code and has:pdf)
+    pdf: bool
 
 
 def facts_of(paper: Paper, default_status: str) -> Facts:
-    return Facts(paper.status or default_status, paper.rating, bool(paper.notes.strip()))
+    return Facts(paper.status or default_status, paper.rating, bool(paper.notes.strip()),
+                 bool(paper.has_code), bool(paper.pdf))
 
 
 @dataclass(frozen=True)

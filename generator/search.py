@@ -60,6 +60,7 @@ from lunr.stop_word_filter import WORDS as _LUNR_STOP_WORDS
 from generator.config import Config
 from generator.markdown import is_plain, plain_inline
 from generator.model import STATUSES, Paper
+from generator.reading import Facts
 from generator.site import Shape, Site
 
 FORMAT = "readinglist-search/1"
@@ -694,14 +695,13 @@ FLAG_NOTES, FLAG_CODE, FLAG_PDF = 1, 2, 4
 FACET_KINDS = ("tags", "authors", "years", "venues")  # the list pages a scope can name
 
 
-def paper_facts(paper: Paper, default_status: str) -> str:
-    """A paper's facts as three digits: its status (an index of STATUSES; none: the
-    default), its rating (0: none) and its flags (notes, code, pdf: FLAG_* summed)."""
-    status = paper.status if paper.status in STATUSES else default_status
-    flags = (FLAG_NOTES if paper.notes.strip() else 0) | (FLAG_CODE if paper.has_code else 0) \
-        | (FLAG_PDF if paper.pdf else 0)
-    rating = paper.rating if paper.rating and 1 <= paper.rating <= 5 else 0
-    return f"{STATUSES.index(status) if status in STATUSES else 0}{rating}{flags}"
+def fact_digits(facts: Facts) -> str:
+    """A paper's reading facts as three digits: its status (an index of STATUSES), its
+    rating (0: none) and its flags (notes, code, pdf: FLAG_* summed)."""
+    flags = (FLAG_NOTES if facts.notes else 0) | (FLAG_CODE if facts.code else 0) \
+        | (FLAG_PDF if facts.pdf else 0)
+    status = STATUSES.index(facts.status) if facts.status in STATUSES else 0
+    return f"{status}{facts.rating or 0}{flags}"
 
 
 def _day(date: str | None) -> int:
@@ -736,7 +736,7 @@ def facets_site(site: Site) -> tuple[list[str], str]:
 
 def facets_payload(site_part: str, facts: Iterable[str], count: int) -> str:
     """facets.js's payload (JSON) from the site's part and each paper's facts (document
-    order): ``facts`` is one string, three digits a paper (see ``paper_facts``)."""
+    order): ``facts`` is one string, three digits a paper (see ``fact_digits``)."""
     return (f'{{"format":{_json(FORMAT)},"part":"facets","docCount":{count},'
             f'"statuses":{_json(list(STATUSES))},"facts":"{"".join(facts)}",{site_part}}}')
 

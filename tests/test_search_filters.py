@@ -21,6 +21,7 @@ from test_search import LUNR_JS, NODE, SEARCH_JS, needs_node
 
 from generator import search
 from generator.model import Paper
+from generator.reading import facts_of
 
 REPO = Path(__file__).resolve().parent.parent
 FILTER_SCRIPT = REPO / "tests/js/filter_query.js"
@@ -39,9 +40,10 @@ def doc_slugs(site: Path) -> list[str]:
 def test_paper_facts_are_three_digits() -> None:
     paper = Paper(slug="x", title="X", status="reading", rating=4, notes="n", has_code=True,
                   pdf="https://e.org/x.pdf")
-    assert search.paper_facts(paper, "unread") == "147"
-    assert search.paper_facts(Paper(slug="y", title="Y"), "read") == "200"
-    assert search.paper_facts(Paper(slug="z", title="Z", notes="  \n"), "unread") == "000"
+    assert search.fact_digits(facts_of(paper, "unread")) == "147"
+    assert search.fact_digits(facts_of(Paper(slug="y", title="Y"), "read")) == "200"
+    assert search.fact_digits(facts_of(Paper(slug="z", title="Z", notes="  \n"),
+                                       "unread")) == "000"
 
 
 def test_facets_hold_each_papers_facts_in_document_order(site: Path) -> None:
