@@ -615,6 +615,7 @@ class _Planner:
             sitemap,
         )
         from generator.render import feed_texts, html_pages
+        from generator.search import BIB_PATH, bib_payload, patch_bib_script, shard_script
         from generator.theme import static_files
 
         config, site, renderer, salt = self.config, self.site, self.renderer, self.salt
@@ -641,18 +642,23 @@ class _Planner:
         was_bib = self.entries_were
 
         def bib_file() -> dict[str, bytes]:
-            """papers.bib; after an edit, the last one with the edited papers' entries
-            replaced (their keys, so their places, are as they were)."""
+            """papers.bib and the search page's search/bib.js (slug -> entry); after an
+            edit, the last ones with the edited papers' entries replaced (their keys, so
+            their places, are as they were)."""
             was = previous("papers.bib") if self.edit is not None else None
-            if was is not None and all(was_bib.values()):
-                patched = patch_papers_bib(was, [(was_bib[s] or "", self.entry(s))
-                                                 for s in sorted(edited)])
-                if patched is not None:
-                    return {"papers.bib": patched}
-            return {"papers.bib": papers_bib({s: self.entry(s) for s in slugs}, keys)}
+            was_js = previous(BIB_PATH) if self.edit is not None else None
+            if was is not None and was_js is not None and all(was_bib.values()):
+                changes = [(s, was_bib[s] or "", self.entry(s)) for s in sorted(edited)]
+                patched = patch_papers_bib(was, [(b, a) for _, b, a in changes])
+                patched_js = patch_bib_script(was_js, changes)
+                if patched is not None and patched_js is not None:
+                    return {"papers.bib": patched, BIB_PATH: patched_js}
+            entries = {s: self.entry(s) for s in slugs}
+            return {"papers.bib": papers_bib(entries, keys),
+                    BIB_PATH: shard_script("bib", bib_payload(entries))}
 
         parts.append(Part("papers.bib", "feeds", digest(settings, *self.entries),
-                          make=bib_file))
+                          make=bib_file))  # (and search/bib.js)
         rows = {p.slug: f"{hashes[p.slug]}\0{p.url}\0{keys[p.slug]}" for p in site.papers}
 
         def row(placed: SitePaper) -> str:
@@ -675,7 +681,7 @@ class _Planner:
         parts.append(Part("papers.json", "feeds", digest(settings, *rows.values()),
                           make=json_file))
         parts.append(_made(".nojekyll", {".nojekyll": b""}))
-        parts += self.search_data_parts(slugs)
+        parts.append(self.facets_part(slugs))
         self.clock("  papers.bib, papers.json, search facets and BibTeX")
         parts += self.term_parts()
         self.clock("  each term's papers.bib, each tag's feed.xml")
@@ -712,14 +718,12 @@ class _Planner:
                 _term_feed, self.site, self.config, term, renderer, newest)))
         return parts
 
-    def search_data_parts(self, slugs: list[str]) -> list[Part]:
-        """search/facets.js and search/bib.js, the search page's lazily loaded shards (see
-        generator.search): the site's part of the facets kept by shape, each paper's
-        reading facts (``self.facts``) and BibTeX entry."""
+    def facets_part(self, slugs: list[str]) -> Part:
+        """search/facets.js, the search page's lazily loaded facts (see generator.search):
+        the site's part kept by shape, and each paper's reading facts (``self.facts``).
+        (The other lazy shard, search/bib.js, is made with papers.bib.)"""
         from generator.search import (
-            BIB_PATH,
             FACETS_PATH,
-            bib_payload,
             facets_payload,
             facets_site,
             fact_digits,
@@ -735,15 +739,8 @@ class _Planner:
             return {FACETS_PATH: shard_script("facets", facets_payload(
                 site_part, map(digits.__getitem__, order), len(order)))}
 
-        def bib_file() -> dict[str, bytes]:
-            return {BIB_PATH: shard_script("bib", bib_payload({s: self.entry(s)
-                                                              for s in slugs}))}
-
-        settings = self.inputs.settings
-        return [Part(FACETS_PATH, "search", digest(settings, self.shape.id, *digits.values()),
-                     make=facets_file),
-                Part(BIB_PATH, "search", digest(settings, "bib.js", *self.entries),
-                     make=bib_file)]
+        return Part(FACETS_PATH, "search", digest(self.inputs.settings, self.shape.id,
+                                                  *digits.values()), make=facets_file)
 
     def result(self, parts: list[Part]) -> Plan:
         """The plan, with what the next build may reuse of it."""

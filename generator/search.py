@@ -741,6 +741,25 @@ def facets_payload(site_part: str, facts: Iterable[str], count: int) -> str:
             f'"statuses":{_json(list(STATUSES))},"facts":"{"".join(facts)}",{site_part}}}')
 
 
+def _literal(member: str) -> bytes:
+    """JSON text as ``shard_script`` quotes it."""
+    return member.replace("\\", "\\\\").replace("'", "\\'").encode("ascii")
+
+
+def patch_bib_script(old: bytes, changes: Iterable[tuple[str, str, str]]) -> bytes | None:
+    """bib.js (``old``, as ``shard_script`` wrote ``bib_payload``) with entries replaced,
+    each (slug, entry as it was, entry now): what a build from the entries makes. None when
+    a member is not in ``old`` exactly once."""
+    for slug, before, after in changes:
+        was = _literal(f"{_json(slug)}:{_json(before)}")
+        at = old.find(was)
+        if at < 0 or old.find(was, at + 1) >= 0 or old[at - 1:at] not in (b"{", b","):
+            return None
+        old = b"".join((old[:at], _literal(f"{_json(slug)}:{_json(after)}"),
+                        old[at + len(was):]))
+    return old
+
+
 def bib_payload(entries: dict[str, str]) -> str:
     """bib.js's payload (JSON): slug -> BibTeX entry, the very text papers.bib has."""
     return (f'{{"format":{_json(FORMAT)},"part":"bib","entries":'

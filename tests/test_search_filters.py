@@ -195,3 +195,12 @@ def test_unknown_fields_and_bad_values_give_hints_never_text(site: Path, tmp_pat
         assert answer["hints"] and answer["slugs"] == []
     assert a[6]["slugs"] and "did you mean status:?" in a[6]["hints"][0]
     assert "status:read" in a[7]["hints"][0]
+
+
+def test_bib_script_patched_after_an_edit_is_what_the_entries_make() -> None:
+    before = {"a": "@misc{a,\n  title = {A's \\emph{x}}\n}\n", "b": "@misc{b,\n  title = {B}\n}\n"}
+    after = dict(before, a="@misc{a,\n  title = {A's \\emph{y} \"q\"}\n}\n")
+    old = search.shard_script("bib", search.bib_payload(before))
+    patched = search.patch_bib_script(old, [("a", before["a"], after["a"])])
+    assert patched == search.shard_script("bib", search.bib_payload(after))
+    assert search.patch_bib_script(old, [("a", "not there", after["a"])]) is None
