@@ -463,7 +463,7 @@ class _Planner:
 
     def __init__(self, config: Config, inputs: Inputs, theme: Theme, loaded: Loaded,
                  cache: BuildCache):
-        from generator.reading import facts_of
+        from generator.reading import Facts, facts_of
         from generator.related import related_papers
         from generator.render import reading_pages, site_pages
         from generator.site import SiteShape, build_site, shape_id
@@ -480,8 +480,12 @@ class _Planner:
             related = related_papers(loaded.papers.values())
             self.clock("  related papers")
             self.site, _ = build_site(loaded.shapes, related)
-            self.facts = {slug: facts_of(self.papers[slug], config.default_status)
-                          for slug in self.site.by_slug}
+            # one object per distinct value: most papers' facts are alike, and the plan
+            # keys that keep them are written and read on every build
+            alike: dict[Facts, Facts] = {}
+            self.facts = {slug: alike.setdefault(facts, facts) for slug, facts in (
+                (slug, facts_of(self.papers[slug], config.default_status))
+                for slug in self.site.by_slug)}
             self.pages = site_pages(self.site, config.page_size) + \
                 reading_pages(self.site, self.facts, config.page_size)
             self.shape = SiteShape(shape_id(loaded.shapes, config.page_size, inputs.settings),
