@@ -135,3 +135,27 @@ def test_a_tag_pages_bibtex_downloads_under_a_sub_path(browser, site) -> None:
         assert len(re.findall(r"^@\w+\{", text, re.MULTILINE)) == count
     finally:
         context.close()
+
+
+def test_highlighted_names_are_marked_in_search_results_too(browser, tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    (tmp_path / "config.yaml").write_text("highlight_authors: [chaojun xiao]\n")
+    config, problems = load_config(tmp_path / "config.yaml", {})
+    assert not problems
+    write_site(build(config).files, tmp_path / "site")
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto((tmp_path / "site" / "search" / "index.html").as_uri() + "?q=author:xiao")
+        page.wait_for_selector("[data-rl-listbox] .rl-result", timeout=10000)
+        marked = page.locator("[data-rl-listbox] .rl-result-authors strong.mine")
+        assert marked.count() >= 2
+        assert set(marked.all_inner_texts()) == {"Chaojun Xiao"}
+        results = page.locator("[data-rl-listbox] .rl-result-authors")
+        assert results.count() > marked.count() or all(
+            "Chaojun Xiao" in t for t in results.all_inner_texts())
+        assert not _axe_all(page)
+    finally:
+        context.close()

@@ -1158,6 +1158,33 @@
     return e;
   }
 
+  /** A name as highlight_authors matches it: compatible forms, case and spacing aside. */
+  function nameKey(name) {
+    return name.normalize('NFKC').toLowerCase().split(/\s+/).filter(Boolean).join(' ');
+  }
+
+  /** The names config.highlight_authors lists (<html data-rl-mine>, JSON), as nameKey. */
+  function mineNames() {
+    try {
+      var names = JSON.parse(document.documentElement.getAttribute('data-rl-mine') || '[]');
+      return Array.isArray(names) ? names.map(String).map(nameKey) : [];
+    } catch (e) { return []; }
+  }
+
+  /** A result's authors ("A, B, C et al."), the highlighted ones in <strong class="mine">. */
+  function authorsElement(text, isMatch, mine) {
+    if (!mine.length) return highlighted('span', 'rl-result-authors', text, isMatch);
+    var e = el('span', 'rl-result-authors');
+    var etal = / et al\.$/.test(text) ? ' et al.' : '';
+    (etal ? text.slice(0, -etal.length) : text).split(', ').forEach(function (name, i) {
+      if (i) e.appendChild(document.createTextNode(', '));
+      var own = mine.indexOf(nameKey(name)) >= 0;
+      e.appendChild(highlighted(own ? 'strong' : 'span', own ? 'mine' : null, name, isMatch));
+    });
+    if (etal) e.appendChild(document.createTextNode(etal));
+    return e;
+  }
+
   function plural(n, one, many) { return n + ' ' + (n === 1 ? one : many); }
 
   function Widget(form, mode) {
@@ -1175,6 +1202,7 @@
       document.querySelector('[data-rl-more-for="' + this.input.id + '"]');
     this.limit = mode === 'page' ? PAGE_STEP : POPUP_LIMIT;
     this.scope = '';
+    this.mine = mineNames();
     this.sort = '';
     this.results = [];
     this.sortSelect = mode === 'page' ? document.querySelector('[data-rl-sort]') : null;
@@ -1387,7 +1415,7 @@
       a.href = base + engine.url.replace('{slug}', encodeURIComponent(d[0]));
       a.appendChild(highlighted('span', 'rl-result-title', d[1], isMatch));
       var meta = el('span', 'rl-result-meta');
-      if (d[2]) meta.appendChild(highlighted('span', 'rl-result-authors', d[2], isMatch));
+      if (d[2]) meta.appendChild(authorsElement(d[2], isMatch, w.mine));
       var where = [d[3] ? String(d[3]) : '', d[4] || ''].filter(Boolean).join(' \u00b7 ');
       if (where) meta.appendChild(highlighted('span', 'rl-result-venue', where, isMatch));
       a.appendChild(meta);
