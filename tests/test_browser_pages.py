@@ -159,3 +159,21 @@ def test_highlighted_names_are_marked_in_search_results_too(browser, tmp_path: P
         assert not _axe_all(page)
     finally:
         context.close()
+
+
+def test_search_results_show_status_and_rating_when_sorted_by_rating(browser, site) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto((site / "search" / "index.html").as_uri() + "?q=status:read&sort=rating")
+        page.wait_for_selector("[data-rl-listbox] .rl-result-facts", timeout=10000)
+        facts = page.locator("[data-rl-listbox] .rl-result-facts")
+        statuses = facts.locator(".status").all_inner_texts()
+        assert statuses and set(statuses) == {"Read"}
+        stars = [int(t.split()[1]) if t else 0 for t in (
+            f.locator(".visually-hidden").inner_text() if f.locator(".rating").count() else ""
+            for f in facts.all())]
+        assert stars == sorted(stars, reverse=True) and stars[0] == 5
+        assert not _axe_all(page)
+    finally:
+        context.close()

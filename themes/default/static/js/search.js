@@ -1185,6 +1185,24 @@
     return e;
   }
 
+  /** A result's reading status and rating, as the site's cards show them. */
+  function factsElement(facets, d) {
+    var e = el('span', 'rl-result-facts');
+    var status = facets.statuses[facets.status[d]] || '';
+    e.appendChild(el('span', 'status status-' + status,
+                     status.charAt(0).toUpperCase() + status.slice(1)));
+    var stars = facets.rating[d];
+    if (stars) {
+      var rating = el('span', 'rating');
+      var shown = el('span', null, '\u2605'.repeat(stars) + '\u2606'.repeat(5 - stars));
+      shown.setAttribute('aria-hidden', 'true');
+      rating.appendChild(shown);
+      rating.appendChild(el('span', 'visually-hidden', 'Rating ' + stars + ' of 5'));
+      e.appendChild(rating);
+    }
+    return e;
+  }
+
   function plural(n, one, many) { return n + ' ' + (n === 1 ? one : many); }
 
   function Widget(form, mode) {
@@ -1415,6 +1433,7 @@
       a.href = base + engine.url.replace('{slug}', encodeURIComponent(d[0]));
       a.appendChild(highlighted('span', 'rl-result-title', d[1], isMatch));
       var meta = el('span', 'rl-result-meta');
+      if (loader.facets && w.mode === 'page') meta.appendChild(factsElement(loader.facets, +r.ref));
       if (d[2]) meta.appendChild(authorsElement(d[2], isMatch, w.mine));
       var where = [d[3] ? String(d[3]) : '', d[4] || ''].filter(Boolean).join(' \u00b7 ');
       if (where) meta.appendChild(highlighted('span', 'rl-result-venue', where, isMatch));
