@@ -22,14 +22,13 @@ from generator.config import Config, load_config
 from generator.content import (
     FrontMatterError,
     content_files,
-    key_lines,
     parse_paper,
     read_front_matter,
     slug_for_path,
     split_front_matter,
 )
 from generator.diagnostics import Diagnostic, error, warning
-from generator.model import STATUSES, is_safe_slug
+from generator.model import is_safe_slug
 from generator.site import duplicate_papers
 from generator.theme import load_theme
 
@@ -77,21 +76,6 @@ def tag_key(tag: str) -> str:
     if len(key) > 3 and key.endswith("s") and not key.endswith("ss"):
         key = key[:-1]
     return key
-
-
-# --- config ----------------------------------------------------------------------------
-
-def check_config(config: Config, path: Path) -> list[Diagnostic]:
-    """Checks config.py leaves to its users: values that must be one of a set."""
-    problems: list[Diagnostic] = []
-    if config.default_status not in STATUSES:
-        try:
-            line = key_lines(path.read_text(encoding="utf-8"), 1).get("default_status")
-        except (OSError, UnicodeDecodeError):
-            line = None
-        problems.append(error(str(path), line, f"'default_status' must be one of "
-                              f"{', '.join(STATUSES)}, got {config.default_status!r}"))
-    return problems
 
 
 # --- content ---------------------------------------------------------------------------
@@ -238,7 +222,6 @@ def check_project(config_path: Path) -> CheckResult:
     """A project's config file -> every problem in it and its content, sorted by place."""
     config, problems = load_config(config_path)
     problems = shown_config(problems, config_path)
-    problems.extend(check_config(config, Path(shown_path(config_path))))
     problems.extend(shown_config(check_theme(config), config_path))
     found, count = check_content(config)
     problems.extend(found)

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from generator.diagnostics import Diagnostic, error
+from generator.model import STATUSES
 
 CONFIG_NAME = "config.yaml"
 # The address to publish at when config.yaml leaves base_url empty: the GitHub Pages
@@ -171,6 +172,9 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
     if "page_size" in values and config.page_size < 0:
         problems.append(error(path, lines.get("page_size"),
                               "'page_size' must be 0 (no pages) or more"))
+    if config.default_status not in STATUSES:
+        problems.append(error(path, lines.get("default_status"), f"'default_status' must be one "
+                              f"of {', '.join(STATUSES)}, got {config.default_status!r}"))
     if config.base_url and not config.base_url.startswith(("http://", "https://")):
         problems.append(error(path, lines.get("base_url"),
                               "'base_url' must start with http:// or https://"))

@@ -716,8 +716,8 @@ class _Planner:
         for term in self.site.index("tags").terms:
             newest = [p.slug for p in feed_papers(self.site, self.config.feed_size,
                                                   term.papers)]
-            feed = kept(term.feed_url, term) or digest(self.salt,
-                                                       *(self.view_keys[s] for s in newest))
+            feed = kept(term.feed_url, term) or digest(  # (its name: the feed's title)
+                self.salt, term.name, term.url, *(self.view_keys[s] for s in newest))
             parts.append(Part(term.feed_url, "exports", feed, make=functools.partial(
                 _term_feed, self.site, self.config, term, renderer, newest)))
         return parts

@@ -177,3 +177,21 @@ def test_search_results_show_status_and_rating_when_sorted_by_rating(browser, si
         assert not _axe_all(page)
     finally:
         context.close()
+
+
+def test_the_home_pages_filter_form_with_nothing_chosen_lists_every_paper(browser,
+                                                                          site) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto((site / "index.html").as_uri())
+        page.locator("details.rl-filters summary").click()
+        page.locator("details.rl-filters button[type=submit]").click()
+        page.wait_for_load_state("load")
+        assert "sort=date" in page.url
+        page.wait_for_selector("[data-rl-listbox] .rl-result", timeout=10000)
+        papers = len(list((site / "papers").glob("*/index.html")))
+        page.wait_for_function(f"document.body.innerText.includes('{papers} papers')",
+                               timeout=10000)
+    finally:
+        context.close()

@@ -256,3 +256,39 @@ def test_a_status_edit_remakes_the_queue_and_the_stats_page(tmp_path: Path, caps
     assert unread in queue[:reading]  # among the papers being read now
     assert {p: (site / p).read_bytes() for p in ("queue/index.html", "stats/index.html")} == \
         {p: build(config).files[p] for p in ("queue/index.html", "stats/index.html")}
+
+
+def _paper_file(title: str, tags: list[str], added: str) -> str:
+    return (f"---\ntitle: {title}\nyear: 2024\nadded: {added}\ntags: [{', '.join(tags)}]\n"
+            f"---\n")
+
+
+def test_a_tag_feed_takes_its_tags_new_name_after_an_edit(tmp_path: Path) -> None:
+    """A tag is named as most of its papers spell it; the feed's title follows, even when
+    the papers that decide it are not among the feed's newest."""
+    from generator.build import build_to_disk
+
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    (papers / "a.md").write_text(_paper_file("Alpha", ["Ml"], "2024-03-01"))
+    (papers / "b.md").write_text(_paper_file("Beta", ["ML"], "2024-01-01"))
+    (papers / "c.md").write_text(_paper_file("Gamma", ["ML"], "2024-01-02"))
+    (tmp_path / "config.yaml").write_text("title: T\nfeed_size: 1\n")
+    config, _ = load_config(tmp_path / "config.yaml", {})
+    build_to_disk(config)
+    assert b"<title>T: ML</title>" in (tmp_path / "site/tags/ml/feed.xml").read_bytes()
+    (papers / "c.md").write_text(_paper_file("Gamma", ["Ml"], "2024-01-02"))
+    build_to_disk(config)
+    feed = (tmp_path / "site/tags/ml/feed.xml").read_bytes()
+    assert b"<title>T: Ml</title>" in feed
+    assert feed == build(config).files["tags/ml/feed.xml"]
+
+
+def test_a_build_refuses_a_default_status_that_is_not_a_status(tmp_path: Path,
+                                                               capsys) -> None:
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    (tmp_path / "config.yaml").write_text("title: T\ndefault_status: skimmed\n")
+    assert main(["--config", str(tmp_path / "config.yaml"), "build"]) == 1
+    err = capsys.readouterr().err
+    assert "config.yaml:2: error: 'default_status' must be one of unread, reading, read" in err
+    assert not (tmp_path / "site").exists()

@@ -1574,7 +1574,13 @@
       document.body.removeChild(a);
       setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
     });
-    if (loader.bibError) { w.bibButton.disabled = false; w.showStatus('The BibTeX entries could not be loaded.', null); }
+    function failed() {
+      if (!loader.bibError || !w.bibButton.disabled) return;
+      w.bibButton.disabled = false;
+      w.showStatus('The BibTeX entries could not be loaded.', null);
+    }
+    failed();  // (an earlier try failed already)
+    if (!loader.bib) loader.listeners.push(failed);  // (or this one does: notify() calls it)
   };
 
   /**
@@ -1630,7 +1636,8 @@
       var params = [];
       if (scope) params.push('in=' + encodeURIComponent(scope));
       params.push('q=' + encodeURIComponent(q));
-      if (sort && sort.value) params.push('sort=' + encodeURIComponent(sort.value));
+      // (an empty query and no sort would show nothing: the whole list, newest first)
+      params.push('sort=' + encodeURIComponent(sort && sort.value ? sort.value : 'date'));
       global.location.href = rootPrefix(box) + 'search/index.html?' + params.join('&');
     });
   }
