@@ -33,7 +33,8 @@ class Facts(Compact):
 
 def facts_of(paper: Paper, default_status: str) -> Facts:
     return Facts(paper.status or default_status, paper.rating, bool(paper.notes.strip()),
-                 bool(paper.has_code), bool(paper.pdf))
+                 bool(paper.has_code),
+                 bool(paper.pdf and paper.pdf.startswith(("http://", "https://"))))
 
 
 @dataclass(frozen=True)
@@ -138,12 +139,16 @@ class Queue(Compact):
 
 def reading_queue(site: Site, facts: Mapping[str, Facts], shown: int) -> Queue:
     """Being read (most recently added first), then up to ``shown`` unread papers (oldest
-    added first); papers added the same day keep the site's order."""
+    added first, those with no date added last); papers added the same day keep the
+    site's order."""
     def added(slug: str) -> str:
         return site.by_slug[slug].shape.added or ""
+
+    def undated_last(slug: str) -> tuple[bool, str]:
+        return (not added(slug), added(slug))
 
     order = [p.slug for p in site.papers]
     reading = sorted((s for s in order if facts[s].status == "reading"), key=added,
                      reverse=True)
-    unread = sorted((s for s in order if facts[s].status == "unread"), key=added)
+    unread = sorted((s for s in order if facts[s].status == "unread"), key=undated_last)
     return Queue(tuple(reading), tuple(unread[:shown] if shown else unread), len(unread))

@@ -292,3 +292,21 @@ def test_a_build_refuses_a_default_status_that_is_not_a_status(tmp_path: Path,
     err = capsys.readouterr().err
     assert "config.yaml:2: error: 'default_status' must be one of unread, reading, read" in err
     assert not (tmp_path / "site").exists()
+
+
+def test_the_queue_puts_unread_papers_without_a_date_added_last(tmp_path: Path) -> None:
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    (papers / "old.md").write_text(_paper_file("Old", [], "2024-01-01"))
+    (papers / "new.md").write_text(_paper_file("New", [], "2024-05-01"))
+    (papers / "undated.md").write_text("---\ntitle: Undated\nyear: 2024\n---\n")
+    (tmp_path / "config.yaml").write_text("title: T\n")
+    config, _ = load_config(tmp_path / "config.yaml", {})
+    assert cards(build(config).files, "queue/index.html") == ["old", "new", "undated"]
+
+
+def test_has_pdf_is_a_pdf_the_paper_page_links() -> None:
+    from generator.reading import facts_of
+
+    assert facts_of(Paper(slug="a", title="A", pdf="https://e.org/a.pdf"), "unread").pdf
+    assert not facts_of(Paper(slug="b", title="B", pdf="javascript:alert(1)"), "unread").pdf
