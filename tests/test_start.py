@@ -11,7 +11,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import yaml
@@ -20,6 +22,8 @@ from conftest import REPO, read_tree
 from generator import cli
 from generator.config import Config, load_config, parse_config
 from generator.project import commented_config
+
+T = TypeVar("T")
 
 FIXTURE = Path(__file__).parent / "fixtures" / "check"
 GOOD = (FIXTURE / "content" / "papers" / "also-good.md").read_text(encoding="utf-8")
@@ -261,18 +265,13 @@ def test_serve_stops_on_ctrl_c_without_a_traceback(tmp_path, when):
         if when == "during the first build":
             time.sleep(1.5)  # the first build of 183 papers forks its workers
         else:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-                        # ask for the biggest file, then hang up without reading it
-                        sock.sendall(b"GET /papers.json HTTP/1.1\r\nHost: x\r\n\r\n")
-                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                        b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline and proc.poll() is None
-                    time.sleep(0.2)
+            def hang_up() -> None:  # ask for the biggest file, then leave without reading
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                    sock.sendall(b"GET /papers.json HTTP/1.1\r\nHost: x\r\n\r\n")
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                    b"\x01\x00\x00\x00\x00\x00\x00\x00")
+
+            _once_serving(proc, hang_up)
             time.sleep(0.5)
     finally:
         proc.send_signal(signal.SIGINT)
@@ -282,6 +281,18 @@ def test_serve_stops_on_ctrl_c_without_a_traceback(tmp_path, when):
 
 
 # --- a new user, from the wheel ---------------------------------------------------------
+
+def _once_serving(proc: subprocess.Popen, attempt: Callable[[], T]) -> T:
+    """``attempt()`` once the server answers: tried again on OSError (not listening yet)
+    for up to 60 s, while ``proc`` runs."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return attempt()
+        except OSError:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.2)
+
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
@@ -333,18 +344,15 @@ def test_a_new_user_installs_the_wheel_and_starts_a_list(tmp_path, browser):
                             env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-                    sock.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
-                    answer = b""
-                    while chunk := sock.recv(65536):
-                        answer += chunk
-                break
-            except OSError:
-                assert time.monotonic() < deadline and proc.poll() is None
-                time.sleep(0.2)
+        def front_page() -> bytes:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                sock.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+                answer = b""
+                while chunk := sock.recv(65536):
+                    answer += chunk
+            return answer
+
+        answer = _once_serving(proc, front_page)
         assert answer.startswith(b"HTTP/1.0 200") and b"<!DOCTYPE html>" in answer
     finally:
         proc.send_signal(signal.SIGINT)
@@ -388,14 +396,7 @@ def test_serve_answers_a_burst_of_500_simultaneous_requests(tmp_path):
             return answer[:12]
 
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                assert get(0) == b"HTTP/1.0 200"
-                break
-            except OSError:
-                assert time.monotonic() < deadline and proc.poll() is None
-                time.sleep(0.2)
+        assert _once_serving(proc, lambda: get(0)) == b"HTTP/1.0 200"
         started = time.monotonic()
         with ThreadPoolExecutor(500) as pool:
             answers = list(pool.map(get, range(500)))
