@@ -178,15 +178,22 @@ Great paper.
 """
 
 
-def test_reimporting_an_old_list_moves_upvotes_to_comments(project: Path, capsys) -> None:
-    """Importers before `comments` existed stored the number after the date as `upvotes`."""
+def _old_list(project: Path, comments: int) -> Path:
+    """A file the old importer wrote (``upvotes: 7``), and hf.txt: the bundled Hugging Face
+    page with ``comments`` after that paper's date. Returns the file."""
     papers = project / "content" / "papers"
     papers.mkdir(parents=True)
     path = papers / "small-language-model-makes-an-effective-long-text-extractor.md"
     path.write_text(OLD_IMPORTER_FILE, encoding="utf-8")
     changed = LISTINGS[1].read_text(encoding="utf-8").replace(
-        "  • 3 authors\n·\nFeb 11, 2025", "  • 3 authors\n·\nFeb 11, 2025 7")
+        "  • 3 authors\n·\nFeb 11, 2025", f"  • 3 authors\n·\nFeb 11, 2025 {comments}")
     (project / "hf.txt").write_text(changed, encoding="utf-8")
+    return path
+
+
+def test_reimporting_an_old_list_moves_upvotes_to_comments(project: Path, capsys) -> None:
+    """Importers before `comments` existed stored the number after the date as `upvotes`."""
+    path = _old_list(project, comments=7)
     assert main(["import", "hf.txt", "--year", "2026"]) == 0
     out = capsys.readouterr().out
     assert "small-language-model-makes-an-effective-long-text-extractor.md (abstract, comments, " \
@@ -205,13 +212,7 @@ def test_reimporting_an_old_list_moves_upvotes_to_comments(project: Path, capsys
 
 def test_an_upvotes_value_that_cannot_be_placed_is_left_with_a_warning(
         project: Path, capsys) -> None:
-    papers = project / "content" / "papers"
-    papers.mkdir(parents=True)
-    path = papers / "small-language-model-makes-an-effective-long-text-extractor.md"
-    path.write_text(OLD_IMPORTER_FILE, encoding="utf-8")
-    changed = LISTINGS[1].read_text(encoding="utf-8").replace(
-        "  • 3 authors\n·\nFeb 11, 2025", "  • 3 authors\n·\nFeb 11, 2025 9")
-    (project / "hf.txt").write_text(changed, encoding="utf-8")
+    path = _old_list(project, comments=9)
     assert main(["import", "hf.txt", "--year", "2026"]) == 0  # a warning only
     captured = capsys.readouterr()
     assert ("small-language-model-makes-an-effective-long-text-extractor.md:6: warning: "
