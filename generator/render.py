@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import traceback
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from generator.site import (
     SitePaper,
     Term,
     absolute_url,
+    name_identity,
     page_root,
 )
 from generator.theme import Theme, template_loader
@@ -206,7 +206,7 @@ def paper_view(placed: SitePaper, paper: Paper, config: Config, bibtex_key: str,
         if hidden or paper.authors_truncated or (count or 0) > len(paper.authors):
             more = "et al."
     status = paper.status or config.default_status
-    highlighted = {_name_key(name) for name in config.highlight_authors}
+    highlighted = {name_identity(name) for name in config.highlight_authors}
     cite_url = canonical or paper.url or paper.pdf or ""
     date = paper.date
     if date:
@@ -225,7 +225,7 @@ def paper_view(placed: SitePaper, paper: Paper, config: Config, bibtex_key: str,
         authors_more=more,
         authors_incomplete=bool(paper.authors) and (
             paper.authors_truncated or (count or 0) > len(paper.authors)),
-        mine=frozenset(a.text for a in placed.authors if _name_key(a.text) in highlighted)
+        mine=frozenset(a.text for a in placed.authors if name_identity(a.text) in highlighted)
         if highlighted else frozenset(),
         author_count=count,
         author_count_text=f"{count} author{'s' if count != 1 else ''}" if count else "",
@@ -263,12 +263,6 @@ def paper_view(placed: SitePaper, paper: Paper, config: Config, bibtex_key: str,
             for s in paper.sources),
         added=paper.added,
     )
-
-
-def _name_key(name: str) -> str:
-    """A name as ``highlight_authors`` matches it: case, accents written in a compatible
-    form and spacing aside."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 def feed_texts(views: Mapping[str, PaperView]) -> dict[str, FeedText]:
@@ -524,11 +518,11 @@ def base_context(site: Site, config: Config) -> dict[str, Any]:
 
 def _highlighted(site: Site, config: Config) -> tuple[str, ...]:
     """The author names (as the authors index spells them) ``highlight_authors`` names."""
-    wanted = {_name_key(name) for name in config.highlight_authors}
+    wanted = {name_identity(name) for name in config.highlight_authors}
     if not wanted:
         return ()
     return tuple(sorted(term.name for term in site.index("authors").terms
-                        if _name_key(term.name) in wanted))
+                        if name_identity(term.name) in wanted))
 
 
 def link_root(path: str, config: Config) -> str:

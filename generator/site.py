@@ -173,7 +173,9 @@ def order_papers(papers: Iterable[Shape]) -> list[Shape]:
     return sorted(ordered, key=lambda p: p.sort_date, reverse=True)
 
 
-def _identity(name: str) -> str:
+def name_identity(name: str) -> str:
+    """The key a name is one term by (an author written two ways is one author): case,
+    compatible forms and spacing aside. ``highlight_authors`` matches names by it too."""
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
@@ -278,7 +280,7 @@ def build_site(papers: Iterable[Paper | Shape],
     def identity(name: str) -> str:
         key = memo.get(name)
         if key is None:
-            key = memo[name] = _identity(name)
+            key = memo[name] = name_identity(name)
         return key
 
     spelled: dict[str, tuple[str, str] | None] = {}  # as written -> (name, identity)
