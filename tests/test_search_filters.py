@@ -186,7 +186,10 @@ def test_facet_counts_are_over_every_result(site: Path, tmp_path: Path) -> None:
 @needs_node
 def test_unknown_fields_and_bad_values_give_hints_never_text(site: Path, tmp_path: Path) -> None:
     queries = ["stauts:read", "foo:bar", "status:done", "rating:9", "has:slides",
-               "in:tags/nope", "stauts:read attention", "status:"]
+               "in:tags/nope", "stauts:read attention", "status:",
+               # names every JavaScript object answers to, and a rating no paper can have
+               "has:constructor", "has:__proto__", "has:toString", "status:constructor",
+               "rating:0", "rating:>=0"]
     a = run_queries(site, [{"q": q} for q in queries], tmp_path)
     assert "did you mean status:?" in a[0]["hints"][0] and a[0]["slugs"] == []
     assert "no field foo:" in a[1]["hints"][0] and "status:" in a[1]["hints"][0]
@@ -195,6 +198,8 @@ def test_unknown_fields_and_bad_values_give_hints_never_text(site: Path, tmp_pat
         assert answer["hints"] and answer["slugs"] == []
     assert a[6]["slugs"] and "did you mean status:?" in a[6]["hints"][0]
     assert "status:read" in a[7]["hints"][0]
+    for answer in a[8:]:
+        assert answer["hints"] and answer["slugs"] == [], answer
 
 
 def test_bib_script_patched_after_an_edit_is_what_the_entries_make() -> None:

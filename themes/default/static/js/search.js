@@ -861,13 +861,13 @@
     } else if (field === 'rating') {
       var m = /^(>=|<=|>|<|=)?([0-9])$/.exec(low);
       if (low === 'none') { f.op = 'none'; }
-      else if (m && +m[2] >= 0 && +m[2] <= 5) { f.op = m[1] || '='; f.value = +m[2]; }
+      else if (m && +m[2] >= 1 && +m[2] <= 5) { f.op = m[1] || '='; f.value = +m[2]; }
       else {
         hints.push('rating: takes a number from 1 to 5, >=4, >3, <=2, <2 or none (not ' + value + ').');
         return null;
       }
     } else if (field === 'has') {
-      if (!FLAGS[low]) { hints.push('has: takes notes, code or pdf (not ' + value + ').'); return null; }
+      if (!Object.prototype.hasOwnProperty.call(FLAGS, low)) { hints.push('has: takes notes, code or pdf (not ' + value + ').'); return null; }
       f.value = FLAGS[low];
     } else {
       f.value = low.replace(/^\/+|\/+$/g, '').replace(/\/index\.html$/, '');
