@@ -81,7 +81,7 @@ def page(files: dict[str, bytes], path: str) -> Page:
 def cards(files: dict[str, bytes], path: str) -> list[str]:
     """The slugs of the papers a list page shows, in order."""
     html = files[path].decode("utf-8")
-    return re.findall(r'<h2 class="card-title"><a href="[./]*papers/([^/]+)/index.html"', html)
+    return re.findall(r'<h3 class="card-title"><a href="[./]*papers/([^/]+)/index.html"', html)
 
 
 def test_the_stats_page_counts_what_the_files_say(bundled, papers) -> None:
@@ -310,3 +310,29 @@ def test_has_pdf_is_a_pdf_the_paper_page_links() -> None:
 
     assert facts_of(Paper(slug="a", title="A", pdf="https://e.org/a.pdf"), "unread").pdf
     assert not facts_of(Paper(slug="b", title="B", pdf="javascript:alert(1)"), "unread").pdf
+
+
+def heading_levels(html: str) -> list[tuple[int, str]]:
+    """Each heading of a page, in order: (level, its class)."""
+    return [(int(level), cls) for level, cls in
+            re.findall(r'<h([1-6])(?: class="([^"]*)")?[ >]', html)]
+
+
+@pytest.mark.parametrize("path", ["index.html", "page-2.html", "queue/index.html",
+                                  "tags/long-context/index.html", "years/2024/index.html"])
+def test_cards_are_headings_one_level_below_their_list(bundled, path: str) -> None:
+    """Who moves by headings meets the page (h1), its list or the queue's section (h2),
+    then each paper (h3): never a card at the level of the section holding it."""
+    levels = heading_levels(bundled[path].decode())
+    assert levels[0][0] == 1
+    titles = [level for level, cls in levels if "card-title" in cls]
+    assert titles and set(titles) == {3}, path
+    for (before, _), (after, _) in zip(levels, levels[1:]):
+        assert after <= before + 1, (path, levels)
+    # a card follows an h2 (its list's, or the queue's section's) before any other h1/h2
+    last_outer = None
+    for level, cls in levels:
+        if level <= 2:
+            last_outer = level
+        elif "card-title" in cls:
+            assert last_outer == 2, (path, levels)
