@@ -517,12 +517,16 @@ def base_context(site: Site, config: Config) -> dict[str, Any]:
 
 
 def _highlighted(site: Site, config: Config) -> tuple[str, ...]:
-    """The author names (as the authors index spells them) ``highlight_authors`` names."""
+    """The author names ``highlight_authors`` names, as the authors index spells them and
+    in every spelling the papers' author lists show (spacing normalised): search.js marks
+    a result's names by looking them up here, so it needs no copy of name_identity."""
     wanted = {name_identity(name) for name in config.highlight_authors}
     if not wanted:
         return ()
-    return tuple(sorted(term.name for term in site.index("authors").terms
-                        if name_identity(term.name) in wanted))
+    terms = [term for term in site.index("authors").terms if name_identity(term.name) in wanted]
+    shown = {link.text for term in terms for slug in term.papers
+             for link in site.by_slug[slug].authors if link.url == term.url}
+    return tuple(sorted(shown.union(term.name for term in terms)))
 
 
 def link_root(path: str, config: Config) -> str:

@@ -7,7 +7,7 @@ browsers refuse on file://), all loaded by ``themes/default/static/js/search.js`
 first use of the search box:
 
 * ``search/meta.js``: the title/author/tag/org/venue/year part of the index;
-* ``search/docs.js``: the result rows (slug, title, short authors, year, venue, snippet),
+* ``search/docs.js``: the result rows (slug, title, first authors, year, venue, snippet),
   beside the index, not in it; these two give the first results;
 * ``search/text.js``: the abstract and notes part, loaded after the first results.
 
@@ -74,6 +74,7 @@ PAPER_URL = "papers/{slug}/index.html"
 GLOBAL = "readinglistSearch"  # shard scripts push [part, payload] onto self[GLOBAL]
 SNIPPET_CHARS = 140
 AUTHORS_SHOWN = 3
+ET_AL = "et al."  # the last of a result's names when it has more (search.js knows it)
 K1 = 1.2
 B = 0.75
 
@@ -293,11 +294,14 @@ def snippet_source(paper: Paper, limit: int = SNIPPET_CHARS) -> str:
     return cut.rstrip(" ,;:.") + "…"
 
 
-def _authors_short(paper: Paper) -> str:
-    names = list(paper.authors) or list(paper.organizations)
-    shown = ", ".join(names[:AUTHORS_SHOWN])
+def _authors_short(paper: Paper) -> list[str]:
+    """The names a result shows, spaced as the cards show them, then ET_AL when there are
+    more. A list, not one string: a name may hold a comma ("Lovelace, Ada"), and search.js
+    marks the user's own names (``highlight_authors``) one by one."""
+    names = paper.authors or paper.organizations
+    shown = [" ".join(name.split()) for name in names[:AUTHORS_SHOWN]]
     if len(names) > AUTHORS_SHOWN or (paper.authors and paper.authors_truncated):
-        shown += " et al."
+        shown.append(ET_AL)
     return shown
 
 
@@ -310,7 +314,7 @@ def _venue_short(paper: Paper, limit: int = 60) -> str:
 
 
 def result_row(paper: Paper) -> list:
-    """What a result shows: [slug, title, authors, year, venue, snippet]."""
+    """What a result shows: [slug, title, [author, ...], year, venue, snippet]."""
     return [paper.slug, plain_inline(paper.title), _authors_short(paper), paper.display_year or 0,
             _venue_short(paper), snippet_source(paper)]
 

@@ -256,7 +256,7 @@ def test_result_data_beside_the_index_and_small(papers):
     by_slug = {d[0]: d for d in docs["docs"]}
     d = by_slug["a-length-extrapolatable-transformer"]
     assert d[1:5] == ["A Length-Extrapolatable Transformer",
-                      "Yutao Sun, Li Dong, Barun Patra et al.", 2023,
+                      ["Yutao Sun", "Li Dong", "Barun Patra", "et al."], 2023,
                       "Proceedings of the 61st Annual Meeting of the Association…"]
     assert d[5].startswith("Position modeling plays a critical role") and len(d[5]) <= 141
     assert all(len(doc) == 6 and len(doc[5]) <= search.SNIPPET_CHARS + 1 for doc in docs["docs"])
@@ -753,3 +753,17 @@ def test_result_rows_show_titles_and_snippets_as_text_not_markup() -> None:
     row = result_row(paper)
     assert row[1] == "ReLU² Wins: Sparse LLMs"
     assert row[5] == "We present FocusLLM with O(n²) cost and bold words."
+
+
+def test_result_rows_list_the_names_each_whole_as_the_cards_space_them() -> None:
+    """A name may hold a comma: the row lists names, so search.js never splits one."""
+    from generator.search import result_row
+
+    row = result_row(Paper(slug="x", title="X", authors=("Lovelace,  Ada", "Babbage, C.")))
+    assert row[2] == ["Lovelace, Ada", "Babbage, C."]
+    many = result_row(Paper(slug="y", title="Y", authors=("A", "B", "C", "D")))
+    assert many[2] == ["A", "B", "C", "et al."]
+    cut = result_row(Paper(slug="z", title="Z", authors=("A",), authors_truncated=True))
+    assert cut[2] == ["A", "et al."]
+    assert result_row(Paper(slug="w", title="W", organizations=("Org",)))[2] == ["Org"]
+    assert result_row(Paper(slug="v", title="V"))[2] == []

@@ -72,7 +72,8 @@ if (req.site) {
           ? rl.execute(engine, entry.clauses).map((r) => [r.ref, r.score]) : [];
         const isMatch = rl.matcher(res.plan);
         entry.marks = res.results.slice(0, 5).map((r) =>
-          rl.segments([r.doc[1], r.doc[2], r.doc[4], r.doc[5]].join(' | '), isMatch)
+          rl.segments([r.doc[1], rl.authorsText(r.doc[2]), r.doc[4], r.doc[5]].join(' | '),
+                      isMatch)
             .filter((s) => s[1]).map((s) => s[0]));
       } else if (name === 'meta') {
         entry.metaPending = res.pending;

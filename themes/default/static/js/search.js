@@ -704,8 +704,17 @@
     return out;
   }
 
-  // doc rows: [slug, title, authors, year, venue, snippet]
+  // doc rows: [slug, title, [author, ...], year, venue, snippet]; the authors end with
+  // ET_AL when the paper has more (generator/search.py's result_row)
   var DOC_FIELDS = { title: [1], author: [2], venue: [4], year: [3] };
+  var ET_AL = 'et al.';
+
+  function hasMore(names) { return names.length > 1 && names[names.length - 1] === ET_AL; }
+
+  /** A row's authors as one line: "A, B, C et al.". */
+  function authorsText(names) {
+    return hasMore(names) ? names.slice(0, -1).join(', ') + ' ' + ET_AL : names.join(', ');
+  }
 
   /** Does paper d show the phrase's words in a row (in the text we have of it)? */
   function phraseIn(engine, d, ph) {
@@ -714,7 +723,9 @@
     if (!have) {
       var doc = engine.docs[d];
       have = cache[d] = {};
-      [1, 2, 3, 4, 5].forEach(function (c) { have[c] = words(doc[c] == null ? '' : doc[c]); });
+      [1, 2, 3, 4, 5].forEach(function (c) {
+        have[c] = words(c === 2 ? authorsText(doc[2]) : doc[c] == null ? '' : doc[c]);
+      });
     }
     var cols = [];
     ph.fields.forEach(function (f) {
@@ -1014,7 +1025,7 @@
     parseQuery: parseQuery, plan: plan, clauses: clauses, search: search,
     toLunrClause: toLunrClause, matcher: matcher, segments: segments, phraseIn: phraseIn,
     editDistanceAtMost: editDistanceAtMost, query: query, decodeFacets: decodeFacets,
-    facetCounts: facetCounts, listMask: listMask, SORTS: SORTS
+    facetCounts: facetCounts, listMask: listMask, SORTS: SORTS, authorsText: authorsText
   };
 
   if (typeof module !== 'undefined' && module.exports) {
@@ -1158,30 +1169,28 @@
     return e;
   }
 
-  /** A name as highlight_authors matches it: compatible forms, case and spacing aside. */
-  function nameKey(name) {
-    return name.normalize('NFKC').toLowerCase().split(/\s+/).filter(Boolean).join(' ');
-  }
-
-  /** The names config.highlight_authors lists (<html data-rl-mine>, JSON), as nameKey. */
+  /**
+   * The names config.highlight_authors lists (<html data-rl-mine>, JSON), in every spelling
+   * the papers show them (the build matched them by site.name_identity): a result's name,
+   * as docs.js spells it, is one of the user's own when it is in this list.
+   */
   function mineNames() {
     try {
       var names = JSON.parse(document.documentElement.getAttribute('data-rl-mine') || '[]');
-      return Array.isArray(names) ? names.map(String).map(nameKey) : [];
+      return Array.isArray(names) ? names.map(String) : [];
     } catch (e) { return []; }
   }
 
   /** A result's authors ("A, B, C et al."), the highlighted ones in <strong class="mine">. */
-  function authorsElement(text, isMatch, mine) {
-    if (!mine.length) return highlighted('span', 'rl-result-authors', text, isMatch);
-    var e = el('span', 'rl-result-authors');
-    var etal = / et al\.$/.test(text) ? ' et al.' : '';
-    (etal ? text.slice(0, -etal.length) : text).split(', ').forEach(function (name, i) {
+  function authorsElement(names, isMatch, mine) {
+    if (!mine.length) return highlighted('span', 'rl-result-authors', authorsText(names), isMatch);
+    var e = el('span', 'rl-result-authors'), etal = hasMore(names);
+    (etal ? names.slice(0, -1) : names).forEach(function (name, i) {
       if (i) e.appendChild(document.createTextNode(', '));
-      var own = mine.indexOf(nameKey(name)) >= 0;
+      var own = mine.indexOf(name) >= 0;
       e.appendChild(highlighted(own ? 'strong' : 'span', own ? 'mine' : null, name, isMatch));
     });
-    if (etal) e.appendChild(document.createTextNode(etal));
+    if (etal) e.appendChild(document.createTextNode(' ' + ET_AL));
     return e;
   }
 
@@ -1424,7 +1433,7 @@
     var shown = results.slice(0, w.limit);
     var base = rootPrefix(w.form);
     shown.forEach(function (r, i) {
-      var d = r.doc; // [slug, title, authors, year, venue, snippet]
+      var d = r.doc; // [slug, title, [author, ...], year, venue, snippet]
       var a = el('a', 'rl-result');
       a.id = w.listbox.id + '-' + i;
       a.setAttribute('role', 'option');
@@ -1434,7 +1443,7 @@
       a.appendChild(highlighted('span', 'rl-result-title', d[1], isMatch));
       var meta = el('span', 'rl-result-meta');
       if (loader.facets && w.mode === 'page') meta.appendChild(factsElement(loader.facets, +r.ref));
-      if (d[2]) meta.appendChild(authorsElement(d[2], isMatch, w.mine));
+      if (d[2].length) meta.appendChild(authorsElement(d[2], isMatch, w.mine));
       var where = [d[3] ? String(d[3]) : '', d[4] || ''].filter(Boolean).join(' \u00b7 ');
       if (where) meta.appendChild(highlighted('span', 'rl-result-venue', where, isMatch));
       a.appendChild(meta);
