@@ -85,7 +85,8 @@ class _Search:
         """The scripts of the site's papers (``shapes`` in site order, their ``keys``); a
         paper is looked up in ``papers`` only when the index does not hold its key.
         ``reuse`` false: no last build to go on, the index is made from nothing."""
-        from generator.search import SearchMemo, document_order, ordered_outputs
+        from generator.search import SearchMemo, ordered_outputs
+        from generator.site import document_order
 
         clock = Clock()
         memo = self._store().read("search") if reuse else None

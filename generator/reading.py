@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from generator.model import STATUSES, Compact, Paper
-from generator.site import Site, Term
+from generator.site import Site, Term, document_order
 
 TOP = 15  # bars in the venue, tag and author charts
 
@@ -138,9 +138,10 @@ class Queue(Compact):
 
 
 def reading_queue(site: Site, facts: Mapping[str, Facts], shown: int) -> Queue:
-    """Being read (most recently added first), then up to ``shown`` unread papers (oldest
-    added first, those with no date added last); papers added the same day keep the
-    site's order."""
+    """Being read (most recently added first; the same day: in the site's order), then up
+    to ``shown`` unread papers (oldest added first, those with no date added last; the
+    same day: in the search index's order, as the search page sorted by date added,
+    oldest first, lists them: the queue links there for the rest)."""
     def added(slug: str) -> str:
         return site.by_slug[slug].shape.added or ""
 
@@ -150,5 +151,7 @@ def reading_queue(site: Site, facts: Mapping[str, Facts], shown: int) -> Queue:
     order = [p.slug for p in site.papers]
     reading = sorted((s for s in order if facts[s].status == "reading"), key=added,
                      reverse=True)
-    unread = sorted((s for s in order if facts[s].status == "unread"), key=undated_last)
+    unread = sorted((p.slug for p in document_order(
+        placed.shape for placed in site.papers if facts[placed.slug].status == "unread")),
+        key=undated_last)
     return Queue(tuple(reading), tuple(unread[:shown] if shown else unread), len(unread))

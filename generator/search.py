@@ -53,7 +53,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter, sub
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 from lunr.stop_word_filter import WORDS as _LUNR_STOP_WORDS
 
@@ -61,7 +61,7 @@ from generator.config import Config
 from generator.markdown import is_plain, plain_inline
 from generator.model import STATUSES, Paper
 from generator.reading import Facts
-from generator.site import Shape, Site
+from generator.site import Site, document_order
 
 FORMAT = "readinglist-search/1"
 LUNR_VERSION = "2.3.9"
@@ -317,16 +317,6 @@ def result_row(paper: Paper) -> list:
     """What a result shows: [slug, title, [author, ...], year, venue, snippet]."""
     return [paper.slug, plain_inline(paper.title), _authors_short(paper), paper.display_year or 0,
             _venue_short(paper), snippet_source(paper)]
-
-
-_Ordered = TypeVar("_Ordered", Paper, Shape)
-
-
-def document_order(papers: Iterable[_Ordered]) -> list[_Ordered]:
-    """The fixed order documents enter the index: newest first, then by slug.
-
-    The position is the lunr ref, and equal scores keep this order in the browser."""
-    return sorted(sorted(papers, key=lambda p: p.slug), key=lambda p: p.sort_date, reverse=True)
 
 
 # --- the index -----------------------------------------------------------------------

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from generator.diagnostics import Diagnostic, error
 from generator.model import SLUG_MAX, Compact, Paper, normalize_title, slugify, unique_slug
@@ -171,6 +172,18 @@ def order_papers(papers: Iterable[Shape]) -> list[Shape]:
     """Newest first (date or year, descending; undated last), then title, then slug."""
     ordered = sorted(papers, key=_title_key)
     return sorted(ordered, key=lambda p: p.sort_date, reverse=True)
+
+
+_Ordered = TypeVar("_Ordered", Paper, Shape)
+
+
+def document_order(papers: Iterable[_Ordered]) -> list[_Ordered]:
+    """The fixed order papers enter the search index: newest first, then by slug.
+
+    The position is the lunr ref, and equal scores keep this order in the browser. The
+    queue's unread papers added the same day keep it too, so the search page sorted by
+    date added (oldest first) lists them as the queue does."""
+    return sorted(sorted(papers, key=lambda p: p.slug), key=lambda p: p.sort_date, reverse=True)
 
 
 def name_identity(name: str) -> str:

@@ -125,9 +125,14 @@ def test_the_queue_is_the_papers_being_read_then_the_unread_oldest_added_first(
     assert unread and all((papers[s].status or "unread") == "unread" for s in unread)
     added = [papers[s].added or "" for s in unread]
     assert added == sorted(added)
-    assert len(unread) == min(100, sum(1 for p in papers.values()
-                                       if (p.status or "unread") == "unread"))
+    total = sum(1 for p in papers.values() if (p.status or "unread") == "unread")
+    assert len(unread) == min(100, total) < total
     assert not any(papers[s].status == "read" for s in shown)
+    # the rest are a link away, in this order (tests/test_search_filters.py runs the query)
+    queue = page(bundled, "queue/index.html")
+    assert ("../search/index.html?q=status:unread&sort=added-oldest", "") in queue.links
+    text = " ".join("".join(queue.text).split())
+    assert f"(100 of {total}: all unread papers, in this order)" in text
 
 
 def test_each_term_page_links_its_own_bibtex_of_exactly_its_papers(bundled) -> None:

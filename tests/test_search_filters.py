@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import filterlist
 import pytest
@@ -20,6 +22,7 @@ from filterlist import PAPERS, rating, status
 from test_search import LUNR_JS, NODE, SEARCH_JS, needs_node
 
 from generator import search
+from generator.config import load_config
 from generator.model import Paper
 from generator.reading import facts_of
 
@@ -151,7 +154,8 @@ def test_a_scope_is_its_list_and_sorts_order_the_results(site: Path, tmp_path: P
                {"q": "status:read", "scope": "tags/rag", "sort": "rating"},
                {"q": "", "sort": "date"}, {"q": "", "sort": "added"},
                {"q": "", "sort": "rating"}, {"q": "", "sort": "title"},
-               {"q": "study", "sort": "relevance"}, {"q": "", "sort": "relevance"}]
+               {"q": "study", "sort": "relevance"}, {"q": "", "sort": "relevance"},
+               {"q": "", "sort": "added-oldest"}]
     a = run_queries(site, queries, tmp_path)
     rag = slugs_where(lambda p: "rag" in p["front"]["tags"])
     assert set(a[0]["slugs"]) == rag and a[0]["sort"] == "date"
@@ -167,6 +171,53 @@ def test_a_scope_is_its_list_and_sorts_order_the_results(site: Path, tmp_path: P
     assert a[5]["slugs"] == sorted(order, key=lambda s: (
         BY_SLUG[s]["front"]["title"].lower(), order.index(s)))
     assert a[6]["sort"] == "relevance" and a[7]["sort"] == "date"  # no words: no relevance
+    assert a[8]["sort"] == "added-oldest" and a[8]["slugs"] == sorted(order, key=lambda s: (
+        int(BY_SLUG[s]["front"]["added"].replace("-", "")), order.index(s)))
+
+
+@needs_node
+def test_the_queues_link_lists_the_unread_papers_in_the_queues_order(tmp_path: Path) -> None:
+    """The queue shows the first unread papers, oldest added first; its link opens the
+    search page on all of them in that order: papers added the same day (here with one
+    date, titles and slugs in opposite orders) alike, those with no date added last."""
+    from generator.build import build
+
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    files = {"zeta": ("Alpha notes", "2024-02-01"), "alpha": ("Zeta notes", "2024-02-01"),
+             "mid": ("Mid notes", "2024-02-01"), "old": ("Old notes", "2024-01-15"),
+             "new": ("New notes", "2024-03-01"), "done": ("Done notes", "2024-01-01")}
+    for slug, (title, added) in files.items():
+        status = "read" if slug == "done" else "unread"
+        (papers / f"{slug}.md").write_text(
+            f"---\ntitle: {title}\ndate: 2023-05-05\nadded: {added}\nstatus: {status}\n---\n",
+            encoding="utf-8")
+    (papers / "undated.md").write_text("---\ntitle: Undated notes\ndate: 2023-05-05\n---\n",
+                                       encoding="utf-8")
+    queues = {}
+    for size in (2, 0):  # two unread papers a page (and a link to the rest); all of them
+        (tmp_path / "config.yaml").write_text(f"title: T\npage_size: {size}\n")
+        config, problems = load_config(tmp_path / "config.yaml", {})
+        assert not problems
+        files_out = build(config).files
+        queues[size] = files_out["queue/index.html"].decode("utf-8")
+    site = tmp_path / "site"
+    for path, data in files_out.items():
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_bytes(data)
+
+    def shown(html: str) -> list[str]:
+        return re.findall(r'<h3 class="card-title"><a href="\.\./papers/([^/]+)/', html)
+
+    everything = shown(queues[0])
+    assert everything[0] == "old" and everything[-2:] == ["new", "undated"]
+    assert sorted(everything[1:4]) == ["alpha", "mid", "zeta"]
+    assert shown(queues[2]) == everything[:2]
+    link = re.search(r'<a href="\.\./(search/index\.html\?[^"]+)">all unread papers', queues[2])
+    assert link is not None
+    params = parse_qs(urlsplit(link[1].replace("&amp;", "&")).query)
+    [answer] = run_queries(site, [{"q": params["q"][0], "sort": params["sort"][0]}], tmp_path)
+    assert answer["slugs"] == everything
 
 
 @needs_node

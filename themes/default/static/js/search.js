@@ -824,7 +824,7 @@
   var FLAGS = { notes: 1, note: 1, code: 2, pdf: 4 };
   var KNOWN_FIELDS = ['title', 'author', 'tag', 'org', 'venue', 'year', 'abstract', 'notes',
                       'status', 'rating', 'has', 'in'];
-  var SORTS = ['relevance', 'date', 'added', 'rating', 'title'];
+  var SORTS = ['relevance', 'date', 'added', 'added-oldest', 'rating', 'title'];
   var STATUSES = ['unread', 'reading', 'read'];
 
   function editDistance(a, b) {
@@ -953,6 +953,10 @@
     var by;
     if (sort === 'date') by = function (a, b) { return +a.ref - +b.ref; };
     else if (sort === 'added') by = function (a, b) { return facets.added[+b.ref] - facets.added[+a.ref]; };
+    else if (sort === 'added-oldest') { // as the queue: no date added last
+      var day = function (r) { return facets.added[+r.ref] || Infinity; };
+      by = function (a, b) { return day(a) - day(b) || 0; };
+    }
     else if (sort === 'rating') by = function (a, b) { return facets.rating[+b.ref] - facets.rating[+a.ref]; };
     else if (sort === 'title') {
       var keys = Object.create(null);
@@ -964,7 +968,7 @@
   }
 
   function needsFacets(parsed, opts) {
-    return parsed.filters.length > 0 || !!opts.scope || opts.sort === 'added' || opts.sort === 'rating';
+    return parsed.filters.length > 0 || !!opts.scope || /^(added|added-oldest|rating)$/.test(opts.sort);
   }
 
   /**
