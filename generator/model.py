@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from generator.diagnostics import Diagnostic
 
@@ -74,6 +75,18 @@ FILLED_KEYS = ("url", "doi")
 KNOWN_KEYS = IMPORTED_KEYS + USER_KEYS
 STATUSES = ("unread", "reading", "read")
 RATING_RANGE = (1, 5)
+CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
+
+
+def link_host(url: str) -> str:
+    """A link's host as the paper page names it: lower case, without "www."."""
+    return urlsplit(url).netloc.lower().removeprefix("www.")
+
+
+def is_code_link(url: str) -> bool:
+    """A link the paper page shows as "Code" (http(s), to a code host): one definition for
+    the page and for the search's has:code (reading.facts_of)."""
+    return url.startswith(("http://", "https://")) and link_host(url) in CODE_HOSTS
 
 
 class Compact:

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from generator.model import STATUSES, Compact, Paper
+from generator.model import STATUSES, Compact, Paper, is_code_link
 from generator.site import Site, Term, document_order
 
 TOP = 15  # bars in the venue, tag and author charts
@@ -32,8 +32,10 @@ class Facts(Compact):
 
 
 def facts_of(paper: Paper, default_status: str) -> Facts:
+    """A paper's facts; ``code``: the listing's "Code" flag, or a link the paper page shows
+    as "Code"."""
     return Facts(paper.status or default_status, paper.rating, bool(paper.notes.strip()),
-                 bool(paper.has_code),
+                 bool(paper.has_code) or any(map(is_code_link, paper.links)),
                  bool(paper.pdf and paper.pdf.startswith(("http://", "https://"))))
 
 

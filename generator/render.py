@@ -30,7 +30,7 @@ from generator.config import Config
 from generator.diagnostics import BuildError, error
 from generator.feeds import FeedText, citation_markdown, citation_text, venue_kind
 from generator.markdown import plain_inline, render_inline, render_markdown_with_text
-from generator.model import Paper
+from generator.model import Paper, is_code_link, link_host
 from generator.reading import Facts, reading_queue, reading_stats
 from generator.search import snippet_source
 from generator.site import (
@@ -59,7 +59,6 @@ QUEUE_UNREAD = 100  # unread papers the queue shows when lists are not split int
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                "Dec")
 STATUS_LABELS = {"unread": "Unread", "reading": "Reading", "read": "Read"}
-CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
 TERM_HEADINGS = {"tag": "Tagged", "author": "Papers by", "year": "Papers from",
                  "venue": "Papers in"}
 
@@ -182,9 +181,8 @@ def _external_links(paper: Paper) -> tuple[ExternalLink, ...]:
     if paper.doi:
         add("DOI", "https://doi.org/" + paper.doi.removeprefix("https://doi.org/"))
     for url in paper.links:
-        host = urlsplit(url).netloc.lower().removeprefix("www.")
-        label = "Code" if host in CODE_HOSTS else \
-            "Hugging Face" if host == "huggingface.co" else "Link"
+        label = "Code" if is_code_link(url) else \
+            "Hugging Face" if link_host(url) == "huggingface.co" else "Link"
         add(label, url)
     return tuple(links)
 

@@ -317,6 +317,22 @@ def test_has_pdf_is_a_pdf_the_paper_page_links() -> None:
     assert not facts_of(Paper(slug="b", title="B", pdf="javascript:alert(1)"), "unread").pdf
 
 
+def test_has_code_is_the_listings_code_flag_or_a_link_the_paper_page_labels_code() -> None:
+    from generator.reading import facts_of
+    from generator.render import _external_links
+
+    for url in ("https://github.com/a/b", "http://www.GitLab.com/a", "https://codeberg.org/a",
+                "https://example.org/github.com", "https://huggingface.co/a", "ftp://github.com/a",
+                "github.com/a/b", "javascript:alert(1)"):
+        paper = Paper(slug="a", title="A", links=(url,))
+        labelled = any(link.label == "Code" for link in _external_links(paper))
+        assert facts_of(paper, "unread").code == labelled, url
+        assert labelled == (url in ("https://github.com/a/b", "http://www.GitLab.com/a",
+                                    "https://codeberg.org/a")), url
+    assert facts_of(Paper(slug="b", title="B", has_code=True), "unread").code
+    assert not facts_of(Paper(slug="c", title="C"), "unread").code
+
+
 def heading_levels(html: str) -> list[tuple[int, str]]:
     """Each heading of a page, in order: (level, its class)."""
     return [(int(level), cls) for level, cls in

@@ -12,6 +12,7 @@ import pytest
 from conftest import read_tree, write_sample_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_search import needs_node
 
 import generator.plan as plan_module
 from generator.build import build, build_to_disk
@@ -208,6 +209,26 @@ def test_edits_to_the_shape_plan_the_site_afresh(project, edits, updates):
     assert read_tree(project.output_path) == dict(build(project).files)
 
 
+@needs_node
+def test_a_github_link_added_in_an_edit_makes_has_code_find_the_paper(project, edits,
+                                                                      tmp_path):
+    """The paper page labels a code host's link "Code"; has:code (search/facets.js) finds
+    the paper by it too, also after a build that takes the edit on its own."""
+    from test_search_filters import run_queries
+
+    [before] = run_queries(project.output_path, [{"q": "has:code"}], tmp_path)
+    assert "focusllm" in before["slugs"]  # (a GitHub link, no "Code" flag from a listing)
+    assert "mem-alpha" not in before["slugs"]
+    edit(project, "mem-alpha", links=["https://github.com/example/mem-alpha"])
+    build_to_disk(project)
+    assert edits == [1]
+    assert read_tree(project.output_path) == dict(build(project).files)
+    page = (project.output_path / "papers/mem-alpha/index.html").read_text(encoding="utf-8")
+    assert '<span class="link-label">Code</span> github.com/example/mem-alpha' in page
+    [after] = run_queries(project.output_path, [{"q": "has:code"}], tmp_path)
+    assert set(after["slugs"]) == set(before["slugs"]) | {"mem-alpha"}
+
+
 def test_a_theme_reading_every_paper_completes_them_from_the_content(tmp_path, edits):
     """List pages that show abstracts read papers the edit did not touch: their stand-ins
     are completed from the parsed content (from the cache, or the file itself)."""
@@ -253,8 +274,8 @@ def test_a_parse_error_in_an_edit_is_reported_as_in_a_full_build(project, edits)
 
 
 EDITS = st.lists(st.tuples(
-    st.sampled_from(["notes", "abstract", "status", "rating", "title", "tags", "revert",
-                     "add", "delete"]),
+    st.sampled_from(["notes", "abstract", "status", "rating", "title", "tags", "links",
+                     "revert", "add", "delete"]),
     st.sampled_from(["focusllm", "relu2-wins", "mem-alpha", "undated-notes", "xss"]),
     st.integers(0, 3)), min_size=1, max_size=5)
 
@@ -296,6 +317,9 @@ def test_any_sequence_of_edits_builds_the_cold_site(tmp_path_factory, steps):
             edit(config, slug, title=f"Retitled {slug} {n}")  # (one paper, one title)
         elif kind == "tags":
             edit(config, slug, tags=[f"tag-{n}"])
+        elif kind == "links":  # (a code host's link: has:code, in search/facets.js)
+            edit(config, slug, links=[["https://github.com/x/y", "https://example.org/y",
+                                       "https://gitlab.com/x/y"][n % 3]] if n else [])
         expected = dict(build(config).files)
         build_to_disk(config)
         assert read_tree(config.output_path) == expected
