@@ -298,3 +298,64 @@ def test_open_result_lists_pass_axe(open_page, scheme, axe_script):
             .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
     }""")
     assert violations == []
+
+
+def test_the_header_results_show_status_and_rating_once_the_facts_load(browser, tmp_path,
+                                                                         axe_script):
+    """The pop-up results show a paper's status and rating badges, as the search page's
+    do: search/facets.js is asked for only once results are shown (never before anything
+    is typed, never in the way of the first results), and the badges follow."""
+    import shutil
+
+    from generator.content import edit_front_matter
+
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    slug = "infllm-training-free-long-context-extrapolation-for-llms"
+    path = tmp_path / "content" / "papers" / f"{slug}.md"
+    path.write_text(edit_front_matter(path.read_text(encoding="utf-8"),
+                                      {"status": "read", "rating": 5}), encoding="utf-8")
+    (tmp_path / "config.yaml").write_text("title: T\n", encoding="utf-8")
+    config, problems = load_config(tmp_path / "config.yaml", {})
+    assert not problems
+    build_to_disk(config)
+    page = Page(browser, (tmp_path / "site").as_uri() + "/", "index.html")
+    try:
+        p = page.page
+        p.evaluate("""() => {
+            window.__shown = null;
+            document.querySelector('#rl-q').form.addEventListener('rl:results', (e) => {
+                if (window.__shown === null && e.detail.count) window.__shown = performance.now();
+            });
+            const add = document.head.appendChild.bind(document.head);
+            document.head.appendChild = (node) => {
+                if (node.src && node.src.endsWith('search/facets.js')) window.__facets = performance.now();
+                return add(node);
+            };
+        }""")
+        p.locator("#rl-q").focus()
+        p.wait_for_function("window.lunr !== undefined", timeout=10_000)
+        assert p.evaluate("window.__facets") is None  # nothing typed: no facts asked for
+        p.keyboard.type("infllm training-free", delay=20)
+        page.wait_first("rl-q-listbox", "InfLLM: Training-Free")
+        first = p.locator("#rl-q-listbox [role=option]").first
+        assert first.get_attribute("href") == f"papers/{slug}/index.html"
+        first.locator(".rl-result-facts").wait_for(timeout=10_000)
+        assert first.locator(".rl-result-facts .status.status-read").inner_text() == "Read"
+        assert first.locator(".rl-result-facts .rating .visually-hidden").inner_text() == \
+            "Rating 5 of 5"
+        assert first.locator(".rl-result-facts .rating [aria-hidden=true]").inner_text() == \
+            "★★★★★"
+        shown, facets = p.evaluate("[window.__shown, window.__facets]")
+        assert shown is not None and facets is not None and shown <= facets
+        p.keyboard.press("ArrowDown")
+        assert first.get_attribute("aria-selected") == "true"
+        assert not page.problems, page.problems  # (axe, from file://, may not read the CSS)
+        p.add_script_tag(path=str(axe_script))
+        violations = p.evaluate("""async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.map(v => v.impact + ': ' + v.id + ' at ' +
+                v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
+        }""")
+        assert violations == []
+    finally:
+        page.close()

@@ -1198,7 +1198,8 @@
     return e;
   }
 
-  /** A result's reading status and rating, as the site's cards show them. */
+  /** A result's reading status and rating, as the site's cards show them (in both places,
+   *  once search/facets.js is loaded: it is asked for after the first results are painted). */
   function factsElement(facets, d) {
     var e = el('span', 'rl-result-facts');
     var status = facets.statuses[facets.status[d]] || '';
@@ -1413,10 +1414,9 @@
     w.results = res.results;
     if (w.sortSelect && res.sort) w.sortSelect.value = res.sort;
     w.render(res.results, res.plan);
-    if (w.mode === 'page') {
-      w.showFacets(res);
-      if (!loader.facets && n) afterPaint(startFacets); // the facet panel, once results show
-    }
+    if (w.mode === 'page') w.showFacets(res);
+    // each result's status and rating (and the page's facet panel), once results show
+    if (!loader.facets && n) afterPaint(startFacets);
     w.showStatus(text, hint);
     w.say(n ? plural(n, 'result', 'results') + ' available.' : text);
     w.open(n > 0);
@@ -1446,7 +1446,7 @@
       a.href = base + engine.url.replace('{slug}', encodeURIComponent(d[0]));
       a.appendChild(highlighted('span', 'rl-result-title', d[1], isMatch));
       var meta = el('span', 'rl-result-meta');
-      if (loader.facets && w.mode === 'page') meta.appendChild(factsElement(loader.facets, +r.ref));
+      if (loader.facets) meta.appendChild(factsElement(loader.facets, +r.ref));
       if (d[2].length) meta.appendChild(authorsElement(d[2], isMatch, w.mine));
       var where = [d[3] ? String(d[3]) : '', d[4] || ''].filter(Boolean).join(' \u00b7 ');
       if (where) meta.appendChild(highlighted('span', 'rl-result-venue', where, isMatch));
