@@ -501,8 +501,13 @@ def resolve(refs: Sequence[str], papers_dir: Path
                                              f"more of the slug"))
             continue
         close = [s for s in sorted(files) if slug and slug in s][:3]
-        close += [s for s in difflib.get_close_matches(slug, files, n=3, cutoff=0.6)
-                  if s not in close]
+        # People type the start of a long slug: compare a typo with starts as long as it.
+        starts: dict[str, str] = {}
+        for s in sorted(files):
+            starts.setdefault(s[:len(slug)], s)
+        close += [starts[s] for s in difflib.get_close_matches(slug, starts, n=3, cutoff=0.8)
+                  if starts[s] not in close]
+        close = close or difflib.get_close_matches(slug, files, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(repr(c) for c in close[:3])}?" if close else ""
         problems.append(error(ref, None, f"no paper with this slug or path in {where}{hint}"))
     unique = list(dict.fromkeys(paths))

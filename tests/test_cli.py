@@ -284,6 +284,17 @@ def test_unknown_slug_names_close_matches_and_changes_nothing(project, capsys):
     assert "did you mean 'focusllm'?" in capsys.readouterr().err
 
 
+def test_a_misspelt_start_of_a_long_slug_names_its_paper(project, capsys):
+    """Slugs are long, so people type their start: a typo there still gets a suggestion."""
+    long = project / "content/papers/ring-attention-with-blockwise-transformers-for-near.md"
+    long.write_text(render_file({"title": "Ring Attention with Blockwise Transformers"}),
+                    encoding="utf-8")
+    assert run("rate", "ring-atention", "4") == 2
+    assert capsys.readouterr().err == (
+        "ring-atention: error: no paper with this slug or path in content/papers; did you "
+        "mean 'ring-attention-with-blockwise-transformers-for-near'?\n")
+
+
 def test_a_unique_start_of_a_slug_names_its_paper(project, capsys):
     assert run("status", "landm", "read") == 0
     assert capsys.readouterr().out == (
