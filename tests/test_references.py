@@ -27,6 +27,12 @@ def read(name: str) -> list[Entry]:
     return list(listing.entries)
 
 
+def read_text(text: str) -> list[Entry]:
+    listing = parse_listing(text, "mine.bib", year=2026)
+    assert listing.diagnostics == (), listing.diagnostics
+    return list(listing.entries)
+
+
 def front(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
 
@@ -97,6 +103,20 @@ def test_latex_accents_macros_institutions_and_comments():
     assert first.publisher == "Association for Computational Linguistics"
     assert first.date == "2024-11-12" and first.line == 7
     assert gemma.authors == ("Gemma Team",) and gemma.date == "2024-03-13"
+
+
+def test_macros_joined_with_hash_and_written_in_any_case():
+    """Hand-kept files build values from @string macros with '#': "Proc. of " # acl."""
+    text = ('@string{acl = "Annual Meeting of the {ACL}"}\n'
+            '@STRING{ProcACL = "Proceedings of the " # ACL}\n'
+            "@inproceedings{a,\n"
+            "  title = {{C}# and F# in Practice}, author = {Lee, Ann},\n"
+            '  booktitle = procacl # " 2020", year = 2020, month = Jan,\n'
+            '  publisher = "ACL" # {, Inc.}}\n')
+    (entry,) = read_text(text)
+    assert entry.title == "C# and F# in Practice"  # '#' inside braces is text
+    assert entry.venue == "Proceedings of the Annual Meeting of the ACL 2020"
+    assert entry.publisher == "ACL, Inc." and entry.date == "2020-01"
 
 
 def test_zotero_csl_json():

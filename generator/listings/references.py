@@ -213,6 +213,40 @@ def _entry(line: int, *, title: str, authors: Iterable[str] = (), more: bool = F
 _BIB_VENUE = ("booktitle", "journal", "journaltitle", "eventtitle", "howpublished")
 
 
+_BIB_TOKEN = re.compile(r'\s*(?:(\{)|"|([^\s#"{}]+))')
+
+
+def _bib_value(raw: str, macros: Mapping[str, str]) -> str:
+    """A field's value as BibTeX reads it: "{…}", "\"…\"", numbers and @string macros
+    (any case), joined by '#'. bibtexparser 2 resolves only a lone macro, so
+    ``booktitle = "Proc. of " # acl`` came out as written. A value that is not such an
+    expression is kept as written."""
+    parts: list[str] = []
+    i = 0
+    while True:
+        m = _BIB_TOKEN.match(raw, i)
+        if m is None:
+            return raw.strip()
+        if m[2] is not None:  # a number or a macro name: "jan" stays "jan" if not defined
+            parts.append(macros.get(m[2].lower(), m[2]))
+            i = m.end()
+        else:  # braces nest; a quoted part ends at a '"' outside braces
+            depth, j = 0, m.end()
+            while j < len(raw) and not (depth == 0 and raw[j] == ("}" if m[1] else '"')):
+                depth += {"{": 1, "}": -1}.get(raw[j], 0)
+                j += 1
+            if j == len(raw):
+                return raw.strip()
+            parts.append(raw[m.end():j])
+            i = j + 1
+        rest = raw[i:].lstrip()
+        if not rest:
+            return "".join(parts)
+        if rest[0] != "#":
+            return raw.strip()
+        i = len(raw) - len(rest) + 1
+
+
 _ENTRY_START = re.compile(r"\n(?=@[A-Za-z])")
 PIECE_MIN = 2_000_000  # characters of BibTeX below which one core reads it as soon
 
@@ -265,7 +299,10 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report, not it
     offset, text = piece
     result, latex_text = ParseResult(), LatexText()
-    library = bibtexparser.parse_string(text)
+    library = bibtexparser.parse_string(text, parse_stack=[])  # values as written
+    macros: dict[str, str] = {}
+    for string in library.strings:  # in file order: a macro may use the ones above it
+        macros[string.key.lower()] = _bib_value(string.value, macros)
 
     def _line(start: int | None) -> int | None:
         return None if start is None else start + 1 + offset  # (it counts from 0)
@@ -283,7 +320,8 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
     for item in library.entries:
         fields = {f.key.lower(): f.value for f in item.fields}
         line = _line(item.start_line)
-        values = {k: v.strip() if isinstance(v, str) else str(v) for k, v in fields.items()}
+        values = {k: _bib_value(v, macros).strip() if isinstance(v, str) else str(v)
+                  for k, v in fields.items()}
         title = latex_text(values.get("title", ""))
         if not title:
             result.diagnostics.append(error(source, line, f"entry '{item.key}' has no title; "
