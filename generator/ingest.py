@@ -587,8 +587,13 @@ def set_rating(path: Path, rating: int | None) -> Edit:
     low, high = RATING_RANGE
     if rating is not None and not low <= rating <= high:
         raise EditError(f"rating must be from {low} to {high}, got {rating}")
-    detail = f"rating: {rating}" if rating is not None else "rating removed"
-    return _edit_file(path, lambda data: ({"rating": rating}, detail))
+
+    def change(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        if rating is not None:
+            return {"rating": rating}, f"rating: {rating}"
+        return {"rating": None}, "no rating" if data.get("rating") is None else "rating removed"
+
+    return _edit_file(path, change)
 
 
 # --- `new` -----------------------------------------------------------------------------

@@ -248,11 +248,13 @@ def test_status_and_rate_change_one_line_each(project, capsys):
     assert run("rate", "landmark-attention", "none") == 0
     assert papers(project)["landmark-attention.md"] == \
         HAND_EDITED.replace("status: unread\n", "status: read\n")
+    assert run("rate", "landmark-attention", "none") == 0  # nothing to remove
     out = capsys.readouterr().out.splitlines()
     assert out == [
         "  updated content/papers/landmark-attention.md (status: read)",
         "  updated content/papers/landmark-attention.md (rating: 5)",
         "  updated content/papers/landmark-attention.md (rating removed)",
+        "unchanged content/papers/landmark-attention.md (no rating)",
     ]
 
 
