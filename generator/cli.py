@@ -157,6 +157,12 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
         out.line(f"created {shown_path(path)}{'/' if path.is_dir() else ''}")
     for path in made.kept:
         out.line(f"   kept {shown_path(path)} (it was there; not overwritten)")
+    if made.unnamed is not None:
+        out.diagnostic(Diagnostic(
+            shown_path(made.unnamed), None, "warning",
+            "names no readinglist for the GitHub Pages workflow to install: readinglist "
+            "was installed from a folder without a public git remote; write the line "
+            "readinglist @ git+https://github.com/OWNER/readinglist there"))
     go = "" if root.resolve() == Path.cwd().resolve() else f"cd {shlex.quote(args.dir)}\n  "
     out.line(f"""
 Your reading list is ready. Next:
