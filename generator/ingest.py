@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from generator.check import shown_path, tag_key
+from generator.check import tag_key
 from generator.content import (
     FrontMatterError,
     content_files,
@@ -33,7 +33,7 @@ from generator.content import (
     slug_for_path,
     text_list,
 )
-from generator.diagnostics import Diagnostic, error, warning
+from generator.diagnostics import Diagnostic, error, shown_path, warning
 from generator.model import (
     FILLED_KEYS,
     IMPORTED_KEYS,

@@ -197,9 +197,11 @@ def test_a_template_that_does_not_compile_fails_check_and_build(tmp_path, monkey
     (templates / "paper.html").write_text('{% extends "!theme/paper.html" %}\n'
                                           '{% block content %}{% if x %}{% endblock %}\n')
     assert status("check") == 1
-    assert "overrides/templates/paper.html:2: error: template does not compile: " \
-           in capsys.readouterr().err
-    assert status("build") == 1
+    assert "\noverrides/templates/paper.html:2: error: template does not compile: " \
+           in "\n" + capsys.readouterr().err
+    assert status("build") == 1  # the same file, named the same way (not from the root)
+    assert "\noverrides/templates/paper.html:2: error: template error in paper.html " \
+           in "\n" + capsys.readouterr().err
 
 
 # --- the README, as typed ---------------------------------------------------------------
