@@ -4,6 +4,7 @@ matched to the papers already in the list by DOI, arXiv id, then title."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 from pathlib import Path
@@ -126,7 +127,7 @@ def test_zotero_csl_json():
     assert sun.doi == "10.18653/v1/2023.acl-long.816" and sun.pages == "14590–14604"
     assert sun.keywords == ("long context", "position embedding")
     assert sun.citation_key is None  # Zotero's item URL is no citation key
-    assert sun.line == 3
+    assert sun.line == 2  # its "{"
     assert gemma.authors == ("Gemma Team",) and gemma.arxiv == "2403.08295"
     assert gemma.date == "2024-03-13" and gemma.citation_key == "gemma2024"
 
@@ -160,6 +161,33 @@ def test_broken_json_names_its_line():
     listing = parse_listing('[\n  {"title": "A",}\n]', "lib.json", year=2026, format="csl-json")
     assert [str(d) for d in listing.diagnostics] == [
         "lib.json:2: error: not valid JSON: Expecting property name enclosed in double quotes"]
+
+
+@pytest.mark.parametrize("text", [
+    '[{"id": "a", "title": "A"},\n {"title": "B"} {"title": "C"}]',  # a comma missing
+    '[{"title": "A"},\n {"title": "B"},\n]', '{"title": "A"}\n{"title": "B"}', "[", "",
+    '[{"title": "A"}] x', "5 6"])
+def test_json_that_json_refuses_is_refused_with_its_line(text):
+    """Read item by item (for each item's line), the file is still JSON or nothing."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        expected = [f"lib.json:{exc.lineno}: error: not valid JSON: {exc.msg}"]
+    listing = parse_listing(text, "lib.json", year=2026, format="csl-json")
+    assert [str(d) for d in listing.diagnostics] == expected
+    assert not listing.entries
+
+
+def test_each_csl_item_is_named_by_the_line_it_starts_on():
+    text = ('[\n  {"id": "same", "title": "First"},\n  42,\n'
+            '  {"id": "same",\n   "title": ""},\n  {"title": "Last",\n "id": "same"}\n]\n')
+    listing = parse_listing(text, "lib.json", year=2026, format="csl-json")
+    assert [str(d) for d in listing.diagnostics] == [
+        "lib.json:3: error: item 2 is not an object; it is skipped",
+        "lib.json:4: error: item 'same' has no title; it is skipped"]
+    assert [(e.title, e.line) for e in listing.entries] == [("First", 2), ("Last", 6)]
+    one = parse_listing('\n\n {"title": "Alone"}', "one.json", year=2026, format="csl-json")
+    assert [(e.title, e.line) for e in one.entries] == [("Alone", 3)]
 
 
 # --- one paper, one file -----------------------------------------------------------------

@@ -380,12 +380,43 @@ def _csl_names(value: Any, latex_text: LatexText) -> list[str]:
     return names
 
 
-def _line_of(text: str, needle: str, start: int = 0) -> tuple[int, int]:
-    """(1-based line of ``needle`` in ``text`` from ``start``, where it was found)."""
-    at = text.find(needle, start)
-    if at < 0:
-        return 0, start
-    return text.count("\n", 0, at) + 1, at + 1
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _after_space(text: str, at: int) -> int:
+    """The first position from ``at`` that is not JSON whitespace."""
+    found = _JSON_SPACE.match(text, at)
+    return found.end() if found else at
+
+
+def _json_items(text: str) -> list[tuple[int, Any]]:
+    """A CSL-JSON document -> (the line it starts on, item) for each element of its
+    top-level array, or for the one object it is; read element by element, so each has
+    its line. Raises json.JSONDecodeError as json.loads would."""
+    decoder = json.JSONDecoder()
+    at = _after_space(text, 0)
+    items: list[tuple[int, Any]] = []
+    if text.startswith("[", at):
+        at = _after_space(text, at + 1)
+        line, counted = 1, 0
+        while not (text.startswith("]", at) and not items):
+            line, counted = line + text.count("\n", counted, at), at
+            value, end = decoder.raw_decode(text, at)
+            items.append((line, value))
+            at = _after_space(text, end)
+            if not text.startswith(",", at):
+                break
+            at = _after_space(text, at + 1)
+        if not text.startswith("]", at):
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, at)
+        end = at + 1
+    else:
+        value, end = decoder.raw_decode(text, at)
+        items.append((text.count("\n", 0, at) + 1, value))
+    rest = _after_space(text, end)
+    if rest < len(text):
+        raise json.JSONDecodeError("Extra data", text, rest)
+    return items
 
 
 def parse_csl_json(text: str, source: str) -> ParseResult:
@@ -393,20 +424,15 @@ def parse_csl_json(text: str, source: str) -> ParseResult:
     result = ParseResult()
     latex_text = LatexText()
     try:
-        data = json.loads(text.lstrip("\ufeff"))
+        items = _json_items(text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
         result.diagnostics.append(error(source, exc.lineno, f"not valid JSON: {exc.msg}"))
         return result
-    items = data if isinstance(data, list) else [data]
-    search_from = 0
-    for index, item in enumerate(items):
+    for index, (line, item) in enumerate(items):
         if not isinstance(item, Mapping):
-            result.diagnostics.append(error(source, None, f"item {index + 1} is not an "
+            result.diagnostics.append(error(source, line, f"item {index + 1} is not an "
                                                           f"object; it is skipped"))
             continue
-        needle = json.dumps(item.get("id")) if "id" in item else '"title"'
-        line, search_from = _line_of(text, needle, search_from)
-        line = line or None  # type: ignore[assignment]
         title = latex_text(str(item.get("title") or ""))
         if not title:
             result.diagnostics.append(error(source, line, f"item {item.get('id', index + 1)!r}"
@@ -422,7 +448,7 @@ def parse_csl_json(text: str, source: str) -> ParseResult:
                          else None, item.get("URL"), venue, item.get("note"),
                          str(item.get("DOI") or "").replace("10.48550/arXiv.", "arXiv:"))
         result.entries.append(_entry(
-            line or 0, title=title, authors=_csl_names(item.get("author"), latex_text), date=date,
+            line, title=title, authors=_csl_names(item.get("author"), latex_text), date=date,
             venue=latex_text(str(venue)) if venue else None,
             abstract=str(item.get("abstract") or ""), doi_value=doi(item.get("DOI")),
             arxiv=arxiv, url=item.get("URL") or None,
