@@ -140,6 +140,19 @@ def test_ris():
     assert landmark.arxiv == "2305.16300" and landmark.line == 19
 
 
+def test_ris_text_outside_records_is_reported_and_a_missing_er_loses_nothing():
+    text = ("TY  - JOUR\nTI  - First\nER  - \n"
+            "TI  - orphan\nAU  - Doe, Jane\n\n"  # two lines between ER and the next TY
+            "TY  - JOUR\nTI  - Second\n"  # no ER: the record ends at the next TY
+            "TY  - CONF\nTI  - Third\nER  - \nER  - \n")
+    listing = parse_listing(text, "lib.ris", year=2026, format="ris")
+    assert [(e.title, e.line) for e in listing.entries] == [
+        ("First", 1), ("Second", 7), ("Third", 9)]
+    assert [str(d) for d in listing.diagnostics] == [
+        "lib.ris:4: warning: these 2 lines are outside any record (after an ER, before the "
+        "next TY) and ignored"]
+
+
 # --- bad input ---------------------------------------------------------------------------
 
 def test_a_malformed_entry_and_a_duplicate_key_are_reported_and_the_rest_read():

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from generator.diagnostics import error
+from generator.diagnostics import error, warning
 from generator.listings.common import MONTHS, ParseResult
 from generator.model import Entry, arxiv_id, is_citation_key
 
@@ -463,18 +463,30 @@ def parse_csl_json(text: str, source: str) -> ParseResult:
 
 # --- RIS ---------------------------------------------------------------------------------
 
-def _ris_records(text: str) -> Iterable[tuple[int, str]]:
-    """(1-based line of its TY, text) of each record."""
+def _ris_records(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
+    """(1-based line of its TY, text) of each record, which ends at its ER, else at the
+    next TY or the end of the file; and (first line, count) of each run of lines outside
+    any record (lost to the import: the caller says so)."""
+    records: list[tuple[int, str]] = []
+    stray: list[tuple[int, int]] = []
     start: int | None = None
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for number, line in enumerate(lines, start=1):
         if line.startswith("TY  -"):
+            if start is not None:  # no ER before this TY: the record ends here
+                records.append((start, "\n".join(lines[start - 1:number - 1]) + "\nER  - \n"))
             start = number
         elif line.startswith("ER  -") and start is not None:
-            yield start, "\n".join(lines[start - 1:number]) + "\n"
+            records.append((start, "\n".join(lines[start - 1:number]) + "\n"))
             start = None
+        elif start is None and line.strip() and not line.startswith("ER  -"):
+            if stray and stray[-1][0] + stray[-1][1] == number:
+                stray[-1] = (stray[-1][0], stray[-1][1] + 1)
+            else:
+                stray.append((number, 1))
     if start is not None:
-        yield start, "\n".join(lines[start - 1:]) + "\nER  - \n"
+        records.append((start, "\n".join(lines[start - 1:]) + "\nER  - \n"))
+    return records, stray
 
 
 def parse_ris(text: str, source: str) -> ParseResult:
@@ -483,7 +495,12 @@ def parse_ris(text: str, source: str) -> ParseResult:
 
     result = ParseResult()
     latex_text = LatexText()
-    for line, record in _ris_records(text):
+    records, stray = _ris_records(text)
+    for line, count in stray:
+        result.diagnostics.append(warning(source, line, (
+            "this line is" if count == 1 else f"these {count} lines are") +
+            " outside any record (after an ER, before the next TY) and ignored"))
+    for line, record in records:
         try:
             found = rispy.loads(record)
         except Exception as exc:  # noqa: BLE001 - rispy's errors: report, go on
@@ -513,7 +530,7 @@ def parse_ris(text: str, source: str) -> ParseResult:
                 url=str(urls[0]) if urls else None, pages=pages,
                 volume=_text(item.get("volume")), publisher=_text(item.get("publisher")),
                 key=_key(item.get("id")), keywords=_keywords(item.get("keywords"))))
-    if not result.entries and not result.diagnostics:
+    if not records:
         result.diagnostics.append(error(source, None, "no RIS records (TY  - … ER  -) found"))
     return result
 
