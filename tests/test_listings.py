@@ -105,6 +105,8 @@ def test_entry_lines_point_at_entry_starts(name: str) -> None:
 VARIANTS = {
     "crlf": lambda t: t.replace("\n", "\r\n"),
     "cr": lambda t: t.replace("\n", "\r"),
+    "unicode-line-separators": lambda t: "".join(  # U+2028, U+2029, NEL in turn
+        part + "\u2028\u2029\x85"[n % 3] for n, part in enumerate(t.split("\n")))[:-1],
     "bom": lambda t: "\ufeff" + t,
     "nbsp": lambda t: t.replace(" ", "\u00a0"),
     "thin-and-ideographic-spaces": lambda t: t.replace(", ", ",\u2009").replace(
