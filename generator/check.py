@@ -9,7 +9,6 @@ template must compile. Nothing is written.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from generator.content import (
     slug_for_path,
     split_front_matter,
 )
-from generator.diagnostics import Diagnostic, error, warning
+from generator.diagnostics import Diagnostic, error, shown_path, warning
 from generator.model import is_safe_slug
 from generator.site import duplicate_papers
 from generator.theme import load_theme
@@ -48,16 +47,6 @@ class CheckResult:
     @property
     def warnings(self) -> int:
         return sum(d.severity == "warning" for d in self.diagnostics)
-
-
-def shown_path(path: Path | str) -> str:
-    """A path as messages show it: relative to the working folder when inside it."""
-    text = str(path)
-    try:
-        rel = os.path.relpath(text)
-    except ValueError:  # another drive on Windows
-        return text
-    return text if rel.startswith("..") else rel
 
 
 def shown_config(problems: Iterable[Diagnostic], config_path: Path) -> list[Diagnostic]:

@@ -21,7 +21,7 @@ from typing import NoReturn
 
 from generator import __version__
 from generator.config import CONFIG_NAME, Config, load_config
-from generator.diagnostics import BuildError, Diagnostic, has_errors
+from generator.diagnostics import BuildError, Diagnostic, has_errors, shown_path
 from generator.model import FORMATS, PAGE_FORMATS, STATUSES
 from generator.writer import clear_leftovers
 
@@ -43,7 +43,8 @@ class Output:
         print(text, file=self.out, flush=True)
 
     def diagnostic(self, d: Diagnostic) -> None:
-        where = f"{d.path}:{d.line}" if d.line else d.path
+        path = shown_path(d.path) if os.path.isabs(d.path) else d.path  # as check shows it
+        where = f"{path}:{d.line}" if d.line else path
         sev = self._paint(d.severity, "1;31" if d.severity == "error" else "1;33")
         print(f"{where}: {sev}: {d.message}", file=self.err, flush=True)
 
@@ -136,7 +137,6 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
 # --- init ------------------------------------------------------------------------------
 
 def cmd_init(args: argparse.Namespace, out: Output) -> int:
-    from generator.check import shown_path
     from generator.project import copy_theme, init_project
 
     root = Path(args.dir)
@@ -157,6 +157,12 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
         out.line(f"created {shown_path(path)}{'/' if path.is_dir() else ''}")
     for path in made.kept:
         out.line(f"   kept {shown_path(path)} (it was there; not overwritten)")
+    if made.unnamed is not None:
+        out.diagnostic(Diagnostic(
+            shown_path(made.unnamed), None, "warning",
+            "names no readinglist for the GitHub Pages workflow to install: readinglist "
+            "was installed from a folder without a public git remote; write the line "
+            "readinglist @ git+https://github.com/OWNER/readinglist there"))
     go = "" if root.resolve() == Path.cwd().resolve() else f"cd {shlex.quote(args.dir)}\n  "
     out.line(f"""
 Your reading list is ready. Next:
@@ -194,7 +200,7 @@ def cmd_build(args: argparse.Namespace, out: Output) -> int:
 # --- check -----------------------------------------------------------------------------
 
 def cmd_check(args: argparse.Namespace, out: Output) -> int:
-    from generator.check import check_project, shown_path
+    from generator.check import check_project
 
     if _missing_config(args, out):
         return 1
@@ -220,7 +226,6 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
 # --- new, tag, status, rate ------------------------------------------------------------
 
 def cmd_new(args: argparse.Namespace, out: Output) -> int:
-    from generator.check import shown_path
     from generator.ingest import EditError, create_entry
 
     config = _load(args, out)
@@ -238,7 +243,6 @@ def cmd_new(args: argparse.Namespace, out: Output) -> int:
 
 
 def _edit_many(args: argparse.Namespace, out: Output, edit: Callable[[Path], object]) -> int:
-    from generator.check import shown_path
     from generator.ingest import Edit, EditError, resolve
 
     config = _load(args, out)
@@ -338,7 +342,6 @@ def _rating(text: str) -> int | None:
 # --- serve -----------------------------------------------------------------------------
 
 def _report_build(out: Output, report: object, first: list[bool]) -> None:
-    from generator.check import shown_path
     from generator.serve import BuildReport
 
     assert isinstance(report, BuildReport)
@@ -401,7 +404,6 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
 
 
 def _shown_paths(paths: Sequence[Path]) -> list[str]:
-    from generator.check import shown_path
 
     return [shown_path(p) + ("/" if p.is_dir() else "") for p in paths if p.exists()]
 

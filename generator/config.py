@@ -117,7 +117,7 @@ def _type_name(t: type | tuple[type, ...]) -> str:
 def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnostic]]:
     """Config text -> (config, diagnostics); on errors the defaults fill the gaps."""
     problems: list[Diagnostic] = []
-    from generator.content import yaml_limits
+    from generator.content import yaml_limits, yaml_problem
 
     limit = yaml_limits(text)
     if limit is not None:
@@ -126,9 +126,7 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text) if node is not None else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        problem = getattr(exc, "problem", None) or str(exc)
+        line, problem = yaml_problem(exc, 1)
         return Config(root=root), [error(path, line, f"invalid YAML: {problem}")]
     if data is None:
         data = {}

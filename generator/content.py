@@ -148,6 +148,27 @@ def yaml_limits(text: str) -> tuple[int, str] | None:
     return None
 
 
+_NOT_CLOSED = {"while parsing a flow sequence": "a list opened with '[' here is not closed",
+               "while parsing a flow mapping": "a mapping opened with '{' here is not closed",
+               "while scanning a quoted scalar": "a quoted value opened here is not closed"}
+
+
+def yaml_problem(exc: yaml.YAMLError, first: int) -> tuple[int | None, str]:
+    """A YAML error -> (line, what is wrong), ``first`` the file's line of the YAML's
+    first: an unclosed bracket or quote named where it opens, not where the parser gave up
+    (often the next key, or the end); a duplicate key with the line of its first use."""
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + first if mark else None
+    problem = getattr(exc, "problem", None) or "could not be read"
+    context, seen = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if seen is not None and context in _NOT_CLOSED and seen.line + first != line:
+        where = f" on line {line}" if line is not None else ""
+        return seen.line + first, f"{_NOT_CLOSED[context]} ({problem}{where})"
+    if seen is not None and context == "duplicate key":
+        problem = problem.replace(";", f" (first on line {seen.line + first});")
+    return line, problem
+
+
 def _load_front_matter(text: str) -> tuple[dict[str, Any], str, str, int]:
     """File text -> (front-matter mapping, body, front-matter text, its first line)."""
     fm, body, first = split_front_matter(text)
@@ -160,13 +181,9 @@ def _load_front_matter(text: str) -> tuple[dict[str, Any], str, str, int]:
         try:  # the same verdict, in PyYAML's words (libyaml's differ)
             data = yaml.load(fm, Loader=_PyLoader)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + first if mark else first
-            problem = getattr(exc, "problem", None) or "could not be read"
-            first_seen = getattr(exc, "context_mark", None)
-            if getattr(exc, "context", None) == "duplicate key" and first_seen is not None:
-                problem = problem.replace(";", f" (first on line {first_seen.line + first});")
-            raise FrontMatterError(f"invalid YAML in front matter: {problem}", line) from None
+            line, problem = yaml_problem(exc, first)
+            raise FrontMatterError(f"invalid YAML in front matter: {problem}",
+                                   first if line is None else line) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

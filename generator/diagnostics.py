@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -47,3 +49,13 @@ class BuildError(Exception):
 
     def __reduce__(self) -> tuple[type[BuildError], tuple[list[Diagnostic]]]:
         return (BuildError, (self.diagnostics,))  # raised in a worker, re-raised here
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as messages show it: relative to the working folder when inside it."""
+    text = str(path)
+    try:
+        rel = os.path.relpath(text)
+    except ValueError:  # another drive on Windows
+        return text
+    return text if rel.startswith("..") else rel

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from generator.check import shown_path, tag_key
+from generator.check import tag_key
 from generator.content import (
     FrontMatterError,
     content_files,
@@ -33,7 +33,7 @@ from generator.content import (
     slug_for_path,
     text_list,
 )
-from generator.diagnostics import Diagnostic, error, warning
+from generator.diagnostics import Diagnostic, error, shown_path, warning
 from generator.model import (
     FILLED_KEYS,
     IMPORTED_KEYS,
@@ -501,8 +501,13 @@ def resolve(refs: Sequence[str], papers_dir: Path
                                              f"more of the slug"))
             continue
         close = [s for s in sorted(files) if slug and slug in s][:3]
-        close += [s for s in difflib.get_close_matches(slug, files, n=3, cutoff=0.6)
-                  if s not in close]
+        # People type the start of a long slug: compare a typo with starts as long as it.
+        starts: dict[str, str] = {}
+        for s in sorted(files):
+            starts.setdefault(s[:len(slug)], s)
+        close += [starts[s] for s in difflib.get_close_matches(slug, starts, n=3, cutoff=0.8)
+                  if starts[s] not in close]
+        close = close or difflib.get_close_matches(slug, files, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(repr(c) for c in close[:3])}?" if close else ""
         problems.append(error(ref, None, f"no paper with this slug or path in {where}{hint}"))
     unique = list(dict.fromkeys(paths))
@@ -582,8 +587,13 @@ def set_rating(path: Path, rating: int | None) -> Edit:
     low, high = RATING_RANGE
     if rating is not None and not low <= rating <= high:
         raise EditError(f"rating must be from {low} to {high}, got {rating}")
-    detail = f"rating: {rating}" if rating is not None else "rating removed"
-    return _edit_file(path, lambda data: ({"rating": rating}, detail))
+
+    def change(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        if rating is not None:
+            return {"rating": rating}, f"rating: {rating}"
+        return {"rating": None}, "no rating" if data.get("rating") is None else "rating removed"
+
+    return _edit_file(path, change)
 
 
 # --- `new` -----------------------------------------------------------------------------

@@ -7,14 +7,19 @@ again in a project to add what is missing (a workflow, the theme to edit).
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import yaml
 
-from generator import __version__
 from generator.config import BASE_URL_VARIABLE, CONFIG_NAME, OPTIONS
 from generator.theme import bundled_themes
 
@@ -27,6 +32,7 @@ class Made:
 
     created: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
+    unnamed: Path | None = None  # a requirements.txt written without a requirement
 
 
 def commented_config() -> str:
@@ -52,23 +58,72 @@ def commented_config() -> str:
     return "\n".join(lines)
 
 
-def requirement() -> str:
-    """How a CI machine installs the readinglist that runs here: the repository and commit
-    pip recorded for a VCS install, else this version by name."""
-    pinned = f"readinglist=={__version__}"
-    try:
-        direct = metadata.distribution("readinglist").read_text("direct_url.json")
-        info = json.loads(direct) if direct else {}
-    except (metadata.PackageNotFoundError, ValueError):
-        info = {}
-    vcs = info.get("vcs_info") if isinstance(info, dict) else None
-    if isinstance(vcs, dict) and vcs.get("vcs") == "git" and info.get("url"):
+REQUIREMENT_HELP = """\
+# The readinglist that builds this site: the GitHub Pages workflow installs what this file
+# names. Name the repository readinglist comes from (not "readinglist" alone: that name on
+# PyPI is another project), best with a commit, e.g.
+#   readinglist @ git+https://github.com/OWNER/readinglist@COMMIT
+"""
+
+
+def requirement(installed: Mapping[str, Any] | None = None) -> str | None:
+    """What the Pages workflow should install (a pip requirement): the readinglist that
+    runs here, by the repository and commit pip recorded for a git install, or those of
+    the clone it was installed from (``pip install .``). ``installed``: pip's record of
+    the install (direct_url.json; default: this one's). None when neither says."""
+    info = _direct_url() if installed is None else installed
+    url, commit = info.get("url"), None
+    vcs = info.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("vcs") == "git":
         commit = vcs.get("commit_id")
-        pinned = f"readinglist @ git+{info['url']}" + (f"@{commit}" if commit else "")
-    return ("# The readinglist that builds this site (the GitHub Pages workflow installs it).\n"
-            "# To follow a repository instead, write e.g.\n"
-            "#   readinglist @ git+https://github.com/OWNER/readinglist\n"
-            f"{pinned}\n")
+    elif isinstance(url, str) and url.startswith("file://") and "dir_info" in info:
+        url, commit = _clone_origin(Path(url2pathname(urlsplit(url).path)))
+    else:
+        url = None
+    url = _public_url(url) if isinstance(url, str) else None
+    if url is None:
+        return None
+    return f"readinglist @ git+{url}" + (f"@{commit}" if isinstance(commit, str) else "")
+
+
+def requirements_file(line: str | None) -> str:
+    """requirements.txt: the help, then the requirement (none: the user is to write it)."""
+    return REQUIREMENT_HELP + (f"{line}\n" if line else "")
+
+
+def _direct_url() -> dict[str, Any]:
+    """pip's record of where the installed readinglist came from ({}: none, e.g. run from
+    a source tree; a build's leftover egg-info there holds no record and is passed over)."""
+    for found in metadata.distributions(name="readinglist"):
+        try:
+            info = json.loads(found.read_text("direct_url.json") or "null")
+        except ValueError:
+            continue
+        if isinstance(info, dict):
+            return info
+    return {}
+
+
+def _clone_origin(clone: Path) -> tuple[str | None, str | None]:
+    """The remote ``origin`` and the checked-out commit of a git clone (None: unknown)."""
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(clone), *args], capture_output=True,
+                                  text=True, timeout=10, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() or None if done.returncode == 0 else None
+
+    return git("config", "--get", "remote.origin.url"), git("rev-parse", "HEAD")
+
+
+def _public_url(url: str) -> str | None:
+    """A repository address a CI machine can clone: https, or an SSH address of a host
+    rewritten to https (the machine has no key); None for a local path."""
+    if url.startswith("https://"):
+        return url
+    ssh = re.fullmatch(r"(?:ssh://)?git@([\w.-]+)[:/](.+)", url)
+    return f"https://{ssh[1]}/{ssh[2]}" if ssh else None
 
 
 def _write(path: Path, text: str, made: Made) -> None:
@@ -99,7 +154,10 @@ def init_project(root: Path) -> Made:
                              (".github/workflows/pages.yml", "pages.yml"),
                              (".gitignore", "gitignore")):
         _write(root / target, (SCAFFOLD / scaffold).read_text("utf-8"), made)
-    _write(root / "requirements.txt", requirement(), made)
+    line = requirement()
+    _write(root / "requirements.txt", requirements_file(line), made)
+    if line is None and root / "requirements.txt" in made.created:
+        made.unnamed = root / "requirements.txt"
     return made
 
 

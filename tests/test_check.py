@@ -21,8 +21,8 @@ content/papers/Bad_Name.md: warning: file name is not a slug; the page will be '
 (rename the file to bad-name.md)
 content/papers/bad-date.md:3: error: date: expected a date as YYYY-MM-DD (or YYYY-MM, YYYY), \
 got 'soon'
-content/papers/bad-yaml.md:4: error: invalid YAML in front matter: expected ',' or ']', but \
-got '<stream end>'
+content/papers/bad-yaml.md:3: error: invalid YAML in front matter: a list opened with '[' here \
+is not closed (expected ',' or ']', but got '<stream end>' on line 4)
 content/papers/duplicate.md:3: error: title: same paper as \
 content/papers/landmark-attention.md:2; keep one file
 content/papers/impossible-date.md:3: error: date: expected a date as YYYY-MM-DD (or YYYY-MM, \

@@ -248,11 +248,13 @@ def test_status_and_rate_change_one_line_each(project, capsys):
     assert run("rate", "landmark-attention", "none") == 0
     assert papers(project)["landmark-attention.md"] == \
         HAND_EDITED.replace("status: unread\n", "status: read\n")
+    assert run("rate", "landmark-attention", "none") == 0  # nothing to remove
     out = capsys.readouterr().out.splitlines()
     assert out == [
         "  updated content/papers/landmark-attention.md (status: read)",
         "  updated content/papers/landmark-attention.md (rating: 5)",
         "  updated content/papers/landmark-attention.md (rating removed)",
+        "unchanged content/papers/landmark-attention.md (no rating)",
     ]
 
 
@@ -282,6 +284,17 @@ def test_unknown_slug_names_close_matches_and_changes_nothing(project, capsys):
     assert papers(project) == before
     assert run("rate", "focusllmm", "3") == 2
     assert "did you mean 'focusllm'?" in capsys.readouterr().err
+
+
+def test_a_misspelt_start_of_a_long_slug_names_its_paper(project, capsys):
+    """Slugs are long, so people type their start: a typo there still gets a suggestion."""
+    long = project / "content/papers/ring-attention-with-blockwise-transformers-for-near.md"
+    long.write_text(render_file({"title": "Ring Attention with Blockwise Transformers"}),
+                    encoding="utf-8")
+    assert run("rate", "ring-atention", "4") == 2
+    assert capsys.readouterr().err == (
+        "ring-atention: error: no paper with this slug or path in content/papers; did you "
+        "mean 'ring-attention-with-blockwise-transformers-for-near'?\n")
 
 
 def test_a_unique_start_of_a_slug_names_its_paper(project, capsys):

@@ -71,3 +71,30 @@ def test_the_bundled_files_read_alike_with_libyaml_and_without():
 def test_front_matter_values(text, expected):
     data, _, _ = read_front_matter(f"---\n{text}---\n")
     assert same(data, expected), data
+
+
+@pytest.mark.parametrize("front, line, start", [
+    ('title: T\ntags: [rag, long\nyear: 2024\n', 3, "a list opened with '[' here is not closed"),
+    ('title: T\nauthors: {a: 1\nyear: 2024\n', 3, "a mapping opened with '{' here is not closed"),
+    ('title: "T\nyear: 2024\n', 2, "a quoted value opened here is not closed"),
+    ('title: T\n  bad: x\n', 3, "mapping values are not allowed here"),
+])
+def test_a_yaml_error_is_named_where_it_starts(front: str, line: int, start: str):
+    """An unclosed bracket or quote is named on the line that opens it (the parser only
+    notices at a later key, or at the end); other errors where the parser stops."""
+    from generator.content import parse_paper
+
+    paper, problems = parse_paper(f"---\n{front}---\nNotes.\n", "p.md", "p")
+    assert paper is None
+    [problem] = [str(d) for d in problems]
+    assert problem.startswith(f"p.md:{line}: error: invalid YAML in front matter: {start}")
+
+
+def test_config_yaml_errors_are_named_where_they_start(tmp_path: Path):
+    from generator.config import load_config
+
+    (tmp_path / "config.yaml").write_text("title: Mine\nnav: [a, b\npage_size: 20\n")
+    _, problems = load_config(tmp_path / "config.yaml", {})
+    assert [str(d) for d in problems] == [
+        f"{tmp_path / 'config.yaml'}:2: error: invalid YAML: a list opened with '[' here is "
+        "not closed (expected ',' or ']', but got ':' on line 3)"]

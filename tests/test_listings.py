@@ -105,6 +105,8 @@ def test_entry_lines_point_at_entry_starts(name: str) -> None:
 VARIANTS = {
     "crlf": lambda t: t.replace("\n", "\r\n"),
     "cr": lambda t: t.replace("\n", "\r"),
+    "unicode-line-separators": lambda t: "".join(  # U+2028, U+2029, NEL in turn
+        part + "\u2028\u2029\x85"[n % 3] for n, part in enumerate(t.split("\n")))[:-1],
     "bom": lambda t: "\ufeff" + t,
     "nbsp": lambda t: t.replace(" ", "\u00a0"),
     "thin-and-ideographic-spaces": lambda t: t.replace(", ", ",\u2009").replace(
@@ -873,3 +875,37 @@ def test_layout_fixtures_are_what_make_layouts_writes() -> None:
         text, data = make()
         assert text == layout_text(name)
         assert data == layout_data(name)
+
+
+# Buttons and banners of a site the parsers do not know: short lines, not paper text.
+UNKNOWN_CHROME = ["Load more", "Home", "Sign in", "Show more", "12 / 50", "Back to top"]
+
+
+def test_compact_unknown_chrome_after_a_cut_entry_is_no_paper() -> None:
+    """A copy ending just after an entry's meta line, then a "Load more" button and a
+    menu, then the page pasted again: the button is no title, the menu no abstract."""
+    lines = raw(COMPACT).split("\n")
+    first_paste = lines[:10]  # ends with entry #4's meta line
+    assert first_paste[-1] == "LGMar 26, 2022"
+    listing = parse_listing("\n".join([*first_paste, *UNKNOWN_CHROME, *lines]), "c.txt",
+                            year=YEAR)
+    assert without_lines(listing) == (without_lines(parsed(COMPACT))[:3]
+                                      + without_lines(parsed(COMPACT)))
+    (warned,) = listing.diagnostics
+    assert (warned.severity, warned.line) == ("warning", 10)
+    assert "ends inside an entry" in warned.message
+
+
+def test_hf_unknown_chrome_before_a_cut_card_footer_is_no_paper() -> None:
+    """The second paste starts at a card's footer, right after page text the parser does
+    not know: two short lines there are no title and abstract."""
+    lines = raw(HF).split("\n")
+    footer = lines.index("  • 8 authors")  # the first card's footer: '• 8 authors', '·', date
+    listing = parse_listing("\n".join([*lines, "", *UNKNOWN_CHROME, "", *lines[footer:]]),
+                            "h.txt", year=YEAR)
+    titles = [e.title for e in listing.entries]
+    assert titles == [e.title for e in parsed(HF).entries] + [
+        e.title for e in parsed(HF).entries[1:]]
+    assert not set(UNKNOWN_CHROME) & set(titles)
+    assert {d.severity for d in listing.diagnostics} == {"warning"}
+    assert "starting 'Load more'" in listing.diagnostics[0].message

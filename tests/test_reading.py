@@ -348,7 +348,7 @@ def test_cards_are_headings_one_level_below_their_list(bundled, path: str) -> No
     assert levels[0][0] == 1
     titles = [level for level, cls in levels if "card-title" in cls]
     assert titles and set(titles) == {3}, path
-    for (before, _), (after, _) in zip(levels, levels[1:]):
+    for (before, _), (after, _) in zip(levels, levels[1:], strict=False):
         assert after <= before + 1, (path, levels)
     # a card follows an h2 (its list's, or the queue's section's) before any other h1/h2
     last_outer = None

@@ -4,6 +4,7 @@ matched to the papers already in the list by DOI, arXiv id, then title."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 from pathlib import Path
@@ -23,6 +24,12 @@ FIXTURES = Path(__file__).parent / "fixtures" / "references"
 
 def read(name: str) -> list[Entry]:
     listing = parse_listing((FIXTURES / name).read_text(encoding="utf-8"), name, year=2026)
+    assert listing.diagnostics == (), listing.diagnostics
+    return list(listing.entries)
+
+
+def read_text(text: str) -> list[Entry]:
+    listing = parse_listing(text, "mine.bib", year=2026)
     assert listing.diagnostics == (), listing.diagnostics
     return list(listing.entries)
 
@@ -99,6 +106,20 @@ def test_latex_accents_macros_institutions_and_comments():
     assert gemma.authors == ("Gemma Team",) and gemma.date == "2024-03-13"
 
 
+def test_macros_joined_with_hash_and_written_in_any_case():
+    """Hand-kept files build values from @string macros with '#': "Proc. of " # acl."""
+    text = ('@string{acl = "Annual Meeting of the {ACL}"}\n'
+            '@STRING{ProcACL = "Proceedings of the " # ACL}\n'
+            "@inproceedings{a,\n"
+            "  title = {{C}# and F# in Practice}, author = {Lee, Ann},\n"
+            '  booktitle = procacl # " 2020", year = 2020, month = Jan,\n'
+            '  publisher = "ACL" # {, Inc.}}\n')
+    (entry,) = read_text(text)
+    assert entry.title == "C# and F# in Practice"  # '#' inside braces is text
+    assert entry.venue == "Proceedings of the Annual Meeting of the ACL 2020"
+    assert entry.publisher == "ACL, Inc." and entry.date == "2020-01"
+
+
 def test_zotero_csl_json():
     sun, gemma = read("zotero.json")
     assert sun.title == "A Length-Extrapolatable Transformer"
@@ -106,7 +127,7 @@ def test_zotero_csl_json():
     assert sun.doi == "10.18653/v1/2023.acl-long.816" and sun.pages == "14590–14604"
     assert sun.keywords == ("long context", "position embedding")
     assert sun.citation_key is None  # Zotero's item URL is no citation key
-    assert sun.line == 3
+    assert sun.line == 2  # its "{"
     assert gemma.authors == ("Gemma Team",) and gemma.arxiv == "2403.08295"
     assert gemma.date == "2024-03-13" and gemma.citation_key == "gemma2024"
 
@@ -117,6 +138,19 @@ def test_ris():
     assert sun.venue.startswith("Proceedings of the 61st") and sun.pages == "14590–14604"
     assert sun.keywords == ("long context", "position embedding") and sun.line == 1
     assert landmark.arxiv == "2305.16300" and landmark.line == 19
+
+
+def test_ris_text_outside_records_is_reported_and_a_missing_er_loses_nothing():
+    text = ("TY  - JOUR\nTI  - First\nER  - \n"
+            "TI  - orphan\nAU  - Doe, Jane\n\n"  # two lines between ER and the next TY
+            "TY  - JOUR\nTI  - Second\n"  # no ER: the record ends at the next TY
+            "TY  - CONF\nTI  - Third\nER  - \nER  - \n")
+    listing = parse_listing(text, "lib.ris", year=2026, format="ris")
+    assert [(e.title, e.line) for e in listing.entries] == [
+        ("First", 1), ("Second", 7), ("Third", 9)]
+    assert [str(d) for d in listing.diagnostics] == [
+        "lib.ris:4: warning: these 2 lines are outside any record (after an ER, before the "
+        "next TY) and ignored"]
 
 
 # --- bad input ---------------------------------------------------------------------------
@@ -140,6 +174,33 @@ def test_broken_json_names_its_line():
     listing = parse_listing('[\n  {"title": "A",}\n]', "lib.json", year=2026, format="csl-json")
     assert [str(d) for d in listing.diagnostics] == [
         "lib.json:2: error: not valid JSON: Expecting property name enclosed in double quotes"]
+
+
+@pytest.mark.parametrize("text", [
+    '[{"id": "a", "title": "A"},\n {"title": "B"} {"title": "C"}]',  # a comma missing
+    '[{"title": "A"},\n {"title": "B"},\n]', '{"title": "A"}\n{"title": "B"}', "[", "",
+    '[{"title": "A"}] x', "5 6"])
+def test_json_that_json_refuses_is_refused_with_its_line(text):
+    """Read item by item (for each item's line), the file is still JSON or nothing."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        expected = [f"lib.json:{exc.lineno}: error: not valid JSON: {exc.msg}"]
+    listing = parse_listing(text, "lib.json", year=2026, format="csl-json")
+    assert [str(d) for d in listing.diagnostics] == expected
+    assert not listing.entries
+
+
+def test_each_csl_item_is_named_by_the_line_it_starts_on():
+    text = ('[\n  {"id": "same", "title": "First"},\n  42,\n'
+            '  {"id": "same",\n   "title": ""},\n  {"title": "Last",\n "id": "same"}\n]\n')
+    listing = parse_listing(text, "lib.json", year=2026, format="csl-json")
+    assert [str(d) for d in listing.diagnostics] == [
+        "lib.json:3: error: item 2 is not an object; it is skipped",
+        "lib.json:4: error: item 'same' has no title; it is skipped"]
+    assert [(e.title, e.line) for e in listing.entries] == [("First", 2), ("Last", 6)]
+    one = parse_listing('\n\n {"title": "Alone"}', "one.json", year=2026, format="csl-json")
+    assert [(e.title, e.line) for e in one.entries] == [("Alone", 3)]
 
 
 # --- one paper, one file -----------------------------------------------------------------

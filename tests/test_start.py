@@ -3,6 +3,7 @@ bundled theme, `check` and `build` agreeing, and the README's walkthrough as typ
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -21,7 +22,7 @@ from conftest import REPO, read_tree
 
 from generator import cli
 from generator.config import Config, load_config, parse_config
-from generator.project import commented_config
+from generator.project import commented_config, requirement, requirements_file
 
 T = TypeVar("T")
 
@@ -48,7 +49,7 @@ def quiet(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_init_makes_a_ready_project_and_never_overwrites(tmp_path, monkeypatch, capsys, quiet):
     monkeypatch.chdir(tmp_path)
     assert status("init", "lab list") == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     root = tmp_path / "lab list"
     for made in ("config.yaml", "content/papers/", "content/listings/", "overrides/templates/",
                  "overrides/static/", "overrides/README.md", ".github/workflows/pages.yml",
@@ -64,10 +65,16 @@ def test_init_makes_a_ready_project_and_never_overwrites(tmp_path, monkeypatch, 
     workflow = yaml.safe_load((root / ".github/workflows/pages.yml").read_text())
     build = next(s for s in workflow["jobs"]["build"]["steps"] if s.get("name") == "Build")
     assert build["env"] == {"READINGLIST_BASE_URL": "${{ steps.pages.outputs.base_url }}"}
-    assert any(s.get("run") == "pip install -r requirements.txt"
-               for s in workflow["jobs"]["build"]["steps"])
-    assert re.search(r"^readinglist( @ git\+\S+|==[\d.]+)$",
-                     (root / "requirements.txt").read_text(), re.M)
+    install = next(s for s in workflow["jobs"]["build"]["steps"]
+                   if s.get("name") == "Install readinglist")
+    assert "pip install -r requirements.txt" in install["run"]
+    # what it installs is this readinglist's repository, or nothing yet (then init says so)
+    # — never the name alone, another project's on PyPI
+    wanted = [line for line in (root / "requirements.txt").read_text().splitlines()
+              if line and not line.startswith("#")]
+    assert wanted == [] or re.fullmatch(r"readinglist @ git\+https://\S+", wanted[0])
+    assert ("lab list/requirements.txt: warning: names no readinglist" in err) == \
+        (wanted == [])
 
     (root / "config.yaml").write_text("title: Mine\n")
     assert status("init", "lab list") == 0
@@ -190,9 +197,11 @@ def test_a_template_that_does_not_compile_fails_check_and_build(tmp_path, monkey
     (templates / "paper.html").write_text('{% extends "!theme/paper.html" %}\n'
                                           '{% block content %}{% if x %}{% endblock %}\n')
     assert status("check") == 1
-    assert "overrides/templates/paper.html:2: error: template does not compile: " \
-           in capsys.readouterr().err
-    assert status("build") == 1
+    assert "\noverrides/templates/paper.html:2: error: template does not compile: " \
+           in "\n" + capsys.readouterr().err
+    assert status("build") == 1  # the same file, named the same way (not from the root)
+    assert "\noverrides/templates/paper.html:2: error: template error in paper.html " \
+           in "\n" + capsys.readouterr().err
 
 
 # --- the README, as typed ---------------------------------------------------------------
@@ -407,3 +416,47 @@ def test_serve_answers_a_burst_of_500_simultaneous_requests(tmp_path):
     assert answers == [b"HTTP/1.0 200"] * 500
     assert took < 10, took
     assert "Traceback" not in out, out
+
+
+# --- which readinglist the Pages workflow installs -------------------------------------
+
+def test_the_workflow_installs_the_repository_readinglist_came_from(tmp_path):
+    """pip's record of the install names the repository: a git install its URL and commit;
+    `pip install .` the folder, whose clone knows its origin (an SSH one rewritten to https,
+    a CI machine has no key). Never "readinglist==VERSION": that name on PyPI is another
+    project's."""
+    git = {"url": "https://github.com/me/readinglist.git",
+           "vcs_info": {"vcs": "git", "commit_id": "0123abc"}}
+    assert requirement(git) == "readinglist @ git+https://github.com/me/readinglist.git@0123abc"
+
+    clone = tmp_path / "readinglist"
+    clone.mkdir()
+    run = functools.partial(subprocess.run, cwd=clone, check=True, capture_output=True)
+    run(["git", "init", "-q"])
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@e.org", "commit", "-q",
+         "--allow-empty", "-m", "x"])
+    head = run(["git", "rev-parse", "HEAD"], text=True).stdout.strip()
+    folder = {"url": clone.as_uri(), "dir_info": {"editable": True}}
+    assert requirement(folder) is None  # no remote: nothing a CI machine could clone
+    run(["git", "remote", "add", "origin", "git@github.com:me/readinglist.git"])
+    assert requirement(folder) == f"readinglist @ git+https://github.com/me/readinglist.git@{head}"
+    run(["git", "remote", "set-url", "origin", "/srv/git/readinglist"])
+    assert requirement(folder) is None  # a path on this machine
+    assert requirement({"url": "https://files.example/readinglist.tar.gz",
+                        "archive_info": {}}) is None
+
+    # the file: the line, after the help; or only the help, which the workflow refuses
+    text = requirements_file("readinglist @ git+https://github.com/me/readinglist.git")
+    assert text.endswith("\nreadinglist @ git+https://github.com/me/readinglist.git\n")
+    assert all(line.startswith("#") for line in requirements_file(None).splitlines())
+    workflow = yaml.safe_load((REPO / "generator/scaffold/pages.yml").read_text())
+    install = next(s for s in workflow["jobs"]["build"]["steps"]
+                   if s.get("name") == "Install readinglist")
+    refuse = install["run"].splitlines()[0]
+    for text, ok in ((requirements_file(None), False),
+                     (requirements_file("readinglist @ git+https://e.org/r.git"), True)):
+        (tmp_path / "requirements.txt").write_text(text)
+        done = subprocess.run(["bash", "-c", refuse], cwd=tmp_path, capture_output=True,
+                              text=True, check=False)
+        assert (done.returncode == 0) == ok
+        assert ok or "::error file=requirements.txt::" in done.stdout

@@ -40,12 +40,15 @@ _NEEDS_CLEANING = re.compile(r"[^\x20-\x7e\n]")
 
 
 def _clean_char(ch: str) -> str:
-    """Any Unicode space or line separator becomes a plain space; control characters and
-    lone surrogates (undecodable bytes) vanish."""
+    """A Unicode line or paragraph separator (or NEL) ends a line, as editors show it; any
+    other space becomes a plain space; control characters and lone surrogates (undecodable
+    bytes) vanish."""
     if ch == "\n" or ch == " ":
         return ch
     category = unicodedata.category(ch)
-    if category in ("Zs", "Zl", "Zp") or ch.isspace():
+    if category in ("Zl", "Zp") or ch == "\x85":
+        return "\n"
+    if category == "Zs" or ch.isspace():
         return " "
     if category in ("Cc", "Cs"):
         return ""

@@ -372,10 +372,14 @@ def _read_entry(meta_line: Line, body: Sequence[Line], source: str, result: Pars
                 source, start, f"entry {meta_line.text!r} has no title/authors line; "
                 "expected 'TitleFirst Author, Second Author et al.' on the next line"))
         return None
-    if not rest or (last and not looks_like_content(rest[0].text)):
-        if last:  # the copy may end before the abstract (and page text follow): not whole
+    if not rest or not looks_like_content(rest[0].text):
+        # The copy may end before the abstract, and page text follow: not whole. Where a
+        # next entry follows, that page text reads as an entry only if its first line
+        # splits into a title and names ("Load more", "Home" are a button and a menu).
+        if last or (title is None and split_byline(byline.text)[1] is None):
             _fragment([meta_line, *body], source, result, "ends")
             return None
+    if not rest:
         result.diagnostics.append(warning(
             source, byline.number, "entry has no abstract; expected the abstract on the "
             "line after the " + ("authors line" if title else "title/authors line")))

@@ -42,6 +42,7 @@ from generator.listings.common import (
     ParseResult,
     extract_urls,
     iso_date,
+    looks_like_content,
     normalize_space,
     report_cut,
     report_skipped,
@@ -303,16 +304,20 @@ class _Card:
     organization: str | None
 
 
-def _footed_card(texts: list[Item], *, lone_title: bool) -> tuple[list[Item], _Card] | None:
+def _footed_card(texts: list[Item], *, lone_title: bool, by_position: bool = False
+                 ) -> tuple[list[Item], _Card] | None:
     """The card at the end of ``texts`` (the lines just before a footer), and what precedes.
 
     The last lines are "title, abstract" or "title, abstract, organisation". A lone title
-    line is accepted only where no copy can have been cut (``lone_title``).
+    line is accepted only where no copy can have been cut (``lone_title``). Unless the
+    card's lines are known by position (``by_position``: they follow its upvote line), an
+    abstract must read as text: two short lines are page chrome, a button and a menu item.
     """
     if (len(texts) >= 3 and looks_like_organization(texts[-1].text)
             and looks_like_abstract(texts[-2].text) and looks_like_title(texts[-3].text)):
         return texts[:-3], _Card(texts[-3], texts[-2], organization_name(texts[-1].text))
-    if len(texts) >= 2 and looks_like_title(texts[-2].text):
+    if (len(texts) >= 2 and looks_like_title(texts[-2].text)
+            and (by_position or looks_like_content(texts[-1].text))):
         return texts[:-2], _Card(texts[-2], texts[-1], None)
     if len(texts) == 1 and lone_title and looks_like_title(texts[0].text):
         return [], _Card(texts[0], None, None)
@@ -434,7 +439,7 @@ class _Reader:
                 found = (([], _Card(texts[0], texts[1], organization_name(texts[2].text)))
                          if len(texts) == 3 and looks_like_organization(texts[2].text)
                          and looks_like_title(texts[0].text)
-                         else _footed_card(texts, lone_title=True))
+                         else _footed_card(texts, lone_title=True, by_position=True))
                 if found is None:
                     self.skipped([vote, *texts], lost_entry=True)
                     self.orphan_footer(chunk.footer)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from generator.diagnostics import error
+from generator.diagnostics import error, warning
 from generator.listings.common import MONTHS, ParseResult
 from generator.model import Entry, arxiv_id, is_citation_key
 
@@ -213,6 +213,40 @@ def _entry(line: int, *, title: str, authors: Iterable[str] = (), more: bool = F
 _BIB_VENUE = ("booktitle", "journal", "journaltitle", "eventtitle", "howpublished")
 
 
+_BIB_TOKEN = re.compile(r'\s*(?:(\{)|"|([^\s#"{}]+))')
+
+
+def _bib_value(raw: str, macros: Mapping[str, str]) -> str:
+    """A field's value as BibTeX reads it: "{…}", "\"…\"", numbers and @string macros
+    (any case), joined by '#'. bibtexparser 2 resolves only a lone macro, so
+    ``booktitle = "Proc. of " # acl`` came out as written. A value that is not such an
+    expression is kept as written."""
+    parts: list[str] = []
+    i = 0
+    while True:
+        m = _BIB_TOKEN.match(raw, i)
+        if m is None:
+            return raw.strip()
+        if m[2] is not None:  # a number or a macro name: "jan" stays "jan" if not defined
+            parts.append(macros.get(m[2].lower(), m[2]))
+            i = m.end()
+        else:  # braces nest; a quoted part ends at a '"' outside braces
+            depth, j = 0, m.end()
+            while j < len(raw) and not (depth == 0 and raw[j] == ("}" if m[1] else '"')):
+                depth += {"{": 1, "}": -1}.get(raw[j], 0)
+                j += 1
+            if j == len(raw):
+                return raw.strip()
+            parts.append(raw[m.end():j])
+            i = j + 1
+        rest = raw[i:].lstrip()
+        if not rest:
+            return "".join(parts)
+        if rest[0] != "#":
+            return raw.strip()
+        i = len(raw) - len(rest) + 1
+
+
 _ENTRY_START = re.compile(r"\n(?=@[A-Za-z])")
 PIECE_MIN = 2_000_000  # characters of BibTeX below which one core reads it as soon
 
@@ -265,7 +299,10 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report, not it
     offset, text = piece
     result, latex_text = ParseResult(), LatexText()
-    library = bibtexparser.parse_string(text)
+    library = bibtexparser.parse_string(text, parse_stack=[])  # values as written
+    macros: dict[str, str] = {}
+    for string in library.strings:  # in file order: a macro may use the ones above it
+        macros[string.key.lower()] = _bib_value(string.value, macros)
 
     def _line(start: int | None) -> int | None:
         return None if start is None else start + 1 + offset  # (it counts from 0)
@@ -283,7 +320,8 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
     for item in library.entries:
         fields = {f.key.lower(): f.value for f in item.fields}
         line = _line(item.start_line)
-        values = {k: v.strip() if isinstance(v, str) else str(v) for k, v in fields.items()}
+        values = {k: _bib_value(v, macros).strip() if isinstance(v, str) else str(v)
+                  for k, v in fields.items()}
         title = latex_text(values.get("title", ""))
         if not title:
             result.diagnostics.append(error(source, line, f"entry '{item.key}' has no title; "
@@ -342,12 +380,43 @@ def _csl_names(value: Any, latex_text: LatexText) -> list[str]:
     return names
 
 
-def _line_of(text: str, needle: str, start: int = 0) -> tuple[int, int]:
-    """(1-based line of ``needle`` in ``text`` from ``start``, where it was found)."""
-    at = text.find(needle, start)
-    if at < 0:
-        return 0, start
-    return text.count("\n", 0, at) + 1, at + 1
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _after_space(text: str, at: int) -> int:
+    """The first position from ``at`` that is not JSON whitespace."""
+    found = _JSON_SPACE.match(text, at)
+    return found.end() if found else at
+
+
+def _json_items(text: str) -> list[tuple[int, Any]]:
+    """A CSL-JSON document -> (the line it starts on, item) for each element of its
+    top-level array, or for the one object it is; read element by element, so each has
+    its line. Raises json.JSONDecodeError as json.loads would."""
+    decoder = json.JSONDecoder()
+    at = _after_space(text, 0)
+    items: list[tuple[int, Any]] = []
+    if text.startswith("[", at):
+        at = _after_space(text, at + 1)
+        line, counted = 1, 0
+        while not (text.startswith("]", at) and not items):
+            line, counted = line + text.count("\n", counted, at), at
+            value, end = decoder.raw_decode(text, at)
+            items.append((line, value))
+            at = _after_space(text, end)
+            if not text.startswith(",", at):
+                break
+            at = _after_space(text, at + 1)
+        if not text.startswith("]", at):
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, at)
+        end = at + 1
+    else:
+        value, end = decoder.raw_decode(text, at)
+        items.append((text.count("\n", 0, at) + 1, value))
+    rest = _after_space(text, end)
+    if rest < len(text):
+        raise json.JSONDecodeError("Extra data", text, rest)
+    return items
 
 
 def parse_csl_json(text: str, source: str) -> ParseResult:
@@ -355,20 +424,15 @@ def parse_csl_json(text: str, source: str) -> ParseResult:
     result = ParseResult()
     latex_text = LatexText()
     try:
-        data = json.loads(text.lstrip("\ufeff"))
+        items = _json_items(text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
         result.diagnostics.append(error(source, exc.lineno, f"not valid JSON: {exc.msg}"))
         return result
-    items = data if isinstance(data, list) else [data]
-    search_from = 0
-    for index, item in enumerate(items):
+    for index, (line, item) in enumerate(items):
         if not isinstance(item, Mapping):
-            result.diagnostics.append(error(source, None, f"item {index + 1} is not an "
+            result.diagnostics.append(error(source, line, f"item {index + 1} is not an "
                                                           f"object; it is skipped"))
             continue
-        needle = json.dumps(item.get("id")) if "id" in item else '"title"'
-        line, search_from = _line_of(text, needle, search_from)
-        line = line or None  # type: ignore[assignment]
         title = latex_text(str(item.get("title") or ""))
         if not title:
             result.diagnostics.append(error(source, line, f"item {item.get('id', index + 1)!r}"
@@ -384,7 +448,7 @@ def parse_csl_json(text: str, source: str) -> ParseResult:
                          else None, item.get("URL"), venue, item.get("note"),
                          str(item.get("DOI") or "").replace("10.48550/arXiv.", "arXiv:"))
         result.entries.append(_entry(
-            line or 0, title=title, authors=_csl_names(item.get("author"), latex_text), date=date,
+            line, title=title, authors=_csl_names(item.get("author"), latex_text), date=date,
             venue=latex_text(str(venue)) if venue else None,
             abstract=str(item.get("abstract") or ""), doi_value=doi(item.get("DOI")),
             arxiv=arxiv, url=item.get("URL") or None,
@@ -399,18 +463,30 @@ def parse_csl_json(text: str, source: str) -> ParseResult:
 
 # --- RIS ---------------------------------------------------------------------------------
 
-def _ris_records(text: str) -> Iterable[tuple[int, str]]:
-    """(1-based line of its TY, text) of each record."""
+def _ris_records(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
+    """(1-based line of its TY, text) of each record, which ends at its ER, else at the
+    next TY or the end of the file; and (first line, count) of each run of lines outside
+    any record (lost to the import: the caller says so)."""
+    records: list[tuple[int, str]] = []
+    stray: list[tuple[int, int]] = []
     start: int | None = None
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for number, line in enumerate(lines, start=1):
         if line.startswith("TY  -"):
+            if start is not None:  # no ER before this TY: the record ends here
+                records.append((start, "\n".join(lines[start - 1:number - 1]) + "\nER  - \n"))
             start = number
         elif line.startswith("ER  -") and start is not None:
-            yield start, "\n".join(lines[start - 1:number]) + "\n"
+            records.append((start, "\n".join(lines[start - 1:number]) + "\n"))
             start = None
+        elif start is None and line.strip() and not line.startswith("ER  -"):
+            if stray and stray[-1][0] + stray[-1][1] == number:
+                stray[-1] = (stray[-1][0], stray[-1][1] + 1)
+            else:
+                stray.append((number, 1))
     if start is not None:
-        yield start, "\n".join(lines[start - 1:]) + "\nER  - \n"
+        records.append((start, "\n".join(lines[start - 1:]) + "\nER  - \n"))
+    return records, stray
 
 
 def parse_ris(text: str, source: str) -> ParseResult:
@@ -419,7 +495,12 @@ def parse_ris(text: str, source: str) -> ParseResult:
 
     result = ParseResult()
     latex_text = LatexText()
-    for line, record in _ris_records(text):
+    records, stray = _ris_records(text)
+    for line, count in stray:
+        result.diagnostics.append(warning(source, line, (
+            "this line is" if count == 1 else f"these {count} lines are") +
+            " outside any record (after an ER, before the next TY) and ignored"))
+    for line, record in records:
         try:
             found = rispy.loads(record)
         except Exception as exc:  # noqa: BLE001 - rispy's errors: report, go on
@@ -449,7 +530,7 @@ def parse_ris(text: str, source: str) -> ParseResult:
                 url=str(urls[0]) if urls else None, pages=pages,
                 volume=_text(item.get("volume")), publisher=_text(item.get("publisher")),
                 key=_key(item.get("id")), keywords=_keywords(item.get("keywords"))))
-    if not result.entries and not result.diagnostics:
+    if not records:
         result.diagnostics.append(error(source, None, "no RIS records (TY  - … ER  -) found"))
     return result
 
