@@ -328,7 +328,9 @@ def test_the_header_results_show_status_and_rating_once_the_facts_load(browser, 
             });
             const add = document.head.appendChild.bind(document.head);
             document.head.appendChild = (node) => {
-                if (node.src && node.src.endsWith('search/facets.js')) window.__facets = performance.now();
+                if (node.src && node.src.endsWith('search/facets.js')) {
+                    window.__facets = performance.now();
+                }
                 return add(node);
             };
         }""")
