@@ -98,6 +98,25 @@ def test_a_list_shows_at_least_twelve_cards_on_a_1280_by_900_screen(browser, sit
         context.close()
 
 
+@pytest.mark.parametrize("width", [390, 1280])
+def test_no_page_kind_is_wider_than_the_screen(browser, site, width) -> None:
+    """A phone shows every page without scrolling sideways: the stats tables of long venue
+    names and the search page's syntax table wrap instead of widening the page."""
+    context = browser.new_context(viewport={"width": width, "height": 844})
+    page = context.new_page()
+    wide = {}
+    try:
+        for path in page_kinds(site):
+            page.goto(site.as_uri() + "/" + path, wait_until="load")
+            sizes = page.evaluate("[document.documentElement.scrollWidth,"
+                                  " document.documentElement.clientWidth]")
+            if sizes[0] > sizes[1]:
+                wide[path] = sizes
+    finally:
+        context.close()
+    assert not wide, wide
+
+
 def test_the_stats_page_draws_each_chart_and_its_table(browser, site) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
