@@ -117,6 +117,21 @@ def test_no_page_kind_is_wider_than_the_screen(browser, site, width) -> None:
     assert not wide, wide
 
 
+def test_the_stats_charts_labels_stay_inside_the_chart(browser, site) -> None:
+    """A bar's label is cut short to fit the space left of the bars, so a long venue name
+    is not clipped at the chart's left edge."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto((site / "stats/index.html").as_uri())
+        starts = page.evaluate("""() => [...document.querySelectorAll('text.chart-label')]
+            .map(t => [t.textContent, t.getBBox().x])""")
+    finally:
+        context.close()
+    assert any(label.endswith("…") for label, _ in starts)  # some were cut short
+    assert not [(label, x) for label, x in starts if x < 4], starts
+
+
 def test_the_stats_page_draws_each_chart_and_its_table(browser, site) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
