@@ -577,12 +577,49 @@ _BLOCK_SCALAR = re.compile(r":\s*[|>][-+0-9]*\s*(?:#.*)?$")
 
 
 def _comments(lines: list[str]) -> list[str]:
-    """The comment lines inside one key's block (at any indentation), which an edit that
-    rewrites the key keeps after it. The lines of a ``|`` or ``>`` block are text, even
-    those starting with ``#``."""
+    """The comments inside one key's block after its first line, which an edit that
+    rewrites the key keeps after it: comment lines (at any indentation) and the comments
+    that end a line (``- rag  # why``), in order. The lines of a ``|`` or ``>`` block are
+    text, even those starting with ``#``."""
     if _BLOCK_SCALAR.search(lines[0]):
         return []
-    return [line for line in lines[1:] if line.lstrip().startswith("#")]
+    ends = _end_comments(lines)
+    return [line if line.lstrip().startswith("#") else ends[i].strip()
+            for i, line in enumerate(lines) if i and (line.lstrip().startswith("#") or ends[i])]
+
+
+def _end_comments(lines: list[str]) -> list[str]:
+    """For each line of one key's block, the comment that ends it with the blanks before it
+    (``"  # since May"``), or ''. Found after the line's last YAML token, so a '#' in a
+    quoted value or a ``|`` block is text; a block that does not scan alone has none."""
+    found = [""] * len(lines)
+    if not any("#" in line for line in lines):  # the common case, without a scan
+        return found
+    last: dict[int, int] = {}  # line -> column where its last token ends
+    inside: set[int] = set()  # lines a token goes on past
+    try:
+        for token in yaml.scan("\n".join(lines) + "\n", Loader=yaml.SafeLoader):
+            start, end = token.start_mark, token.end_mark
+            if start.index == end.index:  # a marker of structure, not text
+                continue
+            inside.update(range(start.line, end.line))
+            last[end.line] = max(last.get(end.line, 0), end.column)
+    except yaml.YAMLError:
+        return found
+    for line, column in last.items():
+        rest = lines[line][column:] if line < len(lines) and line not in inside else ""
+        if rest[:1] in (" ", "\t") and rest.lstrip().startswith("#"):
+            found[line] = rest
+    return found
+
+
+def _same_yaml(lines: list[str], other: list[str]) -> bool:
+    """Whether two versions of a block hold the same value (one with a comment added)."""
+    try:
+        return bool(yaml.load("\n".join(lines), Loader=_Loader) ==
+                    yaml.load("\n".join(other), Loader=_Loader))
+    except yaml.YAMLError:
+        return False
 
 
 def _blocks(fm_lines: list[str]) -> list[tuple[str | None, list[str]]]:
@@ -625,8 +662,14 @@ def edit_front_matter(text: str, updates: Mapping[str, Any],
         if key is not None and key in updates:
             value = updates[key]
             kept = [(None, [line]) for line in _comments(lines)]  # the user's, kept
-            if value is not None:
-                out.append((key, dump_key(key, value).rstrip("\n").split("\n")))
+            first = _end_comments(lines[:1])[0]  # "status: unread  # since May"
+            block = [] if value is None else dump_key(key, value).rstrip("\n").split("\n")
+            if first and block and _same_yaml(block, [block[0] + first, *block[1:]]):
+                block[0] += first  # "status: read  # since May"
+            elif first:  # (the new first line goes on in the next, or the key is gone)
+                kept.insert(0, (None, [first.strip()]))
+            if block:
+                out.append((key, block))
             out.extend(kept)
         else:
             out.append((key, lines))

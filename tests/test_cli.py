@@ -258,6 +258,25 @@ def test_status_and_rate_change_one_line_each(project, capsys):
     ]
 
 
+def test_an_edited_keys_own_comments_are_kept(project, capsys):
+    """A comment at the end of the line being rewritten stays on it; one after a list item
+    stays after the list; a '#' inside a quoted value is not a comment."""
+    path = project / "content/papers/landmark-attention.md"
+    path.write_text(HAND_EDITED.replace(
+        "tags: [LLM, long-context]\nstatus: unread\n",
+        "tags:   # mine\n- LLM   # the big one\n- 'C# #1'\nstatus: unread  # since May\n"
+        "rating: 2 # meh\n"))
+    assert run("status", "landmark-attention", "read") == 0
+    assert run("tag", "landmark-attention", "--add", "memory") == 0
+    assert run("rate", "landmark-attention", "none") == 0
+    assert path.read_text() == HAND_EDITED.replace(
+        "tags: [LLM, long-context]\nstatus: unread\n",
+        "tags:   # mine\n- LLM\n- 'C# #1'\n- memory\n# the big one\n"
+        "status: read  # since May\n# meh\n")
+    data, _, _ = read_front_matter(path.read_text())
+    assert data["tags"] == ["LLM", "C# #1", "memory"] and data["status"] == "read"
+
+
 def test_many_papers_at_once_and_unchanged_files_are_not_rewritten(project, capsys):
     folder = project / "content/papers"
     before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("*.md")}

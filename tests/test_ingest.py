@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator import ingest
-from generator.content import parse_paper, read_front_matter
+from generator.content import edit_front_matter, parse_paper, read_front_matter
 from generator.ingest import apply_plan, plan_import
 from generator.model import Entry, Listing
 
@@ -234,3 +234,16 @@ def test_random_user_edits_survive_random_reimports(tmp_path_factory, edits, bod
     for key, value in edits.items():
         assert data[key] == value
     assert data["upvotes"] == max(upvotes, 3)
+
+
+@pytest.mark.parametrize("value", ["Short.", "A longer abstract. " * 12, "Two\nlines.",
+                                   ["a", "b"], "ends with # a hash"])
+def test_a_comment_ending_an_updated_line_stays_out_of_the_value(value) -> None:
+    """A comment at the end of a key's line stays on the new first line only where it is
+    still a comment: never inside a value folded over several lines or quoted."""
+    text = "---\ntitle: T\nabstract: Old.   # from arXiv\nstatus: read\n---\nNotes.\n"
+    new = edit_front_matter(text, {"abstract": value})
+    data, body, _ = read_front_matter(new)
+    assert data == {"title": "T", "abstract": value, "status": "read"} and body == "Notes.\n"
+    assert "# from arXiv" in new
+    assert new.startswith("---\ntitle: T\nabstract:")
