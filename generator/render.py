@@ -529,8 +529,11 @@ def _highlighted(site: Site, config: Config) -> tuple[str, ...]:
 
 def link_root(path: str, config: Config) -> str:
     """The prefix a page's links start with. 404.html is served at any depth: its links
-    are absolute when the site URL is known."""
-    return config.site_url if path == "404.html" else page_root(path)
+    start at the site URL's path when it is known (``/my-papers/``), which is where the
+    host and ``readinglist serve`` both serve the site; else they are relative."""
+    if path == "404.html" and config.site_url:
+        return urlsplit(config.site_url).path
+    return page_root(path)
 
 
 class Renderer:

@@ -81,6 +81,7 @@ def live_reload_script(prefix: str, version: int) -> str:
 
 
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+_HEAD = re.compile(rb"<head(?:\s[^>]*)?>", re.IGNORECASE)
 
 
 def inject(page: bytes, script: str) -> bytes:
@@ -91,6 +92,13 @@ def inject(page: bytes, script: str) -> bytes:
         return page + data
     at = ends[-1].start()
     return page[:at] + data + page[at:]
+
+
+def base_at(page: bytes, href: str) -> bytes:
+    """Give an HTML page a ``<base href>`` (after its <head> tag; first if it has none)."""
+    tag = f'<base href="{html.escape(href, quote=True)}">'.encode()
+    head = _HEAD.search(page)
+    return page[:head.end()] + tag + page[head.end():] if head else tag + page
 
 
 def problem_payload(diagnostics: Iterable[Diagnostic]) -> list[dict[str, Any]]:
@@ -114,6 +122,7 @@ class SiteState:
     """The last good site and the current problems; handlers wait on ``changed``."""
 
     prefix: str = "/"
+    relative_404: bool = False  # 404.html's links are relative (the site has no URL)
     files: dict[str, bytes] = field(default_factory=dict)
     built: bool = False  # has any build succeeded?
     version: int = 0  # bumps whenever the served files change
@@ -123,7 +132,8 @@ class SiteState:
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def publish(self, *, files: dict[str, bytes] | None = None,
-                problems: list[dict[str, Any]], prefix: str | None = None) -> bool:
+                problems: list[dict[str, Any]], prefix: str | None = None,
+                relative_404: bool | None = None) -> bool:
         """Swap in a new build (or just new problems); True when the files changed."""
         with self.changed:
             new_files = files is not None and (not self.built or files != self.files)
@@ -134,6 +144,8 @@ class SiteState:
                 self.version += 1
             if prefix is not None:
                 self.prefix = prefix
+            if relative_404 is not None:
+                self.relative_404 = relative_404
             self.problems = problems
             self.serial += 1
             self.changed.notify_all()
@@ -432,7 +444,8 @@ class DevServer:
                           crash)
         files = {str(k).replace(os.sep, "/").lstrip("/"): bytes(v)
                  for k, v in result.files.items()}
-        reloaded = self.state.publish(files=files, problems=[], prefix=site_prefix(config))
+        reloaded = self.state.publish(files=files, problems=[], prefix=site_prefix(config),
+                                      relative_404=not config.site_url)
         return BuildReport(True, tuple(result.diagnostics), time.perf_counter() - started,
                            changed, files=len(files), papers=result.papers,
                            reloaded=reloaded)
@@ -522,6 +535,7 @@ class _Handler(BaseHTTPRequestHandler):
         path, query = parts.path, parts.query
         with state.changed:
             prefix, files, version = state.prefix, state.files, state.version
+            relative_404 = state.relative_404
             built, problems = state.built, list(state.problems)
         if path == prefix + RELOAD_PATH:
             self._events(query, head=head)
@@ -561,6 +575,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         body = files[key]
         kind = content_type(key)
+        if status == 404 and relative_404 and "/" in rel:
+            body = base_at(body, prefix)  # its links start at the site's root, not here
         if kind.startswith("text/html"):
             body = inject(body, script)
         self._send(status, body, kind, head=head)

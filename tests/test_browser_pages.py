@@ -24,7 +24,7 @@ def _axe_installed(axe_script: Path) -> None:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # (no site URL: 404.html, whose links are absolute when the site URL is known, then
+    # (no site URL: 404.html, whose links start at the site URL's path when it is known, then
     # links relative to the site root, and works from disk too)
     config, _ = load_config(REPO / "config.yaml", {})
     out = tmp_path_factory.mktemp("bundled") / "site"

@@ -409,6 +409,63 @@ def test_missing_page_uses_the_sites_404_page(server):
     assert status == 404 and "Custom not found" in body and SCRIPT_MARK in body
 
 
+@pytest.mark.parametrize("base_url", ["https://example.github.io/readinglist/", ""])
+def test_a_missing_page_below_the_top_links_back_into_the_served_site(tmp_path, base_url):
+    """A paper deleted or renamed while its page is open reloads into the 404 page: its
+    stylesheet and links must reach the site being served, from any depth (not the
+    published site, and not the missing page's own folder)."""
+    from html.parser import HTMLParser
+    from urllib.parse import urljoin, urlsplit
+
+    from generator.build import build
+
+    config_path = make_project(tmp_path)
+    config_path.write_text(config_path.read_text().replace(
+        "https://example.github.io/readinglist/", base_url))
+    config, _ = load_config(config_path)
+    dev = DevServer(config_path, config, port=0, build=lambda c, progress=None: build(c),
+                    interval=0.05)
+    dev.start()
+    thread = threading.Thread(target=dev.serve_forever, daemon=True)
+    thread.start()
+
+    class Links(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.base, self.refs = "", []
+
+        def handle_starttag(self, tag, attrs):
+            found = dict(attrs)
+            if tag == "base":
+                self.base = found["href"]
+            elif tag in ("a", "link") and not found.get("href", "#").startswith("#"):
+                self.refs.append((found.get("rel"), found["href"]))
+            elif tag == "script" and found.get("src"):
+                self.refs.append((None, found["src"]))
+
+    try:
+        prefix = site_prefix(config)
+        for missing in ("nope.html", "papers/gone/index.html", "papers/gone/"):
+            url = f"http://127.0.0.1:{dev.port}{prefix}{missing}"
+            status, _, body = fetch(dev.port, urlsplit(url).path)
+            assert status == 404 and "Page not found" in body
+            links = Links()
+            links.feed(body)
+            base = urljoin(url, links.base)
+            assert links.refs
+            for rel, ref in links.refs:
+                if rel in ("canonical", "alternate"):
+                    continue
+                target = urlsplit(urljoin(base, ref))
+                assert target.netloc == f"127.0.0.1:{dev.port}", (missing, ref)
+                assert fetch(dev.port, target.path)[0] == 200, (missing, ref)
+    finally:
+        assert dev.httpd is not None
+        dev.httpd.shutdown()
+        dev.close()
+        thread.join(5)
+
+
 def test_rebuild_reload_and_problems_in_process(server, tmp_path):
     port = server.port
     version = page_version(fetch(port, PREFIX)[2])
