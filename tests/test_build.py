@@ -189,6 +189,19 @@ def test_home_lists_every_paper_newest_first_with_counts(pages):
     assert "Read" in text and "Reading" in text and "Unread" in text
 
 
+def test_the_home_pages_counts_of_one_are_singular(tmp_path):
+    """A first paper: '1 paper, 1 tag, 1 author, 1 venue', as the list pages say it."""
+    from generator.content import render_file
+
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    (papers / "one.md").write_text(render_file(
+        {"title": "One", "authors": ["Ada Lovelace"], "venue": "ACL", "tags": ["rag"]}))
+    config, _ = load_config(tmp_path / "config.yaml")
+    text = " ".join(pages_of(build(config).files)["index.html"].text.split())
+    assert "1 paper 1 tag 1 author 1 venue" in text
+
+
 def test_long_lists_are_split_into_linked_pages(make_project):
     config, problems = load_config(make_project(extra_config="page_size: 2\n"))
     assert not problems
