@@ -214,6 +214,7 @@ _BIB_VENUE = ("booktitle", "journal", "journaltitle", "eventtitle", "howpublishe
 
 
 _BIB_TOKEN = re.compile(r'\s*(?:(\{)|"|([^\s#"{}]+))')
+_BIB_DELIMITER = re.compile(r'[{}"]')
 
 
 def _bib_value(raw: str, macros: Mapping[str, str]) -> str:
@@ -231,14 +232,15 @@ def _bib_value(raw: str, macros: Mapping[str, str]) -> str:
             parts.append(macros.get(m[2].lower(), m[2]))
             i = m.end()
         else:  # braces nest; a quoted part ends at a '"' outside braces
-            depth, j = 0, m.end()
-            while j < len(raw) and not (depth == 0 and raw[j] == ("}" if m[1] else '"')):
-                depth += {"{": 1, "}": -1}.get(raw[j], 0)
-                j += 1
-            if j == len(raw):
+            close, depth = "}" if m[1] else '"', 0
+            for mark in _BIB_DELIMITER.finditer(raw, m.end()):  # (delimiter to delimiter:
+                if depth == 0 and mark[0] == close:  # an abstract has few)
+                    break
+                depth += {"{": 1, "}": -1}.get(mark[0], 0)
+            else:
                 return raw.strip()
-            parts.append(raw[m.end():j])
-            i = j + 1
+            parts.append(raw[m.end():mark.start()])
+            i = mark.end()
         rest = raw[i:].lstrip()
         if not rest:
             return "".join(parts)
