@@ -465,10 +465,13 @@ def parse_csl_json(text: str, source: str) -> ParseResult:
 
 # --- RIS ---------------------------------------------------------------------------------
 
+_RIS_TAG = re.compile(r"[A-Z][A-Z0-9]  -")  # (an export's header, "Provider: JSTOR", is none)
+
+
 def _ris_records(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
     """(1-based line of its TY, text) of each record, which ends at its ER, else at the
-    next TY or the end of the file; and (first line, count) of each run of lines outside
-    any record (lost to the import: the caller says so)."""
+    next TY or the end of the file; and (first line, count) of each run of tag lines
+    outside any record (data lost to the import: the caller says so)."""
     records: list[tuple[int, str]] = []
     stray: list[tuple[int, int]] = []
     start: int | None = None
@@ -481,7 +484,7 @@ def _ris_records(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, int]
         elif line.startswith("ER  -") and start is not None:
             records.append((start, "\n".join(lines[start - 1:number]) + "\n"))
             start = None
-        elif start is None and line.strip() and not line.startswith("ER  -"):
+        elif start is None and _RIS_TAG.match(line) and not line.startswith("ER  -"):
             if stray and stray[-1][0] + stray[-1][1] == number:
                 stray[-1] = (stray[-1][0], stray[-1][1] + 1)
             else:
@@ -501,7 +504,7 @@ def parse_ris(text: str, source: str) -> ParseResult:
     for line, count in stray:
         result.diagnostics.append(warning(source, line, (
             "this line is" if count == 1 else f"these {count} lines are") +
-            " outside any record (after an ER, before the next TY) and ignored"))
+            " outside any record (not between a TY and its ER) and ignored"))
     for line, record in records:
         try:
             found = rispy.loads(record)
