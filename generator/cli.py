@@ -404,7 +404,6 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
 
 
 def _shown_paths(paths: Sequence[Path]) -> list[str]:
-
     return [shown_path(p) + ("/" if p.is_dir() else "") for p in paths if p.exists()]
 
 

@@ -500,13 +500,18 @@ def resolve(refs: Sequence[str], papers_dir: Path
             problems.append(error(ref, None, f"names {len(starting)} papers: {shown}; give "
                                              f"more of the slug"))
             continue
-        close = [s for s in sorted(files) if slug and slug in s][:3]
-        # People type the start of a long slug: compare a typo with starts as long as it.
-        starts: dict[str, str] = {}
+        if not slug.strip():
+            problems.append(error(repr(ref), None, "no slug given: name a paper by its slug, "
+                                                   "the start of it, or its file"))
+            continue
+        close = [s for s in sorted(files) if slug in s][:3]
+        # People type the start of a long slug: compare a typo with starts as long as it
+        # (every paper a close start begins).
+        starts: dict[str, list[str]] = {}
         for s in sorted(files):
-            starts.setdefault(s[:len(slug)], s)
-        close += [starts[s] for s in difflib.get_close_matches(slug, starts, n=3, cutoff=0.8)
-                  if starts[s] not in close]
+            starts.setdefault(s[:len(slug)], []).append(s)
+        close += [s for start in difflib.get_close_matches(slug, starts, n=3, cutoff=0.8)
+                  for s in starts[start] if s not in close]
         close = close or difflib.get_close_matches(slug, files, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(repr(c) for c in close[:3])}?" if close else ""
         problems.append(error(ref, None, f"no paper with this slug or path in {where}{hint}"))

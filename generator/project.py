@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 from urllib.request import url2pathname
 
 import yaml
@@ -105,7 +105,10 @@ def _direct_url() -> dict[str, Any]:
 
 
 def _clone_origin(clone: Path) -> tuple[str | None, str | None]:
-    """The remote ``origin`` and the checked-out commit of a git clone (None: unknown)."""
+    """The remote ``origin`` of the git clone that is ``clone`` (not of a repository that
+    merely holds the folder, e.g. a downloaded copy inside the user's list), and its
+    checked-out commit when a remote branch has it (a local commit cannot be fetched by a
+    CI machine; then the remote's default branch is what it gets)."""
     def git(*args: str) -> str | None:
         try:
             done = subprocess.run(["git", "-C", str(clone), *args], capture_output=True,
@@ -114,16 +117,26 @@ def _clone_origin(clone: Path) -> tuple[str | None, str | None]:
             return None
         return done.stdout.strip() or None if done.returncode == 0 else None
 
-    return git("config", "--get", "remote.origin.url"), git("rev-parse", "HEAD")
+    top = git("rev-parse", "--show-toplevel")
+    if top is None or Path(top).resolve() != clone.resolve():
+        return None, None
+    pushed = git("branch", "--remotes", "--contains", "HEAD")
+    return git("config", "--get", "remote.origin.url"), \
+        git("rev-parse", "HEAD") if pushed else None
 
 
 def _public_url(url: str) -> str | None:
-    """A repository address a CI machine can clone: https, or an SSH address of a host
-    rewritten to https (the machine has no key); None for a local path."""
-    if url.startswith("https://"):
-        return url
-    ssh = re.fullmatch(r"(?:ssh://)?git@([\w.-]+)[:/](.+)", url)
-    return f"https://{ssh[1]}/{ssh[2]}" if ssh else None
+    """A repository address a CI machine can clone, written into a file that is published:
+    https without any user name or token in it; an SSH address rewritten to https (the
+    machine has no key), its port dropped; None for anything else (a local path)."""
+    scp = re.fullmatch(r"[\w.-]+@([\w.-]+):(?!/)(.+)", url)  # git@github.com:me/repo.git
+    if scp:
+        return f"https://{scp[1]}/{scp[2]}"
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "ssh") or not parts.hostname or not parts.path.strip("/"):
+        return None
+    port = f":{parts.port}" if parts.scheme == "https" and parts.port else ""
+    return urlunsplit(("https", parts.hostname + port, parts.path, "", ""))
 
 
 def _write(path: Path, text: str, made: Made) -> None:

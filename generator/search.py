@@ -296,9 +296,12 @@ def snippet_source(paper: Paper, limit: int = SNIPPET_CHARS) -> str:
 
 def _authors_short(paper: Paper) -> list[str]:
     """The names a result shows, spaced as the cards show them, then ET_AL when there are
-    more. A list, not one string: a name may hold a comma ("Lovelace, Ada"), and search.js
-    marks the user's own names (``highlight_authors``) one by one."""
+    more; without names, how many authors the listing said there are. A list, not one
+    string: a name may hold a comma ("Lovelace, Ada"), and search.js marks the user's own
+    names (``highlight_authors``) one by one."""
     names = paper.authors or paper.organizations
+    if not names and paper.author_count:  # as the card says it: "5 authors"
+        return [f"{paper.author_count} author{'s' if paper.author_count != 1 else ''}"]
     shown = [" ".join(name.split()) for name in names[:AUTHORS_SHOWN]]
     if len(names) > AUTHORS_SHOWN or (paper.authors and paper.authors_truncated):
         shown.append(ET_AL)
@@ -333,8 +336,8 @@ def paper_key(paper: Paper) -> str:
     """A hash of every field the index and the result row read: a paper whose key did not
     change indexes as before. Keep it in step with ``field_texts`` and ``result_row``."""
     data = marshal.dumps((paper.slug, paper.title, paper.authors, paper.authors_truncated,
-                          paper.organizations, paper.tags, paper.venue, paper.category,
-                          paper.year, paper.date, paper.abstract, paper.notes),
+                          paper.author_count, paper.organizations, paper.tags, paper.venue,
+                          paper.category, paper.year, paper.date, paper.abstract, paper.notes),
                          0)  # version 0: by value only (no references, no interning flags)
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 

@@ -314,6 +314,16 @@ def test_a_misspelt_start_of_a_long_slug_names_its_paper(project, capsys):
     assert capsys.readouterr().err == (
         "ring-atention: error: no paper with this slug or path in content/papers; did you "
         "mean 'ring-attention-with-blockwise-transformers-for-near'?\n")
+    # a start two slugs share: both suggested; nothing typed: no suggestion, a message
+    (project / "content/papers/ring-attention-is-all-you-need.md").write_text(
+        render_file({"title": "Ring Attention Is All You Need"}), encoding="utf-8")
+    assert run("rate", "ring-atention", "4") == 2
+    assert capsys.readouterr().err.endswith(
+        "did you mean 'ring-attention-is-all-you-need', "
+        "'ring-attention-with-blockwise-transformers-for-near'?\n")
+    assert run("rate", "", "4") == 2
+    assert capsys.readouterr().err == ("'': error: no slug given: name a paper by its slug, "
+                                       "the start of it, or its file\n")
 
 
 def test_a_unique_start_of_a_slug_names_its_paper(project, capsys):

@@ -141,6 +141,9 @@ def test_extra_blank_lines_change_only_line_numbers(name: str) -> None:
 
 def test_normalize_text_handles_bom_line_ends_and_unicode_spaces() -> None:
     assert normalize_text("\ufeffa\r\nb\rc\u00a0d\u2003e\x00f\tg") == "a\nb\nc d ef g"
+    # Unicode's line separators end lines only in a text that has no other line ends
+    assert normalize_text("a\u2028b\u2029c\x85d") == "a\nb\nc\nd"
+    assert normalize_text("a\u2028b\nc\x85d") == "a b\nc d"
 
 
 # --- stray page text ---------------------------------------------------------------------
@@ -894,6 +897,27 @@ def test_compact_unknown_chrome_after_a_cut_entry_is_no_paper() -> None:
     (warned,) = listing.diagnostics
     assert (warned.severity, warned.line) == ("warning", 10)
     assert "ends inside an entry" in warned.message
+
+
+def test_compact_a_whole_entry_with_a_short_abstract_mid_paste_is_kept() -> None:
+    """Between two entries, an entry whose names do not split from its title (an
+    organisation, names in Chinese) and whose abstract is short is still an entry: only a
+    short first line that splits into nothing reads as a button."""
+    text = ("CLMar 16, 2022Code\n"
+            "LEVEN: A Large-Scale Chinese Legal Event Detection DatasetFeng Yao, Chaojun Xiao, "
+            "Xiaozhi Wang et al. · tsinghua\n"
+            "Recognizing facts is the most fundamental step in making judgments, hence "
+            "detecting events in the legal documents is important.\n"
+            "CLMar 17, 2022\n"
+            "A Survey of Legal Judgment Prediction Datasets Across Many Courts 李明, 王伟\n"
+            "Short abstract here.\n"
+            "CLMar 18, 2022\n"
+            "Another Great Paper On Retrieval Augmented GenerationAlice Smith, Bob Jones\n"
+            "We study retrieval augmented generation and we show that it is very good at "
+            "many tasks here.\n")
+    listing = parse_listing(text, "c.txt", year=YEAR)
+    assert len(listing.entries) == 3
+    assert listing.entries[1].line == 4 and listing.entries[1].abstract == "Short abstract here."
 
 
 def test_hf_unknown_chrome_before_a_cut_card_footer_is_no_paper() -> None:

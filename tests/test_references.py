@@ -141,16 +141,17 @@ def test_ris():
 
 
 def test_ris_text_outside_records_is_reported_and_a_missing_er_loses_nothing():
-    text = ("TY  - JOUR\nTI  - First\nER  - \n"
+    text = ("Provider: JSTOR http://www.jstor.org\nDatabase: JSTOR\n\n"  # an export header
+            "TY  - JOUR\nTI  - First\nER  - \n"
             "TI  - orphan\nAU  - Doe, Jane\n\n"  # two lines between ER and the next TY
             "TY  - JOUR\nTI  - Second\n"  # no ER: the record ends at the next TY
-            "TY  - CONF\nTI  - Third\nER  - \nER  - \n")
+            "TY  - CONF\nTI  - Third\nER  - \nER  - \n\x1a")
     listing = parse_listing(text, "lib.ris", year=2026, format="ris")
     assert [(e.title, e.line) for e in listing.entries] == [
-        ("First", 1), ("Second", 7), ("Third", 9)]
+        ("First", 4), ("Second", 10), ("Third", 12)]
     assert [str(d) for d in listing.diagnostics] == [
-        "lib.ris:4: warning: these 2 lines are outside any record (after an ER, before the "
-        "next TY) and ignored"]
+        "lib.ris:7: warning: these 2 lines are outside any record (not between a TY and its "
+        "ER) and ignored"]
 
 
 # --- bad input ---------------------------------------------------------------------------

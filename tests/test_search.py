@@ -767,3 +767,6 @@ def test_result_rows_list_the_names_each_whole_as_the_cards_space_them() -> None
     assert cut[2] == ["A", "et al."]
     assert result_row(Paper(slug="w", title="W", organizations=("Org",)))[2] == ["Org"]
     assert result_row(Paper(slug="v", title="V"))[2] == []
+    # no names, only a count (a listing's "• 5 authors"): what the card says
+    assert result_row(Paper(slug="u", title="U", author_count=5))[2] == ["5 authors"]
+    assert result_row(Paper(slug="t", title="T", author_count=1))[2] == ["1 author"]

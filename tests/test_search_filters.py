@@ -129,6 +129,8 @@ def test_filters_select_exactly_the_papers_with_those_facts(site: Path, tmp_path
         "rating:<=2": lambda p: 0 < rating(p) <= 2,
         "rating:<2": lambda p: rating(p) == 1,
         "rating:none": lambda p: rating(p) == 0,
+        "rating:>0": lambda p: rating(p) > 0,
+        "rating:>=0": lambda p: rating(p) > 0,  # rated papers only, as every comparison
         "has:notes": lambda p: bool(p["notes"]),
         "-has:notes": lambda p: not p["notes"],
         "has:code": lambda p: bool(p["front"]["has_code"]),
@@ -240,7 +242,7 @@ def test_unknown_fields_and_bad_values_give_hints_never_text(site: Path, tmp_pat
                "in:tags/nope", "stauts:read attention", "status:",
                # names every JavaScript object answers to, and a rating no paper can have
                "has:constructor", "has:__proto__", "has:toString", "status:constructor",
-               "rating:0", "rating:>=0"]
+               "rating:0", "rating:<=0", "rating:=0"]
     a = run_queries(site, [{"q": q} for q in queries], tmp_path)
     assert "did you mean status:?" in a[0]["hints"][0] and a[0]["slugs"] == []
     assert "no field foo:" in a[1]["hints"][0] and "status:" in a[1]["hints"][0]

@@ -439,9 +439,24 @@ def test_the_workflow_installs_the_repository_readinglist_came_from(tmp_path):
     folder = {"url": clone.as_uri(), "dir_info": {"editable": True}}
     assert requirement(folder) is None  # no remote: nothing a CI machine could clone
     run(["git", "remote", "add", "origin", "git@github.com:me/readinglist.git"])
+    # HEAD only here: the machine could not fetch it, it gets the remote's default branch
+    assert requirement(folder) == "readinglist @ git+https://github.com/me/readinglist.git"
+    run(["git", "update-ref", "refs/remotes/origin/main", "HEAD"])  # as if pushed
     assert requirement(folder) == f"readinglist @ git+https://github.com/me/readinglist.git@{head}"
-    run(["git", "remote", "set-url", "origin", "/srv/git/readinglist"])
-    assert requirement(folder) is None  # a path on this machine
+    for origin, public in (
+            ("https://x-access-token:ghp_SECRET@github.com/me/rl.git",  # never published
+             "https://github.com/me/rl.git"),
+            ("ssh://git@github.com:22/me/rl.git", "https://github.com/me/rl.git"),
+            ("https://git.example.org:8443/me/rl.git", "https://git.example.org:8443/me/rl.git"),
+            ("/srv/git/readinglist", None), ("file:///srv/git/readinglist", None)):
+        run(["git", "remote", "set-url", "origin", origin])
+        assert requirement(folder) == (f"readinglist @ git+{public}@{head}" if public
+                                       else None), origin
+    # a downloaded copy (no clone of its own) inside the user's list repository: not the
+    # list's origin
+    copy = clone / "readinglist-main"
+    copy.mkdir()
+    assert requirement({"url": copy.as_uri(), "dir_info": {}}) is None
     assert requirement({"url": "https://files.example/readinglist.tar.gz",
                         "archive_info": {}}) is None
 
@@ -454,7 +469,8 @@ def test_the_workflow_installs_the_repository_readinglist_came_from(tmp_path):
                    if s.get("name") == "Install readinglist")
     refuse = install["run"].splitlines()[0]
     for text, ok in ((requirements_file(None), False),
-                     (requirements_file("readinglist @ git+https://e.org/r.git"), True)):
+                     (requirements_file("readinglist @ git+https://e.org/r.git"), True),
+                     (requirements_file("git+https://e.org/r.git@abc"), True)):
         (tmp_path / "requirements.txt").write_text(text)
         done = subprocess.run(["bash", "-c", refuse], cwd=tmp_path, capture_output=True,
                               text=True, check=False)

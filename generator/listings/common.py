@@ -37,18 +37,16 @@ class ParseResult:
 # Invisible characters that browsers leave in copied text and that carry no meaning here.
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u2060\u00ad"), None)
 _NEEDS_CLEANING = re.compile(r"[^\x20-\x7e\n]")
+_UNICODE_LINE_ENDS = dict.fromkeys(map(ord, "\u2028\u2029\x85"), "\n")
 
 
 def _clean_char(ch: str) -> str:
-    """A Unicode line or paragraph separator (or NEL) ends a line, as editors show it; any
-    other space becomes a plain space; control characters and lone surrogates (undecodable
-    bytes) vanish."""
+    """Any Unicode space or line separator becomes a plain space; control characters and
+    lone surrogates (undecodable bytes) vanish."""
     if ch == "\n" or ch == " ":
         return ch
     category = unicodedata.category(ch)
-    if category in ("Zl", "Zp") or ch == "\x85":
-        return "\n"
-    if category == "Zs" or ch.isspace():
+    if category in ("Zs", "Zl", "Zp") or ch.isspace():
         return " "
     if category in ("Cc", "Cs"):
         return ""
@@ -61,6 +59,8 @@ def normalize_text(text: str) -> str:
     Done once up front so that no parser has to care how a browser or editor saved the text.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
+    if "\n" not in text:  # lines ended only by Unicode's separators (or NEL): lines still
+        text = text.translate(_UNICODE_LINE_ENDS)  # (else they are spaces, as grep sees)
     if not _NEEDS_CLEANING.search(text):  # fast path: plain printable ASCII
         return text
     return "".join(_clean_char(ch) for ch in text)

@@ -374,9 +374,10 @@ def _read_entry(meta_line: Line, body: Sequence[Line], source: str, result: Pars
         return None
     if not rest or not looks_like_content(rest[0].text):
         # The copy may end before the abstract, and page text follow: not whole. Where a
-        # next entry follows, that page text reads as an entry only if its first line
-        # splits into a title and names ("Load more", "Home" are a button and a menu).
-        if last or (title is None and split_byline(byline.text)[1] is None):
+        # next entry follows, that page text reads as an entry only if its first line is
+        # long or splits into a title and names ("Load more", "Home": a button, a menu).
+        if last or (title is None and not looks_like_content(byline.text)
+                    and split_byline(byline.text)[1] is None):
             _fragment([meta_line, *body], source, result, "ends")
             return None
     if not rest:

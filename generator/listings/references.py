@@ -214,6 +214,7 @@ _BIB_VENUE = ("booktitle", "journal", "journaltitle", "eventtitle", "howpublishe
 
 
 _BIB_TOKEN = re.compile(r'\s*(?:(\{)|"|([^\s#"{}]+))')
+_BIB_DELIMITER = re.compile(r'[{}"]')
 
 
 def _bib_value(raw: str, macros: Mapping[str, str]) -> str:
@@ -231,14 +232,15 @@ def _bib_value(raw: str, macros: Mapping[str, str]) -> str:
             parts.append(macros.get(m[2].lower(), m[2]))
             i = m.end()
         else:  # braces nest; a quoted part ends at a '"' outside braces
-            depth, j = 0, m.end()
-            while j < len(raw) and not (depth == 0 and raw[j] == ("}" if m[1] else '"')):
-                depth += {"{": 1, "}": -1}.get(raw[j], 0)
-                j += 1
-            if j == len(raw):
+            close, depth = "}" if m[1] else '"', 0
+            for mark in _BIB_DELIMITER.finditer(raw, m.end()):  # (delimiter to delimiter:
+                if depth == 0 and mark[0] == close:  # an abstract has few)
+                    break
+                depth += {"{": 1, "}": -1}.get(mark[0], 0)
+            else:
                 return raw.strip()
-            parts.append(raw[m.end():j])
-            i = j + 1
+            parts.append(raw[m.end():mark.start()])
+            i = mark.end()
         rest = raw[i:].lstrip()
         if not rest:
             return "".join(parts)
@@ -463,10 +465,13 @@ def parse_csl_json(text: str, source: str) -> ParseResult:
 
 # --- RIS ---------------------------------------------------------------------------------
 
+_RIS_TAG = re.compile(r"[A-Z][A-Z0-9]  -")  # (an export's header, "Provider: JSTOR", is none)
+
+
 def _ris_records(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
     """(1-based line of its TY, text) of each record, which ends at its ER, else at the
-    next TY or the end of the file; and (first line, count) of each run of lines outside
-    any record (lost to the import: the caller says so)."""
+    next TY or the end of the file; and (first line, count) of each run of tag lines
+    outside any record (data lost to the import: the caller says so)."""
     records: list[tuple[int, str]] = []
     stray: list[tuple[int, int]] = []
     start: int | None = None
@@ -479,7 +484,7 @@ def _ris_records(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, int]
         elif line.startswith("ER  -") and start is not None:
             records.append((start, "\n".join(lines[start - 1:number]) + "\n"))
             start = None
-        elif start is None and line.strip() and not line.startswith("ER  -"):
+        elif start is None and _RIS_TAG.match(line) and not line.startswith("ER  -"):
             if stray and stray[-1][0] + stray[-1][1] == number:
                 stray[-1] = (stray[-1][0], stray[-1][1] + 1)
             else:
@@ -499,7 +504,7 @@ def parse_ris(text: str, source: str) -> ParseResult:
     for line, count in stray:
         result.diagnostics.append(warning(source, line, (
             "this line is" if count == 1 else f"these {count} lines are") +
-            " outside any record (after an ER, before the next TY) and ignored"))
+            " outside any record (not between a TY and its ER) and ignored"))
     for line, record in records:
         try:
             found = rispy.loads(record)

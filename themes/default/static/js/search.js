@@ -872,7 +872,9 @@
     } else if (field === 'rating') {
       var m = /^(>=|<=|>|<|=)?([0-9])$/.exec(low);
       if (low === 'none') { f.op = 'none'; }
-      else if (m && +m[2] >= 1 && +m[2] <= 5) { f.op = m[1] || '='; f.value = +m[2]; }
+      else if (m && +m[2] <= 5 && (+m[2] >= 1 || m[1] === '>' || m[1] === '>=')) {
+        f.op = m[1] || '='; f.value = +m[2];  // (>0 and >=0: every rated paper)
+      }
       else {
         hints.push('rating: takes a number from 1 to 5, >=4, >3, <=2, <2 or none (not ' + value + ').');
         return null;
