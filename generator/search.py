@@ -263,10 +263,12 @@ def _venue_text(paper: Paper) -> str:
 
 
 def field_texts(paper: Paper) -> dict[str, str]:
-    """A paper -> the text of each search field (lists joined, so surnames are words)."""
+    """A paper -> the text of each search field (lists joined, so surnames are words). The
+    title as it is shown (``Schr\\"odinger`` is found as Schrödinger, ``$\\mathcal{O}$`` not
+    as mathcal), as the result row shows it."""
     year = paper.display_year
     return {
-        "title": paper.title,
+        "title": plain_inline(paper.title),
         "author": ", ".join(paper.authors),
         "tag": " ".join(paper.tags),
         "org": " ".join(paper.organizations),

@@ -770,3 +770,19 @@ def test_result_rows_list_the_names_each_whole_as_the_cards_space_them() -> None
     # no names, only a count (a listing's "• 5 authors"): what the card says
     assert result_row(Paper(slug="u", title="U", author_count=5))[2] == ["5 authors"]
     assert result_row(Paper(slug="t", title="T", author_count=1))[2] == ["1 author"]
+
+
+@needs_node
+def test_a_title_is_searched_as_it_is_shown(tmp_path):
+    """A title written with LaTeX is found by the words its page and its result show, not
+    by the commands it is written with (in the browser, by lunr.js)."""
+    papers = [Paper(slug="bridges", title='Schr\\"odinger Bridges for \\textbf{Sparse} Data'),
+              Paper(slug="big-o", title="$\\mathcal{O}(n)$ Attention"),
+              Paper(slug="plain", title="Plain Attention")]
+    write_outputs(tmp_path, search.search_outputs(papers, Config()))
+    got = node({"site": str(tmp_path), "queries": ["Schrödinger", "title:sparse", "textbf",
+                                                   "mathcal", "attention"]}, tmp_path)
+    found = {q: slugs(r["full"]) for q, r in got["results"].items()}
+    assert found["Schrödinger"] == ["bridges"] and found["title:sparse"] == ["bridges"]
+    assert found["textbf"] == [] and found["mathcal"] == []
+    assert sorted(found["attention"]) == ["big-o", "plain"]
