@@ -131,29 +131,32 @@ def _top_chart(id: str, title: str, label: str, site: Site, kind: str,
 
 @dataclass(frozen=True)
 class Queue(Compact):
-    """The reading queue: the papers being read, then the unread ones in the order they
-    were added (the oldest first), the first ``shown`` of them."""
+    """The reading queue: the papers being read (the most recently added first), then the
+    unread ones in the order they were added (the oldest first), the first ``shown`` of
+    each, and how many there are."""
 
     reading: tuple[str, ...]
     unread: tuple[str, ...]
     unread_total: int
+    reading_total: int
 
 
 def reading_queue(site: Site, facts: Mapping[str, Facts], shown: int) -> Queue:
-    """Being read (most recently added first; the same day: in the site's order), then up
-    to ``shown`` unread papers (oldest added first, those with no date added last; the
-    same day: in the search index's order, as the search page sorted by date added,
-    oldest first, lists them: the queue links there for the rest)."""
+    """Up to ``shown`` papers being read (most recently added first), then up to ``shown``
+    unread papers (oldest added first); those with no date added last, papers added the
+    same day in the search index's order: as the search page sorted by date added lists
+    them, where the queue links for the rest of each."""
     def added(slug: str) -> str:
         return site.by_slug[slug].shape.added or ""
 
     def undated_last(slug: str) -> tuple[bool, str]:
         return (not added(slug), added(slug))
 
-    order = [p.slug for p in site.papers]
-    reading = sorted((s for s in order if facts[s].status == "reading"), key=added,
-                     reverse=True)
-    unread = sorted((p.slug for p in document_order(
-        placed.shape for placed in site.papers if facts[placed.slug].status == "unread")),
-        key=undated_last)
-    return Queue(tuple(reading), tuple(unread[:shown] if shown else unread), len(unread))
+    def having(status: str) -> list[str]:  # in the search index's order
+        return [p.slug for p in document_order(
+            placed.shape for placed in site.papers if facts[placed.slug].status == status)]
+
+    reading = sorted(having("reading"), key=added, reverse=True)  # (stable: ties keep order)
+    unread = sorted(having("unread"), key=undated_last)
+    return Queue(tuple(reading[:shown] if shown else reading),
+                 tuple(unread[:shown] if shown else unread), len(unread), len(reading))

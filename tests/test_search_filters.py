@@ -223,6 +223,50 @@ def test_the_queues_link_lists_the_unread_papers_in_the_queues_order(tmp_path: P
 
 
 @needs_node
+def test_the_queues_link_lists_the_papers_being_read_in_the_queues_order(tmp_path: Path
+                                                                          ) -> None:
+    """Papers being read: the most recently added first, as many as the unread; the rest
+    a link away, in the same order (same-day ties and no date added alike)."""
+    from generator.build import build
+
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    files = {"zeta": "2024-02-01", "alpha": "2024-02-01", "mid": "2024-02-01",
+             "old": "2024-01-15", "new": "2024-03-01", "undated": None}
+    for slug, added in files.items():
+        when = f"added: {added}\n" if added else ""
+        (papers / f"{slug}.md").write_text(
+            f"---\ntitle: {slug.title()} study\ndate: 2023-05-05\n{when}status: reading\n---\n",
+            encoding="utf-8")
+    queues = {}
+    for size in (2, 0):
+        (tmp_path / "config.yaml").write_text(f"title: T\npage_size: {size}\n")
+        config, problems = load_config(tmp_path / "config.yaml", {})
+        assert not problems
+        files_out = build(config).files
+        queues[size] = files_out["queue/index.html"].decode("utf-8")
+    site = tmp_path / "site"
+    for path, data in files_out.items():
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_bytes(data)
+
+    def shown(html: str) -> list[str]:
+        return re.findall(r'<h3 class="card-title"><a href="\.\./papers/([^/]+)/', html)
+
+    everything = shown(queues[0])
+    assert everything[0] == "new" and everything[-2:] == ["old", "undated"]
+    assert sorted(everything[1:4]) == ["alpha", "mid", "zeta"]
+    assert shown(queues[2]) == everything[:2]
+    assert "6 being read, 0 unread" in queues[2]
+    link = re.search(r'<a href="\.\./(search/index\.html\?[^"]+)">all papers being read',
+                     queues[2])
+    assert link is not None and "all papers being read" not in queues[0]
+    params = parse_qs(urlsplit(link[1].replace("&amp;", "&")).query)
+    [answer] = run_queries(site, [{"q": params["q"][0], "sort": params["sort"][0]}], tmp_path)
+    assert answer["slugs"] == everything
+
+
+@needs_node
 def test_facet_counts_are_over_every_result(site: Path, tmp_path: Path) -> None:
     [a] = run_queries(site, [{"q": "status:read"}], tmp_path)
     read = [p for p in PAPERS if status(p) == "read"]
