@@ -293,6 +293,9 @@ def feed_papers(site: Site, size: int, slugs: Iterable[str] | None = None) -> li
     return ordered[:size]
 
 
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+
 def atom_feed(site: Site, config: Config, texts: Mapping[str, FeedText],
               term: Term | None = None) -> bytes:
     """feed.xml: the ``feed_size`` newest additions, Atom 1.0; or a term's, beside its
@@ -327,11 +330,11 @@ def atom_feed(site: Site, config: Config, texts: Mapping[str, FeedText],
     _sub(feed, a + "generator", "readinglist")
     for paper in papers:
         url = paper_url(paper.slug)
+        page = absolute_url(base, url) or root + pretty_url(url)
         entry = _sub(feed, a + "entry")
         _sub(entry, a + "title", texts[paper.slug].title)
         _sub(entry, a + "id", absolute_url(base, url) or _uuid(config.title, paper.slug))
-        _sub(entry, a + "link", href=absolute_url(base, url) or root + pretty_url(url),
-             rel="alternate", type="text/html")
+        _sub(entry, a + "link", href=page, rel="alternate", type="text/html")
         _sub(entry, a + "updated", stamps[paper.slug])
         if paper.date:
             _sub(entry, a + "published", _rfc3339(paper.date) or "")
@@ -339,7 +342,9 @@ def atom_feed(site: Site, config: Config, texts: Mapping[str, FeedText],
             _sub(_sub(entry, a + "author"), a + "name", name)
         for tag in paper.tags:
             _sub(entry, a + "category", term=tag)
-        _sub(entry, a + "content", texts[paper.slug].content_html, type="html")
+        # relative links and images in the notes resolve as on the paper's page
+        _sub(entry, a + "content", texts[paper.slug].content_html, type="html",
+             **{XML_BASE: page})
     return _xml(feed)
 
 

@@ -189,6 +189,34 @@ def test_a_feed_without_a_site_url_links_relative_to_itself(tmp_path: Path) -> N
         assert href.removeprefix("../../") + "index.html" in files
 
 
+@pytest.mark.parametrize("base_url", ["", "https://you.github.io/my-papers/"])
+def test_relative_links_in_a_feeds_notes_resolve_as_on_the_papers_page(
+        tmp_path: Path, base_url: str) -> None:
+    """A feed entry's content is based (xml:base) at the paper's page, so a relative link
+    or image in the notes points where it points on the page, in the list's feed and in
+    each tag's."""
+    from urllib.parse import urljoin
+
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    (papers / "fig-paper.md").write_text(
+        "---\ntitle: Figures\ntags: [vision]\nadded: 2024-01-02\n---\n"
+        "See ![the plot](plot.png) and [the other one](../other/index.html).\n",
+        encoding="utf-8")
+    (tmp_path / "config.yaml").write_text(f"title: Mine\nbase_url: '{base_url}'\n")
+    config, _ = load_config(tmp_path / "config.yaml", {})
+    files = build(config).files
+    here = base_url or "https://host.example/site/"  # (where the site is, for the joins)
+    for feed_path in ("feed.xml", "tags/vision/feed.xml"):
+        [entry] = ET.fromstring(files[feed_path]).findall(f"{ATOM}entry")
+        content = entry.find(f"{ATOM}content")
+        page = urljoin(urljoin(here, feed_path), content.get(
+            "{http://www.w3.org/XML/1998/namespace}base"))
+        assert page.rstrip("/") == urljoin(here, "papers/fig-paper/").rstrip("/"), feed_path
+        assert urljoin(page, "plot.png") == urljoin(here, "papers/fig-paper/plot.png")
+        assert 'src="plot.png"' in content.text
+
+
 def test_cards_carry_venue_tags_notes_and_the_start_of_the_abstract(bundled, papers) -> None:
     html = bundled["index.html"].decode("utf-8")
     items = html.split('<li class="card">')[1:]
