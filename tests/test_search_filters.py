@@ -178,26 +178,19 @@ def test_a_scope_is_its_list_and_sorts_order_the_results(site: Path, tmp_path: P
 
 
 @needs_node
-def test_the_queues_link_lists_the_unread_papers_in_the_queues_order(tmp_path: Path) -> None:
-    """The queue shows the first unread papers, oldest added first; its link opens the
-    search page on all of them in that order: papers added the same day (here with one
-    date, titles and slugs in opposite orders) alike, those with no date added last."""
+def queue_pages(tmp_path: Path, front: dict[str, str]) -> tuple[dict[int, str], Path]:
+    """A list of these papers (slug -> its front matter after the date), built with two
+    papers a page and with all on one: the queue page of each, and the second site."""
     from generator.build import build
 
     papers = tmp_path / "content" / "papers"
     papers.mkdir(parents=True)
-    files = {"zeta": ("Alpha notes", "2024-02-01"), "alpha": ("Zeta notes", "2024-02-01"),
-             "mid": ("Mid notes", "2024-02-01"), "old": ("Old notes", "2024-01-15"),
-             "new": ("New notes", "2024-03-01"), "done": ("Done notes", "2024-01-01")}
-    for slug, (title, added) in files.items():
-        status = "read" if slug == "done" else "unread"
+    for slug, more in front.items():
         (papers / f"{slug}.md").write_text(
-            f"---\ntitle: {title}\ndate: 2023-05-05\nadded: {added}\nstatus: {status}\n---\n",
+            f"---\ndate: 2023-05-05\n{more}---\n",
             encoding="utf-8")
-    (papers / "undated.md").write_text("---\ntitle: Undated notes\ndate: 2023-05-05\n---\n",
-                                       encoding="utf-8")
     queues = {}
-    for size in (2, 0):  # two unread papers a page (and a link to the rest); all of them
+    for size in (2, 0):  # two papers of each kind a page (and a link to the rest); all
         (tmp_path / "config.yaml").write_text(f"title: T\npage_size: {size}\n")
         config, problems = load_config(tmp_path / "config.yaml", {})
         assert not problems
@@ -207,18 +200,38 @@ def test_the_queues_link_lists_the_unread_papers_in_the_queues_order(tmp_path: P
     for path, data in files_out.items():
         (site / path).parent.mkdir(parents=True, exist_ok=True)
         (site / path).write_bytes(data)
+    return queues, site
 
-    def shown(html: str) -> list[str]:
-        return re.findall(r'<h3 class="card-title"><a href="\.\./papers/([^/]+)/', html)
 
-    everything = shown(queues[0])
+def queue_cards(html: str) -> list[str]:
+    return re.findall(r'<h3 class="card-title"><a href="\.\./papers/([^/]+)/', html)
+
+
+def linked_query(html: str, text: str) -> dict[str, str]:
+    """The search a link of the queue page opens (its text: ``text``)."""
+    link = re.search(rf'<a href="\.\./(search/index\.html\?[^"]+)">{text}', html)
+    assert link is not None, text
+    params = parse_qs(urlsplit(link[1].replace("&amp;", "&")).query)
+    return {"q": params["q"][0], "sort": params["sort"][0]}
+
+
+@needs_node
+def test_the_queues_link_lists_the_unread_papers_in_the_queues_order(tmp_path: Path) -> None:
+    """The queue shows the first unread papers, oldest added first; its link opens the
+    search page on all of them in that order: papers added the same day (here with one
+    date, titles and slugs in opposite orders) alike, those with no date added last."""
+    files = {"zeta": ("Alpha notes", "2024-02-01"), "alpha": ("Zeta notes", "2024-02-01"),
+             "mid": ("Mid notes", "2024-02-01"), "old": ("Old notes", "2024-01-15"),
+             "new": ("New notes", "2024-03-01"), "done": ("Done notes", "2024-01-01")}
+    front = {slug: f"title: {title}\nadded: {day}\n"
+                   f"status: {'read' if slug == 'done' else 'unread'}\n"
+             for slug, (title, day) in files.items()} | {"undated": "title: Undated notes\n"}
+    queues, site = queue_pages(tmp_path, front)
+    everything = queue_cards(queues[0])
     assert everything[0] == "old" and everything[-2:] == ["new", "undated"]
     assert sorted(everything[1:4]) == ["alpha", "mid", "zeta"]
-    assert shown(queues[2]) == everything[:2]
-    link = re.search(r'<a href="\.\./(search/index\.html\?[^"]+)">all unread papers', queues[2])
-    assert link is not None
-    params = parse_qs(urlsplit(link[1].replace("&amp;", "&")).query)
-    [answer] = run_queries(site, [{"q": params["q"][0], "sort": params["sort"][0]}], tmp_path)
+    assert queue_cards(queues[2]) == everything[:2]
+    [answer] = run_queries(site, [linked_query(queues[2], "all unread papers")], tmp_path)
     assert answer["slugs"] == everything
 
 
@@ -227,42 +240,17 @@ def test_the_queues_link_lists_the_papers_being_read_in_the_queues_order(tmp_pat
                                                                           ) -> None:
     """Papers being read: the most recently added first, as many as the unread; the rest
     a link away, in the same order (same-day ties and no date added alike)."""
-    from generator.build import build
-
-    papers = tmp_path / "content" / "papers"
-    papers.mkdir(parents=True)
-    files = {"zeta": "2024-02-01", "alpha": "2024-02-01", "mid": "2024-02-01",
-             "old": "2024-01-15", "new": "2024-03-01", "undated": None}
-    for slug, added in files.items():
-        when = f"added: {added}\n" if added else ""
-        (papers / f"{slug}.md").write_text(
-            f"---\ntitle: {slug.title()} study\ndate: 2023-05-05\n{when}status: reading\n---\n",
-            encoding="utf-8")
-    queues = {}
-    for size in (2, 0):
-        (tmp_path / "config.yaml").write_text(f"title: T\npage_size: {size}\n")
-        config, problems = load_config(tmp_path / "config.yaml", {})
-        assert not problems
-        files_out = build(config).files
-        queues[size] = files_out["queue/index.html"].decode("utf-8")
-    site = tmp_path / "site"
-    for path, data in files_out.items():
-        (site / path).parent.mkdir(parents=True, exist_ok=True)
-        (site / path).write_bytes(data)
-
-    def shown(html: str) -> list[str]:
-        return re.findall(r'<h3 class="card-title"><a href="\.\./papers/([^/]+)/', html)
-
-    everything = shown(queues[0])
+    added = {"zeta": "2024-02-01", "alpha": "2024-02-01", "mid": "2024-02-01",
+             "old": "2024-01-15", "new": "2024-03-01"}
+    front = {slug: f"title: {slug.title()} notes\nadded: {day}\nstatus: reading\n"
+             for slug, day in added.items()} | {"undated": "title: Undated\nstatus: reading\n"}
+    queues, site = queue_pages(tmp_path, front)
+    everything = queue_cards(queues[0])
     assert everything[0] == "new" and everything[-2:] == ["old", "undated"]
     assert sorted(everything[1:4]) == ["alpha", "mid", "zeta"]
-    assert shown(queues[2]) == everything[:2]
-    assert "6 being read, 0 unread" in queues[2]
-    link = re.search(r'<a href="\.\./(search/index\.html\?[^"]+)">all papers being read',
-                     queues[2])
-    assert link is not None and "all papers being read" not in queues[0]
-    params = parse_qs(urlsplit(link[1].replace("&amp;", "&")).query)
-    [answer] = run_queries(site, [{"q": params["q"][0], "sort": params["sort"][0]}], tmp_path)
+    assert queue_cards(queues[2]) == everything[:2]
+    assert "6 being read, 0 unread" in queues[2] and "all papers being read" not in queues[0]
+    [answer] = run_queries(site, [linked_query(queues[2], "all papers being read")], tmp_path)
     assert answer["slugs"] == everything
 
 
