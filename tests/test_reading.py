@@ -217,6 +217,29 @@ def test_relative_links_in_a_feeds_notes_resolve_as_on_the_papers_page(
         assert 'src="plot.png"' in content.text
 
 
+def test_a_figure_in_the_notes_is_a_file_of_the_site_as_the_readme_says(tmp_path: Path
+                                                                          ) -> None:
+    """README: a figure put in overrides/static/ is published under static/, and notes
+    reach it relative to the paper's page."""
+    import posixpath
+
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    (papers / "fig-paper.md").write_text(
+        "---\ntitle: Figures\n---\n![Attention map](../../static/img/attention-map.png)\n",
+        encoding="utf-8")
+    (tmp_path / "overrides" / "static" / "img").mkdir(parents=True)
+    (tmp_path / "overrides" / "static" / "img" / "attention-map.png").write_bytes(b"\x89PNG")
+    (tmp_path / "config.yaml").write_text("title: Mine\n")
+    config, problems = load_config(tmp_path / "config.yaml", {})
+    assert not problems
+    files = build(config).files
+    page = "papers/fig-paper/index.html"
+    [src] = re.findall(r'<img src="([^"]+)" alt="Attention map"', files[page].decode())
+    assert files[posixpath.normpath(posixpath.join(posixpath.dirname(page), src))] == \
+        b"\x89PNG"
+
+
 def test_cards_carry_venue_tags_notes_and_the_start_of_the_abstract(bundled, papers) -> None:
     html = bundled["index.html"].decode("utf-8")
     items = html.split('<li class="card">')[1:]
