@@ -8,14 +8,14 @@ import functools
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from generator.build import BuildResult, build_to_disk
-from generator.config import load_config
+from generator.config import Config, load_config
 from generator.content import render_file
 
 REPO = Path(__file__).resolve().parent.parent
@@ -195,6 +195,18 @@ def write_sample_project(root: Path, *, extra_config: str = "") -> Path:
         f"themes_dir: {(REPO / 'themes').as_posix()}\n"
         "feed_size: 5\n" + extra_config, encoding="utf-8")
     return config
+
+
+def write_list(root: Path, papers: Mapping[str, str], config: str = "title: T\n") -> Config:
+    """A small project: each paper's file (slug -> its text) and config.yaml -> its config."""
+    folder = root / "content" / "papers"
+    folder.mkdir(parents=True, exist_ok=True)
+    for slug, text in papers.items():
+        (folder / f"{slug}.md").write_text(text, encoding="utf-8")
+    (root / "config.yaml").write_text(config, encoding="utf-8")
+    loaded, problems = load_config(root / "config.yaml", {})
+    assert not problems, problems
+    return loaded
 
 
 @pytest.fixture

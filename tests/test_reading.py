@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import PUBLISHED, REPO
+from conftest import PUBLISHED, REPO, write_list
 
 from generator.build import build
 from generator.cli import main
@@ -197,14 +197,10 @@ def test_relative_links_in_a_feeds_notes_resolve_as_on_the_papers_page(
     each tag's."""
     from urllib.parse import urljoin
 
-    papers = tmp_path / "content" / "papers"
-    papers.mkdir(parents=True)
-    (papers / "fig-paper.md").write_text(
+    config = write_list(tmp_path, {"fig-paper": (
         "---\ntitle: Figures\ntags: [vision]\nadded: 2024-01-02\n---\n"
-        "See ![the plot](plot.png) and [the other one](../other/index.html).\n",
-        encoding="utf-8")
-    (tmp_path / "config.yaml").write_text(f"title: Mine\nbase_url: '{base_url}'\n")
-    config, _ = load_config(tmp_path / "config.yaml", {})
+        "See ![the plot](plot.png) and [the other one](../other/index.html).\n")},
+        f"title: Mine\nbase_url: '{base_url}'\n")
     files = build(config).files
     here = base_url or "https://host.example/site/"  # (where the site is, for the joins)
     for feed_path in ("feed.xml", "tags/vision/feed.xml"):
@@ -223,16 +219,10 @@ def test_a_figure_in_the_notes_is_a_file_of_the_site_as_the_readme_says(tmp_path
     reach it relative to the paper's page."""
     import posixpath
 
-    papers = tmp_path / "content" / "papers"
-    papers.mkdir(parents=True)
-    (papers / "fig-paper.md").write_text(
-        "---\ntitle: Figures\n---\n![Attention map](../../static/img/attention-map.png)\n",
-        encoding="utf-8")
     (tmp_path / "overrides" / "static" / "img").mkdir(parents=True)
     (tmp_path / "overrides" / "static" / "img" / "attention-map.png").write_bytes(b"\x89PNG")
-    (tmp_path / "config.yaml").write_text("title: Mine\n")
-    config, problems = load_config(tmp_path / "config.yaml", {})
-    assert not problems
+    config = write_list(tmp_path, {"fig-paper": (
+        "---\ntitle: Figures\n---\n![Attention map](../../static/img/attention-map.png)\n")})
     files = build(config).files
     page = "papers/fig-paper/index.html"
     [src] = re.findall(r'<img src="([^"]+)" alt="Attention map"', files[page].decode())
@@ -324,13 +314,11 @@ def test_a_tag_feed_takes_its_tags_new_name_after_an_edit(tmp_path: Path) -> Non
     the papers that decide it are not among the feed's newest."""
     from generator.build import build_to_disk
 
+    config = write_list(tmp_path, {"a": _paper_file("Alpha", ["Ml"], "2024-03-01"),
+                                   "b": _paper_file("Beta", ["ML"], "2024-01-01"),
+                                   "c": _paper_file("Gamma", ["ML"], "2024-01-02")},
+                        "title: T\nfeed_size: 1\n")
     papers = tmp_path / "content" / "papers"
-    papers.mkdir(parents=True)
-    (papers / "a.md").write_text(_paper_file("Alpha", ["Ml"], "2024-03-01"))
-    (papers / "b.md").write_text(_paper_file("Beta", ["ML"], "2024-01-01"))
-    (papers / "c.md").write_text(_paper_file("Gamma", ["ML"], "2024-01-02"))
-    (tmp_path / "config.yaml").write_text("title: T\nfeed_size: 1\n")
-    config, _ = load_config(tmp_path / "config.yaml", {})
     build_to_disk(config)
     assert b"<title>T: ML</title>" in (tmp_path / "site/tags/ml/feed.xml").read_bytes()
     (papers / "c.md").write_text(_paper_file("Gamma", ["Ml"], "2024-01-02"))
@@ -351,13 +339,9 @@ def test_a_build_refuses_a_default_status_that_is_not_a_status(tmp_path: Path,
 
 
 def test_the_queue_puts_unread_papers_without_a_date_added_last(tmp_path: Path) -> None:
-    papers = tmp_path / "content" / "papers"
-    papers.mkdir(parents=True)
-    (papers / "old.md").write_text(_paper_file("Old", [], "2024-01-01"))
-    (papers / "new.md").write_text(_paper_file("New", [], "2024-05-01"))
-    (papers / "undated.md").write_text("---\ntitle: Undated\nyear: 2024\n---\n")
-    (tmp_path / "config.yaml").write_text("title: T\n")
-    config, _ = load_config(tmp_path / "config.yaml", {})
+    config = write_list(tmp_path, {"old": _paper_file("Old", [], "2024-01-01"),
+                                   "new": _paper_file("New", [], "2024-05-01"),
+                                   "undated": "---\ntitle: Undated\nyear: 2024\n---\n"})
     assert cards(build(config).files, "queue/index.html") == ["old", "new", "undated"]
 
 

@@ -18,11 +18,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import filterlist
 import pytest
+from conftest import write_list
 from filterlist import PAPERS, rating, status
 from test_search import LUNR_JS, NODE, SEARCH_JS, needs_node
 
 from generator import search
-from generator.config import load_config
 from generator.model import Paper
 from generator.reading import facts_of
 
@@ -183,17 +183,10 @@ def queue_pages(tmp_path: Path, front: dict[str, str]) -> tuple[dict[int, str], 
     papers a page and with all on one: the queue page of each, and the second site."""
     from generator.build import build
 
-    papers = tmp_path / "content" / "papers"
-    papers.mkdir(parents=True)
-    for slug, more in front.items():
-        (papers / f"{slug}.md").write_text(
-            f"---\ndate: 2023-05-05\n{more}---\n",
-            encoding="utf-8")
+    texts = {slug: f"---\ndate: 2023-05-05\n{more}---\n" for slug, more in front.items()}
     queues = {}
     for size in (2, 0):  # two papers of each kind a page (and a link to the rest); all
-        (tmp_path / "config.yaml").write_text(f"title: T\npage_size: {size}\n")
-        config, problems = load_config(tmp_path / "config.yaml", {})
-        assert not problems
+        config = write_list(tmp_path, texts, f"title: T\npage_size: {size}\n")
         files_out = build(config).files
         queues[size] = files_out["queue/index.html"].decode("utf-8")
     site = tmp_path / "site"
