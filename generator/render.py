@@ -488,7 +488,7 @@ def reading_pages(site: Site, facts: Mapping[str, Facts], page_size: int) -> lis
     queue = reading_queue(site, facts, page_size or QUEUE_UNREAD)
     return [
         Page(QUEUE_URL, ("queue.html",), "Reading queue", "queue",
-             {"queue": queue, "reading_count": len(queue.reading)},
+             {"queue": queue},
              queue.reading + queue.unread),
         Page(STATS_URL, ("stats.html",), "Stats", "stats",
              {"stats": reading_stats(site, facts)}),
