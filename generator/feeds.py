@@ -298,10 +298,11 @@ XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
 def atom_feed(site: Site, config: Config, texts: Mapping[str, FeedText],
               term: Term | None = None) -> bytes:
-    """feed.xml: the ``feed_size`` newest additions, Atom 1.0; or a term's, beside its
-    page (``term.feed_url``)."""
+    """feed.xml, Atom 1.0, or a term's, beside its page (``term.feed_url``): the papers of
+    ``texts`` (slug -> text, in the order of ``feed_papers``: the newest additions, as
+    the build keyed the feed by)."""
     ET.register_namespace("", ATOM_NS)
-    papers = feed_papers(site, config.feed_size, term.papers if term else None)
+    papers = [site.by_slug[slug].shape for slug in texts]
     base = config.site_url
     path = term.feed_url if term else "feed.xml"
     root = page_root(path)  # links without a site URL are relative to the feed
