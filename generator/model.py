@@ -78,6 +78,12 @@ RATING_RANGE = (1, 5)
 CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
 
 
+def authors_counted(count: int) -> str:
+    """A paper's number of authors as a card, its page and a search result say it, where
+    the listing showed no names: "1 author", "5 authors"."""
+    return f"{count} author{'s' if count != 1 else ''}"
+
+
 def link_host(url: str) -> str:
     """A link's host as the paper page names it: lower case, without "www."."""
     return urlsplit(url).netloc.lower().removeprefix("www.")

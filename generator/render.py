@@ -30,7 +30,7 @@ from generator.config import Config
 from generator.diagnostics import BuildError, error
 from generator.feeds import FeedText, citation_markdown, citation_text, venue_kind
 from generator.markdown import plain_inline, render_inline, render_markdown_with_text
-from generator.model import Paper, is_code_link, link_host
+from generator.model import Paper, authors_counted, is_code_link, link_host
 from generator.reading import Facts, reading_queue, reading_stats
 from generator.search import snippet_source
 from generator.site import (
@@ -226,7 +226,7 @@ def paper_view(placed: SitePaper, paper: Paper, config: Config, bibtex_key: str,
         mine=frozenset(a.text for a in placed.authors if name_identity(a.text) in highlighted)
         if highlighted else frozenset(),
         author_count=count,
-        author_count_text=f"{count} author{'s' if count != 1 else ''}" if count else "",
+        author_count_text=authors_counted(count) if count else "",
         date=date,
         date_text=_date_text(date, paper.year),
         year=placed.year,

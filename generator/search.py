@@ -59,7 +59,7 @@ from lunr.stop_word_filter import WORDS as _LUNR_STOP_WORDS
 
 from generator.config import Config
 from generator.markdown import is_plain, plain_inline
-from generator.model import STATUSES, Paper
+from generator.model import STATUSES, Paper, authors_counted
 from generator.reading import Facts
 from generator.site import Site, document_order
 
@@ -303,7 +303,7 @@ def _authors_short(paper: Paper) -> list[str]:
     names (``highlight_authors``) one by one."""
     names = paper.authors or paper.organizations
     if not names and paper.author_count:  # as the card says it: "5 authors"
-        return [f"{paper.author_count} author{'s' if paper.author_count != 1 else ''}"]
+        return [authors_counted(paper.author_count)]
     shown = [" ".join(name.split()) for name in names[:AUTHORS_SHOWN]]
     if len(names) > AUTHORS_SHOWN or (paper.authors and paper.authors_truncated):
         shown.append(ET_AL)
