@@ -117,19 +117,31 @@ def test_no_page_kind_is_wider_than_the_screen(browser, site, width) -> None:
     assert not wide, wide
 
 
-def test_the_stats_charts_labels_stay_inside_the_chart(browser, site) -> None:
-    """A bar's label is cut short to fit the space left of the bars, so a long venue name
-    is not clipped at the chart's left edge."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+@pytest.mark.parametrize("width", [320, 390, 1280])
+def test_the_stats_charts_labels_are_readable_and_inside_the_chart(browser, site,
+                                                                   width) -> None:
+    """On a phone the charts' words are as large as on a wide screen (a chart scaled down
+    to the screen's width made them 7 px tall), and every label and number is drawn inside
+    its chart, none clipped at an edge: a long venue name is cut short to fit."""
+    context = browser.new_context(viewport={"width": width, "height": 844})
     page = context.new_page()
     try:
         page.goto((site / "stats/index.html").as_uri())
-        starts = page.evaluate("""() => [...document.querySelectorAll('text.chart-label')]
-            .map(t => [t.textContent, t.getBBox().x])""")
+        texts = page.evaluate("""() => [...document.querySelectorAll('.chart-svg text')]
+            .map(t => {
+                const svg = t.ownerSVGElement.getBoundingClientRect();
+                const box = t.getBoundingClientRect();
+                return {text: t.textContent, kind: t.getAttribute('class'),
+                        px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a,
+                        inside: box.left >= svg.left - 0.5 && box.right <= svg.right + 0.5
+                                && box.top >= svg.top - 0.5 && box.bottom <= svg.bottom + 0.5};
+            })""")
     finally:
         context.close()
-    assert any(label.endswith("…") for label, _ in starts)  # some were cut short
-    assert not [(label, x) for label, x in starts if x < 4], starts
+    labels = [t["text"] for t in texts if t["kind"] == "chart-label"]
+    assert len(labels) >= 20 and any(label.endswith("…") for label in labels)
+    assert not [t for t in texts if t["px"] < 11.5], texts
+    assert not [t for t in texts if not t["inside"]]
 
 
 def test_the_stats_page_draws_each_chart_and_its_table(browser, site) -> None:
