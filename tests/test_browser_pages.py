@@ -144,6 +144,38 @@ def test_the_stats_charts_labels_are_readable_and_inside_the_chart(browser, site
     assert not [t for t in texts if not t["inside"]]
 
 
+def test_the_stats_tables_do_not_break_names_inside_words_on_a_phone(browser, site) -> None:
+    """The names' column of a stats table gets the room the numbers leave: a table as
+    narrow as its content broke "Computational" into "Computa tional" on a 390 px phone."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto((site / "stats/index.html").as_uri())
+        broken = page.evaluate("""() => {
+            const span = document.createElement('span');
+            span.style.whiteSpace = 'nowrap';
+            span.style.position = 'absolute';
+            document.body.append(span);
+            const found = [];
+            for (const th of document.querySelectorAll('.chart-table tbody th')) {
+                span.style.font = getComputedStyle(th.querySelector('a') || th).font;
+                const style = getComputedStyle(th);
+                const room = th.getBoundingClientRect().width
+                    - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+                for (const word of th.textContent.split(/(?<=-)|\\s+/)) {
+                    span.textContent = word;
+                    if (span.getBoundingClientRect().width > room + 0.5) found.push(word);
+                }
+            }
+            span.remove();
+            return found;
+        }""")
+        names = page.locator(".chart-table tbody th").count()
+    finally:
+        context.close()
+    assert names >= 20 and not broken, broken
+
+
 def test_the_stats_page_draws_each_chart_and_its_table(browser, site) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
