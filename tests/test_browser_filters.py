@@ -228,6 +228,37 @@ def test_download_bibtex_saves_exactly_the_shown_results(open_page, how, site):
         assert papers_bib[key] == entry
 
 
+def focused(page) -> str:
+    """What has the keyboard focus: a facet's token, else the element's tag and text."""
+    return page.evaluate("""() => { const e = document.activeElement;
+        return e.getAttribute('data-rl-token')
+            || e.tagName + ' ' + (e.textContent || '').trim().slice(0, 30); }""")
+
+
+def test_a_facet_chosen_with_the_keyboard_keeps_the_focus(open_page):
+    """The facet panel is drawn anew after each choice: the focus stays on the button just
+    pressed (its new self), so a keyboard user can take the filter out again or go on to
+    the next one, instead of starting over from the top of the page."""
+    page = open_page("file", "search/index.html?q=" + quote("has:notes"))
+    noted = [p for p in PAPERS if p["notes"]]
+    wait_results(page, len(noted))
+    page.wait_for_selector("[data-rl-facets] .rl-facet")
+    reading = [p for p in noted if status(p) == "reading"]
+    page.locator("[data-rl-facets] .rl-facet[data-rl-token='status:reading']").focus()
+    page.keyboard.press("Enter")
+    wait_results(page, len(reading))
+    assert focused(page) == "status:reading"
+    pressed = page.locator("[data-rl-facets] .rl-facet[data-rl-token='status:reading']")
+    assert pressed.get_attribute("aria-pressed") == "true"
+    assert pressed.evaluate("b => b.matches(':focus-visible')")
+    page.keyboard.press("Space")  # pressed again: the filter is taken out, the focus stays
+    wait_results(page, len(noted))
+    assert focused(page) == "status:reading"
+    page.keyboard.press("Tab")  # on to the next facet
+    assert focused(page) != "status:reading"
+    assert page.evaluate("document.activeElement.closest('[data-rl-facets] li') !== null")
+
+
 def _axe_all(page, axe_script: Path) -> list[str]:
     page.add_script_tag(path=str(axe_script))
     return page.evaluate("""async () => {

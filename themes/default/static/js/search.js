@@ -1522,9 +1522,17 @@
       w.bibButton.textContent = 'Download BibTeX (' + plural(count, 'paper', 'papers') + ')';
     }
     if (!box) return;
+    // The panel is drawn anew, so the button that had the focus (the one just pressed, for
+    // one) is gone: its new self takes the focus, else the panel's heading, else the box;
+    // a keyboard user is not sent back to the top of the page.
+    var focused = box.contains(document.activeElement)
+      ? document.activeElement.getAttribute('data-rl-token') || '' : null;
     box.textContent = '';
     box.hidden = !(res && facets && res.results.length);
-    if (box.hidden) return;
+    if (box.hidden) {
+      if (focused !== null) w.input.focus();
+      return;
+    }
     var counts = facetCounts(facets, res.results.map(function (r) { return +r.ref; }));
     var active = Object.create(null);
     parseQuery(w.input.value).filters.forEach(function (f) { if (!f.negate) active[f.raw] = true; });
@@ -1568,6 +1576,15 @@
       group(KIND_LABELS[kind], counts[kind].filter(function (t) { return t[0] !== w.scope; })
         .map(function (t) { return ['in:' + t[0], t[1], t[2]]; }));
     });
+    if (focused === null) return;
+    var again = [].filter.call(box.querySelectorAll('[data-rl-token]'), function (b) {
+      return b.getAttribute('data-rl-token') === focused;
+    })[0];
+    if (!again) {
+      again = heading;
+      heading.tabIndex = -1;
+    }
+    again.focus();
   };
 
   /** Save every current result's BibTeX entry (papers.bib's text) as a .bib file. */
