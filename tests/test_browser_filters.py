@@ -259,6 +259,18 @@ def test_a_facet_chosen_with_the_keyboard_keeps_the_focus(open_page):
     assert page.evaluate("document.activeElement.closest('[data-rl-facets] li') !== null")
 
 
+def test_download_bibtex_from_the_keyboard_keeps_the_focus(open_page):
+    """The button waits for the entries without being disabled: a disabled button drops
+    the focus to the page's top."""
+    expect = slugs_where(lambda p: rating(p) >= 4)
+    page = open_page("file", "search/index.html?q=" + quote("rating:>=4"))
+    wait_results(page, len(expect))
+    page.locator("[data-rl-bib]").focus()
+    with page.expect_download():
+        page.keyboard.press("Enter")
+    assert focused(page).startswith("BUTTON Download BibTeX")
+
+
 def _axe_all(page, axe_script: Path) -> list[str]:
     page.add_script_tag(path=str(axe_script))
     return page.evaluate("""async () => {

@@ -1590,10 +1590,13 @@
   /** Save every current result's BibTeX entry (papers.bib's text) as a .bib file. */
   Widget.prototype.downloadBib = function () {
     var w = this, results = w.results.slice();
-    if (!results.length) return;
-    w.bibButton.disabled = true;
+    function busy() { return w.bibButton.getAttribute('aria-disabled') === 'true'; }
+    if (!results.length || busy()) return;
+    // aria-disabled while the entries load, not disabled: a disabled button loses the focus,
+    // and a keyboard user found themselves back at the top of the page
+    w.bibButton.setAttribute('aria-disabled', 'true');
     withBib(function () {
-      w.bibButton.disabled = false;
+      w.bibButton.removeAttribute('aria-disabled');
       var text = results.map(function (r) { return loader.bib[r.doc[0]]; })
         .filter(Boolean).join('\n');
       var url = URL.createObjectURL(new Blob([text], { type: 'application/x-bibtex' }));
@@ -1607,8 +1610,8 @@
       setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
     });
     function failed() {
-      if (!loader.bibError || !w.bibButton.disabled) return;
-      w.bibButton.disabled = false;
+      if (!loader.bibError || !busy()) return;
+      w.bibButton.removeAttribute('aria-disabled');
       w.showStatus('The BibTeX entries could not be loaded.', null);
     }
     failed();  // (an earlier try failed already)
