@@ -1288,7 +1288,17 @@
     }
     if (w.more) {
       w.more.addEventListener('click', function (e) {
-        if (w.mode === 'page') { e.preventDefault(); w.limit += PAGE_STEP; w.update(false); }
+        if (w.mode !== 'page') return;
+        e.preventDefault();
+        var first = w.limit, focused = document.activeElement === w.more;
+        w.limit += PAGE_STEP;
+        w.update(false);
+        // the last ones shown, the button hides and would drop the focus to the page's top:
+        // the box takes it, with the first paper just shown as its choice (Enter opens it)
+        if (focused && w.more.hidden && first < w.options.length) {
+          w.input.focus({ preventScroll: true });
+          w.setActive(first);
+        }
       });
     }
     loader.listeners.push(function () {
