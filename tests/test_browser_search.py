@@ -247,7 +247,8 @@ def test_show_more_from_the_keyboard_keeps_the_focus_in_the_search(open_page):
     assert more.is_hidden()
     assert p.evaluate("document.activeElement.id") == "rl-page-q"
     choice = p.locator(f"#rl-page-listbox-{shown}")
-    assert p.locator("#rl-page-q").get_attribute("aria-activedescendant") == choice.get_attribute("id")
+    chosen = p.locator("#rl-page-q").get_attribute("aria-activedescendant")
+    assert chosen == choice.get_attribute("id")
     assert choice.get_attribute("aria-selected") == "true" and choice.is_visible()
     href = choice.get_attribute("href")
     with p.expect_navigation():
