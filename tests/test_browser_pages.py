@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import AXE, REPO, serve_under_prefix
+from conftest import AXE, REPO, serve_under_prefix, write_list
 
 from generator.build import build
 from generator.config import load_config
@@ -112,6 +112,44 @@ def test_no_page_kind_is_wider_than_the_screen(browser, site, width) -> None:
                                   " document.documentElement.clientWidth]")
             if sizes[0] > sizes[1]:
                 wide[path] = sizes
+    finally:
+        context.close()
+    assert not wide, wide
+
+
+WIDE_NOTES = """---
+title: "Supercalifragilisticexpialidociousnessification: Long Words in Titles"
+authors: ["Ada Lovelace", "Charles Babbage"]
+date: 2024-03-01
+tags: [long-context]
+---
+## Results
+
+| Model | Context | Perplexity | Notes on the run and its setup | Checkpoint |
+|---|---|---|---|---|
+| Llama-2-7B-long-model-name | 4096 | 5.47 | the baseline | aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa |
+
+Call `a_very_long_identifier_without_any_break_for_a_phone_screen_at_all()` first.
+"""
+
+
+def test_a_paper_with_a_wide_table_and_long_words_fits_a_phone(browser, tmp_path) -> None:
+    """A notes table of five columns and a title word longer than a phone's line wrap
+    inside the page instead of making the whole page scroll sideways."""
+    config = write_list(tmp_path, {"wide": WIDE_NOTES},
+                        f"title: T\nthemes_dir: {(REPO / 'themes').as_posix()}\n")
+    site = tmp_path / "site"
+    write_site(build(config).files, site)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        wide = {}
+        for path in ("papers/wide/index.html", "index.html", "tags/long-context/index.html"):
+            page.goto((site / path).as_uri())
+            sizes = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+            if sizes[0] > sizes[1]:
+                wide[path] = sizes
+        assert page.locator("h1").count() == 1
     finally:
         context.close()
     assert not wide, wide
