@@ -653,6 +653,20 @@ def _render_link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any
     return str(self.renderToken(tokens, idx, options, env))
 
 
+def _render_table_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,
+                       env: Any) -> str:
+    """A table in a box that scrolls sideways: a wide one stays readable on a phone (its
+    cells keep their words whole) without widening the page. The box can take the focus,
+    so the keyboard scrolls it too."""
+    return ('<div class="table-scroll" role="region" aria-label="Table" tabindex="0">'
+            + str(self.renderToken(tokens, idx, options, env)))
+
+
+def _render_table_close(self: Any, tokens: Sequence[Token], idx: int, options: Any,
+                        env: Any) -> str:
+    return str(self.renderToken(tokens, idx, options, env)) + "</div>\n"
+
+
 def make_markdown(allow_html: bool = False) -> MarkdownIt:
     """A markdown-it-py parser with the safe preset and the LaTeX rules."""
     md = MarkdownIt("js-default", {"linkify": True, "html": allow_html})
@@ -669,6 +683,8 @@ def make_markdown(allow_html: bool = False) -> MarkdownIt:
     md.core.ruler.before("text_join", "tex_dashes", tex_dashes)
     md.core.ruler.push("shift_headings", shift_headings)
     md.add_render_rule("link_open", _render_link_open)
+    md.add_render_rule("table_open", _render_table_open)
+    md.add_render_rule("table_close", _render_table_close)
     return md
 
 
