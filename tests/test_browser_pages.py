@@ -117,6 +117,24 @@ def test_no_page_kind_is_wider_than_the_screen(browser, site, width) -> None:
     assert not wide, wide
 
 
+def test_the_filter_form_open_on_a_phone_is_no_wider_than_the_screen(browser, site) -> None:
+    """The venue select, filled with the list's venues once the form opens, is as wide as
+    its longest name unless told otherwise: a 1,260 px page on a 390 px phone."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto((site / "index.html").as_uri())
+        page.locator("details.rl-filters summary").click()
+        page.wait_for_selector("select[name=venue] option:nth-child(2)", state="attached")
+        sizes = page.evaluate("[document.documentElement.scrollWidth,"
+                              " document.documentElement.clientWidth]")
+        venue = page.locator("select[name=venue]").bounding_box()
+    finally:
+        context.close()
+    assert sizes[0] <= sizes[1], sizes
+    assert venue and venue["x"] + venue["width"] <= 390
+
+
 WIDE_NOTES = """---
 title: "Supercalifragilisticexpialidociousnessification: Long Words in Titles"
 authors: ["Ada Lovelace", "Charles Babbage"]
