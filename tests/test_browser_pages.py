@@ -135,6 +135,40 @@ def test_the_filter_form_open_on_a_phone_is_no_wider_than_the_screen(browser, si
     assert venue and venue["x"] + venue["width"] <= 390
 
 
+def test_a_long_author_list_shows_twelve_names_and_the_rest_on_demand(browser,
+                                                                      tmp_path) -> None:
+    """A big collaboration's 80 names would fill screens of a phone before the abstract:
+    the first twelve show, then "and 68 more", which opens (by keyboard too) on all of
+    them, each still a link to its author's page. Sixteen names all show."""
+    names = [f"Ann Lee{i}" for i in range(80)]
+    config = write_list(tmp_path, {
+        "many": f"---\ntitle: Many\nauthors: {names!r}\ndate: 2024-01-01\n---\n",
+        "some": f"---\ntitle: Some\nauthors: {names[:16]!r}\ndate: 2024-01-02\n---\n"},
+        f"title: T\nthemes_dir: {(REPO / 'themes').as_posix()}\n")
+    site = tmp_path / "site"
+    write_site(build(config).files, site)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto((site / "papers/some/index.html").as_uri())
+        assert page.locator(".byline a:visible").count() == 16
+        assert page.locator(".byline details").count() == 0
+        page.goto((site / "papers/many/index.html").as_uri())
+        links = page.locator(".byline a")
+        assert links.count() == 80
+        assert page.locator(".byline a:visible").count() == 12
+        assert page.locator("#abstract-heading").bounding_box()["y"] < 844
+        summary = page.locator(".byline summary")
+        assert summary.inner_text() == "and 68 more"
+        summary.focus()
+        page.keyboard.press("Enter")
+        assert page.locator(".byline a:visible").count() == 80
+        assert links.nth(79).get_attribute("href") == "../../authors/ann-lee79/index.html"
+        assert not _axe_all(page)
+    finally:
+        context.close()
+
+
 WIDE_NOTES = """---
 title: "Supercalifragilisticexpialidociousnessification: Long Words in Titles"
 authors: ["Ada Lovelace", "Charles Babbage"]
