@@ -829,6 +829,21 @@ def _inline_text(children: Sequence[Token]) -> str:
     return "".join(out)
 
 
+# LaTeX in running text, for the search index: an accent joins its letter (``na\\"ively``,
+# ``Schr{\\"o}dinger``), a command's name is no word (``\\textbf``, ``\\times``), braces go.
+_TEX_ACCENT = re.compile(r"""\\(["'`^~=.])\{?([A-Za-z])\}?""")
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?")
+
+
+def tex_words(text: str) -> str:
+    """Text with LaTeX -> text with the words it shows, without parsing it as Markdown
+    (``plain_inline`` is exact but costs a parse: abstracts are long and many)."""
+    if "\\" not in text:
+        return text
+    text = _TEX_ACCENT.sub(lambda found: _accent(found[2], ACCENTS[found[1]]), text)
+    return _TEX_COMMAND.sub(" ", text).replace("{", "").replace("}", "")
+
+
 def plain_inline(text: str) -> str:
     """A title as plain text for <title>, meta tags and feeds: ``ReLU$^2$`` -> ``ReLU²``."""
     if is_plain(text):
