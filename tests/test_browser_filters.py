@@ -259,6 +259,36 @@ def test_a_facet_chosen_with_the_keyboard_keeps_the_focus(open_page):
     assert page.evaluate("document.activeElement.closest('[data-rl-facets] li') !== null")
 
 
+def test_on_a_phone_the_facet_panel_starts_closed_and_stays_as_left(browser, bases):
+    """At 390 px the facet panel, open, pushed the first result a screen or more down: it
+    starts closed there (open on a wide screen), opens from the keyboard, and stays open
+    while facets are chosen."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(bases["file"] + "search/index.html?q=" + quote("has:notes"))
+        noted = [p for p in PAPERS if p["notes"]]
+        wait_results(page, len(noted))
+        page.wait_for_selector("[data-rl-facets] summary")
+        assert page.locator("[data-rl-facets] details").get_attribute("open") is None
+        first = page.locator("#rl-page-listbox [role=option]").first.bounding_box()
+        assert first and first["y"] + first["height"] <= 844
+        page.locator("[data-rl-facets] summary").focus()
+        page.keyboard.press("Enter")
+        facet = page.locator("[data-rl-facets] .rl-facet[data-rl-token='status:reading']")
+        facet.focus()
+        page.keyboard.press("Enter")
+        wait_results(page, len([p for p in noted if status(p) == "reading"]))
+        assert page.locator("[data-rl-facets] details").get_attribute("open") is not None
+        assert focused(page) == "status:reading"
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.reload()
+        page.wait_for_selector("[data-rl-facets] .rl-facet")
+        assert page.locator("[data-rl-facets] details").get_attribute("open") is not None
+    finally:
+        context.close()
+
+
 def test_download_bibtex_from_the_keyboard_keeps_the_focus(open_page):
     """The button waits for the entries without being disabled: a disabled button drops
     the focus to the page's top."""

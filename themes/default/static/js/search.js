@@ -1242,6 +1242,9 @@
     this.sortSelect = mode === 'page' ? document.querySelector('[data-rl-sort]') : null;
     this.scopeBox = mode === 'page' ? document.querySelector('[data-rl-scope]') : null;
     this.facetBox = mode === 'page' ? document.querySelector('[data-rl-facets]') : null;
+    // the facet panel starts closed on a phone, where it pushed the results a screen or two
+    // down; open or closed, it stays as the reader left it while they search
+    this.facetsOpen = !(window.matchMedia && window.matchMedia('(max-width: 40rem)').matches);
     this.bibButton = mode === 'page' ? document.querySelector('[data-rl-bib]') : null;
     this.active = -1;
     this.options = [];
@@ -1533,8 +1536,8 @@
     }
     if (!box) return;
     // The panel is drawn anew, so the button that had the focus (the one just pressed, for
-    // one) is gone: its new self takes the focus, else the panel's heading, else the box;
-    // a keyboard user is not sent back to the top of the page.
+    // one) is gone: its new self takes the focus, else the panel's summary (or the search
+    // box, when the panel is gone); a keyboard user is not sent back to the top of the page.
     var focused = box.contains(document.activeElement)
       ? document.activeElement.getAttribute('data-rl-token') || '' : null;
     box.textContent = '';
@@ -1546,9 +1549,16 @@
     var counts = facetCounts(facets, res.results.map(function (r) { return +r.ref; }));
     var active = Object.create(null);
     parseQuery(w.input.value).filters.forEach(function (f) { if (!f.negate) active[f.raw] = true; });
+    var panel = el('details', 'rl-facets-panel'), summary = el('summary', 'rl-facets-summary');
+    panel.open = w.facetsOpen;
+    panel.addEventListener('toggle', function () { w.facetsOpen = panel.open; });
     var heading = el('h2', 'rl-facets-title', 'Narrow the results');
     heading.id = w.id + '-facets';
-    box.appendChild(heading);
+    summary.appendChild(heading);
+    panel.appendChild(summary);
+    var groups = el('div', 'rl-facet-groups');
+    panel.appendChild(groups);
+    box.appendChild(panel);
     function group(name, entries) {
       entries = entries.filter(function (e) { return e[2] > 0; });
       if (!entries.length) return;
@@ -1576,7 +1586,7 @@
         ul.appendChild(li);
       });
       g.appendChild(ul);
-      box.appendChild(g);
+      groups.appendChild(g);
     }
     group('Status', facets.statuses.map(function (s, i) { return ['status:' + s, s, counts.status[i]]; }));
     group('Rating', [5, 4, 3, 2, 1, 0].map(function (r) {
@@ -1590,11 +1600,7 @@
     var again = [].filter.call(box.querySelectorAll('[data-rl-token]'), function (b) {
       return b.getAttribute('data-rl-token') === focused;
     })[0];
-    if (!again) {
-      again = heading;
-      heading.tabIndex = -1;
-    }
-    again.focus();
+    (again || summary).focus();
   };
 
   /** Save every current result's BibTeX entry (papers.bib's text) as a .bib file. */
