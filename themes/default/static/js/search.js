@@ -1540,6 +1540,10 @@
     // box, when the panel is gone); a keyboard user is not sent back to the top of the page.
     var focused = box.contains(document.activeElement)
       ? document.activeElement.getAttribute('data-rl-token') || '' : null;
+    // (read here, not from its toggle event, which comes later: a facet pressed right after
+    // the panel was opened would redraw it closed)
+    var shown = box.querySelector('details');
+    if (shown) w.facetsOpen = shown.open;
     box.textContent = '';
     box.hidden = !(res && facets && res.results.length);
     if (box.hidden) {
@@ -1551,7 +1555,6 @@
     parseQuery(w.input.value).filters.forEach(function (f) { if (!f.negate) active[f.raw] = true; });
     var panel = el('details', 'rl-facets-panel'), summary = el('summary', 'rl-facets-summary');
     panel.open = w.facetsOpen;
-    panel.addEventListener('toggle', function () { w.facetsOpen = panel.open; });
     var heading = el('h2', 'rl-facets-title', 'Narrow the results');
     heading.id = w.id + '-facets';
     summary.appendChild(heading);
