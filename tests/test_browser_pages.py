@@ -117,6 +117,29 @@ def test_no_page_kind_is_wider_than_the_screen(browser, site, width) -> None:
     assert not wide, wide
 
 
+def test_on_a_phone_the_menu_shows_the_section_you_are_in(browser, site) -> None:
+    """The menu scrolls sideways on a phone: the marked section (Stats, Search: the last
+    ones) is scrolled into view, and the first ones still show on the home page."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    seen = {}
+    try:
+        for path, label in [("stats/index.html", "Stats"), ("search/index.html", "Search"),
+                            ("queue/index.html", "Queue"), ("index.html", "Papers")]:
+            page.goto(site.as_uri() + "/" + path, wait_until="load")
+            page.wait_for_timeout(50)
+            seen[label] = page.evaluate("""() => {
+                const nav = document.querySelector('.site-nav').getBoundingClientRect();
+                const a = document.querySelector('.site-nav a.active');
+                const r = a.getBoundingClientRect();
+                return [a.textContent.trim(), r.left >= nav.left - 0.5
+                        && r.right <= nav.right + 0.5];
+            }""")
+    finally:
+        context.close()
+    assert seen == {label: [label, True] for label in seen}, seen
+
+
 def test_the_filter_form_open_on_a_phone_is_no_wider_than_the_screen(browser, site) -> None:
     """The venue select, filled with the list's venues once the form opens, is as wide as
     its longest name unless told otherwise: a 1,260 px page on a 390 px phone."""

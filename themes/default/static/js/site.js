@@ -51,9 +51,24 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", setUpCopyButtons);
-  } else {
+  /* On a phone the menu scrolls sideways: the section you are in is scrolled into it, or
+     "Stats" and "Search" are never seen marked. */
+  function showCurrentSection() {
+    var nav = document.querySelector(".site-nav");
+    var current = nav && nav.querySelector("a.active");
+    if (!current || nav.scrollWidth <= nav.clientWidth) { return; }
+    var box = nav.getBoundingClientRect(), link = current.getBoundingClientRect();
+    nav.scrollLeft += (link.left + link.width / 2) - (box.left + box.width / 2);
+  }
+
+  function setUp() {
     setUpCopyButtons();
+    showCurrentSection();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUp);
+  } else {
+    setUp();
   }
 })();
