@@ -17,6 +17,7 @@ from generator.model import STATUSES, Compact, Paper, is_code_link
 from generator.site import Site, Term, document_order
 
 TOP = 15  # bars in the venue, tag and author charts
+LABEL_CHARS = 40  # a bar's name as the chart writes it: a 320 px phone's width at 13 px
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,20 @@ class Bar(Compact):
     @property
     def total(self) -> int:
         return sum(self.counts)
+
+    @property
+    def short(self) -> str:
+        """The label in at most LABEL_CHARS: a longer one keeps its start and its end, cut
+        between words, for two venues' names often differ only at the end (ACL 2023, ACL
+        2025)."""
+        text = self.label
+        if len(text) <= LABEL_CHARS:
+            return text
+        tail = text[-(LABEL_CHARS // 3):]
+        tail = tail[tail.find(" ") + 1:] if " " in tail[:-1] else tail
+        head = text[:LABEL_CHARS - len(tail) - 3]
+        head = head[:head.rfind(" ")] if " " in head[1:] else head
+        return f"{head.rstrip(' ,:;')} … {tail}"
 
 
 @dataclass(frozen=True)

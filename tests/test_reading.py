@@ -123,6 +123,21 @@ def test_the_stats_page_counts_what_the_files_say(bundled, papers) -> None:
             assert width == pytest.approx(total / max(totals) * 85, abs=0.05)
 
 
+def test_a_long_bar_name_keeps_its_start_and_end_so_two_venues_stay_apart() -> None:
+    """Two venues' names often differ only at the end (the year): the chart's short name
+    keeps both ends, cut between words, within LABEL_CHARS; the full name is the title."""
+    from generator.reading import LABEL_CHARS, Bar
+
+    names = ["Findings of the Association for Computational Linguistics: ACL 2023",
+             "Findings of the Association for Computational Linguistics: ACL 2025"]
+    short = [Bar(name, None, (1,)).short for name in names]
+    assert short[0] != short[1]
+    assert short == ["Findings of the Association … ACL 2023",
+                     "Findings of the Association … ACL 2025"]
+    assert Bar("rag", None, (1,)).short == "rag"
+    assert len(Bar("x" * 90, None, (1,)).short) <= LABEL_CHARS
+
+
 def test_the_queue_is_the_papers_being_read_then_the_unread_oldest_added_first(
         bundled, papers) -> None:
     shown = cards(bundled, "queue/index.html")
