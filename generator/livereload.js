@@ -33,9 +33,18 @@
   }
   if (!window.EventSource) return;
   var source = new EventSource(cfg.url + "?version=" + cfg.version);
-  source.addEventListener("reload", function () {
+  // The site's prefix this page was served under (the stream's URL is in it).
+  var prefix = cfg.url.replace(/[^\/]*$/, "");
+  source.addEventListener("reload", function (e) {
     source.close();
-    location.reload();
+    var now = JSON.parse(e.data).prefix;
+    var path = location.pathname;
+    if (now && now !== prefix && path.indexOf(prefix) === 0) {
+      // base_url changed: the same page is now served under another path.
+      location.replace(now + path.slice(prefix.length) + location.search + location.hash);
+    } else {
+      location.reload();
+    }
   });
   source.addEventListener("problems", function (e) {
     show(JSON.parse(e.data).problems);

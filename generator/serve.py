@@ -134,9 +134,11 @@ class SiteState:
     def publish(self, *, files: dict[str, bytes] | None = None,
                 problems: list[dict[str, Any]], prefix: str | None = None,
                 relative_404: bool | None = None) -> bool:
-        """Swap in a new build (or just new problems); True when the files changed."""
+        """Swap in a new build (or just new problems); True when the files changed (or
+        moved: a new prefix is a new version too, so open pages go to the new place)."""
         with self.changed:
-            new_files = files is not None and (not self.built or files != self.files)
+            new_files = files is not None and (not self.built or files != self.files or
+                                               prefix not in (None, self.prefix))
             if files is not None:
                 self.files = files
                 self.built = True
@@ -582,8 +584,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, body, kind, head=head)
 
     def _events(self, query: str, *, head: bool) -> None:
-        """Server-Sent Events: 'reload' when the files changed since the page was served,
-        'problems' with the current build errors (an empty list clears the overlay)."""
+        """Server-Sent Events: 'reload' when the files changed since the page was served
+        (with the prefix they are served under now: a page whose base_url changed moves
+        there, as its old address no longer answers), 'problems' with the current build
+        errors (an empty list clears the overlay)."""
         state = self.server.state
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -605,13 +609,14 @@ class _Handler(BaseHTTPRequestHandler):
                         return
                     serial, version = state.serial, state.version
                     problems, built = list(state.problems), state.built
+                    prefix = state.prefix
                 if serial == seen_serial:
                     self.wfile.write(b": keepalive\n\n")
                     self.wfile.flush()
                     continue
                 seen_serial = serial
                 if built and seen_version is not None and version != seen_version:
-                    self._event("reload", {"version": version})
+                    self._event("reload", {"version": version, "prefix": prefix})
                     seen_version = version
                 if problems != sent_problems:
                     self._event("problems", {"version": version, "problems": problems})

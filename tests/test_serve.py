@@ -513,6 +513,23 @@ def test_config_change_is_picked_up_and_a_broken_config_is_reported(server, tmp_
     assert fetch(server.port, "/papers-site/")[0] == 200
 
 
+def test_a_new_base_url_sends_open_pages_to_its_path(server, tmp_path):
+    """Open pages reload when base_url moves the site (even when no file changed), told
+    where it is now: their own address has stopped answering."""
+    config = tmp_path / "config.yaml"
+    version = page_version(fetch(server.port, PREFIX)[2])
+    events = Events(server.port, version)
+    try:
+        events.wait_for(lambda n, d: n == "problems")
+        config.write_text(config.read_text().replace("/readinglist/", "/papers-site/"))
+        reload = events.wait_for(lambda n, d: n == "reload")
+    finally:
+        events.close()
+    assert reload == {"version": version + 1, "prefix": "/papers-site/"}
+    assert fetch(server.port, PREFIX)[0] == 404
+    assert page_version(fetch(server.port, "/papers-site/")[2]) == version + 1
+
+
 def test_shutdown_ends_the_event_streams(server):
     events = Events(server.port, 1)
     events.wait_for(lambda n, d: n == "problems")
@@ -571,5 +588,30 @@ def test_browser_reloads_and_shows_the_overlay(served, browser):
         page.wait_for_selector("#readinglist-build-errors", state="detached",
                                timeout=15000)
         assert errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_browser_follows_a_new_base_url_to_the_same_page(served, browser):
+    proc, port, project, _ = served
+    config = project / "config.yaml"
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}{PREFIX}papers/focusllm/#notes")
+        assert "FocusLLM" in page.title()
+        page.evaluate("window.notReloaded = true")
+        edit(config, "/readinglist/", "/elsewhere/")
+        page.wait_for_url(f"http://127.0.0.1:{port}/elsewhere/papers/focusllm/#notes",
+                          timeout=15000)
+        page.wait_for_function("window.notReloaded === undefined", timeout=15000)
+        assert "FocusLLM" in page.title()
+        # and back to the root: still the same page, still live
+        edit(config, "https://example.github.io/elsewhere/", "''")
+        page.wait_for_url(f"http://127.0.0.1:{port}/papers/focusllm/#notes", timeout=15000)
+        page.wait_for_selector(f"script[{SCRIPT_MARK}]", state="attached", timeout=15000)
+        assert "FocusLLM" in page.title()
     finally:
         context.close()
