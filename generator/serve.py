@@ -179,8 +179,10 @@ class Watcher(threading.Thread):
     """Watches the paths (``watchfiles``: the system's file events, no polling); calls
     ``on_change(paths)`` once a change has settled (no event for ``settle`` seconds). A
     change to a watched file (config.yaml) starts watching afresh: an editor may have
-    replaced it, and the config may name other folders to watch. The new watch is set up
-    before the old one ends, so no change in between is lost."""
+    replaced it, and the config may name other folders to watch; so does a watched path
+    that appears or goes. The new watch is set up before the old one ends, so no change
+    in between is lost; a watched path replaced or made while no watch was on it (between
+    the rebuild and the new watch, or while it was missing) is a change too."""
 
     def __init__(self, paths: Callable[[], list[Path]], on_change: Callable[[list[str]], Any],
                  stop: threading.Event, settle: float = SETTLE_SECONDS):
@@ -203,9 +205,24 @@ class Watcher(threading.Thread):
                                 step=max(1, int(self.settle * 1000)), rust_timeout=200,
                                 watch_filter=None, raise_interrupt=False)
 
+    def _identities(self) -> dict[str, tuple[int, ...] | None]:
+        """Each watched path -> what tells a new file or folder there from the one seen
+        (None: missing)."""
+        found: dict[str, tuple[int, ...] | None] = {}
+        for path in self.paths():
+            try:
+                st = path.stat()
+            except OSError:
+                found[str(path.absolute())] = None
+                continue
+            found[str(path.absolute())] = (st.st_ino,) if path.is_dir() else \
+                (st.st_ino, st.st_size, st.st_mtime_ns)
+        return found
+
     def run(self) -> None:
         roots = self._roots()
         watch = self._watch(roots)
+        known = self._identities()  # the watched paths as the last build may have read them
         pending: set[tuple[Any, str]] = set()
         while True:
             changes: set[tuple[Any, str]] | None = pending if pending else next(watch, None)
@@ -215,6 +232,7 @@ class Watcher(threading.Thread):
             self.ready.set()  # (the first answer, a change or none: watching)
             changed = sorted({path for _, path in changes if _shown(path, roots)})
             if changed:
+                known = self._identities()
                 try:
                     self.on_change(changed)
                 except Exception:  # a bug must not stop the watching
@@ -230,7 +248,10 @@ class Watcher(threading.Thread):
                     close()
                 if first is None:
                     return
-                watch, roots, pending = new, now, first | (rest or set())
+                seen, known = known, self._identities()
+                missed = {("replaced", path) for path, now_is in known.items()
+                          if seen.get(path) != now_is}
+                watch, roots, pending = new, now, first | (rest or set()) | missed
 
 
 # --- building --------------------------------------------------------------------------

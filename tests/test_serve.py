@@ -530,6 +530,32 @@ def test_a_new_base_url_sends_open_pages_to_its_path(server, tmp_path):
     assert page_version(fetch(server.port, "/papers-site/")[2]) == version + 1
 
 
+def wait_until(ready: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert time.monotonic() < deadline, "not in time"
+        time.sleep(0.05)
+
+
+def test_a_watched_path_that_appears_is_a_change(server, tmp_path):
+    """config.yaml deleted and written again (as some editors and git do), an overrides/
+    folder made while serving: no watch saw them appear, yet each is a change."""
+    config = tmp_path / "config.yaml"
+    text = config.read_text()
+    reports = server.reports  # type: ignore[attr-defined]
+    seen = len(reports)
+    config.unlink()
+    wait_until(lambda: any(str(config) in r.changed for r in reports[seen:]))
+    assert server.url.endswith(f":{server.port}/")  # no config: every setting its default
+    config.write_text(text.replace("/readinglist/", "/papers-site/"))
+    wait_until(lambda: server.url.endswith("/papers-site/"))
+    assert fetch(server.port, "/papers-site/")[0] == 200
+
+    seen = len(reports)
+    (tmp_path / "overrides" / "static").mkdir(parents=True)
+    wait_until(lambda: any(str(tmp_path / "overrides") in r.changed for r in reports[seen:]))
+
+
 def test_shutdown_ends_the_event_streams(server):
     events = Events(server.port, 1)
     events.wait_for(lambda n, d: n == "problems")
