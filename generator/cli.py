@@ -328,6 +328,12 @@ def _title(text: str) -> str:
     return text
 
 
+def _port(text: str) -> int:
+    if text.strip().isdigit() and int(text) <= 65535:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
+
+
 def _rating(text: str) -> int | None:
     from generator.model import RATING_RANGE
 
@@ -509,7 +515,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("serve", "Build, serve and rebuild on change, with live reload in the "
                          "browser.")
-    p.add_argument("--port", "-p", type=int, default=8000, help="port (default: 8000; 0: "
+    p.add_argument("--port", "-p", type=_port, default=8000, help="port (default: 8000; 0: "
                                                                 "any free port)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: "
                                                        "127.0.0.1, this machine only)")

@@ -113,6 +113,16 @@ def test_bad_option_is_a_usage_error(capsys):
     assert "expected a whole number from 1 to 5 (or 'none'), got '9'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("port", ["99999", "65536", "-1", "http"])
+def test_a_port_out_of_range_is_a_command_line_mistake(project, capsys, port):
+    """(It reached the socket: an internal error, exit status 3.)"""
+    with pytest.raises(SystemExit) as exit_:
+        run("serve", "--port", port)
+    assert exit_.value.code == 2
+    assert f"argument --port/-p: expected a port number from 0 to 65535, got '{port}'" in \
+        capsys.readouterr().err
+
+
 def test_config_before_or_after_the_command(project, tmp_path_factory, capsys):
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     os.chdir(elsewhere)
