@@ -908,13 +908,24 @@ class PageKeys:
 
 @contextmanager
 def _theme_errors(template: str, page: str) -> Iterator[None]:
-    """Turn a Jinja error into a BuildError naming the template, its line and the page."""
+    """Turn a Jinja error into a BuildError naming the template, its line and the page;
+    and any other exception a template's own code raised (``{{ 1 / 0 }}``, ``{{ 'a' + 1
+    }}``): a mistake in the theme, not a bug in readinglist, which is one raised in
+    readinglist's own code."""
     try:
         yield
     except jinja2.TemplateError as exc:
         file, line = _theme_frame(exc)
         raise BuildError([error(file, line, f"template error in {template} while rendering "
                                             f"{page}: {exc}")]) from exc
+    except Exception as exc:
+        file, line = _theme_frame(exc)
+        frames = traceback.extract_tb(exc.__traceback__)
+        ours = Path(__file__).parent
+        if file == "?" or not frames or Path(frames[-1].filename).parent == ours:
+            raise
+        raise BuildError([error(file, line, f"template error in {template} while rendering "
+                                            f"{page}: {type(exc).__name__}: {exc}")]) from exc
 
 
 def html_pages(paths: Iterable[str]) -> list[str]:

@@ -204,6 +204,28 @@ def test_a_template_that_does_not_compile_fails_check_and_build(tmp_path, monkey
            in "\n" + capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("code", "message"), [
+    ("{{ 1 / 0 }}", "ZeroDivisionError: division by zero"),
+    ("{{ paper.title + 1 }}", "TypeError: "),
+    ("{{ paper.title | wordwrap(0) }}", "ValueError: invalid width 0"),
+])
+def test_a_template_that_fails_as_it_runs_is_a_theme_error(tmp_path, monkeypatch, capsys,
+                                                           quiet, code, message):
+    """Not "an internal error ... a bug in readinglist" (exit 3): the theme's line."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    (tmp_path / "content" / "papers" / "also-good.md").write_text(GOOD)
+    templates = tmp_path / "overrides" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "paper.html").write_text('{% extends "!theme/paper.html" %}\n'
+                                          '{% block content %}' + code + '{% endblock %}\n')
+    assert status("build") == 1
+    err = capsys.readouterr().err
+    assert "overrides/templates/paper.html:2: error: template error in paper.html while " \
+           "rendering papers/also-good/index.html: " + message in err
+    assert not (tmp_path / "site").exists()
+
+
 # --- the README, as typed ---------------------------------------------------------------
 
 def _walkthrough_commands() -> list[str]:
