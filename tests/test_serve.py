@@ -495,7 +495,9 @@ def test_rebuild_reload_and_problems_in_process(server, tmp_path):
         events.close()
 
 
-def test_config_change_is_picked_up_and_a_broken_config_is_reported(server, tmp_path):
+def test_config_change_is_picked_up_and_a_broken_config_is_reported(server, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.chdir(tmp_path)  # (paths are shown relative to the working folder)
     config = tmp_path / "config.yaml"
     events = Events(server.port, page_version(fetch(server.port, PREFIX)[2]))
     try:
@@ -503,6 +505,9 @@ def test_config_change_is_picked_up_and_a_broken_config_is_reported(server, tmp_
         config.write_text(config.read_text() + "feed_sise: 3\n")
         problems = events.wait_for(lambda n, d: n == "problems" and d["problems"])["problems"]
         assert problems[0]["message"] == "unknown key 'feed_sise'; did you mean 'feed_size'?"
+        # as the terminal shows it, not by its absolute path
+        assert problems[0]["text"] == "config.yaml:4: error: unknown key 'feed_sise'; did " \
+                                      "you mean 'feed_size'?"
         config.write_text(config.read_text().replace(
             "feed_sise: 3\n", "").replace("/readinglist/", "/papers-site/"))
         events.wait_for(lambda n, d: n == "problems" and d["problems"] == [])
