@@ -406,7 +406,9 @@ class DevServer:
         self.report = report
         self.build = build if build is not None else IncrementalBuild()
         self.interval = interval
-        self.state = SiteState(prefix=site_prefix(config))
+        # Versions count on from the time this server started, not from 0: a page still
+        # open from an earlier run reconnects to this one and must not pass for current.
+        self.state = SiteState(prefix=site_prefix(config), version=time.time_ns() // 1_000_000)
         self.stop = threading.Event()
         self.lock = threading.Lock()  # one build at a time
         self.httpd: _Server | None = None

@@ -561,6 +561,33 @@ def test_a_watched_path_that_appears_is_a_change(server, tmp_path):
     wait_until(lambda: any(str(tmp_path / "overrides") in r.changed for r in reports[seen:]))
 
 
+def test_a_page_open_across_a_restart_reloads(tmp_path):
+    """Stop serve, edit, serve again: the open page reconnects to the new server, which
+    must not take it for one of its own (both counted versions from the same start)."""
+    config_path = make_project(tmp_path)
+    config, _ = load_config(config_path)
+    versions = []
+    for run in range(2):
+        dev = DevServer(config_path, config, port=0, build=fake_build, interval=0.05)
+        dev.start()
+        thread = threading.Thread(target=dev.serve_forever, daemon=True)
+        thread.start()
+        try:
+            if run:
+                events = Events(dev.port, versions[0])
+                try:
+                    events.wait_for(lambda n, d: n == "reload")
+                finally:
+                    events.close()
+            versions.append(page_version(fetch(dev.port, PREFIX)[2]))
+        finally:
+            assert dev.httpd is not None
+            dev.httpd.shutdown()
+            dev.close()
+            thread.join(5)
+    assert versions[1] != versions[0]
+
+
 def test_shutdown_ends_the_event_streams(server):
     events = Events(server.port, 1)
     events.wait_for(lambda n, d: n == "problems")
