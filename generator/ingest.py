@@ -552,7 +552,10 @@ FrontMatterChange = Callable[[dict[str, Any]], tuple[dict[str, Any], str]]
 
 
 def _edit_file(path: Path, change: FrontMatterChange) -> Edit:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise EditError("not UTF-8 text; fix it by hand first") from None
     try:
         data, _, _ = read_front_matter(text)
     except FrontMatterError as exc:

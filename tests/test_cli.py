@@ -371,6 +371,18 @@ def test_broken_file_is_reported_and_left_alone(project, capsys):
     assert broken.read_text() == "---\ntitle: [unclosed\n"
 
 
+
+def test_a_file_that_is_not_utf8_is_reported_and_left_alone(project, capsys):
+    """(It was an internal error, exit status 3, and the other papers were not edited.)"""
+    broken = project / "content/papers/latin1.md"
+    broken.write_bytes(b"---\ntitle: Caf\xe9\n---\n")
+    assert run("rate", "latin1", "focusllm", "4") == 1
+    captured = capsys.readouterr()
+    assert captured.err == ("content/papers/latin1.md: error: not UTF-8 text; fix it by "
+                            "hand first\n")
+    assert "  updated content/papers/focusllm.md (rating: 4)" in captured.out
+    assert broken.read_bytes() == b"---\ntitle: Caf\xe9\n---\n"
+
 # --- import ----------------------------------------------------------------------------
 
 def test_import_dry_run_writes_nothing(project, capsys):
