@@ -448,20 +448,34 @@ def apply_plan(plan: ImportPlan, papers_dir: Path) -> list[Diagnostic]:
             left.append(error(shown_path(change.path), None, "appeared while the import ran; "
                               "left as it is: run the import again to merge into it"))
             continue
-        if change.action == "update" and _text_now(target) != change.was:
-            left.append(error(shown_path(change.path), None, "changed while the import ran; "
-                              "left as it was saved: run the import again to merge into it"))
-            continue
-        atomic_write(change.path, change.text.encode("utf-8"),
-                     durable=change.action == "update")
+        data = change.text.encode("utf-8")
+        if change.action == "update":
+            now = _read_now(target)
+            if now is None or now[0] != change.was:
+                left.append(error(shown_path(change.path), None, "changed while the import "
+                                  "ran; left as it was saved: run the import again to merge "
+                                  "into it"))
+                continue
+            data = with_line_ends(change.text, now[1])
+        atomic_write(change.path, data, durable=change.action == "update")
     return left
 
 
-def _text_now(path: Path) -> str | None:
+def _read_now(path: Path) -> tuple[str, bytes] | None:
+    """A file's text (as read_text reads it: universal newlines) and its bytes."""
     try:
-        return path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), raw
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def with_line_ends(text: str, was: bytes) -> bytes:
+    """Text read with universal newlines -> the bytes that replace a file that was ``was``,
+    with its line ends (as its first line has them): a file saved with CRLF keeps CRLF on
+    every line, not only on the lines an edit left alone."""
+    data = text.encode("utf-8")
+    return data.replace(b"\n", b"\r\n") if was.split(b"\n", 1)[0].endswith(b"\r") else data
 
 
 # --- edits from the command line: the papers they name --------------------------------
@@ -552,8 +566,9 @@ FrontMatterChange = Callable[[dict[str, Any]], tuple[dict[str, Any], str]]
 
 
 def _edit_file(path: Path, change: FrontMatterChange) -> Edit:
+    raw = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError:
         raise EditError("not UTF-8 text; fix it by hand first") from None
     try:
@@ -567,7 +582,7 @@ def _edit_file(path: Path, change: FrontMatterChange) -> Edit:
     new = edit_front_matter(text, updates, order=KEY_ORDER)
     if new == text:
         return Edit(path, False, detail)
-    atomic_write(path, new.encode("utf-8"), durable=True)
+    atomic_write(path, with_line_ends(new, raw), durable=True)
     return Edit(path, True, detail)
 
 

@@ -372,6 +372,18 @@ def test_broken_file_is_reported_and_left_alone(project, capsys):
 
 
 
+def test_an_edit_keeps_the_files_crlf_line_ends(project, capsys):
+    """Only the edited key's lines change, as the README says: in a file saved with CRLF
+    the other lines are not rewritten with LF."""
+    crlf = project / "content/papers/windows.md"
+    crlf.write_bytes(b"---\r\ntitle: Saved on Windows\r\nstatus: unread\r\n---\r\n\r\n"
+                     b"Notes,\r\non two lines.\r\n")
+    assert run("status", "windows", "read") == 0
+    assert run("tag", "windows", "--add", "os") == 0
+    assert crlf.read_bytes() == (b"---\r\ntitle: Saved on Windows\r\ntags:\r\n- os\r\n"
+                                 b"status: read\r\n---\r\n\r\nNotes,\r\non two lines.\r\n")
+
+
 def test_a_file_that_is_not_utf8_is_reported_and_left_alone(project, capsys):
     """(It was an internal error, exit status 3, and the other papers were not edited.)"""
     broken = project / "content/papers/latin1.md"

@@ -196,6 +196,18 @@ def test_a_file_saved_while_the_import_runs_is_left_as_saved(tmp_path: Path) -> 
     assert data["upvotes"] == 9 and body.endswith("My notes, saved just now.\n")
 
 
+def test_an_update_keeps_the_files_crlf_line_ends(tmp_path: Path) -> None:
+    """A file saved with CRLF (Windows, git's autocrlf) is updated line by line like any
+    other: only the updated key's lines change, and every line keeps its CRLF."""
+    run(tmp_path, listing(entry("First", upvotes=3)))
+    (first,) = tmp_path.glob("*.md")
+    lf = first.read_bytes() + b"My notes,\non two lines.\n"
+    first.write_bytes(lf.replace(b"\n", b"\r\n"))
+    run(tmp_path, listing(entry("First", upvotes=9)))
+    assert first.read_bytes() == lf.replace(b"upvotes: 3", b"upvotes: 9").replace(
+        b"\n", b"\r\n")
+
+
 def test_slugs_are_safe_unique_and_ascii(tmp_path: Path) -> None:
     titles = ["../../etc/passwd", "Mem-α: Memory", "MC#: Mixture", "Scales++ Attention",
               "", "???", "A" * 300, "Same Title", "Same Title!"]
