@@ -8,6 +8,7 @@ read, a slug that names no paper), 3 an internal error (a bug: one line, no trac
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import re
@@ -394,9 +395,10 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
         try:
             server.start(progress=out.progress("Rendering"))
         except OSError as exc:
+            taken = exc.errno in (errno.EADDRINUSE, errno.EACCES)  # (else: the address)
             out.diagnostic(Diagnostic(f"{args.host}:{args.port}", None, "error",
                                       f"cannot listen here: {exc.strerror or exc} "
-                                      f"(try another --port)"))
+                                      f"(try another {'--port' if taken else '--host'})"))
             return 1
         out.line(f"Serving {server.url} (Ctrl+C to stop)")
         out.line(f"Watching {', '.join(_shown_paths(server.watched()))}")
