@@ -184,11 +184,22 @@ def load_config(path: Path, environ: dict[str, str] | None = None
     """Read and validate a config file; a missing file means all defaults. An empty
     ``base_url`` is taken from $READINGLIST_BASE_URL when that is set."""
     root = path.parent
-    if path.exists():
-        config, problems = parse_config(path.read_text(encoding="utf-8"), str(path), root)
+    text: str | None = None
+    problems: list[Diagnostic] = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        pass
+    except UnicodeDecodeError as exc:  # (an editor saved it in another encoding)
+        problems.append(error(str(path), None, f"not UTF-8 text ({exc.reason}); save it as "
+                                               f"UTF-8"))
+    except OSError as exc:
+        problems.append(error(str(path), None, f"cannot read: {exc.strerror or exc}"))
+    if text is not None:
+        config, problems = parse_config(text, str(path), root)
         config = replace(config, source=str(path))
     else:
-        config, problems = Config(root=root), []
+        config = Config(root=root)
     published = (os.environ if environ is None else environ).get(BASE_URL_VARIABLE, "")
     if not config.base_url and published.strip():
         config = replace(config, base_url=published.strip())

@@ -123,6 +123,25 @@ def test_a_port_out_of_range_is_a_command_line_mistake(project, capsys, port):
         capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", [["check"], ["build"], ["new", "A Paper"],
+                                     ["status", "focusllm", "read"]])
+def test_a_config_that_is_not_utf8_is_a_config_error(project, capsys, command):
+    """(An internal error, exit status 3, from every command.)"""
+    (project / "config.yaml").write_bytes("title: Café\n".encode("latin-1"))
+    before = papers(project)
+    assert run(*command) == 1
+    assert "config.yaml: error: not UTF-8 text (invalid continuation byte); save it as " \
+           "UTF-8\n" in capsys.readouterr().err
+    assert papers(project) == before and not (project / "site").exists()
+
+
+def test_a_config_that_cannot_be_read_is_a_config_error(project, capsys):
+    (project / "config.yaml").unlink()
+    (project / "config.yaml").mkdir()
+    assert run("check") == 1
+    assert "config.yaml: error: cannot read: Is a directory\n" in capsys.readouterr().err
+
+
 def test_config_before_or_after_the_command(project, tmp_path_factory, capsys):
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     os.chdir(elsewhere)

@@ -599,6 +599,25 @@ def test_a_page_open_across_a_restart_reloads(tmp_path):
     assert versions[1] != versions[0]
 
 
+def test_a_config_saved_in_another_encoding_is_shown_as_a_problem(server, tmp_path,
+                                                                  monkeypatch):
+    """(It was a traceback in the terminal, and nothing over the page.)"""
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "config.yaml"
+    text = config.read_text()
+    events = Events(server.port, page_version(fetch(server.port, PREFIX)[2]))
+    try:
+        events.wait_for(lambda n, d: n == "problems")
+        config.write_bytes((text + "author: José\n").encode("latin-1"))
+        problems = events.wait_for(lambda n, d: n == "problems" and d["problems"])["problems"]
+        assert [p["text"] for p in problems] == [
+            "config.yaml: error: not UTF-8 text (invalid continuation byte); save it as UTF-8"]
+        config.write_text(text + "author: José\n", encoding="utf-8")
+        events.wait_for(lambda n, d: n == "problems" and d["problems"] == [])
+    finally:
+        events.close()
+
+
 def test_shutdown_ends_the_event_streams(server):
     events = Events(server.port, 1)
     events.wait_for(lambda n, d: n == "problems")
