@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from generator.config import Config, load_config
-from generator.diagnostics import BuildError, Diagnostic, error, has_errors, shown_path
+from generator.diagnostics import BuildError, Diagnostic, error, shown_path
 
 log = logging.getLogger(__name__)
 
@@ -409,6 +409,7 @@ class DevServer:
         # Versions count on from the time this server started, not from 0: a page still
         # open from an earlier run reconnects to this one and must not pass for current.
         self.state = SiteState(prefix=site_prefix(config), version=time.time_ns() // 1_000_000)
+        self.config_errors: list[Diagnostic] = []  # of config.yaml as saved, until fixed
         self.stop = threading.Event()
         self.lock = threading.Lock()  # one build at a time
         self.httpd: _Server | None = None
@@ -459,9 +460,12 @@ class DevServer:
         config = self.config
         if self._config_changed(changed):
             config, problems = load_config(self.config_path)
-            if has_errors(problems):
+            self.config_errors = [d for d in problems if d.severity == "error"]
+            if self.config_errors:
                 return failed(problems)
             self.config = config
+        elif self.config_errors:  # still broken: an edit elsewhere does not hide it
+            return failed(self.config_errors)
         try:
             result = self.build(config, progress=progress)
         except BuildError as exc:

@@ -30,6 +30,7 @@ from generator.serve import (
     content_type,
     inject,
     live_reload_script,
+    problem_payload,
     site_prefix,
 )
 
@@ -614,6 +615,31 @@ def test_a_config_saved_in_another_encoding_is_shown_as_a_problem(server, tmp_pa
             "config.yaml: error: not UTF-8 text (invalid continuation byte); save it as UTF-8"]
         config.write_text(text + "author: José\n", encoding="utf-8")
         events.wait_for(lambda n, d: n == "problems" and d["problems"] == [])
+    finally:
+        events.close()
+
+
+def test_a_broken_config_stays_reported_until_it_is_fixed(server, tmp_path):
+    """An edit of a paper while config.yaml is broken rebuilds with the last good config,
+    but must not clear the config's error: the site is not what config.yaml says."""
+    config = tmp_path / "config.yaml"
+    paper = tmp_path / "content/papers/focusllm.md"
+    reports = server.reports  # type: ignore[attr-defined]
+    events = Events(server.port, page_version(fetch(server.port, PREFIX)[2]))
+    try:
+        events.wait_for(lambda n, d: n == "problems")
+        config.write_text(config.read_text() + "feed_size: lots\n")
+        problems = events.wait_for(lambda n, d: n == "problems" and d["problems"])["problems"]
+        seen = len(reports)
+        edit(paper, "title: FocusLLM", "title: FocusLLM v2")
+        wait_until(lambda: any(r.changed == (str(paper),) for r in reports[seen:]))
+        report = next(r for r in reports[seen:] if r.changed == (str(paper),))
+        assert not report.ok
+        assert problem_payload(report.diagnostics) == problems
+        assert server.state.problems == problems
+        config.write_text(config.read_text().replace("feed_size: lots\n", ""))
+        events.wait_for(lambda n, d: n == "problems" and d["problems"] == [])
+        assert "FocusLLM v2" in fetch(server.port, PREFIX + "papers/focusllm/")[2]
     finally:
         events.close()
 
