@@ -181,12 +181,14 @@ def _shown(path: str, roots: Sequence[Path]) -> bool:
 
 class Watcher(threading.Thread):
     """Watches the paths (``watchfiles``: the system's file events, no polling); calls
-    ``on_change(paths)`` once a change has settled (no event for ``settle`` seconds). A
-    change to a watched file (config.yaml) starts watching afresh: an editor may have
-    replaced it, and the config may name other folders to watch; so does a watched path
-    that appears or goes. The new watch is set up before the old one ends, so no change
-    in between is lost; a watched path replaced or made while no watch was on it (between
-    the rebuild and the new watch, or while it was missing) is a change too."""
+    ``on_change(paths)`` once a change has settled (no event for ``settle`` seconds).
+
+    A watch follows what it was set up on, so when a watched path appears, goes or is
+    replaced (an editor saving config.yaml by a rename, content/ moved away and another
+    put in its place) or the config names other paths, watching starts afresh. The new
+    watch is set up before the old one ends, so no change in between is lost; a watched
+    path replaced or made while no watch was on it (between a rebuild and the new watch,
+    or while it was missing) is a change too."""
 
     def __init__(self, paths: Callable[[], list[Path]], on_change: Callable[[list[str]], Any],
                  stop: threading.Event, settle: float = SETTLE_SECONDS):
@@ -211,7 +213,8 @@ class Watcher(threading.Thread):
 
     def _identities(self) -> dict[str, tuple[int, ...] | None]:
         """Each watched path -> what tells a new file or folder there from the one seen
-        (None: missing)."""
+        (None: missing). A file's changes in place count too: a watch of a file is
+        started afresh after each (the config may name other paths)."""
         found: dict[str, tuple[int, ...] | None] = {}
         for path in self.paths():
             try:
@@ -226,14 +229,15 @@ class Watcher(threading.Thread):
     def run(self) -> None:
         roots = self._roots()
         watch = self._watch(roots)
-        known = self._identities()  # the watched paths as the last build may have read them
-        pending: set[tuple[Any, str]] = set()
+        first = next(watch, None)  # (the watch is set up)
+        watched = known = self._identities()  # as watched; as the last build may have read
+        pending: set[tuple[Any, str]] = first or set()
         while True:
+            self.ready.set()
             changes: set[tuple[Any, str]] | None = pending if pending else next(watch, None)
             if changes is None:  # stopped
                 return
             pending = set()
-            self.ready.set()  # (the first answer, a change or none: watching)
             changed = sorted({path for _, path in changes if _shown(path, roots)})
             if changed:
                 known = self._identities()
@@ -241,21 +245,22 @@ class Watcher(threading.Thread):
                     self.on_change(changed)
                 except Exception:  # a bug must not stop the watching
                     log.exception("rebuild failed")
+            if self._identities() == watched:
+                continue
             now = self._roots()
-            files = {str(path) for path in roots if path.is_file()}
-            if files.intersection(changed) or now != roots:
-                new = self._watch(now)
-                first = next(new, None)  # (the new watch is set up...)
-                rest = next(watch, None)  # (...and what the old one saw since is kept)
-                close = getattr(watch, "close", None)
-                if close is not None:
-                    close()
-                if first is None:
-                    return
-                seen, known = known, self._identities()
-                missed = {("replaced", path) for path, now_is in known.items()
-                          if seen.get(path) != now_is}
-                watch, roots, pending = new, now, first | (rest or set()) | missed
+            new = self._watch(now)
+            first = next(new, None)  # (the new watch is set up...)
+            rest = next(watch, None)  # (...and what the old one saw since is kept)
+            close = getattr(watch, "close", None)
+            if close is not None:
+                close()
+            if first is None:
+                return
+            watched = self._identities()
+            missed = {("replaced", path) for path, now_is in watched.items()
+                      if known.get(path) != now_is}
+            known = watched
+            watch, roots, pending = new, now, first | (rest or set()) | missed
 
 
 # --- building --------------------------------------------------------------------------

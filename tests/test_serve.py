@@ -619,6 +619,25 @@ def test_a_config_saved_in_another_encoding_is_shown_as_a_problem(server, tmp_pa
         events.close()
 
 
+def test_a_watched_folder_replaced_by_another_is_watched(server, tmp_path):
+    """content/ moved away and another put in its place (a sync tool, a script): the new
+    folder is the one watched."""
+    import shutil
+
+    content = tmp_path / "content"
+    reports = server.reports  # type: ignore[attr-defined]
+    seen = len(reports)
+    shutil.copytree(content, tmp_path / "content-new")
+    content.rename(tmp_path / "content-old")
+    (tmp_path / "content-new").rename(content)
+    wait_until(lambda: any(r.ok for r in reports[seen:]))
+    paper = content / "papers" / "focusllm.md"
+    seen = len(reports)
+    edit(paper, "title: FocusLLM", "title: FocusLLM v2")
+    wait_until(lambda: any(str(paper) in r.changed for r in reports[seen:]))
+    assert "FocusLLM v2" in fetch(server.port, PREFIX + "papers/focusllm/")[2]
+
+
 def test_a_broken_config_stays_reported_until_it_is_fixed(server, tmp_path):
     """An edit of a paper while config.yaml is broken rebuilds with the last good config,
     but must not clear the config's error: the site is not what config.yaml says."""
