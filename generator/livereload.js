@@ -32,11 +32,13 @@
     document.body.appendChild(box);
   }
   if (!window.EventSource) return;
-  var source = new EventSource(cfg.url + "?version=" + cfg.version);
   // The site's prefix this page was served under (the stream's URL is in it).
   var prefix = cfg.url.replace(/[^\/]*$/, "");
-  source.addEventListener("reload", function (e) {
-    source.close();
+  var source = null;
+  var leaving = false;
+  function reload(e) {
+    leaving = true;
+    stop();
     var now = JSON.parse(e.data).prefix;
     var path = location.pathname;
     if (now && now !== prefix && path.indexOf(prefix) === 0) {
@@ -45,8 +47,25 @@
     } else {
       location.reload();
     }
+  }
+  function listen() {
+    if (source || leaving || document.visibilityState === "hidden") return;
+    source = new EventSource(cfg.url + "?version=" + cfg.version);
+    source.addEventListener("reload", reload);
+    source.addEventListener("problems", function (e) {
+      show(JSON.parse(e.data).problems);
+    });
+  }
+  function stop() {
+    if (source) source.close();
+    source = null;
+  }
+  // A browser opens at most six connections to one server, and a stream holds one for
+  // as long as its page is open: with a stream in every tab, the seventh tab's page never
+  // loaded. A tab in the background lets its stream go; shown again, it listens again and
+  // hears at once whether the site changed meanwhile (and what the problems are now).
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") stop(); else listen();
   });
-  source.addEventListener("problems", function (e) {
-    show(JSON.parse(e.data).problems);
-  });
+  listen();
 })();

@@ -748,3 +748,43 @@ def test_browser_follows_a_new_base_url_to_the_same_page(served, browser):
         assert "FocusLLM" in page.title()
     finally:
         context.close()
+
+
+# Lets a test put a page in the background (headless Chromium shows every page).
+BACKGROUND = """
+Object.defineProperty(Document.prototype, "visibilityState", {
+  configurable: true, get: function () { return window.inBackground ? "hidden" : "visible"; }
+});
+window.toBackground = function (hidden) {
+  window.inBackground = hidden;
+  document.dispatchEvent(new Event("visibilitychange"));
+};
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_many_tabs_load_and_a_tab_shown_again_catches_up(served, browser):
+    """A browser opens six connections to a server at most; each tab's live-reload stream
+    held one, so a seventh tab never loaded. Tabs in the background let theirs go."""
+    proc, port, project, _ = served
+    paper = project / "content" / "papers" / "focusllm.md"
+    context = browser.new_context()
+    context.add_init_script(BACKGROUND)
+    try:
+        tabs = []
+        for _ in range(9):
+            tab = context.new_page()
+            tab.goto(f"http://127.0.0.1:{port}{PREFIX}papers/focusllm/", timeout=10000)
+            assert "FocusLLM" in tab.title()
+            tab.evaluate("window.toBackground(true)")
+            tabs.append(tab)
+        first = tabs[0]
+        first.evaluate("window.notReloaded = true")
+        edit(paper, "title: FocusLLM", "title: FocusLLM Renamed")
+        first.evaluate("window.toBackground(false)")  # shown again: it hears of the edit
+        first.wait_for_function("window.notReloaded === undefined", timeout=15000)
+        first.wait_for_load_state()
+        assert "FocusLLM Renamed" in first.title()
+    finally:
+        context.close()
