@@ -491,17 +491,18 @@ class DevServer:
     # running
 
     def start(self, *, progress: Any = None) -> BuildReport:
-        """Listen (raises OSError when the port is taken), build once, start watching."""
+        """Listen (raises OSError when the port is taken), start watching, build once.
+        Watching starts first: a file saved while the first build runs (seconds, on a
+        long list) is a change like any other, not lost."""
         self.httpd = _Server((self.host, self.port), _Handler)
         self.httpd.state = self.state
         self.port = self.httpd.server_address[1]
         if isinstance(self.build, IncrementalBuild):
             self.build.start()  # (no other thread yet: it may fork)
-        first = self.rebuild(progress=progress)
         self.watcher = Watcher(self.watched, self.rebuild, self.stop, self.interval)
         self.watcher.start()
-        self.watcher.ready.wait(5)  # requests are answered once changes are seen
-        return first
+        self.watcher.ready.wait(5)
+        return self.rebuild(progress=progress)
 
     def serve_forever(self) -> None:
         """Answer requests until shutdown() from another thread or KeyboardInterrupt."""

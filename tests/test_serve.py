@@ -638,6 +638,33 @@ def test_a_watched_folder_replaced_by_another_is_watched(server, tmp_path):
     assert "FocusLLM v2" in fetch(server.port, PREFIX + "papers/focusllm/")[2]
 
 
+def test_a_save_during_the_first_build_is_not_lost(tmp_path):
+    """The first build of a long list takes seconds; a paper saved meanwhile is built."""
+    config_path = make_project(tmp_path)
+    config, _ = load_config(config_path)
+    paper = tmp_path / "content/papers/focusllm.md"
+    calls = []
+
+    def slow_first_build(config, *, progress=None):
+        result = fake_build(config)
+        if not calls:  # the user saves while the first build runs
+            edit(paper, "title: FocusLLM", "title: FocusLLM Saved Meanwhile")
+        calls.append(config)
+        return result
+
+    dev = DevServer(config_path, config, port=0, build=slow_first_build, interval=0.05)
+    dev.start()
+    thread = threading.Thread(target=dev.serve_forever, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: "Saved Meanwhile" in fetch(dev.port, PREFIX + "papers/focusllm/")[2])
+    finally:
+        assert dev.httpd is not None
+        dev.httpd.shutdown()
+        dev.close()
+        thread.join(5)
+
+
 def test_a_broken_config_stays_reported_until_it_is_fixed(server, tmp_path):
     """An edit of a paper while config.yaml is broken rebuilds with the last good config,
     but must not clear the config's error: the site is not what config.yaml says."""
