@@ -554,9 +554,10 @@ def wait_until(ready: Callable[[], bool], timeout: float = 20) -> None:
         time.sleep(0.05)
 
 
-def test_a_watched_path_that_appears_is_a_change(server, tmp_path):
+def test_a_watched_path_that_appears_is_a_change(server, tmp_path, monkeypatch):
     """config.yaml deleted and written again (as some editors and git do), an overrides/
     folder made while serving: no watch saw them appear, yet each is a change."""
+    monkeypatch.delenv("READINGLIST_BASE_URL", raising=False)
     config = tmp_path / "config.yaml"
     text = config.read_text()
     reports = server.reports  # type: ignore[attr-defined]
