@@ -423,7 +423,8 @@ a file.""",
   readinglist import acl-page.txt
   readinglist import content/listings/*.txt --year 2026
   readinglist import hf.txt --dry-run        # show what would change
-  readinglist import page.txt --format compact-listing""",
+  readinglist import page.txt --format compact-listing
+  readinglist import My\ Library.bib        # a Zotero, JabRef or Mendeley export""",
     "build": """examples:
   readinglist build
   readinglist build --output /tmp/preview
@@ -493,7 +494,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("import", "Parse listing files into content/papers/*.md, merging with what "
                           "is there.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="listing text files")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="listing pages you copied (.txt), or a reference manager's export "
+                        "(BibTeX .bib, CSL-JSON .json, RIS .ris)")
     p.add_argument("--format", choices=list(FORMATS),
                    help="skip detection and parse as this format")
     p.add_argument("--year", type=_year, help="year for dates shown without one (default: "
