@@ -120,6 +120,19 @@ def test_macros_joined_with_hash_and_written_in_any_case():
     assert entry.publisher == "ACL, Inc." and entry.date == "2020-01"
 
 
+def test_better_bibtex_biblatex_names_in_the_extended_format():
+    """Better BibTeX (BibLaTeX) writes a name with a particle as key=value parts."""
+    text = ("@article{smith2023Survey,\n"
+            "  title = {A {{Survey}} of {{Things}}},\n"
+            "  author = {Smith, John and family=Berg, given=Anna, prefix=van den, "
+            "useprefix=false and family={Ruiz}, given={Jos{\\'e}}, prefix={de la}, "
+            "suffix={Jr.} and {Gemma Team}},\n"
+            "  date = {2023-05},\n  journaltitle = {Nature Machine Intelligence},\n}\n")
+    (entry,) = read_text(text)
+    assert entry.authors == ("John Smith", "Anna van den Berg", "José de la Ruiz, Jr.",
+                             "Gemma Team")
+
+
 def test_zotero_csl_json():
     sun, gemma = read("zotero.json")
     assert sun.title == "A Length-Extrapolatable Transformer"

@@ -95,6 +95,26 @@ def person(first: str, last: str) -> str:
     return " ".join(part for part in (first.strip(), last.strip()) if part)
 
 
+_EXTENDED_NAME = re.compile(r"\s*(?:family|given|prefix|suffix)\s*=", re.I)
+
+
+def _extended_name(raw: str, latex_text: LatexText) -> str:
+    """biblatex's extended name format, which Better BibTeX writes for a name with a
+    particle (``family=Berg, given=Anna, prefix=van den, useprefix=false``) -> "First
+    Last": the parts in reading order, whatever order they are written in."""
+    parts: dict[str, str] = {}
+    depth, start = 0, 0
+    for i, char in enumerate(raw + ","):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            key, _, value = raw[start:i].partition("=")
+            parts[key.strip().lower()] = latex_text(value.strip())
+            start = i + 1
+    name = person(" ".join(p for p in (parts.get("given", ""), parts.get("prefix", ""))
+                           if p), parts.get("family", ""))
+    return name + (", " + parts["suffix"] if parts.get("suffix") else "")
+
+
 def _bib_names(value: str, latex_text: LatexText) -> tuple[list[str], bool]:
     """A BibTeX author field -> ("First Last" names, whether "and others" ended it)."""
     from bibtexparser.middlewares.names import (
@@ -107,6 +127,9 @@ def _bib_names(value: str, latex_text: LatexText) -> tuple[list[str], bool]:
         raw = " ".join(raw.split())
         if raw.lower() == "others":
             more = True
+            continue
+        if _EXTENDED_NAME.match(raw):  # biblatex's "family=Berg, given=Anna, prefix=van"
+            names.append(_extended_name(raw, latex_text))
             continue
         if not _NAME_SYNTAX.search(raw):  # "Last, First" or "First Last": nothing to split
             last, comma, first = raw.partition(",")
