@@ -133,6 +133,18 @@ def test_better_bibtex_biblatex_names_in_the_extended_format():
                              "Gemma Team")
 
 
+@pytest.mark.parametrize(("date", "iso"), [
+    ("2022-07-17/2022-07-23", "2022-07-17"), ("2023-05/2023-06", "2023-05"),
+    ("2024-03-13/..", "2024-03-13"), ("2023-05?", "2023-05"), ("2023-05-01~", "2023-05-01")])
+def test_a_biblatex_date_range_or_uncertain_date_keeps_its_precision(date, iso):
+    """BibLaTeX's date field holds ranges (a conference's days) and EDTF's ? and ~ marks."""
+    text = ("@inproceedings{dePaula2022,\n  title = {On the {{Limits}} of {{Scaling}}},\n"
+            f"  author = {{de Paula, Ana}},\n  date = {{{date}}},\n"
+            "  eventtitle = {{{ICML}} 2022},\n}\n")
+    (entry,) = read_text(text)
+    assert entry.date == iso
+
+
 def test_zotero_csl_json():
     sun, gemma = read("zotero.json")
     assert sun.title == "A Length-Extrapolatable Transformer"

@@ -354,7 +354,9 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
             continue
         authors, more = _bib_names(values.get("author") or values.get("editor") or "",
                                    latex_text)
-        date_field = values.get("date", "")
+        # BibLaTeX's date: "2023-05-01", a range "2022-07-17/2022-07-23" (its start), an
+        # uncertain or approximate "2023-05?" / "2023~" (EDTF's marks)
+        date_field = values.get("date", "").partition("/")[0].strip().rstrip("?~%")
         parts = date_field.split("-") if re.match(r"\d{4}", date_field) else []
         date = iso(parts[0], *parts[1:3]) if parts else \
             iso(values.get("year"), values.get("month"), values.get("day"))
