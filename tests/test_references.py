@@ -145,6 +145,33 @@ def test_a_biblatex_date_range_or_uncertain_date_keeps_its_precision(date, iso):
     assert entry.date == iso
 
 
+@pytest.mark.parametrize(("text", "name"), [
+    ("@article{brownLanguageModelsAre2020,\n  title = {Language {{Models}} Are {{Few-Shot "
+     "Learners}}},\n  author = {Brown, Tom B.},\n  year = {2020},\n  journal = "
+     "{arXiv:2005.14165 [cs]},\n  eprint = {2005.14165},\n  archiveprefix = {arXiv}\n}\n",
+     "zotero.bib"),
+    ("TY  - JOUR\nTI  - Language Models are Few-Shot Learners\nAU  - Brown, Tom B.\n"
+     "T2  - arXiv:2005.14165 [cs]\nDA  - 2020/07/22/\nPY  - 2020\n"
+     "UR  - http://arxiv.org/abs/2005.14165\nER  - \n", "zotero.ris"),
+    ('[{"id": "x", "type": "article-journal", "title": "Language Models are Few-Shot '
+     'Learners", "container-title": "arXiv:2005.14165 [cs.CL]", "issued": {"date-parts": '
+     '[[2020]]}}]', "zotero.json"),
+    ("@article{brown2020language,\n  title={Language Models are Few-Shot Learners},\n"
+     "  author={Brown, Tom B.},\n  journal={ArXiv},\n  year={2020},\n"
+     "  volume={abs/2005.14165}\n}\n", "semantic-scholar.bib"),
+    ("@ARTICLE{2020arXiv200514165B,\n  author = {{Brown}, Tom B.},\n  title = "
+     '"{Language Models are Few-Shot Learners}",\n  journal = {arXiv e-prints},\n'
+     "  year = 2020,\n  eid = {arXiv:2005.14165},\n  eprint = {2005.14165}\n}\n",
+     "ads.bib")])
+def test_an_arxiv_preprint_is_no_venue_however_the_export_names_it(text, name):
+    """Zotero filed arXiv papers as journal articles in "arXiv:ID [cs]"; Semantic Scholar
+    writes "ArXiv" with the id as volume "abs/ID"; NASA ADS "arXiv e-prints"."""
+    listing = parse_listing(text, name, year=2026)
+    (entry,) = listing.entries
+    assert (entry.venue, entry.volume) == (None, None)
+    assert entry.arxiv == "2005.14165"
+
+
 def test_zotero_csl_json():
     sun, gemma = read("zotero.json")
     assert sun.title == "A Length-Extrapolatable Transformer"

@@ -217,14 +217,22 @@ def _keywords(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(k for k in (" ".join(str(i).split()) for i in items) if k))
 
 
+# What a preprint's "journal" says: "arXiv preprint arXiv:2404.06395" (Google Scholar),
+# "arXiv:2005.14165 [cs]" (Zotero before it had a preprint type), "ArXiv" (Semantic
+# Scholar), "CoRR" (DBLP), "arXiv e-prints" (NASA ADS).
+_PREPRINT_VENUE = re.compile(r"(arxiv|corr)(\s+e-prints)?(\s+preprint)?"
+                             r"(\s*(arxiv)?:\s*\S+|\s+abs/\S+)?(\s*\[[^\]]*\])?", re.I)
+
+
 def _entry(line: int, *, title: str, authors: Iterable[str] = (), more: bool = False,
            date: str | None, venue: str | None, abstract: str = "", doi_value: str | None,
            arxiv: str | None, url: str | None, pages: str | None, volume: str | None,
            publisher: str | None, key: str | None, keywords: tuple[str, ...]) -> Entry:
     authors = tuple(authors)
-    if venue and re.fullmatch(r"(arxiv|corr)(\s+preprint)?(\s+arxiv:\S+|\s+abs/\S+)?",
-                              venue.strip(), re.I):
+    if venue and _PREPRINT_VENUE.fullmatch(venue.strip()):
         venue = None  # "arXiv preprint arXiv:2404.06395": a preprint, not a venue
+        if volume and volume.startswith("abs/"):  # CoRR's and Semantic Scholar's volume:
+            arxiv, volume = arxiv or arxiv_id(volume[4:]), None  # the arXiv id again
     return Entry(title=title, abstract=" ".join(abstract.split()), authors=authors,
                  authors_truncated=more, date=date, venue=venue or None,
                  doi=doi_value, arxiv=arxiv, url=url, pages=pages, volume=volume,
