@@ -192,6 +192,19 @@ def test_ris():
     assert landmark.arxiv == "2305.16300" and landmark.line == 19
 
 
+def test_an_endnote_ris_abstract_in_n2_over_several_lines():
+    """EndNote writes the abstract as N2 (RIS's other abstract tag), A1/T1/Y1, ER without
+    its trailing space, and wraps long values onto lines without a tag."""
+    text = ("TY  - JOUR\r\nA1  - He, K.\r\nT1  - Deep residual learning\r\n"
+            "JF  - Proceedings of CVPR\r\nY1  - 2016/06/27\r\n"
+            "N2  - Deeper neural networks are more difficult to train. We present a\r\n"
+            "residual learning framework.\r\nKW  - residual\r\nER  -\r\n")
+    (entry,) = parse_listing(text, "endnote.ris", year=2026).entries
+    assert entry.abstract == ("Deeper neural networks are more difficult to train. We present "
+                              "a residual learning framework.")
+    assert (entry.authors, entry.date) == (("K. He",), "2016-06-27")
+
+
 def test_ris_text_outside_records_is_reported_and_a_missing_er_loses_nothing():
     text = ("Provider: JSTOR http://www.jstor.org\nDatabase: JSTOR\n\n"  # an export header
             "TY  - JOUR\nTI  - First\nER  - \n"

@@ -562,7 +562,8 @@ def parse_ris(text: str, source: str) -> ParseResult:
             pages = _pages(f"{start}-{end}" if start and end else start, latex_text)
             result.entries.append(_entry(
                 line, title=title, authors=[a for a in authors if a], date=date,
-                venue=_text(venue), abstract=str(item.get("abstract") or ""),
+                venue=_text(venue), abstract=str(item.get("abstract") or  # AB, or
+                                                 item.get("notes_abstract") or ""),  # N2
                 doi_value=doi(item.get("doi")),
                 arxiv=arxiv_id(*(str(u) for u in urls), str(venue or "")),
                 url=str(urls[0]) if urls else None, pages=pages,
