@@ -205,6 +205,18 @@ def test_an_endnote_ris_abstract_in_n2_over_several_lines():
     assert (entry.authors, entry.date) == (("K. He",), "2016-06-27")
 
 
+@pytest.mark.parametrize(("da", "iso"), [
+    ("NOV 15", "1997-11-15"), ("NOV", "1997-11"), ("FAL", "1997"), ("JAN-FEB", "1997-01"),
+    ("1997/11/15/", "1997-11-15"), ("", "1997")])
+def test_a_web_of_science_month_and_day_takes_the_year_from_py(da, iso):
+    """Web of Science writes DA as "NOV 15", the year in PY only."""
+    text = ("TY  - JOUR\nAU  - Hochreiter, S\nTI  - Long short-term memory\n"
+            f"T2  - NEURAL COMPUTATION\nDA  - {da}\nPY  - 1997\nVL  - 9\n"
+            "DO  - 10.1162/neco.1997.9.8.1735\nAN  - WOS:A1997YA04500007\nER  -\n\n")
+    (entry,) = parse_listing(text, "savedrecs.ris", year=2026).entries
+    assert entry.date == iso
+
+
 def test_ris_text_outside_records_is_reported_and_a_missing_er_loses_nothing():
     text = ("Provider: JSTOR http://www.jstor.org\nDatabase: JSTOR\n\n"  # an export header
             "TY  - JOUR\nTI  - First\nER  - \n"

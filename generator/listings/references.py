@@ -553,8 +553,7 @@ def parse_ris(text: str, source: str) -> ParseResult:
                 continue
             authors = [_ris_name(n, latex_text) for n in (item.get("authors") or []) +
                        (item.get("first_authors") or [])]
-            date = _date_in(str(item.get("date") or item.get("publication_year") or
-                                item.get("year") or ""))
+            date = _ris_date(item)
             venue = item.get("secondary_title") or item.get("journal_name") or \
                 item.get("alternate_title3") or None
             urls = item.get("urls") or []
@@ -572,6 +571,23 @@ def parse_ris(text: str, source: str) -> ParseResult:
     if not records:
         result.diagnostics.append(error(source, None, "no RIS records (TY  - … ER  -) found"))
     return result
+
+
+_MONTH_DAY = re.compile(r"\s*([A-Za-z]{3,})\.?(?:\s+(\d{1,2}))?\b")
+
+
+def _ris_date(item: Mapping[str, Any]) -> str | None:
+    """A record's date: DA ("2023/05/01/"), else Y1 or PY. Web of Science's DA holds only
+    the month and day ("NOV 15"), whose year is PY's."""
+    written = str(item.get("date") or "")
+    found = _date_in(written)
+    if found:
+        return found
+    year = _date_in(str(item.get("publication_year") or item.get("year") or ""))
+    month_day = _MONTH_DAY.match(written)
+    if year and len(year) == 4 and month_day:
+        return iso(year, month_day[1], month_day[2])
+    return year
 
 
 def _ris_name(name: str, latex_text: LatexText) -> str:
