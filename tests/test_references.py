@@ -184,6 +184,18 @@ def test_zotero_csl_json():
     assert gemma.date == "2024-03-13" and gemma.citation_key == "gemma2024"
 
 
+def test_csl_name_particles_are_part_of_the_name():
+    """CSL splits "Ludwig van Beethoven" and "Anna van den Berg" into particles."""
+    text = json.dumps([{"id": "a", "type": "article", "title": "T", "author": [
+        {"family": "Beethoven", "given": "Ludwig", "dropping-particle": "van"},
+        {"family": "Berg", "given": "Anna", "non-dropping-particle": "van den"},
+        {"family": "Gaulle", "given": "Charles", "non-dropping-particle": "de",
+         "suffix": "Jr."}]}], indent="\t")
+    (entry,) = parse_listing(text, "lib.json", year=2026).entries
+    assert entry.authors == ("Ludwig van Beethoven", "Anna van den Berg",
+                             "Charles de Gaulle, Jr.")
+
+
 def test_ris():
     sun, landmark = read("zotero.ris")
     assert sun.authors == ("Yutao Sun", "Li Dong", "Furu Wei") and sun.date == "2023-07"

@@ -406,7 +406,8 @@ def _csl_names(value: Any, latex_text: LatexText) -> list[str]:
             names.append(latex_text(str(name["literal"])))
             continue
         given = str(name.get("given", ""))
-        family = " ".join(str(name.get(k, "")) for k in ("non-dropping-particle", "family"))
+        family = " ".join(str(name.get(k, "")) for k in ("dropping-particle",
+                                                        "non-dropping-particle", "family"))
         full = person(given, family)
         if name.get("suffix"):
             full += ", " + str(name["suffix"])
