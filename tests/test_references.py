@@ -346,6 +346,30 @@ def test_a_doi_matches_whatever_the_title_says(project):
     assert data["authors"] == ["Yutao Sun", "Li Dong"]
 
 
+def test_a_latin_1_or_utf_16_file_keeps_its_accents(project, capsys):
+    """An old JabRef file in Windows-1252, an EndNote RIS in UTF-16: read, with a warning
+    for the one that is not Unicode; a damaged byte in a UTF-8 file garbles nothing else."""
+    (project / "old.bib").write_bytes(
+        "% Encoding: windows-1252\n\n@Article{Mueller2020,\n  author = {Müller, Jörg},\n"
+        "  title  = {Café Society – a “study”},\n  year   = {2020},\n}\n".encode("cp1252"))
+    (project / "endnote.ris").write_bytes(
+        "TY  - JOUR\r\nAU  - Zoë, Ana\r\nTI  - Über Alles\r\nPY  - 2021\r\nER  - \r\n"
+        .encode("utf-16"))
+    (project / "damaged.bib").write_bytes(
+        "@misc{d,\n  title = {Société ".encode() + b"\xff" + " Naïve},\n}\n".encode())
+    assert cli.main(["import", "old.bib", "endnote.ris", "damaged.bib"]) == 0
+    papers = project / "content" / "papers"
+    assert front(papers / "cafe-society-a-study.md")["title"] == "Café Society – a “study”"
+    assert front(papers / "cafe-society-a-study.md")["authors"] == ["Jörg Müller"]
+    assert front(papers / "uber-alles.md")["authors"] == ["Ana Zoë"]
+    assert front(papers / "societe-naive.md")["title"] == "Société \ufffd Naïve"
+    assert capsys.readouterr().err.splitlines() == [
+        "old.bib:4: warning: not UTF-8: read as Latin-1 (Windows-1252); check the accents, "
+        "or save the file as UTF-8",
+        "damaged.bib:2: warning: bytes here are not UTF-8 (the rest of the file is) and are "
+        "read as '\ufffd'"]
+
+
 def test_an_import_with_a_bad_entry_exits_1_and_imports_the_rest(project, capsys):
     (project / "mine.bib").write_text("@misc{a, title={Fine}}\n@misc{b, title={Broken\n")
     assert cli.main(["import", "mine.bib"]) == 1
