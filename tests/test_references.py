@@ -106,6 +106,23 @@ def test_latex_accents_macros_institutions_and_comments():
     assert gemma.authors == ("Gemma Team",) and gemma.date == "2024-03-13"
 
 
+@pytest.mark.parametrize("howpublished", [
+    r"\url{https://github.com/huggingface/transformers}",
+    "https://github.com/huggingface/transformers"])
+def test_a_link_in_howpublished_is_the_url_not_the_venue(howpublished):
+    """Software and web pages are cited as @misc with the link in howpublished."""
+    text = ("@misc{wolf2020transformers,\n  title = {Transformers: State-of-the-Art Natural "
+            "Language Processing},\n  author = {{Hugging Face}},\n"
+            f"  howpublished = {{{howpublished}}},\n  year = 2020,\n"
+            "  note = {Accessed: 2023-05-01}\n}\n")
+    (entry,) = read_text(text)
+    assert (entry.venue, entry.url) == (None, "https://github.com/huggingface/transformers")
+    kept = read_text(text.replace("  year", "  url = {https://huggingface.co},\n  year"))
+    assert kept[0].url == "https://huggingface.co"
+    (talk,) = read_text("@misc{t, title = {A Talk}, howpublished = {Keynote at ACL}}")
+    assert talk.venue == "Keynote at ACL"
+
+
 def test_macros_joined_with_hash_and_written_in_any_case():
     """Hand-kept files build values from @string macros with '#': "Proc. of " # acl."""
     text = ('@string{acl = "Annual Meeting of the {ACL}"}\n'

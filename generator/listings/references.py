@@ -244,6 +244,7 @@ def _entry(line: int, *, title: str, authors: Iterable[str] = (), more: bool = F
 _BIB_VENUE = ("booktitle", "journal", "journaltitle", "eventtitle", "howpublished")
 
 
+_BIB_LINK = re.compile(r"\s*(?:\\url\s*\{([^{}\s]+)\}|(https?://\S+))\s*")
 _BIB_TOKEN = re.compile(r'\s*(?:(\{)|"|([^\s#"{}]+))')
 _BIB_DELIMITER = re.compile(r'[{}"]')
 
@@ -368,6 +369,10 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
         parts = date_field.split("-") if re.match(r"\d{4}", date_field) else []
         date = iso(parts[0], *parts[1:3]) if parts else \
             iso(values.get("year"), values.get("month"), values.get("day"))
+        link = _BIB_LINK.fullmatch(values.get("howpublished", ""))
+        if link:  # @misc{…, howpublished = {\url{https://github.com/…}}}: a link, no venue
+            values["url"] = values.get("url") or link[1] or link[2]
+            del values["howpublished"]
         venue_raw = next((values[k] for k in _BIB_VENUE if values.get(k)), None)
         archive = (values.get("archiveprefix") or values.get("eprinttype") or "").lower()
         eprint = values.get("eprint") if archive in ("", "arxiv") else None
