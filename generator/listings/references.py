@@ -76,7 +76,21 @@ class LatexText:
         return " ".join(value.split())
 
 
-_COMMAND = re.compile(r"\\[A-Za-z]+\*?\s*|\\(?=[^A-Za-z])")
+_COMMAND = re.compile(r"\\([A-Za-z]+)\*?(\s*)|\\(?=[^A-Za-z])")
+# Commands latexcodec leaves that a reader sees as text: math operators print their name
+# ("$O(n \\log n)$" is "O(n log n)"), and a few symbols.
+_COMMAND_TEXT = {**{name: name for name in (
+    "arccos arcsin arctan arg argmax argmin cos cosh cot deg det dim exp gcd inf ker lg lim "
+    "liminf limsup ln log max min Pr sec sin sinh sup tan tanh").split()},
+    "LaTeX": "LaTeX", "TeX": "TeX", "ell": "\u2113", "sqrt": "\u221a", "emptyset": "\u2205",
+    "varnothing": "\u2205"}
+
+
+def _command_text(match: re.Match[str]) -> str:
+    """An unknown command -> nothing (its argument's text stays), or what it prints."""
+    text = _COMMAND_TEXT.get(match[1] or "", "")
+    after = match.string[match.end():match.end() + 1]  # a word or command next: a space
+    return text + " " if text.isalpha() and (after.isalnum() or after in "\\{") else text
 
 
 def _decoded(value: str) -> str:
@@ -88,7 +102,8 @@ def _decoded(value: str) -> str:
         value = str(codecs.decode(value, "ulatex"))  # type: ignore[call-overload]
     except Exception:  # noqa: BLE001 - text the decoder cannot take is kept as written
         pass
-    return _COMMAND.sub("", value).replace("{", "").replace("}", "").replace("$", "")
+    return _COMMAND.sub(_command_text, value).replace("{", "").replace("}", "") \
+        .replace("$", "")
 
 
 def person(first: str, last: str) -> str:
