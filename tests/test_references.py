@@ -257,6 +257,19 @@ def test_a_web_of_science_month_and_day_takes_the_year_from_py(da, iso):
     assert entry.date == iso
 
 
+def test_a_record_number_is_no_citation_key():
+    """EndNote numbers its records in RIS's ID, and CSL ids may be numbers: the site's
+    papers.bib must not cite them as @article{12,…}. A word key is kept."""
+    ris = ("TY  - JOUR\nAU  - Sun, Yutao\nTI  - A Length-Extrapolatable Transformer\n"
+           "PY  - 2023\nID  - 12\nER  - \nTY  - ELEC\nAU  - OpenAI\n"
+           "TI  - GPT-4 Technical Report\nPY  - 2023\nID  - openai2023gpt4\nER  - \n")
+    assert [e.citation_key for e in parse_listing(ris, "endnote.ris", year=2026).entries] \
+        == [None, "openai2023gpt4"]
+    csl = '[{"id": 7, "title": "A"}, {"id": "7", "title": "B"}, {"id": "sun2023", "title": "C"}]'
+    assert [e.citation_key for e in parse_listing(csl, "lib.json", year=2026).entries] \
+        == [None, None, "sun2023"]
+
+
 def test_ris_text_outside_records_is_reported_and_a_missing_er_loses_nothing():
     text = ("Provider: JSTOR http://www.jstor.org\nDatabase: JSTOR\n\n"  # an export header
             "TY  - JOUR\nTI  - First\nER  - \n"

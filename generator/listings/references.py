@@ -221,10 +221,11 @@ def _pages(value: Any, latex_text: LatexText) -> str | None:
 
 
 def _key(value: Any) -> str | None:
-    """A citation key as a reference manager exported it; Zotero's item URLs are none."""
+    """A citation key as a reference manager exported it (a CSL id, a RIS ID). Zotero's item
+    URLs are none, nor are the record numbers EndNote writes as a RIS ID ("12")."""
     text = str(value or "").strip()
-    return text if is_citation_key(text) and not text.startswith(("http://", "https://")) \
-        else None
+    return text if is_citation_key(text) and not text.isdigit() and \
+        not text.startswith(("http://", "https://")) else None
 
 
 def _keywords(value: Any) -> tuple[str, ...]:
