@@ -222,6 +222,11 @@ def test_csl_name_particles_are_part_of_the_name():
     (entry,) = parse_listing(text, "lib.json", year=2026).entries
     assert entry.authors == ("Ludwig van Beethoven", "Anna van den Berg",
                              "Charles de Gaulle, Jr.")
+    nulls = json.dumps([{"title": "T", "author": [
+        {"family": "Sun", "given": None, "non-dropping-particle": None},
+        {"family": None, "given": "Plato"}, {"family": None, "literal": None}]}])
+    (entry,) = parse_listing(nulls, "lib.json", year=2026).entries
+    assert entry.authors == ("Sun", "Plato")  # a null part is no part, not "None"
 
 
 def test_ris():

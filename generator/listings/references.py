@@ -426,9 +426,9 @@ def _csl_names(value: Any, latex_text: LatexText) -> list[str]:
         if name.get("literal"):
             names.append(latex_text(str(name["literal"])))
             continue
-        given = str(name.get("given", ""))
-        family = " ".join(str(name.get(k, "")) for k in ("dropping-particle",
-                                                        "non-dropping-particle", "family"))
+        given = str(name.get("given") or "")  # (null is no name part, not "None")
+        family = " ".join(str(name.get(k) or "") for k in ("dropping-particle",
+                                                          "non-dropping-particle", "family"))
         full = person(given, family)
         if name.get("suffix"):
             full += ", " + str(name["suffix"])
