@@ -146,13 +146,33 @@ def bib_escape(text: str) -> str:
     return out
 
 
+_NAME_SUFFIX = re.compile(r"(?:jr|sr|[ivx]+|\d+(?:st|nd|rd|th))\.?", re.IGNORECASE)
+
+
+def bib_name(name: str) -> str:
+    """A "First Last" name (BibTeX-escaped) as BibTeX reads it back. A suffix after a comma
+    is written in BibTeX's "von Last, Jr, First" form ("John Smith, Jr." read as written is
+    surname "John Smith", first name "Jr."); any other comma is in an institution's name,
+    kept whole in braces."""
+    base, comma, suffix = name.partition(", ")
+    if not comma:
+        return name
+    first = base.split()
+    if len(first) < 2 or not _NAME_SUFFIX.fullmatch(suffix):
+        return "{" + name + "}"
+    last = [first.pop()]
+    while len(first) > 1 and first[-1][:1].islower():  # "de la Cruz": von and last
+        last.insert(0, first.pop())
+    return f"{' '.join(last)}, {suffix}, {' '.join(first)}"
+
+
 def bibtex_entry(paper: Paper, key: str) -> str:
     """One BibTeX entry: @inproceedings/@article with a venue, else @misc with eprint/url."""
     fields: list[tuple[str, str]] = [("title", "{" + bib_escape(paper.title) + "}")]
     if paper.authors:
         names = list(paper.authors)
         more = paper.authors_truncated or (paper.author_count or 0) > len(names)
-        fields.append(("author", " and ".join(bib_escape(n) for n in names) +
+        fields.append(("author", " and ".join(bib_name(bib_escape(n)) for n in names) +
                        (" and others" if more else "")))
     kind = venue_kind(paper.venue)
     entry_type = "misc"

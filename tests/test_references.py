@@ -447,7 +447,8 @@ def test_new_files_read_as_pure_python_pyyaml_would_write_them():
 # --- round trip: the site's papers.bib imports back into the same metadata ---------------
 
 WORD = st.from_regex(r"[A-Z][a-z]{2,9}|[a-z]{3,9}|[0-9]{1,3}|LLM|&", fullmatch=True)
-NAME = st.from_regex(r"[A-Z][a-z]{1,9}( van der)? [A-Z][a-zé]{1,11}", fullmatch=True)
+NAME = st.from_regex(r"[A-Z][a-z]{1,9}( van der)? [A-Z][a-zé]{1,11}(, Jr\.|, III)?",
+                     fullmatch=True)
 DATE = st.one_of(st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)).map(str),
                  st.integers(1990, 2030).map(lambda y: f"{y}-{1 + y % 12:02d}"))
 PAPER = st.fixed_dictionaries({
@@ -565,6 +566,18 @@ def test_a_large_library_read_in_pieces_reads_as_it_does_whole(monkeypatch):
         "lib.bib:1400: error: duplicate citation key 'k7'; this entry is skipped",
         "lib.bib:801: error: this BibTeX entry does not parse (unbalanced braces or quotes?): "
         "'@misc{broken,'; it is skipped"]
+
+
+def test_names_with_a_suffix_or_a_comma_are_written_as_bibtex_reads_them_back():
+    from generator.feeds import bibtex_entry
+    from generator.model import Paper
+
+    names = ("John Smith, Jr.", "Maria de la Cruz, Jr.", "Martin Luther King, III",
+             "Google, Inc.", "Plato, Jr.", "Ludwig van Beethoven")
+    entry = bibtex_entry(Paper(slug="x", title="T", authors=names, date="2020"), "k")
+    assert "author = {Smith, Jr., John and de la Cruz, Jr., Maria and King, III, Martin " \
+           "Luther and {Google, Inc.} and {Plato, Jr.} and Ludwig van Beethoven}" in entry
+    assert read_text(entry)[0].authors == names
 
 
 def test_a_paper_known_only_by_its_author_count_is_cited_title_first():
