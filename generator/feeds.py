@@ -99,7 +99,8 @@ def _key_base(paper: Paper | Shape) -> str:
                 break
     words = words or ["paper"]
     year = str(paper.display_year or "")
-    surname = _ascii_word(paper.authors[0].split()[-1]) if paper.authors else ""
+    surname = _ascii_word(paper.authors[0].partition(", ")[0].split()[-1]) \
+        if paper.authors and paper.authors[0].strip() else ""  # ("Smith, Jr.": Smith)
     if surname:
         return f"{surname}{year}{words[0]}"
     second = words[1] if len(words) > 1 else ""

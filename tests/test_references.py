@@ -569,7 +569,8 @@ def test_a_large_library_read_in_pieces_reads_as_it_does_whole(monkeypatch):
 
 
 def test_names_with_a_suffix_or_a_comma_are_written_as_bibtex_reads_them_back():
-    from generator.feeds import bibtex_entry
+    """... and the citation key is the surname's, not the suffix's."""
+    from generator.feeds import bibtex_entry, bibtex_keys
     from generator.model import Paper
 
     names = ("John Smith, Jr.", "Maria de la Cruz, Jr.", "Martin Luther King, III",
@@ -578,6 +579,10 @@ def test_names_with_a_suffix_or_a_comma_are_written_as_bibtex_reads_them_back():
     assert "author = {Smith, Jr., John and de la Cruz, Jr., Maria and King, III, Martin " \
            "Luther and {Google, Inc.} and {Plato, Jr.} and Ludwig van Beethoven}" in entry
     assert read_text(entry)[0].authors == names
+    papers = [Paper(slug=f"p{i}", title="Names Matter", authors=(name,), date="2020")
+              for i, name in enumerate(names[:3])]
+    assert list(bibtex_keys(papers).values()) == ["smith2020names", "cruz2020names",
+                                                  "king2020names"]
 
 
 def test_a_paper_known_only_by_its_author_count_is_cited_title_first():
