@@ -50,6 +50,16 @@ def test_the_format_is_told_by_content_whatever_the_file_is_called(name, format)
     assert parse_listing(text, "export.txt", year=2026).format == format
 
 
+@pytest.mark.parametrize(("text", "format"), [
+    ("\ufeffTY  - JOUR\r\nTI  - Solo Record\r\nPY  - 2020\r\nER  - \r\n", "ris"),
+    ("\ufeff@article{a,\r\n  title = {Solo Entry},\r\n  year = {2020}\r\n}\r\n", "bibtex"),
+    ('\ufeff[{"id": "a", "title": "Solo Item"}]', "csl-json")])
+def test_a_one_entry_export_with_a_bom_is_told_by_content(text, format):
+    """Windows tools write a BOM; with one entry it stands right before the "@" or "TY"."""
+    listing = parse_listing(text, "export.txt", year=2026)
+    assert (listing.format, len(listing.entries), listing.diagnostics) == (format, 1, ())
+
+
 def test_acl_anthology_bibtex():
     (e,) = read("acl-anthology.bib")
     assert e.title == "FocusLLM: Precise Understanding of Long Context by Dynamic Condensing"

@@ -33,7 +33,8 @@ _PLAIN = {"{": "", "}": "", "~": "\u00a0", "--": "\u2013", "---": "\u2014"}
 
 def detect(text: str, name: str = "") -> str | None:
     """Which reference format ``text`` is in, by its content (the file name breaks a tie)."""
-    stripped = text.lstrip("\ufeff \t\r\n")
+    text = text.removeprefix("\ufeff")  # (a BOM before the first "@" or "TY")
+    stripped = text.lstrip(" \t\r\n")
     if stripped[:1] in "[{":
         try:
             data = json.loads(stripped)
