@@ -239,6 +239,17 @@ def test_csl_name_particles_are_part_of_the_name():
     assert entry.authors == ("Sun", "Plato")  # a null part is no part, not "None"
 
 
+@pytest.mark.parametrize(("issued", "iso"), [
+    ({"raw": "May 1, 2023"}, "2023-05-01"), ({"raw": "1 May 2023"}, "2023-05-01"),
+    ({"literal": "Sept. 2021"}, "2021-09"), ({"raw": "2023-05-01"}, "2023-05-01"),
+    ({"date-parts": [["2023", 5]]}, "2023-05"), ({"literal": "Spring 2023"}, "2023")])
+def test_a_csl_date_written_as_text_keeps_what_it_says(issued, iso):
+    """CSL dates may be "raw" or "literal" text, in the order people write them."""
+    text = json.dumps({"id": "a", "type": "article-journal", "title": "T", "issued": issued})
+    (entry,) = parse_listing(text, "item.json", year=2026).entries
+    assert entry.date == iso
+
+
 def test_ris():
     sun, landmark = read("zotero.ris")
     assert sun.authors == ("Yutao Sun", "Li Dong", "Furu Wei") and sun.date == "2023-07"

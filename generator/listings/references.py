@@ -196,9 +196,20 @@ def iso(year: Any, month: Any = None, day: Any = None) -> str | None:
     return out
 
 
+_WORD = re.compile(r"[A-Za-z]+")
+
+
 def _date_in(text: str) -> str | None:
-    """The date in free text ("2024/05/01/", "2024 5"): its first three numbers."""
-    return iso(*(re.findall(r"\d+", text) + [None, None, None])[:3])
+    """The date in free text: its first three numbers when the year comes first
+    ("2024/05/01/", "2024 5"), else the year, a month's name and a day, in any order
+    ("May 1, 2024", "1 May 2024")."""
+    numbers = re.findall(r"\d+", text)
+    month = next((w for w in _WORD.findall(text) if w.lower() in MONTHS), None)
+    if month is None and numbers and len(numbers[0]) == 4:
+        return iso(*(numbers + [None, None, None])[:3])
+    year = next((n for n in numbers if len(n) == 4), None)
+    day = next((n for n in numbers if len(n) <= 2), None)
+    return iso(year, month, day if month else None)
 
 
 def _text(value: Any) -> str | None:
