@@ -144,7 +144,7 @@ def _bib_names(value: str, latex_text: LatexText) -> tuple[list[str], bool]:
         if raw.lower() == "others":
             more = True
             continue
-        if _EXTENDED_NAME.match(raw):  # biblatex's "family=Berg, given=Anna, prefix=van"
+        if "=" in raw and _EXTENDED_NAME.match(raw):  # biblatex's "family=Berg, given=…"
             names.append(_extended_name(raw, latex_text))
             continue
         if not _NAME_SYNTAX.search(raw):  # "Last, First" or "First Last": nothing to split
