@@ -348,6 +348,16 @@ def test_json_that_json_refuses_is_refused_with_its_line(text):
     assert not listing.entries
 
 
+def test_json_nested_too_deeply_is_an_error_not_a_crash(project, capsys):
+    (project / "deep.json").write_text("[\n" + "[" * 100_000 + "]" * 100_000 + "\n]")
+    (project / "deeper.json").write_text('{"title": "A", "author": ' + "[" * 100_000 +
+                                         "]" * 100_000 + "}")
+    assert cli.main(["import", "deep.json", "deeper.json"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "deep.json:2: error: not valid JSON: nested too deeply to read",
+        "deeper.json:1: error: not valid JSON: nested too deeply to read"]
+
+
 def test_each_csl_item_is_named_by_the_line_it_starts_on():
     text = ('[\n  {"id": "same", "title": "First"},\n  42,\n'
             '  {"id": "same",\n   "title": ""},\n  {"title": "Last",\n "id": "same"}\n]\n')

@@ -38,7 +38,7 @@ def detect(text: str, name: str = "") -> str | None:
     if stripped[:1] in "[{":
         try:
             data = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):  # (arrays nested thousands deep)
             data = None
         items = data if isinstance(data, list) else [data]
         if items and all(isinstance(i, dict) for i in items) and \
@@ -458,6 +458,15 @@ def _after_space(text: str, at: int) -> int:
     return found.end() if found else at
 
 
+def _decode_at(decoder: json.JSONDecoder, text: str, at: int) -> tuple[Any, int]:
+    """``decoder.raw_decode``; a value nested too deeply for Python's stack is refused as
+    invalid JSON, with the place where it starts."""
+    try:
+        return decoder.raw_decode(text, at)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply to read", text, at) from None
+
+
 def _json_items(text: str) -> list[tuple[int, Any]]:
     """A CSL-JSON document -> (the line it starts on, item) for each element of its
     top-level array, or for the one object it is; read element by element, so each has
@@ -470,7 +479,7 @@ def _json_items(text: str) -> list[tuple[int, Any]]:
         line, counted = 1, 0
         while not (text.startswith("]", at) and not items):
             line, counted = line + text.count("\n", counted, at), at
-            value, end = decoder.raw_decode(text, at)
+            value, end = _decode_at(decoder, text, at)
             items.append((line, value))
             at = _after_space(text, end)
             if not text.startswith(",", at):
@@ -480,7 +489,7 @@ def _json_items(text: str) -> list[tuple[int, Any]]:
             raise json.JSONDecodeError("Expecting ',' delimiter", text, at)
         end = at + 1
     else:
-        value, end = decoder.raw_decode(text, at)
+        value, end = _decode_at(decoder, text, at)
         items.append((text.count("\n", 0, at) + 1, value))
     rest = _after_space(text, end)
     if rest < len(text):
