@@ -283,6 +283,15 @@ def test_a_web_of_science_month_and_day_takes_the_year_from_py(da, iso):
     assert entry.date == iso
 
 
+def test_ris_names_with_a_suffix():
+    """RIS writes a name "Last, First, Suffix"."""
+    text = ("TY  - CONF\nTI  - Names\nAU  - Smith, John, Jr.\nAU  - King, Martin Luther, III\n"
+            "AU  - Lee, Ann\nAU  - OpenAI\nAU  - Doe, Jane,\nER  - \n")
+    (entry,) = parse_listing(text, "lib.ris", year=2026).entries
+    assert entry.authors == ("John Smith, Jr.", "Martin Luther King, III", "Ann Lee", "OpenAI",
+                             "Jane Doe")
+
+
 def test_a_record_number_is_no_citation_key():
     """EndNote numbers its records in RIS's ID, and CSL ids may be numbers: the site's
     papers.bib must not cite them as @article{12,…}. A word key is kept."""

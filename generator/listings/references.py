@@ -634,10 +634,11 @@ def _ris_date(item: Mapping[str, Any]) -> str | None:
 
 
 def _ris_name(name: str, latex_text: LatexText) -> str:
-    """ "Last, First" (RIS's form) -> "First Last"."""
+    """ "Last, First" or "Last, First, Suffix" (RIS's forms) -> "First Last, Suffix"."""
     if "," in name:
-        last, first = name.split(",", 1)
-        return person(latex_text(first), latex_text(last))
+        last, first, *suffix = (latex_text(part) for part in name.split(",", 2))
+        full = person(first, last)
+        return f"{full}, {suffix[0]}" if suffix and suffix[0] else full
     return latex_text(name)
 
 
