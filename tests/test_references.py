@@ -250,6 +250,18 @@ def test_a_csl_date_written_as_text_keeps_what_it_says(issued, iso):
     assert entry.date == iso
 
 
+def test_zoteros_rich_text_in_a_title_is_not_shown_as_tags():
+    """Zotero keeps <i>, <sub>, nocase spans in titles and exports them to CSL-JSON and RIS
+    as they are (its BibTeX export turns them into LaTeX)."""
+    title = ('Growth of <i>E. coli</i> in H<sub>2</sub>O on the <span class="nocase">iPhone'
+             '</span> and <span style="font-variant:small-caps;">Lisp</span> < 3 <b>now</b>')
+    seen = "Growth of E. coli in H2O on the iPhone and Lisp < 3 now"
+    csl = json.dumps([{"id": "a", "type": "article-journal", "title": title}])
+    ris = f"TY  - JOUR\nTI  - {title}\nER  - \n"
+    assert [e.title for e in parse_listing(csl, "lib.json", year=2026).entries] == [seen]
+    assert [e.title for e in parse_listing(ris, "lib.ris", year=2026).entries] == [seen]
+
+
 def test_ris():
     sun, landmark = read("zotero.ris")
     assert sun.authors == ("Yutao Sun", "Li Dong", "Furu Wei") and sun.date == "2023-07"

@@ -420,6 +420,17 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
 
 # --- CSL-JSON ----------------------------------------------------------------------------
 
+# The rich text Zotero keeps in a title and writes as is to CSL-JSON and RIS: "<i>E.
+# coli</i>", "H<sub>2</sub>O", '<span class="nocase">iPhone</span>'.
+_RICH_TEXT = re.compile(r"</?(?:i|b|sup|sub|sc)>|</span>|<span (?:class=\"nocase\"|"
+                        r"style=\"font-variant: ?small-caps;?\")>")
+
+
+def _plain(text: str) -> str:
+    """A title without the rich-text tags Zotero writes in it."""
+    return _RICH_TEXT.sub("", text) if "<" in text else text
+
+
 def _csl_date(value: Any) -> str | None:
     if not isinstance(value, Mapping):
         return None
@@ -511,7 +522,7 @@ def parse_csl_json(text: str, source: str) -> ParseResult:
             result.diagnostics.append(error(source, line, f"item {index + 1} is not an "
                                                           f"object; it is skipped"))
             continue
-        title = latex_text(str(item.get("title") or ""))
+        title = latex_text(_plain(str(item.get("title") or "")))
         if not title:
             result.diagnostics.append(error(source, line, f"item {item.get('id', index + 1)!r}"
                                                           f" has no title; it is skipped"))
@@ -589,7 +600,8 @@ def parse_ris(text: str, source: str) -> ParseResult:
                                                           f"{exc}; it is skipped"))
             continue
         for item in found:
-            title = latex_text(str(item.get("title") or item.get("primary_title") or ""))
+            title = latex_text(_plain(str(item.get("title") or item.get("primary_title") or
+                                          "")))
             if not title:
                 result.diagnostics.append(error(source, line, "record has no title (TI or "
                                                               "T1); it is skipped"))
