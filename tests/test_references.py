@@ -137,7 +137,8 @@ def test_a_link_in_howpublished_is_the_url_not_the_venue(howpublished):
     (r"Sorting in $\mathcal{O}(n \log n)$ Time", "Sorting in O(n log n) Time"),
     (r"{$\log$}-Linear Attention", "log-Linear Attention"),
     (r"Beyond $\arg\max$: $\ell_2$ Bounds via $\sqrt{n}$", "Beyond arg max: ℓ_2 Bounds via √n"),
-    (r"The {\LaTeX} Companion", "The LaTeX Companion")])
+    (r"The {\LaTeX} Companion", "The LaTeX Companion"),
+    (r"Codes in $\{0,1\}^n$ for \$100", "Codes in {0,1}^n for $100")])
 def test_math_operators_and_symbols_in_a_title_read_as_printed(written, seen):
     """latexcodec knows accents and Greek, not \\log or \\ell: they must not vanish."""
     (entry,) = read_text(f"@inproceedings{{k,\n  title = {{{written}}},\n  year = 2024\n}}\n")

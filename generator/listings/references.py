@@ -94,17 +94,26 @@ def _command_text(match: re.Match[str]) -> str:
     return text + " " if text.isalpha() and (after.isalnum() or after in "\\{") else text
 
 
+_ESCAPED = {"\\{": "\ue000", "\\}": "\ue001", "\\$": "\ue002"}  # kept through the decoding
+_UNESCAPED = {"\ue000": "{", "\ue001": "}", "\ue002": "$"}  # (private-use characters)
+
+
 def _decoded(value: str) -> str:
+    """LaTeX -> text; the braces and dollars that are syntax go, the escaped ones
+    (``$\\{0,1\\}^n$``, ``\\$100``) are text."""
     import codecs
 
     import latexcodec  # noqa: F401 - registers the "ulatex" codec
 
+    # (a doubled backslash, LaTeX's line break, escapes no brace after it)
+    value = re.sub(r"\\\\|\\[{}$]", lambda m: _ESCAPED.get(m[0], m[0]), value)
     try:
         value = str(codecs.decode(value, "ulatex"))  # type: ignore[call-overload]
     except Exception:  # noqa: BLE001 - text the decoder cannot take is kept as written
         pass
-    return _COMMAND.sub(_command_text, value).replace("{", "").replace("}", "") \
+    value = _COMMAND.sub(_command_text, value).replace("{", "").replace("}", "") \
         .replace("$", "")
+    return re.sub("[\ue000-\ue002]", lambda m: _UNESCAPED[m[0]], value)
 
 
 def person(first: str, last: str) -> str:
