@@ -72,7 +72,7 @@ def _rfc3339(date: str | None) -> str | None:
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _TITLE_SPLIT = re.compile(r"[\s\-–—:/]+")
 _BIB_MATH = re.compile(r"(\$[^$]+\$)")
-_BIB_SPECIAL = re.compile(r"(?<!\\)([&%#_])")
+_BIB_SPECIAL = re.compile(r"(?<!\\)([&%#_$])")  # ($ outside a $…$ pair: a dollar sign)
 _BIB_TILDE = re.compile(r"(?<!\\)~")
 _BIB_PLAIN = re.compile(r"[&%#_~{}$\\]")
 

@@ -638,6 +638,18 @@ def test_names_with_a_suffix_or_a_comma_are_written_as_bibtex_reads_them_back():
                                                   "king2020names"]
 
 
+@pytest.mark.parametrize("title", [
+    "A $5 Model and 50% of C# x_1 ~ y", "Set {a} and } odd", "Pay $0: Free Lunch"])
+def test_a_titles_dollar_and_odd_braces_survive_the_sites_papers_bib(title):
+    """A dollar sign that opens no $…$ pair is text: written \\$ (not the start of math),
+    and the \\textbraceleft{} written for an unbalanced brace reads back as one."""
+    from generator.feeds import bibtex_entry
+    from generator.model import Paper
+
+    entry = bibtex_entry(Paper(slug="x", title=title, date="2020"), "k")
+    assert read_text(entry)[0].title == title
+
+
 def test_a_paper_known_only_by_its_author_count_is_cited_title_first():
     """A listing that showed only "• 5 authors": the references start with the title, not
     with the year, and the page says the names are not known."""

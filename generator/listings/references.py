@@ -83,6 +83,7 @@ _COMMAND = re.compile(r"\\([A-Za-z]+)\*?(\s*)|\\(?=[^A-Za-z])")
 _COMMAND_TEXT = {**{name: name for name in (
     "arccos arcsin arctan arg argmax argmin cos cosh cot deg det dim exp gcd inf ker lg lim "
     "liminf limsup ln log max min Pr sec sin sinh sup tan tanh").split()},
+    "textbraceleft": "\ue000", "textbraceright": "\ue001", "textdollar": "\ue002",
     "LaTeX": "LaTeX", "TeX": "TeX", "ell": "\u2113", "sqrt": "\u221a", "emptyset": "\u2205",
     "varnothing": "\u2205"}
 
