@@ -512,7 +512,8 @@ PAPER = st.fixed_dictionaries({
 }, optional={
     "venue": st.sampled_from(["Proceedings of ACL 2024", "Transactions of the ACL",
                               "Findings of EMNLP 2023"]),
-    "doi": st.from_regex(r"10\.[0-9]{4,5}/[a-z0-9][a-z0-9.\-]{1,18}[a-z0-9]", fullmatch=True),
+    "doi": st.from_regex(r"10\.[0-9]{4,5}/[a-z0-9][a-z0-9._\-#%]{1,18}[a-z0-9]",
+                         fullmatch=True),
     "arxiv": st.from_regex(r"2[0-4][01][0-9]\.[0-9]{5}", fullmatch=True),
     "pages": st.integers(1, 900).map(lambda p: f"{p}\u2013{p + 11}"),
     "volume": st.integers(1, 60).map(str),
@@ -648,6 +649,20 @@ def test_a_titles_dollar_and_odd_braces_survive_the_sites_papers_bib(title):
 
     entry = bibtex_entry(Paper(slug="x", title=title, date="2020"), "k")
     assert read_text(entry)[0].title == title
+
+
+def test_a_doi_with_underscores_or_hashes_survives_the_round_trip():
+    """papers.bib escapes a DOI's _ # % (for BibTeX styles that print it as text, not
+    verbatim); importing it, or DBLP's escaped DOIs, gives the DOI itself back."""
+    from generator.feeds import bibtex_entry
+    from generator.model import Paper
+
+    wiley = "10.1002/(SICI)1097-4636(199601)30:1<1::AID-JBM1>3.0.CO;2-#"
+    for value in (wiley, "10.1162/tacl_a_00001", "10.1000/abc%20def"):
+        entry = bibtex_entry(Paper(slug="x", title="T", date="2020", doi=value), "k")
+        assert read_text(entry)[0].doi == value
+    (escaped,) = read_text("@article{k, title = {T}, doi = {10.1162/TACL\\_A\\_00001}}")
+    assert escaped.doi == "10.1162/TACL_A_00001"
 
 
 def test_a_paper_known_only_by_its_author_count_is_cited_title_first():

@@ -231,7 +231,7 @@ def doi(value: str | None) -> str | None:
     """A DOI without its resolver prefix, or None."""
     if not value:
         return None
-    found = _DOI.search(str(value))
+    found = _DOI.search(re.sub(r"\\([_%#&])", r"\1", str(value)))  # (10.1000/a\_b: escaped)
     return found.group().rstrip(".,;") if found else None
 
 
