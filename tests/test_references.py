@@ -172,6 +172,16 @@ def test_better_bibtex_biblatex_names_in_the_extended_format():
                              "Gemma Team")
 
 
+@pytest.mark.parametrize("author", [
+    "Smith, John and", "and Smith, John", "Smith, John AND\n", "Smith, John and and"])
+def test_a_stray_and_in_a_hand_edited_author_list_is_no_name(author):
+    text = f"@article{{k,\n  author = {{{author}}},\n  title = {{T}}\n}}\n"
+    (entry,) = read_text(text)
+    assert entry.authors == ("John Smith",)
+    (two,) = read_text(text.replace(author, "Smith, John and and Doe, Jane"))
+    assert two.authors == ("John Smith", "Jane Doe")
+
+
 @pytest.mark.parametrize(("date", "iso"), [
     ("2022-07-17/2022-07-23", "2022-07-17"), ("2023-05/2023-06", "2023-05"),
     ("2024-03-13/..", "2024-03-13"), ("2023-05?", "2023-05"), ("2023-05-01~", "2023-05-01")])

@@ -121,6 +121,8 @@ def person(first: str, last: str) -> str:
     return " ".join(part for part in (first.strip(), last.strip()) if part)
 
 
+_STRAY_AND = re.compile(r"\s+and(?:\s+and)+\s+", re.I)
+_EDGE_AND = re.compile(r"^\s*(?:and\s+)+|(?:\s+and)+\s*$", re.I)
 _EXTENDED_NAME = re.compile(r"\s*(?:family|given|prefix|suffix)\s*=", re.I)
 
 
@@ -149,6 +151,8 @@ def _bib_names(value: str, latex_text: LatexText) -> tuple[list[str], bool]:
     )
 
     names, more = [], False
+    # a stray "and" at either end, or doubled, as a hand edit leaves it: no name
+    value = _EDGE_AND.sub("", _STRAY_AND.sub(" and ", value))
     for raw in split_multiple_persons_names(value):
         raw = " ".join(raw.split())
         if raw.lower() == "others":
