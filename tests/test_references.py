@@ -359,6 +359,19 @@ def test_a_malformed_entry_and_a_duplicate_key_are_reported_and_the_rest_read():
         "mine.bib:5: error: entry 'untitled' has no title; it is skipped"]
 
 
+def test_entries_without_a_key_are_all_read():
+    """JabRef keeps entries whose key is not made yet: "@Article{," is no key, and two
+    of them are no duplicate."""
+    text = ("% Encoding: UTF-8\n\n@Article{,\n  author = {Doe, Jane},\n  title  = {First},\n"
+            "  year   = {2020},\n}\n\n@Article{k,\n  title = {Keyed},\n}\n\n"
+            "@InProceedings{ ,\n  title  = {Second},\n}\n\n@Misc{k,\n  title = {Again},\n}\n")
+    listing = parse_listing(text, "jabref.bib", year=2026)
+    assert [(e.title, e.citation_key, e.line) for e in listing.entries] == [
+        ("First", None, 3), ("Keyed", "k", 9), ("Second", None, 13)]
+    assert [str(d) for d in listing.diagnostics] == [
+        "jabref.bib:17: error: duplicate citation key 'k'; this entry is skipped"]
+
+
 def test_broken_json_names_its_line():
     listing = parse_listing('[\n  {"title": "A",}\n]', "lib.json", year=2026, format="csl-json")
     assert [str(d) for d in listing.diagnostics] == [

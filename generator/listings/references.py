@@ -355,7 +355,8 @@ def parse_bibtex(text: str, source: str) -> ParseResult:
     for part in read:
         result.diagnostics.extend(part.diagnostics)
         for entry in part.entries:
-            if entry.citation_key in keys:  # (each piece checks its own)
+            if entry.citation_key is not None and entry.citation_key in keys:  # (each piece
+                # checks its own)
                 result.diagnostics.append(error(source, entry.line, f"duplicate citation key "
                                                 f"'{entry.citation_key}'; this entry is "
                                                 f"skipped"))
@@ -371,6 +372,7 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
     """(lines before it, BibTeX text) -> what ``parse_bibtex`` reads there."""
     import bibtexparser
     from bibtexparser.model import DuplicateBlockKeyBlock
+    from bibtexparser.model import Entry as BibEntry
 
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report, not it
     offset, text = piece
@@ -383,9 +385,14 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
     def _line(start: int | None) -> int | None:
         return None if start is None else start + 1 + offset  # (it counts from 0)
 
+    entries = list(library.entries)
     for block in library.failed_blocks:
         line = _line(block.start_line)
-        if isinstance(block, DuplicateBlockKeyBlock):
+        if isinstance(block, DuplicateBlockKeyBlock) and not block.key.strip() and \
+                isinstance(block.ignore_error_block, BibEntry):
+            entries.append(block.ignore_error_block)  # no key (JabRef's before it makes
+            # one) repeats no key
+        elif isinstance(block, DuplicateBlockKeyBlock):
             result.diagnostics.append(error(source, line, f"duplicate citation key "
                                             f"'{block.key}'; this entry is skipped"))
         else:
@@ -393,7 +400,8 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
             result.diagnostics.append(error(source, line, f"this BibTeX entry does not parse "
                                             f"(unbalanced braces or quotes?): {first!r}; it "
                                             f"is skipped"))
-    for item in library.entries:
+    entries.sort(key=lambda item: item.start_line or 0)
+    for item in entries:
         fields = {f.key.lower(): f.value for f in item.fields}
         line = _line(item.start_line)
         values = {k: _bib_value(v, macros).strip() if isinstance(v, str) else str(v)
@@ -428,7 +436,8 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
             pages=_pages(values.get("pages"), latex_text),
             volume=values.get("volume") or None,
             publisher=latex_text(values["publisher"]) if values.get("publisher") else None,
-            key=item.key, keywords=_keywords(latex_text(values.get("keywords", "")))))
+            key=item.key.strip() or None,
+            keywords=_keywords(latex_text(values.get("keywords", "")))))
     return result
 
 
