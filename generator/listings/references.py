@@ -121,8 +121,6 @@ def person(first: str, last: str) -> str:
     return " ".join(part for part in (first.strip(), last.strip()) if part)
 
 
-_STRAY_AND = re.compile(r"\s+and(?:\s+and)+\s+", re.I)
-_EDGE_AND = re.compile(r"^\s*(?:and\s+)+|(?:\s+and)+\s*$", re.I)
 _EXTENDED_NAME = re.compile(r"\s*(?:family|given|prefix|suffix)\s*=", re.I)
 
 
@@ -151,10 +149,14 @@ def _bib_names(value: str, latex_text: LatexText) -> tuple[list[str], bool]:
     )
 
     names, more = [], False
-    # a stray "and" at either end, or doubled, as a hand edit leaves it: no name
-    value = _EDGE_AND.sub("", _STRAY_AND.sub(" and ", value))
     for raw in split_multiple_persons_names(value):
         raw = " ".join(raw.split())
+        while raw[:4].lower() == "and ":  # a stray "and" at either end of the list, or
+            raw = raw[4:]  # doubled, as a hand edit leaves it: no name
+        while raw[-4:].lower() == " and":
+            raw = raw[:-4]
+        if not raw or raw.lower() == "and":
+            continue
         if raw.lower() == "others":
             more = True
             continue
