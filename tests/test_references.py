@@ -372,6 +372,20 @@ def test_entries_without_a_key_are_all_read():
         "jabref.bib:17: error: duplicate citation key 'k'; this entry is skipped"]
 
 
+def test_a_missing_comma_or_a_field_given_twice_is_named():
+    """Hand edits: BibTeX would stop at both; the entry is read and the line named."""
+    text = ("@article{first,\n  title = {Attention} year = {2017},\n}\n"
+            "@article{twice,\n  title = {Kept},\n  Title = {Dropped},\n  title = {Again},\n"
+            "  year = 2020\n}\n")
+    listing = parse_listing(text, "mine.bib", year=2026)
+    assert [(e.title, e.date) for e in listing.entries] == [
+        ("Attention year = 2017", None), ("Kept", "2020")]
+    assert [str(d) for d in listing.diagnostics] == [
+        "mine.bib:1: warning: entry 'first': title has text after its value, 'year = {2017}' "
+        "(a comma missing?); it is read as written",
+        "mine.bib:4: warning: entry 'twice': title is given more than once; the first is read"]
+
+
 def test_broken_json_names_its_line():
     listing = parse_listing('[\n  {"title": "A",}\n]', "lib.json", year=2026, format="csl-json")
     assert [str(d) for d in listing.diagnostics] == [

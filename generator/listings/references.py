@@ -293,11 +293,12 @@ _BIB_TOKEN = re.compile(r'\s*(?:(\{)|"|([^\s#"{}]+))')
 _BIB_DELIMITER = re.compile(r'[{}"]')
 
 
-def _bib_value(raw: str, macros: Mapping[str, str]) -> str:
+def _bib_value(raw: str, macros: Mapping[str, str], after: list[str] | None = None) -> str:
     """A field's value as BibTeX reads it: "{…}", "\"…\"", numbers and @string macros
     (any case), joined by '#'. bibtexparser 2 resolves only a lone macro, so
     ``booktitle = "Proc. of " # acl`` came out as written. A value that is not such an
-    expression is kept as written."""
+    expression is kept as written; text after a whole value (``{X} year=2020``: a comma
+    missing) is added to ``after``."""
     parts: list[str] = []
     i = 0
     while True:
@@ -321,6 +322,8 @@ def _bib_value(raw: str, macros: Mapping[str, str]) -> str:
         if not rest:
             return "".join(parts)
         if rest[0] != "#":
+            if after is not None:
+                after.append(rest)
             return raw.strip()
         i = len(raw) - len(rest) + 1
 
@@ -373,7 +376,7 @@ def parse_bibtex(text: str, source: str) -> ParseResult:
 def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
     """(lines before it, BibTeX text) -> what ``parse_bibtex`` reads there."""
     import bibtexparser
-    from bibtexparser.model import DuplicateBlockKeyBlock
+    from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock
     from bibtexparser.model import Entry as BibEntry
 
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report, not it
@@ -394,6 +397,9 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
                 isinstance(block.ignore_error_block, BibEntry):
             entries.append(block.ignore_error_block)  # no key (JabRef's before it makes
             # one) repeats no key
+        elif isinstance(block, DuplicateFieldKeyBlock) and \
+                isinstance(block.ignore_error_block, BibEntry):
+            entries.append(block.ignore_error_block)  # a field twice: read, with a warning
         elif isinstance(block, DuplicateBlockKeyBlock):
             result.diagnostics.append(error(source, line, f"duplicate citation key "
                                             f"'{block.key}'; this entry is skipped"))
@@ -404,10 +410,26 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
                                             f"is skipped"))
     entries.sort(key=lambda item: item.start_line or 0)
     for item in entries:
-        fields = {f.key.lower(): f.value for f in item.fields}
         line = _line(item.start_line)
-        values = {k: _bib_value(v, macros).strip() if isinstance(v, str) else str(v)
-                  for k, v in fields.items()}
+        values: dict[str, str] = {}
+        after: list[str] = []  # the fields given more than once
+        rest: list[str] = []  # what follows a value, when something does
+        for field in item.fields:
+            name = field.key.lower()
+            if name in values:  # (biber reads the first one too)
+                if name not in after:
+                    after.append(name)
+                    result.diagnostics.append(warning(source, line, (
+                        f"entry '{item.key}': {name} is given more than once; the first "
+                        "is read")))
+                continue
+            value = field.value
+            values[name] = _bib_value(value, macros, rest).strip() \
+                if isinstance(value, str) else str(value)
+            if rest:
+                result.diagnostics.append(warning(source, line, (
+                    f"entry '{item.key}': {name} has text after its value, "
+                    f"{rest.pop()[:40]!r} (a comma missing?); it is read as written")))
         title = latex_text(values.get("title", ""))
         if not title:
             result.diagnostics.append(error(source, line, f"entry '{item.key}' has no title; "
