@@ -253,7 +253,8 @@ def test_csl_name_particles_are_part_of_the_name():
 @pytest.mark.parametrize(("issued", "iso"), [
     ({"raw": "May 1, 2023"}, "2023-05-01"), ({"raw": "1 May 2023"}, "2023-05-01"),
     ({"literal": "Sept. 2021"}, "2021-09"), ({"raw": "2023-05-01"}, "2023-05-01"),
-    ({"date-parts": [["2023", 5]]}, "2023-05"), ({"literal": "Spring 2023"}, "2023")])
+    ({"date-parts": [["2023", 5]]}, "2023-05"), ({"literal": "Spring 2023"}, "2023"),
+    ({"edtf": "2023-05-01/2023-05-03"}, "2023-05-01"), ("2023-05-01", "2023-05-01")])
 def test_a_csl_date_written_as_text_keeps_what_it_says(issued, iso):
     """CSL dates may be "raw" or "literal" text, in the order people write them."""
     text = json.dumps({"id": "a", "type": "article-journal", "title": "T", "issued": issued})

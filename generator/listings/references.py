@@ -479,13 +479,17 @@ def _plain(text: str) -> str:
 
 
 def _csl_date(value: Any) -> str | None:
+    """A CSL date: its date-parts, else its "raw", "literal" or "edtf" text (CSL-JSON
+    1.0.2), or a date written as a plain string, as some tools do."""
+    if isinstance(value, str):
+        return _date_in(value.partition("/")[0])
     if not isinstance(value, Mapping):
         return None
     parts = value.get("date-parts")
     if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
         return iso(*(parts[0] + [None, None])[:3])
-    raw = value.get("raw") or value.get("literal")
-    return _date_in(raw) if isinstance(raw, str) else None
+    raw = value.get("raw") or value.get("literal") or value.get("edtf")
+    return _date_in(raw.partition("/")[0]) if isinstance(raw, str) else None
 
 
 def _csl_names(value: Any, latex_text: LatexText) -> list[str]:
