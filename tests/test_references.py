@@ -221,6 +221,21 @@ def test_an_arxiv_preprint_is_no_venue_however_the_export_names_it(text, name):
     assert entry.arxiv == "2005.14165"
 
 
+def test_links_in_an_exported_abstract_are_the_papers_links_as_on_a_page():
+    """The README's `links`: URLs found in the abstract, whatever the paper came from."""
+    abstract = ("We release code at \\url{https://github.com/epfml/landmark-attention} and "
+                "a demo (https://example.org/demo).")
+    (bib,) = read_text(f"@misc{{k, title = {{Landmark Attention}}, abstract = {{{abstract}}}}}")
+    ris = parse_listing("TY  - JOUR\nTI  - Landmark Attention\nAB  - Code: "
+                        "https://github.com/epfml/landmark-attention.\nER  - \n", "a.ris",
+                        year=2026).entries[0]
+    csl = parse_listing(json.dumps([{"title": "Landmark Attention", "abstract": "See "
+                                     "https://github.com/epfml/landmark-attention"}]),
+                        "a.json", year=2026).entries[0]
+    assert bib.urls == ("https://github.com/epfml/landmark-attention", "https://example.org/demo")
+    assert ris.urls == csl.urls == ("https://github.com/epfml/landmark-attention",)
+
+
 def test_zotero_csl_json():
     sun, gemma = read("zotero.json")
     assert sun.title == "A Length-Extrapolatable Transformer"

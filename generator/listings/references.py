@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from generator.diagnostics import error, warning
-from generator.listings.common import MONTHS, ParseResult
+from generator.listings.common import MONTHS, ParseResult, extract_urls
 from generator.model import Entry, arxiv_id, is_citation_key
 
 BIBTEX, CSL_JSON, RIS = "bibtex", "csl-json", "ris"
@@ -277,10 +277,12 @@ def _entry(line: int, *, title: str, authors: Iterable[str] = (), more: bool = F
         venue = None  # "arXiv preprint arXiv:2404.06395": a preprint, not a venue
         if volume and volume.startswith("abs/"):  # CoRR's and Semantic Scholar's volume:
             arxiv, volume = arxiv or arxiv_id(volume[4:]), None  # the arXiv id again
-    return Entry(title=title, abstract=" ".join(abstract.split()), authors=authors,
+    abstract = " ".join(abstract.split())
+    return Entry(title=title, abstract=abstract, authors=authors,
                  authors_truncated=more, date=date, venue=venue or None,
                  doi=doi_value, arxiv=arxiv, url=url, pages=pages, volume=volume,
-                 publisher=publisher, citation_key=key, keywords=keywords, line=line)
+                 publisher=publisher, citation_key=key, keywords=keywords, line=line,
+                 urls=extract_urls(abstract) if "http" in abstract else ())  # (as a page's)
 
 
 # --- BibTeX ------------------------------------------------------------------------------
