@@ -14,11 +14,14 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.diagnostics import error, warning
 from generator.listings.common import MONTHS, ParseResult, extract_urls
 from generator.model import Entry, arxiv_id, is_citation_key
+
+if TYPE_CHECKING:
+    from bibtexparser.model import Entry as BibEntry
 
 BIBTEX, CSL_JSON, RIS = "bibtex", "csl-json", "ris"
 
@@ -330,6 +333,26 @@ def _bib_value(raw: str, macros: Mapping[str, str], after: list[str] | None = No
         i = len(raw) - len(rest) + 1
 
 
+def _repeated(item: BibEntry) -> str:
+    """The warning for an entry that gives a field more than once."""
+    names = [f.key.lower() for f in item.fields]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    return (f"entry '{item.key}': {', '.join(twice)} "
+            f"{'is' if len(twice) == 1 else 'are'} given more than once; the first is read")
+
+
+def _text_after(item: BibEntry, fields: Mapping[str, Any], macros: Mapping[str, str]
+                ) -> Iterable[str]:
+    """The warnings for values followed by more text (``{X} year=2020``: a comma missing)."""
+    for name, value in fields.items():
+        rest: list[str] = []
+        if isinstance(value, str):
+            _bib_value(value, macros, rest)
+        if rest:
+            yield (f"entry '{item.key}': {name} has text after its value, {rest[0][:40]!r} "
+                   f"(a comma missing?); it is read as written")
+
+
 _ENTRY_START = re.compile(r"\n(?=@[A-Za-z])")
 PIECE_MIN = 2_000_000  # characters of BibTeX below which one core reads it as soon
 
@@ -413,25 +436,15 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
     entries.sort(key=lambda item: item.start_line or 0)
     for item in entries:
         line = _line(item.start_line)
-        values: dict[str, str] = {}
-        after: list[str] = []  # the fields given more than once
+        fields = {f.key.lower(): f.value for f in reversed(item.fields)}  # (the first of
+        if len(fields) < len(item.fields):  # a repeated field wins, as in biber)
+            result.diagnostics.append(warning(source, line, _repeated(item)))
         rest: list[str] = []  # what follows a value, when something does
-        for field in item.fields:
-            name = field.key.lower()
-            if name in values:  # (biber reads the first one too)
-                if name not in after:
-                    after.append(name)
-                    result.diagnostics.append(warning(source, line, (
-                        f"entry '{item.key}': {name} is given more than once; the first "
-                        "is read")))
-                continue
-            value = field.value
-            values[name] = _bib_value(value, macros, rest).strip() \
-                if isinstance(value, str) else str(value)
-            if rest:
-                result.diagnostics.append(warning(source, line, (
-                    f"entry '{item.key}': {name} has text after its value, "
-                    f"{rest.pop()[:40]!r} (a comma missing?); it is read as written")))
+        values = {k: _bib_value(v, macros, rest).strip() if isinstance(v, str) else str(v)
+                  for k, v in fields.items()}
+        if rest:
+            result.diagnostics.extend(warning(source, line, message)
+                                      for message in _text_after(item, fields, macros))
         title = latex_text(values.get("title", ""))
         if not title:
             result.diagnostics.append(error(source, line, f"entry '{item.key}' has no title; "
