@@ -236,6 +236,18 @@ def test_links_in_an_exported_abstract_are_the_papers_links_as_on_a_page():
     assert ris.urls == csl.urls == ("https://github.com/epfml/landmark-attention",)
 
 
+def test_mendeleys_escaped_urls_and_dois_are_links_again():
+    """Mendeley Desktop writes an underscore in a url or doi as {\\_}; others \\_ or \\url{}."""
+    text = ("@article{Lee2019,\nauthor = {Lee, Ann},\ndoi = {10.1162/tacl{\\_}a{\\_}00001},\n"
+            "title = {{A Title}},\nurl = {http://www.example.com/a{\\_}b/{\\~{}}user?x=1{\\&}y=2},"
+            "\nyear = {2019}\n}\n"
+            "@misc{k2, title = {T2}, url = {\\url{https://github.com/a\\_b}}}\n")
+    first, second = read_text(text)
+    assert first.doi == "10.1162/tacl_a_00001"
+    assert first.url == "http://www.example.com/a_b/~user?x=1&y=2"
+    assert second.url == "https://github.com/a_b"
+
+
 def test_zotero_csl_json():
     sun, gemma = read("zotero.json")
     assert sun.title == "A Length-Extrapolatable Transformer"

@@ -333,6 +333,15 @@ def _bib_value(raw: str, macros: Mapping[str, str], after: list[str] | None = No
         i = len(raw) - len(rest) + 1
 
 
+def _verbatim(value: str) -> str:
+    """A url or doi field as it was meant: Mendeley writes ``a{\\_}b``, others ``a\\_b``
+    or ``\\url{…}``, where BibLaTeX reads the field verbatim."""
+    if "\\" not in value and "{" not in value:
+        return value
+    value = re.sub(r"\\([_%#&~$])", r"\1", re.sub(r"\\url\s*", "", value))
+    return value.replace("{", "").replace("}", "")
+
+
 def _repeated(item: BibEntry) -> str:
     """The warning for an entry that gives a field more than once."""
     names = [f.key.lower() for f in item.fields]
@@ -462,6 +471,9 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
         if link:  # @misc{…, howpublished = {\url{https://github.com/…}}}: a link, no venue
             values["url"] = values.get("url") or link[1] or link[2]
             del values["howpublished"]
+        for name in ("url", "doi"):
+            if name in values:
+                values[name] = _verbatim(values[name])
         venue_raw = next((values[k] for k in _BIB_VENUE if values.get(k)), None)
         archive = (values.get("archiveprefix") or values.get("eprinttype") or "").lower()
         eprint = values.get("eprint") if archive in ("", "arxiv") else None
