@@ -126,15 +126,16 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
         detail = f" ({', '.join(change.fields)})" if change.fields else ""
         prefix = "would " if args.dry_run and change.action != "unchanged" else ""
         out.line(f"{prefix}{shown[change.action]:>6} {rel}{detail}")
-    if not args.dry_run:
-        apply_plan(plan, config.papers_path)
-    out.line(("Dry run, nothing written: " if args.dry_run else "") + plan.summary())
+    left = [] if args.dry_run else apply_plan(plan, config.papers_path)
+    out.diagnostics(left)
+    out.line(("Dry run, nothing written: " if args.dry_run else "") + plan.summary()
+             + (f" ({len(left)} left as they were, see above)" if left else ""))
     if not plan.changes:
         out.line("Nothing could be imported; see the messages above.")
         return 1
     # An entry skipped with an error is a content problem: exit 1 so
     # that scripts notice, even though the rest was imported. Warnings alone exit 0.
-    return 1 if has_errors(plan.diagnostics) else 0
+    return 1 if has_errors(plan.diagnostics) or left else 0
 
 
 # --- init ------------------------------------------------------------------------------

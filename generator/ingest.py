@@ -61,6 +61,7 @@ class Change:
     title: str
     text: str | None = None  # the new file text for create/update
     fields: tuple[str, ...] = ()  # imported keys that changed (update)
+    was: str | None = None  # update: the file's text that ``text`` was made from
 
 
 @dataclass(frozen=True)
@@ -422,7 +423,7 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
             continue
         text = edit_front_matter(found.text, updates, order=IMPORTED_KEYS + ("tags", "status"))
         changes.append(Change("update", found.path, current["title"], text,
-                              tuple(sorted(updates))))
+                              tuple(sorted(updates)), found.text))
     texts = iter(fork_map(render_file, fronts, jobs=default_jobs()))  # (a .bib of thousands)
     changes = [dataclasses.replace(c, text=next(texts)) if c.action == "create" else c
                for c in changes]
@@ -431,9 +432,12 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
 
 # --- writing ---------------------------------------------------------------------------
 
-def apply_plan(plan: ImportPlan, papers_dir: Path) -> None:
-    """Write every create/update of a plan; each file is replaced atomically."""
+def apply_plan(plan: ImportPlan, papers_dir: Path) -> list[Diagnostic]:
+    """Write every create/update of a plan; each file is replaced atomically -> errors for
+    the files left alone because they changed (or appeared) after the plan read the
+    folder: someone saved them while the import ran, and what they wrote stays."""
     root = papers_dir.resolve()
+    left: list[Diagnostic] = []
     for change in plan.changes:
         if change.text is None or change.action not in ("create", "update"):
             continue
@@ -441,9 +445,23 @@ def apply_plan(plan: ImportPlan, papers_dir: Path) -> None:
         if root not in target.parents:
             raise ValueError(f"refusing to write outside {papers_dir}: {change.path}")
         if change.action == "create" and target.exists():
-            raise FileExistsError(f"refusing to overwrite {change.path}")
+            left.append(error(shown_path(change.path), None, "appeared while the import ran; "
+                              "left as it is: run the import again to merge into it"))
+            continue
+        if change.action == "update" and _text_now(target) != change.was:
+            left.append(error(shown_path(change.path), None, "changed while the import ran; "
+                              "left as it was saved: run the import again to merge into it"))
+            continue
         atomic_write(change.path, change.text.encode("utf-8"),
                      durable=change.action == "update")
+    return left
+
+
+def _text_now(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 # --- edits from the command line: the papers they name --------------------------------

@@ -653,6 +653,20 @@ def _render_link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any
     return str(self.renderToken(tokens, idx, options, env))
 
 
+def _render_table_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,
+                       env: Any) -> str:
+    """A table in a box that scrolls sideways: a wide one stays readable on a phone (its
+    cells keep their words whole) without widening the page. The box can take the focus,
+    so the keyboard scrolls it too."""
+    return ('<div class="table-scroll" role="region" aria-label="Table" tabindex="0">'
+            + str(self.renderToken(tokens, idx, options, env)))
+
+
+def _render_table_close(self: Any, tokens: Sequence[Token], idx: int, options: Any,
+                        env: Any) -> str:
+    return str(self.renderToken(tokens, idx, options, env)) + "</div>\n"
+
+
 def make_markdown(allow_html: bool = False) -> MarkdownIt:
     """A markdown-it-py parser with the safe preset and the LaTeX rules."""
     md = MarkdownIt("js-default", {"linkify": True, "html": allow_html})
@@ -669,6 +683,8 @@ def make_markdown(allow_html: bool = False) -> MarkdownIt:
     md.core.ruler.before("text_join", "tex_dashes", tex_dashes)
     md.core.ruler.push("shift_headings", shift_headings)
     md.add_render_rule("link_open", _render_link_open)
+    md.add_render_rule("table_open", _render_table_open)
+    md.add_render_rule("table_close", _render_table_close)
     return md
 
 
@@ -811,6 +827,21 @@ def _inline_text(children: Sequence[Token]) -> str:
         elif child.type == "image":
             target.append(_inline_text(child.children or []))
     return "".join(out)
+
+
+# LaTeX in running text, for the search index: an accent joins its letter (``na\\"ively``,
+# ``Schr{\\"o}dinger``), a command's name is no word (``\\textbf``, ``\\times``), braces go.
+_TEX_ACCENT = re.compile(r"""\\(["'`^~=.])\{?([A-Za-z])\}?""")
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?")
+
+
+def tex_words(text: str) -> str:
+    """Text with LaTeX -> text with the words it shows, without parsing it as Markdown
+    (``plain_inline`` is exact but costs a parse: abstracts are long and many)."""
+    if "\\" not in text:
+        return text
+    text = _TEX_ACCENT.sub(lambda found: _accent(found[2], ACCENTS[found[1]]), text)
+    return _TEX_COMMAND.sub(" ", text).replace("{", "").replace("}", "")
 
 
 def plain_inline(text: str) -> str:

@@ -3,7 +3,8 @@
     papers ─terms→ bags of terms ─tf-idf→ unit vectors, pruned ─inverted index→ top 5
 
 A paper's terms are the words of its title and abstract as the search indexes them
-(``search.Stemmer``: NFKC, lower case, lunr's stop words out, Porter stems), a title word
+(the words their LaTeX shows, ``markdown.tex_words``; ``search.Stemmer``: NFKC, lower
+case, lunr's stop words out, Porter stems), a title word
 counted ``TITLE_WEIGHT`` times, and each tag as one term of its own (``#long-context``)
 counted ``TAG_WEIGHT`` times. A term's weight in a paper is ``(1 + log tf) * log(N / df)``,
 each paper's vector is scaled to length 1, and two papers' similarity is the dot product
@@ -28,6 +29,7 @@ from collections import Counter
 from collections.abc import Iterable
 from operator import mul
 
+from generator.markdown import tex_words
 from generator.model import Paper
 from generator.search import Stemmer, words
 
@@ -46,8 +48,8 @@ Vector = list[tuple[str, float]]  # (term, weight): a paper's kept terms, in its
 
 def paper_terms(paper: Paper, stemmer: Stemmer) -> Counter[str]:
     """A paper's terms with their counts: abstract words, title words (weighted), tags."""
-    bag = Counter(stemmer.terms(paper.abstract))
-    for term in stemmer.terms(paper.title):
+    bag = Counter(stemmer.terms(tex_words(paper.abstract)))
+    for term in stemmer.terms(tex_words(paper.title)):
         bag[term] += TITLE_WEIGHT
     for tag in paper.tags:
         name = "-".join(words(tag))

@@ -58,7 +58,7 @@ from typing import NamedTuple
 from lunr.stop_word_filter import WORDS as _LUNR_STOP_WORDS
 
 from generator.config import Config
-from generator.markdown import is_plain, plain_inline
+from generator.markdown import is_plain, plain_inline, tex_words
 from generator.model import STATUSES, Paper, authors_counted
 from generator.reading import Facts
 from generator.site import Site, document_order
@@ -265,7 +265,8 @@ def _venue_text(paper: Paper) -> str:
 def field_texts(paper: Paper) -> dict[str, str]:
     """A paper -> the text of each search field (lists joined, so surnames are words). The
     title as it is shown (``Schr\\"odinger`` is found as Schrödinger, ``$\\mathcal{O}$`` not
-    as mathcal), as the result row shows it."""
+    as mathcal), as the result row shows it; the abstract and notes by the words their
+    LaTeX shows (``\\times`` is no word)."""
     year = paper.display_year
     return {
         "title": plain_inline(paper.title),
@@ -274,8 +275,8 @@ def field_texts(paper: Paper) -> dict[str, str]:
         "org": " ".join(paper.organizations),
         "venue": _venue_text(paper),
         "year": str(year) if year else "",
-        "abstract": paper.abstract,
-        "notes": paper.notes,
+        "abstract": tex_words(paper.abstract),
+        "notes": tex_words(paper.notes),
     }
 
 

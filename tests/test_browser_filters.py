@@ -228,6 +228,79 @@ def test_download_bibtex_saves_exactly_the_shown_results(open_page, how, site):
         assert papers_bib[key] == entry
 
 
+def focused(page) -> str:
+    """What has the keyboard focus: a facet's token, else the element's tag and text."""
+    return page.evaluate("""() => { const e = document.activeElement;
+        return e.getAttribute('data-rl-token')
+            || e.tagName + ' ' + (e.textContent || '').trim().slice(0, 30); }""")
+
+
+def test_a_facet_chosen_with_the_keyboard_keeps_the_focus(open_page):
+    """The facet panel is drawn anew after each choice: the focus stays on the button just
+    pressed (its new self), so a keyboard user can take the filter out again or go on to
+    the next one, instead of starting over from the top of the page."""
+    page = open_page("file", "search/index.html?q=" + quote("has:notes"))
+    noted = [p for p in PAPERS if p["notes"]]
+    wait_results(page, len(noted))
+    page.wait_for_selector("[data-rl-facets] .rl-facet")
+    reading = [p for p in noted if status(p) == "reading"]
+    page.locator("[data-rl-facets] .rl-facet[data-rl-token='status:reading']").focus()
+    page.keyboard.press("Enter")
+    wait_results(page, len(reading))
+    assert focused(page) == "status:reading"
+    pressed = page.locator("[data-rl-facets] .rl-facet[data-rl-token='status:reading']")
+    assert pressed.get_attribute("aria-pressed") == "true"
+    assert pressed.evaluate("b => b.matches(':focus-visible')")
+    page.keyboard.press("Space")  # pressed again: the filter is taken out, the focus stays
+    wait_results(page, len(noted))
+    assert focused(page) == "status:reading"
+    page.keyboard.press("Tab")  # on to the next facet
+    assert focused(page) != "status:reading"
+    assert page.evaluate("document.activeElement.closest('[data-rl-facets] li') !== null")
+
+
+def test_on_a_phone_the_facet_panel_starts_closed_and_stays_as_left(browser, bases):
+    """At 390 px the facet panel, open, pushed the first result a screen or more down: it
+    starts closed there (open on a wide screen), opens from the keyboard, and stays open
+    while facets are chosen."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(bases["file"] + "search/index.html?q=" + quote("has:notes"))
+        noted = [p for p in PAPERS if p["notes"]]
+        wait_results(page, len(noted))
+        page.wait_for_selector("[data-rl-facets] summary")
+        assert page.locator("[data-rl-facets] details").get_attribute("open") is None
+        first = page.locator("#rl-page-listbox [role=option]").first.bounding_box()
+        assert first and first["y"] + first["height"] <= 844
+        page.locator("[data-rl-facets] summary").focus()
+        page.keyboard.press("Enter")
+        facet = page.locator("[data-rl-facets] .rl-facet[data-rl-token='status:reading']")
+        facet.focus()
+        page.keyboard.press("Enter")
+        wait_results(page, len([p for p in noted if status(p) == "reading"]))
+        assert page.locator("[data-rl-facets] details").get_attribute("open") is not None
+        assert focused(page) == "status:reading"
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.reload()
+        page.wait_for_selector("[data-rl-facets] .rl-facet")
+        assert page.locator("[data-rl-facets] details").get_attribute("open") is not None
+    finally:
+        context.close()
+
+
+def test_download_bibtex_from_the_keyboard_keeps_the_focus(open_page):
+    """The button waits for the entries without being disabled: a disabled button drops
+    the focus to the page's top."""
+    expect = slugs_where(lambda p: rating(p) >= 4)
+    page = open_page("file", "search/index.html?q=" + quote("rating:>=4"))
+    wait_results(page, len(expect))
+    page.locator("[data-rl-bib]").focus()
+    with page.expect_download():
+        page.keyboard.press("Enter")
+    assert focused(page).startswith("BUTTON Download BibTeX")
+
+
 def _axe_all(page, axe_script: Path) -> list[str]:
     page.add_script_tag(path=str(axe_script))
     return page.evaluate("""async () => {

@@ -223,6 +223,39 @@ def test_search_page_answers_q_links(open_page, how):
     assert p.url == page.base + LANDMARK
 
 
+def test_show_more_from_the_keyboard_keeps_the_focus_in_the_search(open_page):
+    """"Show 50 more" keeps the focus while more remain; when it shows the last ones it
+    hides, and the box takes the focus with the first paper just shown as its choice
+    (instead of the focus falling to the top of the page): Enter opens that paper."""
+    page = open_page("file", "search/index.html?q=" + quote("status:unread"))
+    p = page.page
+    p.wait_for_selector("#rl-page-listbox [role=option]")
+    total = int(page.status("[data-rl-search=page] .rl-status").split()[0])
+    assert total > 100
+    more = p.locator("button[data-rl-more]")
+    more.focus()
+    shown = 50
+    while shown + 50 < total:
+        p.keyboard.press("Enter")
+        shown += 50
+        p.wait_for_function(f"document.querySelectorAll('#rl-page-listbox [role=option]')"
+                            f".length == {shown}")
+        assert p.evaluate("document.activeElement.matches('button[data-rl-more]')")
+    p.keyboard.press("Enter")
+    p.wait_for_function(f"document.querySelectorAll('#rl-page-listbox [role=option]')"
+                        f".length == {total}")
+    assert more.is_hidden()
+    assert p.evaluate("document.activeElement.id") == "rl-page-q"
+    choice = p.locator(f"#rl-page-listbox-{shown}")
+    chosen = p.locator("#rl-page-q").get_attribute("aria-activedescendant")
+    assert chosen == choice.get_attribute("id")
+    assert choice.get_attribute("aria-selected") == "true" and choice.is_visible()
+    href = choice.get_attribute("href")
+    with p.expect_navigation():
+        p.keyboard.press("Enter")
+    assert p.url.endswith(href.lstrip("./"))
+
+
 @pytest.mark.parametrize("how", ["file", "http"])
 def test_enter_without_a_choice_goes_to_the_search_page(open_page, how):
     page = open_page(how, "tags/index.html")

@@ -171,6 +171,31 @@ def test_failed_import_half_way_leaves_every_file_whole(tmp_path: Path,
         assert path.read_text() == before[path.name] or data["upvotes"] == 9
 
 
+def test_a_file_saved_while_the_import_runs_is_left_as_saved(tmp_path: Path) -> None:
+    """An import reads the folder, then writes: a file the user saves in between (notes
+    typed while a big import runs), or one made meanwhile, keeps what they wrote; the
+    import says so, with an error, and a second import merges into it."""
+    apply_plan(plan_import([listing(entry("First", upvotes=3))], tmp_path,
+                           added="2026-01-01"), tmp_path)
+    (first,) = tmp_path.glob("*.md")
+    plan = plan_import([listing(entry("First", upvotes=9), entry("Second", upvotes=9))],
+                       tmp_path, added="2026-01-02")
+    saved = first.read_text() + "My notes, saved just now.\n"
+    first.write_text(saved)
+    second = next(c.path for c in plan.changes if c.action == "create")
+    second.write_text("---\ntitle: Second\n---\nWritten by hand meanwhile.\n")
+    left = apply_plan(plan, tmp_path)
+    assert first.read_text() == saved
+    assert second.read_text().endswith("Written by hand meanwhile.\n")
+    assert {(d.severity, d.path, d.message.split(";")[0]) for d in left} == {
+        ("error", str(second), "appeared while the import ran"),
+        ("error", str(first), "changed while the import ran")}
+    again = plan_import([listing(entry("First", upvotes=9))], tmp_path, added="2026-01-02")
+    assert apply_plan(again, tmp_path) == []
+    data, body, _ = read_front_matter(first.read_text())
+    assert data["upvotes"] == 9 and body.endswith("My notes, saved just now.\n")
+
+
 def test_slugs_are_safe_unique_and_ascii(tmp_path: Path) -> None:
     titles = ["../../etc/passwd", "Mem-α: Memory", "MC#: Mixture", "Scales++ Attention",
               "", "???", "A" * 300, "Same Title", "Same Title!"]

@@ -111,9 +111,16 @@ def test_the_stats_page_counts_what_the_files_say(bundled, papers) -> None:
     assert top and all(tags[name] == n for name, n in top.items())
     assert list(top.values()) == sorted(top.values(), reverse=True)
     # the bars are as long as their numbers say
-    widths = [float(w) for w in re.findall(r'<rect class="series-\d status-\w+" x="[\d.]+" '
-                                           r'y="[\d.]+" width="([\d.]+)"', html)]
-    assert widths and max(widths) <= 380.0
+    for svg in re.findall(r"<svg.*?</svg>", html, re.S):
+        rows = re.findall(r"<text class=\"chart-label\"(.*?)<text class=\"chart-value\"", svg,
+                          re.S)
+        widths = [sum(float(w) for w in re.findall(r' width="([\d.]+)%"', row))
+                  for row in rows]
+        totals = [int(n) for n in re.findall(r'class="chart-value"[^>]*>(\d+)<', svg)]
+        assert widths and len(widths) == len(totals)
+        assert max(widths) == pytest.approx(85, abs=0.05)  # the longest bar: 85%
+        for width, total in zip(widths, totals, strict=True):
+            assert width == pytest.approx(total / max(totals) * 85, abs=0.05)
 
 
 def test_the_queue_is_the_papers_being_read_then_the_unread_oldest_added_first(

@@ -59,6 +59,17 @@ def test_a_paper_that_shares_no_term_has_none():
     assert all("zebra" not in near for near in related.values())
 
 
+def test_latex_commands_are_no_shared_words():
+    """Two papers whose abstracts share only LaTeX commands (``\\times``, ``\\textbf``) are
+    not related; the words the LaTeX shows are."""
+    latex = [paper("kernels-speedup", "Fused Kernels", "A 3$\\times$ \\textbf{speedup}."),
+             paper("dough", "Dough Rising", "Yeast at 2$\\times$ \\textbf{warmth}."),
+             paper("speedup-again", "Quantised Serving", "Another speedup of serving.")]
+    related = related_papers([*PAPERS, *latex])
+    assert "dough" not in related["kernels-speedup"]
+    assert related["kernels-speedup"][:1] == ("speedup-again",)
+
+
 def test_the_same_papers_in_any_order_give_the_same_lists():
     expected = related_papers(PAPERS)
     shuffled = PAPERS[:]

@@ -786,3 +786,24 @@ def test_a_title_is_searched_as_it_is_shown(tmp_path):
     assert found["Schrödinger"] == ["bridges"] and found["title:sparse"] == ["bridges"]
     assert found["textbf"] == [] and found["mathcal"] == []
     assert sorted(found["attention"]) == ["big-o", "plain"]
+
+
+@needs_node
+def test_abstracts_and_notes_are_searched_by_the_words_their_latex_shows(tmp_path):
+    """An abstract or notes written with LaTeX (as arXiv and the ACL Anthology give them)
+    are found by the words they show: a command's name is no word, an accent joins its
+    letter, braces do not split a word."""
+    papers = [Paper(slug="speed", title="Speed", abstract="A 3.00$\\times$ speedup, "
+                    "\\textbf{JustRL} na\\\"ively, and Schr{\\\"o}dinger bridges."),
+              Paper(slug="notes", title="Notes", notes="See \\emph{Sch\\\"{o}lkopf} at "
+                    "$\\mathcal{O}(n)$ cost."),
+              Paper(slug="times", title="Times", abstract="Three times faster.")]
+    write_outputs(tmp_path, search.search_outputs(papers, Config()))
+    got = node({"site": str(tmp_path), "queries": [
+        "times", "textbf", "emph", "mathcal", "justrl", "naïvely", "Schrödinger",
+        "Schölkopf", "cost"]}, tmp_path)
+    found = {q: slugs(r["full"]) for q, r in got["results"].items()}
+    assert found["times"] == ["times"]
+    assert found["textbf"] == found["emph"] == found["mathcal"] == []
+    assert found["justrl"] == found["naïvely"] == found["Schrödinger"] == ["speed"]
+    assert found["Schölkopf"] == found["cost"] == ["notes"]

@@ -1242,6 +1242,9 @@
     this.sortSelect = mode === 'page' ? document.querySelector('[data-rl-sort]') : null;
     this.scopeBox = mode === 'page' ? document.querySelector('[data-rl-scope]') : null;
     this.facetBox = mode === 'page' ? document.querySelector('[data-rl-facets]') : null;
+    // the facet panel starts closed on a phone, where it pushed the results a screen or two
+    // down; open or closed, it stays as the reader left it while they search
+    this.facetsOpen = !(window.matchMedia && window.matchMedia('(max-width: 40rem)').matches);
     this.bibButton = mode === 'page' ? document.querySelector('[data-rl-bib]') : null;
     this.active = -1;
     this.options = [];
@@ -1288,7 +1291,17 @@
     }
     if (w.more) {
       w.more.addEventListener('click', function (e) {
-        if (w.mode === 'page') { e.preventDefault(); w.limit += PAGE_STEP; w.update(false); }
+        if (w.mode !== 'page') return;
+        e.preventDefault();
+        var first = w.limit, focused = document.activeElement === w.more;
+        w.limit += PAGE_STEP;
+        w.update(false);
+        // the last ones shown, the button hides and would drop the focus to the page's top:
+        // the box takes it, with the first paper just shown as its choice (Enter opens it)
+        if (focused && w.more.hidden && first < w.options.length) {
+          w.input.focus({ preventScroll: true });
+          w.setActive(first);
+        }
       });
     }
     loader.listeners.push(function () {
@@ -1522,15 +1535,33 @@
       w.bibButton.textContent = 'Download BibTeX (' + plural(count, 'paper', 'papers') + ')';
     }
     if (!box) return;
+    // The panel is drawn anew, so the button that had the focus (the one just pressed, for
+    // one) is gone: its new self takes the focus, else the panel's summary (or the search
+    // box, when the panel is gone); a keyboard user is not sent back to the top of the page.
+    var focused = box.contains(document.activeElement)
+      ? document.activeElement.getAttribute('data-rl-token') || '' : null;
+    // (read here, not from its toggle event, which comes later: a facet pressed right after
+    // the panel was opened would redraw it closed)
+    var shown = box.querySelector('details');
+    if (shown) w.facetsOpen = shown.open;
     box.textContent = '';
     box.hidden = !(res && facets && res.results.length);
-    if (box.hidden) return;
+    if (box.hidden) {
+      if (focused !== null) w.input.focus();
+      return;
+    }
     var counts = facetCounts(facets, res.results.map(function (r) { return +r.ref; }));
     var active = Object.create(null);
     parseQuery(w.input.value).filters.forEach(function (f) { if (!f.negate) active[f.raw] = true; });
+    var panel = el('details', 'rl-facets-panel'), summary = el('summary', 'rl-facets-summary');
+    panel.open = w.facetsOpen;
     var heading = el('h2', 'rl-facets-title', 'Narrow the results');
     heading.id = w.id + '-facets';
-    box.appendChild(heading);
+    summary.appendChild(heading);
+    panel.appendChild(summary);
+    var groups = el('div', 'rl-facet-groups');
+    panel.appendChild(groups);
+    box.appendChild(panel);
     function group(name, entries) {
       entries = entries.filter(function (e) { return e[2] > 0; });
       if (!entries.length) return;
@@ -1558,7 +1589,7 @@
         ul.appendChild(li);
       });
       g.appendChild(ul);
-      box.appendChild(g);
+      groups.appendChild(g);
     }
     group('Status', facets.statuses.map(function (s, i) { return ['status:' + s, s, counts.status[i]]; }));
     group('Rating', [5, 4, 3, 2, 1, 0].map(function (r) {
@@ -1568,15 +1599,23 @@
       group(KIND_LABELS[kind], counts[kind].filter(function (t) { return t[0] !== w.scope; })
         .map(function (t) { return ['in:' + t[0], t[1], t[2]]; }));
     });
+    if (focused === null) return;
+    var again = [].filter.call(box.querySelectorAll('[data-rl-token]'), function (b) {
+      return b.getAttribute('data-rl-token') === focused;
+    })[0];
+    (again || summary).focus();
   };
 
   /** Save every current result's BibTeX entry (papers.bib's text) as a .bib file. */
   Widget.prototype.downloadBib = function () {
     var w = this, results = w.results.slice();
-    if (!results.length) return;
-    w.bibButton.disabled = true;
+    function busy() { return w.bibButton.getAttribute('aria-disabled') === 'true'; }
+    if (!results.length || busy()) return;
+    // aria-disabled while the entries load, not disabled: a disabled button loses the focus,
+    // and a keyboard user found themselves back at the top of the page
+    w.bibButton.setAttribute('aria-disabled', 'true');
     withBib(function () {
-      w.bibButton.disabled = false;
+      w.bibButton.removeAttribute('aria-disabled');
       var text = results.map(function (r) { return loader.bib[r.doc[0]]; })
         .filter(Boolean).join('\n');
       var url = URL.createObjectURL(new Blob([text], { type: 'application/x-bibtex' }));
@@ -1590,8 +1629,8 @@
       setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
     });
     function failed() {
-      if (!loader.bibError || !w.bibButton.disabled) return;
-      w.bibButton.disabled = false;
+      if (!loader.bibError || !busy()) return;
+      w.bibButton.removeAttribute('aria-disabled');
       w.showStatus('The BibTeX entries could not be loaded.', null);
     }
     failed();  // (an earlier try failed already)
