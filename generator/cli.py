@@ -92,7 +92,7 @@ def _load(args: argparse.Namespace, out: Output) -> Config | None:
 
 def cmd_import(args: argparse.Namespace, out: Output) -> int:
     from generator.ingest import apply_plan, plan_import, today
-    from generator.listings import parse_listing
+    from generator.listings import decode_file, parse_listing
 
     config = _load(args, out)
     if config is None:
@@ -102,7 +102,10 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     texts = []
     for name in args.files:
         try:
-            texts.append((name, Path(name).read_bytes().decode("utf-8", errors="replace")))
+            text, problem = decode_file(Path(name).read_bytes(), name)
+            texts.append((name, text))
+            if problem is not None:
+                out.diagnostic(problem)
         except OSError as exc:
             out.diagnostic(Diagnostic(name, None, "error",
                                       f"cannot read: {exc.strerror or exc}"))

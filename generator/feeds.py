@@ -72,7 +72,7 @@ def _rfc3339(date: str | None) -> str | None:
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _TITLE_SPLIT = re.compile(r"[\s\-–—:/]+")
 _BIB_MATH = re.compile(r"(\$[^$]+\$)")
-_BIB_SPECIAL = re.compile(r"(?<!\\)([&%#_])")
+_BIB_SPECIAL = re.compile(r"(?<!\\)([&%#_$])")  # ($ outside a $…$ pair: a dollar sign)
 _BIB_TILDE = re.compile(r"(?<!\\)~")
 _BIB_PLAIN = re.compile(r"[&%#_~{}$\\]")
 
@@ -99,7 +99,8 @@ def _key_base(paper: Paper | Shape) -> str:
                 break
     words = words or ["paper"]
     year = str(paper.display_year or "")
-    surname = _ascii_word(paper.authors[0].split()[-1]) if paper.authors else ""
+    surname = _ascii_word(paper.authors[0].partition(", ")[0].split()[-1]) \
+        if paper.authors and paper.authors[0].strip() else ""  # ("Smith, Jr.": Smith)
     if surname:
         return f"{surname}{year}{words[0]}"
     second = words[1] if len(words) > 1 else ""
@@ -146,13 +147,33 @@ def bib_escape(text: str) -> str:
     return out
 
 
+_NAME_SUFFIX = re.compile(r"(?:jr|sr|[ivx]+|\d+(?:st|nd|rd|th))\.?", re.IGNORECASE)
+
+
+def bib_name(name: str) -> str:
+    """A "First Last" name (BibTeX-escaped) as BibTeX reads it back. A suffix after a comma
+    is written in BibTeX's "von Last, Jr, First" form ("John Smith, Jr." read as written is
+    surname "John Smith", first name "Jr."); any other comma is in an institution's name,
+    kept whole in braces."""
+    base, comma, suffix = name.partition(", ")
+    if not comma:
+        return name
+    first = base.split()
+    if len(first) < 2 or not _NAME_SUFFIX.fullmatch(suffix):
+        return "{" + name + "}"
+    last = [first.pop()]
+    while len(first) > 1 and first[-1][:1].islower():  # "de la Cruz": von and last
+        last.insert(0, first.pop())
+    return f"{' '.join(last)}, {suffix}, {' '.join(first)}"
+
+
 def bibtex_entry(paper: Paper, key: str) -> str:
     """One BibTeX entry: @inproceedings/@article with a venue, else @misc with eprint/url."""
     fields: list[tuple[str, str]] = [("title", "{" + bib_escape(paper.title) + "}")]
     if paper.authors:
         names = list(paper.authors)
         more = paper.authors_truncated or (paper.author_count or 0) > len(names)
-        fields.append(("author", " and ".join(bib_escape(n) for n in names) +
+        fields.append(("author", " and ".join(bib_name(bib_escape(n)) for n in names) +
                        (" and others" if more else "")))
     kind = venue_kind(paper.venue)
     entry_type = "misc"
