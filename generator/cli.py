@@ -427,7 +427,7 @@ a file.""",
   readinglist import content/listings/*.txt --year 2026
   readinglist import hf.txt --dry-run        # show what would change
   readinglist import page.txt --format compact-listing
-  readinglist import My\ Library.bib        # a Zotero, JabRef or Mendeley export""",
+  readinglist import library.bib            # a Zotero, JabRef or Mendeley export""",
     "build": """examples:
   readinglist build
   readinglist build --output /tmp/preview
