@@ -48,6 +48,23 @@ def venue_kind(venue: str | None) -> str | None:
     return "journal" if _JOURNAL.search(venue) else "conference"
 
 
+# The field of each BibTeX entry type that names the venue (misc and the rest: howpublished)
+_VENUE_FIELDS = {"article": "journal", "inproceedings": "booktitle",
+                 "incollection": "booktitle", "inbook": "booktitle", "techreport": "institution",
+                 "phdthesis": "school", "mastersthesis": "school", "book": "", "proceedings": ""}
+
+
+def entry_type(paper: Paper) -> str:
+    """The paper's BibTeX entry type: the one its reference manager gave (an article or a
+    paper in proceedings only with a venue to name), else told from the venue's name."""
+    given = paper.entry_type
+    if given and (paper.venue or given not in ("article", "inproceedings", "incollection")):
+        return given
+    kind = venue_kind(paper.venue)
+    return "article" if kind == "journal" else "inproceedings" if kind == "conference" \
+        else "misc"
+
+
 def arxiv_id(paper: Paper) -> str | None:
     """The paper's arXiv id: its own, else the one its links give."""
     return paper.arxiv or find_arxiv_id(paper.url, paper.pdf, *paper.links)
@@ -175,14 +192,10 @@ def bibtex_entry(paper: Paper, key: str) -> str:
         more = paper.authors_truncated or (paper.author_count or 0) > len(names)
         fields.append(("author", " and ".join(bib_name(bib_escape(n)) for n in names) +
                        (" and others" if more else "")))
-    kind = venue_kind(paper.venue)
-    entry_type = "misc"
-    if kind == "journal":
-        entry_type = "article"
-        fields.append(("journal", bib_escape(paper.venue or "")))
-    elif kind == "conference":
-        entry_type = "inproceedings"
-        fields.append(("booktitle", bib_escape(paper.venue or "")))
+    kind = entry_type(paper)
+    venue_field = _VENUE_FIELDS.get(kind, "howpublished")
+    if paper.venue and venue_field:
+        fields.append((venue_field, bib_escape(paper.venue)))
     if paper.display_year:
         fields.append(("year", str(paper.display_year)))
     if paper.date and len(paper.date) >= 7:
@@ -210,7 +223,7 @@ def bibtex_entry(paper: Paper, key: str) -> str:
     width = max(len(name) for name, _ in fields)
     body = ",\n".join(f"  {name.ljust(width)} = " + (value if name == "month" else f"{{{value}}}")
                       for name, value in fields)
-    return f"@{entry_type}{{{key},\n{body}\n}}\n"
+    return f"@{kind}{{{key},\n{body}\n}}\n"
 
 
 def papers_bib(entries: Mapping[str, str], keys: Mapping[str, str]) -> bytes:

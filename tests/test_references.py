@@ -759,3 +759,72 @@ def test_the_page_of_a_paper_without_names_says_so(tmp_path):
     config, _ = load_config(tmp_path / "config.yaml", {})
     page = build(config, jobs=1).files["papers/ada/index.html"].decode()
     assert '<p class="byline">5 authors (names not in the listing)</p>' in page
+
+
+# --- what kind of paper it is --------------------------------------------------------------
+
+KINDS_BIB = """@Article{nc, title = {Sparse Coding in Cortex}, journal = {Neural Computation},
+  year = {2019}}
+@InProceedings{acl, title = {Parsing Fast}, booktitle = {Proceedings of ACL}, year = {2020}}
+@online{blog, title = {A Blog Post}, url = {https://example.org/post}, year = {2021}}
+@thesis{phd, title = {My Thesis}, school = {MIT}, year = {2022}}
+@patent{pat, title = {A Patent}, year = {2023}}
+@article{pre, title = {A Preprint}, journal = {arXiv preprint arXiv:2401.00001}, year = {2024}}
+"""
+
+
+def test_the_kind_of_paper_each_format_gives_is_read_as_a_bibtex_entry_type():
+    """A reference manager says what a paper is (@article, TY JOUR, "article-journal"):
+    kept as a BibTeX entry type; a kind BibTeX has no type for (a patent) is none."""
+    kinds = {e.citation_key: e.entry_type for e in read_text(KINDS_BIB)}
+    assert kinds == {"nc": "article", "acl": "inproceedings", "blog": "misc",
+                     "phd": "phdthesis", "pat": None, "pre": "article"}
+    csl = json.dumps([{"id": f"k{i}", "type": t, "title": f"T{i}"} for i, t in
+                      enumerate(["article-journal", "paper-conference", "chapter", "map"])])
+    assert [e.entry_type for e in read_text(csl)] == ["article", "inproceedings",
+                                                      "incollection", None]
+    ris = "".join(f"TY  - {t}\nTI  - T{i}\nER  - \n\n" for i, t in
+                  enumerate(["JOUR", "CPAPER", "THES", "MAP"]))
+    assert [e.entry_type for e in read_text(ris)] == ["article", "inproceedings",
+                                                      "phdthesis", None]
+
+
+def test_papers_bib_keeps_the_entry_type_the_reference_manager_gave(project: Path, capsys):
+    """A journal whose name does not say so ("Neural Computation") stays an @article in the
+    site's papers.bib, and its page's metadata names it a journal; a preprint whose
+    "journal" was only arXiv is @misc; a file without a type is told by its venue."""
+    from generator.build import build
+    from generator.config import load_config
+
+    (project / "library.bib").write_text(KINDS_BIB, encoding="utf-8")
+    (project / "content" / "papers").mkdir(parents=True, exist_ok=True)
+    (project / "content" / "papers" / "mine.md").write_text(
+        "---\ntitle: Mine\nvenue: Neural Computation\n---\n", encoding="utf-8")
+    assert cli.main(["import", "library.bib"]) == 0
+    assert front(project / "content" / "papers" / "sparse-coding-in-cortex.md")[
+        "entry_type"] == "article"
+    config, _ = load_config(project / "config.yaml", {})
+    files = build(config, jobs=1).files
+    bib = files["papers.bib"].decode()
+    entries = {m[2]: m[1] for m in re.finditer(r"@(\w+)\{([^,]+),", bib)}
+    by_title = {t: re.search(r"@(\w+)\{[^@]*?title\s*=\s*\{+" + re.escape(t), bib)[1]
+                for t in ("Sparse Coding in Cortex", "Parsing Fast", "A Blog Post",
+                          "My Thesis", "A Patent", "A Preprint", "Mine")}
+    assert by_title == {"Sparse Coding in Cortex": "article", "Parsing Fast": "inproceedings",
+                        "A Blog Post": "misc", "My Thesis": "phdthesis", "A Patent": "misc",
+                        "A Preprint": "misc", "Mine": "inproceedings"}, entries
+    assert re.search(r"journal +\= \{Neural Computation\}", bib)
+    assert re.search(r"school +\= \{MIT\}", bib)  # (a thesis's venue)
+    page = files["papers/sparse-coding-in-cortex/index.html"].decode()
+    assert '<meta name="citation_journal_title" content="Neural Computation">' in page
+
+
+def test_an_entry_type_that_bibtex_has_not_is_a_warning():
+    from generator.content import parse_paper
+
+    paper, problems = parse_paper("---\ntitle: T\nentry_type: blogpost\n---\n", "t", "t.md")
+    assert paper is not None and paper.entry_type is None
+    assert [(d.severity, d.line, d.message.split(":")[0]) for d in problems] == [
+        ("warning", 3, "entry_type")]
+    paper, problems = parse_paper("---\ntitle: T\nentry_type: Article\n---\n", "t", "t.md")
+    assert paper is not None and paper.entry_type == "article" and problems == []

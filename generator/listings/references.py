@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator.diagnostics import error, warning
 from generator.listings.common import MONTHS, ParseResult, extract_urls
-from generator.model import Entry, arxiv_id, is_citation_key
+from generator.model import ENTRY_TYPES, Entry, arxiv_id, is_citation_key
 
 if TYPE_CHECKING:
     from bibtexparser.model import Entry as BibEntry
@@ -267,6 +267,33 @@ def _keywords(value: Any) -> tuple[str, ...]:
 # What a preprint's "journal" says: "arXiv preprint arXiv:2404.06395" (Google Scholar),
 # "arXiv:2005.14165 [cs]" (Zotero before it had a preprint type), "ArXiv" (Semantic
 # Scholar), "CoRR" (DBLP), "arXiv e-prints" (NASA ADS).
+# What each format calls a kind of paper (compared lower-cased), as BibTeX's entry type
+# (model.ENTRY_TYPES): a kind not here (a patent, a map...) is none, and papers.bib tells
+# it from the venue's name.
+_BIB_TYPES = {kind: kind for kind in ENTRY_TYPES} | {
+    "conference": "inproceedings", "online": "misc", "www": "misc", "electronic": "misc",
+    "software": "misc", "dataset": "misc", "preprint": "misc", "thesis": "phdthesis",
+    "report": "techreport", "collection": "book", "mvbook": "book",
+    "inreference": "incollection"}  # (BibLaTeX's and others' names for them)
+_CSL_TYPES = {"article-journal": "article", "article-magazine": "article",
+              "article-newspaper": "article", "paper-conference": "inproceedings",
+              "book": "book", "chapter": "incollection", "entry-encyclopedia": "incollection",
+              "thesis": "phdthesis", "report": "techreport", "manuscript": "unpublished",
+              "article": "misc", "webpage": "misc", "post-weblog": "misc",
+              "software": "misc", "dataset": "misc"}  # ("article": a preprint, say)
+_RIS_TYPES = {"jour": "article", "jfull": "article", "ejour": "article", "mgzn": "article",
+              "news": "article", "conf": "inproceedings", "cpaper": "inproceedings",
+              "book": "book", "ebook": "book", "edbook": "book", "chap": "incollection",
+              "echap": "incollection", "thes": "phdthesis", "rprt": "techreport",
+              "unpb": "unpublished", "manscpt": "unpublished", "gen": "misc", "elec": "misc",
+              "web": "misc", "data": "misc", "comp": "misc", "blog": "misc"}
+
+
+def _kind(written: Any, names: Mapping[str, str]) -> str | None:
+    """A format's name for a kind of paper -> its BibTeX entry type, or None."""
+    return names.get(written.strip().lower()) if isinstance(written, str) else None
+
+
 _PREPRINT_VENUE = re.compile(r"(arxiv|corr)(\s+e-prints)?(\s+preprint)?"
                              r"(\s*(arxiv)?:\s*\S+|\s+abs/\S+)?(\s*\[[^\]]*\])?", re.I)
 
@@ -274,7 +301,8 @@ _PREPRINT_VENUE = re.compile(r"(arxiv|corr)(\s+e-prints)?(\s+preprint)?"
 def _entry(line: int, *, title: str, authors: Iterable[str] = (), more: bool = False,
            date: str | None, venue: str | None, abstract: str = "", doi_value: str | None,
            arxiv: str | None, url: str | None, pages: str | None, volume: str | None,
-           publisher: str | None, key: str | None, keywords: tuple[str, ...]) -> Entry:
+           publisher: str | None, key: str | None, keywords: tuple[str, ...],
+           entry_type: str | None = None) -> Entry:
     authors = tuple(authors)
     if venue and _PREPRINT_VENUE.fullmatch(venue.strip()):
         venue = None  # "arXiv preprint arXiv:2404.06395": a preprint, not a venue
@@ -285,12 +313,14 @@ def _entry(line: int, *, title: str, authors: Iterable[str] = (), more: bool = F
                  authors_truncated=more, date=date, venue=venue or None,
                  doi=doi_value, arxiv=arxiv, url=url, pages=pages, volume=volume,
                  publisher=publisher, citation_key=key, keywords=keywords, line=line,
+                 entry_type=entry_type,
                  urls=extract_urls(abstract) if "http" in abstract else ())  # (as a page's)
 
 
 # --- BibTeX ------------------------------------------------------------------------------
 
-_BIB_VENUE = ("booktitle", "journal", "journaltitle", "eventtitle", "howpublished")
+_BIB_VENUE = ("booktitle", "journal", "journaltitle", "eventtitle", "howpublished",
+              "school", "institution")  # (a thesis's, a report's)
 
 
 _BIB_LINK = re.compile(r"\s*(?:\\url\s*\{([^{}\s]+)\}|(https?://\S+))\s*")
@@ -488,7 +518,8 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
             volume=values.get("volume") or None,
             publisher=latex_text(values["publisher"]) if values.get("publisher") else None,
             key=item.key.strip() or None,
-            keywords=_keywords(latex_text(values.get("keywords", "")))))
+            keywords=_keywords(latex_text(values.get("keywords", ""))),
+            entry_type=_kind(item.entry_type, _BIB_TYPES)))
     return result
 
 
@@ -622,7 +653,8 @@ def parse_csl_json(text: str, source: str) -> ParseResult:
             pages=_pages(item.get("page"), latex_text),
             volume=_text(item.get("volume")), publisher=_text(item.get("publisher")),
             key=_key(item.get("citation-key") or item.get("id")),
-            keywords=_keywords(item.get("keyword"))))
+            keywords=_keywords(item.get("keyword")),
+            entry_type=_kind(item.get("type"), _CSL_TYPES)))
     if not items:
         result.diagnostics.append(error(source, None, "no CSL-JSON items found"))
     return result
@@ -700,7 +732,8 @@ def parse_ris(text: str, source: str) -> ParseResult:
                 arxiv=arxiv_id(*(str(u) for u in urls), str(venue or "")),
                 url=str(urls[0]) if urls else None, pages=pages,
                 volume=_text(item.get("volume")), publisher=_text(item.get("publisher")),
-                key=_key(item.get("id")), keywords=_keywords(item.get("keywords"))))
+                key=_key(item.get("id")), keywords=_keywords(item.get("keywords")),
+                entry_type=_kind(item.get("type_of_reference"), _RIS_TYPES)))
     if not records:
         result.diagnostics.append(error(source, None, "no RIS records (TY  - … ER  -) found"))
     return result
