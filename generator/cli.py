@@ -93,7 +93,7 @@ def _load(args: argparse.Namespace, out: Output) -> Config | None:
 
 def cmd_import(args: argparse.Namespace, out: Output) -> int:
     from generator.ingest import apply_plan, plan_import, today
-    from generator.listings import parse_listing
+    from generator.listings import decode_file, parse_listing
 
     config = _load(args, out)
     if config is None:
@@ -103,7 +103,10 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     texts = []
     for name in args.files:
         try:
-            texts.append((name, Path(name).read_bytes().decode("utf-8", errors="replace")))
+            text, problem = decode_file(Path(name).read_bytes(), name)
+            texts.append((name, text))
+            if problem is not None:
+                out.diagnostic(problem)
         except OSError as exc:
             out.diagnostic(Diagnostic(name, None, "error",
                                       f"cannot read: {exc.strerror or exc}"))
@@ -431,7 +434,8 @@ a file.""",
   readinglist import acl-page.txt
   readinglist import content/listings/*.txt --year 2026
   readinglist import hf.txt --dry-run        # show what would change
-  readinglist import page.txt --format compact-listing""",
+  readinglist import page.txt --format compact-listing
+  readinglist import library.bib            # a Zotero, JabRef or Mendeley export""",
     "build": """examples:
   readinglist build
   readinglist build --output /tmp/preview
@@ -501,7 +505,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("import", "Parse listing files into content/papers/*.md, merging with what "
                           "is there.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="listing text files")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="listing pages you copied (.txt), or a reference manager's export "
+                        "(BibTeX .bib, CSL-JSON .json, RIS .ris)")
     p.add_argument("--format", choices=list(FORMATS),
                    help="skip detection and parse as this format")
     p.add_argument("--year", type=_year, help="year for dates shown without one (default: "

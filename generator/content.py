@@ -16,7 +16,15 @@ from typing import Any, cast
 import yaml
 
 from generator.diagnostics import Diagnostic, error, warning
-from generator.model import KNOWN_KEYS, RATING_RANGE, STATUSES, Paper, is_safe_slug, slugify
+from generator.model import (
+    ENTRY_TYPES,
+    KNOWN_KEYS,
+    RATING_RANGE,
+    STATUSES,
+    Paper,
+    is_safe_slug,
+    slugify,
+)
 
 FENCE = "---"
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -319,6 +327,13 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
                     "warning")
                 continue
             fields[key] = text_value if key == "abstract" else " ".join(text_value.split())
+        elif key == "entry_type":
+            kind = str(value).strip().lower() if isinstance(value, str) else None
+            if kind not in ENTRY_TYPES:
+                bad(key, f"expected a BibTeX entry type ({', '.join(ENTRY_TYPES)}), got "
+                         f"{value!r}; papers.bib tells it from the venue", "warning")
+                continue
+            fields[key] = kind
         elif key == "sources":
             if not isinstance(value, list) or not all(
                     isinstance(s, dict) and all(isinstance(v, str) for v in s.values())

@@ -48,6 +48,23 @@ def venue_kind(venue: str | None) -> str | None:
     return "journal" if _JOURNAL.search(venue) else "conference"
 
 
+# The field of each BibTeX entry type that names the venue (misc and the rest: howpublished)
+_VENUE_FIELDS = {"article": "journal", "inproceedings": "booktitle",
+                 "incollection": "booktitle", "inbook": "booktitle", "techreport": "institution",
+                 "phdthesis": "school", "mastersthesis": "school", "book": "", "proceedings": ""}
+
+
+def entry_type(paper: Paper) -> str:
+    """The paper's BibTeX entry type: the one its reference manager gave (an article or a
+    paper in proceedings only with a venue to name), else told from the venue's name."""
+    given = paper.entry_type
+    if given and (paper.venue or given not in ("article", "inproceedings", "incollection")):
+        return given
+    kind = venue_kind(paper.venue)
+    return "article" if kind == "journal" else "inproceedings" if kind == "conference" \
+        else "misc"
+
+
 def arxiv_id(paper: Paper) -> str | None:
     """The paper's arXiv id: its own, else the one its links give."""
     return paper.arxiv or find_arxiv_id(paper.url, paper.pdf, *paper.links)
@@ -72,7 +89,7 @@ def _rfc3339(date: str | None) -> str | None:
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _TITLE_SPLIT = re.compile(r"[\s\-–—:/]+")
 _BIB_MATH = re.compile(r"(\$[^$]+\$)")
-_BIB_SPECIAL = re.compile(r"(?<!\\)([&%#_])")
+_BIB_SPECIAL = re.compile(r"(?<!\\)([&%#_$])")  # ($ outside a $…$ pair: a dollar sign)
 _BIB_TILDE = re.compile(r"(?<!\\)~")
 _BIB_PLAIN = re.compile(r"[&%#_~{}$\\]")
 
@@ -99,7 +116,8 @@ def _key_base(paper: Paper | Shape) -> str:
                 break
     words = words or ["paper"]
     year = str(paper.display_year or "")
-    surname = _ascii_word(paper.authors[0].split()[-1]) if paper.authors else ""
+    surname = _ascii_word(paper.authors[0].partition(", ")[0].split()[-1]) \
+        if paper.authors and paper.authors[0].strip() else ""  # ("Smith, Jr.": Smith)
     if surname:
         return f"{surname}{year}{words[0]}"
     second = words[1] if len(words) > 1 else ""
@@ -146,22 +164,38 @@ def bib_escape(text: str) -> str:
     return out
 
 
+_NAME_SUFFIX = re.compile(r"(?:jr|sr|[ivx]+|\d+(?:st|nd|rd|th))\.?", re.IGNORECASE)
+
+
+def bib_name(name: str) -> str:
+    """A "First Last" name (BibTeX-escaped) as BibTeX reads it back. A suffix after a comma
+    is written in BibTeX's "von Last, Jr, First" form ("John Smith, Jr." read as written is
+    surname "John Smith", first name "Jr."); any other comma is in an institution's name,
+    kept whole in braces."""
+    base, comma, suffix = name.partition(", ")
+    if not comma:
+        return name
+    first = base.split()
+    if len(first) < 2 or not _NAME_SUFFIX.fullmatch(suffix):
+        return "{" + name + "}"
+    last = [first.pop()]
+    while len(first) > 1 and first[-1][:1].islower():  # "de la Cruz": von and last
+        last.insert(0, first.pop())
+    return f"{' '.join(last)}, {suffix}, {' '.join(first)}"
+
+
 def bibtex_entry(paper: Paper, key: str) -> str:
     """One BibTeX entry: @inproceedings/@article with a venue, else @misc with eprint/url."""
     fields: list[tuple[str, str]] = [("title", "{" + bib_escape(paper.title) + "}")]
     if paper.authors:
         names = list(paper.authors)
         more = paper.authors_truncated or (paper.author_count or 0) > len(names)
-        fields.append(("author", " and ".join(bib_escape(n) for n in names) +
+        fields.append(("author", " and ".join(bib_name(bib_escape(n)) for n in names) +
                        (" and others" if more else "")))
-    kind = venue_kind(paper.venue)
-    entry_type = "misc"
-    if kind == "journal":
-        entry_type = "article"
-        fields.append(("journal", bib_escape(paper.venue or "")))
-    elif kind == "conference":
-        entry_type = "inproceedings"
-        fields.append(("booktitle", bib_escape(paper.venue or "")))
+    kind = entry_type(paper)
+    venue_field = _VENUE_FIELDS.get(kind, "howpublished")
+    if paper.venue and venue_field:
+        fields.append((venue_field, bib_escape(paper.venue)))
     if paper.display_year:
         fields.append(("year", str(paper.display_year)))
     if paper.date and len(paper.date) >= 7:
@@ -189,7 +223,7 @@ def bibtex_entry(paper: Paper, key: str) -> str:
     width = max(len(name) for name, _ in fields)
     body = ",\n".join(f"  {name.ljust(width)} = " + (value if name == "month" else f"{{{value}}}")
                       for name, value in fields)
-    return f"@{entry_type}{{{key},\n{body}\n}}\n"
+    return f"@{kind}{{{key},\n{body}\n}}\n"
 
 
 def papers_bib(entries: Mapping[str, str], keys: Mapping[str, str]) -> bytes:

@@ -171,6 +171,7 @@ def entry_record(entry: Entry, listing: Listing) -> dict[str, Any]:
         "volume": entry.volume,
         "publisher": entry.publisher,
         "citation_key": entry.citation_key,
+        "entry_type": entry.entry_type,
         "keywords": list(entry.keywords),
         "doi": entry.doi,
         "url": entry.url,

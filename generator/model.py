@@ -47,6 +47,7 @@ class Entry:
     publisher: str | None = None
     citation_key: str | None = None
     keywords: tuple[str, ...] = ()
+    entry_type: str | None = None  # a reference manager's kind, as a BibTeX entry type
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,14 @@ class Listing:
 IMPORTED_KEYS = (
     "title", "authors", "author_count", "authors_truncated", "date", "year", "venue",
     "category", "organizations", "has_code", "upvotes", "comments", "score", "abstract",
-    "links", "arxiv", "pages", "volume", "publisher", "citation_key", "keywords", "sources",
-    "added",
+    "links", "arxiv", "pages", "volume", "publisher", "citation_key", "entry_type",
+    "keywords", "sources", "added",
 )
+# BibTeX's entry types: what a reference manager said a paper is (`entry_type`), which
+# papers.bib keeps (without one, it is told from the venue's name)
+ENTRY_TYPES = ("article", "book", "booklet", "inbook", "incollection", "inproceedings",
+               "manual", "mastersthesis", "misc", "phdthesis", "proceedings", "techreport",
+               "unpublished")
 USER_KEYS = ("tags", "status", "rating", "url", "pdf", "doi")
 # User keys an import may fill in when a file has none (a reference manager knows them);
 # a value already there is the user's and stays.
@@ -133,6 +139,7 @@ class Paper(Compact):
     volume: str | None = None
     publisher: str | None = None
     citation_key: str | None = None
+    entry_type: str | None = None  # one of ENTRY_TYPES
     keywords: tuple[str, ...] = ()
     sources: tuple[dict[str, str], ...] = ()
     added: str | None = None

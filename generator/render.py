@@ -28,7 +28,7 @@ from generator import __version__
 from generator.cache import digest
 from generator.config import Config
 from generator.diagnostics import BuildError, error
-from generator.feeds import FeedText, citation_markdown, citation_text, venue_kind
+from generator.feeds import FeedText, citation_markdown, citation_text, entry_type
 from generator.markdown import plain_inline, render_inline, render_markdown_with_text
 from generator.model import Paper, authors_counted, is_code_link, link_host
 from generator.reading import Facts, reading_queue, reading_stats
@@ -231,7 +231,8 @@ def paper_view(placed: SitePaper, paper: Paper, config: Config, bibtex_key: str,
         date_text=_date_text(date, paper.year),
         year=placed.year,
         venue=placed.venue,
-        venue_kind=venue_kind(paper.venue),
+        venue_kind=("journal" if entry_type(paper) == "article" else "conference")
+        if paper.venue else None,
         category=paper.category,
         organizations=paper.organizations,
         tags=placed.tags,

@@ -161,8 +161,9 @@ def test_the_filter_form_open_on_a_phone_is_no_wider_than_the_screen(browser, si
 def test_a_long_author_list_shows_twelve_names_and_the_rest_on_demand(browser,
                                                                       tmp_path) -> None:
     """A big collaboration's 80 names would fill screens of a phone before the abstract:
-    the first twelve show, then "and 68 more", which opens (by keyboard too) on all of
-    them, each still a link to its author's page. Sixteen names all show."""
+    the first twelve show, then "and 68 more", which opens (by keyboard too, and for a
+    print) on all of them, each still a link to its author's page. Sixteen names all
+    show."""
     names = [f"Ann Lee{i}" for i in range(80)]
     config = write_list(tmp_path, {
         "many": f"---\ntitle: Many\nauthors: {names!r}\ndate: 2024-01-01\n---\n",
@@ -183,6 +184,11 @@ def test_a_long_author_list_shows_twelve_names_and_the_rest_on_demand(browser,
         assert page.locator("#abstract-heading").bounding_box()["y"] < 844
         summary = page.locator(".byline summary")
         assert summary.inner_text() == "and 68 more"
+        # printed, the page names them all; after the print, as it was
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        assert page.locator(".byline a:visible").count() == 80
+        page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+        assert page.locator(".byline a:visible").count() == 12
         summary.focus()
         page.keyboard.press("Enter")
         assert page.locator(".byline a:visible").count() == 80

@@ -50,6 +50,16 @@ def test_the_format_is_told_by_content_whatever_the_file_is_called(name, format)
     assert parse_listing(text, "export.txt", year=2026).format == format
 
 
+@pytest.mark.parametrize(("text", "format"), [
+    ("\ufeffTY  - JOUR\r\nTI  - Solo Record\r\nPY  - 2020\r\nER  - \r\n", "ris"),
+    ("\ufeff@article{a,\r\n  title = {Solo Entry},\r\n  year = {2020}\r\n}\r\n", "bibtex"),
+    ('\ufeff[{"id": "a", "title": "Solo Item"}]', "csl-json")])
+def test_a_one_entry_export_with_a_bom_is_told_by_content(text, format):
+    """Windows tools write a BOM; with one entry it stands right before the "@" or "TY"."""
+    listing = parse_listing(text, "export.txt", year=2026)
+    assert (listing.format, len(listing.entries), listing.diagnostics) == (format, 1, ())
+
+
 def test_acl_anthology_bibtex():
     (e,) = read("acl-anthology.bib")
     assert e.title == "FocusLLM: Precise Understanding of Long Context by Dynamic Condensing"
@@ -106,6 +116,35 @@ def test_latex_accents_macros_institutions_and_comments():
     assert gemma.authors == ("Gemma Team",) and gemma.date == "2024-03-13"
 
 
+@pytest.mark.parametrize("howpublished", [
+    r"\url{https://github.com/huggingface/transformers}",
+    "https://github.com/huggingface/transformers"])
+def test_a_link_in_howpublished_is_the_url_not_the_venue(howpublished):
+    """Software and web pages are cited as @misc with the link in howpublished."""
+    text = ("@misc{wolf2020transformers,\n  title = {Transformers: State-of-the-Art Natural "
+            "Language Processing},\n  author = {{Hugging Face}},\n"
+            f"  howpublished = {{{howpublished}}},\n  year = 2020,\n"
+            "  note = {Accessed: 2023-05-01}\n}\n")
+    (entry,) = read_text(text)
+    assert (entry.venue, entry.url) == (None, "https://github.com/huggingface/transformers")
+    kept = read_text(text.replace("  year", "  url = {https://huggingface.co},\n  year"))
+    assert kept[0].url == "https://huggingface.co"
+    (talk,) = read_text("@misc{t, title = {A Talk}, howpublished = {Keynote at ACL}}")
+    assert talk.venue == "Keynote at ACL"
+
+
+@pytest.mark.parametrize(("written", "seen"), [
+    (r"Sorting in $\mathcal{O}(n \log n)$ Time", "Sorting in O(n log n) Time"),
+    (r"{$\log$}-Linear Attention", "log-Linear Attention"),
+    (r"Beyond $\arg\max$: $\ell_2$ Bounds via $\sqrt{n}$", "Beyond arg max: ℓ_2 Bounds via √n"),
+    (r"The {\LaTeX} Companion", "The LaTeX Companion"),
+    (r"Codes in $\{0,1\}^n$ for \$100", "Codes in {0,1}^n for $100")])
+def test_math_operators_and_symbols_in_a_title_read_as_printed(written, seen):
+    """latexcodec knows accents and Greek, not \\log or \\ell: they must not vanish."""
+    (entry,) = read_text(f"@inproceedings{{k,\n  title = {{{written}}},\n  year = 2024\n}}\n")
+    assert entry.title == seen
+
+
 def test_macros_joined_with_hash_and_written_in_any_case():
     """Hand-kept files build values from @string macros with '#': "Proc. of " # acl."""
     text = ('@string{acl = "Annual Meeting of the {ACL}"}\n'
@@ -120,6 +159,95 @@ def test_macros_joined_with_hash_and_written_in_any_case():
     assert entry.publisher == "ACL, Inc." and entry.date == "2020-01"
 
 
+def test_better_bibtex_biblatex_names_in_the_extended_format():
+    """Better BibTeX (BibLaTeX) writes a name with a particle as key=value parts."""
+    text = ("@article{smith2023Survey,\n"
+            "  title = {A {{Survey}} of {{Things}}},\n"
+            "  author = {Smith, John and family=Berg, given=Anna, prefix=van den, "
+            "useprefix=false and family={Ruiz}, given={Jos{\\'e}}, prefix={de la}, "
+            "suffix={Jr.} and {Gemma Team}},\n"
+            "  date = {2023-05},\n  journaltitle = {Nature Machine Intelligence},\n}\n")
+    (entry,) = read_text(text)
+    assert entry.authors == ("John Smith", "Anna van den Berg", "José de la Ruiz, Jr.",
+                             "Gemma Team")
+
+
+@pytest.mark.parametrize("author", [
+    "Smith, John and", "and Smith, John", "Smith, John AND\n", "Smith, John and and"])
+def test_a_stray_and_in_a_hand_edited_author_list_is_no_name(author):
+    text = f"@article{{k,\n  author = {{{author}}},\n  title = {{T}}\n}}\n"
+    (entry,) = read_text(text)
+    assert entry.authors == ("John Smith",)
+    (two,) = read_text(text.replace(author, "Smith, John and and Doe, Jane"))
+    assert two.authors == ("John Smith", "Jane Doe")
+
+
+@pytest.mark.parametrize(("date", "iso"), [
+    ("2022-07-17/2022-07-23", "2022-07-17"), ("2023-05/2023-06", "2023-05"),
+    ("2024-03-13/..", "2024-03-13"), ("2023-05?", "2023-05"), ("2023-05-01~", "2023-05-01")])
+def test_a_biblatex_date_range_or_uncertain_date_keeps_its_precision(date, iso):
+    """BibLaTeX's date field holds ranges (a conference's days) and EDTF's ? and ~ marks."""
+    text = ("@inproceedings{dePaula2022,\n  title = {On the {{Limits}} of {{Scaling}}},\n"
+            f"  author = {{de Paula, Ana}},\n  date = {{{date}}},\n"
+            "  eventtitle = {{{ICML}} 2022},\n}\n")
+    (entry,) = read_text(text)
+    assert entry.date == iso
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("@article{brownLanguageModelsAre2020,\n  title = {Language {{Models}} Are {{Few-Shot "
+     "Learners}}},\n  author = {Brown, Tom B.},\n  year = {2020},\n  journal = "
+     "{arXiv:2005.14165 [cs]},\n  eprint = {2005.14165},\n  archiveprefix = {arXiv}\n}\n",
+     "zotero.bib"),
+    ("TY  - JOUR\nTI  - Language Models are Few-Shot Learners\nAU  - Brown, Tom B.\n"
+     "T2  - arXiv:2005.14165 [cs]\nDA  - 2020/07/22/\nPY  - 2020\n"
+     "UR  - http://arxiv.org/abs/2005.14165\nER  - \n", "zotero.ris"),
+    ('[{"id": "x", "type": "article-journal", "title": "Language Models are Few-Shot '
+     'Learners", "container-title": "arXiv:2005.14165 [cs.CL]", "issued": {"date-parts": '
+     '[[2020]]}}]', "zotero.json"),
+    ("@article{brown2020language,\n  title={Language Models are Few-Shot Learners},\n"
+     "  author={Brown, Tom B.},\n  journal={ArXiv},\n  year={2020},\n"
+     "  volume={abs/2005.14165}\n}\n", "semantic-scholar.bib"),
+    ("@ARTICLE{2020arXiv200514165B,\n  author = {{Brown}, Tom B.},\n  title = "
+     '"{Language Models are Few-Shot Learners}",\n  journal = {arXiv e-prints},\n'
+     "  year = 2020,\n  eid = {arXiv:2005.14165},\n  eprint = {2005.14165}\n}\n",
+     "ads.bib")])
+def test_an_arxiv_preprint_is_no_venue_however_the_export_names_it(text, name):
+    """Zotero filed arXiv papers as journal articles in "arXiv:ID [cs]"; Semantic Scholar
+    writes "ArXiv" with the id as volume "abs/ID"; NASA ADS "arXiv e-prints"."""
+    listing = parse_listing(text, name, year=2026)
+    (entry,) = listing.entries
+    assert (entry.venue, entry.volume) == (None, None)
+    assert entry.arxiv == "2005.14165"
+
+
+def test_links_in_an_exported_abstract_are_the_papers_links_as_on_a_page():
+    """The README's `links`: URLs found in the abstract, whatever the paper came from."""
+    abstract = ("We release code at \\url{https://github.com/epfml/landmark-attention} and "
+                "a demo (https://example.org/demo).")
+    (bib,) = read_text(f"@misc{{k, title = {{Landmark Attention}}, abstract = {{{abstract}}}}}")
+    ris = parse_listing("TY  - JOUR\nTI  - Landmark Attention\nAB  - Code: "
+                        "https://github.com/epfml/landmark-attention.\nER  - \n", "a.ris",
+                        year=2026).entries[0]
+    csl = parse_listing(json.dumps([{"title": "Landmark Attention", "abstract": "See "
+                                     "https://github.com/epfml/landmark-attention"}]),
+                        "a.json", year=2026).entries[0]
+    assert bib.urls == ("https://github.com/epfml/landmark-attention", "https://example.org/demo")
+    assert ris.urls == csl.urls == ("https://github.com/epfml/landmark-attention",)
+
+
+def test_mendeleys_escaped_urls_and_dois_are_links_again():
+    """Mendeley Desktop writes an underscore in a url or doi as {\\_}; others \\_ or \\url{}."""
+    text = ("@article{Lee2019,\nauthor = {Lee, Ann},\ndoi = {10.1162/tacl{\\_}a{\\_}00001},\n"
+            "title = {{A Title}},\nurl = {http://www.example.com/a{\\_}b/{\\~{}}user?x=1{\\&}y=2},"
+            "\nyear = {2019}\n}\n"
+            "@misc{k2, title = {T2}, url = {\\url{https://github.com/a\\_b}}}\n")
+    first, second = read_text(text)
+    assert first.doi == "10.1162/tacl_a_00001"
+    assert first.url == "http://www.example.com/a_b/~user?x=1&y=2"
+    assert second.url == "https://github.com/a_b"
+
+
 def test_zotero_csl_json():
     sun, gemma = read("zotero.json")
     assert sun.title == "A Length-Extrapolatable Transformer"
@@ -132,12 +260,100 @@ def test_zotero_csl_json():
     assert gemma.date == "2024-03-13" and gemma.citation_key == "gemma2024"
 
 
+def test_csl_name_particles_are_part_of_the_name():
+    """CSL splits "Ludwig van Beethoven" and "Anna van den Berg" into particles."""
+    text = json.dumps([{"id": "a", "type": "article", "title": "T", "author": [
+        {"family": "Beethoven", "given": "Ludwig", "dropping-particle": "van"},
+        {"family": "Berg", "given": "Anna", "non-dropping-particle": "van den"},
+        {"family": "Gaulle", "given": "Charles", "non-dropping-particle": "de",
+         "suffix": "Jr."}]}], indent="\t")
+    (entry,) = parse_listing(text, "lib.json", year=2026).entries
+    assert entry.authors == ("Ludwig van Beethoven", "Anna van den Berg",
+                             "Charles de Gaulle, Jr.")
+    nulls = json.dumps([{"title": "T", "author": [
+        {"family": "Sun", "given": None, "non-dropping-particle": None},
+        {"family": None, "given": "Plato"}, {"family": None, "literal": None}]}])
+    (entry,) = parse_listing(nulls, "lib.json", year=2026).entries
+    assert entry.authors == ("Sun", "Plato")  # a null part is no part, not "None"
+
+
+@pytest.mark.parametrize(("issued", "iso"), [
+    ({"raw": "May 1, 2023"}, "2023-05-01"), ({"raw": "1 May 2023"}, "2023-05-01"),
+    ({"literal": "Sept. 2021"}, "2021-09"), ({"raw": "2023-05-01"}, "2023-05-01"),
+    ({"date-parts": [["2023", 5]]}, "2023-05"), ({"literal": "Spring 2023"}, "2023"),
+    ({"edtf": "2023-05-01/2023-05-03"}, "2023-05-01"), ("2023-05-01", "2023-05-01")])
+def test_a_csl_date_written_as_text_keeps_what_it_says(issued, iso):
+    """CSL dates may be "raw" or "literal" text, in the order people write them."""
+    text = json.dumps({"id": "a", "type": "article-journal", "title": "T", "issued": issued})
+    (entry,) = parse_listing(text, "item.json", year=2026).entries
+    assert entry.date == iso
+
+
+def test_zoteros_rich_text_in_a_title_is_not_shown_as_tags():
+    """Zotero keeps <i>, <sub>, nocase spans in titles and exports them to CSL-JSON and RIS
+    as they are (its BibTeX export turns them into LaTeX)."""
+    title = ('Growth of <i>E. coli</i> in H<sub>2</sub>O on the <span class="nocase">iPhone'
+             '</span> and <span style="font-variant:small-caps;">Lisp</span> < 3 <b>now</b>')
+    seen = "Growth of E. coli in H2O on the iPhone and Lisp < 3 now"
+    csl = json.dumps([{"id": "a", "type": "article-journal", "title": title}])
+    ris = f"TY  - JOUR\nTI  - {title}\nER  - \n"
+    assert [e.title for e in parse_listing(csl, "lib.json", year=2026).entries] == [seen]
+    assert [e.title for e in parse_listing(ris, "lib.ris", year=2026).entries] == [seen]
+
+
 def test_ris():
     sun, landmark = read("zotero.ris")
     assert sun.authors == ("Yutao Sun", "Li Dong", "Furu Wei") and sun.date == "2023-07"
     assert sun.venue.startswith("Proceedings of the 61st") and sun.pages == "14590–14604"
     assert sun.keywords == ("long context", "position embedding") and sun.line == 1
     assert landmark.arxiv == "2305.16300" and landmark.line == 19
+
+
+def test_an_endnote_ris_abstract_in_n2_over_several_lines():
+    """EndNote writes the abstract as N2 (RIS's other abstract tag), A1/T1/Y1, ER without
+    its trailing space, and wraps long values onto lines without a tag."""
+    text = ("TY  - JOUR\r\nA1  - He, K.\r\nT1  - Deep residual learning\r\n"
+            "JF  - Proceedings of CVPR\r\nY1  - 2016/06/27\r\n"
+            "N2  - Deeper neural networks are more difficult to train. We present a\r\n"
+            "residual learning framework.\r\nKW  - residual\r\nER  -\r\n")
+    (entry,) = parse_listing(text, "endnote.ris", year=2026).entries
+    assert entry.abstract == ("Deeper neural networks are more difficult to train. We present "
+                              "a residual learning framework.")
+    assert (entry.authors, entry.date) == (("K. He",), "2016-06-27")
+
+
+@pytest.mark.parametrize(("da", "iso"), [
+    ("NOV 15", "1997-11-15"), ("NOV", "1997-11"), ("FAL", "1997"), ("JAN-FEB", "1997-01"),
+    ("1997/11/15/", "1997-11-15"), ("", "1997")])
+def test_a_web_of_science_month_and_day_takes_the_year_from_py(da, iso):
+    """Web of Science writes DA as "NOV 15", the year in PY only."""
+    text = ("TY  - JOUR\nAU  - Hochreiter, S\nTI  - Long short-term memory\n"
+            f"T2  - NEURAL COMPUTATION\nDA  - {da}\nPY  - 1997\nVL  - 9\n"
+            "DO  - 10.1162/neco.1997.9.8.1735\nAN  - WOS:A1997YA04500007\nER  -\n\n")
+    (entry,) = parse_listing(text, "savedrecs.ris", year=2026).entries
+    assert entry.date == iso
+
+
+def test_ris_names_with_a_suffix():
+    """RIS writes a name "Last, First, Suffix"."""
+    text = ("TY  - CONF\nTI  - Names\nAU  - Smith, John, Jr.\nAU  - King, Martin Luther, III\n"
+            "AU  - Lee, Ann\nAU  - OpenAI\nAU  - Doe, Jane,\nER  - \n")
+    (entry,) = parse_listing(text, "lib.ris", year=2026).entries
+    assert entry.authors == ("John Smith, Jr.", "Martin Luther King, III", "Ann Lee", "OpenAI",
+                             "Jane Doe")
+
+
+def test_a_record_number_is_no_citation_key():
+    """EndNote numbers its records in RIS's ID, and CSL ids may be numbers: the site's
+    papers.bib must not cite them as @article{12,…}. A word key is kept."""
+    ris = ("TY  - JOUR\nAU  - Sun, Yutao\nTI  - A Length-Extrapolatable Transformer\n"
+           "PY  - 2023\nID  - 12\nER  - \nTY  - ELEC\nAU  - OpenAI\n"
+           "TI  - GPT-4 Technical Report\nPY  - 2023\nID  - openai2023gpt4\nER  - \n")
+    assert [e.citation_key for e in parse_listing(ris, "endnote.ris", year=2026).entries] \
+        == [None, "openai2023gpt4"]
+    csl = '[{"id": 7, "title": "A"}, {"id": "7", "title": "B"}, {"id": "sun2023", "title": "C"}]'
+    assert [e.citation_key for e in parse_listing(csl, "lib.json", year=2026).entries] \
+        == [None, None, "sun2023"]
 
 
 def test_ris_text_outside_records_is_reported_and_a_missing_er_loses_nothing():
@@ -171,6 +387,33 @@ def test_a_malformed_entry_and_a_duplicate_key_are_reported_and_the_rest_read():
         "mine.bib:5: error: entry 'untitled' has no title; it is skipped"]
 
 
+def test_entries_without_a_key_are_all_read():
+    """JabRef keeps entries whose key is not made yet: "@Article{," is no key, and two
+    of them are no duplicate."""
+    text = ("% Encoding: UTF-8\n\n@Article{,\n  author = {Doe, Jane},\n  title  = {First},\n"
+            "  year   = {2020},\n}\n\n@Article{k,\n  title = {Keyed},\n}\n\n"
+            "@InProceedings{ ,\n  title  = {Second},\n}\n\n@Misc{k,\n  title = {Again},\n}\n")
+    listing = parse_listing(text, "jabref.bib", year=2026)
+    assert [(e.title, e.citation_key, e.line) for e in listing.entries] == [
+        ("First", None, 3), ("Keyed", "k", 9), ("Second", None, 13)]
+    assert [str(d) for d in listing.diagnostics] == [
+        "jabref.bib:17: error: duplicate citation key 'k'; this entry is skipped"]
+
+
+def test_a_missing_comma_or_a_field_given_twice_is_named():
+    """Hand edits: BibTeX would stop at both; the entry is read and the line named."""
+    text = ("@article{first,\n  title = {Attention} year = {2017},\n}\n"
+            "@article{twice,\n  title = {Kept},\n  Title = {Dropped},\n  title = {Again},\n"
+            "  year = 2020\n}\n")
+    listing = parse_listing(text, "mine.bib", year=2026)
+    assert [(e.title, e.date) for e in listing.entries] == [
+        ("Attention year = 2017", None), ("Kept", "2020")]
+    assert [str(d) for d in listing.diagnostics] == [
+        "mine.bib:1: warning: entry 'first': title has text after its value, 'year = {2017}' "
+        "(a comma missing?); it is read as written",
+        "mine.bib:4: warning: entry 'twice': title is given more than once; the first is read"]
+
+
 def test_broken_json_names_its_line():
     listing = parse_listing('[\n  {"title": "A",}\n]', "lib.json", year=2026, format="csl-json")
     assert [str(d) for d in listing.diagnostics] == [
@@ -190,6 +433,16 @@ def test_json_that_json_refuses_is_refused_with_its_line(text):
     listing = parse_listing(text, "lib.json", year=2026, format="csl-json")
     assert [str(d) for d in listing.diagnostics] == expected
     assert not listing.entries
+
+
+def test_json_nested_too_deeply_is_an_error_not_a_crash(project, capsys):
+    (project / "deep.json").write_text("[\n" + "[" * 100_000 + "]" * 100_000 + "\n]")
+    (project / "deeper.json").write_text('{"title": "A", "author": ' + "[" * 100_000 +
+                                         "]" * 100_000 + "}")
+    assert cli.main(["import", "deep.json", "deeper.json"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "deep.json:2: error: not valid JSON: nested too deeply to read",
+        "deeper.json:1: error: not valid JSON: nested too deeply to read"]
 
 
 def test_each_csl_item_is_named_by_the_line_it_starts_on():
@@ -257,6 +510,30 @@ def test_a_doi_matches_whatever_the_title_says(project):
     assert data["authors"] == ["Yutao Sun", "Li Dong"]
 
 
+def test_a_latin_1_or_utf_16_file_keeps_its_accents(project, capsys):
+    """An old JabRef file in Windows-1252, an EndNote RIS in UTF-16: read, with a warning
+    for the one that is not Unicode; a damaged byte in a UTF-8 file garbles nothing else."""
+    (project / "old.bib").write_bytes(
+        "% Encoding: windows-1252\n\n@Article{Mueller2020,\n  author = {Müller, Jörg},\n"
+        "  title  = {Café Society – a “study”},\n  year   = {2020},\n}\n".encode("cp1252"))
+    (project / "endnote.ris").write_bytes(
+        "TY  - JOUR\r\nAU  - Zoë, Ana\r\nTI  - Über Alles\r\nPY  - 2021\r\nER  - \r\n"
+        .encode("utf-16"))
+    (project / "damaged.bib").write_bytes(
+        "@misc{d,\n  title = {Société ".encode() + b"\xff" + " Naïve},\n}\n".encode())
+    assert cli.main(["import", "old.bib", "endnote.ris", "damaged.bib"]) == 0
+    papers = project / "content" / "papers"
+    assert front(papers / "cafe-society-a-study.md")["title"] == "Café Society – a “study”"
+    assert front(papers / "cafe-society-a-study.md")["authors"] == ["Jörg Müller"]
+    assert front(papers / "uber-alles.md")["authors"] == ["Ana Zoë"]
+    assert front(papers / "societe-naive.md")["title"] == "Société \ufffd Naïve"
+    assert capsys.readouterr().err.splitlines() == [
+        "old.bib:4: warning: not UTF-8: read as Latin-1 (Windows-1252); check the accents, "
+        "or save the file as UTF-8",
+        "damaged.bib:2: warning: bytes here are not UTF-8 (the rest of the file is) and are "
+        "read as '\ufffd'"]
+
+
 def test_an_import_with_a_bad_entry_exits_1_and_imports_the_rest(project, capsys):
     (project / "mine.bib").write_text("@misc{a, title={Fine}}\n@misc{b, title={Broken\n")
     assert cli.main(["import", "mine.bib"]) == 1
@@ -288,7 +565,8 @@ def test_new_files_read_as_pure_python_pyyaml_would_write_them():
 # --- round trip: the site's papers.bib imports back into the same metadata ---------------
 
 WORD = st.from_regex(r"[A-Z][a-z]{2,9}|[a-z]{3,9}|[0-9]{1,3}|LLM|&", fullmatch=True)
-NAME = st.from_regex(r"[A-Z][a-z]{1,9}( van der)? [A-Z][a-zé]{1,11}", fullmatch=True)
+NAME = st.from_regex(r"[A-Z][a-z]{1,9}( van der)? [A-Z][a-zé]{1,11}(, Jr\.|, III)?",
+                     fullmatch=True)
 DATE = st.one_of(st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)).map(str),
                  st.integers(1990, 2030).map(lambda y: f"{y}-{1 + y % 12:02d}"))
 PAPER = st.fixed_dictionaries({
@@ -299,7 +577,8 @@ PAPER = st.fixed_dictionaries({
 }, optional={
     "venue": st.sampled_from(["Proceedings of ACL 2024", "Transactions of the ACL",
                               "Findings of EMNLP 2023"]),
-    "doi": st.from_regex(r"10\.[0-9]{4,5}/[a-z0-9][a-z0-9.\-]{1,18}[a-z0-9]", fullmatch=True),
+    "doi": st.from_regex(r"10\.[0-9]{4,5}/[a-z0-9][a-z0-9._\-#%]{1,18}[a-z0-9]",
+                         fullmatch=True),
     "arxiv": st.from_regex(r"2[0-4][01][0-9]\.[0-9]{5}", fullmatch=True),
     "pages": st.integers(1, 900).map(lambda p: f"{p}\u2013{p + 11}"),
     "volume": st.integers(1, 60).map(str),
@@ -408,6 +687,49 @@ def test_a_large_library_read_in_pieces_reads_as_it_does_whole(monkeypatch):
         "'@misc{broken,'; it is skipped"]
 
 
+def test_names_with_a_suffix_or_a_comma_are_written_as_bibtex_reads_them_back():
+    """... and the citation key is the surname's, not the suffix's."""
+    from generator.feeds import bibtex_entry, bibtex_keys
+    from generator.model import Paper
+
+    names = ("John Smith, Jr.", "Maria de la Cruz, Jr.", "Martin Luther King, III",
+             "Google, Inc.", "Plato, Jr.", "Ludwig van Beethoven")
+    entry = bibtex_entry(Paper(slug="x", title="T", authors=names, date="2020"), "k")
+    assert "author = {Smith, Jr., John and de la Cruz, Jr., Maria and King, III, Martin " \
+           "Luther and {Google, Inc.} and {Plato, Jr.} and Ludwig van Beethoven}" in entry
+    assert read_text(entry)[0].authors == names
+    papers = [Paper(slug=f"p{i}", title="Names Matter", authors=(name,), date="2020")
+              for i, name in enumerate(names[:3])]
+    assert list(bibtex_keys(papers).values()) == ["smith2020names", "cruz2020names",
+                                                  "king2020names"]
+
+
+@pytest.mark.parametrize("title", [
+    "A $5 Model and 50% of C# x_1 ~ y", "Set {a} and } odd", "Pay $0: Free Lunch"])
+def test_a_titles_dollar_and_odd_braces_survive_the_sites_papers_bib(title):
+    """A dollar sign that opens no $…$ pair is text: written \\$ (not the start of math),
+    and the \\textbraceleft{} written for an unbalanced brace reads back as one."""
+    from generator.feeds import bibtex_entry
+    from generator.model import Paper
+
+    entry = bibtex_entry(Paper(slug="x", title=title, date="2020"), "k")
+    assert read_text(entry)[0].title == title
+
+
+def test_a_doi_with_underscores_or_hashes_survives_the_round_trip():
+    """papers.bib escapes a DOI's _ # % (for BibTeX styles that print it as text, not
+    verbatim); importing it, or DBLP's escaped DOIs, gives the DOI itself back."""
+    from generator.feeds import bibtex_entry
+    from generator.model import Paper
+
+    wiley = "10.1002/(SICI)1097-4636(199601)30:1<1::AID-JBM1>3.0.CO;2-#"
+    for value in (wiley, "10.1162/tacl_a_00001", "10.1000/abc%20def"):
+        entry = bibtex_entry(Paper(slug="x", title="T", date="2020", doi=value), "k")
+        assert read_text(entry)[0].doi == value
+    (escaped,) = read_text("@article{k, title = {T}, doi = {10.1162/TACL\\_A\\_00001}}")
+    assert escaped.doi == "10.1162/TACL_A_00001"
+
+
 def test_a_paper_known_only_by_its_author_count_is_cited_title_first():
     """A listing that showed only "• 5 authors": the references start with the title, not
     with the year, and the page says the names are not known."""
@@ -437,3 +759,72 @@ def test_the_page_of_a_paper_without_names_says_so(tmp_path):
     config, _ = load_config(tmp_path / "config.yaml", {})
     page = build(config, jobs=1).files["papers/ada/index.html"].decode()
     assert '<p class="byline">5 authors (names not in the listing)</p>' in page
+
+
+# --- what kind of paper it is --------------------------------------------------------------
+
+KINDS_BIB = """@Article{nc, title = {Sparse Coding in Cortex}, journal = {Neural Computation},
+  year = {2019}}
+@InProceedings{acl, title = {Parsing Fast}, booktitle = {Proceedings of ACL}, year = {2020}}
+@online{blog, title = {A Blog Post}, url = {https://example.org/post}, year = {2021}}
+@thesis{phd, title = {My Thesis}, school = {MIT}, year = {2022}}
+@patent{pat, title = {A Patent}, year = {2023}}
+@article{pre, title = {A Preprint}, journal = {arXiv preprint arXiv:2401.00001}, year = {2024}}
+"""
+
+
+def test_the_kind_of_paper_each_format_gives_is_read_as_a_bibtex_entry_type():
+    """A reference manager says what a paper is (@article, TY JOUR, "article-journal"):
+    kept as a BibTeX entry type; a kind BibTeX has no type for (a patent) is none."""
+    kinds = {e.citation_key: e.entry_type for e in read_text(KINDS_BIB)}
+    assert kinds == {"nc": "article", "acl": "inproceedings", "blog": "misc",
+                     "phd": "phdthesis", "pat": None, "pre": "article"}
+    csl = json.dumps([{"id": f"k{i}", "type": t, "title": f"T{i}"} for i, t in
+                      enumerate(["article-journal", "paper-conference", "chapter", "map"])])
+    assert [e.entry_type for e in read_text(csl)] == ["article", "inproceedings",
+                                                      "incollection", None]
+    ris = "".join(f"TY  - {t}\nTI  - T{i}\nER  - \n\n" for i, t in
+                  enumerate(["JOUR", "CPAPER", "THES", "MAP"]))
+    assert [e.entry_type for e in read_text(ris)] == ["article", "inproceedings",
+                                                      "phdthesis", None]
+
+
+def test_papers_bib_keeps_the_entry_type_the_reference_manager_gave(project: Path, capsys):
+    """A journal whose name does not say so ("Neural Computation") stays an @article in the
+    site's papers.bib, and its page's metadata names it a journal; a preprint whose
+    "journal" was only arXiv is @misc; a file without a type is told by its venue."""
+    from generator.build import build
+    from generator.config import load_config
+
+    (project / "library.bib").write_text(KINDS_BIB, encoding="utf-8")
+    (project / "content" / "papers").mkdir(parents=True, exist_ok=True)
+    (project / "content" / "papers" / "mine.md").write_text(
+        "---\ntitle: Mine\nvenue: Neural Computation\n---\n", encoding="utf-8")
+    assert cli.main(["import", "library.bib"]) == 0
+    assert front(project / "content" / "papers" / "sparse-coding-in-cortex.md")[
+        "entry_type"] == "article"
+    config, _ = load_config(project / "config.yaml", {})
+    files = build(config, jobs=1).files
+    bib = files["papers.bib"].decode()
+    entries = {m[2]: m[1] for m in re.finditer(r"@(\w+)\{([^,]+),", bib)}
+    by_title = {t: re.search(r"@(\w+)\{[^@]*?title\s*=\s*\{+" + re.escape(t), bib)[1]
+                for t in ("Sparse Coding in Cortex", "Parsing Fast", "A Blog Post",
+                          "My Thesis", "A Patent", "A Preprint", "Mine")}
+    assert by_title == {"Sparse Coding in Cortex": "article", "Parsing Fast": "inproceedings",
+                        "A Blog Post": "misc", "My Thesis": "phdthesis", "A Patent": "misc",
+                        "A Preprint": "misc", "Mine": "inproceedings"}, entries
+    assert re.search(r"journal +\= \{Neural Computation\}", bib)
+    assert re.search(r"school +\= \{MIT\}", bib)  # (a thesis's venue)
+    page = files["papers/sparse-coding-in-cortex/index.html"].decode()
+    assert '<meta name="citation_journal_title" content="Neural Computation">' in page
+
+
+def test_an_entry_type_that_bibtex_has_not_is_a_warning():
+    from generator.content import parse_paper
+
+    paper, problems = parse_paper("---\ntitle: T\nentry_type: blogpost\n---\n", "t", "t.md")
+    assert paper is not None and paper.entry_type is None
+    assert [(d.severity, d.line, d.message.split(":")[0]) for d in problems] == [
+        ("warning", 3, "entry_type")]
+    paper, problems = parse_paper("---\ntitle: T\nentry_type: Article\n---\n", "t", "t.md")
+    assert paper is not None and paper.entry_type == "article" and problems == []

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from generator.diagnostics import error
+from generator.diagnostics import Diagnostic, error, warning
 from generator.listings import acl, compact, hf, references
 from generator.listings.common import Line, ParseResult, split_lines
 from generator.model import FORMATS, Listing
 
-__all__ = ["FORMATS", "detect_format", "parse_listing"]
+__all__ = ["FORMATS", "decode_file", "detect_format", "parse_listing"]
 
 Parser = Callable[[Sequence[Line], str, int], ParseResult]
 _PARSERS: dict[str, Parser] = {
@@ -49,6 +49,31 @@ def _as_text(text: str | bytes) -> str:
     if isinstance(text, bytes):
         return text.decode("utf-8", errors="replace")
     return text
+
+
+def decode_file(data: bytes, source: str) -> tuple[str, Diagnostic | None]:
+    """A listing file's bytes -> (its text, a warning when it is not UTF-8).
+
+    Exports are UTF-8, but an older JabRef, BibTeX or EndNote file may be Latin-1
+    (Windows-1252), and EndNote can write UTF-16: its accents are read, not replaced by
+    U+FFFD. A UTF-8 file with a damaged byte stays UTF-8 (read as Windows-1252, every
+    accent in it would be garbled)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), None
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        as_utf8 = data.decode("utf-8", errors="replace")
+    if any(ord(c) > 127 and c != "\ufffd" for c in as_utf8):
+        return as_utf8, warning(source, line, "bytes here are not UTF-8 (the rest of the "
+                                              "file is) and are read as '\ufffd'")
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return text, warning(source, line, "not UTF-8: read as Latin-1 (Windows-1252); check "
+                                       "the accents, or save the file as UTF-8")
 
 
 def _detect(lines: Sequence[Line]) -> str | None:

@@ -14,11 +14,14 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.diagnostics import error, warning
-from generator.listings.common import MONTHS, ParseResult
-from generator.model import Entry, arxiv_id, is_citation_key
+from generator.listings.common import MONTHS, ParseResult, extract_urls
+from generator.model import ENTRY_TYPES, Entry, arxiv_id, is_citation_key
+
+if TYPE_CHECKING:
+    from bibtexparser.model import Entry as BibEntry
 
 BIBTEX, CSL_JSON, RIS = "bibtex", "csl-json", "ris"
 
@@ -33,11 +36,12 @@ _PLAIN = {"{": "", "}": "", "~": "\u00a0", "--": "\u2013", "---": "\u2014"}
 
 def detect(text: str, name: str = "") -> str | None:
     """Which reference format ``text`` is in, by its content (the file name breaks a tie)."""
-    stripped = text.lstrip("\ufeff \t\r\n")
+    text = text.removeprefix("\ufeff")  # (a BOM before the first "@" or "TY")
+    stripped = text.lstrip(" \t\r\n")
     if stripped[:1] in "[{":
         try:
             data = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):  # (arrays nested thousands deep)
             data = None
         items = data if isinstance(data, list) else [data]
         if items and all(isinstance(i, dict) for i in items) and \
@@ -76,23 +80,68 @@ class LatexText:
         return " ".join(value.split())
 
 
-_COMMAND = re.compile(r"\\[A-Za-z]+\*?\s*|\\(?=[^A-Za-z])")
+_COMMAND = re.compile(r"\\([A-Za-z]+)\*?(\s*)|\\(?=[^A-Za-z])")
+# Commands latexcodec leaves that a reader sees as text: math operators print their name
+# ("$O(n \\log n)$" is "O(n log n)"), and a few symbols.
+_COMMAND_TEXT = {**{name: name for name in (
+    "arccos arcsin arctan arg argmax argmin cos cosh cot deg det dim exp gcd inf ker lg lim "
+    "liminf limsup ln log max min Pr sec sin sinh sup tan tanh").split()},
+    "textbraceleft": "\ue000", "textbraceright": "\ue001", "textdollar": "\ue002",
+    "LaTeX": "LaTeX", "TeX": "TeX", "ell": "\u2113", "sqrt": "\u221a", "emptyset": "\u2205",
+    "varnothing": "\u2205"}
+
+
+def _command_text(match: re.Match[str]) -> str:
+    """An unknown command -> nothing (its argument's text stays), or what it prints."""
+    text = _COMMAND_TEXT.get(match[1] or "", "")
+    after = match.string[match.end():match.end() + 1]  # a word or command next: a space
+    return text + " " if text.isalpha() and (after.isalnum() or after in "\\{") else text
+
+
+_ESCAPED = {"\\{": "\ue000", "\\}": "\ue001", "\\$": "\ue002"}  # kept through the decoding
+_UNESCAPED = {"\ue000": "{", "\ue001": "}", "\ue002": "$"}  # (private-use characters)
 
 
 def _decoded(value: str) -> str:
+    """LaTeX -> text; the braces and dollars that are syntax go, the escaped ones
+    (``$\\{0,1\\}^n$``, ``\\$100``) are text."""
     import codecs
 
     import latexcodec  # noqa: F401 - registers the "ulatex" codec
 
+    # (a doubled backslash, LaTeX's line break, escapes no brace after it)
+    value = re.sub(r"\\\\|\\[{}$]", lambda m: _ESCAPED.get(m[0], m[0]), value)
     try:
         value = str(codecs.decode(value, "ulatex"))  # type: ignore[call-overload]
     except Exception:  # noqa: BLE001 - text the decoder cannot take is kept as written
         pass
-    return _COMMAND.sub("", value).replace("{", "").replace("}", "").replace("$", "")
+    value = _COMMAND.sub(_command_text, value).replace("{", "").replace("}", "") \
+        .replace("$", "")
+    return re.sub("[\ue000-\ue002]", lambda m: _UNESCAPED[m[0]], value)
 
 
 def person(first: str, last: str) -> str:
     return " ".join(part for part in (first.strip(), last.strip()) if part)
+
+
+_EXTENDED_NAME = re.compile(r"\s*(?:family|given|prefix|suffix)\s*=", re.I)
+
+
+def _extended_name(raw: str, latex_text: LatexText) -> str:
+    """biblatex's extended name format, which Better BibTeX writes for a name with a
+    particle (``family=Berg, given=Anna, prefix=van den, useprefix=false``) -> "First
+    Last": the parts in reading order, whatever order they are written in."""
+    parts: dict[str, str] = {}
+    depth, start = 0, 0
+    for i, char in enumerate(raw + ","):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            key, _, value = raw[start:i].partition("=")
+            parts[key.strip().lower()] = latex_text(value.strip())
+            start = i + 1
+    name = person(" ".join(p for p in (parts.get("given", ""), parts.get("prefix", ""))
+                           if p), parts.get("family", ""))
+    return name + (", " + parts["suffix"] if parts.get("suffix") else "")
 
 
 def _bib_names(value: str, latex_text: LatexText) -> tuple[list[str], bool]:
@@ -105,8 +154,17 @@ def _bib_names(value: str, latex_text: LatexText) -> tuple[list[str], bool]:
     names, more = [], False
     for raw in split_multiple_persons_names(value):
         raw = " ".join(raw.split())
+        while raw[:4].lower() == "and ":  # a stray "and" at either end of the list, or
+            raw = raw[4:]  # doubled, as a hand edit leaves it: no name
+        while raw[-4:].lower() == " and":
+            raw = raw[:-4]
+        if not raw or raw.lower() == "and":
+            continue
         if raw.lower() == "others":
             more = True
+            continue
+        if "=" in raw and _EXTENDED_NAME.match(raw):  # biblatex's "family=Berg, given=…"
+            names.append(_extended_name(raw, latex_text))
             continue
         if not _NAME_SYNTAX.search(raw):  # "Last, First" or "First Last": nothing to split
             last, comma, first = raw.partition(",")
@@ -157,9 +215,20 @@ def iso(year: Any, month: Any = None, day: Any = None) -> str | None:
     return out
 
 
+_WORD = re.compile(r"[A-Za-z]+")
+
+
 def _date_in(text: str) -> str | None:
-    """The date in free text ("2024/05/01/", "2024 5"): its first three numbers."""
-    return iso(*(re.findall(r"\d+", text) + [None, None, None])[:3])
+    """The date in free text: its first three numbers when the year comes first
+    ("2024/05/01/", "2024 5"), else the year, a month's name and a day, in any order
+    ("May 1, 2024", "1 May 2024")."""
+    numbers = re.findall(r"\d+", text)
+    month = next((w for w in _WORD.findall(text) if w.lower() in MONTHS), None)
+    if month is None and numbers and len(numbers[0]) == 4:
+        return iso(*(numbers + [None, None, None])[:3])
+    year = next((n for n in numbers if len(n) == 4), None)
+    day = next((n for n in numbers if len(n) <= 2), None)
+    return iso(year, month, day if month else None)
 
 
 def _text(value: Any) -> str | None:
@@ -171,7 +240,7 @@ def doi(value: str | None) -> str | None:
     """A DOI without its resolver prefix, or None."""
     if not value:
         return None
-    found = _DOI.search(str(value))
+    found = _DOI.search(re.sub(r"\\([_%#&])", r"\1", str(value)))  # (10.1000/a\_b: escaped)
     return found.group().rstrip(".,;") if found else None
 
 
@@ -183,10 +252,11 @@ def _pages(value: Any, latex_text: LatexText) -> str | None:
 
 
 def _key(value: Any) -> str | None:
-    """A citation key as a reference manager exported it; Zotero's item URLs are none."""
+    """A citation key as a reference manager exported it (a CSL id, a RIS ID). Zotero's item
+    URLs are none, nor are the record numbers EndNote writes as a RIS ID ("12")."""
     text = str(value or "").strip()
-    return text if is_citation_key(text) and not text.startswith(("http://", "https://")) \
-        else None
+    return text if is_citation_key(text) and not text.isdigit() and \
+        not text.startswith(("http://", "https://")) else None
 
 
 def _keywords(value: Any) -> tuple[str, ...]:
@@ -194,34 +264,76 @@ def _keywords(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(k for k in (" ".join(str(i).split()) for i in items) if k))
 
 
+# What a preprint's "journal" says: "arXiv preprint arXiv:2404.06395" (Google Scholar),
+# "arXiv:2005.14165 [cs]" (Zotero before it had a preprint type), "ArXiv" (Semantic
+# Scholar), "CoRR" (DBLP), "arXiv e-prints" (NASA ADS).
+# What each format calls a kind of paper (compared lower-cased), as BibTeX's entry type
+# (model.ENTRY_TYPES): a kind not here (a patent, a map...) is none, and papers.bib tells
+# it from the venue's name.
+_BIB_TYPES = {kind: kind for kind in ENTRY_TYPES} | {
+    "conference": "inproceedings", "online": "misc", "www": "misc", "electronic": "misc",
+    "software": "misc", "dataset": "misc", "preprint": "misc", "thesis": "phdthesis",
+    "report": "techreport", "collection": "book", "mvbook": "book",
+    "inreference": "incollection"}  # (BibLaTeX's and others' names for them)
+_CSL_TYPES = {"article-journal": "article", "article-magazine": "article",
+              "article-newspaper": "article", "paper-conference": "inproceedings",
+              "book": "book", "chapter": "incollection", "entry-encyclopedia": "incollection",
+              "thesis": "phdthesis", "report": "techreport", "manuscript": "unpublished",
+              "article": "misc", "webpage": "misc", "post-weblog": "misc",
+              "software": "misc", "dataset": "misc"}  # ("article": a preprint, say)
+_RIS_TYPES = {"jour": "article", "jfull": "article", "ejour": "article", "mgzn": "article",
+              "news": "article", "conf": "inproceedings", "cpaper": "inproceedings",
+              "book": "book", "ebook": "book", "edbook": "book", "chap": "incollection",
+              "echap": "incollection", "thes": "phdthesis", "rprt": "techreport",
+              "unpb": "unpublished", "manscpt": "unpublished", "gen": "misc", "elec": "misc",
+              "web": "misc", "data": "misc", "comp": "misc", "blog": "misc"}
+
+
+def _kind(written: Any, names: Mapping[str, str]) -> str | None:
+    """A format's name for a kind of paper -> its BibTeX entry type, or None."""
+    return names.get(written.strip().lower()) if isinstance(written, str) else None
+
+
+_PREPRINT_VENUE = re.compile(r"(arxiv|corr)(\s+e-prints)?(\s+preprint)?"
+                             r"(\s*(arxiv)?:\s*\S+|\s+abs/\S+)?(\s*\[[^\]]*\])?", re.I)
+
+
 def _entry(line: int, *, title: str, authors: Iterable[str] = (), more: bool = False,
            date: str | None, venue: str | None, abstract: str = "", doi_value: str | None,
            arxiv: str | None, url: str | None, pages: str | None, volume: str | None,
-           publisher: str | None, key: str | None, keywords: tuple[str, ...]) -> Entry:
+           publisher: str | None, key: str | None, keywords: tuple[str, ...],
+           entry_type: str | None = None) -> Entry:
     authors = tuple(authors)
-    if venue and re.fullmatch(r"(arxiv|corr)(\s+preprint)?(\s+arxiv:\S+|\s+abs/\S+)?",
-                              venue.strip(), re.I):
+    if venue and _PREPRINT_VENUE.fullmatch(venue.strip()):
         venue = None  # "arXiv preprint arXiv:2404.06395": a preprint, not a venue
-    return Entry(title=title, abstract=" ".join(abstract.split()), authors=authors,
+        if volume and volume.startswith("abs/"):  # CoRR's and Semantic Scholar's volume:
+            arxiv, volume = arxiv or arxiv_id(volume[4:]), None  # the arXiv id again
+    abstract = " ".join(abstract.split())
+    return Entry(title=title, abstract=abstract, authors=authors,
                  authors_truncated=more, date=date, venue=venue or None,
                  doi=doi_value, arxiv=arxiv, url=url, pages=pages, volume=volume,
-                 publisher=publisher, citation_key=key, keywords=keywords, line=line)
+                 publisher=publisher, citation_key=key, keywords=keywords, line=line,
+                 entry_type=entry_type,
+                 urls=extract_urls(abstract) if "http" in abstract else ())  # (as a page's)
 
 
 # --- BibTeX ------------------------------------------------------------------------------
 
-_BIB_VENUE = ("booktitle", "journal", "journaltitle", "eventtitle", "howpublished")
+_BIB_VENUE = ("booktitle", "journal", "journaltitle", "eventtitle", "howpublished",
+              "school", "institution")  # (a thesis's, a report's)
 
 
+_BIB_LINK = re.compile(r"\s*(?:\\url\s*\{([^{}\s]+)\}|(https?://\S+))\s*")
 _BIB_TOKEN = re.compile(r'\s*(?:(\{)|"|([^\s#"{}]+))')
 _BIB_DELIMITER = re.compile(r'[{}"]')
 
 
-def _bib_value(raw: str, macros: Mapping[str, str]) -> str:
+def _bib_value(raw: str, macros: Mapping[str, str], after: list[str] | None = None) -> str:
     """A field's value as BibTeX reads it: "{…}", "\"…\"", numbers and @string macros
     (any case), joined by '#'. bibtexparser 2 resolves only a lone macro, so
     ``booktitle = "Proc. of " # acl`` came out as written. A value that is not such an
-    expression is kept as written."""
+    expression is kept as written; text after a whole value (``{X} year=2020``: a comma
+    missing) is added to ``after``."""
     parts: list[str] = []
     i = 0
     while True:
@@ -245,8 +357,39 @@ def _bib_value(raw: str, macros: Mapping[str, str]) -> str:
         if not rest:
             return "".join(parts)
         if rest[0] != "#":
+            if after is not None:
+                after.append(rest)
             return raw.strip()
         i = len(raw) - len(rest) + 1
+
+
+def _verbatim(value: str) -> str:
+    """A url or doi field as it was meant: Mendeley writes ``a{\\_}b``, others ``a\\_b``
+    or ``\\url{…}``, where BibLaTeX reads the field verbatim."""
+    if "\\" not in value and "{" not in value:
+        return value
+    value = re.sub(r"\\([_%#&~$])", r"\1", re.sub(r"\\url\s*", "", value))
+    return value.replace("{", "").replace("}", "")
+
+
+def _repeated(item: BibEntry) -> str:
+    """The warning for an entry that gives a field more than once."""
+    names = [f.key.lower() for f in item.fields]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    return (f"entry '{item.key}': {', '.join(twice)} "
+            f"{'is' if len(twice) == 1 else 'are'} given more than once; the first is read")
+
+
+def _text_after(item: BibEntry, fields: Mapping[str, Any], macros: Mapping[str, str]
+                ) -> Iterable[str]:
+    """The warnings for values followed by more text (``{X} year=2020``: a comma missing)."""
+    for name, value in fields.items():
+        rest: list[str] = []
+        if isinstance(value, str):
+            _bib_value(value, macros, rest)
+        if rest:
+            yield (f"entry '{item.key}': {name} has text after its value, {rest[0][:40]!r} "
+                   f"(a comma missing?); it is read as written")
 
 
 _ENTRY_START = re.compile(r"\n(?=@[A-Za-z])")
@@ -281,7 +424,8 @@ def parse_bibtex(text: str, source: str) -> ParseResult:
     for part in read:
         result.diagnostics.extend(part.diagnostics)
         for entry in part.entries:
-            if entry.citation_key in keys:  # (each piece checks its own)
+            if entry.citation_key is not None and entry.citation_key in keys:  # (each piece
+                # checks its own)
                 result.diagnostics.append(error(source, entry.line, f"duplicate citation key "
                                                 f"'{entry.citation_key}'; this entry is "
                                                 f"skipped"))
@@ -296,7 +440,8 @@ def parse_bibtex(text: str, source: str) -> ParseResult:
 def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
     """(lines before it, BibTeX text) -> what ``parse_bibtex`` reads there."""
     import bibtexparser
-    from bibtexparser.model import DuplicateBlockKeyBlock
+    from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock
+    from bibtexparser.model import Entry as BibEntry
 
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report, not it
     offset, text = piece
@@ -309,9 +454,17 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
     def _line(start: int | None) -> int | None:
         return None if start is None else start + 1 + offset  # (it counts from 0)
 
+    entries = list(library.entries)
     for block in library.failed_blocks:
         line = _line(block.start_line)
-        if isinstance(block, DuplicateBlockKeyBlock):
+        if isinstance(block, DuplicateBlockKeyBlock) and not block.key.strip() and \
+                isinstance(block.ignore_error_block, BibEntry):
+            entries.append(block.ignore_error_block)  # no key (JabRef's before it makes
+            # one) repeats no key
+        elif isinstance(block, DuplicateFieldKeyBlock) and \
+                isinstance(block.ignore_error_block, BibEntry):
+            entries.append(block.ignore_error_block)  # a field twice: read, with a warning
+        elif isinstance(block, DuplicateBlockKeyBlock):
             result.diagnostics.append(error(source, line, f"duplicate citation key "
                                             f"'{block.key}'; this entry is skipped"))
         else:
@@ -319,11 +472,18 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
             result.diagnostics.append(error(source, line, f"this BibTeX entry does not parse "
                                             f"(unbalanced braces or quotes?): {first!r}; it "
                                             f"is skipped"))
-    for item in library.entries:
-        fields = {f.key.lower(): f.value for f in item.fields}
+    entries.sort(key=lambda item: item.start_line or 0)
+    for item in entries:
         line = _line(item.start_line)
-        values = {k: _bib_value(v, macros).strip() if isinstance(v, str) else str(v)
+        fields = {f.key.lower(): f.value for f in reversed(item.fields)}  # (the first of
+        if len(fields) < len(item.fields):  # a repeated field wins, as in biber)
+            result.diagnostics.append(warning(source, line, _repeated(item)))
+        rest: list[str] = []  # what follows a value, when something does
+        values = {k: _bib_value(v, macros, rest).strip() if isinstance(v, str) else str(v)
                   for k, v in fields.items()}
+        if rest:
+            result.diagnostics.extend(warning(source, line, message)
+                                      for message in _text_after(item, fields, macros))
         title = latex_text(values.get("title", ""))
         if not title:
             result.diagnostics.append(error(source, line, f"entry '{item.key}' has no title; "
@@ -331,10 +491,19 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
             continue
         authors, more = _bib_names(values.get("author") or values.get("editor") or "",
                                    latex_text)
-        date_field = values.get("date", "")
+        # BibLaTeX's date: "2023-05-01", a range "2022-07-17/2022-07-23" (its start), an
+        # uncertain or approximate "2023-05?" / "2023~" (EDTF's marks)
+        date_field = values.get("date", "").partition("/")[0].strip().rstrip("?~%")
         parts = date_field.split("-") if re.match(r"\d{4}", date_field) else []
         date = iso(parts[0], *parts[1:3]) if parts else \
             iso(values.get("year"), values.get("month"), values.get("day"))
+        link = _BIB_LINK.fullmatch(values.get("howpublished", ""))
+        if link:  # @misc{…, howpublished = {\url{https://github.com/…}}}: a link, no venue
+            values["url"] = values.get("url") or link[1] or link[2]
+            del values["howpublished"]
+        for name in ("url", "doi"):
+            if name in values:
+                values[name] = _verbatim(values[name])
         venue_raw = next((values[k] for k in _BIB_VENUE if values.get(k)), None)
         archive = (values.get("archiveprefix") or values.get("eprinttype") or "").lower()
         eprint = values.get("eprint") if archive in ("", "arxiv") else None
@@ -348,20 +517,37 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
             pages=_pages(values.get("pages"), latex_text),
             volume=values.get("volume") or None,
             publisher=latex_text(values["publisher"]) if values.get("publisher") else None,
-            key=item.key, keywords=_keywords(latex_text(values.get("keywords", "")))))
+            key=item.key.strip() or None,
+            keywords=_keywords(latex_text(values.get("keywords", ""))),
+            entry_type=_kind(item.entry_type, _BIB_TYPES)))
     return result
 
 
 # --- CSL-JSON ----------------------------------------------------------------------------
 
+# The rich text Zotero keeps in a title and writes as is to CSL-JSON and RIS: "<i>E.
+# coli</i>", "H<sub>2</sub>O", '<span class="nocase">iPhone</span>'.
+_RICH_TEXT = re.compile(r"</?(?:i|b|sup|sub|sc)>|</span>|<span (?:class=\"nocase\"|"
+                        r"style=\"font-variant: ?small-caps;?\")>")
+
+
+def _plain(text: str) -> str:
+    """A title without the rich-text tags Zotero writes in it."""
+    return _RICH_TEXT.sub("", text) if "<" in text else text
+
+
 def _csl_date(value: Any) -> str | None:
+    """A CSL date: its date-parts, else its "raw", "literal" or "edtf" text (CSL-JSON
+    1.0.2), or a date written as a plain string, as some tools do."""
+    if isinstance(value, str):
+        return _date_in(value.partition("/")[0])
     if not isinstance(value, Mapping):
         return None
     parts = value.get("date-parts")
     if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
         return iso(*(parts[0] + [None, None])[:3])
-    raw = value.get("raw") or value.get("literal")
-    return _date_in(raw) if isinstance(raw, str) else None
+    raw = value.get("raw") or value.get("literal") or value.get("edtf")
+    return _date_in(raw.partition("/")[0]) if isinstance(raw, str) else None
 
 
 def _csl_names(value: Any, latex_text: LatexText) -> list[str]:
@@ -372,8 +558,9 @@ def _csl_names(value: Any, latex_text: LatexText) -> list[str]:
         if name.get("literal"):
             names.append(latex_text(str(name["literal"])))
             continue
-        given = str(name.get("given", ""))
-        family = " ".join(str(name.get(k, "")) for k in ("non-dropping-particle", "family"))
+        given = str(name.get("given") or "")  # (null is no name part, not "None")
+        family = " ".join(str(name.get(k) or "") for k in ("dropping-particle",
+                                                          "non-dropping-particle", "family"))
         full = person(given, family)
         if name.get("suffix"):
             full += ", " + str(name["suffix"])
@@ -391,6 +578,15 @@ def _after_space(text: str, at: int) -> int:
     return found.end() if found else at
 
 
+def _decode_at(decoder: json.JSONDecoder, text: str, at: int) -> tuple[Any, int]:
+    """``decoder.raw_decode``; a value nested too deeply for Python's stack is refused as
+    invalid JSON, with the place where it starts."""
+    try:
+        return decoder.raw_decode(text, at)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply to read", text, at) from None
+
+
 def _json_items(text: str) -> list[tuple[int, Any]]:
     """A CSL-JSON document -> (the line it starts on, item) for each element of its
     top-level array, or for the one object it is; read element by element, so each has
@@ -403,7 +599,7 @@ def _json_items(text: str) -> list[tuple[int, Any]]:
         line, counted = 1, 0
         while not (text.startswith("]", at) and not items):
             line, counted = line + text.count("\n", counted, at), at
-            value, end = decoder.raw_decode(text, at)
+            value, end = _decode_at(decoder, text, at)
             items.append((line, value))
             at = _after_space(text, end)
             if not text.startswith(",", at):
@@ -413,7 +609,7 @@ def _json_items(text: str) -> list[tuple[int, Any]]:
             raise json.JSONDecodeError("Expecting ',' delimiter", text, at)
         end = at + 1
     else:
-        value, end = decoder.raw_decode(text, at)
+        value, end = _decode_at(decoder, text, at)
         items.append((text.count("\n", 0, at) + 1, value))
     rest = _after_space(text, end)
     if rest < len(text):
@@ -435,7 +631,7 @@ def parse_csl_json(text: str, source: str) -> ParseResult:
             result.diagnostics.append(error(source, line, f"item {index + 1} is not an "
                                                           f"object; it is skipped"))
             continue
-        title = latex_text(str(item.get("title") or ""))
+        title = latex_text(_plain(str(item.get("title") or "")))
         if not title:
             result.diagnostics.append(error(source, line, f"item {item.get('id', index + 1)!r}"
                                                           f" has no title; it is skipped"))
@@ -457,7 +653,8 @@ def parse_csl_json(text: str, source: str) -> ParseResult:
             pages=_pages(item.get("page"), latex_text),
             volume=_text(item.get("volume")), publisher=_text(item.get("publisher")),
             key=_key(item.get("citation-key") or item.get("id")),
-            keywords=_keywords(item.get("keyword"))))
+            keywords=_keywords(item.get("keyword")),
+            entry_type=_kind(item.get("type"), _CSL_TYPES)))
     if not items:
         result.diagnostics.append(error(source, None, "no CSL-JSON items found"))
     return result
@@ -513,15 +710,15 @@ def parse_ris(text: str, source: str) -> ParseResult:
                                                           f"{exc}; it is skipped"))
             continue
         for item in found:
-            title = latex_text(str(item.get("title") or item.get("primary_title") or ""))
+            title = latex_text(_plain(str(item.get("title") or item.get("primary_title") or
+                                          "")))
             if not title:
                 result.diagnostics.append(error(source, line, "record has no title (TI or "
                                                               "T1); it is skipped"))
                 continue
             authors = [_ris_name(n, latex_text) for n in (item.get("authors") or []) +
                        (item.get("first_authors") or [])]
-            date = _date_in(str(item.get("date") or item.get("publication_year") or
-                                item.get("year") or ""))
+            date = _ris_date(item)
             venue = item.get("secondary_title") or item.get("journal_name") or \
                 item.get("alternate_title3") or None
             urls = item.get("urls") or []
@@ -529,22 +726,42 @@ def parse_ris(text: str, source: str) -> ParseResult:
             pages = _pages(f"{start}-{end}" if start and end else start, latex_text)
             result.entries.append(_entry(
                 line, title=title, authors=[a for a in authors if a], date=date,
-                venue=_text(venue), abstract=str(item.get("abstract") or ""),
+                venue=_text(venue), abstract=str(item.get("abstract") or  # AB, or
+                                                 item.get("notes_abstract") or ""),  # N2
                 doi_value=doi(item.get("doi")),
                 arxiv=arxiv_id(*(str(u) for u in urls), str(venue or "")),
                 url=str(urls[0]) if urls else None, pages=pages,
                 volume=_text(item.get("volume")), publisher=_text(item.get("publisher")),
-                key=_key(item.get("id")), keywords=_keywords(item.get("keywords"))))
+                key=_key(item.get("id")), keywords=_keywords(item.get("keywords")),
+                entry_type=_kind(item.get("type_of_reference"), _RIS_TYPES)))
     if not records:
         result.diagnostics.append(error(source, None, "no RIS records (TY  - … ER  -) found"))
     return result
 
 
+_MONTH_DAY = re.compile(r"\s*([A-Za-z]{3,})\.?(?:\s+(\d{1,2}))?\b")
+
+
+def _ris_date(item: Mapping[str, Any]) -> str | None:
+    """A record's date: DA ("2023/05/01/"), else Y1 or PY. Web of Science's DA holds only
+    the month and day ("NOV 15"), whose year is PY's."""
+    written = str(item.get("date") or "")
+    found = _date_in(written)
+    if found:
+        return found
+    year = _date_in(str(item.get("publication_year") or item.get("year") or ""))
+    month_day = _MONTH_DAY.match(written)
+    if year and len(year) == 4 and month_day:
+        return iso(year, month_day[1], month_day[2])
+    return year
+
+
 def _ris_name(name: str, latex_text: LatexText) -> str:
-    """ "Last, First" (RIS's form) -> "First Last"."""
+    """ "Last, First" or "Last, First, Suffix" (RIS's forms) -> "First Last, Suffix"."""
     if "," in name:
-        last, first = name.split(",", 1)
-        return person(latex_text(first), latex_text(last))
+        last, first, *suffix = (latex_text(part) for part in name.split(",", 2))
+        full = person(first, last)
+        return f"{full}, {suffix[0]}" if suffix and suffix[0] else full
     return latex_text(name)
 
 

@@ -61,9 +61,25 @@
     nav.scrollLeft += (link.left + link.width / 2) - (box.left + box.width / 2);
   }
 
+  /* Printed, a paper page names every author: the names behind "and N more" open for the
+     print, and close again after it. */
+  function openAuthorsForPrint() {
+    var opened = [];
+    window.addEventListener("beforeprint", function () {
+      opened = Array.prototype.filter.call(
+        document.querySelectorAll("details.more-authors"), function (d) { return !d.open; });
+      opened.forEach(function (d) { d.open = true; });
+    });
+    window.addEventListener("afterprint", function () {
+      opened.forEach(function (d) { d.open = false; });
+      opened = [];
+    });
+  }
+
   function setUp() {
     setUpCopyButtons();
     showCurrentSection();
+    openAuthorsForPrint();
   }
 
   if (document.readyState === "loading") {
