@@ -576,7 +576,8 @@ class _Handler(BaseHTTPRequestHandler):
             prefix, files, version = state.prefix, state.files, state.version
             relative_404 = state.relative_404
             built, problems = state.built, list(state.problems)
-        if path == prefix + RELOAD_PATH:
+        if path == prefix + RELOAD_PATH or (path.startswith("/") and path.endswith(
+                "/" + RELOAD_PATH)):  # (a page an earlier run served under another base_url)
             self._events(query, head=head)
             return
         if path == prefix + RELOAD_PATH + ".js":

@@ -691,6 +691,18 @@ def test_a_broken_config_stays_reported_until_it_is_fixed(server, tmp_path):
         events.close()
 
 
+def test_a_page_served_under_an_earlier_base_url_is_sent_to_the_new_one(server):
+    """Stop serve, change base_url, serve again: a page still open reconnects at its old
+    path; it is told to reload, and where the site is now (not a 404 that ends its
+    stream for good)."""
+    events = Events(server.port, 1, prefix="/earlier-base/")
+    try:
+        reload = events.wait_for(lambda n, d: n == "reload")
+    finally:
+        events.close()
+    assert reload["prefix"] == PREFIX
+
+
 def test_shutdown_ends_the_event_streams(server):
     events = Events(server.port, 1)
     events.wait_for(lambda n, d: n == "problems")
