@@ -45,7 +45,7 @@ from generator.site import (
     name_identity,
     page_root,
 )
-from generator.theme import Theme, template_loader
+from generator.theme import THEME_PREFIX, Theme, template_loader
 
 Progress = Callable[[int, int], None]
 AUTHORS_SHOWN = 3
@@ -122,6 +122,39 @@ class PaperView:
     added: str | None
 
 
+class NotText(jinja2.TemplateSyntaxError):
+    """A template file that is not UTF-8 (saved in another encoding): a mistake in that
+    file, at its path, not an exception from inside Jinja."""
+
+
+class _TextLoader(jinja2.BaseLoader):
+    """The theme's loader (``theme.template_loader``), raising NotText for such a file."""
+
+    def __init__(self, theme: Theme):
+        self.theme = theme
+        self.loader = template_loader(theme)
+
+    def get_source(self, environment: jinja2.Environment, template: str
+                   ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        try:
+            return self.loader.get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            raise NotText(f"not UTF-8 text ({exc.reason}); save it as UTF-8", 1, template,
+                          self._file(template)) from None
+
+    def list_templates(self) -> list[str]:
+        return self.loader.list_templates()
+
+    def _file(self, template: str) -> str:
+        """The file a template name is loaded from (as the theme's loader finds it)."""
+        own = template.startswith(THEME_PREFIX + "/")
+        name = template[len(THEME_PREFIX) + 1:] if own else template
+        for folder in (self.theme.templates,) if own else self.theme.template_dirs:
+            if (folder / name).is_file():
+                return str(folder / name)
+        return template
+
+
 def make_environment(theme: Theme, compiled: Path | None = None) -> jinja2.Environment:
     """One environment for the whole build: templates compile once, autoescape everywhere.
     ``compiled``: a folder keeping compiled templates between runs (Jinja checks that the
@@ -135,7 +168,7 @@ def make_environment(theme: Theme, compiled: Path | None = None) -> jinja2.Envir
             bytecode = None
     return jinja2.Environment(
         bytecode_cache=bytecode,
-        loader=template_loader(theme),
+        loader=_TextLoader(theme),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -226,6 +226,23 @@ def test_a_template_that_fails_as_it_runs_is_a_theme_error(tmp_path, monkeypatch
     assert not (tmp_path / "site").exists()
 
 
+def test_a_template_saved_in_another_encoding_is_a_theme_error(tmp_path, monkeypatch,
+                                                               capsys, quiet):
+    """(It was an internal error, exit status 3; under serve, 'build crashed' and a
+    traceback.)"""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    (tmp_path / "content" / "papers" / "also-good.md").write_text(GOOD)
+    templates = tmp_path / "overrides" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "paper.html").write_bytes('{% extends "!theme/paper.html" %}\n'
+                                           '{# Café #}\n'.encode("latin-1"))
+    assert status("build") == 1
+    assert "overrides/templates/paper.html:1: error: template error in paper.html while " \
+           "rendering papers/also-good/index.html: not UTF-8 text (invalid continuation " \
+           "byte); save it as UTF-8" in capsys.readouterr().err
+
+
 # --- the README, as typed ---------------------------------------------------------------
 
 def _walkthrough_commands() -> list[str]:
