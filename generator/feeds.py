@@ -167,14 +167,24 @@ def bib_escape(text: str) -> str:
 _NAME_SUFFIX = re.compile(r"(?:jr|sr|[ivx]+|\d+(?:st|nd|rd|th))\.?", re.IGNORECASE)
 
 
+# The last word of a team's or an organisation's name, as papers list them among their
+# authors ("Gemma Team", "Meta AI", "DeepSeek-AI"): BibTeX would read "Team, G."
+# ("AI" in capitals only: Ai is a surname)
+_GROUP_WORDS = frozenset({"team", "group", "consortium", "collaboration", "lab",
+                          "laboratory", "institute", "project", "research", "inc", "inc.",
+                          "ltd", "ltd.", "corporation", "foundation", "deepmind"})
+
+
 def bib_name(name: str) -> str:
     """A "First Last" name (BibTeX-escaped) as BibTeX reads it back. A suffix after a comma
     is written in BibTeX's "von Last, Jr, First" form ("John Smith, Jr." read as written is
     surname "John Smith", first name "Jr."); any other comma is in an institution's name,
-    kept whole in braces."""
+    kept whole in braces, as is a team's or an organisation's name ("Gemma Team")."""
     base, comma, suffix = name.partition(", ")
     if not comma:
-        return name
+        words = name.replace("-", " ").split()
+        group = len(words) > 1 and (words[-1] == "AI" or words[-1].lower() in _GROUP_WORDS)
+        return "{" + name + "}" if group else name
     first = base.split()
     if len(first) < 2 or not _NAME_SUFFIX.fullmatch(suffix):
         return "{" + name + "}"

@@ -704,6 +704,20 @@ def test_names_with_a_suffix_or_a_comma_are_written_as_bibtex_reads_them_back():
                                                   "king2020names"]
 
 
+def test_a_teams_name_is_one_name_in_papers_bib():
+    """"Gemma Team" unbraced is, to BibTeX, first name Gemma and surname Team ("Team, G."
+    in a bibliography); a team's or an organisation's name among the authors is braced
+    whole, and a person's name (Li Ai) is not."""
+    from generator.feeds import bibtex_entry
+    from generator.model import Paper
+
+    names = ("Gemma Team", "Ada Lovelace", "DeepSeek-AI", "Meta AI", "Li Ai", "OpenAI")
+    entry = bibtex_entry(Paper(slug="x", title="T", authors=names, date="2024"), "k")
+    assert "author = {{Gemma Team} and Ada Lovelace and {DeepSeek-AI} and {Meta AI} and " \
+           "Li Ai and OpenAI}" in entry
+    assert read_text(entry)[0].authors == names
+
+
 @pytest.mark.parametrize("title", [
     "A $5 Model and 50% of C# x_1 ~ y", "Set {a} and } odd", "Pay $0: Free Lunch"])
 def test_a_titles_dollar_and_odd_braces_survive_the_sites_papers_bib(title):

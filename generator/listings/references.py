@@ -264,9 +264,6 @@ def _keywords(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(k for k in (" ".join(str(i).split()) for i in items) if k))
 
 
-# What a preprint's "journal" says: "arXiv preprint arXiv:2404.06395" (Google Scholar),
-# "arXiv:2005.14165 [cs]" (Zotero before it had a preprint type), "ArXiv" (Semantic
-# Scholar), "CoRR" (DBLP), "arXiv e-prints" (NASA ADS).
 # What each format calls a kind of paper (compared lower-cased), as BibTeX's entry type
 # (model.ENTRY_TYPES): a kind not here (a patent, a map...) is none, and papers.bib tells
 # it from the venue's name.
@@ -294,6 +291,9 @@ def _kind(written: Any, names: Mapping[str, str]) -> str | None:
     return names.get(written.strip().lower()) if isinstance(written, str) else None
 
 
+# What a preprint's "journal" says: "arXiv preprint arXiv:2404.06395" (Google Scholar),
+# "arXiv:2005.14165 [cs]" (Zotero before it had a preprint type), "ArXiv" (Semantic
+# Scholar), "CoRR" (DBLP), "arXiv e-prints" (NASA ADS).
 _PREPRINT_VENUE = re.compile(r"(arxiv|corr)(\s+e-prints)?(\s+preprint)?"
                              r"(\s*(arxiv)?:\s*\S+|\s+abs/\S+)?(\s*\[[^\]]*\])?", re.I)
 
