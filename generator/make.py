@@ -201,10 +201,14 @@ class _Progress:
             self.progress(self.done, self.total)
 
 
-def _background(make: Callable[[], Any], after: Callable[[], None] | None, conn: Any
-                ) -> None:
+def _background(make: Callable[[], Any], after: Callable[[], None] | None, conn: Any,
+                parents: Any) -> None:
     """In a forked child: make, and send back ("ok", result) or ("error", exception); then
-    do the part's ``after`` work (writing its cache), which the build need not wait for."""
+    do the part's ``after`` work (writing its cache), which the build need not wait for.
+    ``parents``: the parent's end of the pipe, inherited, closed here: open, it made the
+    child its own reader, so with the parent killed a result bigger than the pipe holds
+    waited for ever to be read (a process left behind by each killed build)."""
+    parents.close()
     parallel.ignore_interrupt()
     try:
         result: tuple[str, Any] = ("ok", make())
@@ -212,6 +216,8 @@ def _background(make: Callable[[], Any], after: Callable[[], None] | None, conn:
         result = ("error", exc)
     try:
         conn.send(result)
+    except OSError:  # the parent is gone (killed): no one to tell
+        return
     except Exception as exc:  # an exception that does not pickle
         conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
     conn.close()
@@ -258,7 +264,8 @@ class Background:
             return part
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_background, args=(make, part.after, send), daemon=True)
+        process = context.Process(target=_background, args=(make, part.after, send, receive),
+                                  daemon=True)
         process.start()
         send.close()
         self.running.append(process)

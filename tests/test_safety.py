@@ -299,6 +299,49 @@ def test_a_build_killed_at_any_moment_leaves_the_old_site_or_the_new_never_a_mix
     assert "new" in outcomes or "old" in outcomes
 
 
+KILLED_PARENT = """
+import os, signal, sys
+from generator.make import Background
+from generator.plan import Part
+
+with Background(jobs=2) as background:
+    background.start(Part("big", "search", "k", make=lambda: {"x": bytes(4 << 20)}))
+    print(background.running[0].pid, flush=True)
+    sys.stdin.readline()  # (the child is making its result)
+    os.kill(os.getpid(), signal.SIGKILL)  # killed before it reads the result
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"  # (not yet reaped)
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_background_worker_of_a_killed_build_ends(tmp_path):
+    """A build killed while a worker makes a big part (the search index): the worker ends.
+    It kept the parent's end of their pipe open, so its result, bigger than a pipe holds,
+    waited for ever for a reader (a process left behind by each killed build)."""
+    parent = subprocess.Popen([sys.executable, "-c", KILLED_PARENT], cwd=tmp_path,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None and parent.stdin is not None
+    child = int(parent.stdout.readline())
+    parent.stdin.write("\n")
+    parent.stdin.close()
+    assert parent.wait(30) == -9
+    deadline = time.monotonic() + 30
+    try:
+        while not _gone(child):
+            assert time.monotonic() < deadline, "the worker of the killed build lives on"
+            time.sleep(0.05)
+    finally:
+        if not _gone(child):
+            os.kill(child, 9)
+
+
 def test_edits_keep_a_files_mode_and_clear_what_a_killed_edit_left(project, capsys):
     paper = project / "content/papers/good.md"
     paper.chmod(0o644)
