@@ -151,6 +151,8 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
             problems.append(error(path, line, f"unknown key '{key}'{hint}"))
             continue
         expected = option.type if isinstance(option.type, tuple) else (option.type,)
+        if value is None and type(None) not in expected:
+            continue  # `base_url:` with nothing after it: not set, its default
         ok = isinstance(value, expected) and not (
             isinstance(value, bool) and bool not in expected)
         if not ok:

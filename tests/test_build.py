@@ -595,6 +595,18 @@ def test_config_errors_name_the_key(tmp_path):
         build(config)
 
 
+def test_a_key_with_nothing_after_it_keeps_its_default(tmp_path):
+    """`base_url:` left empty is not set (the README: an empty base_url is fine), not an
+    error worded "got None"; a wrong value is still one."""
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text("title:\nbase_url:\nfeed_size:\npage_size: many\n")
+    config, problems = load_config(config_path, {})
+    assert [str(p).split(": error: ")[1] for p in problems] == [
+        "'page_size' must be a whole number, got 'many'"]
+    assert (config.title, config.base_url, config.feed_size) == (
+        Config().title, "", Config().feed_size)
+
+
 def test_an_existing_folder_that_is_not_a_site_is_not_replaced(tmp_path):
     precious = tmp_path / "precious"
     precious.mkdir()
