@@ -158,6 +158,15 @@ def test_the_filter_form_open_on_a_phone_is_no_wider_than_the_screen(browser, si
     assert venue and venue["x"] + venue["width"] <= 390
 
 
+def _small_site(tmp_path: Path, papers: dict[str, str]) -> Path:
+    """A list of these papers (slug -> file text) built with this repository's theme."""
+    config = write_list(tmp_path, papers,
+                        f"title: T\nthemes_dir: {(REPO / 'themes').as_posix()}\n")
+    site = tmp_path / "site"
+    write_site(build(config).files, site)
+    return site
+
+
 def test_a_long_author_list_shows_twelve_names_and_the_rest_on_demand(browser,
                                                                       tmp_path) -> None:
     """A big collaboration's 80 names would fill screens of a phone before the abstract:
@@ -165,12 +174,9 @@ def test_a_long_author_list_shows_twelve_names_and_the_rest_on_demand(browser,
     print) on all of them, each still a link to its author's page. Sixteen names all
     show."""
     names = [f"Ann Lee{i}" for i in range(80)]
-    config = write_list(tmp_path, {
+    site = _small_site(tmp_path, {
         "many": f"---\ntitle: Many\nauthors: {names!r}\ndate: 2024-01-01\n---\n",
-        "some": f"---\ntitle: Some\nauthors: {names[:16]!r}\ndate: 2024-01-02\n---\n"},
-        f"title: T\nthemes_dir: {(REPO / 'themes').as_posix()}\n")
-    site = tmp_path / "site"
-    write_site(build(config).files, site)
+        "some": f"---\ntitle: Some\nauthors: {names[:16]!r}\ndate: 2024-01-02\n---\n"})
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
@@ -219,10 +225,7 @@ def test_a_paper_with_a_wide_table_and_long_words_fits_a_phone(browser, tmp_path
     can reach) and a title word longer than a phone's line breaks, instead of making the
     whole page scroll sideways; axe-core finds nothing to fault. Printed, the table's cells
     wrap to fit the paper."""
-    config = write_list(tmp_path, {"wide": WIDE_NOTES},
-                        f"title: T\nthemes_dir: {(REPO / 'themes').as_posix()}\n")
-    site = tmp_path / "site"
-    write_site(build(config).files, site)
+    site = _small_site(tmp_path, {"wide": WIDE_NOTES})
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -354,15 +355,10 @@ def fake_build(config, *, progress=None):
     return result
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[DevServer]:
-    config_path = make_project(tmp_path)
-    (tmp_path / "secret.txt").write_text("do not serve me")
-    config, _ = load_config(config_path)
-    reports = []
-    dev = DevServer(config_path, config, port=0, report=reports.append, build=fake_build,
-                    interval=0.05)
-    dev.reports = reports  # type: ignore[attr-defined]
+@contextmanager
+def serving(dev: DevServer) -> Iterator[DevServer]:
+    """``dev`` started (its first build made) and answering on a thread of its own, then
+    shut down."""
     dev.start()
     thread = threading.Thread(target=dev.serve_forever, daemon=True)
     thread.start()
@@ -373,6 +369,19 @@ def server(tmp_path: Path) -> Iterator[DevServer]:
         dev.httpd.shutdown()
         dev.close()
         thread.join(5)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[DevServer]:
+    config_path = make_project(tmp_path)
+    (tmp_path / "secret.txt").write_text("do not serve me")
+    config, _ = load_config(config_path)
+    reports = []
+    dev = DevServer(config_path, config, port=0, report=reports.append, build=fake_build,
+                    interval=0.05)
+    dev.reports = reports  # type: ignore[attr-defined]
+    with serving(dev):
+        yield dev
 
 
 def test_site_prefix_from_base_url(tmp_path):
@@ -437,9 +446,6 @@ def test_a_missing_page_below_the_top_links_back_into_the_served_site(tmp_path, 
     config, _ = load_config(config_path)
     dev = DevServer(config_path, config, port=0, build=lambda c, progress=None: build(c),
                     interval=0.05)
-    dev.start()
-    thread = threading.Thread(target=dev.serve_forever, daemon=True)
-    thread.start()
 
     class Links(HTMLParser):
         def __init__(self) -> None:
@@ -455,7 +461,7 @@ def test_a_missing_page_below_the_top_links_back_into_the_served_site(tmp_path, 
             elif tag == "script" and found.get("src"):
                 self.refs.append((None, found["src"]))
 
-    try:
+    with serving(dev):
         prefix = site_prefix(config)
         for missing in ("nope.html", "papers/gone/index.html", "papers/gone/"):
             url = f"http://127.0.0.1:{dev.port}{prefix}{missing}"
@@ -471,11 +477,6 @@ def test_a_missing_page_below_the_top_links_back_into_the_served_site(tmp_path, 
                 target = urlsplit(urljoin(base, ref))
                 assert target.netloc == f"127.0.0.1:{dev.port}", (missing, ref)
                 assert fetch(dev.port, target.path)[0] == 200, (missing, ref)
-    finally:
-        assert dev.httpd is not None
-        dev.httpd.shutdown()
-        dev.close()
-        thread.join(5)
 
 
 def test_rebuild_reload_and_problems_in_process(server, tmp_path):
@@ -582,10 +583,7 @@ def test_a_page_open_across_a_restart_reloads(tmp_path):
     versions = []
     for run in range(2):
         dev = DevServer(config_path, config, port=0, build=fake_build, interval=0.05)
-        dev.start()
-        thread = threading.Thread(target=dev.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with serving(dev):
             if run:
                 events = Events(dev.port, versions[0])
                 try:
@@ -593,11 +591,6 @@ def test_a_page_open_across_a_restart_reloads(tmp_path):
                 finally:
                     events.close()
             versions.append(page_version(fetch(dev.port, PREFIX)[2]))
-        finally:
-            assert dev.httpd is not None
-            dev.httpd.shutdown()
-            dev.close()
-            thread.join(5)
     assert versions[1] != versions[0]
 
 
@@ -654,16 +647,8 @@ def test_a_save_during_the_first_build_is_not_lost(tmp_path):
         return result
 
     dev = DevServer(config_path, config, port=0, build=slow_first_build, interval=0.05)
-    dev.start()
-    thread = threading.Thread(target=dev.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(dev):
         wait_until(lambda: "Saved Meanwhile" in fetch(dev.port, PREFIX + "papers/focusllm/")[2])
-    finally:
-        assert dev.httpd is not None
-        dev.httpd.shutdown()
-        dev.close()
-        thread.join(5)
 
 
 def test_a_broken_config_stays_reported_until_it_is_fixed(server, tmp_path):

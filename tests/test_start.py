@@ -187,15 +187,20 @@ def test_a_missing_theme_fails_check_and_build(tmp_path, monkeypatch, capsys, qu
                      "default)") == 2
 
 
+def _with_paper_template(root: Path, template: bytes) -> None:
+    """A list of one good paper, and an override of the theme's paper.html."""
+    (root / "content" / "papers").mkdir(parents=True)
+    (root / "content" / "papers" / "also-good.md").write_text(GOOD)
+    templates = root / "overrides" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "paper.html").write_bytes(template)
+
+
 def test_a_template_that_does_not_compile_fails_check_and_build(tmp_path, monkeypatch,
                                                                 capsys, quiet):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "content" / "papers").mkdir(parents=True)
-    (tmp_path / "content" / "papers" / "also-good.md").write_text(GOOD)
-    templates = tmp_path / "overrides" / "templates"
-    templates.mkdir(parents=True)
-    (templates / "paper.html").write_text('{% extends "!theme/paper.html" %}\n'
-                                          '{% block content %}{% if x %}{% endblock %}\n')
+    _with_paper_template(tmp_path, b'{% extends "!theme/paper.html" %}\n'
+                                   b'{% block content %}{% if x %}{% endblock %}\n')
     assert status("check") == 1
     assert "\noverrides/templates/paper.html:2: error: template does not compile: " \
            in "\n" + capsys.readouterr().err
@@ -213,12 +218,8 @@ def test_a_template_that_fails_as_it_runs_is_a_theme_error(tmp_path, monkeypatch
                                                            quiet, code, message):
     """Not "an internal error ... a bug in readinglist" (exit 3): the theme's line."""
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "content" / "papers").mkdir(parents=True)
-    (tmp_path / "content" / "papers" / "also-good.md").write_text(GOOD)
-    templates = tmp_path / "overrides" / "templates"
-    templates.mkdir(parents=True)
-    (templates / "paper.html").write_text('{% extends "!theme/paper.html" %}\n'
-                                          '{% block content %}' + code + '{% endblock %}\n')
+    _with_paper_template(tmp_path, ('{% extends "!theme/paper.html" %}\n{% block content %}'
+                                    + code + '{% endblock %}\n').encode())
     assert status("build") == 1
     err = capsys.readouterr().err
     assert "overrides/templates/paper.html:2: error: template error in paper.html while " \
@@ -231,12 +232,8 @@ def test_a_template_saved_in_another_encoding_is_a_theme_error(tmp_path, monkeyp
     """(It was an internal error, exit status 3; under serve, 'build crashed' and a
     traceback.)"""
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "content" / "papers").mkdir(parents=True)
-    (tmp_path / "content" / "papers" / "also-good.md").write_text(GOOD)
-    templates = tmp_path / "overrides" / "templates"
-    templates.mkdir(parents=True)
-    (templates / "paper.html").write_bytes('{% extends "!theme/paper.html" %}\n'
-                                           '{# Café #}\n'.encode("latin-1"))
+    _with_paper_template(tmp_path, '{% extends "!theme/paper.html" %}\n'
+                                   '{# Café #}\n'.encode("latin-1"))
     assert status("build") == 1
     assert "overrides/templates/paper.html:1: error: template error in paper.html while " \
            "rendering papers/also-good/index.html: not UTF-8 text (invalid continuation " \
