@@ -44,8 +44,8 @@ class Output:
         print(text, file=self.out, flush=True)
 
     def diagnostic(self, d: Diagnostic) -> None:
-        path = shown_path(d.path) if os.path.isabs(d.path) else d.path  # as check shows it
-        where = f"{path}:{d.line}" if d.line else path
+        d = d.shown()  # (as check shows it)
+        where = f"{d.path}:{d.line}" if d.line else d.path
         sev = self._paint(d.severity, "1;31" if d.severity == "error" else "1;33")
         print(f"{where}: {sev}: {d.message}", file=self.err, flush=True)
 

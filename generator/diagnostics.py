@@ -23,6 +23,13 @@ class Diagnostic:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.severity}: {self.message}"
 
+    def shown(self) -> Diagnostic:
+        """This diagnostic with an absolute path named as messages show it (``shown_path``:
+        relative to the working folder when inside it); a relative path stays as written."""
+        if not os.path.isabs(self.path):
+            return self
+        return Diagnostic(shown_path(self.path), self.line, self.severity, self.message)
+
     def as_dict(self) -> dict[str, object]:
         return {"path": self.path, "line": self.line, "severity": self.severity,
                 "message": self.message}

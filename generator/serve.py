@@ -26,14 +26,14 @@ import time
 import traceback
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from generator.config import Config, load_config
-from generator.diagnostics import BuildError, Diagnostic, error, shown_path
+from generator.diagnostics import BuildError, Diagnostic, error
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +105,7 @@ def problem_payload(diagnostics: Iterable[Diagnostic]) -> list[dict[str, Any]]:
     """Diagnostics -> the JSON the overlay shows (errors only; warnings stay in the
     terminal), each path as the terminal shows it (config and template errors name their
     file by its absolute path)."""
-    shown = [replace(d, path=shown_path(d.path)) if os.path.isabs(d.path) else d
-             for d in diagnostics if d.severity == "error"]
+    shown = [d.shown() for d in diagnostics if d.severity == "error"]
     return [{**d.as_dict(), "text": str(d)} for d in shown]
 
 
