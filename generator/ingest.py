@@ -462,11 +462,16 @@ def apply_plan(plan: ImportPlan, papers_dir: Path) -> list[Diagnostic]:
     return left
 
 
+def _text_and_bytes(path: Path) -> tuple[str, bytes]:
+    """A file's text (as read_text reads it: universal newlines) and its bytes (their line
+    ends, for ``with_line_ends``); raises OSError or UnicodeDecodeError."""
+    raw = path.read_bytes()
+    return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), raw
+
+
 def _read_now(path: Path) -> tuple[str, bytes] | None:
-    """A file's text (as read_text reads it: universal newlines) and its bytes."""
     try:
-        raw = path.read_bytes()
-        return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), raw
+        return _text_and_bytes(path)
     except (OSError, UnicodeDecodeError):
         return None
 
@@ -567,9 +572,8 @@ FrontMatterChange = Callable[[dict[str, Any]], tuple[dict[str, Any], str]]
 
 
 def _edit_file(path: Path, change: FrontMatterChange) -> Edit:
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        text, raw = _text_and_bytes(path)
     except UnicodeDecodeError:
         raise EditError("not UTF-8 text; fix it by hand first") from None
     try:
