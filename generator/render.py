@@ -45,7 +45,7 @@ from generator.site import (
     name_identity,
     page_root,
 )
-from generator.theme import THEME_PREFIX, Theme, template_loader
+from generator.theme import Theme, template_file, template_loader
 
 Progress = Callable[[int, int], None]
 AUTHORS_SHOWN = 3
@@ -139,20 +139,12 @@ class _TextLoader(jinja2.BaseLoader):
         try:
             return self.loader.get_source(environment, template)
         except UnicodeDecodeError as exc:
+            file = template_file(self.theme, template)
             raise NotText(f"not UTF-8 text ({exc.reason}); save it as UTF-8", 1, template,
-                          self._file(template)) from None
+                          str(file) if file is not None else template) from None
 
     def list_templates(self) -> list[str]:
         return self.loader.list_templates()
-
-    def _file(self, template: str) -> str:
-        """The file a template name is loaded from (as the theme's loader finds it)."""
-        own = template.startswith(THEME_PREFIX + "/")
-        name = template[len(THEME_PREFIX) + 1:] if own else template
-        for folder in (self.theme.templates,) if own else self.theme.template_dirs:
-            if (folder / name).is_file():
-                return str(folder / name)
-        return template
 
 
 def make_environment(theme: Theme, compiled: Path | None = None) -> jinja2.Environment:

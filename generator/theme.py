@@ -93,8 +93,19 @@ def load_theme(config: Config) -> tuple[Theme, list[Diagnostic]]:
     return theme, problems
 
 
+def template_file(theme: Theme, name: str) -> Path | None:
+    """The file ``template_loader`` loads for a template name (for messages about it)."""
+    own = name.startswith(THEME_PREFIX + "/")
+    rel = name[len(THEME_PREFIX) + 1:] if own else name
+    for folder in (theme.templates,) if own else theme.template_dirs:
+        if (folder / rel).is_file():
+            return folder / rel
+    return None
+
+
 def template_loader(theme: Theme) -> jinja2.BaseLoader:
-    """Overrides, then the theme; ``!theme/name`` reaches past the overrides."""
+    """Overrides, then the theme; ``!theme/name`` reaches past the overrides (the order
+    ``template_file`` follows too)."""
     import jinja2
 
     return jinja2.ChoiceLoader([
