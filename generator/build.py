@@ -20,6 +20,7 @@ anything is written.
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -28,9 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.cache import CACHE_DIR, BuildCache, CacheStore, Manifest, intact, scan_inputs
-from generator.config import Config
+from generator.config import Config, output_problem
 from generator.content import Source
-from generator.diagnostics import BuildError, Diagnostic, has_errors
+from generator.diagnostics import BuildError, Diagnostic, error, has_errors
 from generator.plan import (
     Clock,
     Part,
@@ -138,6 +139,11 @@ def build_to_disk(config: Config, out: Path | None = None, *,
     and swapped in. Either way every file is made (in a staging folder) before the output
     is touched: a build that fails leaves it as it was."""
     out = (out if out is not None else config.output_path).absolute()
+    if out.is_symlink():  # (site/ -> a web server's folder: the site goes there, link stays)
+        out = Path(os.path.realpath(out))
+    unsafe = output_problem(config, out)
+    if unsafe is not None:
+        raise BuildError([error(str(out), None, f"the output folder {unsafe}")])
     return _build(config, Disk(config, out), progress, jobs)
 
 
@@ -201,6 +207,7 @@ def _build(config: Config, output: Memory | Disk, progress: Progress | None,
         clock(f"write {len(written)} files, save cache")
         return result
     finally:  # what runs on in the background (a cache being written) is waited for last
+        output.discard()
         background.finish()
 
 
@@ -234,6 +241,9 @@ class Memory:
     def read(self, path: str) -> bytes | None:
         return self.files.get(path)
 
+    def discard(self) -> None:
+        """(Nothing is made outside memory.)"""
+
     def make(self, todo: list[Part], site_plan: Plan, cache: BuildCache, jobs: int,
              progress: Progress | None) -> tuple[Made, list[str], _Record]:
         from generator.make import make_parts
@@ -266,11 +276,13 @@ class Disk:
         self.out = out
         clear_leftovers(out.absolute().parent, out.absolute())  # (a killed build's, first)
         self.store = CacheStore(config.root / CACHE_DIR, out)
+        clear_leftovers(self.store.folder)  # (a cache file a killed build was writing)
         with _no_collections():
             self.last = self.store.manifest()
         self.compiled: Path | None = self.store.folder / "jinja"
         self.previous: Manifest | None = None  # the last build, when the folder is its
         self.kept: set[str] = set()  # its files still as it left them
+        self.staging: Path | None = None  # the next site, made beside it
 
     def fresh(self) -> bool:
         return self.last is None and not self.store.has_parsed()
@@ -311,16 +323,18 @@ class Disk:
         from generator.make import make_parts
 
         self.staging = staging_folder(self.out)
-        try:
-            made, written = make_parts(
-                todo, site_plan.renderer, staging=self.staging, site=self.out,
-                same=self.kept if self.previous is not None else frozenset(), jobs=jobs,
-                progress=progress,
-                idle=lambda: self.store.save_ahead(cache, site_plan.shape, site_plan.memo))
-            return made, written, _outputs(site_plan.parts, made, self.previous)
-        except BaseException:
+        made, written = make_parts(
+            todo, site_plan.renderer, staging=self.staging, site=self.out,
+            same=self.kept if self.previous is not None else frozenset(), jobs=jobs,
+            progress=progress,
+            idle=lambda: self.store.save_ahead(cache, site_plan.shape, site_plan.memo))
+        return made, written, _outputs(site_plan.parts, made, self.previous)
+
+    def discard(self) -> None:
+        """What a build that failed or was stopped (Ctrl+C, SIGTERM) made goes; a build that
+        finished has moved its staging folder into place already."""
+        if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
-            raise
 
     def finish(self, site_plan: Plan, inputs: Inputs, cache: BuildCache, made: Made,
                written: list[str], record: _Record) -> BuildResult:
@@ -328,6 +342,7 @@ class Disk:
         and the manifest. A file keeps its stat when renamed into place."""
         paths = [path for _, files in record.values() for path in files]
         new = {path: stat for files in made.values() for path, stat in files.items() if stat}
+        assert self.staging is not None  # (made by make)
         self.store.forget_manifest()
         last = self.previous
         if last is not None:

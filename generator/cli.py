@@ -99,7 +99,7 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     if config is None:
         return 1
     year = args.year or int(today()[:4])
-    clear_leftovers(config.papers_path)  # (what a killed import or edit left)
+    clear_leftovers(config.papers_path, below=True)  # (what a killed import or edit left)
     texts = []
     for name in args.files:
         try:
@@ -195,6 +195,11 @@ def cmd_build(args: argparse.Namespace, out: Output) -> int:
         out.line(f"Build failed: {sum(d.severity == 'error' for d in exc.diagnostics)} "
                  f"error(s); {target or config.output_path} was left as it was.")
         return 1
+    except OSError as exc:  # (a file's name is lost when a worker raised it)
+        if exc.errno not in REFUSED:
+            raise
+        out.diagnostic(refused(exc, "build", target or config.output_path))
+        return 1
     out.diagnostics(result.diagnostics)
     took = time.perf_counter() - started
     out.line(f"Built {result.papers} papers, {len(result.files)} files into "
@@ -253,7 +258,7 @@ def _edit_many(args: argparse.Namespace, out: Output, edit: Callable[[Path], obj
     config = _load(args, out)
     if config is None:
         return 1
-    clear_leftovers(config.papers_path)
+    clear_leftovers(config.papers_path, below=True)
     paths, problems, matched = resolve(args.papers, config.papers_path)
     if problems:
         out.diagnostics(problems)
@@ -390,11 +395,7 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     server = DevServer(_config_path(args), config, host=args.host, port=args.port,
                        report=lambda report: _report_build(out, report, first))
 
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
+    try:  # (SIGTERM stops it as Ctrl+C does: see main)
         try:
             server.start(progress=out.progress("Rendering"))
         except OSError as exc:
@@ -410,7 +411,6 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
         pass
     finally:
         server.close()
-        signal.signal(signal.SIGTERM, previous)
     out.line("Stopped.")
     return 0
 
@@ -597,6 +597,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     out = Output()
+    previous = signal.signal(signal.SIGTERM, _interrupt(os.getpid()))
     try:
         return int(args.run(args, out))
     except KeyboardInterrupt:
@@ -604,9 +605,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # the reader of our output went away (`| head`)
         return 1
+    except OSError as exc:
+        if exc.errno not in REFUSED:
+            print(internal_error(exc, args.command), file=out.err, flush=True)
+            return 3
+        out.diagnostic(refused(exc, args.command))
+        return 1
     except Exception as exc:  # noqa: BLE001 - a bug: say so in one line, never a traceback
         print(internal_error(exc, args.command), file=out.err, flush=True)
         return 3
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(pid: int) -> Callable[[int, object], None]:
+    """SIGTERM (``kill``, ``timeout``, a closing terminal's session) stops a command as
+    Ctrl+C does: what it was writing is removed, not left half made. A forked worker that
+    has not yet put back the default (``parallel.ignore_interrupt``) just ends."""
+
+    def handle(signum: int, frame: object) -> None:
+        if os.getpid() != pid:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise KeyboardInterrupt
+    return handle
+
+
+# What the machine, not readinglist, refuses: no bug, and nothing to report.
+REFUSED = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
+                     errno.EIO, errno.EFBIG})
+
+
+def refused(exc: OSError, command: str, where: Path | str | None = None) -> Diagnostic:
+    """A write the system refused (a full disk, a read-only folder) as an error that says
+    what was kept: every file is replaced whole or not at all, and a site only in one
+    step."""
+    kept = "the site was left as it was" if command == "build" else \
+        "each file is as it was or fully written"
+    return Diagnostic(shown_path(where or exc.filename or command), None, "error",
+                      f"{exc.strerror or exc}; {kept}: make room or give write access, "
+                      f"then run '{command}' again")
 
 
 def internal_error(exc: BaseException, command: str) -> str:

@@ -178,7 +178,31 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
     if config.base_url and not config.base_url.startswith(("http://", "https://")):
         problems.append(error(path, lines.get("base_url"),
                               "'base_url' must start with http:// or https://"))
+    unsafe = output_problem(config, config.output_path)
+    if unsafe is not None:
+        problems.append(error(path, lines.get("output_dir"), f"'output_dir' {unsafe}"))
     return config, problems
+
+
+def output_problem(config: Config, out: Path) -> str | None:
+    """Why ``out`` cannot be the folder a build writes, or None. A build replaces that
+    folder whole (``writer.swap_in``), so it must hold none of the project's own files
+    (``output_dir: .`` with a GitHub Pages ``.nojekyll`` in the project replaced the
+    project, notes and all, with the site), nor lie among them."""
+    out = out.resolve()
+    own = [("the project", config.root), ("content_dir", config.content_path),
+           ("themes_dir", config.root / config.themes_dir),
+           ("theme_overrides", config.overrides_path), ("the cache", config.root / ".cache")]
+    for name, folder in own:
+        if folder is None:
+            continue
+        folder = folder.resolve()
+        if out == folder or out in folder.parents:
+            return f"holds {name} ({folder}); a build replaces its output folder whole: " \
+                   f"choose a folder of its own, such as site"
+        if folder in out.parents and name != "the project":
+            return f"is inside {name} ({folder}); choose a folder of its own, such as site"
+    return None
 
 
 def load_config(path: Path, environ: dict[str, str] | None = None

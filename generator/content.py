@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import errno
 import hashlib
 import os
 import re
@@ -426,7 +427,10 @@ def content_files(papers_dir: Path, root: Path | None = None) -> ContentFiles:
                     continue
                 walk(entry.path, name + "/", inside | {real})
             elif not (os.path.isfile(target) if link else entry.is_file(follow_symlinks=False)):
-                found.problems.append(error(shown, None, "a link to nothing; remove it"))
+                nothing = link and not os.path.exists(target)
+                found.problems.append(error(shown, None, "a link to nothing; remove it"
+                                            if nothing else "not a file (a named pipe, a "
+                                            "socket or a device); remove it"))
             elif entry.name.endswith(".md"):
                 found.papers.append((tuple(name.split("/")), entry.path))
             else:
@@ -487,7 +491,8 @@ def read_sources(papers_dir: Path, root: Path | None = None, known: Known | None
     sources: list[Source | None] = []
     unread: list[tuple[str, str, str]] = []
     known = known or {}
-    for parts, path in (files if files is not None else content_files(papers_dir, root)).papers:
+    files = files if files is not None else content_files(papers_dir, root)
+    for parts, path in files.papers:
         stem = parts[-1][:-3] if len(parts[-1]) > 3 else parts[-1]
         slug = stem if is_safe_slug(stem) else slugify(stem)
         shown = shown_dir + "/" + "/".join(parts)
@@ -498,6 +503,10 @@ def read_sources(papers_dir: Path, root: Path | None = None, known: Known | None
             if seen[0] == stat and max(stat[1], stat[2]) < scanned_ns - RACY_NS:
                 sources.append(Source(path, shown, slug, None, seen[1], stat))
                 continue
+        if not os.access(path, os.R_OK):  # (another user's file: said as check says it)
+            files.problems.append(error(shown, None, f"cannot read: "
+                                                     f"{os.strerror(errno.EACCES)}"))
+            continue
         sources.append(None)
         unread.append((path, shown, slug))
     fresh = iter(read(unread) if read is not None and unread else map(read_source, unread))

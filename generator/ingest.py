@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from generator.check import tag_key
 from generator.content import (
+    MAX_YAML_BYTES,
     FrontMatterError,
     content_files,
     edit_front_matter,
@@ -47,6 +48,7 @@ from generator.model import (
     unique_slug,
 )
 from generator.parallel import default_jobs, fork_map
+from generator.site import name_identity
 from generator.writer import atomic_write
 
 Action = Literal["create", "update", "unchanged", "skip"]
@@ -329,6 +331,10 @@ def _read_existing(file: Path) -> tuple[str, dict[str, Any]] | Diagnostic:
                                             "paper may be imported again under a new name")
     except UnicodeDecodeError:
         return warning(str(file), None, "not UTF-8 text; left as it is")
+    except OSError as exc:  # (another user's file)
+        return warning(str(file), None, f"cannot read: {exc.strerror}; this file is left "
+                                        "as it is and its paper may be imported again under "
+                                        "a new name")
 
 
 def scan_papers(papers_dir: Path
@@ -428,7 +434,23 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
     texts = iter(fork_map(render_file, fronts, jobs=default_jobs()))  # (a .bib of thousands)
     changes = [dataclasses.replace(c, text=next(texts)) if c.action == "create" else c
                for c in changes]
-    return ImportPlan(tuple(changes), tuple(diagnostics), skipped)
+    kept = [c for c in changes if not _too_large(c, diagnostics)]
+    return ImportPlan(tuple(kept), tuple(diagnostics), skipped + len(changes) - len(kept))
+
+
+def _too_large(change: Change, diagnostics: list[Diagnostic]) -> bool:
+    """Whether the file a change writes would be one the build refuses (front matter past
+    ``content.yaml_limits``: an abstract of megabytes), said in ``diagnostics``; such a
+    file was written, then left alone by the next import, which wrote another."""
+    if change.text is None or len(change.text) <= MAX_YAML_BYTES:
+        return False  # (the usual file: too small to be too large)
+    try:
+        read_front_matter(change.text)
+    except FrontMatterError as exc:
+        diagnostics.append(error(shown_path(change.path), None, f"not written: {exc} with "
+                                 f"what this import brings for '{change.title[:60]}'"))
+        return True
+    return False
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -437,18 +459,15 @@ def apply_plan(plan: ImportPlan, papers_dir: Path) -> list[Diagnostic]:
     """Write every create/update of a plan; each file is replaced atomically -> errors for
     the files left alone because they changed (or appeared) after the plan read the
     folder: someone saved them while the import ran, and what they wrote stays."""
-    root = papers_dir.resolve()
+    root = Path(os.path.abspath(papers_dir))
     left: list[Diagnostic] = []
     for change in plan.changes:
         if change.text is None or change.action not in ("create", "update"):
             continue
-        target = change.path.resolve()
+        # (a name in the folder: a link in it leads inside the project, content_files saw)
+        target = Path(os.path.abspath(change.path))
         if root not in target.parents:
             raise ValueError(f"refusing to write outside {papers_dir}: {change.path}")
-        if change.action == "create" and target.exists():
-            left.append(error(shown_path(change.path), None, "appeared while the import ran; "
-                              "left as it is: run the import again to merge into it"))
-            continue
         data = change.text.encode("utf-8")
         if change.action == "update":
             now = _read_now(target)
@@ -458,7 +477,12 @@ def apply_plan(plan: ImportPlan, papers_dir: Path) -> list[Diagnostic]:
                                   "into it"))
                 continue
             data = with_line_ends(change.text, now[1])
-        atomic_write(change.path, data, durable=change.action == "update")
+        try:
+            atomic_write(change.path, data, durable=change.action == "update",
+                         exclusive=change.action == "create")
+        except FileExistsError:
+            left.append(error(shown_path(change.path), None, "appeared while the import ran; "
+                              "left as it is: run the import again to merge into it"))
     return left
 
 
@@ -600,15 +624,19 @@ def _current_tags(data: dict[str, Any]) -> list[str]:
 
 
 def edit_tags(path: Path, add: Sequence[str], remove: Sequence[str]) -> Edit:
-    """Add and remove tags in one file; a tag already there (in any spelling) is kept."""
+    """Add and remove tags in one file; a tag already there (in any spelling) is kept. A
+    tag is written as the site names it (spaces collapsed, ``new`` does the same), and
+    removed by the identity the site gives it (case and spacing aside)."""
 
     def change(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
         tags = _current_tags(data)
         notes: list[str] = []
-        removing = {t.casefold() for t in remove}
-        kept = [t for t in tags if t.casefold() not in removing]
+        removing = {name_identity(t) for t in remove}
+        kept = [t for t in tags if name_identity(t) not in removing]
         notes += [f"-{t}" for t in tags if t not in kept]
-        for tag in add:
+        for tag in (" ".join(t.split()) for t in add):  # spaced as the site shows it
+            if not tag:
+                continue
             same = [t for t in kept if tag_key(t) == tag_key(tag)]
             if same:
                 if same[0] != tag:
@@ -690,9 +718,8 @@ def create_entry(papers_dir: Path, title: str, **options: Any) -> Path:
     slug = unique_slug(slugify(title), taken)
     path = papers_dir / f"{slug}.md"
     papers_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        with open(path, "x", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+    try:  # (killed or out of space midway, no half-written file is left)
+        atomic_write(path, text.encode("utf-8"), durable=True, exclusive=True)
     except FileExistsError:
         raise EditError(f"refusing to overwrite {shown_path(path)}") from None
     return path

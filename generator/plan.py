@@ -376,6 +376,8 @@ def load(inputs: Inputs, theme_problems: list[Diagnostic], cache: BuildCache, jo
     clock = Clock()
     edit = _edit(cache, change) if change is not None else None
     if edit is not None and change is not None:
+        if has_errors(theme_problems):  # (a static override added: the templates as they were)
+            raise BuildError(list(theme_problems))
         clock(f"  load {len(edit.papers)} edited papers")
         return Loaded([p.shape for p in edit.shape.site.papers],
                       _Papers(inputs.sources, cache.parsed, change.papers), change.hashes,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import yaml
 
 from generator.config import BASE_URL_VARIABLE, CONFIG_NAME, OPTIONS
 from generator.theme import bundled_themes
+from generator.writer import atomic_write
 
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
 
@@ -139,13 +139,15 @@ def _public_url(url: str) -> str | None:
     return urlunsplit(("https", parts.hostname + port, parts.path, "", ""))
 
 
-def _write(path: Path, text: str, made: Made) -> None:
+def _write(path: Path, data: bytes, made: Made) -> None:
     if path.exists():
         made.kept.append(path)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "x", encoding="utf-8") as handle:  # "x": never over a file made meanwhile
-        handle.write(text)
+    try:  # never over a file made meanwhile, never half written (a killed init)
+        atomic_write(path, data, exclusive=True)
+    except FileExistsError:
+        made.kept.append(path)
+        return
     made.created.append(path)
 
 
@@ -159,16 +161,16 @@ def init_project(root: Path) -> Made:
     """Make ``root`` a ready project; files already there are kept as they are."""
     made = Made()
     _folder(root, made)
-    _write(root / CONFIG_NAME, commented_config(), made)
+    _write(root / CONFIG_NAME, commented_config().encode("utf-8"), made)
     for folder in ("content/papers", "content/listings", "overrides/templates",
                    "overrides/static"):
         _folder(root / folder, made)
     for target, scaffold in (("overrides/README.md", "overrides.md"),
                              (".github/workflows/pages.yml", "pages.yml"),
                              (".gitignore", "gitignore")):
-        _write(root / target, (SCAFFOLD / scaffold).read_text("utf-8"), made)
+        _write(root / target, (SCAFFOLD / scaffold).read_bytes(), made)
     line = requirement()
-    _write(root / "requirements.txt", requirements_file(line), made)
+    _write(root / "requirements.txt", requirements_file(line).encode("utf-8"), made)
     if line is None and root / "requirements.txt" in made.created:
         made.unnamed = root / "requirements.txt"
     return made
@@ -186,11 +188,5 @@ def copy_theme(root: Path, name: str = "default", themes_dir: str = "themes") ->
     for file in sorted(source.rglob("*")):
         if file.is_file() and not any(p.startswith((".", "__")) for p in
                                       file.relative_to(source).parts):
-            destination = target / file.relative_to(source)
-            if destination.exists():
-                made.kept.append(destination)
-                continue
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(file, destination)
-            made.created.append(destination)
+            _write(target / file.relative_to(source), file.read_bytes(), made)
     return made

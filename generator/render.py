@@ -12,6 +12,7 @@ line and the page being rendered.
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence, Set
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+import jinja2.bccache
 import jinja2.nodes
 from markupsafe import Markup
 
@@ -147,6 +149,18 @@ class _TextLoader(jinja2.BaseLoader):
         return self.loader.list_templates()
 
 
+class _Compiled(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between runs (``.cache/jinja``). Jinja reads a file cut
+    short inside its checksum as an error; here it is compiled again, like any file that
+    does not match (a power cut can leave one, and a cache must never fail a build)."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, OSError):
+            bucket.reset()
+
+
 def make_environment(theme: Theme, compiled: Path | None = None) -> jinja2.Environment:
     """One environment for the whole build: templates compile once, autoescape everywhere.
     ``compiled``: a folder keeping compiled templates between runs (Jinja checks that the
@@ -155,7 +169,7 @@ def make_environment(theme: Theme, compiled: Path | None = None) -> jinja2.Envir
     if compiled is not None:
         try:
             compiled.mkdir(parents=True, exist_ok=True)
-            bytecode = jinja2.FileSystemBytecodeCache(str(compiled))
+            bytecode = _Compiled(str(compiled))
         except OSError:
             bytecode = None
     return jinja2.Environment(

@@ -90,7 +90,30 @@ def load_theme(config: Config) -> tuple[Theme, list[Diagnostic]]:
     theme = Theme(config.theme, path,
                   tuple(d for d in template_dirs if d.is_dir()),
                   tuple(d for d in static_dirs if d.is_dir()))
+    if len(theme.static_dirs) == 2:
+        problems.extend(static_clashes(*theme.static_dirs))
     return theme, problems
+
+
+def static_clashes(theme_static: Path, overrides: Path) -> list[Diagnostic]:
+    """An override replaces a file of the theme with a file: one that is a file where the
+    theme has a folder (or the reverse) would publish both, which cannot be."""
+    problems = []
+    for file in sorted(overrides.rglob("*")):
+        rel = file.relative_to(overrides)
+        if any(part.startswith(".") for part in rel.parts):
+            continue  # (not published)
+        theirs = theme_static / rel
+        if file.is_file() and theirs.is_dir():
+            problems.append(error(str(file), None, f"a file where the theme has the folder "
+                                                   f"{STATIC_PREFIX}{rel.as_posix()}/; give "
+                                                   f"it another name"))
+        elif file.is_dir() and theirs.is_file() and any(
+                f.is_file() for f in file.rglob("*")):
+            problems.append(error(str(file), None, f"a folder where the theme has the file "
+                                                   f"{STATIC_PREFIX}{rel.as_posix()}; give "
+                                                   f"it another name"))
+    return problems
 
 
 def template_file(theme: Theme, name: str) -> Path | None:

@@ -15,6 +15,7 @@ escapes the folder, or a file that is also a folder is an error.
 from __future__ import annotations
 
 import ctypes
+import errno
 import json
 import os
 import re
@@ -31,19 +32,24 @@ MARKER = ".nojekyll"  # every build has it; a folder without it is not ours to r
 Stat = tuple[int, int, int]  # size, mtime_ns, inode: how a file was left
 
 
-def atomic_write(path: Path, data: bytes | memoryview, *, durable: bool = False) -> None:
+def atomic_write(path: Path, data: bytes | memoryview, *, durable: bool = False,
+                 exclusive: bool = False) -> None:
     """Replace ``path`` with ``data`` so that a reader (or a crash) sees the old bytes or
     the new ones, never a mix: a temporary file beside it, then a rename. The file keeps
-    its mode (a new one gets the user's usual mode). ``durable``: flushed to the disk
-    before the rename (a user's file, not a cache)."""
+    its mode (a new one gets the user's usual mode); a symbolic link is written through
+    (its target is replaced, the link stays). ``durable``: flushed to the disk before the
+    rename (a user's file, not a cache). ``exclusive``: a new file, never over one that is
+    there (or appears meanwhile): FileExistsError, and nothing written."""
+    if not exclusive and os.path.islink(path):
+        path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.parent / _temporary(f".{path.name}.", ".tmp")
     try:
         mode = os.stat(path).st_mode & 0o7777
     except OSError:
         mode = None
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # (less the umask)
     try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # (less the umask)
         with os.fdopen(fd, "wb") as handle:
             if mode is not None:
                 os.fchmod(handle.fileno(), mode)
@@ -51,10 +57,30 @@ def atomic_write(path: Path, data: bytes | memoryview, *, durable: bool = False)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
+        if exclusive:  # a second name for the whole file, refused when the name is taken
+            _link_new(temp, path)
+            temp.unlink(missing_ok=True)
+        else:
+            os.replace(temp, path)
+    except BaseException as exc:
         temp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename in (None, str(temp)) and \
+                not isinstance(exc, FileExistsError):  # (a full disk): name the file
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
+
+
+def _link_new(temp: Path, path: Path) -> None:
+    """``temp`` becomes ``path`` too, unless ``path`` is there (FileExistsError). Where the
+    file system has no hard links (FAT, some network shares), a check, then a rename."""
+    try:
+        os.link(temp, path, follow_symlinks=False)
+    except FileExistsError:
+        raise
+    except OSError:
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path)) from None
+        os.rename(temp, path)
 
 
 def _temporary(prefix: str, suffix: str = "") -> str:
@@ -63,7 +89,8 @@ def _temporary(prefix: str, suffix: str = "") -> str:
     return f"{prefix}{os.getpid()}-{secrets.token_hex(4)}{suffix}"
 
 
-_LEFTOVER = re.compile(r"^\..+\.(?:new-|old-|)(\d+)-[0-9a-f]{8}(?:\.tmp)?$")
+# a staging folder or an old site (beside the site), or a temporary file (atomic_write)
+_LEFTOVER = re.compile(r"^\..+\.(?:(?:new-|old-)(\d+)-[0-9a-f]{8}|(\d+)-[0-9a-f]{8}\.tmp)$")
 
 
 def _gone(pid: int) -> bool:
@@ -76,19 +103,22 @@ def _gone(pid: int) -> bool:
     return False
 
 
-def clear_leftovers(folder: Path, out: Path | None = None) -> None:
-    """Remove what a killed run left in ``folder``: temporary files and staging folders of
-    processes that are gone. With ``out`` (a site in ``folder``): when ``out`` is missing
-    and the old site is there under its recovery name, it is put back first."""
+def clear_leftovers(folder: Path, out: Path | None = None, *, below: bool = False) -> None:
+    """Remove what a killed run left in ``folder`` (``below``: and in every folder in it):
+    temporary files and staging folders of processes that are gone. With ``out`` (a site
+    in ``folder``): when ``out`` is missing and the old site is there under its recovery
+    name, it is put back first."""
     try:
         names = sorted(os.listdir(folder))
     except OSError:
         return
     for name in names:
-        found = _LEFTOVER.match(name)
-        if found is None or not _gone(int(found[1])):
-            continue
         path = folder / name
+        found = _LEFTOVER.match(name)
+        if found is None or not _gone(int(found[1] or found[2])):
+            if below and path.is_dir() and not path.is_symlink():
+                clear_leftovers(path, below=True)
+            continue
         if out is not None and name.startswith(f".{out.name}.old-") and not out.exists():
             os.rename(path, out)  # the previous site, renamed away just before a kill
             continue

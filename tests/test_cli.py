@@ -288,6 +288,21 @@ def test_tag_adds_and_removes_without_touching_anything_else(project, capsys):
                                        "tags:\n- long-context\n- memory\n")
 
 
+def test_a_tag_is_written_and_removed_as_the_site_names_it(project, capsys):
+    """The site collapses a tag's spaces and ignores its case: so do tag's --add and
+    --remove (a tag kept with its spaces showed as another spelling in every file)."""
+    assert run("tag", "focusllm", "--add", "  long   context ", "--add", "  ") == 0
+    assert capsys.readouterr().out == \
+        "  updated content/papers/focusllm.md (+long context)\n"
+    assert tags(project) == ["LLM", "long context"]
+    assert run("tag", "focusllm", "--remove", " LONG  Context") == 0
+    assert tags(project) == ["LLM"]
+
+
+def tags(project: Path) -> list[str]:
+    return read_front_matter(papers(project)["focusllm.md"])[0]["tags"]
+
+
 def test_status_and_rate_change_one_line_each(project, capsys):
     assert run("status", "landmark-attention", "read") == 0
     assert run("rate", "content/papers/landmark-attention.md", "5") == 0

@@ -198,9 +198,9 @@ def test_a_link_inside_the_project_is_followed(project, capsys):
     assert (project / "site/papers/linked/index.html").exists()
 
 
-@pytest.mark.parametrize("kind", ["outside", "loop", "dangling"])
-def test_links_out_of_the_project_or_in_a_loop_fail_check_and_build(project, tmp_path_factory,
-                                                                     capsys, kind):
+@pytest.mark.parametrize("kind", ["outside", "loop", "dangling", "fifo"])
+def test_links_out_of_the_project_or_in_a_loop_and_pipes_fail_check_and_build(
+        project, tmp_path_factory, capsys, kind):
     assert status("build") == 0
     before = site_bytes(project)
     papers = project / "content" / "papers"
@@ -213,9 +213,13 @@ def test_links_out_of_the_project_or_in_a_loop_fail_check_and_build(project, tmp
     elif kind == "loop":
         (papers / "loop").symlink_to(papers)
         message = "content/papers/loop: error: a link that leads back to a folder it is in"
-    else:
+    elif kind == "dangling":
         (papers / "gone.md").symlink_to(project / "nowhere.md")
         message = "content/papers/gone.md: error: a link to nothing; remove it"
+    else:  # (it was called a link to nothing)
+        os.mkfifo(papers / "pipe.md")
+        message = "content/papers/pipe.md: error: not a file (a named pipe, a socket or a " \
+                  "device); remove it"
     assert status("check") == 1
     assert status("build") == 1
     err = capsys.readouterr().err
@@ -370,3 +374,245 @@ def test_a_new_file_gets_the_users_usual_mode(project):
         os.umask(old)
     for name in ("brand-new-paper.md", "imported-paper.md"):
         assert (project / "content/papers" / name).stat().st_mode & 0o777 == 0o644
+
+
+# --- links, full disks, stopped commands ---------------------------------------------------
+
+def test_edits_write_through_a_link_and_the_link_stays(project, capsys):
+    """A content file kept elsewhere in the project and linked in: tag, status, rate and a
+    re-import change the file it points to; the link stays a link."""
+    (project / "notes").mkdir()
+    real = project / "notes" / "real.md"
+    real.write_text("---\ntitle: Linked Paper\n---\nMy notes.\n")
+    link = project / "content/papers/linked.md"
+    link.symlink_to(Path("../../notes/real.md"))
+    assert status("status", "linked", "read") == 0
+    assert status("tag", "linked", "--add", "kept") == 0
+    assert status("rate", "linked", "4") == 0
+    (project / "page.bib").write_text("@misc{k, title={Linked Paper}, author={Ada One}}\n")
+    assert status("import", "page.bib") == 0
+    assert link.is_symlink() and os.readlink(link) == "../../notes/real.md"
+    text = real.read_text()
+    assert "status: read" in text and "- kept" in text and "rating: 4" in text
+    assert "Ada One" in text and text.endswith("My notes.\n")
+    assert sorted(p.name for p in real.parent.iterdir()) == ["real.md"]  # (no temp file)
+
+
+def test_atomic_write_never_replaces_a_file_when_asked_for_a_new_one(tmp_path):
+    from generator.writer import atomic_write
+
+    mine = tmp_path / "mine.md"
+    mine.write_text("written meanwhile")
+    with pytest.raises(FileExistsError):
+        atomic_write(mine, b"new", exclusive=True)
+    assert mine.read_text() == "written meanwhile"
+    atomic_write(tmp_path / "other.md", b"new", exclusive=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.md", "other.md"]
+
+
+def _limited(root: Path, size: int, *args: str) -> subprocess.CompletedProcess:
+    """A command run where no file may grow past ``size`` bytes: a disk that fills up."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(Path(__file__).parent.parent)}
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=root, env=env,
+                          capture_output=True, text=True, preexec_fn=limit, timeout=120)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="needs RLIMIT_FSIZE")
+def test_a_full_disk_is_a_clear_error_and_nothing_is_half_written(project):
+    assert status("build") == 0
+    before = site_bytes(project)
+    files = sorted(p.name for p in (project / "content/papers").iterdir())
+    ran = _limited(project, 40, "new", "A Paper Written On A Full Disk")
+    assert ran.returncode == 1, ran.stderr
+    assert ran.stderr.startswith("content/papers/a-paper-written-on-a-full-disk.md: error: "
+                                 "File too large; each file is as it was or fully written")
+    (project / "page.bib").write_text("@misc{k, title={A Paper Imported On A Full Disk}}\n")
+    ran = _limited(project, 40, "import", "page.bib")
+    assert ran.returncode == 1 and "error: File too large" in ran.stderr, ran.stderr
+    assert sorted(p.name for p in (project / "content/papers").iterdir()) == files
+    (project / "content/papers/good.md").write_text(GOOD + "New notes, not yet built.\n")
+    ran = _limited(project, 2000, "build")
+    assert ran.returncode == 1, ran.stderr
+    assert "site: error: File too large; the site was left as it was" in ran.stderr
+    assert "Traceback" not in ran.stderr + ran.stdout and "internal error" not in ran.stderr
+    assert site_bytes(project) == before
+    assert [p.name for p in project.iterdir() if p.name.startswith(".site.")] in (
+        [], [".site.spare"])
+
+
+@pytest.mark.slow
+def test_a_build_stopped_by_sigterm_removes_what_it_made(tmp_path):
+    """``kill`` or ``timeout`` stop a build as Ctrl+C does: the next site it was making
+    goes, the site stays as it was."""
+    root = _project_of(tmp_path / "p", 400)
+    assert _run(root, "build").wait(120) == 0
+    old = site_bytes(root)
+    _edit(root)
+    proc = _run(root, "build")
+    deadline = time.monotonic() + 60
+    while not [p for p in root.iterdir() if p.name.startswith(".site.new-")]:
+        assert proc.poll() is None and time.monotonic() < deadline
+    proc.terminate()
+    output, _ = proc.communicate(timeout=60)
+    if proc.returncode == 0:  # (it had finished: the new site)
+        return
+    assert proc.returncode == 130 and "Traceback" not in output, output
+    assert output.strip().endswith("Interrupted.")
+    assert [p.name for p in root.iterdir() if p.name.startswith(".site.new-")] == []
+    assert site_bytes(root) == old
+
+
+def test_what_a_killed_run_left_is_cleared_in_every_folder_and_only_that(project):
+    papers = project / "content/papers"
+    (papers / "2024").mkdir()
+    (papers / "2024" / "deep.md").write_text("---\ntitle: Deep Paper\n---\n")
+    left = [papers / "2024" / ".deep.md.999999-0123abcd.tmp",
+            project / ".cache" / ".shape.pickle.999999-0123abcd.tmp"]
+    mine = [papers / ".backup.2024-deadbeef", papers / ".notes.md.999999-0123abcd"]
+    assert status("build") == 0
+    for path in left + mine:
+        path.write_text("x")
+    assert status("build") == 0
+    assert not left[1].exists()
+    assert status("status", "deep", "read") == 0
+    assert not left[0].exists()
+    assert all(path.exists() for path in mine)  # (not names of ours: the user's files)
+
+
+def test_a_static_override_where_the_theme_has_a_folder_is_a_clear_error(project, capsys):
+    assert status("build") == 0
+    before = site_bytes(project)
+    static = project / "overrides" / "static"
+    static.mkdir(parents=True)
+    (static / "css").write_text("body { color: red }")  # the theme has static/css/
+    assert status("check") == 1
+    assert status("build") == 1
+    err = capsys.readouterr().err
+    assert err.count("overrides/static/css: error: a file where the theme has the folder "
+                     "static/css/; give it another name") == 2, err
+    (static / "css").unlink()
+    (static / "favicon.svg").mkdir()  # the theme has the file static/favicon.svg
+    (static / "favicon.svg" / "icon.svg").write_text("<svg/>")
+    (project / "content/papers/good.md").write_text(GOOD + "Notes.\n")  # (an edit too)
+    assert status("build") == 1
+    assert status("check") == 1
+    err = capsys.readouterr().err
+    assert err.count("overrides/static/favicon.svg: error: a folder where the theme has the "
+                     "file static/favicon.svg; give it another name") == 2, err
+    assert site_bytes(project) == before
+
+
+@pytest.mark.parametrize("output", [".", "..", "content", "content/papers/site", ".cache"])
+def test_a_build_never_replaces_the_project_or_its_files_with_the_site(project, capsys,
+                                                                       output):
+    """A build replaces its output folder whole: ``output_dir: .`` in a GitHub Pages
+    repository (a ``.nojekyll`` at its root) replaced the project, notes and all."""
+    (project / ".nojekyll").touch()
+    (project / "content/.nojekyll").touch()
+    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    (project / "config.yaml").write_text(f"output_dir: {output}\n")
+    assert status("check") == 1
+    assert status("build") == 1
+    assert "config.yaml:1: error: 'output_dir' " in capsys.readouterr().err
+    (project / "config.yaml").unlink()
+    assert status("build", "--output", output) == 1
+    err = capsys.readouterr().err
+    assert "error: the output folder " in err and "choose a folder of its own" in err, err
+    assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_a_file_that_cannot_be_read_is_named_by_check_build_and_import(project, capsys):
+    assert status("build") == 0
+    before = site_bytes(project)
+    secret = project / "content/papers/secret.md"
+    secret.write_text("---\ntitle: Secret Paper\n---\n")
+    secret.chmod(0)
+    try:
+        assert status("check") == 1
+        assert status("build") == 1  # (it was an internal error)
+        err = capsys.readouterr().err
+        assert err.count("content/papers/secret.md: error: cannot read: Permission "
+                         "denied") == 2, err
+        assert site_bytes(project) == before
+        (project / "page.bib").write_text("@misc{k, title={A Fresh Paper}}\n")
+        assert status("import", "page.bib") == 0  # (it was an error, nothing imported)
+        assert "secret.md: warning: cannot read: Permission denied" in capsys.readouterr().err
+        assert (project / "content/papers/a-fresh-paper.md").exists()
+    finally:
+        secret.chmod(0o644)
+
+
+def test_a_cache_file_cut_short_never_fails_or_changes_the_next_build(project, capsys):
+    """``.cache/`` is written without waiting for the disk: after a power cut any of its
+    files may be cut short. The next build is as a cold build would make it."""
+    for i in range(3):
+        (project / f"content/papers/p{i}.md").write_text(
+            f"---\ntitle: Paper {i}\ntags: [t{i}]\n---\nNotes {i}.\n")
+    assert status("build") == 0
+    (project / "content/papers/p1.md").write_text("---\ntitle: Paper 1\n---\nNew notes.\n")
+    cache = project / ".cache"
+    for file in sorted(cache.rglob("*")):
+        if file.is_file() and file.suffix in (".pickle", ".cache"):
+            file.write_bytes(file.read_bytes()[:50])  # (inside the checksum of a template)
+    assert status("build") == 0, capsys.readouterr().err
+    warm = site_bytes(project)
+    shutil.rmtree(cache)
+    shutil.rmtree(project / "site")
+    assert status("build") == 0
+    assert site_bytes(project) == warm
+
+
+def test_import_never_writes_a_file_the_build_refuses(project, capsys):
+    """An entry of megabytes (an abstract pasted whole) made a file past the YAML limits:
+    the build refused it, and each import after left it alone and wrote another copy."""
+    (project / "huge.bib").write_text("@misc{k, title={A Huge Paper}, abstract={"
+                                      + "word " * 250_000 + "}}\n")
+    for _ in range(2):
+        assert status("import", "huge.bib") == 1
+        err = capsys.readouterr().err
+        assert "content/papers/a-huge-paper.md: error: not written: YAML too large" in err
+    assert sorted(p.name for p in (project / "content/papers").iterdir()) == ["good.md"]
+    assert status("build") == 0
+
+
+def test_a_site_folder_that_is_a_link_is_built_where_it_points(project, tmp_path_factory):
+    """``site -> /var/www/papers``: the link was swapped away for a folder of its own, and
+    the folder it pointed to was never updated again."""
+    served = tmp_path_factory.mktemp("www") / "papers"
+    served.mkdir()
+    (project / "site").symlink_to(served)
+    for notes in ("", "More notes.\n"):
+        (project / "content/papers/good.md").write_text(GOOD + notes)
+        assert status("build") == 0
+        assert (project / "site").is_symlink()
+        page = (served / "papers/good/index.html").read_text()
+        assert ("More notes." in page) == bool(notes)
+    assert not [p.name for p in project.iterdir() if p.name.startswith(".site.")]
+
+
+def test_one_paper_in_two_files_is_an_error_for_check_build_and_serve(project, capsys):
+    """The site has one page per paper: a second file of the same paper (a copy kept
+    while editing, an import under another name) would publish it twice, so check, build
+    and the dev server's build (``build.build``, in memory) all refuse it, alike."""
+    from generator.build import build
+    from generator.config import load_config
+    from generator.diagnostics import BuildError
+
+    (project / "content/papers/copy.md").write_text(GOOD.replace("A Good", "a good"))
+    assert status("check") == 1
+    assert status("build") == 1
+    err = capsys.readouterr().err
+    message = "error: title: same paper as content/papers/good.md"
+    assert err.count(f"content/papers/copy.md:2: {message}:2; keep one file") == 1, err
+    assert err.count(f"content/papers/copy.md: {message}; keep one file") == 1, err
+    config, _ = load_config(project / "config.yaml")
+    with pytest.raises(BuildError) as raised:
+        build(config)
+    assert [d.path for d in raised.value.diagnostics] == ["content/papers/copy.md",
+                                                           "content/papers/good.md"]
