@@ -448,7 +448,7 @@ a file.""",
 Prints 'path:line: error: message' lines; exit status 1 when there are errors.""",
     "new": """examples:
   readinglist new "Attention Is All You Need"
-  readinglist new "Landmark Attention" --author "Amirkeivan Mohtashami" \
+  readinglist new "Landmark Attention" --author "Amirkeivan Mohtashami" \\
       --author "Martin Jaggi" --tag long-context --url https://arxiv.org/abs/2305.16300
   $EDITOR "$(readinglist new 'Some Paper' --date 2024-05-01)"
 

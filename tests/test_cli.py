@@ -84,6 +84,12 @@ def test_every_command_has_help_with_examples(command, capsys):
     assert out.startswith(f"usage: readinglist {command}")
     assert "examples:\n  readinglist " + command in out
     assert "--config PATH" in out
+    # an example is shown as written: a long one goes on after a backslash, never joined
+    # into one overlong line
+    examples = out.split("examples:\n")[1]
+    assert all(len(line) <= 100 for line in examples.splitlines()), examples
+    assert all(not line.endswith("\\") or next_.startswith("      --")
+               for line, next_ in zip(examples.splitlines(), examples.splitlines()[1:]))
 
 
 def test_top_level_help_lists_every_command(capsys):
