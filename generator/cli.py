@@ -193,12 +193,13 @@ def cmd_build(args: argparse.Namespace, out: Output) -> int:
     except BuildError as exc:
         out.diagnostics(exc.diagnostics)
         out.line(f"Build failed: {sum(d.severity == 'error' for d in exc.diagnostics)} "
-                 f"error(s); {target or config.output_path} was left as it was.")
+                 f"error(s); {shown_path(target or config.output_path)} was left as it was.")
         return 1
     out.diagnostics(result.diagnostics)
     took = time.perf_counter() - started
-    out.line(f"Built {result.papers} papers, {len(result.files)} files into "
-             f"{target or config.output_path} in {took:.2f} s.")
+    out.line(f"Built {result.papers} paper{'s' * (result.papers != 1)}, "
+             f"{len(result.files)} files into {shown_path(target or config.output_path)} "
+             f"in {took:.2f} s.")
     return 0
 
 

@@ -171,7 +171,8 @@ def test_the_command_exits_at_once_with_its_status_and_all_its_output(project):
     done = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=project,
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Built 2 papers")
+    assert done.stdout.startswith("Built 2 papers, ")
+    assert " files into site in " in done.stdout  # the path as typed, not absolute
     assert (project / "site" / "index.html").is_file()
     (project / "content" / "papers" / "focusllm.md").write_text("---\ntitle: [\n---\n",
                                                                  encoding="utf-8")
