@@ -142,7 +142,7 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
 # --- init ------------------------------------------------------------------------------
 
 def cmd_init(args: argparse.Namespace, out: Output) -> int:
-    from generator.project import copy_theme, init_project
+    from generator.project import REQUIREMENT_EXAMPLE, copy_theme, init_project, requirement
 
     root = Path(args.dir)
     if root.exists() and not root.is_dir():
@@ -160,14 +160,23 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
         return 1
     for path in made.created:
         out.line(f"created {shown_path(path)}{'/' if path.is_dir() else ''}")
+    for path, lines in made.extended:
+        out.line(f"  added {', '.join(lines)} to {shown_path(path)} (the rest kept)")
     for path in made.kept:
         out.line(f"   kept {shown_path(path)} (it was there; not overwritten)")
     if made.unnamed is not None:
         out.diagnostic(Diagnostic(
             shown_path(made.unnamed), None, "warning",
             "names no readinglist for the GitHub Pages workflow to install: readinglist "
-            "was installed from a folder without a public git remote; write the line "
-            "readinglist @ git+https://github.com/OWNER/readinglist there"))
+            "was not installed from a public git repository (or a clone of one); write "
+            f"the line {REQUIREMENT_EXAMPLE} there"))
+    if made.from_pypi is not None:
+        path, number, line = made.from_pypi
+        out.diagnostic(Diagnostic(
+            shown_path(path), number, "warning",
+            f"'{line}' is another project on PyPI, which the GitHub Pages workflow cannot "
+            f"build this site with; write the line {requirement() or REQUIREMENT_EXAMPLE} "
+            "instead"))
     go = "" if root.resolve() == Path.cwd().resolve() else f"cd {shlex.quote(args.dir)}\n  "
     out.line(f"""
 Your reading list is ready. Next:

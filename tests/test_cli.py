@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from generator.content import parse_paper, read_front_matter, render_file
 ROOT = Path(__file__).resolve().parent.parent
 THEMES = ROOT / "themes"
 LISTINGS = ROOT / "tests" / "fixtures" / "listings"
-COMMANDS = ["import", "build", "serve", "check", "new", "tag", "status", "rate"]
+COMMANDS = ["init", "import", "build", "serve", "check", "new", "tag", "status", "rate"]
 
 HAND_EDITED = """\
 ---
@@ -86,10 +87,10 @@ def test_every_command_has_help_with_examples(command, capsys):
     assert "--config PATH" in out
     # an example is shown as written: a long one goes on after a backslash, never joined
     # into one overlong line
-    examples = out.split("examples:\n")[1]
-    assert all(len(line) <= 100 for line in examples.splitlines()), examples
-    assert all(not line.endswith("\\") or next_.startswith("      --")
-               for line, next_ in zip(examples.splitlines(), examples.splitlines()[1:]))
+    lines = out.split("examples:\n")[1].splitlines()
+    assert all(len(line) <= 100 for line in lines), lines
+    assert all(next_.startswith("      --") for line, next_ in itertools.pairwise(lines)
+               if line.endswith("\\"))
 
 
 def test_top_level_help_lists_every_command(capsys):

@@ -84,6 +84,47 @@ def test_init_makes_a_ready_project_and_never_overwrites(tmp_path, monkeypatch, 
     assert (root / "config.yaml").read_text() == "title: Mine\n"
 
 
+def test_init_in_a_project_made_by_an_older_readinglist_adds_what_it_lacks(
+        tmp_path, monkeypatch, capsys, quiet):
+    """A project made before builds kept a spare site beside site/: its .gitignore (as that
+    init wrote it) gets the missing pattern, so `git add -A` does not commit the spare, and
+    its requirements.txt, which asked PyPI for another project of the same name, is named
+    with its line."""
+    monkeypatch.chdir(tmp_path)
+    older = ("# Made by `readinglist build`; GitHub Pages publishes it from the workflow.\n"
+             "/site/\n# What `readinglist build` keeps between builds to rebuild quickly.\n"
+             "/.cache/\nnotes-private.txt")  # and a line of the user's, no newline at the end
+    (tmp_path / ".gitignore").write_text(older)
+    (tmp_path / "requirements.txt").write_text(
+        "# The readinglist that builds this site (the GitHub Pages workflow installs it).\n"
+        "readinglist==0.1.0\n")
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    (tmp_path / "content" / "papers" / "also-good.md").write_text(GOOD)
+    assert status("init") == 0
+    out, err = capsys.readouterr()
+    assert "added /.site.*/ to .gitignore (the rest kept)" in out
+    assert (tmp_path / ".gitignore").read_text().startswith(older + "\n")
+    assert "requirements.txt:2: warning: 'readinglist==0.1.0' is another project on PyPI" \
+        in err
+    assert (tmp_path / "requirements.txt").read_text().endswith("readinglist==0.1.0\n")
+
+    for more in ("More.", "And more."):  # the second build keeps a spare tree beside site/
+        (tmp_path / "content" / "papers" / "also-good.md").write_text(f"{GOOD}\n{more}\n")
+        assert status("build") == 0
+    run = functools.partial(subprocess.run, cwd=tmp_path, check=True, capture_output=True,
+                            text=True)
+    assert list(tmp_path.glob(".site.*"))
+    run(["git", "init", "-q"])
+    added = re.findall(r"add '([^']+)'", run(["git", "add", "--all", "--dry-run"]).stdout)
+    assert "content/papers/also-good.md" in added
+    assert {path.split("/")[0] for path in added} == {
+        ".gitignore", "requirements.txt", "config.yaml", "content", "overrides", ".github"}
+
+    assert status("init") == 0  # again: nothing more to add
+    out, err = capsys.readouterr()
+    assert "kept .gitignore" in out and "added" not in out
+
+
 def test_the_commented_config_lists_every_key_with_its_default():
     text = commented_config()
     config, problems = parse_config(text, "config.yaml", Path("."))
@@ -503,6 +544,19 @@ def test_the_workflow_installs_the_repository_readinglist_came_from(tmp_path):
     workflow = yaml.safe_load((REPO / "generator/scaffold/pages.yml").read_text())
     install = next(s for s in workflow["jobs"]["build"]["steps"]
                    if s.get("name") == "Install readinglist")
+    # a list made with `git init` and pushed as it is: its first branch publishes
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    plain = {**os.environ, "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1",
+             "GIT_CONFIG_GLOBAL": os.devnull}
+    for command in (["git", "init", "-q"], ["git", "-c", "user.name=t", "-c",
+                                            "user.email=t@e.org", "commit", "-q",
+                                            "--allow-empty", "-m", "x"]):
+        subprocess.run(command, cwd=fresh, env=plain, check=True, capture_output=True)
+    branch = subprocess.run(["git", "branch", "--show-current"], cwd=fresh, env=plain,
+                            check=True, capture_output=True, text=True).stdout.strip()
+    pushed = workflow[True]["push"]["branches"]  # YAML 1.1 reads the key `on` as True
+    assert branch in pushed and "main" in pushed, (branch, pushed)
     refuse = install["run"].splitlines()[0]
     for text, ok in ((requirements_file(None), False),
                      (requirements_file("readinglist @ git+https://e.org/r.git"), True),
