@@ -22,7 +22,7 @@ from typing import NoReturn
 
 from generator import __version__
 from generator.config import CONFIG_NAME, Config, load_config
-from generator.diagnostics import BuildError, Diagnostic, has_errors, shown_path
+from generator.diagnostics import BuildError, Diagnostic, Severity, has_errors, shown_path
 from generator.model import FORMATS, PAGE_FORMATS, STATUSES
 from generator.writer import clear_leftovers
 
@@ -87,6 +87,19 @@ def _load(args: argparse.Namespace, out: Output) -> Config | None:
     problems = shown_config(problems, path)
     out.diagnostics(problems)
     return None if has_errors(problems) else config
+
+
+def _no_papers(config: Config, out: Output, *, severity: Severity) -> bool:
+    """Whether the project has no papers folder (said, if so): an empty site, which in a
+    folder without config.yaml is most likely a command run in the wrong folder."""
+    if config.papers_path.is_dir():
+        return False
+    where = "" if config.source else " and no config.yaml"
+    out.diagnostic(Diagnostic(
+        shown_path(config.papers_path), None, severity,
+        f"no papers folder{where}, so no papers to show (run this in your list's folder, "
+        f"give --config, or start a list with 'readinglist init')"))
+    return True
 
 
 # --- import ----------------------------------------------------------------------------
@@ -195,6 +208,9 @@ def cmd_build(args: argparse.Namespace, out: Output) -> int:
     config = _load(args, out)
     if config is None:
         return 1
+    if _no_papers(config, out, severity="warning" if config.source else "error") \
+            and not config.source:
+        return 1  # nothing written in a folder that is not a list
     started = time.perf_counter()
     target = Path(args.output) if args.output else None
     try:
@@ -396,6 +412,7 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     config = _load(args, out)
     if config is None:
         return 1
+    _no_papers(config, out, severity="warning")  # papers made meanwhile are served
     first = [True]  # no build has succeeded yet
     server = DevServer(_config_path(args), config, host=args.host, port=args.port,
                        report=lambda report: _report_build(out, report, first))

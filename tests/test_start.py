@@ -163,6 +163,36 @@ def test_every_command_works_without_config_or_theme_folder(tmp_path, monkeypatc
     assert (tmp_path / "site" / "static" / "vendor" / "lunr" / "lunr.min.js").is_file()
 
 
+def test_build_in_a_folder_that_is_not_a_list_writes_nothing(tmp_path, monkeypatch,
+                                                                capsys, quiet):
+    """No config.yaml and no content/: most likely the wrong folder (a home folder, the
+    parent of the list), where a site/ and .cache/ of nothing would be litter."""
+    monkeypatch.chdir(tmp_path)
+    assert status("build") == 1
+    assert capsys.readouterr().err.startswith(
+        "content/papers: error: no papers folder and no config.yaml, so no papers to show "
+        "(run this in your list's folder, give --config, or start a list with "
+        "'readinglist init')")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_new_list_with_no_papers_builds_a_site_that_says_what_to_do(tmp_path,
+                                                                      monkeypatch, capsys,
+                                                                      quiet):
+    monkeypatch.chdir(tmp_path)
+    assert status("init", "list") == 0
+    monkeypatch.chdir(tmp_path / "list")
+    capsys.readouterr()
+    assert status("build") == 0
+    page = (tmp_path / "list" / "site" / "index.html").read_text()
+    assert "No papers yet." in page and "readinglist import" in page
+    assert "warning" not in capsys.readouterr().err  # init made content/papers/
+    shutil.rmtree(tmp_path / "list" / "content")
+    assert status("build") == 0
+    assert "content/papers: warning: no papers folder, so no papers to show" in \
+        capsys.readouterr().err
+
+
 def test_the_published_address_comes_from_the_environment_when_base_url_is_empty(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text("title: x\n")
