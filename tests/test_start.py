@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -433,6 +434,15 @@ def test_a_new_user_installs_the_wheel_and_starts_a_list(tmp_path, browser):
                   str(tmp_path / "wheels"), str(source)], tmp_path, env)
     assert built.returncode == 0, built.stderr
     wheel = next((tmp_path / "wheels").glob("readinglist-*.whl"))
+    # every file of the package and the theme ships: templates, static files, the
+    # scaffold init writes (dot-files too), livereload.js, any data a module reads
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = {name for name in archive.namelist() if ".dist-info/" not in name}
+    wanted = {f"generator/{p.relative_to(source / 'generator').as_posix()}"
+              for p in (source / "generator").rglob("*") if p.is_file()} | \
+        {f"generator/themes/{p.relative_to(source / 'themes').as_posix()}"
+         for p in (source / "themes").rglob("*") if p.is_file()}
+    assert shipped == {name for name in wanted if "__pycache__" not in name}
     venv = tmp_path / "venv"
     assert _run([sys.executable, "-m", "venv", str(venv)], tmp_path, env).returncode == 0
     installed = _run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], tmp_path, env)
