@@ -64,7 +64,11 @@ class Output:
 
 
 def _config_path(args: argparse.Namespace) -> Path:
-    return Path(args.config) if args.config else Path.cwd() / CONFIG_NAME
+    """--config's file; a folder given for it is the project, its config.yaml the file."""
+    if not args.config:
+        return Path.cwd() / CONFIG_NAME
+    path = Path(args.config)
+    return path / CONFIG_NAME if path.is_dir() else path
 
 
 def _missing_config(args: argparse.Namespace, out: Output) -> bool:
@@ -504,7 +508,7 @@ pages. Errors show in the terminal and over the page; the last good site stays u
 
 
 def build_parser() -> argparse.ArgumentParser:
-    config_help = f"project config (default: ./{CONFIG_NAME})"
+    config_help = f"project config, or its folder (default: ./{CONFIG_NAME})"
     # --config works before or after the command; the command's copy must not reset the
     # value given before it, so it has no default of its own.
     common = argparse.ArgumentParser(add_help=False)

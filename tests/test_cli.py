@@ -156,6 +156,8 @@ def test_config_before_or_after_the_command(project, tmp_path_factory, capsys):
     assert run("--config", config, "status", "focusllm", "read") == 0
     assert run("status", "focusllm", "unread", "--config", config) == 0
     assert "status: unread" in papers(project)["focusllm.md"]
+    assert run("build", "--config", str(project)) == 0  # the list's folder is as good
+    assert (project / "site" / "index.html").is_file() and not (elsewhere / "site").exists()
     assert run("status", "focusllm", "read") == 2  # no project here: no such paper
     assert "no paper with this slug or path" in capsys.readouterr().err
 
