@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import sys
 import time
@@ -182,10 +183,12 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
     for path in made.kept:
         out.line(f"   kept {shown_path(path)} (it was there; not overwritten)")
     if made.unnamed is not None:
+        why = ("readinglist was not installed from a public git repository (or a clone of "
+               "one)") if shutil.which("git") else \
+            "git, which tells the repository of the clone readinglist came from, is missing"
         out.diagnostic(Diagnostic(
             shown_path(made.unnamed), None, "warning",
-            "names no readinglist for the GitHub Pages workflow to install: readinglist "
-            "was not installed from a public git repository (or a clone of one); write "
+            f"names no readinglist for the GitHub Pages workflow to install: {why}; write "
             f"the line {REQUIREMENT_EXAMPLE} there"))
     if made.from_pypi is not None:
         path, number, line = made.from_pypi

@@ -126,6 +126,19 @@ def test_init_in_a_project_made_by_an_older_readinglist_adds_what_it_lacks(
     assert "kept .gitignore" in out and "added" not in out
 
 
+def test_init_without_git_says_that_is_why_it_names_no_readinglist(tmp_path, monkeypatch,
+                                                                   capsys, quiet):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("generator.project._direct_url",
+                        lambda: {"url": REPO.as_uri(), "dir_info": {}})  # `pip install .`
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
+    assert status("init", "list") == 0
+    assert "list/requirements.txt: warning: names no readinglist for the GitHub Pages " \
+           "workflow to install: git, which tells the repository of the clone readinglist " \
+           "came from, is missing; write the line readinglist @ " \
+           "git+https://github.com/OWNER/readinglist there" in capsys.readouterr().err
+
+
 def test_the_commented_config_lists_every_key_with_its_default():
     text = commented_config()
     config, problems = parse_config(text, "config.yaml", Path("."))
