@@ -610,12 +610,17 @@ def test_the_workflow_installs_the_repository_readinglist_came_from(tmp_path):
                             check=True, capture_output=True, text=True).stdout.strip()
     pushed = workflow[True]["push"]["branches"]  # YAML 1.1 reads the key `on` as True
     assert branch in pushed and "main" in pushed, (branch, pushed)
-    refuse = install["run"].splitlines()[0]
+    refuse = "\n".join(install["run"].splitlines()[:-1])  # all but the pip install
+    assert install["run"].splitlines()[-1] == "pip install -r requirements.txt"
     for text, ok in ((requirements_file(None), False),
                      (requirements_file("readinglist @ git+https://e.org/r.git"), True),
-                     (requirements_file("git+https://e.org/r.git@abc"), True)):
+                     (requirements_file("git+https://e.org/r.git@abc"), True),
+                     (requirements_file("readinglist==0.1.0"), False),  # PyPI's namesake
+                     (requirements_file("ReadingList >= 0.2"), False),
+                     (requirements_file("readinglist"), False)):
         (tmp_path / "requirements.txt").write_text(text)
-        done = subprocess.run(["bash", "-c", refuse], cwd=tmp_path, capture_output=True,
-                              text=True, check=False)
+        done = subprocess.run(  # as the Actions runner runs a step
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", refuse],
+            cwd=tmp_path, capture_output=True, text=True, check=False)
         assert (done.returncode == 0) == ok
         assert ok or "::error file=requirements.txt::" in done.stdout
