@@ -436,7 +436,7 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
             out.diagnostic(Diagnostic(f"{args.host}:{args.port}", None, "error",
                                       f"cannot listen here: {exc.strerror or exc} "
                                       f"(try another {'--port' if taken else '--host'})"))
-            return 1
+            return 2  # the remedy is an option on the command line
         out.line(f"Serving {server.url} (Ctrl+C to stop)")
         out.line(f"Watching {', '.join(_shown_paths(server.watched()))}")
         server.serve_forever()
