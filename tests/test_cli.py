@@ -95,7 +95,7 @@ def test_every_command_has_help_with_examples(command, capsys):
                if line.endswith("\\"))
 
 
-@pytest.mark.parametrize("command", COMMANDS + ["init"])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_help_example_is_a_command_line_the_parser_takes(command, capsys):
     """Each example, its continued lines joined as a shell joins them, is parsed as given
     (what a pipe feeds, and the `$(…)` inside `$EDITOR "$(…)"`, aside); a run of spaces
