@@ -157,6 +157,31 @@ def test_copy_theme_puts_the_whole_theme_in_the_project(tmp_path, capsys, quiet)
     assert "kept" in capsys.readouterr().out
 
 
+def test_the_override_example_init_writes_works_on_every_page(tmp_path, monkeypatch, capsys,
+                                                              quiet):
+    """overrides/README.md's example, as written: a base.html that adds a stylesheet in the
+    head block reaches every page (the paper pages' own head block keeps it)."""
+    monkeypatch.chdir(tmp_path)
+    assert status("init") == 0
+    guide = (tmp_path / "overrides" / "README.md").read_text()
+    example = re.search(r"e\.g\. `templates/base\.html`:\n\n((?:      .*\n)+)", guide)[1]
+    (tmp_path / "overrides" / "templates" / "base.html").write_text(
+        "".join(line[6:] + "\n" for line in example.splitlines()))
+    (tmp_path / "overrides" / "static" / "css").mkdir()
+    (tmp_path / "overrides" / "static" / "css" / "extra.css").write_text("body{}\n")
+    (tmp_path / "content" / "papers" / "also-good.md").write_text(GOOD)
+    assert status("build") == 0
+    pages = sorted((tmp_path / "site").rglob("*.html"))
+    assert any("/papers/" in page.as_posix() for page in pages)
+    for page in pages:
+        root = "../" * (len(page.relative_to(tmp_path / "site").parts) - 1)
+        if page.name == "404.html":
+            continue  # (its links start at the site's root, wherever it is shown)
+        assert f'<link rel="stylesheet" href="{root}static/css/extra.css">' in \
+            page.read_text(), page
+    assert (tmp_path / "site" / "static" / "css" / "extra.css").is_file()
+
+
 # --- a project with nothing but content ------------------------------------------------
 
 def test_every_command_works_without_config_or_theme_folder(tmp_path, monkeypatch, capsys,
