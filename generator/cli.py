@@ -95,15 +95,12 @@ def _load(args: argparse.Namespace, out: Output) -> Config | None:
 
 
 def _no_papers(config: Config, out: Output, *, severity: Severity) -> bool:
-    """Whether the project has no papers folder (said, if so): an empty site, which in a
-    folder without config.yaml is most likely a command run in the wrong folder."""
+    """Whether the project has no papers folder (said, if so)."""
+    from generator.check import no_papers_folder
+
     if config.papers_path.is_dir():
         return False
-    where = "" if config.source else " and no config.yaml"
-    out.diagnostic(Diagnostic(
-        shown_path(config.papers_path), None, severity,
-        f"no papers folder{where}, so no papers to show (run this in your list's folder, "
-        f"give --config, or start a list with 'readinglist init')"))
+    out.diagnostic(no_papers_folder(config, severity))
     return True
 
 

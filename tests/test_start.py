@@ -207,11 +207,13 @@ def test_build_in_a_folder_that_is_not_a_list_writes_nothing(tmp_path, monkeypat
     """No config.yaml and no content/: most likely the wrong folder (a home folder, the
     parent of the list), where a site/ and .cache/ of nothing would be litter."""
     monkeypatch.chdir(tmp_path)
+    said = ("content/papers: error: no papers folder and no config.yaml, so no papers to "
+            "show (run this in your list's folder, give --config, or start a list with "
+            "'readinglist init')\n")
     assert status("build") == 1
-    assert capsys.readouterr().err.startswith(
-        "content/papers: error: no papers folder and no config.yaml, so no papers to show "
-        "(run this in your list's folder, give --config, or start a list with "
-        "'readinglist init')")
+    assert capsys.readouterr().err == said
+    assert status("check") == 1  # not a pass before a build that fails
+    assert capsys.readouterr().err == said
     assert list(tmp_path.iterdir()) == []
 
 
