@@ -157,7 +157,7 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
 # --- init ------------------------------------------------------------------------------
 
 def cmd_init(args: argparse.Namespace, out: Output) -> int:
-    from generator.project import REQUIREMENT_EXAMPLE, copy_theme, init_project, requirement
+    from generator.project import REQUIREMENT_EXAMPLE, copy_theme, init_project
 
     root = Path(args.dir)
     if root.exists() and not root.is_dir():
@@ -180,19 +180,21 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
     for path in made.kept:
         out.line(f"   kept {shown_path(path)} (it was there; not overwritten)")
     if made.unnamed is not None:
-        why = ("readinglist was not installed from a public git repository (or a clone of "
-               "one)") if shutil.which("git") else \
-            "git, which tells the repository of the clone readinglist came from, is missing"
+        why = "" if made.requirement else (": readinglist was not installed from a public "
+                                           "git repository (or a clone of one)"
+                                           if shutil.which("git") else
+                                           ": git, which tells the repository of the clone "
+                                           "readinglist came from, is missing")
         out.diagnostic(Diagnostic(
             shown_path(made.unnamed), None, "warning",
-            f"names no readinglist for the GitHub Pages workflow to install: {why}; write "
-            f"the line {REQUIREMENT_EXAMPLE} there"))
+            f"names no readinglist for the GitHub Pages workflow to install{why}; write "
+            f"the line {made.requirement or REQUIREMENT_EXAMPLE} there"))
     if made.from_pypi is not None:
         path, number, line = made.from_pypi
         out.diagnostic(Diagnostic(
             shown_path(path), number, "warning",
             f"'{line}' is another project on PyPI, which the GitHub Pages workflow cannot "
-            f"build this site with; write the line {requirement() or REQUIREMENT_EXAMPLE} "
+            f"build this site with; write the line {made.requirement or REQUIREMENT_EXAMPLE} "
             "instead"))
     go = "" if root.resolve() == Path.cwd().resolve() else f"cd {shlex.quote(args.dir)}\n  "
     out.line(f"""

@@ -35,6 +35,7 @@ class Made:
     unnamed: Path | None = None  # a requirements.txt written without a requirement
     extended: list[tuple[Path, list[str]]] = field(default_factory=list)  # lines added
     from_pypi: tuple[Path, int, str] | None = None  # a kept requirement of PyPI's namesake
+    requirement: str | None = None  # the line that installs the readinglist running here
 
 
 def commented_config() -> str:
@@ -183,15 +184,22 @@ def _extend_ignores(path: Path, text: str, made: Made) -> None:
     made.extended.append((path, missing))
 
 
+def _requirement_lines(path: Path) -> list[tuple[int, str]]:
+    """The numbered lines of a requirements.txt that the Pages workflow takes for
+    requirements (its check: a line that starts with neither ``#`` nor a space)."""
+    try:
+        lines = path.read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    return [(number, line) for number, line in enumerate(lines, 1)
+            if line and not line[0].isspace() and not line.startswith("#")]
+
+
 def _pypi_namesake(path: Path) -> tuple[Path, int, str] | None:
     """The line of a requirements.txt that asks for "readinglist" by name alone, which pip
     takes from PyPI, where that name is another project (an older init wrote
     ``readinglist==0.1.0``, and the Pages workflow failed on it)."""
-    try:
-        lines = path.read_text("utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    for number, line in enumerate(lines, 1):
+    for number, line in _requirement_lines(path):
         if re.fullmatch(r"\s*readinglist\s*(\[[^]]*\])?\s*([=<>~!].*)?", line, re.IGNORECASE):
             return path, number, line.strip()
     return None
@@ -215,12 +223,14 @@ def init_project(root: Path) -> Made:
                              (".github/workflows/pages.yml", "pages.yml")):
         _write(root / target, (SCAFFOLD / scaffold).read_text("utf-8"), made)
     _extend_ignores(root / ".gitignore", (SCAFFOLD / "gitignore").read_text("utf-8"), made)
-    line = requirement()
-    _write(root / "requirements.txt", requirements_file(line), made)
-    if line is None and root / "requirements.txt" in made.created:
-        made.unnamed = root / "requirements.txt"
-    if root / "requirements.txt" in made.kept:
-        made.from_pypi = _pypi_namesake(root / "requirements.txt")
+    made.requirement = requirement()
+    wanted = root / "requirements.txt"
+    _write(wanted, requirements_file(made.requirement), made)
+    if wanted in made.created:
+        made.unnamed = None if made.requirement else wanted
+    else:  # kept: still to be written, or written by an older init, wrongly
+        made.from_pypi = _pypi_namesake(wanted)
+        made.unnamed = None if _requirement_lines(wanted) else wanted
     return made
 
 

@@ -139,6 +139,27 @@ def test_init_without_git_says_that_is_why_it_names_no_readinglist(tmp_path, mon
            "git+https://github.com/OWNER/readinglist there" in capsys.readouterr().err
 
 
+def test_init_again_reminds_of_a_requirements_txt_still_to_write(tmp_path, monkeypatch,
+                                                                 capsys, quiet):
+    """A list made when init could not tell which readinglist to name, run again once it
+    can (say readinglist was installed again, from its repository): the line to write."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "requirements.txt").write_text(requirements_file(None))
+    monkeypatch.setattr("generator.project._direct_url", lambda: {
+        "url": "https://github.com/me/readinglist.git",
+        "vcs_info": {"vcs": "git", "commit_id": "0123abc"}})
+    assert status("init") == 0
+    assert "requirements.txt: warning: names no readinglist for the GitHub Pages workflow " \
+           "to install; write the line readinglist @ " \
+           "git+https://github.com/me/readinglist.git@0123abc there\n" in \
+           capsys.readouterr().err
+    assert (tmp_path / "requirements.txt").read_text() == requirements_file(None)
+    with (tmp_path / "requirements.txt").open("a") as file:
+        file.write("readinglist @ git+https://github.com/me/readinglist.git@0123abc\n")
+    assert status("init") == 0
+    assert "warning" not in capsys.readouterr().err
+
+
 def test_the_commented_config_lists_every_key_with_its_default():
     text = commented_config()
     config, problems = parse_config(text, "config.yaml", Path("."))
