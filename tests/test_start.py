@@ -203,6 +203,35 @@ def test_the_override_example_init_writes_works_on_every_page(tmp_path, monkeypa
     assert (tmp_path / "site" / "static" / "css" / "extra.css").is_file()
 
 
+def test_a_theme_copied_by_an_older_readinglist_still_builds(tmp_path, monkeypatch, capsys,
+                                                              quiet):
+    """A copy made before a page was added to the theme: that page comes from the bundled
+    theme, inside the copy's base.html; `!theme/` reaches it too. (The build failed:
+    "none of the templates given were found: queue.html", where check had passed.)"""
+    monkeypatch.chdir(tmp_path)
+    assert status("init", "--copy-theme") == 0
+    copied = tmp_path / "themes" / "default"
+    for added_later in ("templates/queue.html", "templates/stats.html",
+                        "templates/partials/filters.html"):
+        (copied / added_later).unlink()
+    base = copied / "templates" / "base.html"
+    base.write_text(base.read_text().replace("</footer>", "<p>My own footer.</p></footer>"))
+    (tmp_path / "overrides" / "templates" / "stats.html").write_text(
+        '{% extends "!theme/stats.html" %}\n'
+        '{% block content %}<p>Counted weekly.</p>{{ super() }}{% endblock %}\n')
+    (tmp_path / "content" / "papers" / "also-good.md").write_text(GOOD)
+    capsys.readouterr()
+    assert status("check", "--strict") == 0
+    assert status("build") == 0, capsys.readouterr().err
+    queue = (tmp_path / "site" / "queue" / "index.html").read_text()
+    stats = (tmp_path / "site" / "stats" / "index.html").read_text()
+    assert "Reading queue" in queue and "My own footer." in queue
+    assert "Counted weekly." in stats and "Papers by year" in stats and \
+        "My own footer." in stats
+    assert (tmp_path / "site" / "static" / "css" / "style.css").read_bytes() == \
+        (copied / "static" / "css" / "style.css").read_bytes()
+
+
 # --- a project with nothing but content ------------------------------------------------
 
 def test_every_command_works_without_config_or_theme_folder(tmp_path, monkeypatch, capsys,
@@ -318,6 +347,22 @@ def test_a_missing_theme_fails_check_and_build(tmp_path, monkeypatch, capsys, qu
     assert err.count("config.yaml: error: theme 'nope' not found: neither themes/nope/"
                      "templates/ nor a bundled theme of that name exists (available: "
                      "default)") == 2
+
+
+def test_a_theme_of_its_own_without_a_page_template_names_it(tmp_path, monkeypatch, capsys,
+                                                              quiet):
+    """(The message was "?: error: template error in queue.html …: none of the templates
+    given were found".) A theme of another name has no bundled one beneath it."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(REPO / "themes" / "default", tmp_path / "themes" / "mine")
+    (tmp_path / "themes" / "mine" / "templates" / "queue.html").unlink()
+    (tmp_path / "config.yaml").write_text("theme: mine\n")
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    (tmp_path / "content" / "papers" / "also-good.md").write_text(GOOD)
+    assert status("build") == 1
+    assert capsys.readouterr().err == (
+        "queue.html: error: no such template in the theme or the overrides: "
+        "queue/index.html is made with queue.html\n")
 
 
 def _with_paper_template(root: Path, template: bytes) -> None:
