@@ -214,9 +214,9 @@ def cmd_build(args: argparse.Namespace, out: Output) -> int:
     config = _load(args, out)
     if config is None:
         return 1
-    if _no_papers(config, out, severity="warning" if config.source else "error") \
-            and not config.source:
-        return 1  # nothing written in a folder that is not a list
+    lost = not config.source  # no config.yaml: without papers either, not a list
+    if _no_papers(config, out, severity="error" if lost else "warning") and lost:
+        return 1  # nothing written in the wrong folder
     started = time.perf_counter()
     target = Path(args.output) if args.output else None
     try:
