@@ -126,6 +126,27 @@ def test_init_in_a_project_made_by_an_older_readinglist_adds_what_it_lacks(
     assert "kept .gitignore" in out and "added" not in out
 
 
+def test_a_site_kept_in_the_repository_has_no_second_copy_committed(tmp_path, monkeypatch,
+                                                                     quiet):
+    """A list published from a branch's docs/ commits its site; the spare tree the builds
+    keep beside it (.docs.spare/) stays out of git, and the site has no .gitignore of its
+    own, whatever the list's .gitignore says."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.yaml").write_text("title: Mine\noutput_dir: docs\n")
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    for more in ("", "More.", "And more."):  # the second build and on keep a spare
+        (tmp_path / "content" / "papers" / "also-good.md").write_text(f"{GOOD}\n{more}\n")
+        assert status("build") == 0
+        assert not (tmp_path / "docs" / ".gitignore").exists()
+    assert (tmp_path / ".docs.spare" / "index.html").is_file()
+    run = functools.partial(subprocess.run, cwd=tmp_path, check=True, capture_output=True,
+                            text=True)
+    run(["git", "init", "-q"])
+    added = re.findall(r"add '([^']+)'", run(["git", "add", "--all", "--dry-run"]).stdout)
+    assert "docs/index.html" in added
+    assert {path.split("/")[0] for path in added} == {"config.yaml", "content", "docs"}
+
+
 def test_init_without_git_says_that_is_why_it_names_no_readinglist(tmp_path, monkeypatch,
                                                                    capsys, quiet):
     monkeypatch.chdir(tmp_path)
