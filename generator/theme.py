@@ -8,11 +8,14 @@ theme folder of its own.
 Templates are looked up in ``overrides/templates/`` then the theme's ``templates/``; the name
 prefix ``!theme/`` always means the theme's own file, so an override can
 ``{% extends "!theme/base.html" %}`` and change one block. Static files are the theme's
-``static/`` with ``overrides/static/`` laid over it, published under ``static/``.
+``static/`` with ``overrides/static/`` laid over it, published under ``static/``. A project's
+copy of a bundled theme (``init --copy-theme``) has the bundled theme beneath it: a file the
+copy lacks, such as a page added to the theme after it was copied, comes from there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,8 +60,16 @@ class Theme:
 
     name: str
     path: Path
-    template_dirs: tuple[Path, ...]  # overrides/templates (if any), theme templates
-    static_dirs: tuple[Path, ...]  # theme static, then overrides/static (later wins)
+    template_dirs: tuple[Path, ...]  # overrides/templates (if any), theme templates, fallback
+    static_dirs: tuple[Path, ...]  # fallback static, theme static, then overrides/static
+    # (later wins); the fallback: under a copy of a bundled theme, the bundled one
+    fallback: Path | None = None
+
+    @property
+    def own_templates(self) -> tuple[Path, ...]:
+        """What ``!theme/`` reaches: the theme's templates, then the fallback's."""
+        fallback = () if self.fallback is None else (self.fallback / "templates",)
+        return (self.templates, *fallback)
 
     @property
     def templates(self) -> Path:
@@ -84,18 +95,25 @@ def load_theme(config: Config) -> tuple[Theme, list[Diagnostic]]:
     overrides = config.overrides_path
     template_dirs = [path / "templates"]
     static_dirs = [path / "static"]
+    bundled = bundled_themes() / config.theme
+    fallback = bundled if found is not None and (bundled / "templates").is_dir() and \
+        bundled.resolve() != path.resolve() else None
+    if fallback is not None:  # a copy (init --copy-theme), maybe by an older readinglist:
+        # what it lacks, a page added since, comes from the theme that ships with this one
+        template_dirs.append(fallback / "templates")
+        static_dirs.insert(0, fallback / "static")
     if overrides is not None and overrides.is_dir():
         template_dirs.insert(0, overrides / "templates")
         static_dirs.append(overrides / "static")
     theme = Theme(config.theme, path,
                   tuple(d for d in template_dirs if d.is_dir()),
-                  tuple(d for d in static_dirs if d.is_dir()))
-    if len(theme.static_dirs) == 2:
-        problems.extend(static_clashes(*theme.static_dirs))
+                  tuple(d for d in static_dirs if d.is_dir()), fallback)
+    if overrides is not None and (overrides / "static").is_dir():
+        problems.extend(static_clashes(theme.static_dirs[:-1], overrides / "static"))
     return theme, problems
 
 
-def static_clashes(theme_static: Path, overrides: Path) -> list[Diagnostic]:
+def static_clashes(theme_static: Sequence[Path], overrides: Path) -> list[Diagnostic]:
     """An override replaces a file of the theme with a file: one that is a file where the
     theme has a folder (or the reverse) would publish both, which cannot be."""
     problems = []
@@ -103,13 +121,12 @@ def static_clashes(theme_static: Path, overrides: Path) -> list[Diagnostic]:
         rel = file.relative_to(overrides)
         if any(part.startswith(".") for part in rel.parts):
             continue  # (not published)
-        theirs = theme_static / rel
-        if file.is_file() and theirs.is_dir():
+        if file.is_file() and any((folder / rel).is_dir() for folder in theme_static):
             problems.append(error(str(file), None, f"a file where the theme has the folder "
                                                    f"{STATIC_PREFIX}{rel.as_posix()}/; give "
                                                    f"it another name"))
-        elif file.is_dir() and theirs.is_file() and any(
-                f.is_file() for f in file.rglob("*")):
+        elif file.is_dir() and any((folder / rel).is_file() for folder in theme_static) \
+                and any(f.is_file() for f in file.rglob("*")):
             problems.append(error(str(file), None, f"a folder where the theme has the file "
                                                    f"{STATIC_PREFIX}{rel.as_posix()}; give "
                                                    f"it another name"))
@@ -120,7 +137,7 @@ def template_file(theme: Theme, name: str) -> Path | None:
     """The file ``template_loader`` loads for a template name (for messages about it)."""
     own = name.startswith(THEME_PREFIX + "/")
     rel = name[len(THEME_PREFIX) + 1:] if own else name
-    for folder in (theme.templates,) if own else theme.template_dirs:
+    for folder in theme.own_templates if own else theme.template_dirs:
         if (folder / rel).is_file():
             return folder / rel
     return None
@@ -133,8 +150,8 @@ def template_loader(theme: Theme) -> jinja2.BaseLoader:
 
     return jinja2.ChoiceLoader([
         jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
-        jinja2.PrefixLoader({THEME_PREFIX: jinja2.FileSystemLoader(str(theme.templates))},
-                            delimiter="/"),
+        jinja2.PrefixLoader({THEME_PREFIX: jinja2.FileSystemLoader(
+            [str(d) for d in theme.own_templates])}, delimiter="/"),
     ])
 
 
