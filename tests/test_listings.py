@@ -933,3 +933,42 @@ def test_hf_unknown_chrome_before_a_cut_card_footer_is_no_paper() -> None:
     assert not set(UNKNOWN_CHROME) & set(titles)
     assert {d.severity for d in listing.diagnostics} == {"warning"}
     assert "starting 'Load more'" in listing.diagnostics[0].message
+
+
+# --- how browsers copy a card's inline parts -----------------------------------------------
+
+FOOTER = re.compile(r"\n *• (\d+ authors?)\n·\n")
+ORG_FOOTER = re.compile(r"\n(Carnegie Mellon University|nvidia NVIDIA|Microsoft)\n·\n")
+INLINE_COPIES = {
+    # Chrome: the footer's inline parts on one line, with tabs between them
+    "footer-tabs": lambda t: ORG_FOOTER.sub(r"\n\1\t·\t", FOOTER.sub(r"\n  • \1\t·\t", t)),
+    # Safari: with spaces between them
+    "footer-spaces": lambda t: ORG_FOOTER.sub(r"\n\1 · ", FOOTER.sub(r"\n• \1 · ", t)),
+    # the separator shown as a bullet, and the count's bullet on a line of its own
+    "bullet-separator": lambda t: t.replace("\n·\n", "\n•\n").replace("  • ", "•\n"),
+    # direction isolates and marks around the footer's parts (dir="auto" on user text)
+    "bidi-isolates": lambda t: t.replace("\n  • ", "\n\u2068• ").replace(
+        " authors\n", " authors\u2069\u200e\n"),
+}
+
+
+@pytest.mark.parametrize("variant", INLINE_COPIES)
+@pytest.mark.parametrize("name", [HF, "hf-today"])
+def test_hf_footer_copied_inline_reads_the_same(name: str, variant: str) -> None:
+    """A footer whose parts a browser copied on one line (tabs or spaces between them, a
+    '•' for the '·') is the same footer: no card loses its count, date or comments."""
+    text = raw(name) if name in NAMES else layout_text(name)
+    changed = INLINE_COPIES[variant](text)
+    assert changed != text
+    listing = parse_listing(changed, "x.txt", year=YEAR)
+    want = parsed(name) if name in NAMES else parse_listing(text, "x.txt", year=YEAR)
+    assert listing.diagnostics == ()
+    assert [(e.title, e.author_count, e.organizations, e.date, e.comments, e.upvotes)
+            for e in listing.entries] == [
+        (e.title, e.author_count, e.organizations, e.date, e.comments, e.upvotes)
+        for e in want.entries]
+
+
+def test_acl_labels_with_direction_marks_are_labels() -> None:
+    text = raw(ACL).replace("\npdf\n", "\n\u200epdf\u200e\n")
+    assert without_lines(parse_listing(text, "a.txt", year=YEAR)) == without_lines(parsed(ACL))

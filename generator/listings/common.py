@@ -34,8 +34,12 @@ class ParseResult:
 
 # --- text clean-up ----------------------------------------------------------------------
 
-# Invisible characters that browsers leave in copied text and that carry no meaning here.
-_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u2060\u00ad"), None)
+# Invisible characters that browsers leave in copied text and that carry no meaning here:
+# BOM, zero-width space, word joiner, soft hyphen, and the direction marks and isolates
+# that a page puts around names and user text (dir="auto"), which copies keep.
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u2060\u00ad\u200e\u200f\u061c"
+                                    "\u202a\u202b\u202c\u202d\u202e"
+                                    "\u2066\u2067\u2068\u2069"), None)
 _NEEDS_CLEANING = re.compile(r"[^\x20-\x7e\n]")
 _UNICODE_LINE_ENDS = dict.fromkeys(map(ord, "\u2028\u2029\x85"), "\n")
 

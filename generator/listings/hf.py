@@ -68,6 +68,8 @@ _CHROME = _HEADER | frozenset({
 _SUBMITTED_BY = re.compile(r"submitted by\b.*", re.IGNORECASE)
 
 DOT = "·"  # U+00B7, the separator line between the author/organisation line and the date
+# Glyphs a copy shows for that separator: "·", or "•" (a bullet) in some browsers' copies.
+SEPARATORS = (DOT, "•")
 _AUTHORS = re.compile(r"(?:[•·]\s*)?(?P<count>\d+)\s+authors?", re.IGNORECASE)
 _DATE = re.compile(rf"(?:Published on\s+)?(?P<date>{DATE_PATTERN})(?:\s+(?P<comments>\d+))?")
 _VOTE = re.compile(r"(?P<count>\d{1,7})|[-–—]")  # "-": no upvotes
@@ -116,11 +118,29 @@ class Footer:
     has_date: bool = False
 
 
+def _footer_parts(line: Line) -> list[Line]:
+    """A footer copied as one line -> its parts, each numbered as the line they share.
+
+    A browser that copies the footer's inline parts with tabs or spaces between them, not
+    line breaks, gives "• 4 authors · Oct 22, 2025 3" (or "nvidia NVIDIA · May 15"): the
+    part after the last separator is a date, the part before it authors or an
+    organisation. Any other line is returned as it is.
+    """
+    for separator in SEPARATORS:
+        head, found, tail = line.text.rpartition(separator)
+        head, tail = head.strip(), tail.strip()
+        if found and _DATE.fullmatch(tail) and (not head or looks_like_organization(head)):
+            date = [Line(line.number, DOT), Line(line.number, tail)]
+            return [Line(line.number, head), *date] if head else date
+    return [line]
+
+
 def _classify(lines: Sequence[Line]) -> list[Item]:
     """Lines -> items, each classified by its shape alone."""
     items: list[Item] = []
     byline_name_next = False
-    for line in lines:
+    parts = [part for line in lines for part in _footer_parts(line)]
+    for n, line in enumerate(parts):
         text = line.text
         if byline_name_next and len(text.split()) == 1:
             byline_name_next = False
@@ -132,8 +152,12 @@ def _classify(lines: Sequence[Line]) -> list[Item]:
         elif _SUBMITTED_BY.fullmatch(text):
             byline_name_next = text.lower() == "submitted by"  # the user name follows
             items.append(Item(Kind.BYLINE, line))
-        elif text == DOT:
-            items.append(Item(Kind.DOT, line))
+        elif text in SEPARATORS:
+            # "•" then "4 authors" on the next line is the count's own bullet, copied on
+            # a line of its own; any other lone "•" or "·" separates the footer's parts.
+            if not (text == "•" and n + 1 < len(parts)
+                    and _AUTHORS.fullmatch(parts[n + 1].text)):
+                items.append(Item(Kind.DOT, line))
         elif m := _AUTHORS.fullmatch(text):
             items.append(Item(Kind.AUTHORS, line, m))
         elif m := _DATE.fullmatch(text):
@@ -509,9 +533,10 @@ class _Reader:
 
 def score(lines: Sequence[Line]) -> int:
     """Evidence for this format: footer lines ("·", "• N authors") and header chrome."""
-    return sum(1 for line in lines
-               if line.text == DOT or _AUTHORS.fullmatch(line.text)
-               or _chrome_key(line.text) in _HEADER)
+    parts = [part for line in lines for part in _footer_parts(line)]
+    return sum(1 for part in parts
+               if part.text == DOT or _AUTHORS.fullmatch(part.text)
+               or _chrome_key(part.text) in _HEADER)
 
 
 def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
