@@ -972,3 +972,26 @@ def test_hf_footer_copied_inline_reads_the_same(name: str, variant: str) -> None
 def test_acl_labels_with_direction_marks_are_labels() -> None:
     text = raw(ACL).replace("\npdf\n", "\n\u200epdf\u200e\n")
     assert without_lines(parse_listing(text, "a.txt", year=YEAR)) == without_lines(parsed(ACL))
+
+
+SHORT_ABSTRACTS = ["We extract entities from long texts.", "Code: https://github.com/a/b.",
+                   "A \"simple\" baseline (no tuning)."]
+
+
+@pytest.mark.parametrize("abstract", SHORT_ABSTRACTS)
+@pytest.mark.parametrize("card", [0, 1, 26, 27, 29, 41])
+def test_hf_older_card_with_a_very_short_abstract_is_a_paper(card: int, abstract: str) -> None:
+    """(issue: such a card was taken for page chrome, a button and a menu item, and
+    dropped.) The card's title is followed by a one-sentence abstract, in the older layout
+    without upvote lines; the cards are the first, one in the middle, the one without
+    footer, one with an organisation footer and the last."""
+    lines = raw(HF).split("\n")
+    want = list(parsed(HF).entries)
+    at = want[card].line  # its title's line; the abstract is two lines below (1-based)
+    assert lines[at + 1] == want[card].abstract
+    lines[at + 1] = abstract
+    want[card] = Entry(**{**want[card].__dict__, "abstract": abstract,
+                          "urls": extract_urls(abstract)})
+    listing = parse_listing("\n".join(lines), "h.txt", year=YEAR)
+    assert listing.diagnostics == ()
+    assert listing.entries == tuple(want)

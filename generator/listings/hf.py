@@ -174,6 +174,21 @@ def looks_like_abstract(text: str) -> bool:
     return len(text) >= 200 or (len(text) >= 60 and text.endswith((".", "!")))
 
 
+_CLOSERS = "\"')]”’"
+
+
+def reads_as_abstract(text: str) -> bool:
+    """Whether a line can be a card's abstract where nothing marks it by position: text
+    (long, or a sentence of a few words, "We study X."), not a button or a menu item
+    ("Load more", "Home"), which is short and no sentence. A very short abstract is still
+    an abstract."""
+    if looks_like_content(text) or looks_like_abstract(text):
+        return True
+    sentence = text.rstrip(_CLOSERS)
+    return (len(text.split()) >= 2 and sentence.endswith(".")
+            and not sentence.endswith(".."))
+
+
 def looks_like_title(text: str) -> bool:
     return len(text) <= 300 and not looks_like_abstract(text)
 
@@ -338,10 +353,10 @@ def _footed_card(texts: list[Item], *, lone_title: bool, by_position: bool = Fal
     abstract must read as text: two short lines are page chrome, a button and a menu item.
     """
     if (len(texts) >= 3 and looks_like_organization(texts[-1].text)
-            and looks_like_abstract(texts[-2].text) and looks_like_title(texts[-3].text)):
+            and reads_as_abstract(texts[-2].text) and looks_like_title(texts[-3].text)):
         return texts[:-3], _Card(texts[-3], texts[-2], organization_name(texts[-1].text))
     if (len(texts) >= 2 and looks_like_title(texts[-2].text)
-            and (by_position or looks_like_content(texts[-1].text))):
+            and (by_position or reads_as_abstract(texts[-1].text))):
         return texts[:-2], _Card(texts[-2], texts[-1], None)
     if len(texts) == 1 and lone_title and looks_like_title(texts[0].text):
         return [], _Card(texts[0], None, None)
@@ -350,7 +365,7 @@ def _footed_card(texts: list[Item], *, lone_title: bool, by_position: bool = Fal
 
 def _is_pair(texts: Sequence[Item]) -> bool:
     return (len(texts) == 2 and looks_like_title(texts[0].text)
-            and looks_like_abstract(texts[1].text))
+            and reads_as_abstract(texts[1].text))
 
 
 def _layout_evidence(items: Sequence[Item]) -> tuple[int, int]:
