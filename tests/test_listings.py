@@ -894,9 +894,11 @@ def test_compact_unknown_chrome_after_a_cut_entry_is_no_paper() -> None:
                             year=YEAR)
     assert without_lines(listing) == (without_lines(parsed(COMPACT))[:3]
                                       + without_lines(parsed(COMPACT)))
-    (warned,) = listing.diagnostics
+    warned, *chrome = listing.diagnostics
     assert (warned.severity, warned.line) == ("warning", 10)
     assert "ends inside an entry" in warned.message
+    # the page text after it, where the second copy of the page starts, is reported too
+    assert [(d.severity, d.line) for d in chrome] in ([], [("warning", 11)])
 
 
 def test_compact_a_whole_entry_with_a_short_abstract_mid_paste_is_kept() -> None:
@@ -995,3 +997,59 @@ def test_hf_older_card_with_a_very_short_abstract_is_a_paper(card: int, abstract
     listing = parse_listing("\n".join(lines), "h.txt", year=YEAR)
     assert listing.diagnostics == ()
     assert listing.entries == tuple(want)
+
+
+# --- a page pasted twice with text between the copies that the parser does not know --------
+
+OFFSETS = [(2, 1), (2, 2), (3, 3), (4, 2)]  # lines into the cut cards
+
+
+@pytest.mark.parametrize("between", [["Load more"], ["Back to top", "Home"], []],
+                         ids=["button", "two-links", "nothing"])
+@pytest.mark.parametrize(("cut", "start"), OFFSETS)
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_overlapping_copies_with_unknown_text_between(name: str, cut: int, start: int,
+                                                      between: list[str]) -> None:
+    """The first copy ends inside a paper, the second starts inside an earlier one, with
+    a button the parser does not know (or nothing) between them: each copy gives exactly
+    its whole papers, with their own fields. (A line before a cut card's abstract was
+    its title; the footer or venue of the second copy's first card went to the first
+    copy's last, cut, card; a year heading reached across the join.)"""
+    cards = CARDS[name](name)
+    middle = len(cards.spans) // 2
+    end = cards.spans[middle][0] + cut  # inside the middle card
+    begin = cards.spans[middle - 2][0] + start  # inside a card the first copy holds whole
+    text = "\n".join([*cards.lines[:end], *between, *cards.lines[begin:]])
+    listing = parse_listing(text, "paste.txt", year=YEAR)
+    assert without_lines(listing) == (whole_cards(cards, 0, end)
+                                      + whole_cards(cards, begin, len(cards.lines)))
+    assert [d for d in listing.diagnostics if d.severity == "error"] == []
+
+
+def test_unknown_line_before_a_cut_cards_abstract_is_not_its_title() -> None:
+    """(issue: a chrome line the parser does not know, right before a cut card's
+    abstract, became that card's title.) The page pasted twice, the second copy starting
+    at a card's abstract after a button: the button makes no paper, and the card that the
+    first copy holds whole is imported once, under its own title."""
+    lines = raw(HF).split("\n")
+    card = parsed(HF).entries[1]
+    abstract_at = card.line + 1  # 0-based: two lines below the title
+    text = "\n".join([*lines, "", "Load more", "", *lines[abstract_at:]])
+    listing = parse_listing(text, "h.txt", year=YEAR)
+    assert [e.title for e in listing.entries] == (
+        [e.title for e in parsed(HF).entries] + [e.title for e in parsed(HF).entries[2:]])
+    assert {d.severity for d in listing.diagnostics} == {"warning"}
+    assert any(d.line == len(lines) + 4 and "starts inside a paper" in d.message
+               for d in listing.diagnostics)
+
+
+@pytest.mark.parametrize("pager", ["Previous 1 2 3 Next", "« 1 2 … 9 »", "1 2 3"])
+@pytest.mark.parametrize("name", [ACL, HF, "hf-today"])
+def test_a_pager_between_two_pages_is_page_chrome(name: str, pager: str) -> None:
+    """Page 1 then page 2 (here: the same cards) with the pager copied as one line
+    between them: the pager is no paper, no organisation and no abstract."""
+    text = raw(name) if name in NAMES else layout_text(name)
+    want = without_lines(parse_listing(text, "x.txt", year=YEAR))
+    listing = parse_listing(f"{text}\n\n{pager}\n\n{text}", "x.txt", year=YEAR)
+    assert without_lines(listing) == want * 2
+    assert listing.diagnostics == ()

@@ -16,7 +16,9 @@ from generator.diagnostics import warning
 from generator.listings.common import (
     Line,
     ParseResult,
+    copy_restarts,
     extract_urls,
+    is_pagination,
     normalize_space,
     report_skipped,
 )
@@ -53,7 +55,8 @@ def _labels(text: str) -> frozenset[str] | None:
 
 def _is_chrome(text: str) -> bool:
     lowered = text.lower()
-    return lowered in _CHROME_LINES or lowered.startswith(_CHROME_PREFIXES)
+    return (lowered in _CHROME_LINES or lowered.startswith(_CHROME_PREFIXES)
+            or is_pagination(text))
 
 
 class _Cursor:
@@ -211,8 +214,12 @@ def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
     """
     del year
     result = ParseResult()
+    restarts = copy_restarts(lines, _is_chrome)
     segment: list[Line] = []
     for line in lines:
+        if line.number in restarts:  # a second copy starts: the first one ends here
+            _parse_segment(segment, source, result)
+            segment = []
         if _is_chrome(line.text):
             _parse_segment(segment, source, result)
             segment = []

@@ -81,6 +81,61 @@ def normalize_space(text: str) -> str:
     return " ".join(text.split())
 
 
+# --- where a second copy starts ----------------------------------------------------------
+
+def copy_restarts(lines: Sequence[Line], is_chrome: Callable[[str], bool]) -> frozenset[int]:
+    """The numbers of the lines where a copy of the page ends or a second copy starts.
+
+    A page pasted twice, or two overlapping parts of one, repeats a run of lines. The
+    page text between the two copies ends the first and starts the second, but it may be
+    text the parser does not know ("Load more", a cookie banner), so these places are
+    found from the repeat itself: a run of lines equal to an earlier run and holding at
+    least two lines of paper text (a title and an abstract: a title or a venue alone
+    recurs on one page). Then
+
+    * the first copy ends where the earlier run stops matching while the text goes on
+      (its last paper may be cut there), and
+    * the second copy starts where the run begins, followed back over the lines equal to
+      those before the earlier run, if what stands before the earlier run is page text
+      that the second copy does not repeat. (If it is page chrome, or the start of the
+      text, the second copy may well start earlier in the page than the first did.)
+
+    ``is_chrome`` tells the page chrome that the parser knows.
+    """
+    texts = [normalize_space(line.text) for line in lines]
+    first_seen: dict[str, int] = {}
+    found: set[int] = set()
+    j = 0
+    while j < len(texts):
+        i = first_seen.setdefault(texts[j], j) if looks_like_content(texts[j]) else j
+        run = 0
+        while j + run < len(texts) and i + run < j and texts[i + run] == texts[j + run]:
+            run += 1
+        before, start = i, j
+        while before > 0 and start - 1 > before and texts[before - 1] == texts[start - 1]:
+            before, start = before - 1, start - 1
+        if sum(map(looks_like_content, texts[start:j + run])) < 2:
+            j += 1
+            continue
+        if i + run < j and j + run < len(texts):
+            found.add(lines[i + run].number)  # the first copy ends
+        if before > 0 and not is_chrome(texts[before - 1]):
+            found.add(lines[start].number)  # the second copy starts
+        j += run
+    return frozenset(found)
+
+
+_PAGE_LINKS = frozenset({"previous", "prev", "next", "«", "»", "‹", "›", "←", "→", "…", "..."})
+
+
+def is_pagination(text: str) -> bool:
+    """A pager copied as one line: "Previous 1 2 3 … 10 Next", "« 1 2 3 »", "1 2 3"."""
+    words = text.lower().split()
+    numbers = sum(word.isdigit() for word in words)
+    return (len(words) >= 2 and all(w.isdigit() or w in _PAGE_LINKS for w in words)
+            and (numbers >= 2 or numbers < len(words)))
+
+
 # --- URLs ------------------------------------------------------------------------------
 
 # A URL runs to whitespace or a bracket/quote character; sentence punctuation is then cut.

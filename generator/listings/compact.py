@@ -23,6 +23,7 @@ from generator.listings.common import (
     DATE_PATTERN,
     Line,
     ParseResult,
+    copy_restarts,
     extract_urls,
     iso_date,
     looks_like_content,
@@ -310,11 +311,13 @@ def _names_on_own_line(body: Sequence[Line]) -> bool:
 
 
 def _segments(lines: Sequence[Line]) -> list[list[Line]]:
-    """Split the lines at author-page headers, which are dropped.
+    """Split the lines at author-page headers, which are dropped, and where a second copy
+    of the text starts.
 
-    A paste may hold two pages, or one page twice: a header between them ends what came
-    before, so an entry never spans it.
+    A paste may hold two pages, or one page twice: a header between them, or the start of
+    the repeat, ends what came before, so an entry never spans it.
     """
+    restarts = copy_restarts(lines, lambda text: _HEADER_STAT.fullmatch(text) is not None)
     header = [bool(_HEADER_STAT.fullmatch(line.text)) for line in lines]
     for i in range(len(lines)):
         if header[i] and (i == 0 or not header[i - 1]):
@@ -325,6 +328,8 @@ def _segments(lines: Sequence[Line]) -> list[list[Line]]:
                 header[j] = True
     segments: list[list[Line]] = [[]]
     for line, is_header in zip(lines, header, strict=True):
+        if line.number in restarts and segments[-1]:
+            segments.append([])
         if not is_header:
             segments[-1].append(line)
         elif segments[-1]:

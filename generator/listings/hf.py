@@ -40,7 +40,9 @@ from generator.listings.common import (
     DATE_PATTERN,
     Line,
     ParseResult,
+    copy_restarts,
     extract_urls,
+    is_pagination,
     iso_date,
     looks_like_content,
     normalize_space,
@@ -80,6 +82,10 @@ EXPECTED_PAPER = ("a paper: [upvotes], a title line, an abstract line, then '•
 
 def _chrome_key(text: str) -> str:
     return normalize_space(text).lower().rstrip("!.:")
+
+
+def _is_chrome(text: str) -> bool:
+    return _chrome_key(text) in _CHROME or is_pagination(text)
 
 
 class Kind(Enum):
@@ -147,7 +153,7 @@ def _classify(lines: Sequence[Line]) -> list[Item]:
             items.append(Item(Kind.BYLINE, line))
             continue
         byline_name_next = False
-        if _chrome_key(text) in _CHROME:
+        if _is_chrome(text):
             items.append(Item(Kind.CHROME, line))
         elif _SUBMITTED_BY.fullmatch(text):
             byline_name_next = text.lower() == "submitted by"  # the user name follows
@@ -254,9 +260,11 @@ def _date_parts(item: Item, year: int) -> tuple[str | None, str, int | None]:
 
 # --- segments ---------------------------------------------------------------------------
 
-def _segments(items: list[Item], year: int) -> tuple[str | None, list[list[Item]]]:
-    """Split at chrome and at dates that stand alone into the runs of items between two
-    boundaries (or the ends of the text); the first header date is the page's.
+def _segments(items: list[Item], year: int, restarts: frozenset[int]
+              ) -> tuple[str | None, list[list[Item]]]:
+    """Split at chrome, at dates that stand alone and where a second copy of the text
+    starts (``restarts``, line numbers) into the runs of items between two boundaries (or
+    the ends of the text); the first header date is the page's.
 
     A footer's date follows its "·" (or "• N authors" when a browser drops the "·"); any
     other date line is a page header's date, or the end of a footer that a copy cut.
@@ -266,6 +274,9 @@ def _segments(items: list[Item], year: int) -> tuple[str | None, list[list[Item]
     items = [item for item in items if item.kind is not Kind.BYLINE]
     for i, item in enumerate(items):
         before = items[i - 1].kind if i else None
+        if (item.line.number in restarts and segments[-1]
+                and segments[-1][-1].line.number != item.line.number):
+            segments.append([])
         if item.kind is Kind.DATE and before not in (Kind.DOT, Kind.AUTHORS):
             assert item.match is not None
             if page_date is None and not item.match["comments"] and before in (
@@ -557,7 +568,8 @@ def score(lines: Sequence[Line]) -> int:
 def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
     """Non-blank lines of a Daily Papers page -> its page date and papers, in page order."""
     result = ParseResult()
-    page_date, segments = _segments(_classify(lines), year)
+    page_date, segments = _segments(_classify(lines), year,
+                                    copy_restarts(lines, _is_chrome))
     result.page_date = page_date
     reader = _Reader(source, year, result)
     evidence = [_layout_evidence(segment) for segment in segments]
