@@ -1053,3 +1053,22 @@ def test_a_pager_between_two_pages_is_page_chrome(name: str, pager: str) -> None
     listing = parse_listing(f"{text}\n\n{pager}\n\n{text}", "x.txt", year=YEAR)
     assert without_lines(listing) == want * 2
     assert listing.diagnostics == ()
+
+
+@pytest.mark.parametrize(("meta", "category", "has_code"), [
+    ("CLMar 16, 2022Data", "CL", False), ("CLMar 16, 2022CodeData", "CL", True),
+    ("CLMar 16, 2022 Data Code", "CL", True), ("CL LGMar 16, 2022Code", "CL", True),
+    ("99.7CL, LG, AIApr 30", "CL", False), ("LG CLMar 16, 2022", "LG", False),
+])
+def test_compact_data_marker_and_several_categories(meta: str, category: str,
+                                                    has_code: bool) -> None:
+    """A 'Data' marker after the date, and a paper in several categories, still make a
+    meta line (the whole listing was 'not recognised', or its entries lost)."""
+    lines = raw(COMPACT).split("\n")
+    lines[0] = meta
+    listing = parse_listing("\n".join(lines), "c.txt", year=YEAR)
+    assert listing.format == "compact-listing" and listing.diagnostics == ()
+    first = listing.entries[0]
+    assert (first.category, first.has_code) == (category, has_code)
+    assert first.title == parsed(COMPACT).entries[0].title
+    assert without_lines(listing)[1:] == without_lines(parsed(COMPACT))[1:]

@@ -36,9 +36,11 @@ from generator.model import Entry
 FORMAT = "compact-listing"
 
 # "99.7CLApr 30Code", "CLMar 16, 2022Code", "LGApr 15"; tolerant of spaces between parts.
+# A paper in several categories shows them all ("CL LG", "CL, LG"), the first its primary
+# one; after the date come the markers of a code release and of a data set, in any order.
 META = re.compile(
-    rf"(?:(?P<score>\d{{1,3}}(?:\.\d+)?)\s*)?(?P<category>[A-Z]{{2,4}})\s*"
-    rf"(?P<date>{DATE_PATTERN})\s*(?P<code>Code)?")
+    rf"(?:(?P<score>\d{{1,3}}(?:\.\d+)?)\s*)?(?P<categories>[A-Z]{{2,4}}(?:[\s,/]+[A-Z]{{2,4}})*)"
+    rf"\s*(?P<date>{DATE_PATTERN})(?P<markers>(?:\s*(?:Code|Data))*)")
 EXPECTED_ENTRY = ("an entry: a line like '99.7CLApr 30Code' ([score]CATEGORY date [Code]), "
                   "then 'TitleFirst Author, Second Author et al.', then the abstract")
 
@@ -452,7 +454,8 @@ def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
             authors_truncated=byline.truncated,
             author_count=None if byline.truncated or not authors else len(authors),
             organizations=byline.organizations, date=date, date_text=normalize_space(m["date"]),
-            category=m["category"], score=float(m["score"]) if m["score"] else None,
-            has_code=m["code"] is not None, urls=extract_urls(abstract), line=raw.start,
+            category=re.split(r"[\s,/]+", m["categories"])[0],
+            score=float(m["score"]) if m["score"] else None,
+            has_code="Code" in m["markers"], urls=extract_urls(abstract), line=raw.start,
         ))
     return result
