@@ -1072,3 +1072,15 @@ def test_compact_data_marker_and_several_categories(meta: str, category: str,
     assert (first.category, first.has_code) == (category, has_code)
     assert first.title == parsed(COMPACT).entries[0].title
     assert without_lines(listing)[1:] == without_lines(parsed(COMPACT))[1:]
+
+
+@pytest.mark.parametrize(("shown", "upvotes"), [("1.2k", 1200), ("3k", 3000), ("1.0K", 1000)])
+def test_hf_thousands_of_upvotes_as_the_page_shortens_them(shown: str, upvotes: int) -> None:
+    """A card with more than 999 upvotes shows '1.2k' above its title; the card was lost
+    (an error) and its footer reported as having no card."""
+    text = layout_text("hf-today").replace("\n\n12\n\n", f"\n\n{shown}\n\n", 1)
+    listing = parse_listing(text, "h.txt", year=YEAR)
+    assert listing.diagnostics == ()
+    want = [as_entry(e) for e in layout_data("hf-today")["entries"]]
+    want[0] = Entry(**{**want[0].__dict__, "upvotes": upvotes})
+    assert without_lines(listing) == want

@@ -74,7 +74,16 @@ DOT = "·"  # U+00B7, the separator line between the author/organisation line an
 SEPARATORS = (DOT, "•")
 _AUTHORS = re.compile(r"(?:[•·]\s*)?(?P<count>\d+)\s+authors?", re.IGNORECASE)
 _DATE = re.compile(rf"(?:Published on\s+)?(?P<date>{DATE_PATTERN})(?:\s+(?P<comments>\d+))?")
-_VOTE = re.compile(r"(?P<count>\d{1,7})|[-–—]")  # "-": no upvotes
+# "12", "1.2k" (the page shortens thousands), or "-" for none
+_VOTE = re.compile(r"(?P<count>\d{1,7}|\d{1,4}(?:\.\d)?k)|[-–—]", re.IGNORECASE)
+
+
+def _count(text: str) -> int:
+    """ "12" -> 12; "1.2k" -> 1200."""
+    if text[-1] in "kK":
+        whole, _, tenths = text[:-1].partition(".")
+        return int(whole) * 1000 + int(tenths or 0) * 100
+    return int(text)
 
 EXPECTED_PAPER = ("a paper: [upvotes], a title line, an abstract line, then '• N authors' "
                   "or an organisation, '·' and a date")
@@ -320,7 +329,7 @@ def _read_footer(items: list[Item], i: int, year: int) -> tuple[Footer, int]:
         if (comments is None and i + 1 < len(items) and items[i].kind is Kind.VOTE
                 and items[i + 1].kind is Kind.VOTE and (m := items[i].match) is not None
                 and m["count"]):
-            comments = int(m["count"])
+            comments = _count(m["count"])
             i += 1
         return Footer(start, count, None, date, date_text, comments, True), i
     return Footer(start, count), i
@@ -481,7 +490,7 @@ class _Reader:
                 self.orphan_footer(chunk.footer)
         for k, (vote, texts) in enumerate(cards):
             assert vote.match is not None
-            upvotes = int(vote.match["count"]) if vote.match["count"] else None
+            upvotes = _count(vote.match["count"]) if vote.match["count"] else None
             is_last = k == len(cards) - 1
             if is_last and chunk.footer is not None:
                 # After an upvote line the lines are known by position: title, abstract
