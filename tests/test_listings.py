@@ -362,6 +362,14 @@ SPLITS = [
      ("Ashish Vaswani", "Noam Shazeer")),
     ("Sprachmodelle für ÜbersetzungenJosé García, Zoë Müller", "Sprachmodelle für Übersetzungen",
      ("José García", "Zoë Müller")),
+    # names in a script without capitals (no split point was found: the whole line became
+    # the title), and an apostrophe inside a name (the split fell after "O'")
+    ("A Survey of Legal AI李明, 王伟, 张三 et al.", "A Survey of Legal AI",
+     ("李明", "王伟", "张三")),
+    ("Legal AI: 2.0李明, Ann Lee", "Legal AI: 2.0", ("李明", "Ann Lee")),
+    ("LLMs in 2024: A ReviewMaria van der Berg, Ahmed bin Salman, O'Brien Kelly et al.",
+     "LLMs in 2024: A Review", ("Maria van der Berg", "Ahmed bin Salman", "O'Brien Kelly")),
+    ("Models at ScaleAnn O’Neil, Bo Chen", "Models at Scale", ("Ann O’Neil", "Bo Chen")),
 ]
 
 

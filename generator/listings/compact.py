@@ -103,10 +103,17 @@ def _part_cost(part: str, first_part: bool) -> float:
     return 3.0
 
 
+def _uncased(text: str) -> bool:
+    """Letters of a script without capitals (Chinese, Japanese, Korean, …)."""
+    return all(ch.isalpha() and not ch.isupper() and not ch.islower() for ch in text)
+
+
 def token_cost(token: str, *, first: bool) -> float:
     """How unlike one word of a person's name ``token`` is (0 = "Yujia", INF = "(LLMs)")."""
     if not first and token in _PARTICLES:
         return 0.2
+    if _uncased(token) and len(token) <= 4:
+        return 0.0  # "李明": a name in a script without capitals, written without spaces
     if _INITIAL.fullmatch(token):
         return 0.0
     if len(token) == 1 and first:
@@ -137,8 +144,8 @@ def boundary_cost(title: str, name: str) -> float:
     """How unlike "end of a title, start of a name" the glue point between them is."""
     last = title.rsplit(" ", 1)[-1]
     end = last[-1]
-    if end in "-/([{_&":
-        return 3.0  # the split would cut a compound word such as "Sparse-Dense"
+    if end in "-/([{_&'’":
+        return 3.0  # the split would cut a compound word ("Sparse-Dense") or a name ("O'Brien")
     if end.isupper():
         if len(name) > 1 and not name[1].islower():
             return 3.0  # the split would cut an acronym: "CP|M Team", "MiniC|PM Team"
@@ -162,7 +169,8 @@ class Split:
 
 
 def _split_points(glued: str) -> list[int]:
-    """Indices where a name may start inside the glued part: a capital after a non-space.
+    """Indices where a name may start inside the glued part: a capital after a non-space,
+    or a letter of a script without capitals after one with them ("…AI李明").
 
     Only the last ``MAX_NAME_WORDS`` words can hold the first name, which keeps the search
     linear in the length of the line.
@@ -170,7 +178,8 @@ def _split_points(glued: str) -> list[int]:
     words = list(re.finditer(r"\S+", glued))[-MAX_NAME_WORDS:]
     lowest = words[0].start() if words else len(glued)
     return [p for p in range(max(1, lowest), len(glued))
-            if glued[p].isupper() and not glued[p - 1].isspace()]
+            if not glued[p - 1].isspace() and (glued[p].isupper() or (
+                _uncased(glued[p]) and not _uncased(glued[p - 1])))]
 
 
 def candidate_splits(names_part: str) -> list[Split]:
