@@ -15,8 +15,10 @@ layout, which has no upvote line.
 
 How the text is read, and why:
 
-* Page chrome ("Daily", "Weekly", "Get trending papers…", navigation) and a date standing
-  alone (the page's date in its header, not after a "·") split the text into *segments*.
+* Page chrome ("Daily", "Weekly", "Get trending papers…", navigation, a pager), a date
+  standing alone (the page's date in its header, not after a "·") and the places where a
+  repeated copy of the text ends and starts (``common.copy_restarts``) split the text
+  into *segments*.
   A paste may hold a page twice, or two pages, and a copy may start or end anywhere, so a
   card never spans a segment boundary, and the two ends of a segment are where a copy may
   have been cut.
