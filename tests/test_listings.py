@@ -1092,3 +1092,22 @@ def test_hf_thousands_of_upvotes_as_the_page_shortens_them(shown: str, upvotes: 
     want = [as_entry(e) for e in layout_data("hf-today")["entries"]]
     want[0] = Entry(**{**want[0].__dict__, "upvotes": upvotes})
     assert without_lines(listing) == want
+
+
+@pytest.mark.parametrize("between", [["Load more"], ["Back to top", "Home"], []],
+                         ids=["button", "two-links", "nothing"])
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_two_copies_from_the_same_place_with_unknown_text_between(name: str,
+                                                                  between: list[str]) -> None:
+    """Both copies start at the same line inside a paper (the selection started there
+    twice), the first ends inside a later one: the text between them (a button the
+    parser does not know, or nothing) is no paper's title, and no paper takes lines of
+    the other copy."""
+    cards = CARDS[name](name)
+    middle = len(cards.spans) // 2
+    begin, end = cards.spans[1][0] + 2, cards.spans[middle][0] + 2
+    text = "\n".join([*cards.lines[begin:end], *between, *cards.lines[begin:]])
+    listing = parse_listing(text, "paste.txt", year=YEAR, format=cards.format)
+    assert without_lines(listing) == (whole_cards(cards, begin, end)
+                                      + whole_cards(cards, begin, len(cards.lines)))
+    assert [d for d in listing.diagnostics if d.severity == "error"] == []

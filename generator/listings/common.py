@@ -89,16 +89,17 @@ def copy_restarts(lines: Sequence[Line], is_chrome: Callable[[str], bool]) -> fr
     A page pasted twice, or two overlapping parts of one, repeats a run of lines. The
     page text between the two copies ends the first and starts the second, but it may be
     text the parser does not know ("Load more", a cookie banner), so these places are
-    found from the repeat itself: a run of lines equal to an earlier run and holding at
-    least two lines of paper text (a title and an abstract: a title or a venue alone
-    recurs on one page). Then
+    found from the repeat itself: a run of lines equal to an earlier run that starts at a
+    line of paper text and holds another line of text (an abstract and a title: a venue
+    alone recurs on one page). Then
 
     * the first copy ends where the earlier run stops matching while the text goes on
       (its last paper may be cut there), and
     * the second copy starts where the run begins, followed back over the lines equal to
       those before the earlier run, if what stands before the earlier run is page text
-      that the second copy does not repeat. (If it is page chrome, or the start of the
-      text, the second copy may well start earlier in the page than the first did.)
+      that the second copy does not repeat, or if no paper text stands between the end of
+      the first copy and the run. (Otherwise the second copy may well start earlier in
+      the page than the first did, and the join is where the first copy ends.)
 
     ``is_chrome`` tells the page chrome that the parser knows.
     """
@@ -114,15 +115,25 @@ def copy_restarts(lines: Sequence[Line], is_chrome: Callable[[str], bool]) -> fr
         before, start = i, j
         while before > 0 and start - 1 > before and texts[before - 1] == texts[start - 1]:
             before, start = before - 1, start - 1
-        if sum(map(looks_like_content, texts[start:j + run])) < 2:
+        if sum(map(_is_text, texts[start:j + run])) < 2:
             j += 1
             continue
-        if i + run < j and j + run < len(texts):
-            found.add(lines[i + run].number)  # the first copy ends
+        first_end = i + run  # where the earlier run stops matching
+        if first_end == j:  # it runs right up to its repeat: the second copy starts here
+            found.add(lines[j].number)
+        elif j + run < len(texts):  # the text goes on: the first copy ends
+            found.add(lines[first_end].number)
         if before > 0 and not is_chrome(texts[before - 1]):
             found.add(lines[start].number)  # the second copy starts
+        elif first_end < j and not any(map(_is_text, texts[first_end:start])):
+            found.add(lines[start].number)  # only page chrome (or nothing) between copies
         j += run
     return frozenset(found)
+
+
+def _is_text(text: str) -> bool:
+    """A line of paper text, or a short title: not a label, a name, a count or a date."""
+    return looks_like_content(text) or (len(text) >= 20 and len(text.split()) >= 3)
 
 
 _PAGE_LINKS = frozenset({"previous", "prev", "next", "«", "»", "‹", "›", "←", "→", "…", "..."})
