@@ -402,7 +402,7 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
             out.diagnostic(Diagnostic(f"{args.host}:{args.port}", None, "error",
                                       f"cannot listen here: {exc.strerror or exc} "
                                       f"(try another {'--port' if taken else '--host'})"))
-            return 1
+            return 2  # the remedy is an option on the command line
         out.line(f"Serving {server.url} (Ctrl+C to stop)")
         out.line(f"Watching {', '.join(_shown_paths(server.watched()))}")
         server.serve_forever()
@@ -448,7 +448,7 @@ a file.""",
 Prints 'path:line: error: message' lines; exit status 1 when there are errors.""",
     "new": """examples:
   readinglist new "Attention Is All You Need"
-  readinglist new "Landmark Attention" --author "Amirkeivan Mohtashami" \
+  readinglist new "Landmark Attention" --author "Amirkeivan Mohtashami" \\
       --author "Martin Jaggi" --tag long-context --url https://arxiv.org/abs/2305.16300
   $EDITOR "$(readinglist new 'Some Paper' --date 2024-05-01)"
 

@@ -435,3 +435,22 @@ def test_the_home_pages_filter_form_with_nothing_chosen_lists_every_paper(browse
                                timeout=10000)
     finally:
         context.close()
+
+
+def test_a_long_site_title_keeps_a_phones_header_in_two_rows(browser, tmp_path) -> None:
+    title = "Reading list of the Natural Language Processing Group, University of Somewhere"
+    config = write_list(tmp_path, {"a-paper": "---\ntitle: A paper\ndate: 2024-01-02\n---\n"},
+                        f"title: {title}\nthemes_dir: {(REPO / 'themes').as_posix()}\n")
+    site = tmp_path / "site"
+    write_site(build(config).files, site)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto((site / "index.html").as_uri())
+        assert page.locator("header.site-header").bounding_box()["height"] <= 100
+        assert page.locator("#rl-q").is_visible()
+        link = page.locator(".site-title")
+        assert link.inner_text() == title  # cut on screen only: read out whole
+        assert page.locator("h1").inner_text() == title
+    finally:
+        context.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -84,6 +86,23 @@ def test_every_command_has_help_with_examples(command, capsys):
     assert out.startswith(f"usage: readinglist {command}")
     assert "examples:\n  readinglist " + command in out
     assert "--config PATH" in out
+
+
+@pytest.mark.parametrize("command", COMMANDS + ["init"])
+def test_every_help_example_is_a_command_line_the_parser_takes(command, capsys):
+    """Each example, its continued lines joined as a shell joins them, is parsed as given
+    (what a pipe feeds, and the `$(…)` inside `$EDITOR "$(…)"`, aside); a run of spaces
+    only ever lines up a comment."""
+    with pytest.raises(SystemExit):
+        run(command, "--help")
+    examples = capsys.readouterr().out.split("examples:\n", 1)[1].split("\n\n", 1)[0]
+    for line in re.sub(r" *\\\n\s*", " ", examples).splitlines():
+        assert re.fullmatch(r"\s*\S+( \S+)*( {2,}# .*)?", line), line
+        line = re.sub(r'^\s*\$EDITOR "\$\((.*)\)"$', r"\1", line).split(" | ")[0]
+        words = shlex.split(line, comments=True)
+        assert words[0] == "readinglist" and command in words, line
+        args = cli.build_parser().parse_args(words[1:])
+        assert args.run is getattr(cli, f"cmd_{command}"), line
 
 
 def test_top_level_help_lists_every_command(capsys):

@@ -315,7 +315,7 @@ def test_port_in_use_is_a_clear_error(tmp_path):
             [sys.executable, "-m", "generator", "serve", "--port", str(port), "--config",
              str(config)], env={**os.environ, "NO_COLOR": "1"}, capture_output=True,
             text=True, timeout=60, check=False)
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert f"127.0.0.1:{port}: error: cannot listen here: " in done.stderr
     assert "(try another --port)" in done.stderr
 
@@ -326,7 +326,7 @@ def test_an_address_that_is_not_this_machines_is_a_clear_error(tmp_path):
         [sys.executable, "-m", "generator", "serve", "--host", "192.0.2.1", "--port", "0",
          "--config", str(config)], env={**os.environ, "NO_COLOR": "1"},
         capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert "192.0.2.1:0: error: cannot listen here: " in done.stderr
     assert "(try another --host)" in done.stderr and "--port" not in done.stderr
 
