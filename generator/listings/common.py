@@ -89,9 +89,10 @@ def copy_restarts(lines: Sequence[Line], is_chrome: Callable[[str], bool]) -> fr
     A page pasted twice, or two overlapping parts of one, repeats a run of lines. The
     page text between the two copies ends the first and starts the second, but it may be
     text the parser does not know ("Load more", a cookie banner), so these places are
-    found from the repeat itself: a run of lines equal to an earlier run that starts at a
-    line of paper text and holds another line of text (an abstract and a title: a venue
-    alone recurs on one page). Then
+    found from the repeat itself: a run of lines equal to an earlier run that holds two
+    lines of paper text (an abstract and a title), or one and many more lines (a title
+    and its authors, one to a line); a venue, an organisation or a name alone recurs on
+    one page. Then
 
     * the first copy ends where the earlier run stops matching while the text goes on
       (its last paper may be cut there), and
@@ -108,14 +109,16 @@ def copy_restarts(lines: Sequence[Line], is_chrome: Callable[[str], bool]) -> fr
     found: set[int] = set()
     j = 0
     while j < len(texts):
-        i = first_seen.setdefault(texts[j], j) if looks_like_content(texts[j]) else j
+        i = first_seen.setdefault(texts[j], j) if _is_text(texts[j]) else j
         run = 0
         while j + run < len(texts) and i + run < j and texts[i + run] == texts[j + run]:
             run += 1
         before, start = i, j
         while before > 0 and start - 1 > before and texts[before - 1] == texts[start - 1]:
             before, start = before - 1, start - 1
-        if sum(map(_is_text, texts[start:j + run])) < 2:
+        repeat = texts[start:j + run]
+        text_lines = sum(map(_is_text, repeat))
+        if text_lines < 2 and not (text_lines and len(repeat) >= _LONG_REPEAT):
             j += 1
             continue
         first_end = i + run  # where the earlier run stops matching
@@ -129,6 +132,9 @@ def copy_restarts(lines: Sequence[Line], is_chrome: Callable[[str], bool]) -> fr
             found.add(lines[start].number)  # only page chrome (or nothing) between copies
         j += run
     return frozenset(found)
+
+
+_LONG_REPEAT = 8  # lines: a title and four authors with their "|" lines between them
 
 
 def _is_text(text: str) -> bool:
