@@ -1111,3 +1111,22 @@ def test_two_copies_from_the_same_place_with_unknown_text_between(name: str,
     assert without_lines(listing) == (whole_cards(cards, begin, end)
                                       + whole_cards(cards, begin, len(cards.lines)))
     assert [d for d in listing.diagnostics if d.severity == "error"] == []
+
+
+@pytest.mark.parametrize("authors", [3, 4, 5])
+def test_acl_copy_cut_inside_the_authors_then_the_page_again(authors: int) -> None:
+    """The first copy ends inside a paper's author list; after a button the second copy
+    starts at that paper's labels, so only its title and authors repeat. The paper is
+    imported once, whole, with all its authors and its venue (the button was its venue,
+    and it lost the authors after the cut)."""
+    cards = CARDS[ACL](ACL)
+    labels, _ = cards.spans[3]
+    title = labels + 1
+    end = title + 2 * authors  # the title, then names with "|" lines between them
+    begin = labels - 2  # 'pdf', 'bib', 'abs' are the three lines ending at `labels`
+    assert cards.lines[begin] == "pdf"
+    text = "\n".join([*cards.lines[:end], "Show more", *cards.lines[begin:]])
+    listing = parse_listing(text, "a.txt", year=YEAR)
+    assert without_lines(listing) == (whole_cards(cards, 0, end)
+                                      + whole_cards(cards, begin, len(cards.lines)))
+    assert [d for d in listing.diagnostics if d.severity == "error"] == []
