@@ -1130,3 +1130,23 @@ def test_acl_copy_cut_inside_the_authors_then_the_page_again(authors: int) -> No
     assert without_lines(listing) == (whole_cards(cards, 0, end)
                                       + whole_cards(cards, begin, len(cards.lines)))
     assert [d for d in listing.diagnostics if d.severity == "error"] == []
+
+
+@pytest.mark.parametrize("between", [["Back to top", "Home"], ["Load more"]],
+                         ids=["two-links", "button"])
+def test_hf_today_a_card_cut_after_its_title_joined_to_another_cut_card(
+        between: list[str]) -> None:
+    """Today's layout: the first part of a copy ends after a card's upvote line and
+    title, the second (further down the page) starts at another card's abstract. The
+    lines after the upvote line are no card (one of them was read as the title of the
+    other card's abstract and footer); both cut cards are skipped with a warning. (With
+    nothing between them the two pieces make a card like any other.)"""
+    cards = CARDS["hf-today"]("hf-today")
+    (vote, _), (other, _) = cards.spans[3], cards.spans[6]
+    end, begin = vote + 3, other + 4  # the upvote line, the title; the abstract on
+    assert cards.lines[begin].startswith(cards.entries[6].abstract[:40])
+    text = "\n".join([*cards.lines[:end], *between, *cards.lines[begin:]])
+    listing = parse_listing(text, "h.txt", year=YEAR)
+    assert without_lines(listing) == (whole_cards(cards, 0, end)
+                                      + whole_cards(cards, begin, len(cards.lines)))
+    assert {d.severity for d in listing.diagnostics} == {"warning"}

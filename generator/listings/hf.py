@@ -365,23 +365,36 @@ class _Card:
     organization: str | None
 
 
-def _footed_card(texts: list[Item], *, lone_title: bool, by_position: bool = False
-                 ) -> tuple[list[Item], _Card] | None:
+def _footed_card(texts: list[Item], *, lone_title: bool) -> tuple[list[Item], _Card] | None:
     """The card at the end of ``texts`` (the lines just before a footer), and what precedes.
 
     The last lines are "title, abstract" or "title, abstract, organisation". A lone title
-    line is accepted only where no copy can have been cut (``lone_title``). Unless the
-    card's lines are known by position (``by_position``: they follow its upvote line), an
-    abstract must read as text: two short lines are page chrome, a button and a menu item.
+    line is accepted only where no copy can have been cut (``lone_title``). Nothing marks
+    the card's lines by position, so an abstract must read as text: two short lines are
+    page chrome, a button and a menu item.
     """
     if (len(texts) >= 3 and looks_like_organization(texts[-1].text)
             and reads_as_abstract(texts[-2].text) and looks_like_title(texts[-3].text)):
         return texts[:-3], _Card(texts[-3], texts[-2], organization_name(texts[-1].text))
     if (len(texts) >= 2 and looks_like_title(texts[-2].text)
-            and (by_position or reads_as_abstract(texts[-1].text))):
+            and reads_as_abstract(texts[-1].text)):
         return texts[:-2], _Card(texts[-2], texts[-1], None)
     if len(texts) == 1 and lone_title and looks_like_title(texts[0].text):
         return [], _Card(texts[0], None, None)
+    return None
+
+
+def _card_by_position(texts: list[Item]) -> _Card | None:
+    """The card whose lines follow its upvote line, up to its footer: title, abstract
+    and maybe an organisation, whatever their length; None for any other number of lines.
+    """
+    if (len(texts) == 3 and looks_like_organization(texts[2].text)
+            and looks_like_title(texts[0].text)):
+        return _Card(texts[0], texts[1], organization_name(texts[2].text))
+    if len(texts) == 2 and looks_like_title(texts[0].text):
+        return _Card(texts[0], texts[1], None)
+    if len(texts) == 1 and looks_like_title(texts[0].text):
+        return _Card(texts[0], None, None)
     return None
 
 
@@ -495,18 +508,16 @@ class _Reader:
             upvotes = _count(vote.match["count"]) if vote.match["count"] else None
             is_last = k == len(cards) - 1
             if is_last and chunk.footer is not None:
-                # After an upvote line the lines are known by position: title, abstract
-                # and maybe an organisation, whatever their length.
-                found = (([], _Card(texts[0], texts[1], organization_name(texts[2].text)))
-                         if len(texts) == 3 and looks_like_organization(texts[2].text)
-                         and looks_like_title(texts[0].text)
-                         else _footed_card(texts, lone_title=True, by_position=True))
-                if found is None:
-                    self.skipped([vote, *texts], lost_entry=True)
+                card = _card_by_position(texts)
+                if card is None:
+                    # More lines than a card has: a cut copy joined the upvote line's
+                    # card, cut short, to the end of another whose start it cut.
+                    if len(texts) >= 3:
+                        self.fragment([vote, *texts], "ends")
+                    else:
+                        self.skipped([vote, *texts], lost_entry=True)
                     self.orphan_footer(chunk.footer)
                     continue
-                rest, card = found
-                self.skipped(rest, lost_entry=True)
                 self.add(card, chunk.footer, upvotes)
             elif is_last and last:
                 self.fragment([vote, *texts, *chunk.cut], "ends")  # the copy cut it off
