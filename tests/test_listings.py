@@ -1150,3 +1150,23 @@ def test_hf_today_a_card_cut_after_its_title_joined_to_another_cut_card(
     assert without_lines(listing) == (whole_cards(cards, 0, end)
                                       + whole_cards(cards, begin, len(cards.lines)))
     assert {d.severity for d in listing.diagnostics} == {"warning"}
+
+
+@pytest.mark.parametrize("between", [[], ["Load more"], ["Back to top", "Home"]],
+                         ids=["nothing", "button", "two-links"])
+@pytest.mark.parametrize("copies", [2, 3])
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_a_whole_page_pasted_again_and_again(name: str, copies: int,
+                                             between: list[str]) -> None:
+    """Every copy gives all its papers, whatever stands between the copies: the third
+    copy of a compact listing lost its first entry (its meta line went to the copy
+    before), and an ACL page's last paper took the button for the end of its abstract
+    and was skipped as cut."""
+    text = raw(name) if name in NAMES else layout_text(name)
+    once = without_lines(parse_listing(text, "x.txt", year=YEAR))
+    listing = parse_listing("\n".join([text, *between] * (copies - 1) + [text]), "x.txt",
+                            year=YEAR)
+    assert without_lines(listing) == once * copies
+    assert all(d.severity == "warning" and "skipped line" in d.message
+               and any(f"starting {line!r}" in d.message for line in between)
+               for d in listing.diagnostics)

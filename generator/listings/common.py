@@ -102,39 +102,60 @@ def copy_restarts(lines: Sequence[Line], is_chrome: Callable[[str], bool]) -> fr
       the first copy and the run. (Otherwise the second copy may well start earlier in
       the page than the first did, and the join is where the first copy ends.)
 
-    ``is_chrome`` tells the page chrome that the parser knows.
+    A repeat is compared with the copy just before it, and not followed back past where
+    that one starts: a page pasted three times has three copies. ``is_chrome`` tells the
+    page chrome that the parser knows.
     """
     texts = [normalize_space(line.text) for line in lines]
-    first_seen: dict[str, int] = {}
+    previous = _previous_occurrences(texts)
     found: set[int] = set()
+    floor = 0  # where the last repeat starts: a later one is not followed back past it
     j = 0
     while j < len(texts):
-        i = first_seen.setdefault(texts[j], j) if _is_text(texts[j]) else j
+        i = previous[j]
         run = 0
         while j + run < len(texts) and i + run < j and texts[i + run] == texts[j + run]:
             run += 1
         before, start = i, j
-        while before > 0 and start - 1 > before and texts[before - 1] == texts[start - 1]:
+        while before > floor and start - 1 > before and texts[before - 1] == texts[start - 1]:
             before, start = before - 1, start - 1
-        repeat = texts[start:j + run]
-        text_lines = sum(map(_is_text, repeat))
-        if text_lines < 2 and not (text_lines and len(repeat) >= _LONG_REPEAT):
+        if i == j or not _is_repeat(texts[start:j + run]):
             j += 1
             continue
         first_end = i + run  # where the earlier run stops matching
-        if first_end == j:  # it runs right up to its repeat: the second copy starts here
-            found.add(lines[j].number)
+        if first_end == j:  # it runs right up to its repeat: the second copy starts there
+            found.add(lines[start].number)
         elif j + run < len(texts):  # the text goes on: the first copy ends
             found.add(lines[first_end].number)
-        if before > 0 and not is_chrome(texts[before - 1]):
+        if before > floor and not is_chrome(texts[before - 1]):
             found.add(lines[start].number)  # the second copy starts
         elif first_end < j and not any(map(_is_text, texts[first_end:start])):
             found.add(lines[start].number)  # only page chrome (or nothing) between copies
+        floor = start
         j += run
     return frozenset(found)
 
 
+def _previous_occurrences(texts: Sequence[str]) -> list[int]:
+    """For each line of paper text, where the same line stood last before it (for any
+    other line, or a first occurrence, its own index)."""
+    seen: dict[str, int] = {}
+    previous = []
+    for j, text in enumerate(texts):
+        previous.append(seen.get(text, j))
+        if _is_text(text):
+            seen[text] = j
+    return previous
+
+
 _LONG_REPEAT = 8  # lines: a title and four authors with their "|" lines between them
+
+
+def _is_repeat(lines: Sequence[str]) -> bool:
+    """Whether repeated lines show a second copy: two lines of paper text, or one and
+    many more lines (a venue, an organisation or a name alone recurs on one page)."""
+    text_lines = sum(map(_is_text, lines))
+    return text_lines >= 2 or (text_lines == 1 and len(lines) >= _LONG_REPEAT)
 
 
 def _is_text(text: str) -> bool:
