@@ -1170,3 +1170,18 @@ def test_a_whole_page_pasted_again_and_again(name: str, copies: int,
     assert all(d.severity == "warning" and "skipped line" in d.message
                and any(f"starting {line!r}" in d.message for line in between)
                for d in listing.diagnostics)
+
+
+@pytest.mark.parametrize("where", ["after-the-last-paper", "between-two-years"])
+def test_acl_page_text_after_an_abstract_is_not_part_of_it(where: str) -> None:
+    """A button the parser does not know after an abstract was the abstract's end (and
+    after the last paper made it look cut, so the paper was skipped); now it is skipped
+    with a warning that names its line."""
+    lines = raw(ACL).split("\n")
+    at = len(lines) if where == "after-the-last-paper" else lines.index("2024")
+    text = "\n".join([*lines[:at], "Show more", *lines[at:]])
+    listing = parse_listing(text, "a.txt", year=YEAR)
+    assert without_lines(listing) == without_lines(parsed(ACL))
+    (warned,) = listing.diagnostics
+    assert (warned.severity, warned.line) == ("warning", at + 1)
+    assert "starting 'Show more'" in warned.message

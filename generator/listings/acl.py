@@ -153,10 +153,10 @@ def _ends_whole(abstract: str) -> bool:
 
 
 def _without_page_text(abstract: list[Line], source: str, result: ParseResult) -> list[Line]:
-    """The last paper's abstract lines without the page text after them (a "Load more"
-    button, a footer the parser does not know): short lines after the last line where
-    the abstract ends as abstracts do, reported as skipped. With them the abstract did
-    not end whole, and the paper was taken for one that the copy cut."""
+    """A paper's abstract lines without the page text after them (a "Load more" button,
+    a footer the parser does not know): short lines after the last line where the
+    abstract ends as abstracts do, reported as skipped. They were the end of the abstract,
+    and after the last paper of a copy they made it look cut, so it was skipped."""
     ends = [n for n in range(1, len(abstract) + 1)
             if _ends_whole(" ".join(line.text for line in abstract[:n]))]
     if not ends or ends[-1] == len(abstract):
@@ -188,7 +188,7 @@ def _read_paper(cur: _Cursor, i: int, year: str | None, source: str,
         venue = normalize_space(lines[i].text)
         i += 1
     abstract_lines, i = cur.text_until_boundary(i)
-    if cur.last_paper(i) and "abs" in labels:
+    if "abs" in labels:
         abstract_lines = _without_page_text(abstract_lines, source, result)
     if cur.last_paper(i) and (not authors or venue is None or (
             "abs" in labels and not _ends_whole(" ".join(ln.text for ln in abstract_lines)))):
