@@ -87,6 +87,7 @@ def _count(text: str) -> int:
         return int(whole) * 1000 + int(tenths or 0) * 100
     return int(text)
 
+
 EXPECTED_PAPER = ("a paper: [upvotes], a title line, an abstract line, then '• N authors' "
                   "or an organisation, '·' and a date")
 
