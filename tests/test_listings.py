@@ -1185,3 +1185,17 @@ def test_acl_page_text_after_an_abstract_is_not_part_of_it(where: str) -> None:
     (warned,) = listing.diagnostics
     assert (warned.severity, warned.line) == ("warning", at + 1)
     assert "starting 'Show more'" in warned.message
+
+
+def test_compact_page_text_in_a_cut_entrys_abstract_place_is_no_abstract() -> None:
+    """A copy ends after an entry's title/authors line; after a counter the parser does
+    not know, another part of the page follows (nothing repeats). The counter was that
+    entry's abstract; now the entry is a cut one, skipped with a warning."""
+    lines = raw(COMPACT).split("\n")
+    text = "\n".join([*lines[:11], "12 / 50", *lines[30:]])  # entry #4 ends at its byline
+    listing = parse_listing(text, "c.txt", year=YEAR)
+    entries = without_lines(parsed(COMPACT))
+    assert without_lines(listing) == entries[:3] + entries[10:]
+    (warned,) = listing.diagnostics
+    assert (warned.severity, warned.line) == ("warning", 10)
+    assert "ends inside an entry" in warned.message

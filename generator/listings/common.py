@@ -229,6 +229,21 @@ def looks_like_content(text: str) -> bool:
     return len(text) >= 60 or len(text.split()) >= 8
 
 
+_CLOSERS = "\"')]”’"
+
+
+def reads_as_prose(text: str) -> bool:
+    """Whether a line can be an abstract where nothing marks it by position: text (long,
+    or a sentence of a few words, "We study X."), not a button or a menu item ("Load
+    more", "Home", "12 / 50"), which is short and no sentence. A very short abstract is
+    still an abstract."""
+    if looks_like_content(text):
+        return True
+    sentence = text.rstrip(_CLOSERS)
+    return (len(text.split()) >= 2 and sentence.endswith(".")
+            and not sentence.endswith(".."))
+
+
 def quote(text: str, limit: int = 50) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 

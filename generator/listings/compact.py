@@ -28,6 +28,7 @@ from generator.listings.common import (
     iso_date,
     looks_like_content,
     normalize_space,
+    reads_as_prose,
     report_cut,
     report_skipped,
 )
@@ -391,9 +392,11 @@ def _read_entry(meta_line: Line, body: Sequence[Line], source: str, result: Pars
     if not rest or not looks_like_content(rest[0].text):
         # The copy may end before the abstract, and page text follow: not whole. Where a
         # next entry follows, that page text reads as an entry only if its first line is
-        # long or splits into a title and names ("Load more", "Home": a button, a menu).
+        # long or splits into a title and names ("Load more", "Home": a button, a menu),
+        # and what stands in the abstract's place reads as one ("12 / 50" does not).
         if last or (title is None and not looks_like_content(byline.text)
-                    and split_byline(byline.text)[1] is None):
+                    and split_byline(byline.text)[1] is None) or (
+                        rest and not reads_as_prose(rest[0].text)):
             _fragment([meta_line, *body], source, result, "ends")
             return None
     if not rest:

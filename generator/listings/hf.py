@@ -46,8 +46,8 @@ from generator.listings.common import (
     extract_urls,
     is_pagination,
     iso_date,
-    looks_like_content,
     normalize_space,
+    reads_as_prose,
     report_cut,
     report_skipped,
 )
@@ -190,21 +190,6 @@ def _classify(lines: Sequence[Line]) -> list[Item]:
 def looks_like_abstract(text: str) -> bool:
     """Abstracts are long prose; titles, names and menu items are short."""
     return len(text) >= 200 or (len(text) >= 60 and text.endswith((".", "!")))
-
-
-_CLOSERS = "\"')]”’"
-
-
-def reads_as_abstract(text: str) -> bool:
-    """Whether a line can be a card's abstract where nothing marks it by position: text
-    (long, or a sentence of a few words, "We study X."), not a button or a menu item
-    ("Load more", "Home"), which is short and no sentence. A very short abstract is still
-    an abstract."""
-    if looks_like_content(text) or looks_like_abstract(text):
-        return True
-    sentence = text.rstrip(_CLOSERS)
-    return (len(text.split()) >= 2 and sentence.endswith(".")
-            and not sentence.endswith(".."))
 
 
 def looks_like_title(text: str) -> bool:
@@ -375,10 +360,10 @@ def _footed_card(texts: list[Item], *, lone_title: bool) -> tuple[list[Item], _C
     page chrome, a button and a menu item.
     """
     if (len(texts) >= 3 and looks_like_organization(texts[-1].text)
-            and reads_as_abstract(texts[-2].text) and looks_like_title(texts[-3].text)):
+            and reads_as_prose(texts[-2].text) and looks_like_title(texts[-3].text)):
         return texts[:-3], _Card(texts[-3], texts[-2], organization_name(texts[-1].text))
     if (len(texts) >= 2 and looks_like_title(texts[-2].text)
-            and reads_as_abstract(texts[-1].text)):
+            and reads_as_prose(texts[-1].text)):
         return texts[:-2], _Card(texts[-2], texts[-1], None)
     if len(texts) == 1 and lone_title and looks_like_title(texts[0].text):
         return [], _Card(texts[0], None, None)
@@ -401,7 +386,7 @@ def _card_by_position(texts: list[Item]) -> _Card | None:
 
 def _is_pair(texts: Sequence[Item]) -> bool:
     return (len(texts) == 2 and looks_like_title(texts[0].text)
-            and reads_as_abstract(texts[1].text))
+            and reads_as_prose(texts[1].text))
 
 
 def _layout_evidence(items: Sequence[Item]) -> tuple[int, int]:
