@@ -1199,3 +1199,15 @@ def test_compact_page_text_in_a_cut_entrys_abstract_place_is_no_abstract() -> No
     (warned,) = listing.diagnostics
     assert (warned.severity, warned.line) == ("warning", 10)
     assert "ends inside an entry" in warned.message
+
+
+@pytest.mark.parametrize("prefix", ["Published on ", "Published ", "Published: ", "Submitted on "])
+@pytest.mark.parametrize("name", [HF, "hf-today"])
+def test_hf_footer_date_with_a_published_prefix(name: str, prefix: str) -> None:
+    """The footer's date as other views of the page show it ('Published May 6'): the
+    same date and comment count (it was no date: the footer was reported dateless and
+    the card lost its date, or was cut off from it)."""
+    text = raw(name) if name in NAMES else layout_text(name)
+    listing = parse_listing(text.replace("\n·\n", f"\n·\n{prefix}"), "x.txt", year=YEAR)
+    assert listing.diagnostics == ()
+    assert without_lines(listing) == without_lines(parse_listing(text, "x.txt", year=YEAR))

@@ -75,7 +75,9 @@ DOT = "·"  # U+00B7, the separator line between the author/organisation line an
 # Glyphs a copy shows for that separator: "·", or "•" (a bullet) in some browsers' copies.
 SEPARATORS = (DOT, "•")
 _AUTHORS = re.compile(r"(?:[•·]\s*)?(?P<count>\d+)\s+authors?", re.IGNORECASE)
-_DATE = re.compile(rf"(?:Published on\s+)?(?P<date>{DATE_PATTERN})(?:\s+(?P<comments>\d+))?")
+# "May 6", "Sep 9, 2025 3" (3 comments), "Published on May 6", "Published May 6, 2025"
+_DATE = re.compile(rf"(?:(?:Published|Submitted)(?:\s+on)?:?\s+)?(?P<date>{DATE_PATTERN})"
+                   rf"(?:\s+(?P<comments>\d+))?")
 # "12", "1.2k" (the page shortens thousands), or "-" for none
 _VOTE = re.compile(r"(?P<count>\d{1,7}|\d{1,4}(?:\.\d)?k)|[-–—]", re.IGNORECASE)
 
