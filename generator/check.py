@@ -26,7 +26,7 @@ from generator.content import (
     slug_for_path,
     split_front_matter,
 )
-from generator.diagnostics import Diagnostic, error, shown_path, warning
+from generator.diagnostics import Diagnostic, Severity, error, shown_path, warning
 from generator.model import is_safe_slug
 from generator.site import duplicate_papers
 from generator.theme import load_theme
@@ -166,13 +166,22 @@ def _check_tags(files: list[_File], problems: list[Diagnostic]) -> None:
                                     f"spelling"))
 
 
+def no_papers_folder(config: Config, severity: Severity) -> Diagnostic:
+    """A project without a papers folder: an empty site, and without a config.yaml either,
+    most likely a command run in the wrong folder."""
+    where = "" if config.source else " and no config.yaml"
+    return Diagnostic(shown_path(config.papers_path), None, severity,
+                      f"no papers folder{where}, so no papers to show (run this in your "
+                      f"list's folder, give --config, or start a list with 'readinglist "
+                      f"init')")
+
+
 def check_content(config: Config) -> tuple[list[Diagnostic], int]:
     """Every content file of a project -> (diagnostics, number of files read)."""
     problems: list[Diagnostic] = []
     papers_dir = config.papers_path
-    if not papers_dir.is_dir():
-        problems.append(warning(shown_path(papers_dir), None, "no papers folder; the site "
-                                "will be empty (create it or run 'readinglist new')"))
+    if not papers_dir.is_dir():  # (not a list at all: an error, as build makes it)
+        problems.append(no_papers_folder(config, "warning" if config.source else "error"))
         return problems, 0
     found = content_files(papers_dir, config.root)  # what the build reads, and why not
     problems.extend(found.problems)

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import sys
 import time
@@ -22,7 +23,7 @@ from typing import NoReturn
 
 from generator import __version__
 from generator.config import CONFIG_NAME, Config, load_config
-from generator.diagnostics import BuildError, Diagnostic, has_errors, shown_path
+from generator.diagnostics import BuildError, Diagnostic, Severity, has_errors, shown_path
 from generator.model import FORMATS, PAGE_FORMATS, STATUSES
 from generator.writer import clear_leftovers
 
@@ -64,7 +65,11 @@ class Output:
 
 
 def _config_path(args: argparse.Namespace) -> Path:
-    return Path(args.config) if args.config else Path.cwd() / CONFIG_NAME
+    """--config's file; a folder given for it is the project, its config.yaml the file."""
+    if not args.config:
+        return Path.cwd() / CONFIG_NAME
+    path = Path(args.config)
+    return path / CONFIG_NAME if path.is_dir() else path
 
 
 def _missing_config(args: argparse.Namespace, out: Output) -> bool:
@@ -87,6 +92,16 @@ def _load(args: argparse.Namespace, out: Output) -> Config | None:
     problems = shown_config(problems, path)
     out.diagnostics(problems)
     return None if has_errors(problems) else config
+
+
+def _no_papers(config: Config, out: Output, *, severity: Severity) -> bool:
+    """Whether the project has no papers folder (said, if so)."""
+    from generator.check import no_papers_folder
+
+    if config.papers_path.is_dir():
+        return False
+    out.diagnostic(no_papers_folder(config, severity))
+    return True
 
 
 # --- import ----------------------------------------------------------------------------
@@ -142,7 +157,7 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
 # --- init ------------------------------------------------------------------------------
 
 def cmd_init(args: argparse.Namespace, out: Output) -> int:
-    from generator.project import copy_theme, init_project
+    from generator.project import REQUIREMENT_EXAMPLE, copy_theme, init_project
 
     root = Path(args.dir)
     if root.exists() and not root.is_dir():
@@ -160,14 +175,27 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
         return 1
     for path in made.created:
         out.line(f"created {shown_path(path)}{'/' if path.is_dir() else ''}")
+    for path, lines in made.extended:
+        out.line(f"  added {', '.join(lines)} to {shown_path(path)} (the rest kept)")
     for path in made.kept:
         out.line(f"   kept {shown_path(path)} (it was there; not overwritten)")
     if made.unnamed is not None:
+        why = "" if made.requirement else (": readinglist was not installed from a public "
+                                           "git repository (or a clone of one)"
+                                           if shutil.which("git") else
+                                           ": git, which tells the repository of the clone "
+                                           "readinglist came from, is missing")
         out.diagnostic(Diagnostic(
             shown_path(made.unnamed), None, "warning",
-            "names no readinglist for the GitHub Pages workflow to install: readinglist "
-            "was installed from a folder without a public git remote; write the line "
-            "readinglist @ git+https://github.com/OWNER/readinglist there"))
+            f"names no readinglist for the GitHub Pages workflow to install{why}; write "
+            f"the line {made.requirement or REQUIREMENT_EXAMPLE} there"))
+    if made.from_pypi is not None:
+        path, number, line = made.from_pypi
+        out.diagnostic(Diagnostic(
+            shown_path(path), number, "warning",
+            f"'{line}' is another project on PyPI, which the GitHub Pages workflow cannot "
+            f"build this site with; write the line {made.requirement or REQUIREMENT_EXAMPLE} "
+            "instead"))
     go = "" if root.resolve() == Path.cwd().resolve() else f"cd {shlex.quote(args.dir)}\n  "
     out.line(f"""
 Your reading list is ready. Next:
@@ -186,6 +214,9 @@ def cmd_build(args: argparse.Namespace, out: Output) -> int:
     config = _load(args, out)
     if config is None:
         return 1
+    lost = not config.source  # no config.yaml: without papers either, not a list
+    if _no_papers(config, out, severity="error" if lost else "warning") and lost:
+        return 1  # nothing written in the wrong folder
     started = time.perf_counter()
     target = Path(args.output) if args.output else None
     try:
@@ -193,12 +224,13 @@ def cmd_build(args: argparse.Namespace, out: Output) -> int:
     except BuildError as exc:
         out.diagnostics(exc.diagnostics)
         out.line(f"Build failed: {sum(d.severity == 'error' for d in exc.diagnostics)} "
-                 f"error(s); {target or config.output_path} was left as it was.")
+                 f"error(s); {shown_path(target or config.output_path)} was left as it was.")
         return 1
     out.diagnostics(result.diagnostics)
     took = time.perf_counter() - started
-    out.line(f"Built {result.papers} papers, {len(result.files)} files into "
-             f"{target or config.output_path} in {took:.2f} s.")
+    out.line(f"Built {result.papers} paper{'s' * (result.papers != 1)}, "
+             f"{len(result.files)} files into {shown_path(target or config.output_path)} "
+             f"in {took:.2f} s.")
     return 0
 
 
@@ -386,6 +418,7 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     config = _load(args, out)
     if config is None:
         return 1
+    _no_papers(config, out, severity="warning")  # papers made meanwhile are served
     first = [True]  # no build has succeeded yet
     server = DevServer(_config_path(args), config, host=args.host, port=args.port,
                        report=lambda report: _report_build(out, report, first))
@@ -477,7 +510,7 @@ pages. Errors show in the terminal and over the page; the last good site stays u
 
 
 def build_parser() -> argparse.ArgumentParser:
-    config_help = f"project config (default: ./{CONFIG_NAME})"
+    config_help = f"project config, or its folder (default: ./{CONFIG_NAME})"
     # --config works before or after the command; the command's copy must not reset the
     # value given before it, so it has no default of its own.
     common = argparse.ArgumentParser(add_help=False)

@@ -33,6 +33,9 @@ class Made:
     created: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
     unnamed: Path | None = None  # a requirements.txt written without a requirement
+    extended: list[tuple[Path, list[str]]] = field(default_factory=list)  # lines added
+    from_pypi: tuple[Path, int, str] | None = None  # a kept requirement of PyPI's namesake
+    requirement: str | None = None  # the line that installs the readinglist running here
 
 
 def commented_config() -> str:
@@ -57,6 +60,8 @@ def commented_config() -> str:
         lines += [value, ""]
     return "\n".join(lines)
 
+
+REQUIREMENT_EXAMPLE = "readinglist @ git+https://github.com/OWNER/readinglist"
 
 REQUIREMENT_HELP = """\
 # The readinglist that builds this site: the GitHub Pages workflow installs what this file
@@ -149,6 +154,57 @@ def _write(path: Path, text: str, made: Made) -> None:
     made.created.append(path)
 
 
+def _extend_ignores(path: Path, text: str, made: Made) -> None:
+    """Write .gitignore, or add at the end of the one there the patterns of ``text`` it
+    lacks (with their comments): a project made by an older readinglist does not ignore
+    what newer builds leave beside site/, which `git add -A` would otherwise commit. The
+    lines already there are kept as they are."""
+    if not path.exists():
+        _write(path, text, made)
+        return
+    old = path.read_text("utf-8", errors="replace")
+    have = {line.strip().strip("/") for line in old.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")}
+    added: list[str] = []
+    block: list[str] = []
+    missing: list[str] = []
+    for line in text.splitlines():
+        block.append(line)
+        if line.startswith("#"):
+            continue
+        if line.strip().strip("/") not in have:
+            added += block
+            missing.append(line)
+        block = []
+    if not missing:
+        made.kept.append(path)
+        return
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(("" if old.endswith("\n") or not old else "\n") + "\n".join(added) + "\n")
+    made.extended.append((path, missing))
+
+
+def _requirement_lines(path: Path) -> list[tuple[int, str]]:
+    """The numbered lines of a requirements.txt that the Pages workflow takes for
+    requirements (its check: a line that starts with neither ``#`` nor a space)."""
+    try:
+        lines = path.read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    return [(number, line) for number, line in enumerate(lines, 1)
+            if line and not line[0].isspace() and not line.startswith("#")]
+
+
+def _pypi_namesake(path: Path) -> tuple[Path, int, str] | None:
+    """The line of a requirements.txt that asks for "readinglist" by name alone, which pip
+    takes from PyPI, where that name is another project (an older init wrote
+    ``readinglist==0.1.0``, and the Pages workflow failed on it)."""
+    for number, line in _requirement_lines(path):
+        if re.fullmatch(r"\s*readinglist\s*(\[[^]]*\])?\s*([=<>~!].*)?", line, re.IGNORECASE):
+            return path, number, line.strip()
+    return None
+
+
 def _folder(path: Path, made: Made) -> None:
     if not path.is_dir():
         path.mkdir(parents=True)
@@ -164,13 +220,17 @@ def init_project(root: Path) -> Made:
                    "overrides/static"):
         _folder(root / folder, made)
     for target, scaffold in (("overrides/README.md", "overrides.md"),
-                             (".github/workflows/pages.yml", "pages.yml"),
-                             (".gitignore", "gitignore")):
+                             (".github/workflows/pages.yml", "pages.yml")):
         _write(root / target, (SCAFFOLD / scaffold).read_text("utf-8"), made)
-    line = requirement()
-    _write(root / "requirements.txt", requirements_file(line), made)
-    if line is None and root / "requirements.txt" in made.created:
-        made.unnamed = root / "requirements.txt"
+    _extend_ignores(root / ".gitignore", (SCAFFOLD / "gitignore").read_text("utf-8"), made)
+    made.requirement = requirement()
+    wanted = root / "requirements.txt"
+    _write(wanted, requirements_file(made.requirement), made)
+    if wanted in made.created:
+        made.unnamed = None if made.requirement else wanted
+    else:  # kept: still to be written, or written by an older init, wrongly
+        made.from_pypi = _pypi_namesake(wanted)
+        made.unnamed = None if _requirement_lines(wanted) else wanted
     return made
 
 

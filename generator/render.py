@@ -942,6 +942,11 @@ def _theme_errors(template: str, page: str) -> Iterator[None]:
         yield
     except jinja2.TemplateError as exc:
         file, line = _theme_frame(exc)
+        if file == "?" and isinstance(exc, jinja2.TemplateNotFound):  # the page's own
+            names = " or ".join(getattr(exc, "templates", None) or [exc.name])
+            raise BuildError([error(template, None, f"no such template in the theme or the "
+                                                    f"overrides: {page} is made with "
+                                                    f"{names}")]) from exc
         raise BuildError([error(file, line, f"template error in {template} while rendering "
                                             f"{page}: {exc}")]) from exc
     except Exception as exc:

@@ -8,7 +8,9 @@ theme folder of its own.
 Templates are looked up in ``overrides/templates/`` then the theme's ``templates/``; the name
 prefix ``!theme/`` always means the theme's own file, so an override can
 ``{% extends "!theme/base.html" %}`` and change one block. Static files are the theme's
-``static/`` with ``overrides/static/`` laid over it, published under ``static/``.
+``static/`` with ``overrides/static/`` laid over it, published under ``static/``. A project's
+copy of a bundled theme (``init --copy-theme``) has the bundled theme beneath it: a file the
+copy lacks, such as a page added to the theme after it was copied, comes from there.
 """
 
 from __future__ import annotations
@@ -57,8 +59,16 @@ class Theme:
 
     name: str
     path: Path
-    template_dirs: tuple[Path, ...]  # overrides/templates (if any), theme templates
-    static_dirs: tuple[Path, ...]  # theme static, then overrides/static (later wins)
+    template_dirs: tuple[Path, ...]  # overrides/templates (if any), theme templates, fallback
+    static_dirs: tuple[Path, ...]  # fallback static, theme static, then overrides/static
+    # (later wins); the fallback: under a copy of a bundled theme, the bundled one
+    fallback: Path | None = None
+
+    @property
+    def own_templates(self) -> tuple[Path, ...]:
+        """What ``!theme/`` reaches: the theme's templates, then the fallback's."""
+        fallback = () if self.fallback is None else (self.fallback / "templates",)
+        return (self.templates, *fallback)
 
     @property
     def templates(self) -> Path:
@@ -84,12 +94,19 @@ def load_theme(config: Config) -> tuple[Theme, list[Diagnostic]]:
     overrides = config.overrides_path
     template_dirs = [path / "templates"]
     static_dirs = [path / "static"]
+    bundled = bundled_themes() / config.theme
+    fallback = bundled if found is not None and (bundled / "templates").is_dir() and \
+        bundled.resolve() != path.resolve() else None
+    if fallback is not None:  # a copy (init --copy-theme), maybe by an older readinglist:
+        # what it lacks, a page added since, comes from the theme that ships with this one
+        template_dirs.append(fallback / "templates")
+        static_dirs.insert(0, fallback / "static")
     if overrides is not None and overrides.is_dir():
         template_dirs.insert(0, overrides / "templates")
         static_dirs.append(overrides / "static")
     theme = Theme(config.theme, path,
                   tuple(d for d in template_dirs if d.is_dir()),
-                  tuple(d for d in static_dirs if d.is_dir()))
+                  tuple(d for d in static_dirs if d.is_dir()), fallback)
     return theme, problems
 
 
@@ -97,7 +114,7 @@ def template_file(theme: Theme, name: str) -> Path | None:
     """The file ``template_loader`` loads for a template name (for messages about it)."""
     own = name.startswith(THEME_PREFIX + "/")
     rel = name[len(THEME_PREFIX) + 1:] if own else name
-    for folder in (theme.templates,) if own else theme.template_dirs:
+    for folder in theme.own_templates if own else theme.template_dirs:
         if (folder / rel).is_file():
             return folder / rel
     return None
@@ -110,8 +127,8 @@ def template_loader(theme: Theme) -> jinja2.BaseLoader:
 
     return jinja2.ChoiceLoader([
         jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
-        jinja2.PrefixLoader({THEME_PREFIX: jinja2.FileSystemLoader(str(theme.templates))},
-                            delimiter="/"),
+        jinja2.PrefixLoader({THEME_PREFIX: jinja2.FileSystemLoader(
+            [str(d) for d in theme.own_templates])}, delimiter="/"),
     ])
 
 

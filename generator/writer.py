@@ -301,6 +301,7 @@ def update_site(out: Path, staged: Path, paths: Iterable[str], delete: Iterable[
         pending = None
     if pending is not None:
         record.unlink()  # (until the exchange, the spare is half made)
+        (spare / ".gitignore").unlink(missing_ok=True)  # (not for the site)
         for path in pending:
             _put(spare, path, out / path if os.path.isfile(out / path) else None)
     else:
@@ -314,6 +315,9 @@ def update_site(out: Path, staged: Path, paths: Iterable[str], delete: Iterable[
     swap_in(spare, out, keep=True)
     (spare / ".spare.json").write_text(json.dumps({"site": now, "pending": sorted(
         paths | gone)}), encoding="utf-8")
+    # git leaves it out wherever the site is (a site kept in the repository, as docs/ for
+    # GitHub Pages from a branch, would else have a second copy committed beside it)
+    (spare / ".gitignore").write_text("*\n", encoding="utf-8")
 
 
 def _link_tree(source: Path, into: Path) -> None:

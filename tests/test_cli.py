@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import shlex
@@ -19,7 +20,7 @@ from generator.content import parse_paper, read_front_matter, render_file
 ROOT = Path(__file__).resolve().parent.parent
 THEMES = ROOT / "themes"
 LISTINGS = ROOT / "tests" / "fixtures" / "listings"
-COMMANDS = ["import", "build", "serve", "check", "new", "tag", "status", "rate"]
+COMMANDS = ["init", "import", "build", "serve", "check", "new", "tag", "status", "rate"]
 
 HAND_EDITED = """\
 ---
@@ -86,9 +87,15 @@ def test_every_command_has_help_with_examples(command, capsys):
     assert out.startswith(f"usage: readinglist {command}")
     assert "examples:\n  readinglist " + command in out
     assert "--config PATH" in out
+    # an example is shown as written: a long one goes on after a backslash, never joined
+    # into one overlong line
+    lines = out.split("examples:\n")[1].splitlines()
+    assert all(len(line) <= 100 for line in lines), lines
+    assert all(next_.startswith("      --") for line, next_ in itertools.pairwise(lines)
+               if line.endswith("\\"))
 
 
-@pytest.mark.parametrize("command", COMMANDS + ["init"])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_help_example_is_a_command_line_the_parser_takes(command, capsys):
     """Each example, its continued lines joined as a shell joins them, is parsed as given
     (what a pipe feeds, and the `$(…)` inside `$EDITOR "$(…)"`, aside); a run of spaces
@@ -168,6 +175,8 @@ def test_config_before_or_after_the_command(project, tmp_path_factory, capsys):
     assert run("--config", config, "status", "focusllm", "read") == 0
     assert run("status", "focusllm", "unread", "--config", config) == 0
     assert "status: unread" in papers(project)["focusllm.md"]
+    assert run("build", "--config", str(project)) == 0  # the list's folder is as good
+    assert (project / "site" / "index.html").is_file() and not (elsewhere / "site").exists()
     assert run("status", "focusllm", "read") == 2  # no project here: no such paper
     assert "no paper with this slug or path" in capsys.readouterr().err
 
@@ -184,7 +193,8 @@ def test_the_command_exits_at_once_with_its_status_and_all_its_output(project):
     done = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=project,
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Built 2 papers")
+    assert done.stdout.startswith("Built 2 papers, ")
+    assert " files into site in " in done.stdout  # the path as typed, not absolute
     assert (project / "site" / "index.html").is_file()
     (project / "content" / "papers" / "focusllm.md").write_text("---\ntitle: [\n---\n",
                                                                  encoding="utf-8")

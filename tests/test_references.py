@@ -627,6 +627,23 @@ def test_the_sites_papers_bib_imports_back_into_the_same_metadata(tmp_path_facto
             assert got == want, (name, paper, bib)
 
 
+def test_a_sites_papers_json_is_not_read_as_one_csl_item(tmp_path):
+    """(It was: one paper, titled as the site.) Its papers.bib is the export to import."""
+    from generator.build import build
+    from generator.config import load_config
+
+    folder = tmp_path / "content" / "papers"
+    folder.mkdir(parents=True)
+    (folder / "a.md").write_text(render_file({"title": "Landmark Attention"}))
+    config, _ = load_config(tmp_path / "config.yaml", {})
+    text = build(config, jobs=1).files["papers.json"].decode("utf-8")
+    listing = parse_listing(text, "papers.json", year=2026)
+    assert listing.entries == ()
+    assert [str(d) for d in listing.diagnostics] == [
+        "papers.json:1: error: a readinglist site's papers.json, not CSL-JSON: import that "
+        "site's papers.bib, which holds the same papers"]
+
+
 @pytest.mark.slow
 def test_a_bib_imported_into_the_bundled_list_builds(tmp_path, monkeypatch, capsys):
     root = Path(__file__).resolve().parent.parent

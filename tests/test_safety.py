@@ -186,7 +186,7 @@ def test_hidden_files_are_neither_checked_nor_built(project, capsys):
     (papers / ".backup" / "old.md").write_text(GOOD)
     assert status("check", "--strict") == 0
     assert status("build") == 0
-    assert "Built 1 papers" in capsys.readouterr().out
+    assert "Built 1 paper, " in capsys.readouterr().out
 
 
 def test_a_link_inside_the_project_is_followed(project, capsys):

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -84,6 +85,102 @@ def test_init_makes_a_ready_project_and_never_overwrites(tmp_path, monkeypatch, 
     assert (root / "config.yaml").read_text() == "title: Mine\n"
 
 
+def test_init_in_a_project_made_by_an_older_readinglist_adds_what_it_lacks(
+        tmp_path, monkeypatch, capsys, quiet):
+    """A project made before builds kept a spare site beside site/: its .gitignore (as that
+    init wrote it) gets the missing pattern, so `git add -A` does not commit the spare, and
+    its requirements.txt, which asked PyPI for another project of the same name, is named
+    with its line."""
+    monkeypatch.chdir(tmp_path)
+    older = ("# Made by `readinglist build`; GitHub Pages publishes it from the workflow.\n"
+             "/site/\n# What `readinglist build` keeps between builds to rebuild quickly.\n"
+             "/.cache/\nnotes-private.txt")  # and a line of the user's, no newline at the end
+    (tmp_path / ".gitignore").write_text(older)
+    (tmp_path / "requirements.txt").write_text(
+        "# The readinglist that builds this site (the GitHub Pages workflow installs it).\n"
+        "readinglist==0.1.0\n")
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    (tmp_path / "content" / "papers" / "also-good.md").write_text(GOOD)
+    assert status("init") == 0
+    out, err = capsys.readouterr()
+    assert "added /.site.*/ to .gitignore (the rest kept)" in out
+    assert (tmp_path / ".gitignore").read_text().startswith(older + "\n")
+    assert "requirements.txt:2: warning: 'readinglist==0.1.0' is another project on PyPI" \
+        in err
+    assert (tmp_path / "requirements.txt").read_text().endswith("readinglist==0.1.0\n")
+
+    for more in ("More.", "And more."):  # the second build keeps a spare tree beside site/
+        (tmp_path / "content" / "papers" / "also-good.md").write_text(f"{GOOD}\n{more}\n")
+        assert status("build") == 0
+    run = functools.partial(subprocess.run, cwd=tmp_path, check=True, capture_output=True,
+                            text=True)
+    assert list(tmp_path.glob(".site.*"))
+    run(["git", "init", "-q"])
+    added = re.findall(r"add '([^']+)'", run(["git", "add", "--all", "--dry-run"]).stdout)
+    assert "content/papers/also-good.md" in added
+    assert {path.split("/")[0] for path in added} == {
+        ".gitignore", "requirements.txt", "config.yaml", "content", "overrides", ".github"}
+
+    assert status("init") == 0  # again: nothing more to add
+    out, err = capsys.readouterr()
+    assert "kept .gitignore" in out and "added" not in out
+
+
+def test_a_site_kept_in_the_repository_has_no_second_copy_committed(tmp_path, monkeypatch,
+                                                                     quiet):
+    """A list published from a branch's docs/ commits its site; the spare tree the builds
+    keep beside it (.docs.spare/) stays out of git, and the site has no .gitignore of its
+    own, whatever the list's .gitignore says."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.yaml").write_text("title: Mine\noutput_dir: docs\n")
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    for more in ("", "More.", "And more."):  # the second build and on keep a spare
+        (tmp_path / "content" / "papers" / "also-good.md").write_text(f"{GOOD}\n{more}\n")
+        assert status("build") == 0
+        assert not (tmp_path / "docs" / ".gitignore").exists()
+    assert (tmp_path / ".docs.spare" / "index.html").is_file()
+    run = functools.partial(subprocess.run, cwd=tmp_path, check=True, capture_output=True,
+                            text=True)
+    run(["git", "init", "-q"])
+    added = re.findall(r"add '([^']+)'", run(["git", "add", "--all", "--dry-run"]).stdout)
+    assert "docs/index.html" in added
+    assert {path.split("/")[0] for path in added} == {"config.yaml", "content", "docs"}
+
+
+def test_init_without_git_says_that_is_why_it_names_no_readinglist(tmp_path, monkeypatch,
+                                                                   capsys, quiet):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("generator.project._direct_url",
+                        lambda: {"url": REPO.as_uri(), "dir_info": {}})  # `pip install .`
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
+    assert status("init", "list") == 0
+    assert "list/requirements.txt: warning: names no readinglist for the GitHub Pages " \
+           "workflow to install: git, which tells the repository of the clone readinglist " \
+           "came from, is missing; write the line readinglist @ " \
+           "git+https://github.com/OWNER/readinglist there" in capsys.readouterr().err
+
+
+def test_init_again_reminds_of_a_requirements_txt_still_to_write(tmp_path, monkeypatch,
+                                                                 capsys, quiet):
+    """A list made when init could not tell which readinglist to name, run again once it
+    can (say readinglist was installed again, from its repository): the line to write."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "requirements.txt").write_text(requirements_file(None))
+    monkeypatch.setattr("generator.project._direct_url", lambda: {
+        "url": "https://github.com/me/readinglist.git",
+        "vcs_info": {"vcs": "git", "commit_id": "0123abc"}})
+    assert status("init") == 0
+    assert "requirements.txt: warning: names no readinglist for the GitHub Pages workflow " \
+           "to install; write the line readinglist @ " \
+           "git+https://github.com/me/readinglist.git@0123abc there\n" in \
+           capsys.readouterr().err
+    assert (tmp_path / "requirements.txt").read_text() == requirements_file(None)
+    with (tmp_path / "requirements.txt").open("a") as file:
+        file.write("readinglist @ git+https://github.com/me/readinglist.git@0123abc\n")
+    assert status("init") == 0
+    assert "warning" not in capsys.readouterr().err
+
+
 def test_the_commented_config_lists_every_key_with_its_default():
     text = commented_config()
     config, problems = parse_config(text, "config.yaml", Path("."))
@@ -100,6 +197,60 @@ def test_copy_theme_puts_the_whole_theme_in_the_project(tmp_path, capsys, quiet)
     assert status("init", str(tmp_path / "p"), "--copy-theme") == 0
     assert (copied / "templates" / "base.html").read_text() == "mine"
     assert "kept" in capsys.readouterr().out
+
+
+def test_the_override_example_init_writes_works_on_every_page(tmp_path, monkeypatch, capsys,
+                                                              quiet):
+    """overrides/README.md's example, as written: a base.html that adds a stylesheet in the
+    head block reaches every page (the paper pages' own head block keeps it)."""
+    monkeypatch.chdir(tmp_path)
+    assert status("init") == 0
+    guide = (tmp_path / "overrides" / "README.md").read_text()
+    example = re.search(r"e\.g\. `templates/base\.html`:\n\n((?:      .*\n)+)", guide)[1]
+    (tmp_path / "overrides" / "templates" / "base.html").write_text(
+        "".join(line[6:] + "\n" for line in example.splitlines()))
+    (tmp_path / "overrides" / "static" / "css").mkdir()
+    (tmp_path / "overrides" / "static" / "css" / "extra.css").write_text("body{}\n")
+    (tmp_path / "content" / "papers" / "also-good.md").write_text(GOOD)
+    assert status("build") == 0
+    pages = sorted((tmp_path / "site").rglob("*.html"))
+    assert any("/papers/" in page.as_posix() for page in pages)
+    for page in pages:
+        root = "../" * (len(page.relative_to(tmp_path / "site").parts) - 1)
+        if page.name == "404.html":
+            continue  # (its links start at the site's root, wherever it is shown)
+        assert f'<link rel="stylesheet" href="{root}static/css/extra.css">' in \
+            page.read_text(), page
+    assert (tmp_path / "site" / "static" / "css" / "extra.css").is_file()
+
+
+def test_a_theme_copied_by_an_older_readinglist_still_builds(tmp_path, monkeypatch, capsys,
+                                                              quiet):
+    """A copy made before a page was added to the theme: that page comes from the bundled
+    theme, inside the copy's base.html; `!theme/` reaches it too. (The build failed:
+    "none of the templates given were found: queue.html", where check had passed.)"""
+    monkeypatch.chdir(tmp_path)
+    assert status("init", "--copy-theme") == 0
+    copied = tmp_path / "themes" / "default"
+    for added_later in ("templates/queue.html", "templates/stats.html",
+                        "templates/partials/filters.html"):
+        (copied / added_later).unlink()
+    base = copied / "templates" / "base.html"
+    base.write_text(base.read_text().replace("</footer>", "<p>My own footer.</p></footer>"))
+    (tmp_path / "overrides" / "templates" / "stats.html").write_text(
+        '{% extends "!theme/stats.html" %}\n'
+        '{% block content %}<p>Counted weekly.</p>{{ super() }}{% endblock %}\n')
+    (tmp_path / "content" / "papers" / "also-good.md").write_text(GOOD)
+    capsys.readouterr()
+    assert status("check", "--strict") == 0
+    assert status("build") == 0, capsys.readouterr().err
+    queue = (tmp_path / "site" / "queue" / "index.html").read_text()
+    stats = (tmp_path / "site" / "stats" / "index.html").read_text()
+    assert "Reading queue" in queue and "My own footer." in queue
+    assert "Counted weekly." in stats and "Papers by year" in stats and \
+        "My own footer." in stats
+    assert (tmp_path / "site" / "static" / "css" / "style.css").read_bytes() == \
+        (copied / "static" / "css" / "style.css").read_bytes()
 
 
 # --- a project with nothing but content ------------------------------------------------
@@ -120,6 +271,38 @@ def test_every_command_works_without_config_or_theme_folder(tmp_path, monkeypatc
     page = (tmp_path / "site" / "papers" / "also-good" / "index.html").read_text()
     assert "FocusLLM: Scaling LLM's Context by Parallel Decoding</h1>" in page
     assert (tmp_path / "site" / "static" / "vendor" / "lunr" / "lunr.min.js").is_file()
+
+
+def test_build_in_a_folder_that_is_not_a_list_writes_nothing(tmp_path, monkeypatch,
+                                                                capsys, quiet):
+    """No config.yaml and no content/: most likely the wrong folder (a home folder, the
+    parent of the list), where a site/ and .cache/ of nothing would be litter."""
+    monkeypatch.chdir(tmp_path)
+    said = ("content/papers: error: no papers folder and no config.yaml, so no papers to "
+            "show (run this in your list's folder, give --config, or start a list with "
+            "'readinglist init')\n")
+    assert status("build") == 1
+    assert capsys.readouterr().err == said
+    assert status("check") == 1  # not a pass before a build that fails
+    assert capsys.readouterr().err == said
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_new_list_with_no_papers_builds_a_site_that_says_what_to_do(tmp_path,
+                                                                      monkeypatch, capsys,
+                                                                      quiet):
+    monkeypatch.chdir(tmp_path)
+    assert status("init", "list") == 0
+    monkeypatch.chdir(tmp_path / "list")
+    capsys.readouterr()
+    assert status("build") == 0
+    page = (tmp_path / "list" / "site" / "index.html").read_text()
+    assert "No papers yet." in page and "readinglist import" in page
+    assert "warning" not in capsys.readouterr().err  # init made content/papers/
+    shutil.rmtree(tmp_path / "list" / "content")
+    assert status("build") == 0
+    assert "content/papers: warning: no papers folder, so no papers to show" in \
+        capsys.readouterr().err
 
 
 def test_the_published_address_comes_from_the_environment_when_base_url_is_empty(tmp_path):
@@ -185,6 +368,22 @@ def test_a_missing_theme_fails_check_and_build(tmp_path, monkeypatch, capsys, qu
     assert err.count("config.yaml: error: theme 'nope' not found: neither themes/nope/"
                      "templates/ nor a bundled theme of that name exists (available: "
                      "default)") == 2
+
+
+def test_a_theme_of_its_own_without_a_page_template_names_it(tmp_path, monkeypatch, capsys,
+                                                              quiet):
+    """(The message was "?: error: template error in queue.html …: none of the templates
+    given were found".) A theme of another name has no bundled one beneath it."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(REPO / "themes" / "default", tmp_path / "themes" / "mine")
+    (tmp_path / "themes" / "mine" / "templates" / "queue.html").unlink()
+    (tmp_path / "config.yaml").write_text("theme: mine\n")
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    (tmp_path / "content" / "papers" / "also-good.md").write_text(GOOD)
+    assert status("build") == 1
+    assert capsys.readouterr().err == (
+        "queue.html: error: no such template in the theme or the overrides: "
+        "queue/index.html is made with queue.html\n")
 
 
 def _with_paper_template(root: Path, template: bytes) -> None:
@@ -362,6 +561,15 @@ def test_a_new_user_installs_the_wheel_and_starts_a_list(tmp_path, browser):
                   str(tmp_path / "wheels"), str(source)], tmp_path, env)
     assert built.returncode == 0, built.stderr
     wheel = next((tmp_path / "wheels").glob("readinglist-*.whl"))
+    # every file of the package and the theme ships: templates, static files, the
+    # scaffold init writes (dot-files too), livereload.js, any data a module reads
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = {name for name in archive.namelist() if ".dist-info/" not in name}
+    wanted = {f"generator/{p.relative_to(source / 'generator').as_posix()}"
+              for p in (source / "generator").rglob("*") if p.is_file()} | \
+        {f"generator/themes/{p.relative_to(source / 'themes').as_posix()}"
+         for p in (source / "themes").rglob("*") if p.is_file()}
+    assert shipped == {name for name in wanted if "__pycache__" not in name}
     venv = tmp_path / "venv"
     assert _run([sys.executable, "-m", "venv", str(venv)], tmp_path, env).returncode == 0
     installed = _run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], tmp_path, env)
@@ -503,12 +711,30 @@ def test_the_workflow_installs_the_repository_readinglist_came_from(tmp_path):
     workflow = yaml.safe_load((REPO / "generator/scaffold/pages.yml").read_text())
     install = next(s for s in workflow["jobs"]["build"]["steps"]
                    if s.get("name") == "Install readinglist")
-    refuse = install["run"].splitlines()[0]
+    # a list made with `git init` and pushed as it is: its first branch publishes
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    plain = {**os.environ, "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1",
+             "GIT_CONFIG_GLOBAL": os.devnull}
+    for command in (["git", "init", "-q"], ["git", "-c", "user.name=t", "-c",
+                                            "user.email=t@e.org", "commit", "-q",
+                                            "--allow-empty", "-m", "x"]):
+        subprocess.run(command, cwd=fresh, env=plain, check=True, capture_output=True)
+    branch = subprocess.run(["git", "branch", "--show-current"], cwd=fresh, env=plain,
+                            check=True, capture_output=True, text=True).stdout.strip()
+    pushed = workflow[True]["push"]["branches"]  # YAML 1.1 reads the key `on` as True
+    assert branch in pushed and "main" in pushed, (branch, pushed)
+    refuse = "\n".join(install["run"].splitlines()[:-1])  # all but the pip install
+    assert install["run"].splitlines()[-1] == "pip install -r requirements.txt"
     for text, ok in ((requirements_file(None), False),
                      (requirements_file("readinglist @ git+https://e.org/r.git"), True),
-                     (requirements_file("git+https://e.org/r.git@abc"), True)):
+                     (requirements_file("git+https://e.org/r.git@abc"), True),
+                     (requirements_file("readinglist==0.1.0"), False),  # PyPI's namesake
+                     (requirements_file("ReadingList >= 0.2"), False),
+                     (requirements_file("readinglist"), False)):
         (tmp_path / "requirements.txt").write_text(text)
-        done = subprocess.run(["bash", "-c", refuse], cwd=tmp_path, capture_output=True,
-                              text=True, check=False)
+        done = subprocess.run(  # as the Actions runner runs a step
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", refuse],
+            cwd=tmp_path, capture_output=True, text=True, check=False)
         assert (done.returncode == 0) == ok
         assert ok or "::error file=requirements.txt::" in done.stdout

@@ -626,6 +626,12 @@ def parse_csl_json(text: str, source: str) -> ParseResult:
     except json.JSONDecodeError as exc:
         result.diagnostics.append(error(source, exc.lineno, f"not valid JSON: {exc.msg}"))
         return result
+    if len(items) == 1 and isinstance(items[0][1], Mapping) and \
+            isinstance(items[0][1].get("papers"), list):  # (no CSL item has "papers")
+        result.diagnostics.append(error(source, items[0][0], "a readinglist site's "
+                                        "papers.json, not CSL-JSON: import that site's "
+                                        "papers.bib, which holds the same papers"))
+        return result
     for index, (line, item) in enumerate(items):
         if not isinstance(item, Mapping):
             result.diagnostics.append(error(source, line, f"item {index + 1} is not an "
