@@ -157,6 +157,36 @@ def test_user_edits_survive_reimport_of_a_changed_listing(project: Path, capsys)
     assert after.replace("comments: 7\n", "") == edited  # every other byte as the user left it
 
 
+def test_overlapping_second_paste_merges_and_keeps_every_edit(project: Path, capsys) -> None:
+    """The page imported, a paper edited, then the page copied again in two overlapping
+    halves from another browser (footers on one line with tabs, CRLF) with a button
+    between them: no paper is created (none titled by the button), nothing the user
+    wrote changes, and the only warnings name the two cut cards and the button."""
+    hf = LISTINGS[1]
+    assert main(["import", str(hf), "--year", "2026"]) == 0
+    papers = project / "content" / "papers"
+    before = {p.name for p in papers.glob("*.md")}
+    path = papers / "small-language-model-makes-an-effective-long-text-extractor.md"
+    edited = path.read_text(encoding="utf-8").replace(
+        "tags: []\nstatus: unread\n", "tags: [ner]  # mine\nstatus: reading\nrating: 3\n"
+    ) + "\nMy notes.\n"
+    path.write_text(edited, encoding="utf-8")
+    lines = hf.read_text(encoding="utf-8").split("\n")
+    halves = [*lines[:200], "", "Load more", "", *lines[150:]]
+    text = "\r\n".join(halves).replace("\r\n  • ", "\r\n• ").replace(
+        " authors\r\n·\r\n", " authors\t·\t")
+    (project / "again.txt").write_text(text, encoding="utf-8", newline="")
+    capsys.readouterr()
+    assert main(["import", "again.txt", "--year", "2026"]) == 0
+    out, err = capsys.readouterr()
+    assert "0 created" in out and "0 skipped" in out
+    assert {p.name for p in papers.glob("*.md")} == before
+    assert [line.split(": ")[1] for line in err.splitlines()] == ["warning"] * 3
+    after = path.read_text(encoding="utf-8")
+    assert after == edited.replace("  format: hf-daily-papers\n", "  format: hf-daily-papers\n"
+                                   "- file: again.txt\n  format: hf-daily-papers\n", 1)
+
+
 OLD_IMPORTER_FILE = """---
 title: Small Language Model Makes an Effective Long Text Extractor
 author_count: 3

@@ -362,6 +362,14 @@ SPLITS = [
      ("Ashish Vaswani", "Noam Shazeer")),
     ("Sprachmodelle für ÜbersetzungenJosé García, Zoë Müller", "Sprachmodelle für Übersetzungen",
      ("José García", "Zoë Müller")),
+    # names in a script without capitals (no split point was found: the whole line became
+    # the title), and an apostrophe inside a name (the split fell after "O'")
+    ("A Survey of Legal AI李明, 王伟, 张三 et al.", "A Survey of Legal AI",
+     ("李明", "王伟", "张三")),
+    ("Legal AI: 2.0李明, Ann Lee", "Legal AI: 2.0", ("李明", "Ann Lee")),
+    ("LLMs in 2024: A ReviewMaria van der Berg, Ahmed bin Salman, O'Brien Kelly et al.",
+     "LLMs in 2024: A Review", ("Maria van der Berg", "Ahmed bin Salman", "O'Brien Kelly")),
+    ("Models at ScaleAnn O’Neil, Bo Chen", "Models at Scale", ("Ann O’Neil", "Bo Chen")),
 ]
 
 
@@ -894,9 +902,11 @@ def test_compact_unknown_chrome_after_a_cut_entry_is_no_paper() -> None:
                             year=YEAR)
     assert without_lines(listing) == (without_lines(parsed(COMPACT))[:3]
                                       + without_lines(parsed(COMPACT)))
-    (warned,) = listing.diagnostics
+    warned, *chrome = listing.diagnostics
     assert (warned.severity, warned.line) == ("warning", 10)
     assert "ends inside an entry" in warned.message
+    # the page text after it, where the second copy of the page starts, is reported too
+    assert [(d.severity, d.line) for d in chrome] in ([], [("warning", 11)])
 
 
 def test_compact_a_whole_entry_with_a_short_abstract_mid_paste_is_kept() -> None:
@@ -933,3 +943,271 @@ def test_hf_unknown_chrome_before_a_cut_card_footer_is_no_paper() -> None:
     assert not set(UNKNOWN_CHROME) & set(titles)
     assert {d.severity for d in listing.diagnostics} == {"warning"}
     assert "starting 'Load more'" in listing.diagnostics[0].message
+
+
+# --- how browsers copy a card's inline parts -----------------------------------------------
+
+FOOTER = re.compile(r"\n *• (\d+ authors?)\n·\n")
+ORG_FOOTER = re.compile(r"\n(Carnegie Mellon University|nvidia NVIDIA|Microsoft)\n·\n")
+INLINE_COPIES = {
+    # Chrome: the footer's inline parts on one line, with tabs between them
+    "footer-tabs": lambda t: ORG_FOOTER.sub(r"\n\1\t·\t", FOOTER.sub(r"\n  • \1\t·\t", t)),
+    # Safari: with spaces between them
+    "footer-spaces": lambda t: ORG_FOOTER.sub(r"\n\1 · ", FOOTER.sub(r"\n• \1 · ", t)),
+    # the separator shown as a bullet, and the count's bullet on a line of its own
+    "bullet-separator": lambda t: t.replace("\n·\n", "\n•\n").replace("  • ", "•\n"),
+    # direction isolates and marks around the footer's parts (dir="auto" on user text)
+    "bidi-isolates": lambda t: t.replace("\n  • ", "\n\u2068• ").replace(
+        " authors\n", " authors\u2069\u200e\n"),
+}
+
+
+@pytest.mark.parametrize("variant", INLINE_COPIES)
+@pytest.mark.parametrize("name", [HF, "hf-today"])
+def test_hf_footer_copied_inline_reads_the_same(name: str, variant: str) -> None:
+    """A footer whose parts a browser copied on one line (tabs or spaces between them, a
+    '•' for the '·') is the same footer: no card loses its count, date or comments."""
+    text = raw(name) if name in NAMES else layout_text(name)
+    changed = INLINE_COPIES[variant](text)
+    assert changed != text
+    listing = parse_listing(changed, "x.txt", year=YEAR)
+    want = parsed(name) if name in NAMES else parse_listing(text, "x.txt", year=YEAR)
+    assert listing.diagnostics == ()
+    assert [(e.title, e.author_count, e.organizations, e.date, e.comments, e.upvotes)
+            for e in listing.entries] == [
+        (e.title, e.author_count, e.organizations, e.date, e.comments, e.upvotes)
+        for e in want.entries]
+
+
+def test_acl_labels_with_direction_marks_are_labels() -> None:
+    text = raw(ACL).replace("\npdf\n", "\n\u200epdf\u200e\n")
+    assert without_lines(parse_listing(text, "a.txt", year=YEAR)) == without_lines(parsed(ACL))
+
+
+SHORT_ABSTRACTS = ["We extract entities from long texts.", "Code: https://github.com/a/b.",
+                   "A \"simple\" baseline (no tuning)."]
+
+
+@pytest.mark.parametrize("abstract", SHORT_ABSTRACTS)
+@pytest.mark.parametrize("card", [0, 1, 26, 27, 29, 41])
+def test_hf_older_card_with_a_very_short_abstract_is_a_paper(card: int, abstract: str) -> None:
+    """(issue: such a card was taken for page chrome, a button and a menu item, and
+    dropped.) The card's title is followed by a one-sentence abstract, in the older layout
+    without upvote lines; the cards are the first, one in the middle, the one without
+    footer, one with an organisation footer and the last."""
+    lines = raw(HF).split("\n")
+    want = list(parsed(HF).entries)
+    at = want[card].line  # its title's line; the abstract is two lines below (1-based)
+    assert lines[at + 1] == want[card].abstract
+    lines[at + 1] = abstract
+    want[card] = Entry(**{**want[card].__dict__, "abstract": abstract,
+                          "urls": extract_urls(abstract)})
+    listing = parse_listing("\n".join(lines), "h.txt", year=YEAR)
+    assert listing.diagnostics == ()
+    assert listing.entries == tuple(want)
+
+
+# --- a page pasted twice with text between the copies that the parser does not know --------
+
+OFFSETS = [(2, 1), (2, 2), (3, 3), (4, 2)]  # lines into the cut cards
+
+
+@pytest.mark.parametrize("between", [["Load more"], ["Back to top", "Home"], []],
+                         ids=["button", "two-links", "nothing"])
+@pytest.mark.parametrize(("cut", "start"), OFFSETS)
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_overlapping_copies_with_unknown_text_between(name: str, cut: int, start: int,
+                                                      between: list[str]) -> None:
+    """The first copy ends inside a paper, the second starts inside an earlier one, with
+    a button the parser does not know (or nothing) between them: each copy gives exactly
+    its whole papers, with their own fields. (A line before a cut card's abstract was
+    its title; the footer or venue of the second copy's first card went to the first
+    copy's last, cut, card; a year heading reached across the join.)"""
+    cards = CARDS[name](name)
+    middle = len(cards.spans) // 2
+    end = cards.spans[middle][0] + cut  # inside the middle card
+    begin = cards.spans[middle - 2][0] + start  # inside a card the first copy holds whole
+    text = "\n".join([*cards.lines[:end], *between, *cards.lines[begin:]])
+    listing = parse_listing(text, "paste.txt", year=YEAR)
+    assert without_lines(listing) == (whole_cards(cards, 0, end)
+                                      + whole_cards(cards, begin, len(cards.lines)))
+    assert [d for d in listing.diagnostics if d.severity == "error"] == []
+
+
+def test_unknown_line_before_a_cut_cards_abstract_is_not_its_title() -> None:
+    """(issue: a chrome line the parser does not know, right before a cut card's
+    abstract, became that card's title.) The page pasted twice, the second copy starting
+    at a card's abstract after a button: the button makes no paper, and the card that the
+    first copy holds whole is imported once, under its own title."""
+    lines = raw(HF).split("\n")
+    card = parsed(HF).entries[1]
+    abstract_at = card.line + 1  # 0-based: two lines below the title
+    text = "\n".join([*lines, "", "Load more", "", *lines[abstract_at:]])
+    listing = parse_listing(text, "h.txt", year=YEAR)
+    assert [e.title for e in listing.entries] == (
+        [e.title for e in parsed(HF).entries] + [e.title for e in parsed(HF).entries[2:]])
+    assert {d.severity for d in listing.diagnostics} == {"warning"}
+    assert any(d.line == len(lines) + 4 and "starts inside a paper" in d.message
+               for d in listing.diagnostics)
+
+
+@pytest.mark.parametrize("pager", ["Previous 1 2 3 Next", "« 1 2 … 9 »", "1 2 3"])
+@pytest.mark.parametrize("name", [ACL, HF, "hf-today"])
+def test_a_pager_between_two_pages_is_page_chrome(name: str, pager: str) -> None:
+    """Page 1 then page 2 (here: the same cards) with the pager copied as one line
+    between them: the pager is no paper, no organisation and no abstract."""
+    text = raw(name) if name in NAMES else layout_text(name)
+    want = without_lines(parse_listing(text, "x.txt", year=YEAR))
+    listing = parse_listing(f"{text}\n\n{pager}\n\n{text}", "x.txt", year=YEAR)
+    assert without_lines(listing) == want * 2
+    assert listing.diagnostics == ()
+
+
+@pytest.mark.parametrize(("meta", "category", "has_code"), [
+    ("CLMar 16, 2022Data", "CL", False), ("CLMar 16, 2022CodeData", "CL", True),
+    ("CLMar 16, 2022 Data Code", "CL", True), ("CL LGMar 16, 2022Code", "CL", True),
+    ("99.7CL, LG, AIApr 30", "CL", False), ("LG CLMar 16, 2022", "LG", False),
+])
+def test_compact_data_marker_and_several_categories(meta: str, category: str,
+                                                    has_code: bool) -> None:
+    """A 'Data' marker after the date, and a paper in several categories, still make a
+    meta line (the whole listing was 'not recognised', or its entries lost)."""
+    lines = raw(COMPACT).split("\n")
+    lines[0] = meta
+    listing = parse_listing("\n".join(lines), "c.txt", year=YEAR)
+    assert listing.format == "compact-listing" and listing.diagnostics == ()
+    first = listing.entries[0]
+    assert (first.category, first.has_code) == (category, has_code)
+    assert first.title == parsed(COMPACT).entries[0].title
+    assert without_lines(listing)[1:] == without_lines(parsed(COMPACT))[1:]
+
+
+@pytest.mark.parametrize(("shown", "upvotes"), [("1.2k", 1200), ("3k", 3000), ("1.0K", 1000)])
+def test_hf_thousands_of_upvotes_as_the_page_shortens_them(shown: str, upvotes: int) -> None:
+    """A card with more than 999 upvotes shows '1.2k' above its title; the card was lost
+    (an error) and its footer reported as having no card."""
+    text = layout_text("hf-today").replace("\n\n12\n\n", f"\n\n{shown}\n\n", 1)
+    listing = parse_listing(text, "h.txt", year=YEAR)
+    assert listing.diagnostics == ()
+    want = [as_entry(e) for e in layout_data("hf-today")["entries"]]
+    want[0] = Entry(**{**want[0].__dict__, "upvotes": upvotes})
+    assert without_lines(listing) == want
+
+
+@pytest.mark.parametrize("between", [["Load more"], ["Back to top", "Home"], []],
+                         ids=["button", "two-links", "nothing"])
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_two_copies_from_the_same_place_with_unknown_text_between(name: str,
+                                                                  between: list[str]) -> None:
+    """Both copies start at the same line inside a paper (the selection started there
+    twice), the first ends inside a later one: the text between them (a button the
+    parser does not know, or nothing) is no paper's title, and no paper takes lines of
+    the other copy."""
+    cards = CARDS[name](name)
+    middle = len(cards.spans) // 2
+    begin, end = cards.spans[1][0] + 2, cards.spans[middle][0] + 2
+    text = "\n".join([*cards.lines[begin:end], *between, *cards.lines[begin:]])
+    listing = parse_listing(text, "paste.txt", year=YEAR, format=cards.format)
+    assert without_lines(listing) == (whole_cards(cards, begin, end)
+                                      + whole_cards(cards, begin, len(cards.lines)))
+    assert [d for d in listing.diagnostics if d.severity == "error"] == []
+
+
+@pytest.mark.parametrize("authors", [3, 4, 5])
+def test_acl_copy_cut_inside_the_authors_then_the_page_again(authors: int) -> None:
+    """The first copy ends inside a paper's author list; after a button the second copy
+    starts at that paper's labels, so only its title and authors repeat. The paper is
+    imported once, whole, with all its authors and its venue (the button was its venue,
+    and it lost the authors after the cut)."""
+    cards = CARDS[ACL](ACL)
+    labels, _ = cards.spans[3]
+    title = labels + 1
+    end = title + 2 * authors  # the title, then names with "|" lines between them
+    begin = labels - 2  # 'pdf', 'bib', 'abs' are the three lines ending at `labels`
+    assert cards.lines[begin] == "pdf"
+    text = "\n".join([*cards.lines[:end], "Show more", *cards.lines[begin:]])
+    listing = parse_listing(text, "a.txt", year=YEAR)
+    assert without_lines(listing) == (whole_cards(cards, 0, end)
+                                      + whole_cards(cards, begin, len(cards.lines)))
+    assert [d for d in listing.diagnostics if d.severity == "error"] == []
+
+
+@pytest.mark.parametrize("between", [["Back to top", "Home"], ["Load more"]],
+                         ids=["two-links", "button"])
+def test_hf_today_a_card_cut_after_its_title_joined_to_another_cut_card(
+        between: list[str]) -> None:
+    """Today's layout: the first part of a copy ends after a card's upvote line and
+    title, the second (further down the page) starts at another card's abstract. The
+    lines after the upvote line are no card (one of them was read as the title of the
+    other card's abstract and footer); both cut cards are skipped with a warning. (With
+    nothing between them the two pieces make a card like any other.)"""
+    cards = CARDS["hf-today"]("hf-today")
+    (vote, _), (other, _) = cards.spans[3], cards.spans[6]
+    end, begin = vote + 3, other + 4  # the upvote line, the title; the abstract on
+    assert cards.lines[begin].startswith(cards.entries[6].abstract[:40])
+    text = "\n".join([*cards.lines[:end], *between, *cards.lines[begin:]])
+    listing = parse_listing(text, "h.txt", year=YEAR)
+    assert without_lines(listing) == (whole_cards(cards, 0, end)
+                                      + whole_cards(cards, begin, len(cards.lines)))
+    assert {d.severity for d in listing.diagnostics} == {"warning"}
+
+
+@pytest.mark.parametrize("between", [[], ["Load more"], ["Back to top", "Home"]],
+                         ids=["nothing", "button", "two-links"])
+@pytest.mark.parametrize("copies", [2, 3])
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_a_whole_page_pasted_again_and_again(name: str, copies: int,
+                                             between: list[str]) -> None:
+    """Every copy gives all its papers, whatever stands between the copies: the third
+    copy of a compact listing lost its first entry (its meta line went to the copy
+    before), and an ACL page's last paper took the button for the end of its abstract
+    and was skipped as cut."""
+    text = raw(name) if name in NAMES else layout_text(name)
+    once = without_lines(parse_listing(text, "x.txt", year=YEAR))
+    listing = parse_listing("\n".join([text, *between] * (copies - 1) + [text]), "x.txt",
+                            year=YEAR)
+    assert without_lines(listing) == once * copies
+    assert all(d.severity == "warning" and "skipped line" in d.message
+               and any(f"starting {line!r}" in d.message for line in between)
+               for d in listing.diagnostics)
+
+
+@pytest.mark.parametrize("where", ["after-the-last-paper", "between-two-years"])
+def test_acl_page_text_after_an_abstract_is_not_part_of_it(where: str) -> None:
+    """A button the parser does not know after an abstract was the abstract's end (and
+    after the last paper made it look cut, so the paper was skipped); now it is skipped
+    with a warning that names its line."""
+    lines = raw(ACL).split("\n")
+    at = len(lines) if where == "after-the-last-paper" else lines.index("2024")
+    text = "\n".join([*lines[:at], "Show more", *lines[at:]])
+    listing = parse_listing(text, "a.txt", year=YEAR)
+    assert without_lines(listing) == without_lines(parsed(ACL))
+    (warned,) = listing.diagnostics
+    assert (warned.severity, warned.line) == ("warning", at + 1)
+    assert "starting 'Show more'" in warned.message
+
+
+def test_compact_page_text_in_a_cut_entrys_abstract_place_is_no_abstract() -> None:
+    """A copy ends after an entry's title/authors line; after a counter the parser does
+    not know, another part of the page follows (nothing repeats). The counter was that
+    entry's abstract; now the entry is a cut one, skipped with a warning."""
+    lines = raw(COMPACT).split("\n")
+    text = "\n".join([*lines[:11], "12 / 50", *lines[30:]])  # entry #4 ends at its byline
+    listing = parse_listing(text, "c.txt", year=YEAR)
+    entries = without_lines(parsed(COMPACT))
+    assert without_lines(listing) == entries[:3] + entries[10:]
+    (warned,) = listing.diagnostics
+    assert (warned.severity, warned.line) == ("warning", 10)
+    assert "ends inside an entry" in warned.message
+
+
+@pytest.mark.parametrize("prefix", ["Published on ", "Published ", "Published: ", "Submitted on "])
+@pytest.mark.parametrize("name", [HF, "hf-today"])
+def test_hf_footer_date_with_a_published_prefix(name: str, prefix: str) -> None:
+    """The footer's date as other views of the page show it ('Published May 6'): the
+    same date and comment count (it was no date: the footer was reported dateless and
+    the card lost its date, or was cut off from it)."""
+    text = raw(name) if name in NAMES else layout_text(name)
+    listing = parse_listing(text.replace("\n·\n", f"\n·\n{prefix}"), "x.txt", year=YEAR)
+    assert listing.diagnostics == ()
+    assert without_lines(listing) == without_lines(parse_listing(text, "x.txt", year=YEAR))

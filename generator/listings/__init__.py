@@ -7,8 +7,9 @@ Parsing never raises on any text: whatever cannot be read becomes a ``Diagnostic
 line number and what was expected, and parsing goes on with the next entry.
 
 Pasted text is often a sloppy copy: cut at both ends, a page pasted twice, page chrome in
-between. Each parser splits the text at the page chrome it knows and treats the two ends
-of every piece as places where a copy may have been cut: an incomplete entry there is a
+between. Each parser splits the text at the page chrome it knows, and where a repeat of
+earlier text shows that a second copy starts (``common.copy_restarts``), and treats the
+two ends of every piece as places where a copy may have been cut: an incomplete entry there is a
 warning, never a paper. Text that fits no entry *between* entries is an error when it
 reads like paper text, because a paper was probably lost.
 """

@@ -16,7 +16,10 @@ from generator.diagnostics import warning
 from generator.listings.common import (
     Line,
     ParseResult,
+    copy_restarts,
     extract_urls,
+    is_pagination,
+    looks_like_content,
     normalize_space,
     report_skipped,
 )
@@ -53,7 +56,8 @@ def _labels(text: str) -> frozenset[str] | None:
 
 def _is_chrome(text: str) -> bool:
     lowered = text.lower()
-    return lowered in _CHROME_LINES or lowered.startswith(_CHROME_PREFIXES)
+    return (lowered in _CHROME_LINES or lowered.startswith(_CHROME_PREFIXES)
+            or is_pagination(text))
 
 
 class _Cursor:
@@ -148,6 +152,22 @@ def _ends_whole(abstract: str) -> bool:
     return abstract.endswith(tuple(_ENDS_SENTENCE)) or bool(extract_urls(last))
 
 
+def _without_page_text(abstract: list[Line], source: str, result: ParseResult) -> list[Line]:
+    """A paper's abstract lines without the page text after them (a "Load more" button,
+    a footer the parser does not know): short lines after the last line where the
+    abstract ends as abstracts do, reported as skipped. They were the end of the abstract,
+    and after the last paper of a copy they made it look cut, so it was skipped."""
+    ends = [n for n in range(1, len(abstract) + 1)
+            if _ends_whole(" ".join(line.text for line in abstract[:n]))]
+    if not ends or ends[-1] == len(abstract):
+        return abstract
+    rest = abstract[ends[-1]:]
+    if any(looks_like_content(line.text) for line in rest):
+        return abstract  # more paper text: the copy may have been cut inside it
+    report_skipped(result, source, rest, lost_entry=False, expected=EXPECTED_PAPER)
+    return abstract[:ends[-1]]
+
+
 def _read_paper(cur: _Cursor, i: int, year: str | None, source: str,
                 result: ParseResult) -> int:
     """Parse the paper whose label lines start at line i; return the index after it.
@@ -168,6 +188,8 @@ def _read_paper(cur: _Cursor, i: int, year: str | None, source: str,
         venue = normalize_space(lines[i].text)
         i += 1
     abstract_lines, i = cur.text_until_boundary(i)
+    if "abs" in labels:
+        abstract_lines = _without_page_text(abstract_lines, source, result)
     if cur.last_paper(i) and (not authors or venue is None or (
             "abs" in labels and not _ends_whole(" ".join(ln.text for ln in abstract_lines)))):
         result.diagnostics.append(warning(
@@ -211,8 +233,12 @@ def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
     """
     del year
     result = ParseResult()
+    restarts = copy_restarts(lines, _is_chrome)
     segment: list[Line] = []
     for line in lines:
+        if line.number in restarts:  # a second copy starts: the first one ends here
+            _parse_segment(segment, source, result)
+            segment = []
         if _is_chrome(line.text):
             _parse_segment(segment, source, result)
             segment = []

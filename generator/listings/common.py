@@ -34,8 +34,12 @@ class ParseResult:
 
 # --- text clean-up ----------------------------------------------------------------------
 
-# Invisible characters that browsers leave in copied text and that carry no meaning here.
-_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u2060\u00ad"), None)
+# Invisible characters that browsers leave in copied text and that carry no meaning here:
+# BOM, zero-width space, word joiner, soft hyphen, and the direction marks and isolates
+# that a page puts around names and user text (dir="auto"), which copies keep.
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u2060\u00ad\u200e\u200f\u061c"
+                                    "\u202a\u202b\u202c\u202d\u202e"
+                                    "\u2066\u2067\u2068\u2069"), None)
 _NEEDS_CLEANING = re.compile(r"[^\x20-\x7e\n]")
 _UNICODE_LINE_ENDS = dict.fromkeys(map(ord, "\u2028\u2029\x85"), "\n")
 
@@ -75,6 +79,99 @@ def split_lines(text: str) -> list[Line]:
 def normalize_space(text: str) -> str:
     """The gold whitespace rule: split on any whitespace, join with single spaces."""
     return " ".join(text.split())
+
+
+# --- where a second copy starts ----------------------------------------------------------
+
+def copy_restarts(lines: Sequence[Line], is_chrome: Callable[[str], bool]) -> frozenset[int]:
+    """The numbers of the lines where a copy of the page ends or a second copy starts.
+
+    A page pasted twice, or two overlapping parts of one, repeats a run of lines. The
+    page text between the two copies ends the first and starts the second, but it may be
+    text the parser does not know ("Load more", a cookie banner), so these places are
+    found from the repeat itself: a run of lines equal to an earlier run that holds two
+    lines of paper text (an abstract and a title), or one and many more lines (a title
+    and its authors, one to a line); a venue, an organisation or a name alone recurs on
+    one page. Then
+
+    * the first copy ends where the earlier run stops matching while the text goes on
+      (its last paper may be cut there), and
+    * the second copy starts where the run begins, followed back over the lines equal to
+      those before the earlier run, if what stands before the earlier run is page text
+      that the second copy does not repeat, or if no paper text stands between the end of
+      the first copy and the run. (Otherwise the second copy may well start earlier in
+      the page than the first did, and the join is where the first copy ends.)
+
+    A repeat is compared with the copy just before it, and not followed back past where
+    that one starts: a page pasted three times has three copies. ``is_chrome`` tells the
+    page chrome that the parser knows.
+    """
+    texts = [normalize_space(line.text) for line in lines]
+    previous = _previous_occurrences(texts)
+    found: set[int] = set()
+    floor = 0  # where the last repeat starts: a later one is not followed back past it
+    j = 0
+    while j < len(texts):
+        i = previous[j]
+        run = 0
+        while j + run < len(texts) and i + run < j and texts[i + run] == texts[j + run]:
+            run += 1
+        before, start = i, j
+        while before > floor and start - 1 > before and texts[before - 1] == texts[start - 1]:
+            before, start = before - 1, start - 1
+        if i == j or not _is_repeat(texts[start:j + run]):
+            j += 1
+            continue
+        first_end = i + run  # where the earlier run stops matching
+        if first_end == j:  # it runs right up to its repeat: the second copy starts there
+            found.add(lines[start].number)
+        elif j + run < len(texts):  # the text goes on: the first copy ends
+            found.add(lines[first_end].number)
+        if before > floor and not is_chrome(texts[before - 1]):
+            found.add(lines[start].number)  # the second copy starts
+        elif first_end < j and not any(map(_is_text, texts[first_end:start])):
+            found.add(lines[start].number)  # only page chrome (or nothing) between copies
+        floor = start
+        j += run
+    return frozenset(found)
+
+
+def _previous_occurrences(texts: Sequence[str]) -> list[int]:
+    """For each line of paper text, where the same line stood last before it (for any
+    other line, or a first occurrence, its own index)."""
+    seen: dict[str, int] = {}
+    previous = []
+    for j, text in enumerate(texts):
+        previous.append(seen.get(text, j))
+        if _is_text(text):
+            seen[text] = j
+    return previous
+
+
+_LONG_REPEAT = 8  # lines: a title and four authors with their "|" lines between them
+
+
+def _is_repeat(lines: Sequence[str]) -> bool:
+    """Whether repeated lines show a second copy: two lines of paper text, or one and
+    many more lines (a venue, an organisation or a name alone recurs on one page)."""
+    text_lines = sum(map(_is_text, lines))
+    return text_lines >= 2 or (text_lines == 1 and len(lines) >= _LONG_REPEAT)
+
+
+def _is_text(text: str) -> bool:
+    """A line of paper text, or a short title: not a label, a name, a count or a date."""
+    return looks_like_content(text) or (len(text) >= 20 and len(text.split()) >= 3)
+
+
+_PAGE_LINKS = frozenset({"previous", "prev", "next", "«", "»", "‹", "›", "←", "→", "…", "..."})
+
+
+def is_pagination(text: str) -> bool:
+    """A pager copied as one line: "Previous 1 2 3 … 10 Next", "« 1 2 3 »", "1 2 3"."""
+    words = text.lower().split()
+    numbers = sum(word.isdigit() for word in words)
+    return (len(words) >= 2 and all(w.isdigit() or w in _PAGE_LINKS for w in words)
+            and (numbers >= 2 or numbers < len(words)))
 
 
 # --- URLs ------------------------------------------------------------------------------
@@ -130,6 +227,21 @@ def parse_date(text: str, year: int) -> str | None:
 def looks_like_content(text: str) -> bool:
     """A line long enough to be a title or an abstract, rather than a button or a menu item."""
     return len(text) >= 60 or len(text.split()) >= 8
+
+
+_CLOSERS = "\"')]”’"
+
+
+def reads_as_prose(text: str) -> bool:
+    """Whether a line can be an abstract where nothing marks it by position: text (long,
+    or a sentence of a few words, "We study X."), not a button or a menu item ("Load
+    more", "Home", "12 / 50"), which is short and no sentence. A very short abstract is
+    still an abstract."""
+    if looks_like_content(text):
+        return True
+    sentence = text.rstrip(_CLOSERS)
+    return (len(text.split()) >= 2 and sentence.endswith(".")
+            and not sentence.endswith(".."))
 
 
 def quote(text: str, limit: int = 50) -> str:

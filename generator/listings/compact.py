@@ -23,10 +23,12 @@ from generator.listings.common import (
     DATE_PATTERN,
     Line,
     ParseResult,
+    copy_restarts,
     extract_urls,
     iso_date,
     looks_like_content,
     normalize_space,
+    reads_as_prose,
     report_cut,
     report_skipped,
 )
@@ -35,9 +37,11 @@ from generator.model import Entry
 FORMAT = "compact-listing"
 
 # "99.7CLApr 30Code", "CLMar 16, 2022Code", "LGApr 15"; tolerant of spaces between parts.
+# A paper in several categories shows them all ("CL LG", "CL, LG"), the first its primary
+# one; after the date come the markers of a code release and of a data set, in any order.
 META = re.compile(
-    rf"(?:(?P<score>\d{{1,3}}(?:\.\d+)?)\s*)?(?P<category>[A-Z]{{2,4}})\s*"
-    rf"(?P<date>{DATE_PATTERN})\s*(?P<code>Code)?")
+    rf"(?:(?P<score>\d{{1,3}}(?:\.\d+)?)\s*)?(?P<categories>[A-Z]{{2,4}}(?:[\s,/]+[A-Z]{{2,4}})*)"
+    rf"\s*(?P<date>{DATE_PATTERN})(?P<markers>(?:\s*(?:Code|Data))*)")
 EXPECTED_ENTRY = ("an entry: a line like '99.7CLApr 30Code' ([score]CATEGORY date [Code]), "
                   "then 'TitleFirst Author, Second Author et al.', then the abstract")
 
@@ -100,10 +104,17 @@ def _part_cost(part: str, first_part: bool) -> float:
     return 3.0
 
 
+def _uncased(text: str) -> bool:
+    """Letters of a script without capitals (Chinese, Japanese, Korean, …)."""
+    return all(ch.isalpha() and not ch.isupper() and not ch.islower() for ch in text)
+
+
 def token_cost(token: str, *, first: bool) -> float:
     """How unlike one word of a person's name ``token`` is (0 = "Yujia", INF = "(LLMs)")."""
     if not first and token in _PARTICLES:
         return 0.2
+    if _uncased(token) and len(token) <= 4:
+        return 0.0  # "李明": a name in a script without capitals, written without spaces
     if _INITIAL.fullmatch(token):
         return 0.0
     if len(token) == 1 and first:
@@ -134,8 +145,8 @@ def boundary_cost(title: str, name: str) -> float:
     """How unlike "end of a title, start of a name" the glue point between them is."""
     last = title.rsplit(" ", 1)[-1]
     end = last[-1]
-    if end in "-/([{_&":
-        return 3.0  # the split would cut a compound word such as "Sparse-Dense"
+    if end in "-/([{_&'’":
+        return 3.0  # the split would cut a compound word ("Sparse-Dense") or a name ("O'Brien")
     if end.isupper():
         if len(name) > 1 and not name[1].islower():
             return 3.0  # the split would cut an acronym: "CP|M Team", "MiniC|PM Team"
@@ -159,7 +170,8 @@ class Split:
 
 
 def _split_points(glued: str) -> list[int]:
-    """Indices where a name may start inside the glued part: a capital after a non-space.
+    """Indices where a name may start inside the glued part: a capital after a non-space,
+    or a letter of a script without capitals after one with them ("…AI李明").
 
     Only the last ``MAX_NAME_WORDS`` words can hold the first name, which keeps the search
     linear in the length of the line.
@@ -167,7 +179,8 @@ def _split_points(glued: str) -> list[int]:
     words = list(re.finditer(r"\S+", glued))[-MAX_NAME_WORDS:]
     lowest = words[0].start() if words else len(glued)
     return [p for p in range(max(1, lowest), len(glued))
-            if glued[p].isupper() and not glued[p - 1].isspace()]
+            if not glued[p - 1].isspace() and (glued[p].isupper() or (
+                _uncased(glued[p]) and not _uncased(glued[p - 1])))]
 
 
 def candidate_splits(names_part: str) -> list[Split]:
@@ -310,11 +323,13 @@ def _names_on_own_line(body: Sequence[Line]) -> bool:
 
 
 def _segments(lines: Sequence[Line]) -> list[list[Line]]:
-    """Split the lines at author-page headers, which are dropped.
+    """Split the lines at author-page headers, which are dropped, and where a second copy
+    of the text starts.
 
-    A paste may hold two pages, or one page twice: a header between them ends what came
-    before, so an entry never spans it.
+    A paste may hold two pages, or one page twice: a header between them, or the start of
+    the repeat, ends what came before, so an entry never spans it.
     """
+    restarts = copy_restarts(lines, lambda text: _HEADER_STAT.fullmatch(text) is not None)
     header = [bool(_HEADER_STAT.fullmatch(line.text)) for line in lines]
     for i in range(len(lines)):
         if header[i] and (i == 0 or not header[i - 1]):
@@ -325,6 +340,8 @@ def _segments(lines: Sequence[Line]) -> list[list[Line]]:
                 header[j] = True
     segments: list[list[Line]] = [[]]
     for line, is_header in zip(lines, header, strict=True):
+        if line.number in restarts and segments[-1]:
+            segments.append([])
         if not is_header:
             segments[-1].append(line)
         elif segments[-1]:
@@ -375,9 +392,11 @@ def _read_entry(meta_line: Line, body: Sequence[Line], source: str, result: Pars
     if not rest or not looks_like_content(rest[0].text):
         # The copy may end before the abstract, and page text follow: not whole. Where a
         # next entry follows, that page text reads as an entry only if its first line is
-        # long or splits into a title and names ("Load more", "Home": a button, a menu).
+        # long or splits into a title and names ("Load more", "Home": a button, a menu),
+        # and what stands in the abstract's place reads as one ("12 / 50" does not).
         if last or (title is None and not looks_like_content(byline.text)
-                    and split_byline(byline.text)[1] is None):
+                    and split_byline(byline.text)[1] is None) or (
+                        rest and not reads_as_prose(rest[0].text)):
             _fragment([meta_line, *body], source, result, "ends")
             return None
     if not rest:
@@ -447,7 +466,8 @@ def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
             authors_truncated=byline.truncated,
             author_count=None if byline.truncated or not authors else len(authors),
             organizations=byline.organizations, date=date, date_text=normalize_space(m["date"]),
-            category=m["category"], score=float(m["score"]) if m["score"] else None,
-            has_code=m["code"] is not None, urls=extract_urls(abstract), line=raw.start,
+            category=re.split(r"[\s,/]+", m["categories"])[0],
+            score=float(m["score"]) if m["score"] else None,
+            has_code="Code" in m["markers"], urls=extract_urls(abstract), line=raw.start,
         ))
     return result

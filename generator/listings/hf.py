@@ -15,8 +15,10 @@ layout, which has no upvote line.
 
 How the text is read, and why:
 
-* Page chrome ("Daily", "Weekly", "Get trending papers…", navigation) and a date standing
-  alone (the page's date in its header, not after a "·") split the text into *segments*.
+* Page chrome ("Daily", "Weekly", "Get trending papers…", navigation, a pager), a date
+  standing alone (the page's date in its header, not after a "·") and the places where a
+  repeated copy of the text ends and starts (``common.copy_restarts``) split the text
+  into *segments*.
   A paste may hold a page twice, or two pages, and a copy may start or end anywhere, so a
   card never spans a segment boundary, and the two ends of a segment are where a copy may
   have been cut.
@@ -40,10 +42,12 @@ from generator.listings.common import (
     DATE_PATTERN,
     Line,
     ParseResult,
+    copy_restarts,
     extract_urls,
+    is_pagination,
     iso_date,
-    looks_like_content,
     normalize_space,
+    reads_as_prose,
     report_cut,
     report_skipped,
 )
@@ -68,9 +72,23 @@ _CHROME = _HEADER | frozenset({
 _SUBMITTED_BY = re.compile(r"submitted by\b.*", re.IGNORECASE)
 
 DOT = "·"  # U+00B7, the separator line between the author/organisation line and the date
+# Glyphs a copy shows for that separator: "·", or "•" (a bullet) in some browsers' copies.
+SEPARATORS = (DOT, "•")
 _AUTHORS = re.compile(r"(?:[•·]\s*)?(?P<count>\d+)\s+authors?", re.IGNORECASE)
-_DATE = re.compile(rf"(?:Published on\s+)?(?P<date>{DATE_PATTERN})(?:\s+(?P<comments>\d+))?")
-_VOTE = re.compile(r"(?P<count>\d{1,7})|[-–—]")  # "-": no upvotes
+# "May 6", "Sep 9, 2025 3" (3 comments), "Published on May 6", "Published May 6, 2025"
+_DATE = re.compile(rf"(?:(?:Published|Submitted)(?:\s+on)?:?\s+)?(?P<date>{DATE_PATTERN})"
+                   rf"(?:\s+(?P<comments>\d+))?")
+# "12", "1.2k" (the page shortens thousands), or "-" for none
+_VOTE = re.compile(r"(?P<count>\d{1,7}|\d{1,4}(?:\.\d)?k)|[-–—]", re.IGNORECASE)
+
+
+def _count(text: str) -> int:
+    """ "12" -> 12; "1.2k" -> 1200."""
+    if text[-1] in "kK":
+        whole, _, tenths = text[:-1].partition(".")
+        return int(whole) * 1000 + int(tenths or 0) * 100
+    return int(text)
+
 
 EXPECTED_PAPER = ("a paper: [upvotes], a title line, an abstract line, then '• N authors' "
                   "or an organisation, '·' and a date")
@@ -78,6 +96,10 @@ EXPECTED_PAPER = ("a paper: [upvotes], a title line, an abstract line, then '•
 
 def _chrome_key(text: str) -> str:
     return normalize_space(text).lower().rstrip("!.:")
+
+
+def _is_chrome(text: str) -> bool:
+    return _chrome_key(text) in _CHROME or is_pagination(text)
 
 
 class Kind(Enum):
@@ -116,24 +138,46 @@ class Footer:
     has_date: bool = False
 
 
+def _footer_parts(line: Line) -> list[Line]:
+    """A footer copied as one line -> its parts, each numbered as the line they share.
+
+    A browser that copies the footer's inline parts with tabs or spaces between them, not
+    line breaks, gives "• 4 authors · Oct 22, 2025 3" (or "nvidia NVIDIA · May 15"): the
+    part after the last separator is a date, the part before it authors or an
+    organisation. Any other line is returned as it is.
+    """
+    for separator in SEPARATORS:
+        head, found, tail = line.text.rpartition(separator)
+        head, tail = head.strip(), tail.strip()
+        if found and _DATE.fullmatch(tail) and (not head or looks_like_organization(head)):
+            date = [Line(line.number, DOT), Line(line.number, tail)]
+            return [Line(line.number, head), *date] if head else date
+    return [line]
+
+
 def _classify(lines: Sequence[Line]) -> list[Item]:
     """Lines -> items, each classified by its shape alone."""
     items: list[Item] = []
     byline_name_next = False
-    for line in lines:
+    parts = [part for line in lines for part in _footer_parts(line)]
+    for n, line in enumerate(parts):
         text = line.text
         if byline_name_next and len(text.split()) == 1:
             byline_name_next = False
             items.append(Item(Kind.BYLINE, line))
             continue
         byline_name_next = False
-        if _chrome_key(text) in _CHROME:
+        if _is_chrome(text):
             items.append(Item(Kind.CHROME, line))
         elif _SUBMITTED_BY.fullmatch(text):
             byline_name_next = text.lower() == "submitted by"  # the user name follows
             items.append(Item(Kind.BYLINE, line))
-        elif text == DOT:
-            items.append(Item(Kind.DOT, line))
+        elif text in SEPARATORS:
+            # "•" then "4 authors" on the next line is the count's own bullet, copied on
+            # a line of its own; any other lone "•" or "·" separates the footer's parts.
+            if not (text == "•" and n + 1 < len(parts)
+                    and _AUTHORS.fullmatch(parts[n + 1].text)):
+                items.append(Item(Kind.DOT, line))
         elif m := _AUTHORS.fullmatch(text):
             items.append(Item(Kind.AUTHORS, line, m))
         elif m := _DATE.fullmatch(text):
@@ -215,9 +259,11 @@ def _date_parts(item: Item, year: int) -> tuple[str | None, str, int | None]:
 
 # --- segments ---------------------------------------------------------------------------
 
-def _segments(items: list[Item], year: int) -> tuple[str | None, list[list[Item]]]:
-    """Split at chrome and at dates that stand alone into the runs of items between two
-    boundaries (or the ends of the text); the first header date is the page's.
+def _segments(items: list[Item], year: int, restarts: frozenset[int]
+              ) -> tuple[str | None, list[list[Item]]]:
+    """Split at chrome, at dates that stand alone and where a second copy of the text
+    starts (``restarts``, line numbers) into the runs of items between two boundaries (or
+    the ends of the text); the first header date is the page's.
 
     A footer's date follows its "·" (or "• N authors" when a browser drops the "·"); any
     other date line is a page header's date, or the end of a footer that a copy cut.
@@ -227,6 +273,9 @@ def _segments(items: list[Item], year: int) -> tuple[str | None, list[list[Item]
     items = [item for item in items if item.kind is not Kind.BYLINE]
     for i, item in enumerate(items):
         before = items[i - 1].kind if i else None
+        if (item.line.number in restarts and segments[-1]
+                and segments[-1][-1].line.number != item.line.number):
+            segments.append([])
         if item.kind is Kind.DATE and before not in (Kind.DOT, Kind.AUTHORS):
             assert item.match is not None
             if page_date is None and not item.match["comments"] and before in (
@@ -270,7 +319,7 @@ def _read_footer(items: list[Item], i: int, year: int) -> tuple[Footer, int]:
         if (comments is None and i + 1 < len(items) and items[i].kind is Kind.VOTE
                 and items[i + 1].kind is Kind.VOTE and (m := items[i].match) is not None
                 and m["count"]):
-            comments = int(m["count"])
+            comments = _count(m["count"])
             i += 1
         return Footer(start, count, None, date, date_text, comments, True), i
     return Footer(start, count), i
@@ -304,29 +353,42 @@ class _Card:
     organization: str | None
 
 
-def _footed_card(texts: list[Item], *, lone_title: bool, by_position: bool = False
-                 ) -> tuple[list[Item], _Card] | None:
+def _footed_card(texts: list[Item], *, lone_title: bool) -> tuple[list[Item], _Card] | None:
     """The card at the end of ``texts`` (the lines just before a footer), and what precedes.
 
     The last lines are "title, abstract" or "title, abstract, organisation". A lone title
-    line is accepted only where no copy can have been cut (``lone_title``). Unless the
-    card's lines are known by position (``by_position``: they follow its upvote line), an
-    abstract must read as text: two short lines are page chrome, a button and a menu item.
+    line is accepted only where no copy can have been cut (``lone_title``). Nothing marks
+    the card's lines by position, so an abstract must read as text: two short lines are
+    page chrome, a button and a menu item.
     """
     if (len(texts) >= 3 and looks_like_organization(texts[-1].text)
-            and looks_like_abstract(texts[-2].text) and looks_like_title(texts[-3].text)):
+            and reads_as_prose(texts[-2].text) and looks_like_title(texts[-3].text)):
         return texts[:-3], _Card(texts[-3], texts[-2], organization_name(texts[-1].text))
     if (len(texts) >= 2 and looks_like_title(texts[-2].text)
-            and (by_position or looks_like_content(texts[-1].text))):
+            and reads_as_prose(texts[-1].text)):
         return texts[:-2], _Card(texts[-2], texts[-1], None)
     if len(texts) == 1 and lone_title and looks_like_title(texts[0].text):
         return [], _Card(texts[0], None, None)
     return None
 
 
+def _card_by_position(texts: list[Item]) -> _Card | None:
+    """The card whose lines follow its upvote line, up to its footer: title, abstract
+    and maybe an organisation, whatever their length; None for any other number of lines.
+    """
+    if (len(texts) == 3 and looks_like_organization(texts[2].text)
+            and looks_like_title(texts[0].text)):
+        return _Card(texts[0], texts[1], organization_name(texts[2].text))
+    if len(texts) == 2 and looks_like_title(texts[0].text):
+        return _Card(texts[0], texts[1], None)
+    if len(texts) == 1 and looks_like_title(texts[0].text):
+        return _Card(texts[0], None, None)
+    return None
+
+
 def _is_pair(texts: Sequence[Item]) -> bool:
     return (len(texts) == 2 and looks_like_title(texts[0].text)
-            and looks_like_abstract(texts[1].text))
+            and reads_as_prose(texts[1].text))
 
 
 def _layout_evidence(items: Sequence[Item]) -> tuple[int, int]:
@@ -431,21 +493,19 @@ class _Reader:
                 self.orphan_footer(chunk.footer)
         for k, (vote, texts) in enumerate(cards):
             assert vote.match is not None
-            upvotes = int(vote.match["count"]) if vote.match["count"] else None
+            upvotes = _count(vote.match["count"]) if vote.match["count"] else None
             is_last = k == len(cards) - 1
             if is_last and chunk.footer is not None:
-                # After an upvote line the lines are known by position: title, abstract
-                # and maybe an organisation, whatever their length.
-                found = (([], _Card(texts[0], texts[1], organization_name(texts[2].text)))
-                         if len(texts) == 3 and looks_like_organization(texts[2].text)
-                         and looks_like_title(texts[0].text)
-                         else _footed_card(texts, lone_title=True, by_position=True))
-                if found is None:
-                    self.skipped([vote, *texts], lost_entry=True)
+                card = _card_by_position(texts)
+                if card is None:
+                    # More lines than a card has: a cut copy joined the upvote line's
+                    # card, cut short, to the end of another whose start it cut.
+                    if len(texts) >= 3:
+                        self.fragment([vote, *texts], "ends")
+                    else:
+                        self.skipped([vote, *texts], lost_entry=True)
                     self.orphan_footer(chunk.footer)
                     continue
-                rest, card = found
-                self.skipped(rest, lost_entry=True)
                 self.add(card, chunk.footer, upvotes)
             elif is_last and last:
                 self.fragment([vote, *texts, *chunk.cut], "ends")  # the copy cut it off
@@ -509,15 +569,17 @@ class _Reader:
 
 def score(lines: Sequence[Line]) -> int:
     """Evidence for this format: footer lines ("·", "• N authors") and header chrome."""
-    return sum(1 for line in lines
-               if line.text == DOT or _AUTHORS.fullmatch(line.text)
-               or _chrome_key(line.text) in _HEADER)
+    parts = [part for line in lines for part in _footer_parts(line)]
+    return sum(1 for part in parts
+               if part.text == DOT or _AUTHORS.fullmatch(part.text)
+               or _chrome_key(part.text) in _HEADER)
 
 
 def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
     """Non-blank lines of a Daily Papers page -> its page date and papers, in page order."""
     result = ParseResult()
-    page_date, segments = _segments(_classify(lines), year)
+    page_date, segments = _segments(_classify(lines), year,
+                                    copy_restarts(lines, _is_chrome))
     result.page_date = page_date
     reader = _Reader(source, year, result)
     evidence = [_layout_evidence(segment) for segment in segments]
