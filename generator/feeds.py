@@ -175,23 +175,28 @@ _GROUP_WORDS = frozenset({"team", "group", "consortium", "collaboration", "lab",
                           "ltd", "ltd.", "corporation", "foundation", "deepmind"})
 
 
+_AND_WORD = re.compile(r"(?<![^\s,])and(?![^\s,])", re.IGNORECASE)
+
+
 def bib_name(name: str) -> str:
     """A "First Last" name (BibTeX-escaped) as BibTeX reads it back. A suffix after a comma
     is written in BibTeX's "von Last, Jr, First" form ("John Smith, Jr." read as written is
     surname "John Smith", first name "Jr."); any other comma is in an institution's name,
-    kept whole in braces, as is a team's or an organisation's name ("Gemma Team")."""
+    kept whole in braces, as is a team's or an organisation's name ("Gemma Team"). A word
+    "and" in any case ("Anna van der And") is braced: BibTeX would take it for the word
+    between two names."""
     base, comma, suffix = name.partition(", ")
     if not comma:
         words = name.replace("-", " ").split()
         group = len(words) > 1 and (words[-1] == "AI" or words[-1].lower() in _GROUP_WORDS)
-        return "{" + name + "}" if group else name
+        return "{" + name + "}" if group else _AND_WORD.sub(r"{\g<0>}", name)
     first = base.split()
     if len(first) < 2 or not _NAME_SUFFIX.fullmatch(suffix):
         return "{" + name + "}"
     last = [first.pop()]
     while len(first) > 1 and first[-1][:1].islower():  # "de la Cruz": von and last
         last.insert(0, first.pop())
-    return f"{' '.join(last)}, {suffix}, {' '.join(first)}"
+    return _AND_WORD.sub(r"{\g<0>}", f"{' '.join(last)}, {suffix}, {' '.join(first)}")
 
 
 def bibtex_entry(paper: Paper, key: str) -> str:

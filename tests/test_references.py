@@ -735,6 +735,20 @@ def test_a_teams_name_is_one_name_in_papers_bib():
     assert read_text(entry)[0].authors == names
 
 
+def test_a_name_with_the_word_and_is_one_name_in_papers_bib():
+    """BibTeX splits an author list at the word "and" in any case: a surname "And" (or
+    "AND") is braced, so the names around it stay apart and whole. (Found by the
+    round-trip property test: "Anna van der And" came back as "Anna van der".)"""
+    from generator.feeds import bibtex_entry
+    from generator.model import Paper
+
+    names = ("Anna van der And", "Bo AND Li", "Cy And, Jr.", "Andrew Sand")
+    entry = bibtex_entry(Paper(slug="x", title="T", authors=names, date="2024"), "k")
+    assert "author = {Anna van der {And} and Bo {AND} Li and {And}, Jr., Cy and " \
+           "Andrew Sand}" in entry
+    assert read_text(entry)[0].authors == names
+
+
 @pytest.mark.parametrize("title", [
     "A $5 Model and 50% of C# x_1 ~ y", "Set {a} and } odd", "Pay $0: Free Lunch"])
 def test_a_titles_dollar_and_odd_braces_survive_the_sites_papers_bib(title):
