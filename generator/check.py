@@ -27,6 +27,7 @@ from generator.content import (
     split_front_matter,
 )
 from generator.diagnostics import Diagnostic, Severity, error, shown_path, warning
+from generator.markdown import paper_link_lines
 from generator.model import is_safe_slug
 from generator.site import duplicate_papers
 from generator.theme import load_theme
@@ -77,6 +78,8 @@ class _File:
     lines: dict[str, int]  # key -> line
     tags: list[str | None]  # each tags item, spaces folded (None: not text), in order
     tag_lines: list[int]  # line of each tags item, in order
+    notes: str = ""
+    notes_line: int = 1  # the line the notes start on
 
 
 def _tag_lines(text: str, tags: Iterable[Any], key_line: int) -> list[int]:
@@ -109,15 +112,17 @@ def _read(file: Path, shown: str, problems: list[Diagnostic]) -> _File | None:
     _, found = parse_paper(text, shown, slug)
     problems.extend(found)
     try:
-        data, _, lines = read_front_matter(text)
+        data, notes, lines = read_front_matter(text)
     except FrontMatterError:
         return None  # parse_paper has reported it
+    whole = text.lstrip("\ufeff").replace("\r\n", "\n")  # as split_front_matter reads it
+    notes_line = whole.count("\n", 0, len(whole) - len(notes)) + 1
     tags = data.get("tags")
     tags = [tags] if isinstance(tags, str) else tags if isinstance(tags, list) else []
     texts = [" ".join(str(tag).split()) if isinstance(tag, (str, int, float))
              and not isinstance(tag, bool) else None for tag in tags]
     tag_lines = _tag_lines(text, tags, lines.get("tags", 2)) if tags else []
-    return _File(shown, slug, data, lines, texts, tag_lines)
+    return _File(shown, slug, data, lines, texts, tag_lines, notes, notes_line)
 
 
 def _check_names(files: list[tuple[Path, str]], problems: list[Diagnostic]) -> None:
@@ -166,6 +171,19 @@ def _check_tags(files: list[_File], problems: list[Diagnostic]) -> None:
                                     f"spelling"))
 
 
+def _check_paper_links(files: list[_File], problems: list[Diagnostic]) -> None:
+    """A link in the notes to a paper that is not in the list would be a dead link."""
+    slugs = {f.slug for f in files}
+    for f in files:
+        if "](" not in f.notes and "]:" not in f.notes:
+            continue  # no inline link, no link reference definition
+        for line, slug in paper_link_lines(f.notes):
+            if slug not in slugs:
+                problems.append(warning(f.path, f.notes_line + line,
+                                        f"notes: link to '{slug}', but no paper's file "
+                                        f"is named {slug}.md; the link would be dead"))
+
+
 def no_papers_folder(config: Config, severity: Severity) -> Diagnostic:
     """A project without a papers folder: an empty site, and without a config.yaml either,
     most likely a command run in the wrong folder."""
@@ -191,6 +209,7 @@ def check_content(config: Config) -> tuple[list[Diagnostic], int]:
     read = [f for f in (_read(file, shown, problems) for file, shown in files) if f]
     _check_duplicates(read, problems)
     _check_tags(read, problems)
+    _check_paper_links(read, problems)
     return problems, len(files)
 
 

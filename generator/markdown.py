@@ -16,11 +16,14 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+
+from generator.model import is_safe_slug, slugify
 
 # A node of converted LaTeX: text, or (tag, children) with tag in sup/sub/strong/em/code.
 Node = Any
@@ -434,45 +437,61 @@ def tex_command(state: StateInline, silent: bool) -> bool:
     return True
 
 
+_MATH_CLOSE = {"$": "$", "$$": "$$", "\\(": "\\)", "\\[": "\\]"}
+
+
 def tex_math(state: StateInline, silent: bool) -> bool:
-    """``$...$`` (and ``$$...$$``) -> text with ``<sup>``/``<sub>`` in a ``span.math``.
+    """``$...$``, ``\\(...\\)`` and displayed ``$$...$$``, ``\\[...\\]`` -> text with
+    ``<sup>``/``<sub>`` in a ``span.math`` (``span.math.math-display``, a line of its own).
 
     Pandoc's rule keeps prices safe: the opening ``$`` has a non-space after it, the
-    closing one a non-space before it and no digit after it.
+    closing one a non-space before it and no digit after it. ``\\[`` is math only with a
+    space or line break after it: ``\\[1\\]`` is Markdown's escaped bracket.
     """
     src, pos, end = state.src, state.pos, state.posMax
-    if src[pos] != "$":
+    if src[pos] == "$":
+        delim = "$$" if src.startswith("$$", pos) else "$"
+    elif src.startswith(("\\(", "\\["), pos):
+        delim = src[pos:pos + 2]
+    else:
         return False
-    delim = "$$" if src.startswith("$$", pos) else "$"
     start = pos + len(delim)
-    if start >= end or src[start].isspace():
+    if start >= end:
         return False
+    if delim == "$" and src[start].isspace():
+        return False  # "from $ 5 to $ 10": prices
+    if delim == "\\[" and not src[start].isspace():
+        return False  # "\\[1\\]": an escaped bracket
+    closing = _MATH_CLOSE[delim]
     i = start
     stop = min(end, start + SCAN_LIMIT)
     close = None
     while i < stop:
         ch = src[i]
         if ch == "\\":
+            if src.startswith(closing, i):
+                close = i
+                break
             i += 2
             continue
-        if ch == "$":
-            if delim == "$$":
-                if src.startswith("$$", i):
-                    close = i
-                    break
-            elif not src[i - 1].isspace() and not (i + 1 < end and src[i + 1].isdigit()):
+        if ch == "$" and delim == "$$":
+            if src.startswith("$$", i):
+                close = i
+                break
+        elif ch == "$" and delim == "$":
+            if not src[i - 1].isspace() and not (i + 1 < end and src[i + 1].isdigit()):
                 close = i
                 break
         i += 1
-    if close is None or close == start:
+    if close is None or not src[start:close].strip():
         return False
     if not silent:
         token = state.push("math_open", "span", 1)
-        token.attrs = {"class": "math"}
+        token.attrs = {"class": "math math-display" if delim in ("$$", "\\[") else "math"}
         token.markup = delim
-        _emit(state, math_nodes(src[start:close]))
+        _emit(state, math_nodes(src[start:close].strip()))
         state.push("math_close", "span", -1).markup = delim
-    state.pos = close + len(delim)
+    state.pos = close + len(closing)
     return True
 
 
@@ -635,6 +654,63 @@ def shift_headings(state: StateCore) -> None:
             token.tag = f"h{max(1, min(6, int(token.tag[1:]) + shift))}"
 
 
+# A link to another paper of the list, as a writer would put it: the file beside this one
+# (``other.md``, ``./other.md``, ``../other.md``), the page README shows (``../other/``) or a
+# bare slug (``other``); a ``#fragment`` is kept.
+_PAPER_LINK = re.compile(r"(?:\.\.?/)?([^/#?:]+?)(\.md|/index\.html|/)?(#.*)?")
+
+
+def paper_link(href: str) -> tuple[str, str] | None:
+    """The slug and ``#fragment`` a notes link names when it is a link to a paper, else None.
+    Syntax alone decides, so a page does not depend on which other papers exist."""
+    found = _PAPER_LINK.fullmatch(href)
+    if found is None:
+        return None
+    name, suffix, fragment = found[1], found[2], found[3] or ""
+    if suffix == ".md":
+        stem = unquote(name)
+        slug = stem if is_safe_slug(stem) else slugify(stem)
+    elif is_safe_slug(name):
+        slug = name
+    else:
+        return None
+    return slug, fragment
+
+
+def paper_links(state: StateCore) -> None:
+    """Links to another paper point at its page, ``../slug/index.html``: the paper pages
+    are siblings, and a folder link would open a file listing from disk (file://)."""
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        for child in token.children:
+            if child.type != "link_open":
+                continue
+            href = str(child.attrGet("href") or "")
+            found = paper_link(href)
+            if found is not None:
+                child.attrSet("href", f"../{found[0]}/index.html{found[1]}")
+                child.meta = {**(child.meta or {}), "paper": found[0], "source": href}
+
+
+def paper_link_lines(text: str) -> list[tuple[int, str]]:
+    """Each link to a paper in notes -> (its line, counted from the notes' first line as
+    0; the slug), for ``check`` to report a link to a paper that is not in the list."""
+    found: list[tuple[int, str]] = []
+    for token in _SAFE.parse(text, {}):
+        if token.type != "inline" or not token.children or token.map is None:
+            continue
+        at = 0
+        for child in token.children:
+            if child.type == "link_open" and child.meta and "paper" in child.meta:
+                where = token.content.find(str(child.meta["source"]), at)
+                if where >= 0:
+                    at = where + 1
+                found.append((token.map[0] + token.content.count("\n", 0, max(at - 1, 0)),
+                              str(child.meta["paper"])))
+    return found
+
+
 _BAD_SCHEME = re.compile(r"^(?:javascript|vbscript|data|file):", re.IGNORECASE)
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
 
@@ -682,6 +758,7 @@ def make_markdown(allow_html: bool = False) -> MarkdownIt:
     md.core.ruler.before("inline", "tex_quotes", tex_quotes)
     md.core.ruler.before("text_join", "tex_dashes", tex_dashes)
     md.core.ruler.push("shift_headings", shift_headings)
+    md.core.ruler.push("paper_links", paper_links)
     md.add_render_rule("link_open", _render_link_open)
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("table_close", _render_table_close)

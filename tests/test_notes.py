@@ -1,0 +1,108 @@
+"""A researcher's notes under a paper's front matter: links to other papers, math, headings,
+and what ``check`` says about a link to a paper that is not there."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from generator import cli
+from generator.build import build_to_disk
+from generator.markdown import render_markdown
+from tests.conftest import write_list
+
+
+class _Links(HTMLParser):
+    """Every ``<a href>`` inside the page's notes section."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "section" and "notes" in (found.get("class") or "").split():
+            self.depth = 1
+        elif tag == "section" and self.depth:
+            self.depth += 1
+        elif tag == "a" and self.depth:
+            self.hrefs.append(found.get("href") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "section" and self.depth:
+            self.depth -= 1
+
+
+def _notes_links(page: Path) -> list[str]:
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.hrefs
+
+
+OTHER = "---\ntitle: Rotary Embeddings\nyear: 2021\n---\nShort notes.\n"
+
+
+def test_links_to_another_paper_open_its_page_from_disk(tmp_path):
+    """Every way a writer links the paper beside this one (its file, as an editor or GitHub
+    would follow it; README's folder form; a bare slug) opens that paper's page, also
+    from file:// where a folder link shows a listing, and keeps its #fragment."""
+    notes = ("See [a](rotary.md), [b](./rotary.md), [c](../rotary.md), [d](../rotary/), "
+             "[e](rotary), [f](rotary.md#results), [g](https://example.org/x.md), "
+             "[h](fig.png), [i](#top).\n")
+    config = write_list(tmp_path, {
+        "rotary": OTHER,
+        "main": "---\ntitle: Main Paper\nyear: 2024\n---\n" + notes})
+    build_to_disk(config, tmp_path / "site")
+    page = tmp_path / "site" / "papers" / "main" / "index.html"
+    hrefs = _notes_links(page)
+    assert hrefs == ["../rotary/index.html"] * 5 + [
+        "../rotary/index.html#results", "https://example.org/x.md", "fig.png", "#top"]
+    for href in hrefs[:6]:
+        assert (page.parent / href.split("#")[0]).resolve().is_file()
+
+
+def test_check_warns_of_a_link_to_a_paper_not_in_the_list(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    (tmp_path / "config.yaml").write_text("title: T\n")
+    (tmp_path / "content" / "papers" / "rotary.md").write_text(OTHER)
+    # CRLF line ends, a blank line after the front matter, links in a list and a quote
+    text = ("---\ntitle: Main Paper\nyear: 2024\n---\n\n# Notes\n\nFine: [r](rotary.md).\n\n"
+            "- one\n- see [gone](gone-paper.md) and\n  [typo](../rotray/)\n\n"
+            "> quoted [x](missing)\n")
+    (tmp_path / "content" / "papers" / "main.md").write_bytes(
+        text.replace("\n", "\r\n").encode())
+    assert cli.main(["check"]) == 0
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "content/papers/main.md:11: warning: notes: link to 'gone-paper', but no paper's file "
+        "is named gone-paper.md; the link would be dead",
+        "content/papers/main.md:12: warning: notes: link to 'rotray', but no paper's file "
+        "is named rotray.md; the link would be dead",
+        "content/papers/main.md:14: warning: notes: link to 'missing', but no paper's file "
+        "is named missing.md; the link would be dead",
+    ]
+
+
+@pytest.mark.parametrize(("source", "html"), [
+    # display math on lines of its own: one formula, no `$$` and no raw `x_i` left
+    ("$$\n\\sum_{i=1}^n x_i^2\n$$",
+     '<p><span class="math math-display">∑<sub>i=1</sub><sup>n</sup> x<sub>i</sub>'
+     "<sup>2</sup></span></p>\n"),
+    ("\\[\n a_i * b_i * c \n\\]",
+     '<p><span class="math math-display">a<sub>i</sub> * b<sub>i</sub> * c</span></p>\n'),
+    # \(...\): LaTeX's inline math, not escaped parentheses with emphasis between
+    ("so \\(a*b*c_i\\) holds",
+     '<p>so <span class="math">a*b*c<sub>i</sub></span> holds</p>\n'),
+    ("\\(x\\) and \\(y_1\\)",
+     '<p><span class="math">x</span> and <span class="math">y<sub>1</sub></span></p>\n'),
+    # still Markdown's escapes and prices
+    ("see \\[1\\] and \\(sic", "<p>see [1] and (sic</p>\n"),
+    ("a $$ b", "<p>a $$ b</p>\n"),
+])
+def test_math_in_notes(source, html):
+    assert render_markdown(source, heading_offset=2) == html
