@@ -654,6 +654,8 @@ def shift_headings(state: StateCore) -> None:
             token.tag = f"h{max(1, min(6, int(token.tag[1:]) + shift))}"
 
 
+NOTE_ID = "note-"  # the start of the id of a heading in the notes
+
 # A link to another paper of the list, as a writer would put it: the file beside this one
 # (``other.md``, ``./other.md``, ``../other.md``), the page README shows (``../other/``) or a
 # bare slug (``other``); a ``#fragment`` is kept.
@@ -679,7 +681,8 @@ def paper_link(href: str) -> tuple[str, str] | None:
 
 def paper_links(state: StateCore) -> None:
     """Links to another paper point at its page, ``../slug/index.html``: the paper pages
-    are siblings, and a folder link would open a file listing from disk (file://)."""
+    are siblings, and a folder link would open a file listing from disk (file://). A
+    ``#fragment`` names a heading of that paper's notes (see ``heading_ids``)."""
     for token in state.tokens:
         if token.type != "inline" or not token.children:
             continue
@@ -689,7 +692,8 @@ def paper_links(state: StateCore) -> None:
             href = str(child.attrGet("href") or "")
             found = paper_link(href)
             if found is not None:
-                child.attrSet("href", f"../{found[0]}/index.html{found[1]}")
+                fragment = f"#{NOTE_ID}{found[1][1:]}" if len(found[1]) > 1 else ""
+                child.attrSet("href", f"../{found[0]}/index.html{fragment}")
                 child.meta = {**(child.meta or {}), "paper": found[0], "source": href}
 
 
@@ -709,6 +713,46 @@ def paper_link_lines(text: str) -> list[tuple[int, str]]:
                 found.append((token.map[0] + token.content.count("\n", 0, max(at - 1, 0)),
                               str(child.meta["paper"])))
     return found
+
+
+_NOT_IN_ANCHOR = re.compile(r"[^\w\- ]")
+
+
+def heading_anchors(texts: Sequence[str]) -> list[str]:
+    """Each heading's anchor as GitHub makes it (lower case, punctuation dropped, spaces as
+    ``-``; a repeat gets ``-1``, ``-2``), so ``[see](#key-ideas)`` finds ``## Key ideas``."""
+    anchors: list[str] = []
+    seen: set[str] = set()
+    for text in texts:
+        base = _NOT_IN_ANCHOR.sub("", text.strip().lower()).replace(" ", "-")
+        anchor, n = base, 0
+        while anchor in seen:
+            n += 1
+            anchor = f"{base}-{n}"
+        seen.add(anchor)
+        anchors.append(anchor)
+    return anchors
+
+
+def heading_ids(state: StateCore) -> None:
+    """Notes (the text given a heading offset) get an id on each heading, ``note-`` and its
+    anchor (the prefix keeps clear of the page's own ids), and a ``#anchor`` link in them
+    is pointed at it."""
+    if not state.env.get("heading_offset"):
+        return
+    heads = [i for i, t in enumerate(state.tokens) if t.type == "heading_open"]
+    anchors = heading_anchors([_inline_text(state.tokens[i + 1].children or [])
+                               for i in heads])
+    for i, anchor in zip(heads, anchors, strict=True):
+        state.tokens[i].attrSet("id", NOTE_ID + anchor)
+    known = set(anchors)
+    for token in state.tokens:
+        if token.type != "inline" or not token.children or "#" not in token.content:
+            continue
+        for child in token.children:
+            href = str(child.attrGet("href") or "") if child.type == "link_open" else ""
+            if href.startswith("#") and unquote(href[1:]) in known:
+                child.attrSet("href", "#" + NOTE_ID + unquote(href[1:]))
 
 
 _BAD_SCHEME = re.compile(r"^(?:javascript|vbscript|data|file):", re.IGNORECASE)
@@ -759,6 +803,7 @@ def make_markdown(allow_html: bool = False) -> MarkdownIt:
     md.core.ruler.before("text_join", "tex_dashes", tex_dashes)
     md.core.ruler.push("shift_headings", shift_headings)
     md.core.ruler.push("paper_links", paper_links)
+    md.core.ruler.push("heading_ids", heading_ids)
     md.add_render_rule("link_open", _render_link_open)
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("table_close", _render_table_close)
@@ -814,6 +859,8 @@ def _plain_blocks(text: str, heading_offset: int) -> tuple[str, str] | None:
     levels = [len(found[1]) for found in (_HEADING.fullmatch(b) for b in blocks if b[:1] == "#")
               if found is not None]
     shift = heading_offset + 1 - min(levels) if heading_offset and levels else 0
+    anchors = iter(heading_anchors([b.split(" ", 1)[1] for b in blocks
+                                    if _HEADING.fullmatch(b) and b[0] == "#"]))
     for block in blocks:
         if not block:  # more than one blank line
             return None
@@ -823,7 +870,9 @@ def _plain_blocks(text: str, heading_offset: int) -> tuple[str, str] | None:
             if "#" in inner or not is_plain(inner):
                 return None
             tag = f"h{max(1, min(6, len(heading[1]) + shift))}"
-            html.append(f"<{tag}>{_escape(inner)}</{tag}>\n")
+            anchor = next(anchors)
+            ids = f' id="{_escape(NOTE_ID + anchor)}"' if heading_offset else ""
+            html.append(f"<{tag}{ids}>{_escape(inner)}</{tag}>\n")
             texts.append(inner)
         elif is_plain(block):
             html.append(f"<p>{_escape(block)}</p>\n")

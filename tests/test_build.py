@@ -801,12 +801,12 @@ def test_notes_headings_nest_right_below_the_pages_notes_heading(notes):
     level the writer started at, and the deeper ones keep their nesting (axe-core's
     heading-order rule)."""
     html = render_markdown_with_text(notes, heading_offset=2)[0]
-    assert re.findall(r"<(h\d)>", html) == ["h3", "h4"], html
+    assert re.findall(r"<(h\d)[ >]", html) == ["h3", "h4"], html
 
 
 def test_plain_blocks_shortcut_takes_the_usual_notes():
     assert _plain_blocks("## Notes\n\nRead it twice.\n", 2) == \
-        ("<h3>Notes</h3>\n<p>Read it twice.</p>\n", "Notes Read it twice.")
+        ('<h3 id="note-notes">Notes</h3>\n<p>Read it twice.</p>\n', "Notes Read it twice.")
     assert _plain_blocks("# A\n\nb \"c\" > d", 0) == \
         ('<h1>A</h1>\n<p>b &quot;c&quot; &gt; d</p>\n', 'A b "c" > d')
     for text in ("## Notes #\n\nx", "## *x*\n\ny", "a\nb\n\nc", "a\n\n\n\nb", "x\n\n- y",

@@ -59,7 +59,7 @@ def test_links_to_another_paper_open_its_page_from_disk(tmp_path):
     page = tmp_path / "site" / "papers" / "main" / "index.html"
     hrefs = _notes_links(page)
     assert hrefs == ["../rotary/index.html"] * 5 + [
-        "../rotary/index.html#results", "https://example.org/x.md", "fig.png", "#top"]
+        "../rotary/index.html#note-results", "https://example.org/x.md", "fig.png", "#top"]
     for href in hrefs[:6]:
         assert (page.parent / href.split("#")[0]).resolve().is_file()
 
@@ -106,3 +106,51 @@ def test_check_warns_of_a_link_to_a_paper_not_in_the_list(tmp_path, monkeypatch,
 ])
 def test_math_in_notes(source, html):
     assert render_markdown(source, heading_offset=2) == html
+
+
+@pytest.mark.parametrize("notes", [
+    "# Key ideas\n\nplain words\n\n## Results\n\n## Results\n",  # the shortcut past markdown-it
+    "# Key ideas\n\nSee [k](#key-ideas), [r](#results-1).\n\n## Results\n\n## Results\n",
+])
+def test_links_to_headings_in_the_notes_find_them(notes):
+    """``[see](#key-ideas)`` finds ``# Key ideas`` as on GitHub (a repeated heading is
+    ``-1``); the ids start with ``note-``, clear of the page's own (``#main``, ``#cite-text``)."""
+    html = render_markdown(notes, heading_offset=2)
+    assert '<h3 id="note-key-ideas">Key ideas</h3>' in html
+    assert '<h4 id="note-results">Results</h4>\n<h4 id="note-results-1">Results</h4>' in html
+    if "[k]" in notes:
+        assert '<a href="#note-key-ideas">k</a>, <a href="#note-results-1">r</a>' in html
+    assert "id=" not in render_markdown(notes)  # an abstract, shown in lists: no ids
+
+
+@pytest.fixture
+def heading_site(tmp_path: Path) -> Path:
+    """Two papers whose notes link headings (built before the browser starts its threads)."""
+    config = write_list(tmp_path, {
+        "rotary": "---\ntitle: Rotary\nyear: 2021\n---\n# Results\n\n" + "Filler.\n\n" * 80
+                  + "## Ablations\n\nLast.\n",
+        "main": "---\ntitle: Main\nyear: 2024\n---\n[jump](#open-questions) "
+                "[there](rotary.md#ablations)\n\n" + "Filler.\n\n" * 80
+                + "## Open questions\n\nWhy?\n"})
+    build_to_disk(config, tmp_path / "site")
+    return tmp_path / "site"
+
+
+def test_a_heading_link_works_in_the_browser(heading_site, browser):
+    """Clicking a link to a heading of the notes, and one to a heading of another paper's
+    notes, from file://, scrolls to that heading."""
+    page = browser.new_page(viewport={"width": 800, "height": 600})
+    try:
+        page.goto((heading_site / "papers/main/index.html").as_uri())
+        page.click("text=jump")
+        page.wait_for_function("location.hash === '#note-open-questions'")
+        top = page.evaluate("document.getElementById('note-open-questions')"
+                            ".getBoundingClientRect().top")
+        assert 0 <= top < 600
+        page.click("text=there")
+        page.wait_for_url("**/papers/rotary/index.html#note-ablations")
+        top = page.evaluate("document.getElementById('note-ablations')"
+                            ".getBoundingClientRect().top")
+        assert 0 <= top < 600
+    finally:
+        page.close()
