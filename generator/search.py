@@ -58,7 +58,7 @@ from typing import NamedTuple
 from lunr.stop_word_filter import WORDS as _LUNR_STOP_WORDS
 
 from generator.config import Config
-from generator.markdown import is_plain, plain_inline, tex_words
+from generator.markdown import is_plain, plain_inline, render_markdown_with_text, tex_words
 from generator.model import STATUSES, Paper, authors_counted
 from generator.reading import Facts
 from generator.site import Site, document_order
@@ -289,7 +289,12 @@ def snippet_source(paper: Paper, limit: int = SNIPPET_CHARS) -> str:
     """The start of the abstract (or notes), markup stripped, cut at a word boundary."""
     source = (paper.abstract or paper.notes)[:limit * 3]
     head = source.rstrip()  # a cut that ends in a space is no reason to parse Markdown:
-    text = " ".join(head.split()) if is_plain(head) else plain_inline(source)  # ReLU$^2$ -> ReLU²
+    if is_plain(head):
+        text = " ".join(head.split())
+    elif paper.abstract:
+        text = plain_inline(source)  # ReLU$^2$ -> ReLU²
+    else:  # notes are blocks: '# Summary', '- [ ] read', '> quote' show their words only
+        text = " ".join(render_markdown_with_text(source)[1].split())
     text = " ".join(_MARKUP.sub("", text).split())
     if len(text) <= limit:
         return text

@@ -11,6 +11,8 @@ import pytest
 from generator import cli
 from generator.build import build_to_disk
 from generator.markdown import render_markdown
+from generator.model import Paper
+from generator.search import snippet_source
 from tests.conftest import write_list
 
 
@@ -154,3 +156,17 @@ def test_a_heading_link_works_in_the_browser(heading_site, browser):
         assert 0 <= top < 600
     finally:
         page.close()
+
+
+def test_a_paper_with_notes_only_shows_their_words_in_cards_and_search(tmp_path):
+    """Without an abstract, the card and the search result show the start of the notes:
+    their words, not the Markdown that lays them out ('# Summary', '- [ ]', '>')."""
+    notes = ("# Summary\n\n- [ ] read section 3\n- two *points*\n\n> A quoted passage.\n\n"
+             "```python\nx = 1\n```\n")
+    assert snippet_source(Paper(slug="n", title="N", notes=notes)) == \
+        "Summary [ ] read section 3 two points A quoted passage."
+    config = write_list(tmp_path, {"n": "---\ntitle: Notes Only\nyear: 2024\n---\n" + notes})
+    build_to_disk(config, tmp_path / "site")
+    home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert ('<span class="card-snippet">Summary [ ] read section 3 two points A quoted '
+            "passage.</span>") in home
