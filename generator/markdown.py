@@ -715,6 +715,24 @@ def paper_link_lines(text: str) -> list[tuple[int, str]]:
     return found
 
 
+TASK_BOXES = {"[ ] ": "☐ ", "[x] ": "☑ ", "[X] ": "☑ "}
+
+
+def task_lists(state: StateCore) -> None:
+    """``- [ ] read section 3`` and ``- [x] done``: the item starts with a ballot box (☐,
+    ☑), text a screen reader names, in an ``li.task`` that shows no bullet."""
+    tokens = state.tokens
+    for i in range(len(tokens) - 2):
+        item, inline = tokens[i], tokens[i + 2]
+        if item.type != "list_item_open" or inline.type != "inline" or \
+                inline.content[:4] not in TASK_BOXES or not inline.children:
+            continue
+        first = inline.children[0]
+        if first.type == "text" and first.content[:4] in TASK_BOXES:
+            first.content = TASK_BOXES[first.content[:4]] + first.content[4:]
+            item.attrSet("class", "task")
+
+
 _NOT_IN_ANCHOR = re.compile(r"[^\w\- ]")
 
 
@@ -804,6 +822,7 @@ def make_markdown(allow_html: bool = False) -> MarkdownIt:
     md.core.ruler.push("shift_headings", shift_headings)
     md.core.ruler.push("paper_links", paper_links)
     md.core.ruler.push("heading_ids", heading_ids)
+    md.core.ruler.push("task_lists", task_lists)
     md.add_render_rule("link_open", _render_link_open)
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("table_close", _render_table_close)

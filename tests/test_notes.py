@@ -164,9 +164,19 @@ def test_a_paper_with_notes_only_shows_their_words_in_cards_and_search(tmp_path)
     notes = ("# Summary\n\n- [ ] read section 3\n- two *points*\n\n> A quoted passage.\n\n"
              "```python\nx = 1\n```\n")
     assert snippet_source(Paper(slug="n", title="N", notes=notes)) == \
-        "Summary [ ] read section 3 two points A quoted passage."
+        "Summary ☐ read section 3 two points A quoted passage."
     config = write_list(tmp_path, {"n": "---\ntitle: Notes Only\nyear: 2024\n---\n" + notes})
     build_to_disk(config, tmp_path / "site")
     home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
-    assert ('<span class="card-snippet">Summary [ ] read section 3 two points A quoted '
+    assert ('<span class="card-snippet">Summary ☐ read section 3 two points A quoted '
             "passage.</span>") in home
+
+
+def test_task_lists_show_ballot_boxes():
+    """``- [ ] read section 3`` is a to-do, not brackets: ☐ / ☑ (read out by screen
+    readers) in place of the bullet; ``[ ]`` outside a list item stays as written."""
+    html = render_markdown("- [ ] read section 3\n- [x] read the abstract\n- a point\n\n"
+                           "1. [X] rerun\n\n[ ] not a task", heading_offset=2)
+    assert html == ('<ul>\n<li class="task">☐ read section 3</li>\n'
+                    '<li class="task">☑ read the abstract</li>\n<li>a point</li>\n</ul>\n'
+                    '<ol>\n<li class="task">☑ rerun</li>\n</ol>\n<p>[ ] not a task</p>\n')
