@@ -13,6 +13,7 @@ another.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import datetime as dt
 import difflib
@@ -502,9 +503,12 @@ def _read_now(path: Path) -> tuple[str, bytes] | None:
 
 def with_line_ends(text: str, was: bytes) -> bytes:
     """Text read with universal newlines -> the bytes that replace a file that was ``was``,
-    with its line ends (as its first line has them): a file saved with CRLF keeps CRLF on
-    every line, not only on the lines an edit left alone."""
+    with its line ends (as its first line has them) and its byte-order mark: a file saved
+    with CRLF keeps CRLF on every line, not only on the lines an edit left alone, and one
+    that Notepad saved with a BOM keeps it."""
     data = text.encode("utf-8")
+    if was.startswith(codecs.BOM_UTF8) and not data.startswith(codecs.BOM_UTF8):
+        data = codecs.BOM_UTF8 + data
     return data.replace(b"\n", b"\r\n") if was.split(b"\n", 1)[0].endswith(b"\r") else data
 
 

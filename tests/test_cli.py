@@ -447,6 +447,16 @@ def test_an_edit_keeps_the_files_crlf_line_ends(project, capsys):
                                  b"status: read\r\n---\r\n\r\nNotes,\r\non two lines.\r\n")
 
 
+def test_an_edit_keeps_the_files_byte_order_mark(project, capsys):
+    """A file Notepad saved (a BOM, CRLF) keeps both: only the edited key's line changes."""
+    notepad = project / "content/papers/notepad.md"
+    notepad.write_bytes(b"\xef\xbb\xbf---\r\ntitle: Saved in Notepad\r\nstatus: unread\r\n"
+                        b"---\r\n\r\nNotes.\r\n")
+    assert run("status", "notepad", "read") == 0
+    assert notepad.read_bytes() == (b"\xef\xbb\xbf---\r\ntitle: Saved in Notepad\r\n"
+                                    b"status: read\r\n---\r\n\r\nNotes.\r\n")
+
+
 def test_a_file_that_is_not_utf8_is_reported_and_left_alone(project, capsys):
     """(It was an internal error, exit status 3, and the other papers were not edited.)"""
     broken = project / "content/papers/latin1.md"

@@ -208,6 +208,16 @@ def test_an_update_keeps_the_files_crlf_line_ends(tmp_path: Path) -> None:
         b"\n", b"\r\n")
 
 
+def test_an_update_keeps_the_files_byte_order_mark(tmp_path: Path) -> None:
+    """A file saved with a BOM (Windows Notepad) keeps it through an update."""
+    run(tmp_path, listing(entry("First", upvotes=3)))
+    (first,) = tmp_path.glob("*.md")
+    saved = b"\xef\xbb\xbf" + first.read_bytes() + b"My notes.\n"
+    first.write_bytes(saved)
+    run(tmp_path, listing(entry("First", upvotes=9)))
+    assert first.read_bytes() == saved.replace(b"upvotes: 3", b"upvotes: 9")
+
+
 def test_slugs_are_safe_unique_and_ascii(tmp_path: Path) -> None:
     titles = ["../../etc/passwd", "Mem-α: Memory", "MC#: Mixture", "Scales++ Attention",
               "", "???", "A" * 300, "Same Title", "Same Title!"]
