@@ -9,11 +9,13 @@ template must compile. Nothing is written.
 
 from __future__ import annotations
 
+import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 
@@ -27,10 +29,10 @@ from generator.content import (
     split_front_matter,
 )
 from generator.diagnostics import Diagnostic, Severity, error, shown_path, warning
-from generator.markdown import paper_link_lines
+from generator.markdown import note_targets
 from generator.model import is_safe_slug
 from generator.site import duplicate_papers
-from generator.theme import load_theme
+from generator.theme import STATIC_PREFIX, load_theme
 
 
 @dataclass(frozen=True)
@@ -171,17 +173,32 @@ def _check_tags(files: list[_File], problems: list[Diagnostic]) -> None:
                                     f"spelling"))
 
 
-def _check_paper_links(files: list[_File], problems: list[Diagnostic]) -> None:
-    """A link in the notes to a paper that is not in the list would be a dead link."""
+def _check_note_targets(files: list[_File], static_dirs: Sequence[Path],
+                        problems: list[Diagnostic]) -> None:
+    """A link in the notes to a paper that is not in the list, or an image the site does
+    not publish (only ``static/`` files are copied), would be dead."""
     slugs = {f.slug for f in files}
     for f in files:
         if "](" not in f.notes and "]:" not in f.notes:
-            continue  # no inline link, no link reference definition
-        for line, slug in paper_link_lines(f.notes):
-            if slug not in slugs:
+            continue  # no inline link or image, no link reference definition
+        for line, kind, value in note_targets(f.notes):
+            if kind == "paper" and value not in slugs:
                 problems.append(warning(f.path, f.notes_line + line,
-                                        f"notes: link to '{slug}', but no paper's file "
-                                        f"is named {slug}.md; the link would be dead"))
+                                        f"notes: link to '{value}', but no paper's file "
+                                        f"is named {value}.md; the link would be dead"))
+            elif kind == "image":
+                path = unquote(value.split("#")[0].split("?")[0])
+                target = posixpath.normpath(posixpath.join("papers", f.slug, path))
+                rel = target.removeprefix(STATIC_PREFIX)
+                if target == rel:  # outside static/: nothing else is copied
+                    message = (f"notes: image '{value}' is not a file the site publishes; "
+                               f"put it in overrides/static/ and write ../../static/"
+                               f"{posixpath.basename(path) or 'figure.png'}")
+                elif not any((folder / rel).is_file() for folder in static_dirs):
+                    message = f"notes: image '{value}': no overrides/static/{rel}"
+                else:
+                    continue
+                problems.append(warning(f.path, f.notes_line + line, message))
 
 
 def no_papers_folder(config: Config, severity: Severity) -> Diagnostic:
@@ -209,7 +226,8 @@ def check_content(config: Config) -> tuple[list[Diagnostic], int]:
     read = [f for f in (_read(file, shown, problems) for file, shown in files) if f]
     _check_duplicates(read, problems)
     _check_tags(read, problems)
-    _check_paper_links(read, problems)
+    theme, broken = load_theme(config)
+    _check_note_targets(read, () if broken else theme.static_dirs, problems)
     return problems, len(files)
 
 

@@ -697,21 +697,32 @@ def paper_links(state: StateCore) -> None:
                 child.meta = {**(child.meta or {}), "paper": found[0], "source": href}
 
 
-def paper_link_lines(text: str) -> list[tuple[int, str]]:
-    """Each link to a paper in notes -> (its line, counted from the notes' first line as
-    0; the slug), for ``check`` to report a link to a paper that is not in the list."""
-    found: list[tuple[int, str]] = []
+_SCHEME_OR_ROOT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|/|#")
+
+
+def note_targets(text: str) -> list[tuple[int, str, str]]:
+    """Each link to a paper and each image by a relative path in notes -> (its line,
+    counted from the notes' first line as 0; ``paper`` or ``image``; the slug or the path
+    as written), for ``check`` to report what the site would not have."""
+    found: list[tuple[int, str, str]] = []
     for token in _SAFE.parse(text, {}):
         if token.type != "inline" or not token.children or token.map is None:
             continue
         at = 0
         for child in token.children:
             if child.type == "link_open" and child.meta and "paper" in child.meta:
-                where = token.content.find(str(child.meta["source"]), at)
-                if where >= 0:
-                    at = where + 1
-                found.append((token.map[0] + token.content.count("\n", 0, max(at - 1, 0)),
-                              str(child.meta["paper"])))
+                kind, written, value = "paper", str(child.meta["source"]), \
+                    str(child.meta["paper"])
+            elif child.type == "image" and not _SCHEME_OR_ROOT.match(
+                    src := str(child.attrGet("src") or "")) and src:
+                kind, written, value = "image", src, src
+            else:
+                continue
+            where = token.content.find(written, at)
+            if where >= 0:
+                at = where + 1
+            found.append((token.map[0] + token.content.count("\n", 0, max(at - 1, 0)),
+                          kind, value))
     return found
 
 

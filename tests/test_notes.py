@@ -180,3 +180,26 @@ def test_task_lists_show_ballot_boxes():
     assert html == ('<ul>\n<li class="task">☐ read section 3</li>\n'
                     '<li class="task">☑ read the abstract</li>\n<li>a point</li>\n</ul>\n'
                     '<ol>\n<li class="task">☑ rerun</li>\n</ol>\n<p>[ ] not a task</p>\n')
+
+
+def test_check_warns_of_an_image_the_site_does_not_publish(tmp_path, monkeypatch, capsys):
+    """Only ``static/`` files are copied into the site: an image beside the content file
+    would be a broken image, so check says where to put it; one in overrides/static is
+    fine, and a remote one is not looked at."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    (tmp_path / "overrides" / "static" / "img").mkdir(parents=True)
+    (tmp_path / "overrides" / "static" / "img" / "map.png").write_bytes(b"png")
+    (tmp_path / "config.yaml").write_text("title: T\n")
+    (tmp_path / "content" / "papers" / "main.md").write_text(
+        "---\ntitle: Main\nyear: 2024\n---\n![fig](fig1.png)\n\n"
+        "![ok](../../static/img/map.png) ![remote](https://example.org/a.png)\n"
+        "![gone](../../static/img/gone.png)\n")
+    assert cli.main(["check"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "content/papers/main.md:5: warning: notes: image 'fig1.png' is not a file the site "
+        "publishes; put it in overrides/static/ and write ../../static/fig1.png",
+        "content/papers/main.md:8: warning: notes: image '../../static/img/gone.png': no "
+        "overrides/static/img/gone.png",
+    ]
