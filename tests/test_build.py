@@ -757,7 +757,7 @@ def test_titles_render_inline_without_links():
 def test_raw_html_only_when_allowed():
     assert render_markdown("<b>x</b>") == "<p>&lt;b&gt;x&lt;/b&gt;</p>\n"
     assert render_markdown("<b>x</b>", allow_html=True) == "<p><b>x</b></p>\n"
-    assert render_markdown("# H", heading_offset=2) == "<h3>H</h3>\n"
+    assert render_markdown("# H", heading_offset=2) == '<h3 id="note-h">H</h3>\n'
 
 
 _REFERENCE = MarkdownIt("js-default")
