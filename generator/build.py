@@ -48,7 +48,7 @@ from generator.writer import (
     clear_leftovers,
     is_our_site,
     merge_paths,
-    staging_folder,
+    staging_path,
     swap_in,
     update_site,
 )
@@ -322,7 +322,8 @@ class Disk:
         round."""
         from generator.make import make_parts
 
-        self.staging = staging_folder(self.out)
+        self.staging = staging_path(self.out)  # (named first: a stop from here removes it)
+        self.staging.mkdir(0o755)
         made, written = make_parts(
             todo, site_plan.renderer, staging=self.staging, site=self.out,
             same=self.kept if self.previous is not None else frozenset(), jobs=jobs,

@@ -188,19 +188,22 @@ def output_problem(config: Config, out: Path) -> str | None:
     """Why ``out`` cannot be the folder a build writes, or None. A build replaces that
     folder whole (``writer.swap_in``), so it must hold none of the project's own files
     (``output_dir: .`` with a GitHub Pages ``.nojekyll`` in the project replaced the
-    project, notes and all, with the site), nor lie among them."""
+    project, notes and all, with the site), nor lie among the files a build reads. (Inside
+    the project or the content folder is fine: with ``content_dir: .`` the site is there.)"""
     out = out.resolve()
-    own = [("the project", config.root), ("content_dir", config.content_path),
-           ("themes_dir", config.root / config.themes_dir),
-           ("theme_overrides", config.overrides_path), ("the cache", config.root / ".cache")]
-    for name, folder in own:
+    own = [("the project", config.root, False), ("content_dir", config.content_path, False),
+           ("the papers folder", config.papers_path, True),
+           ("themes_dir", config.root / config.themes_dir, True),
+           ("theme_overrides", config.overrides_path, True),
+           ("the cache", config.root / ".cache", True)]
+    for name, folder, not_inside in own:
         if folder is None:
             continue
         folder = folder.resolve()
         if out == folder or out in folder.parents:
             return f"holds {name} ({folder}); a build replaces its output folder whole: " \
                    f"choose a folder of its own, such as site"
-        if folder in out.parents and name != "the project":
+        if not_inside and folder in out.parents:
             return f"is inside {name} ({folder}); choose a folder of its own, such as site"
     return None
 

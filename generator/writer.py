@@ -186,14 +186,13 @@ def _check_replaceable(out: Path) -> None:
                                                 f"it or choose another output folder")])
 
 
-def staging_folder(out: Path) -> Path:
-    """A new empty folder beside ``out`` (same file system: its files can be renamed in)."""
+def staging_path(out: Path) -> Path:
+    """The name of a new folder beside ``out`` (same file system: its files can be renamed
+    in), not made yet: a caller that must remove it when stopped holds the name first."""
     out = out.absolute()
     _check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    new = out.parent / _temporary(f".{out.name}.new-")
-    new.mkdir(0o755)
-    return new
+    return out.parent / _temporary(f".{out.name}.new-")
 
 
 class FolderWriter:
@@ -290,8 +289,9 @@ def write_site(files: Mapping[str, bytes], out: Path) -> None:
     """Write ``files`` as the new content of ``out``, in one step (see ``swap_in``)."""
     check_paths(files)
     clear_leftovers(out.absolute().parent, out.absolute())
-    new = staging_folder(out)
+    new = staging_path(out)
     try:
+        new.mkdir(0o755)
         writer = FolderWriter(new)
         for path in sorted(files):
             writer.write(path, files[path])

@@ -508,6 +508,15 @@ def test_a_static_override_where_the_theme_has_a_folder_is_a_clear_error(project
     assert site_bytes(project) == before
 
 
+def test_a_list_whose_content_is_the_project_folder_builds_its_site_there(project, capsys):
+    """content_dir: . (papers/ at the project's top) keeps the site in site/ beside it."""
+    (project / "content/papers").rename(project / "papers")
+    (project / "config.yaml").write_text("content_dir: .\n")
+    assert status("check") == 0 and status("build") == 0, capsys.readouterr().err
+    assert (project / "site/index.html").is_file()
+    assert (project / "papers/good.md").read_text() == GOOD
+
+
 @pytest.mark.parametrize("output", [".", "..", "content", "content/papers/site", ".cache"])
 def test_a_build_never_replaces_the_project_or_its_files_with_the_site(project, capsys,
                                                                        output):
