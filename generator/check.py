@@ -22,6 +22,7 @@ import yaml
 from generator.config import Config, load_config
 from generator.content import (
     FrontMatterError,
+    body_line,
     content_files,
     parse_paper,
     read_front_matter,
@@ -117,8 +118,7 @@ def _read(file: Path, shown: str, problems: list[Diagnostic]) -> _File | None:
         data, notes, lines = read_front_matter(text)
     except FrontMatterError:
         return None  # parse_paper has reported it
-    whole = text.lstrip("\ufeff").replace("\r\n", "\n")  # as split_front_matter reads it
-    notes_line = whole.count("\n", 0, len(whole) - len(notes)) + 1
+    notes_line = body_line(text, notes)
     tags = data.get("tags")
     tags = [tags] if isinstance(tags, str) else tags if isinstance(tags, list) else []
     texts = [" ".join(str(tag).split()) if isinstance(tag, (str, int, float))

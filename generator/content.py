@@ -39,9 +39,14 @@ class FrontMatterError(ValueError):
         self.line = line
 
 
+def _as_split(text: str) -> str:
+    """File text as ``split_front_matter`` reads it: no BOM, LF line ends."""
+    return text.lstrip("\ufeff").replace("\r\n", "\n")
+
+
 def split_front_matter(text: str) -> tuple[str, str, int]:
     """File text -> (front-matter text, body, line number of the first front-matter line)."""
-    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    text = _as_split(text)
     lines = text.split("\n")
     if not lines or lines[0].strip() != FENCE:
         raise FrontMatterError("missing front matter: the file must start with a '---' line",
@@ -51,6 +56,13 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
             body = "\n".join(lines[i + 1:])
             return "\n".join(lines[1:i]) + "\n", body.lstrip("\n"), 2
     raise FrontMatterError("front matter is not closed: add a '---' line after it", 1)
+
+
+def body_line(text: str, body: str) -> int:
+    """The line of the file ``text`` on which ``body`` (as ``split_front_matter`` gave it)
+    starts, for messages about the notes."""
+    whole = _as_split(text)
+    return whole.count("\n", 0, len(whole) - len(body)) + 1
 
 
 class _PyLoader(yaml.SafeLoader):
