@@ -165,7 +165,8 @@ def _extend_ignores(path: Path, text: str, made: Made) -> None:
     if not path.exists():
         _write(path, text, made)
         return
-    old = path.read_text("utf-8", errors="replace")
+    raw = path.read_bytes()
+    old = raw.decode("utf-8", errors="replace")
     have = {line.strip().strip("/") for line in old.splitlines()
             if line.strip() and not line.lstrip().startswith("#")}
     added: list[str] = []
@@ -183,7 +184,7 @@ def _extend_ignores(path: Path, text: str, made: Made) -> None:
         made.kept.append(path)
         return
     more = ("" if old.endswith("\n") or not old else "\n") + "\n".join(added) + "\n"
-    atomic_write(path, path.read_bytes() + more.encode("utf-8"), durable=True)  # (whole)
+    atomic_write(path, raw + more.encode("utf-8"), durable=True)  # (whole)
     made.extended.append((path, missing))
 
 
