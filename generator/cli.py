@@ -218,23 +218,23 @@ def cmd_build(args: argparse.Namespace, out: Output) -> int:
     if _no_papers(config, out, severity="error" if lost else "warning") and lost:
         return 1  # nothing written in the wrong folder
     started = time.perf_counter()
-    target = Path(args.output) if args.output else None
+    target = Path(args.output) if args.output else config.output_path
     try:
         result = build_to_disk(config, target, progress=out.progress("Rendering"))
     except BuildError as exc:
         out.diagnostics(exc.diagnostics)
         out.line(f"Build failed: {sum(d.severity == 'error' for d in exc.diagnostics)} "
-                 f"error(s); {shown_path(target or config.output_path)} was left as it was.")
+                 f"error(s); {shown_path(target)} was left as it was.")
         return 1
     except OSError as exc:  # (a file's name is lost when a worker raised it)
         if exc.errno not in REFUSED:
             raise
-        out.diagnostic(refused(exc, "build", target or config.output_path))
+        out.diagnostic(refused(exc, "build", target))
         return 1
     out.diagnostics(result.diagnostics)
     took = time.perf_counter() - started
     out.line(f"Built {result.papers} paper{'s' * (result.papers != 1)}, "
-             f"{len(result.files)} files into {shown_path(target or config.output_path)} "
+             f"{len(result.files)} files into {shown_path(target)} "
              f"in {took:.2f} s.")
     return 0
 
