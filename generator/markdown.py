@@ -886,11 +886,11 @@ def _plain_blocks(text: str, heading_offset: int) -> tuple[str, str] | None:
     html: list[str] = []
     texts: list[str] = []
     blocks = text.strip("\n").split("\n\n")
-    levels = [len(found[1]) for found in (_HEADING.fullmatch(b) for b in blocks if b[:1] == "#")
-              if found is not None]
-    shift = heading_offset + 1 - min(levels) if heading_offset and levels else 0
-    anchors = iter(heading_anchors([b.split(" ", 1)[1] for b in blocks
-                                    if _HEADING.fullmatch(b) and b[0] == "#"]))
+    headings = [found for found in (_HEADING.fullmatch(b) for b in blocks if b[:1] == "#")
+                if found is not None]
+    shift = heading_offset + 1 - min(len(h[1]) for h in headings) \
+        if heading_offset and headings else 0
+    anchors = iter(heading_anchors([h[2] for h in headings]))
     for block in blocks:
         if not block:  # more than one blank line
             return None
