@@ -401,6 +401,7 @@ class ContentFiles:
     papers: list[tuple[tuple[str, ...], str]]  # (parts below the folder, path) of each .md
     others: list[str]  # shown paths of files that are not .md (ignored; check says so)
     problems: list[Diagnostic]  # links that leave the project, or loop
+    linked: list[str]  # where the links to .md files lead (the files, resolved)
 
 
 def content_files(papers_dir: Path, root: Path | None = None) -> ContentFiles:
@@ -412,7 +413,7 @@ def content_files(papers_dir: Path, root: Path | None = None) -> ContentFiles:
     root = (root if root is not None else papers_dir.parent.parent).resolve()
     shown_dir = papers_dir.relative_to(root).as_posix() if papers_dir.is_absolute() and \
         papers_dir.is_relative_to(root) else papers_dir.as_posix()
-    found = ContentFiles([], [], [])
+    found = ContentFiles([], [], [], [])
 
     def walk(folder: str, rel: str, inside: frozenset[str]) -> None:
         try:
@@ -445,6 +446,8 @@ def content_files(papers_dir: Path, root: Path | None = None) -> ContentFiles:
                                             "socket or a device); remove it"))
             elif entry.name.endswith(".md"):
                 found.papers.append((tuple(name.split("/")), entry.path))
+                if link:
+                    found.linked.append(target)
             else:
                 found.others.append(shown)
 

@@ -422,14 +422,21 @@ class DevServer:
     # paths
 
     def watched(self) -> list[Path]:
-        """What a change in triggers a rebuild: config file, content, theme, overrides."""
+        """What a change in triggers a rebuild: config file, content, theme, overrides, and
+        the files that content files linked from elsewhere in the project lead to (a save
+        there is no event in content/; a linked folder is watched through its link)."""
         config = self.config
+        from generator.content import content_files
         from generator.theme import theme_folder
 
         paths = [self.config_path, config.content_path, theme_folder(config) or
                  config.theme_path]
         if config.overrides_path is not None:
             paths.append(config.overrides_path)
+        content = os.path.realpath(config.content_path) + os.sep
+        paths += [Path(target) for target in
+                  content_files(config.papers_path, config.root).linked
+                  if not target.startswith(content)]
         return paths
 
     @property

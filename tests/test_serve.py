@@ -632,6 +632,36 @@ def test_a_watched_folder_replaced_by_another_is_watched(server, tmp_path):
     assert "FocusLLM v2" in fetch(server.port, PREFIX + "papers/focusllm/")[2]
 
 
+@pytest.mark.parametrize("linked_at_start", [True, False])
+def test_a_save_to_the_file_a_content_link_leads_to_is_a_change(tmp_path, linked_at_start):
+    """A content file that is a link to a file elsewhere in the project (the README: such a
+    file is edited where it points): a save there, by hand or by `readinglist tag`, is no
+    event in content/, yet it changes the site. (It was missed: the page stayed stale.)"""
+    config_path = make_project(tmp_path)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    target = notes / "linked.md"
+    target.write_text("---\ntitle: Linked Paper\n---\n", encoding="utf-8")
+    link = tmp_path / "content/papers/linked.md"
+    if linked_at_start:
+        link.symlink_to("../../notes/linked.md")
+    config, _ = load_config(config_path)
+    reports: list[Any] = []
+    dev = DevServer(config_path, config, port=0, report=reports.append, build=fake_build,
+                    interval=0.05)
+    with serving(dev):
+        if not linked_at_start:
+            link.symlink_to("../../notes/linked.md")
+            wait_until(lambda: "Linked Paper" in fetch(dev.port, PREFIX + "papers/linked/")[2])
+        for n in range(3):
+            title = f"Linked Paper v{n}"
+            saved = notes / "saved.tmp" if n else target  # (then as editors do: a rename)
+            saved.write_text(f"---\ntitle: {title}\n---\n", encoding="utf-8")
+            saved.replace(target)
+            wait_until(lambda title=title: f"<h1>{title}</h1>" in
+                       fetch(dev.port, PREFIX + "papers/linked/")[2], timeout=10)
+
+
 def test_a_save_during_the_first_build_is_not_lost(tmp_path):
     """The first build of a long list takes seconds; a paper saved meanwhile is built."""
     config_path = make_project(tmp_path)
