@@ -235,7 +235,7 @@ def check_theme(config: Config) -> list[Diagnostic]:
     """The theme exists and each of its templates (and the overrides') compiles."""
     import jinja2
 
-    from generator.render import NotText, make_environment
+    from generator.render import TEMPLATE_SUFFIXES, NotText, make_environment
 
     theme, problems = load_theme(config)
     if problems:
@@ -244,9 +244,9 @@ def check_theme(config: Config) -> list[Diagnostic]:
     for name in sorted(env.list_templates()):
         try:
             env.get_template(name)
-        except NotText:
-            continue  # not a template (an image kept beside them), unless a page uses it
         except jinja2.TemplateSyntaxError as exc:
+            if isinstance(exc, NotText) and not name.endswith(TEMPLATE_SUFFIXES):
+                continue  # not a template (an image kept beside them), unless a page uses it
             where = shown_path(exc.filename) if exc.filename else name
             problems.append(error(where, exc.lineno, f"template does not compile: "
                                                      f"{exc.message}"))

@@ -308,12 +308,16 @@ def feed_texts(views: Mapping[str, PaperView]) -> dict[str, FeedText]:
             for slug, v in views.items()}
 
 
+# What a template's file is named (a file of another name beside them is no template).
+TEMPLATE_SUFFIXES = (".html", ".xml", ".txt")
+
+
 def _theme_frame(exc: BaseException) -> tuple[str, int | None]:
     """The template file and line where a template error happened."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return exc.filename or exc.name or "?", exc.lineno
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.endswith((".html", ".xml", ".txt")):
+        if frame.filename.endswith(TEMPLATE_SUFFIXES):
             return frame.filename, frame.lineno
     return "?", None
 
@@ -961,8 +965,13 @@ def _theme_errors(template: str, page: str) -> Iterator[None]:
             raise BuildError([error(template, None, f"no such template in the theme or the "
                                                     f"overrides: {page} is made with "
                                                     f"{names}")]) from exc
+        if isinstance(exc, jinja2.TemplateNotFound):  # {% include %}, {% extends %}...
+            names = " or ".join(getattr(exc, "templates", None) or [exc.name])
+            message = f"no such template in the theme or the overrides: {names}"
+        else:  # (the message alone: str() of a syntax error may add its file and line)
+            message = exc.message or type(exc).__name__
         raise BuildError([error(file, line, f"template error in {template} while rendering "
-                                            f"{page}: {exc}")]) from exc
+                                            f"{page}: {message}")]) from exc
     except Exception as exc:
         file, line = _theme_frame(exc)
         frames = traceback.extract_tb(exc.__traceback__)
