@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from generator.config import Config, load_config
 from generator.diagnostics import BuildError, Diagnostic, error
@@ -51,9 +51,11 @@ _TEXT = ("text/", "application/json", "application/xml", "image/svg+xml",
 
 
 def site_prefix(config: Config) -> str:
-    """The URL path the site lives under: the path of base_url, '/' when there is none."""
+    """The URL path the site lives under: the path of base_url, '/' when there is none;
+    percent-encoded as a browser asks for it (``/my papers/``, ``/bücher/``, written as
+    such in base_url, matched no request, and the redirect to it was not UTF-8)."""
     path = urlsplit(config.base_url).path if config.base_url else ""
-    path = "/" + path.strip("/")
+    path = quote("/" + unquote(path).strip("/"), safe="/!$&'()*+,;=:@~")
     return path if path == "/" else path + "/"
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -390,6 +391,28 @@ def test_site_prefix_from_base_url(tmp_path):
     assert site_prefix(config.__class__()) == "/"
     assert site_prefix(config.__class__(base_url="https://x.org")) == "/"
     assert site_prefix(config.__class__(base_url="https://x.org/a/b")) == "/a/b/"
+    # as a browser asks for it (base_url may be written either way)
+    assert site_prefix(config.__class__(base_url="https://x.org/my papers/")) == \
+        site_prefix(config.__class__(base_url="https://x.org/my%20papers")) == "/my%20papers/"
+    assert site_prefix(config.__class__(base_url="https://x.org/bücher/~me/")) == \
+        "/b%C3%BCcher/~me/"
+
+
+@pytest.mark.parametrize("path", ["bücher", "my papers", "my%20papers"])
+def test_a_base_url_path_with_spaces_or_accents_is_served(tmp_path, path):
+    """(Written as such in base_url, no request matched it: every page was a 404, and the
+    redirect from / went to a Latin-1 address.)"""
+    config_path = make_project(tmp_path)
+    edit(config_path, "/readinglist/", f"/{path}/")
+    config, _ = load_config(config_path)
+    dev = DevServer(config_path, config, port=0, build=fake_build, interval=0.05)
+    with serving(dev):
+        location = fetch(dev.port, "/")[1]["location"]
+        assert location == "/" + quote(unquote(path)) + "/"
+        status, _, page = fetch(dev.port, location)
+        assert status == 200 and "<h1>Home</h1>" in page
+        script = re.search(r'<script src="([^"]+)"', page)
+        assert script and fetch(dev.port, script.group(1))[0] == 200  # (live reload)
 
 
 def test_urls_under_the_sub_path(server):
