@@ -643,12 +643,12 @@ def edit_tags(path: Path, add: Sequence[str], remove: Sequence[str]) -> Edit:
                 continue
             same = [t for t in kept if tag_key(t) == tag_key(tag)]
             if same:
-                if same[0] != tag:
-                    notes.append(f"already tagged '{same[0]}'")
+                if same[0] != tag:  # (which tag it says this of: several may be added)
+                    notes.append(f"{tag}: already tagged '{same[0]}'")
                 continue
             kept.append(tag)
             notes.append(f"+{tag}")
-        return {"tags": kept}, " ".join(notes)
+        return {"tags": kept}, ", ".join(notes)
 
     return _edit_file(path, change)
 

@@ -292,7 +292,7 @@ def test_new_passes_check(project, capsys):
 def test_tag_adds_and_removes_without_touching_anything_else(project, capsys):
     assert run("tag", "landmark-attention", "--add", "memory", "--remove", "llm") == 0
     assert capsys.readouterr().out == \
-        "  updated content/papers/landmark-attention.md (-LLM +memory)\n"
+        "  updated content/papers/landmark-attention.md (-LLM, +memory)\n"
     text = papers(project)["landmark-attention.md"]
     assert text == HAND_EDITED.replace("tags: [LLM, long-context]\n",
                                        "tags:\n- long-context\n- memory\n")
@@ -307,6 +307,11 @@ def test_a_tag_is_written_and_removed_as_the_site_names_it(project, capsys):
     assert tags(project) == ["LLM", "long context"]
     assert run("tag", "focusllm", "--remove", " LONG  Context") == 0
     assert tags(project) == ["LLM"]
+    capsys.readouterr()
+    # (it said '(+long context already tagged 'LLM')', as if of the tag added)
+    assert run("tag", "focusllm", "--add", "long context", "--add", "llm") == 0
+    assert capsys.readouterr().out == \
+        "  updated content/papers/focusllm.md (+long context, llm: already tagged 'LLM')\n"
 
 
 def tags(project: Path) -> list[str]:
@@ -358,8 +363,8 @@ def test_many_papers_at_once_and_unchanged_files_are_not_rewritten(project, caps
     after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("*.md")}
     assert after == before
     assert capsys.readouterr().out.splitlines() == [
-        "unchanged content/papers/landmark-attention.md (already tagged 'LLM')",
-        "unchanged content/papers/focusllm.md (already tagged 'LLM')",
+        "unchanged content/papers/landmark-attention.md (llm: already tagged 'LLM')",
+        "unchanged content/papers/focusllm.md (llm: already tagged 'LLM')",
         "unchanged content/papers/focusllm.md (status: reading)",
     ]
     assert run("rate", "landmark-attention", "focusllm", "4") == 0
