@@ -582,8 +582,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="reading status (default: unread)")
     p.set_defaults(run=cmd_new)
 
-    paper_help = ("a paper's slug (its file name without .md), a unique start of one, or the "
-                  "path of its file")
+    paper_help = ("a paper's slug (its file name without .md), a unique start of one, its "
+                  "title, or the path of its file")
     p = command("tag", "Add or remove tags of one or more papers.")
     p.add_argument("papers", nargs="+", metavar="SLUG", help=paper_help)
     p.add_argument("--add", action="append", default=[], metavar="TAG",

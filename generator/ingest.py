@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -554,6 +555,12 @@ def resolve(refs: Sequence[str], papers_dir: Path
         slug = as_path.stem if ref.endswith(".md") else ref
         if slug in files:
             paths.append(files[slug])
+            continue
+        # typed loosely: spaced, in capitals, or the title itself (its slug, as `new` made it)
+        slug = slugify(slug) if re.search(r"[A-Za-z0-9]", slug) else slug
+        if slug in files:
+            paths.append(files[slug])
+            matched.append((ref, files[slug]))
             continue
         starting = [s for s in sorted(files) if slug and s.startswith(slug)]
         if len(starting) == 1:

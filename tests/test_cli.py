@@ -412,6 +412,24 @@ def test_a_unique_start_of_a_slug_names_its_paper(project, capsys):
     assert "status: read" in papers(project)["landmark-attention.md"]
 
 
+def test_a_paper_named_loosely_or_by_its_title_is_found(project, capsys):
+    """A slug typed in capitals or with spaces around it, or the title copied from the
+    page, names its paper (each was 'no paper with this slug'), and the command says
+    which; text that makes no slug at all still names none."""
+    for ref, slug in [("FocusLLM", "focusllm"), (" landmark-attention ", "landmark-attention"),
+                      ("Ring Attention with Blockwise Transformers for Near-Infinite Context",
+                       "ring-attention-with-blockwise-transformers-for-near"),
+                      ("RING attention", "ring-attention-with-blockwise-transformers-for-near")]:
+        (project / f"content/papers/{slug}.md").write_text("---\ntitle: T\n---\n")
+        assert run("status", ref, "reading") == 0
+        assert capsys.readouterr().out == (
+            f"'{ref}' is content/papers/{slug}.md\n"
+            f"  updated content/papers/{slug}.md (status: reading)\n")
+    assert run("status", "注意", "read") == 2
+    assert capsys.readouterr().err == "注意: error: no paper with this slug or path in " \
+                                      "content/papers\n"
+
+
 def test_an_ambiguous_start_lists_the_candidates_and_changes_nothing(project, capsys):
     (project / "content/papers/landmark-tokens.md").write_text("---\ntitle: Landmark Tokens\n---\n")
     before = papers(project)
