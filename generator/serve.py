@@ -20,6 +20,7 @@ import mimetypes
 import multiprocessing
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -502,7 +503,8 @@ class DevServer:
         """Listen (raises OSError when the port is taken), start watching, build once.
         Watching starts first: a file saved while the first build runs (seconds, on a
         long list) is a change like any other, not lost."""
-        self.httpd = _Server((self.host, self.port), _Handler)
+        server = _Server6 if ":" in self.host else _Server  # (--host ::1, --host ::)
+        self.httpd = server((self.host, self.port), _Handler)
         self.httpd.state = self.state
         self.port = self.httpd.server_address[1]
         if isinstance(self.build, IncrementalBuild):
@@ -544,6 +546,12 @@ class _Server(ThreadingHTTPServer):
             return
         log.warning("answering %s failed: %s: %s", client_address[0],
                     kind.__name__ if kind else "error", exc)
+
+
+class _Server6(_Server):
+    """An IPv6 address to listen on (the standard server takes IPv4 ones only)."""
+
+    address_family = socket.AF_INET6
 
 
 class _Handler(BaseHTTPRequestHandler):

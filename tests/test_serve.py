@@ -398,6 +398,34 @@ def test_site_prefix_from_base_url(tmp_path):
         "/b%C3%BCcher/~me/"
 
 
+def _ipv6() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6(), reason="no IPv6 on this machine")
+@pytest.mark.parametrize(("host", "shown"), [("::1", "[::1]"), ("::", "localhost")])
+def test_an_ipv6_address_is_listened_on(tmp_path, host, shown):
+    """(--host ::1 and --host :: were 'cannot listen here: Address family for hostname not
+    supported', while the address shown was made ready for them.)"""
+    config_path = make_project(tmp_path)
+    config, _ = load_config(config_path)
+    dev = DevServer(config_path, config, host=host, port=0, build=fake_build, interval=0.05)
+    with serving(dev):
+        assert dev.url == f"http://{shown}:{dev.port}{PREFIX}"
+        conn = http.client.HTTPConnection("::1", dev.port, timeout=10)
+        try:
+            conn.request("GET", PREFIX)
+            response = conn.getresponse()
+            assert response.status == 200 and b"<h1>Home</h1>" in response.read()
+        finally:
+            conn.close()
+
+
 @pytest.mark.parametrize("path", ["bücher", "my papers", "my%20papers"])
 def test_a_base_url_path_with_spaces_or_accents_is_served(tmp_path, path):
     """(Written as such in base_url, no request matched it: every page was a 404, and the
