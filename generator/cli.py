@@ -423,7 +423,6 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     config = _load(args, out)
     if config is None:
         return 1
-    _no_papers(config, out, severity="warning")  # papers made meanwhile are served
     first = [True]  # no build has succeeded yet
     server = DevServer(_config_path(args), config, host=args.host, port=args.port,
                        report=lambda report: _report_build(out, report, first))

@@ -493,7 +493,12 @@ class DevServer:
                  for k, v in result.files.items()}
         reloaded = self.state.publish(files=files, problems=[], prefix=site_prefix(config),
                                       relative_404=not config.site_url)
-        return BuildReport(True, tuple(result.diagnostics), time.perf_counter() - started,
+        diagnostics = list(result.diagnostics)
+        if not config.papers_path.is_dir():  # (content_dir mistyped, the folder moved away)
+            from generator.check import no_papers_folder
+
+            diagnostics.append(no_papers_folder(config, "warning"))
+        return BuildReport(True, tuple(diagnostics), time.perf_counter() - started,
                            changed, files=len(files), papers=result.papers,
                            reloaded=reloaded)
 

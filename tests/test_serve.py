@@ -626,6 +626,21 @@ def test_a_watched_path_that_appears_is_a_change(server, tmp_path, monkeypatch):
     wait_until(lambda: any(str(tmp_path / "overrides") in r.changed for r in reports[seen:]))
 
 
+def test_a_papers_folder_gone_while_serving_is_said(server, tmp_path):
+    """content_dir mistyped in config.yaml (or content/ moved away) while serving: the site
+    of no papers is served, and the terminal says why (it said 'Rebuilt', nothing more)."""
+    config = tmp_path / "config.yaml"
+    reports = server.reports  # type: ignore[attr-defined]
+    seen = len(reports)
+    config.write_text(config.read_text() + "content_dir: contnet\n")
+    wait_until(lambda: any(str(config) in r.changed for r in reports[seen:]))
+    report = next(r for r in reports[seen:] if str(config) in r.changed)
+    assert report.ok and [(d.severity, d.message) for d in report.diagnostics] == [
+        ("warning", "no papers folder, so no papers to show (run this in your list's "
+                    "folder, give --config, or start a list with 'readinglist init')")]
+    assert report.diagnostics[0].path.endswith("contnet/papers")
+
+
 def test_a_page_open_across_a_restart_reloads(tmp_path):
     """Stop serve, edit, serve again: the open page reconnects to the new server, which
     must not take it for one of its own (both counted versions from the same start)."""
