@@ -332,9 +332,11 @@ class IncrementalBuild:
                         progress(*value)
                     continue
                 break
-        except (EOFError, OSError):
-            raise BuildError([error(str(config.root), None, "the building process stopped")]
-                             ) from None
+        except (EOFError, OSError):  # it was killed (the system short of memory, say):
+            self.close()  # builds go on in this process (a thread runs: no fork again)
+            self.conn = None
+            log.warning("the building process stopped; building in the server's own")
+            return self(config, progress=progress)
         if kind == "error":
             raise BuildError(value[0])
         if kind == "crash":

@@ -29,6 +29,7 @@ from generator.serve import (
     LIVE_RELOAD_JS,
     RELOAD_PATH,
     DevServer,
+    IncrementalBuild,
     content_type,
     inject,
     live_reload_script,
@@ -726,6 +727,34 @@ def test_a_save_to_the_file_a_content_link_leads_to_is_a_change(tmp_path, linked
             saved.replace(target)
             wait_until(lambda title=title: f"<h1>{title}</h1>" in
                        fetch(dev.port, PREFIX + "papers/linked/")[2], timeout=10)
+
+
+def test_builds_go_on_when_the_building_process_is_killed(tmp_path):
+    """The building process killed (by the system, short of memory, say): every rebuild
+    after it failed with 'the building process stopped' until serve was restarted. Now
+    the build runs in the server's process instead, and makes what a cold build makes."""
+    import multiprocessing
+
+    from generator.build import build
+
+    config_path = make_project(tmp_path)
+    config, _ = load_config(config_path)
+    builder = IncrementalBuild()
+    builder.start()
+    try:
+        forked = [p for p in multiprocessing.active_children()
+                  if p.name == "readinglist-builder"]
+        if not forked:
+            pytest.skip("no building process: forking is not safe here")
+        assert builder(config, progress=None).papers == 3
+        os.kill(forked[0].pid, signal.SIGKILL)
+        forked[0].join(10)
+        edit(tmp_path / "content/papers/focusllm.md", "title: FocusLLM", "title: FocusLLM v2")
+        result = builder(config, progress=None)
+        assert dict(result.files) == dict(build(config).files)
+        assert b"FocusLLM v2" in result.files["papers/focusllm/index.html"]
+    finally:
+        builder.close()
 
 
 def test_a_save_during_the_first_build_is_not_lost(tmp_path):
