@@ -132,14 +132,16 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
         data = {}
     if not isinstance(data, dict):
         return Config(root=root), [error(path, 1, "expected a mapping of key: value lines")]
-    lines: dict[str, int] = {}
+    lines: dict[str, int] = {}  # each key's line: its last, whose value YAML keeps
     if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
         for key_node, _ in node.value:
             key, line = str(key_node.value), key_node.start_mark.line + 1
-            if key in lines:  # (YAML would keep the last silently)
+            if key in first:  # (YAML would keep the last silently)
                 problems.append(error(path, line, f"duplicate key '{key}' (first on line "
-                                                  f"{lines[key]}); keep one"))
-            lines.setdefault(key, line)
+                                                  f"{first[key]}); keep one"))
+            first.setdefault(key, line)
+            lines[key] = line
     values: dict[str, Any] = {}
     for key, value in data.items():
         line = lines.get(str(key))
