@@ -961,8 +961,10 @@ def _theme_errors(template: str, page: str) -> Iterator[None]:
             raise BuildError([error(template, None, f"no such template in the theme or the "
                                                     f"overrides: {page} is made with "
                                                     f"{names}")]) from exc
+        problem = f"no such template: {exc}" if isinstance(exc, jinja2.TemplateNotFound) \
+            else str(exc)
         raise BuildError([error(file, line, f"template error in {template} while rendering "
-                                            f"{page}: {exc}")]) from exc
+                                            f"{page}: {problem}")]) from exc
     except Exception as exc:
         file, line = _theme_frame(exc)
         frames = traceback.extract_tb(exc.__traceback__)
