@@ -578,7 +578,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_date, help="publication date: YYYY-MM-DD, YYYY-MM or "
                                               "YYYY")
     p.add_argument("--venue", help="where it appeared, e.g. 'ACL 2025'")
-    p.add_argument("--status", choices=list(STATUSES), default="unread",
+    p.add_argument("--status", type=str.lower, choices=list(STATUSES), default="unread",
                    help="reading status (default: unread)")
     p.set_defaults(run=cmd_new)
 
@@ -594,7 +594,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("status", "Set the reading status of one or more papers.")
     p.add_argument("papers", nargs="+", metavar="SLUG", help=paper_help)
-    p.add_argument("state", choices=list(STATUSES), metavar="|".join(STATUSES),
+    p.add_argument("state", type=str.lower, choices=list(STATUSES), metavar="|".join(STATUSES),
                    help="the new status")
     p.set_defaults(run=cmd_status)
 

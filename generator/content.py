@@ -324,11 +324,12 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
                 fields.setdefault("year", int(iso))
             else:
                 fields[key] = iso
-        elif key == "status":
-            if value not in STATUSES:
+        elif key == "status":  # (any case: the site shows "Read", people type what they see)
+            status = value.strip().lower() if isinstance(value, str) else value
+            if status not in STATUSES:
                 bad(key, f"expected one of {', '.join(STATUSES)}, got {value!r}")
                 continue
-            fields[key] = value
+            fields[key] = status
         elif key in ("venue", "category", "abstract", "url", "pdf", "doi", "arxiv", "pages",
                      "volume", "publisher", "citation_key"):
             if not isinstance(value, (str, int, float)) or isinstance(value, bool):

@@ -331,6 +331,22 @@ def test_status_and_rate_change_one_line_each(project, capsys):
     ]
 
 
+def test_a_status_is_taken_in_any_case_as_the_site_shows_it(project, capsys):
+    """The site shows "Read"; a status typed that way, on the command line or in the
+    front matter, is that status (a word that is no status is still an error)."""
+    assert run("status", "landmark-attention", "Reading") == 0
+    assert "status: reading\n" in papers(project)["landmark-attention.md"]
+    path = project / "content/papers/landmark-attention.md"
+    path.write_text(path.read_text().replace("status: reading", "status: READ "))
+    paper, problems = parse_paper(path.read_text(), "x.md", "landmark-attention")
+    assert problems == [] and paper is not None and paper.status == "read"
+    assert run("check") == 0
+    path.write_text(path.read_text().replace("status: READ ", "status: done"))
+    assert status("check") == 1
+    assert "error: status: expected one of unread, reading, read, got 'done'" in \
+        capsys.readouterr().err
+
+
 def test_an_edited_keys_own_comments_are_kept(project, capsys):
     """A comment at the end of the line being rewritten stays on it; one after a list item
     stays after the list; a '#' inside a quoted value is not a comment."""
