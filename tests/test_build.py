@@ -892,6 +892,9 @@ def test_term_slug_collisions_are_resolved():
     assert len(authors) == 3  # "Wei Li" and "WEI LI" are one author
     assert {"wei-li", "wei-li-2"} <= set(authors.values())
     assert authors["李伟"].startswith("author-")
+    polish, = build_site([Paper(slug="p", title="P", authors=("Łukasz Kaiser",))])[0].index(
+        "authors").terms
+    assert polish.slug == "lukasz-kaiser"  # (Ł does not decompose: it was "ukasz-kaiser")
     tags = [t.slug for t in site.index("tags").terms]
     assert sorted(tags) == ["cpp", "cpp-2"]
 
