@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from generator.diagnostics import Diagnostic, error
+from generator.diagnostics import Diagnostic, error, not_utf8
 from generator.model import STATUSES
 
 CONFIG_NAME = "config.yaml"
@@ -222,8 +222,7 @@ def load_config(path: Path, environ: dict[str, str] | None = None
     except FileNotFoundError:
         pass
     except UnicodeDecodeError as exc:  # (an editor saved it in another encoding)
-        problems.append(error(str(path), None, f"not UTF-8 text ({exc.reason}); save it as "
-                                               f"UTF-8"))
+        problems.append(not_utf8(str(path), exc))
     except OSError as exc:
         problems.append(error(str(path), None, f"cannot read: {exc.strerror or exc}"))
     if text is not None:

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import yaml
 
-from generator.diagnostics import Diagnostic, error, warning
+from generator.diagnostics import Diagnostic, error, not_utf8, warning
 from generator.model import (
     ENTRY_TYPES,
     KNOWN_KEYS,
@@ -540,7 +540,7 @@ def parse_source(source: Source) -> tuple[Paper | None, list[Diagnostic]]:
     try:
         text = source.read().decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, [error(source.shown, None, f"not UTF-8 text ({exc.reason})")]
+        return None, [not_utf8(source.shown, exc)]
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as read_text() reads it
     return parse_paper(text, source.shown, source.slug)
 

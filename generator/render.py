@@ -29,7 +29,7 @@ from markupsafe import Markup
 from generator import __version__
 from generator.cache import digest
 from generator.config import Config
-from generator.diagnostics import BuildError, error
+from generator.diagnostics import BuildError, bad_byte_line, error
 from generator.feeds import FeedText, citation_markdown, citation_text, entry_type
 from generator.markdown import plain_inline, render_inline, render_markdown_with_text
 from generator.model import Paper, authors_counted, is_code_link, link_host
@@ -142,7 +142,8 @@ class _TextLoader(jinja2.BaseLoader):
             return self.loader.get_source(environment, template)
         except UnicodeDecodeError as exc:
             file = template_file(self.theme, template)
-            raise NotText(f"not UTF-8 text ({exc.reason}); save it as UTF-8", 1, template,
+            raise NotText(f"not UTF-8 text ({exc.reason}); save it as UTF-8",
+                          bad_byte_line(exc), template,
                           str(file) if file is not None else template) from None
 
     def list_templates(self) -> list[str]:

@@ -156,7 +156,7 @@ def test_a_config_that_is_not_utf8_is_a_config_error(project, capsys, command):
     (project / "config.yaml").write_bytes("title: Café\n".encode("latin-1"))
     before = papers(project)
     assert run(*command) == 1
-    assert "config.yaml: error: not UTF-8 text (invalid continuation byte); save it as " \
+    assert "config.yaml:1: error: not UTF-8 text (invalid continuation byte); save it as " \
            "UTF-8\n" in capsys.readouterr().err
     assert papers(project) == before and not (project / "site").exists()
 
@@ -483,6 +483,11 @@ def test_a_file_that_is_not_utf8_is_reported_and_left_alone(project, capsys):
                             "hand first\n")
     assert "  updated content/papers/focusllm.md (rating: 4)" in captured.out
     assert broken.read_bytes() == b"---\ntitle: Caf\xe9\n---\n"
+    # check and build name the line of the first byte that is not UTF-8
+    assert run("check") == 1
+    assert run("build") == 1
+    assert capsys.readouterr().err.count("content/papers/latin1.md:2: error: not UTF-8 text "
+                                         "(invalid continuation byte); save it as UTF-8") == 2
 
 # --- import ----------------------------------------------------------------------------
 

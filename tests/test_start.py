@@ -434,7 +434,7 @@ def test_a_template_saved_in_another_encoding_is_a_theme_error(tmp_path, monkeyp
     _with_paper_template(tmp_path, '{% extends "!theme/paper.html" %}\n'
                                    '{# Café #}\n'.encode("latin-1"))
     assert status("build") == 1
-    assert "overrides/templates/paper.html:1: error: template error in paper.html while " \
+    assert "overrides/templates/paper.html:2: error: template error in paper.html while " \
            "rendering papers/also-good/index.html: not UTF-8 text (invalid continuation " \
            "byte); save it as UTF-8" in capsys.readouterr().err
 
