@@ -8,6 +8,7 @@ read, a slug that names no paper), 3 an internal error (a bug: one line, no trac
 from __future__ import annotations
 
 import argparse
+import difflib
 import errno
 import json
 import os
@@ -509,14 +510,28 @@ pages. Errors show in the terminal and over the page; the last good site stays u
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, naming the choice a misspelt one is close to (`readinglist buidl`,
+    `--format bibtx`: Python only does so from 3.14)."""
+
+    def error(self, message: str) -> NoReturn:
+        found = re.search(r"invalid choice: (.*) \(choose from (.*)\)$", message)
+        if found:
+            choices = [choice.strip("'") for choice in found[2].split(", ")]
+            close = difflib.get_close_matches(found[1].strip("'"), choices, n=1)
+            if close:
+                message += f"; did you mean '{close[0]}'?"
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
     config_help = f"project config, or its folder (default: ./{CONFIG_NAME})"
     # --config works before or after the command; the command's copy must not reset the
     # value given before it, so it has no default of its own.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
                         help=config_help)
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="readinglist",
         description="Turn pasted paper listings into a searchable reading-list website.",
         epilog="Run 'readinglist COMMAND --help' for a command's options and examples.")

@@ -120,6 +120,16 @@ def test_top_level_help_lists_every_command(capsys):
         assert f"    {command} " in out
 
 
+@pytest.mark.parametrize("argv,meant", [
+    (["buidl"], "build"), (["import", "--format", "bibtx", "x.bib"], "bibtex"),
+    (["status", "some-paper", "raed"], "read"), (["new", "--status", "Raeding", "T"], "reading"),
+])
+def test_a_misspelt_command_or_choice_names_the_one_meant(capsys, argv, meant):
+    assert status(*argv) == 2
+    err = capsys.readouterr().err
+    assert "invalid choice" in err and err.endswith(f"; did you mean '{meant}'?\n"), err
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as exit_:
         run("--version")
