@@ -29,7 +29,7 @@ from generator.content import (
     slug_for_path,
     split_front_matter,
 )
-from generator.diagnostics import Diagnostic, Severity, error, shown_path, warning
+from generator.diagnostics import Diagnostic, Severity, error, not_utf8, shown_path, warning
 from generator.markdown import note_targets
 from generator.model import is_safe_slug
 from generator.site import duplicate_papers
@@ -106,7 +106,7 @@ def _read(file: Path, shown: str, problems: list[Diagnostic]) -> _File | None:
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(error(shown, None, f"not UTF-8 text ({exc.reason})"))
+        problems.append(not_utf8(shown, exc))
         return None
     except OSError as exc:
         problems.append(error(shown, None, f"cannot read: {exc.strerror}"))

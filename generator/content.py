@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import yaml
 
-from generator.diagnostics import Diagnostic, error, warning
+from generator.diagnostics import Diagnostic, error, not_utf8, warning
 from generator.model import (
     ENTRY_TYPES,
     KNOWN_KEYS,
@@ -324,11 +324,12 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
                 fields.setdefault("year", int(iso))
             else:
                 fields[key] = iso
-        elif key == "status":
-            if value not in STATUSES:
+        elif key == "status":  # (any case: the site shows "Read", people type what they see)
+            status = value.strip().lower() if isinstance(value, str) else value
+            if status not in STATUSES:
                 bad(key, f"expected one of {', '.join(STATUSES)}, got {value!r}")
                 continue
-            fields[key] = value
+            fields[key] = status
         elif key in ("venue", "category", "abstract", "url", "pdf", "doi", "arxiv", "pages",
                      "volume", "publisher", "citation_key"):
             if not isinstance(value, (str, int, float)) or isinstance(value, bool):
@@ -542,7 +543,7 @@ def parse_source(source: Source) -> tuple[Paper | None, list[Diagnostic]]:
     try:
         text = source.read().decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, [error(source.shown, None, f"not UTF-8 text ({exc.reason})")]
+        return None, [not_utf8(source.shown, exc)]
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as read_text() reads it
     return parse_paper(text, source.shown, source.slug)
 

@@ -120,6 +120,16 @@ def test_top_level_help_lists_every_command(capsys):
         assert f"    {command} " in out
 
 
+@pytest.mark.parametrize("argv,meant", [
+    (["buidl"], "build"), (["import", "--format", "bibtx", "x.bib"], "bibtex"),
+    (["status", "some-paper", "raed"], "read"), (["new", "--status", "Raeding", "T"], "reading"),
+])
+def test_a_misspelt_command_or_choice_names_the_one_meant(capsys, argv, meant):
+    assert status(*argv) == 2
+    err = capsys.readouterr().err
+    assert "invalid choice" in err and err.endswith(f"; did you mean '{meant}'?\n"), err
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as exit_:
         run("--version")
@@ -156,7 +166,7 @@ def test_a_config_that_is_not_utf8_is_a_config_error(project, capsys, command):
     (project / "config.yaml").write_bytes("title: Café\n".encode("latin-1"))
     before = papers(project)
     assert run(*command) == 1
-    assert "config.yaml: error: not UTF-8 text (invalid continuation byte); save it as " \
+    assert "config.yaml:1: error: not UTF-8 text (invalid continuation byte); save it as " \
            "UTF-8\n" in capsys.readouterr().err
     assert papers(project) == before and not (project / "site").exists()
 
@@ -336,6 +346,22 @@ def test_status_and_rate_change_one_line_each(project, capsys):
     ]
 
 
+def test_a_status_is_taken_in_any_case_as_the_site_shows_it(project, capsys):
+    """The site shows "Read"; a status typed that way, on the command line or in the
+    front matter, is that status (a word that is no status is still an error)."""
+    assert run("status", "landmark-attention", "Reading") == 0
+    assert "status: reading\n" in papers(project)["landmark-attention.md"]
+    path = project / "content/papers/landmark-attention.md"
+    path.write_text(path.read_text().replace("status: reading", "status: READ "))
+    paper, problems = parse_paper(path.read_text(), "x.md", "landmark-attention")
+    assert problems == [] and paper is not None and paper.status == "read"
+    assert run("check") == 0
+    path.write_text(path.read_text().replace("status: READ ", "status: done"))
+    assert status("check") == 1
+    assert "error: status: expected one of unread, reading, read, got 'done'" in \
+        capsys.readouterr().err
+
+
 def test_an_edited_keys_own_comments_are_kept(project, capsys):
     """A comment at the end of the line being rewritten stays on it; one after a list item
     stays after the list; a '#' inside a quoted value is not a comment."""
@@ -490,6 +516,11 @@ def test_a_file_that_is_not_utf8_is_reported_and_left_alone(project, capsys):
                             "hand first\n")
     assert "  updated content/papers/focusllm.md (rating: 4)" in captured.out
     assert broken.read_bytes() == b"---\ntitle: Caf\xe9\n---\n"
+    # check and build name the line of the first byte that is not UTF-8
+    assert run("check") == 1
+    assert run("build") == 1
+    assert capsys.readouterr().err.count("content/papers/latin1.md:2: error: not UTF-8 text "
+                                         "(invalid continuation byte); save it as UTF-8") == 2
 
 # --- import ----------------------------------------------------------------------------
 

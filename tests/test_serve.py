@@ -673,7 +673,8 @@ def test_a_config_saved_in_another_encoding_is_shown_as_a_problem(server, tmp_pa
         config.write_bytes((text + "author: José\n").encode("latin-1"))
         problems = events.wait_for(lambda n, d: n == "problems" and d["problems"])["problems"]
         assert [p["text"] for p in problems] == [
-            "config.yaml: error: not UTF-8 text (invalid continuation byte); save it as UTF-8"]
+            f"config.yaml:{text.count(chr(10)) + 1}: error: not UTF-8 text (invalid "
+            "continuation byte); save it as UTF-8"]
         config.write_text(text + "author: José\n", encoding="utf-8")
         events.wait_for(lambda n, d: n == "problems" and d["problems"] == [])
     finally:

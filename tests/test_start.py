@@ -437,12 +437,12 @@ def test_a_template_saved_in_another_encoding_is_a_theme_error(tmp_path, monkeyp
     (tmp_path / "overrides" / "templates" / "logo.png").write_bytes(b"\x89PNG\xff")
     assert status("build") == 1
     assert capsys.readouterr().err == (
-        "overrides/templates/paper.html:1: error: template error in paper.html while "
+        "overrides/templates/paper.html:2: error: template error in paper.html while "
         "rendering papers/also-good/index.html: not UTF-8 text (invalid continuation "
         "byte); save it as UTF-8\n")
     assert status("check") == 1  # (the image is no template: no word of it)
     assert capsys.readouterr().err == (
-        "overrides/templates/paper.html:1: error: template does not compile: not UTF-8 text "
+        "overrides/templates/paper.html:2: error: template does not compile: not UTF-8 text "
         "(invalid continuation byte); save it as UTF-8\n")
 
 
@@ -456,8 +456,7 @@ def test_a_template_that_includes_one_not_there_names_it(tmp_path, monkeypatch, 
     assert status("build") == 1
     assert capsys.readouterr().err == (
         "overrides/templates/paper.html:2: error: template error in paper.html while "
-        "rendering papers/also-good/index.html: no such template in the theme or the "
-        "overrides: nope.html\n")
+        "rendering papers/also-good/index.html: no such template: nope.html\n")
 
 
 # --- the README, as typed ---------------------------------------------------------------
