@@ -117,7 +117,7 @@ def _type_name(t: type | tuple[type, ...]) -> str:
 def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnostic]]:
     """Config text -> (config, diagnostics); on errors the defaults fill the gaps."""
     problems: list[Diagnostic] = []
-    from generator.content import yaml_limits, yaml_problem
+    from generator.content import SURROGATE_PROBLEM, surrogate_line, yaml_limits, yaml_problem
 
     limit = yaml_limits(text)
     if limit is not None:
@@ -132,6 +132,9 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
         data = {}
     if not isinstance(data, dict):
         return Config(root=root), [error(path, 1, "expected a mapping of key: value lines")]
+    half = surrogate_line(text, data)
+    if half is not None:
+        return Config(root=root), [error(path, half + 1, SURROGATE_PROBLEM)]
     lines: dict[str, int] = {}  # each key's line: its last, whose value YAML keeps
     if isinstance(node, yaml.MappingNode):
         first: dict[str, int] = {}

@@ -169,6 +169,30 @@ def yaml_limits(text: str) -> tuple[int, str] | None:
     return None
 
 
+# "\uD83D" without its pair: PyYAML (the loader when libyaml is missing, or the config's)
+# reads it as half a character, which no UTF-8 file can hold: the build failed writing it.
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F][0-9a-fA-F]{2}")
+SURROGATE_PROBLEM = "a '\\uD800'-'\\uDFFF' escape alone is half a character; write the " \
+                    "character itself"
+
+
+def _holds_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_holds_surrogate(k) or _holds_surrogate(v) for k, v in value.items())
+    return isinstance(value, list) and any(_holds_surrogate(v) for v in value)
+
+
+def surrogate_line(text: str, data: Any) -> int | None:
+    """The 0-based line of the first surrogate escape in YAML ``text`` when the value it
+    loaded to holds half a character; None when it holds none (the usual case: no escape)."""
+    found = _SURROGATE_ESCAPE.search(text)
+    if found is None or not _holds_surrogate(data):
+        return None
+    return text.count("\n", 0, found.start())
+
+
 _NOT_CLOSED = {"while parsing a flow sequence": "a list opened with '[' here is not closed",
                "while parsing a flow mapping": "a mapping opened with '{' here is not closed",
                "while scanning a quoted scalar": "a quoted value opened here is not closed"}
@@ -209,6 +233,9 @@ def _load_front_matter(text: str) -> tuple[dict[str, Any], str, str, int]:
         data = {}
     if not isinstance(data, dict):
         raise FrontMatterError("front matter must be a mapping of 'key: value' lines", first)
+    half = surrogate_line(fm, data)
+    if half is not None:
+        raise FrontMatterError(SURROGATE_PROBLEM, half + first)
     return data, body, fm, first
 
 

@@ -222,11 +222,11 @@ def bibtex_entry(paper: Paper, key: str) -> str:
         if value:
             fields.append((name, bib_escape(value.replace("\u2013", "--"))))
     eprint = arxiv_id(paper)
-    if eprint:
-        fields += [("eprint", eprint), ("archiveprefix", "arXiv")]
+    if eprint:  # (written by hand, the id and the category may hold a brace: escaped)
+        fields += [("eprint", bib_escape(eprint)), ("archiveprefix", "arXiv")]
         if paper.category:
             category = paper.category if "." in paper.category else f"cs.{paper.category}"
-            fields.append(("primaryclass", category))
+            fields.append(("primaryclass", bib_escape(category)))
     if paper.doi:
         fields.append(("doi", bib_escape(paper.doi)))
     link = paper.url or paper.pdf
@@ -320,10 +320,15 @@ def _uuid(site_title: str, name: str) -> str:
     return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"readinglist:{site_title}:{name}"))
 
 
+# Characters XML 1.0 forbids even escaped (C0 controls but tab and newlines, lone
+# surrogates, U+FFFE/U+FFFF): one in a title made the whole feed unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, attrs)
+    element = ET.SubElement(parent, tag, {k: _NOT_XML.sub("", v) for k, v in attrs.items()})
     if text is not None:
-        element.text = text
+        element.text = _NOT_XML.sub("", text)
     return element
 
 

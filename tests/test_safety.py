@@ -648,3 +648,111 @@ def test_one_paper_in_two_files_is_an_error_for_check_build_and_serve(project, c
         build(config)
     assert [d.path for d in raised.value.diagnostics] == ["content/papers/copy.md",
                                                            "content/papers/good.md"]
+
+
+def test_a_brace_in_an_arxiv_id_or_category_cannot_add_a_bibtex_entry(project):
+    """``arxiv`` and ``category`` written by hand went into papers.bib as they were: a
+    ``}}`` closed the entry and whatever followed was read as an entry of its own."""
+    from generator.listings import parse_listing
+
+    (project / "content/papers/good.md").write_text(
+        "---\ntitle: A Good Paper\ndate: 2024-08-21\n"
+        "arxiv: '2408.00001}} @misc{evil1, title={Injected by arxiv}'\n"
+        "category: 'CL}} @misc{evil2, title={Injected by category}'\n---\n")
+    assert status("build") == 0
+    for bib in ("papers.bib", "years/2024/papers.bib"):
+        back = parse_listing((project / "site" / bib).read_text(), bib, year=2024)
+        assert [e.title for e in back.entries] == ["A Good Paper"], bib
+        assert not [d for d in back.diagnostics if d.severity == "error"], bib
+
+
+def test_a_control_character_in_content_leaves_every_feed_well_formed(project):
+    """XML 1.0 has no escape for most C0 controls: one pasted in a title, an author or
+    notes made feed.xml unreadable to every feed reader."""
+    import xml.etree.ElementTree as ET
+
+    (project / "config.yaml").write_text('title: "My \\x07 list"\n'
+                                         'base_url: "https://example.org/"\n')
+    (project / "content/papers/good.md").write_text(
+        '---\ntitle: "Bell \\x07 and \\x1b escape"\nauthors: ["Ann \\x02 Lee"]\n'
+        'tags: ["t\\x0bag"]\ndate: 2024-08-21\nabstract: "form \\x0c feed"\n---\n'
+        "Notes \x01 here.\n")
+    assert status("build") == 0
+    feeds = sorted((project / "site").rglob("*.xml"))
+    assert [p.name for p in feeds].count("feed.xml") == 2
+    for path in feeds:
+        root = ET.parse(path).getroot()  # (raises on a character XML forbids)
+        assert not any(c in ET.tostring(root, encoding="unicode")
+                       for c in "\x01\x02\x07\x0b\x0c\x1b")
+    atom = "{http://www.w3.org/2005/Atom}"
+    entry = ET.parse(project / "site/feed.xml").getroot().find(atom + "entry")
+    assert entry is not None
+    assert (entry.findtext(atom + "title") or "").split() == ["Bell", "and", "escape"]
+
+
+@pytest.mark.parametrize("where", ["content", "config"])
+def test_half_a_character_escaped_in_yaml_is_an_error_not_a_crash(project, capsys, where):
+    """``"\\uD83D"`` alone (half of an emoji's escape): PyYAML reads it, no UTF-8 file can
+    hold it, and the build stopped with an internal error writing the first page."""
+    if where == "content":
+        (project / "content/papers/good.md").write_text(
+            '---\ntitle: A Good Paper\nabstract: "smile \\uD83D here"\n---\n')
+        shown = "content/papers/good.md:3"
+    else:
+        (project / "config.yaml").write_text('title: Mine\ndescription: "a \\uD83D"\n')
+        shown = "config.yaml:2"
+    for verb in ("check", "build"):
+        assert status(verb) == 1
+        err = capsys.readouterr().err
+        assert f"{shown}: error: a '\\uD800'-'\\uDFFF' escape alone is half a character" \
+            in err, err
+        assert "internal error" not in err
+    (project / "content/papers/good.md").write_text(  # a whole pair is one character
+        "---\ntitle: A Good Paper\nabstract: \"smile \\U0001F600\"\n"
+        "venue: '\\uD83D as text'\n---\n")
+    (project / "config.yaml").write_text("title: Mine\n")
+    assert status("build") == 0
+
+
+def test_half_a_character_in_csl_json_is_imported_as_a_replacement_character(project,
+                                                                             capsys):
+    """A CSL-JSON export with a lone ``\\ud83d`` (a tool that cut an emoji in two): the
+    import stopped with an internal error writing the content file."""
+    (project / "zotero.json").write_text(
+        '[{"type": "article-journal", "title": "Cut \\ud83d emoji \\ud83d\\ude00",'
+        ' "issued": {"date-parts": [[2024]]}}]')
+    assert status("import", "zotero.json") == 0
+    written = (project / "content/papers/cut-emoji.md").read_text(encoding="utf-8")
+    assert yaml.safe_load(written.split("---")[1])["title"] == "Cut \ufffd emoji \U0001F600"
+    assert status("build") == 0
+    assert "internal error" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("month", "day"), [("²", "1"), ("1", "³"), ("9" * 5000, "1"),
+                                            ("1", "9" * 5000)])
+def test_odd_digits_in_an_exported_date_never_stop_the_import(month, day):
+    """``str.isdigit`` takes "²" and 5,000 digits, which ``int()`` refuses: the parser,
+    which never raises on bad text, raised ValueError."""
+    from generator.listings import parse_listing
+
+    bib = f"@article{{k, title={{A Title}}, year={{2024}}, month={{{month}}}, day={{{day}}}}}"
+    csl = ('[{"type": "article-journal", "title": "A Title", "issued": {"date-parts": '
+           f'[[2024, "{month}", "{day}"]]}}}}]')
+    for text, source in ((bib, "a.bib"), (csl, "a.json")):
+        entry, = parse_listing(text, source, year=2024).entries
+        assert entry.date in ("2024", "2024-01"), source
+
+
+def test_a_count_of_thousands_of_digits_in_a_pasted_page_never_stops_the_import():
+    """'May 6 999…' (a comment count) or '• 999… authors' of 5,000 digits: ``int()``
+    refused them and the import stopped with an internal error."""
+    from generator.listings import parse_listing
+
+    abstract = "We study things carefully and report what we found. " * 5
+    huge = "9" * 5000
+    for footer, titles in ((f"  • 1 author\n·\nMay 15, 2025 {huge}\n", ["First"]),
+                           (f"  • {huge} authors\n·\nMay 15\n", [])):  # (no count: no paper)
+        text = f"Daily Papers\n\nJan 7, 2026\n\n3\nFirst\n\n{abstract}\n\n{footer}"
+        listing = parse_listing(text, "hf.txt", year=2025)
+        assert [e.title for e in listing.entries] == titles
+        assert all((e.comments or 0) < 10**9 for e in listing.entries)

@@ -189,6 +189,10 @@ def _bib_names(value: str, latex_text: LatexText) -> tuple[list[str], bool]:
     return [n for n in names if n], more
 
 
+# (not str.isdigit: it takes "²", which int() refuses, and thousands of digits int() refuses)
+_DAY_OR_MONTH = re.compile(r"[0-9]{1,2}")
+
+
 def iso(year: Any, month: Any = None, day: Any = None) -> str | None:
     """Year, month (number or name) and day, each possibly missing -> the most precise
     ISO date they give (YYYY, YYYY-MM or YYYY-MM-DD); None without a four-digit year."""
@@ -199,7 +203,7 @@ def iso(year: Any, month: Any = None, day: Any = None) -> str | None:
     out = match[1]
     month_number: int | None = None
     text = str(month or "").strip().lower().rstrip(".")
-    if text.isdigit() and 1 <= int(text) <= 12:
+    if _DAY_OR_MONTH.fullmatch(text) and 1 <= int(text) <= 12:
         month_number = int(text)
     elif text:
         month_number = MONTHS.get(text) or MONTHS.get(text[:3])
@@ -207,7 +211,7 @@ def iso(year: Any, month: Any = None, day: Any = None) -> str | None:
         return out
     out += f"-{month_number:02d}"
     day_text = str(day or "").strip()
-    if day_text.isdigit() and 1 <= int(day_text) <= 31:
+    if _DAY_OR_MONTH.fullmatch(day_text) and 1 <= int(day_text) <= 31:
         try:
             return dt.date(int(out[:4]), month_number, int(day_text)).isoformat()
         except ValueError:
@@ -587,6 +591,21 @@ def _decode_at(decoder: json.JSONDecoder, text: str, at: int) -> tuple[Any, int]
         raise json.JSONDecodeError("nested too deeply to read", text, at) from None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _whole_characters(value: Any) -> Any:
+    """A decoded JSON value with each lone "\\ud800" escape (half a character, which no
+    content file can hold: the import failed writing it) read as U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_whole_characters(k): _whole_characters(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_characters(v) for v in value]
+    return value
+
+
 def _json_items(text: str) -> list[tuple[int, Any]]:
     """A CSL-JSON document -> (the line it starts on, item) for each element of its
     top-level array, or for the one object it is; read element by element, so each has
@@ -600,7 +619,7 @@ def _json_items(text: str) -> list[tuple[int, Any]]:
         while not (text.startswith("]", at) and not items):
             line, counted = line + text.count("\n", counted, at), at
             value, end = _decode_at(decoder, text, at)
-            items.append((line, value))
+            items.append((line, _whole_characters(value)))
             at = _after_space(text, end)
             if not text.startswith(",", at):
                 break
@@ -610,7 +629,7 @@ def _json_items(text: str) -> list[tuple[int, Any]]:
         end = at + 1
     else:
         value, end = _decode_at(decoder, text, at)
-        items.append((text.count("\n", 0, at) + 1, value))
+        items.append((text.count("\n", 0, at) + 1, _whole_characters(value)))
     rest = _after_space(text, end)
     if rest < len(text):
         raise json.JSONDecodeError("Extra data", text, rest)
