@@ -25,6 +25,7 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{c}: &{c} [" + ", ".join([f"*{p}"] * 9) + "]\n"
     for p, c in zip("abcdefgh", "bcdefghi", strict=True))
 DEEP = "[" * 5000 + "]" * 5000
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture
@@ -750,9 +751,33 @@ def test_a_count_of_thousands_of_digits_in_a_pasted_page_never_stops_the_import(
 
     abstract = "We study things carefully and report what we found. " * 5
     huge = "9" * 5000
-    for footer, titles in ((f"  • 1 author\n·\nMay 15, 2025 {huge}\n", ["First"]),
-                           (f"  • {huge} authors\n·\nMay 15\n", [])):  # (no count: no paper)
+    for footer, read in ((f"  • 1 author\n·\nMay 15, 2025 {huge}\n", [(None, 1)]),
+                         (f"  • {huge} authors\n·\nMay 15\n", []),  # (no count: no paper)
+                         ("  • 2 authors\n·\nMay 15, 2025 4\n", [(4, 2)])):  # (as ever)
         text = f"Daily Papers\n\nJan 7, 2026\n\n3\nFirst\n\n{abstract}\n\n{footer}"
         listing = parse_listing(text, "hf.txt", year=2025)
-        assert [e.title for e in listing.entries] == titles
-        assert all((e.comments or 0) < 10**9 for e in listing.entries)
+        assert [(e.comments, e.author_count) for e in listing.entries] == read
+
+
+def test_a_byline_of_one_long_word_is_read_in_linear_time(monkeypatch):
+    """A pasted line of 20,000 characters like "aZaZ…" in a compact listing: each capital
+    was tried as the start of a name, each try reading the rest of the line (quadratic:
+    over a minute). Only a name's length at the end of the line is tried now."""
+    from generator.listings import compact, parse_listing
+
+    calls: list[str] = []
+
+    def counted(name: str) -> float:
+        calls.append(name)
+        return real(name)
+
+    real = compact.name_cost
+    monkeypatch.setattr(compact, "name_cost", counted)
+    lines = (FIXTURES / "listings/002_ae8b9bc7ec52ca07.txt").read_text().split("\n")
+    assert parse_listing("\n".join(lines), "a.txt", year=2024).entries
+    usual = len(calls)
+    byline = next(i for i, line in enumerate(lines) if " et al." in line)
+    lines[byline] = "aZ" * 10_000 + "Zhengyan Zhang, Yuxian Gu, Xu Han et al."
+    calls.clear()
+    parse_listing("\n".join(lines), "a.txt", year=2024)
+    assert len(calls) < usual + 2 * compact.MAX_NAME_CHARS  # (it was usual + 10,000)

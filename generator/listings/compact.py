@@ -50,6 +50,7 @@ ORG_SEPARATOR = " · "  # U+00B7 between the names and the organisation ids
 _ORG_ID = re.compile(r"[\w.&-]{1,60}")  # "tencent-ai", "tsinghua": slugs, never spaces
 MAX_SHOWN = 100  # most names a byline can show; only bounds the search
 MAX_NAME_WORDS = 5  # "Zhen Leng Thai", "Maria de la Cruz"
+MAX_NAME_CHARS = 150  # longer is no name (five long words): only bounds the search
 
 # --- scoring how name-like a candidate name is -----------------------------------------
 # Costs are additive; 0 is a perfectly ordinary name or title ending. The weights order the
@@ -178,6 +179,8 @@ def _split_points(glued: str) -> list[int]:
     """
     words = list(re.finditer(r"\S+", glued))[-MAX_NAME_WORDS:]
     lowest = words[0].start() if words else len(glued)
+    # (and its last characters: each capital of one long word was tried, in quadratic time)
+    lowest = max(lowest, len(glued) - MAX_NAME_CHARS)
     return [p for p in range(max(1, lowest), len(glued))
             if not glued[p - 1].isspace() and (glued[p].isupper() or (
                 _uncased(glued[p]) and not _uncased(glued[p - 1])))]

@@ -78,7 +78,7 @@ SEPARATORS = (DOT, "•")
 _AUTHORS = re.compile(r"(?:[•·]\s*)?(?P<count>\d{1,9})\s+authors?", re.IGNORECASE)
 # "May 6", "Sep 9, 2025 3" (3 comments), "Published on May 6", "Published May 6, 2025"
 _DATE = re.compile(rf"(?:(?:Published|Submitted)(?:\s+on)?:?\s+)?(?P<date>{DATE_PATTERN})"
-                   rf"(?:\s+(?P<comments>\d{1,9}))?")
+                   rf"(?:\s+(?P<comments>\d{{1,9}}))?")
 # "12", "1.2k" (the page shortens thousands), or "-" for none
 _VOTE = re.compile(r"(?P<count>\d{1,7}|\d{1,4}(?:\.\d)?k)|[-–—]", re.IGNORECASE)
 
