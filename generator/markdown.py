@@ -555,6 +555,7 @@ def tex_group(state: StateInline, silent: bool) -> bool:
 
 
 _SCHEME_RE = re.compile(r"(?:^|[^a-z0-9.+-])([a-z][a-z0-9.+-]*)$", re.IGNORECASE)
+_SCHEME_MAX = 32  # characters: longer than any scheme linkify knows (http, mailto, ...)
 
 
 def linkify_url(state: StateInline, silent: bool) -> bool:
@@ -562,8 +563,11 @@ def linkify_url(state: StateInline, silent: bool) -> bool:
     pos, end, src = state.pos, state.posMax, state.src
     if state.linkLevel > 0 or pos + 3 > end or src[pos:pos + 3] != "://":
         return False
-    match = _SCHEME_RE.search(state.pending)
-    if not match:
+    # (the end of the pending text only: searched whole at each "://", a run of them was
+    # read in quadratic time; a scheme is short, one reaching past the end is none)
+    tail = state.pending[-_SCHEME_MAX:]
+    match = _SCHEME_RE.search(tail)
+    if not match or (match.start(1) == 0 and len(tail) < len(state.pending)):
         return False
     proto = match.group(1)
     start = pos - len(proto)

@@ -781,3 +781,40 @@ def test_a_byline_of_one_long_word_is_read_in_linear_time(monkeypatch):
     calls.clear()
     parse_listing("\n".join(lines), "a.txt", year=2024)
     assert len(calls) < usual + 2 * compact.MAX_NAME_CHARS  # (it was usual + 10,000)
+
+
+def test_a_number_of_thousands_of_digits_in_csl_json_is_an_error_not_a_crash(project,
+                                                                             capsys):
+    """``"volume": 999…`` (5,000 digits): Python's JSON reader raises a plain ValueError
+    for it, and the import stopped with an internal error."""
+    (project / "zotero.json").write_text(
+        '[{"type": "article-journal", "title": "A Title", "volume": ' + "9" * 5000 + "}]")
+    assert status("import", "zotero.json") == 1
+    err = capsys.readouterr().err
+    assert "zotero.json:1: error: not valid JSON: a number too long to read" in err, err
+    assert "internal error" not in err
+
+
+def test_notes_of_many_urls_in_a_row_are_read_in_linear_time(monkeypatch):
+    """"https://a" 20,000 times in notes: at each "://" the whole text before it was
+    searched for the scheme (quadratic: minutes for a page of them). Only the end of it
+    is searched now, and links are found as before."""
+    from generator import markdown
+
+    class Recorded:
+        def __init__(self, pattern):
+            self.pattern, self.lengths = pattern, []
+
+        def search(self, text):
+            self.lengths.append(len(text))
+            return self.pattern.search(text)
+
+    scheme = Recorded(markdown._SCHEME_RE)
+    monkeypatch.setattr(markdown, "_SCHEME_RE", scheme)
+    markdown.render_markdown_with_text("https://a" * 2_000)
+    assert len(scheme.lengths) >= 2_000 and max(scheme.lengths) <= 64
+    html, _ = markdown.render_markdown_with_text(
+        "See https://example.org/x, " + "y" * 40 + "https://b.org and mailto:a@b.org.")
+    assert html == ('<p>See <a href="https://example.org/x" rel="noopener">'
+                    "https://example.org/x</a>, " + "y" * 40 + "https://b.org and "
+                    "mailto:a@b.org.</p>\n")

@@ -583,12 +583,17 @@ def _after_space(text: str, at: int) -> int:
 
 
 def _decode_at(decoder: json.JSONDecoder, text: str, at: int) -> tuple[Any, int]:
-    """``decoder.raw_decode``; a value nested too deeply for Python's stack is refused as
-    invalid JSON, with the place where it starts."""
+    """``decoder.raw_decode``; a value nested too deeply for Python's stack, or a number of
+    thousands of digits (``int()`` refuses it with a ValueError), is refused as invalid
+    JSON, with the place where it starts."""
     try:
         return decoder.raw_decode(text, at)
     except RecursionError:
         raise json.JSONDecodeError("nested too deeply to read", text, at) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        raise json.JSONDecodeError("a number too long to read", text, at) from None
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
