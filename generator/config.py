@@ -117,14 +117,20 @@ def _type_name(t: type | tuple[type, ...]) -> str:
 def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnostic]]:
     """Config text -> (config, diagnostics); on errors the defaults fill the gaps."""
     problems: list[Diagnostic] = []
-    from generator.content import SURROGATE_PROBLEM, surrogate_line, yaml_limits, yaml_problem
+    from generator.content import (
+        SURROGATE_PROBLEM,
+        BoundedLoader,
+        surrogate_line,
+        yaml_limits,
+        yaml_problem,
+    )
 
     limit = yaml_limits(text)
     if limit is not None:
         return Config(root=root), [error(path, limit[0] + 1, limit[1])]
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text) if node is not None else {}
+        data = yaml.load(text, Loader=BoundedLoader) if node is not None else {}
     except yaml.YAMLError as exc:
         line, problem = yaml_problem(exc, 1)
         return Config(root=root), [error(path, line, f"invalid YAML: {problem}")]

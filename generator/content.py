@@ -65,7 +65,29 @@ def body_line(text: str, body: str) -> int:
     return whole.count("\n", 0, len(whole) - len(body)) + 1
 
 
-class _PyLoader(yaml.SafeLoader):
+MAX_YAML_NUMBER = 100  # characters of an integer (an id pasted without quotes is longer)
+
+
+def _int(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """An integer, refusing one of more than ``MAX_YAML_NUMBER`` characters: Python will not
+    read 4,300 digits, nor print a longer hex number, and check or build stopped with an
+    internal error."""
+    scalar = cast(yaml.ScalarNode, node)
+    if len(str(scalar.value)) > MAX_YAML_NUMBER:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a number of more than {MAX_YAML_NUMBER} characters; put it in "
+                        "quotes if it is text", scalar.start_mark)
+    return yaml.SafeLoader.construct_yaml_int(loader, scalar)
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader, refusing integers too long to read or print (config.yaml's)."""
+
+
+BoundedLoader.add_constructor("tag:yaml.org,2002:int", _int)
+
+
+class _PyLoader(BoundedLoader):
     """SafeLoader that keeps an impossible date (2024-02-30) as text instead of raising
     ValueError, so it is reported on its key's line like any other bad date. Pure Python:
     used for its messages, when libyaml rejects a file."""
@@ -104,6 +126,7 @@ if hasattr(yaml, "CSafeLoader"):  # PyYAML built with libyaml: about 20 times fa
 
     _CLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
     _CLoader.add_constructor("tag:yaml.org,2002:map", _mapping)
+    _CLoader.add_constructor("tag:yaml.org,2002:int", _int)
     _Loader = _CLoader
 
 

@@ -818,3 +818,24 @@ def test_notes_of_many_urls_in_a_row_are_read_in_linear_time(monkeypatch):
     assert html == ('<p>See <a href="https://example.org/x" rel="noopener">'
                     "https://example.org/x</a>, " + "y" * 40 + "https://b.org and "
                     "mailto:a@b.org.</p>\n")
+
+
+@pytest.mark.parametrize(("where", "value"), [
+    ("content", "9" * 5000), ("content", "0x" + "f" * 5000), ("config", "9" * 5000)])
+def test_a_number_too_long_to_read_is_an_error_not_a_crash(project, capsys, where, value):
+    """An unquoted number of 5,000 digits (an id pasted whole): PyYAML's int() refused it,
+    or a hex one loaded and could not be printed in the message about it; check and
+    build stopped with an internal error."""
+    if where == "content":
+        (project / "content/papers/good.md").write_text(f"{GOOD}".replace(
+            "date:", f"upvotes: {value}\ndate:"))
+        shown = "content/papers/good.md:3: error: invalid YAML in front matter: "
+    else:
+        (project / "config.yaml").write_text(f"title: Mine\npage_size: {value}\n")
+        shown = "config.yaml:2: error: invalid YAML: "
+    for verb in ("check", "build"):
+        assert status(verb) == 1
+        err = capsys.readouterr().err
+        assert shown + "a number of more than 100 characters; put it in quotes if it is " \
+            "text" in err, err
+        assert "internal error" not in err
