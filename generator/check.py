@@ -176,7 +176,8 @@ def _check_tags(files: list[_File], problems: list[Diagnostic]) -> None:
 def _check_note_targets(files: list[_File], static_dirs: Sequence[Path],
                         problems: list[Diagnostic]) -> None:
     """A link in the notes to a paper that is not in the list, or an image the site does
-    not publish (only ``static/`` files are copied), would be dead."""
+    not publish (only ``static/`` files are copied), would be dead; a ``javascript:`` (or
+    ``data:``...) link is shown as text."""
     slugs = {f.slug for f in files}
     for f in files:
         if "](" not in f.notes and "]:" not in f.notes:
@@ -186,6 +187,11 @@ def _check_note_targets(files: list[_File], static_dirs: Sequence[Path],
                 problems.append(warning(f.path, f.notes_line + line,
                                         f"notes: link to '{value}', but no paper's file "
                                         f"is named {value}.md; the link would be dead"))
+            elif kind == "refused":
+                scheme = value.split(":", 1)[0].strip().lower()
+                problems.append(warning(f.path, f.notes_line + line,
+                                        f"notes: a {scheme}: link is never made a link; "
+                                        f"the site shows it as text"))
             elif kind == "image":
                 path = unquote(value.split("#")[0].split("?")[0])
                 target = posixpath.normpath(posixpath.join("papers", f.slug, path))
