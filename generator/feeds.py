@@ -296,7 +296,10 @@ def citation_markdown(paper: Paper, title: str, url: str = "") -> str:
     """A Markdown reference: ``A, B, and C (2025). [Title](url). *Venue*.``."""
     def esc(text: str) -> str:
         return _MD_SPECIAL.sub(r"\\\1", text)
-    target = f"<{url}>" if re.search(r"[\s()<>]", url) else url
+    # ("<" and ">" encoded: one ended the <…> target, and what followed it in the URL was
+    # read as Markdown of its own: a link, [x](javascript:…))
+    target = url.replace("<", "%3C").replace(">", "%3E")
+    target = f"<{target}>" if re.search(r"[\s()]", target) else target
     linked = f"[{esc(title)}]({target})" if url else esc(title)
     head = esc(_author_list(paper))
     year = f" ({paper.display_year})" if paper.display_year else ""

@@ -839,3 +839,21 @@ def test_a_number_too_long_to_read_is_an_error_not_a_crash(project, capsys, wher
         assert shown + "a number of more than 100 characters; put it in quotes if it is " \
             "text" in err, err
         assert "internal error" not in err
+
+
+def test_a_url_cannot_add_markdown_to_the_markdown_citation():
+    """The Markdown citation shown for copying put a paper's URL in ``<…>``: a ``>`` in the
+    URL ended it, and the rest of the URL was read as Markdown of its own (a link to
+    ``javascript:`` in a renderer that lets one through)."""
+    from markdown_it import MarkdownIt
+
+    from generator.feeds import citation_markdown
+    from generator.model import Paper
+
+    url = "https://x.org/a>[click](javascript:alert(1))<b> (c)"
+    text = citation_markdown(Paper(slug="a", title="T", url=url), "T", url)
+    lax = MarkdownIt("commonmark")
+    lax.validateLink = lambda href: True  # (a renderer that keeps every link)
+    links = [t for t in lax.parseInline(text)[0].children or [] if t.type == "link_open"]
+    assert [t.attrGet("href") for t in links] == [
+        "https://x.org/a%3E%5Bclick%5D(javascript:alert(1))%3Cb%3E%20(c)"]
