@@ -29,7 +29,7 @@ from generator.content import (
     slug_for_path,
     split_front_matter,
 )
-from generator.diagnostics import Diagnostic, Severity, error, shown_path, warning
+from generator.diagnostics import Diagnostic, Severity, error, not_utf8, shown_path, warning
 from generator.markdown import note_targets
 from generator.model import is_safe_slug
 from generator.site import duplicate_papers
@@ -106,7 +106,7 @@ def _read(file: Path, shown: str, problems: list[Diagnostic]) -> _File | None:
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(error(shown, None, f"not UTF-8 text ({exc.reason})"))
+        problems.append(not_utf8(shown, exc))
         return None
     except OSError as exc:
         problems.append(error(shown, None, f"cannot read: {exc.strerror}"))
@@ -176,7 +176,8 @@ def _check_tags(files: list[_File], problems: list[Diagnostic]) -> None:
 def _check_note_targets(files: list[_File], static_dirs: Sequence[Path],
                         problems: list[Diagnostic]) -> None:
     """A link in the notes to a paper that is not in the list, or an image the site does
-    not publish (only ``static/`` files are copied), would be dead."""
+    not publish (only ``static/`` files are copied), would be dead; a ``javascript:`` (or
+    ``data:``...) link is shown as text."""
     slugs = {f.slug for f in files}
     for f in files:
         if "](" not in f.notes and "]:" not in f.notes:
@@ -186,6 +187,11 @@ def _check_note_targets(files: list[_File], static_dirs: Sequence[Path],
                 problems.append(warning(f.path, f.notes_line + line,
                                         f"notes: link to '{value}', but no paper's file "
                                         f"is named {value}.md; the link would be dead"))
+            elif kind == "refused":
+                scheme = value.split(":", 1)[0].strip().lower()
+                problems.append(warning(f.path, f.notes_line + line,
+                                        f"notes: a {scheme}: link is never made a link; "
+                                        f"the site shows it as text"))
             elif kind == "image":
                 path = unquote(value.split("#")[0].split("?")[0])
                 target = posixpath.normpath(posixpath.join("papers", f.slug, path))
@@ -235,7 +241,7 @@ def check_theme(config: Config) -> list[Diagnostic]:
     """The theme exists and each of its templates (and the overrides') compiles."""
     import jinja2
 
-    from generator.render import NotText, make_environment
+    from generator.render import TEMPLATE_SUFFIXES, NotText, make_environment
 
     theme, problems = load_theme(config)
     if problems:
@@ -244,9 +250,9 @@ def check_theme(config: Config) -> list[Diagnostic]:
     for name in sorted(env.list_templates()):
         try:
             env.get_template(name)
-        except NotText:
-            continue  # not a template (an image kept beside them), unless a page uses it
         except jinja2.TemplateSyntaxError as exc:
+            if isinstance(exc, NotText) and not name.endswith(TEMPLATE_SUFFIXES):
+                continue  # not a template (an image kept beside them), unless a page uses it
             where = shown_path(exc.filename) if exc.filename else name
             problems.append(error(where, exc.lineno, f"template does not compile: "
                                                      f"{exc.message}"))

@@ -8,6 +8,7 @@ read, a slug that names no paper), 3 an internal error (a bug: one line, no trac
 from __future__ import annotations
 
 import argparse
+import difflib
 import errno
 import json
 import os
@@ -423,7 +424,6 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     config = _load(args, out)
     if config is None:
         return 1
-    _no_papers(config, out, severity="warning")  # papers made meanwhile are served
     first = [True]  # no build has succeeded yet
     server = DevServer(_config_path(args), config, host=args.host, port=args.port,
                        report=lambda report: _report_build(out, report, first))
@@ -509,14 +509,28 @@ pages. Errors show in the terminal and over the page; the last good site stays u
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, naming the choice a misspelt one is close to (`readinglist buidl`,
+    `--format bibtx`: Python only does so from 3.14)."""
+
+    def error(self, message: str) -> NoReturn:
+        found = re.search(r"invalid choice: (.*) \(choose from (.*)\)$", message)
+        if found:
+            choices = [choice.strip("'") for choice in found[2].split(", ")]
+            close = difflib.get_close_matches(found[1].strip("'"), choices, n=1)
+            if close:
+                message += f"; did you mean '{close[0]}'?"
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
     config_help = f"project config, or its folder (default: ./{CONFIG_NAME})"
     # --config works before or after the command; the command's copy must not reset the
     # value given before it, so it has no default of its own.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
                         help=config_help)
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="readinglist",
         description="Turn pasted paper listings into a searchable reading-list website.",
         epilog="Run 'readinglist COMMAND --help' for a command's options and examples.")
@@ -578,12 +592,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_date, help="publication date: YYYY-MM-DD, YYYY-MM or "
                                               "YYYY")
     p.add_argument("--venue", help="where it appeared, e.g. 'ACL 2025'")
-    p.add_argument("--status", choices=list(STATUSES), default="unread",
+    p.add_argument("--status", type=str.lower, choices=list(STATUSES), default="unread",
                    help="reading status (default: unread)")
     p.set_defaults(run=cmd_new)
 
-    paper_help = ("a paper's slug (its file name without .md), a unique start of one, or the "
-                  "path of its file")
+    paper_help = ("a paper's slug (its file name without .md), a unique start of one, its "
+                  "title, or the path of its file")
     p = command("tag", "Add or remove tags of one or more papers.")
     p.add_argument("papers", nargs="+", metavar="SLUG", help=paper_help)
     p.add_argument("--add", action="append", default=[], metavar="TAG",
@@ -594,7 +608,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("status", "Set the reading status of one or more papers.")
     p.add_argument("papers", nargs="+", metavar="SLUG", help=paper_help)
-    p.add_argument("state", choices=list(STATUSES), metavar="|".join(STATUSES),
+    p.add_argument("state", type=str.lower, choices=list(STATUSES), metavar="|".join(STATUSES),
                    help="the new status")
     p.set_defaults(run=cmd_status)
 

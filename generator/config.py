@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from generator.diagnostics import Diagnostic, error
+from generator.diagnostics import Diagnostic, error, not_utf8
 from generator.model import STATUSES
 
 CONFIG_NAME = "config.yaml"
@@ -132,14 +132,16 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
         data = {}
     if not isinstance(data, dict):
         return Config(root=root), [error(path, 1, "expected a mapping of key: value lines")]
-    lines: dict[str, int] = {}
+    lines: dict[str, int] = {}  # each key's line: its last, whose value YAML keeps
     if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
         for key_node, _ in node.value:
             key, line = str(key_node.value), key_node.start_mark.line + 1
-            if key in lines:  # (YAML would keep the last silently)
+            if key in first:  # (YAML would keep the last silently)
                 problems.append(error(path, line, f"duplicate key '{key}' (first on line "
-                                                  f"{lines[key]}); keep one"))
-            lines.setdefault(key, line)
+                                                  f"{first[key]}); keep one"))
+            first.setdefault(key, line)
+            lines[key] = line
     values: dict[str, Any] = {}
     for key, value in data.items():
         line = lines.get(str(key))
@@ -220,8 +222,7 @@ def load_config(path: Path, environ: dict[str, str] | None = None
     except FileNotFoundError:
         pass
     except UnicodeDecodeError as exc:  # (an editor saved it in another encoding)
-        problems.append(error(str(path), None, f"not UTF-8 text ({exc.reason}); save it as "
-                                               f"UTF-8"))
+        problems.append(not_utf8(str(path), exc))
     except OSError as exc:
         problems.append(error(str(path), None, f"cannot read: {exc.strerror or exc}"))
     if text is not None:

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import yaml
 
-from generator.diagnostics import Diagnostic, error, warning
+from generator.diagnostics import Diagnostic, error, not_utf8, warning
 from generator.model import (
     ENTRY_TYPES,
     KNOWN_KEYS,
@@ -324,11 +324,12 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
                 fields.setdefault("year", int(iso))
             else:
                 fields[key] = iso
-        elif key == "status":
-            if value not in STATUSES:
+        elif key == "status":  # (any case: the site shows "Read", people type what they see)
+            status = value.strip().lower() if isinstance(value, str) else value
+            if status not in STATUSES:
                 bad(key, f"expected one of {', '.join(STATUSES)}, got {value!r}")
                 continue
-            fields[key] = value
+            fields[key] = status
         elif key in ("venue", "category", "abstract", "url", "pdf", "doi", "arxiv", "pages",
                      "volume", "publisher", "citation_key"):
             if not isinstance(value, (str, int, float)) or isinstance(value, bool):
@@ -401,6 +402,7 @@ class ContentFiles:
     papers: list[tuple[tuple[str, ...], str]]  # (parts below the folder, path) of each .md
     others: list[str]  # shown paths of files that are not .md (ignored; check says so)
     problems: list[Diagnostic]  # links that leave the project, or loop
+    linked: list[str]  # where the links to .md files lead (the files, resolved)
 
 
 def content_files(papers_dir: Path, root: Path | None = None) -> ContentFiles:
@@ -412,7 +414,7 @@ def content_files(papers_dir: Path, root: Path | None = None) -> ContentFiles:
     root = (root if root is not None else papers_dir.parent.parent).resolve()
     shown_dir = papers_dir.relative_to(root).as_posix() if papers_dir.is_absolute() and \
         papers_dir.is_relative_to(root) else papers_dir.as_posix()
-    found = ContentFiles([], [], [])
+    found = ContentFiles([], [], [], [])
 
     def walk(folder: str, rel: str, inside: frozenset[str]) -> None:
         try:
@@ -445,6 +447,8 @@ def content_files(papers_dir: Path, root: Path | None = None) -> ContentFiles:
                                             "socket or a device); remove it"))
             elif entry.name.endswith(".md"):
                 found.papers.append((tuple(name.split("/")), entry.path))
+                if link:
+                    found.linked.append(target)
             else:
                 found.others.append(shown)
 
@@ -539,7 +543,7 @@ def parse_source(source: Source) -> tuple[Paper | None, list[Diagnostic]]:
     try:
         text = source.read().decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, [error(source.shown, None, f"not UTF-8 text ({exc.reason})")]
+        return None, [not_utf8(source.shown, exc)]
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as read_text() reads it
     return parse_paper(text, source.shown, source.slug)
 

@@ -43,6 +43,16 @@ def warning(path: str, line: int | None, message: str) -> Diagnostic:
     return Diagnostic(path, line, "warning", message)
 
 
+def bad_byte_line(exc: UnicodeDecodeError) -> int:
+    """The line of the first byte that is not UTF-8."""
+    return bytes(exc.object[:exc.start]).count(b"\n") + 1
+
+
+def not_utf8(path: str, exc: UnicodeDecodeError) -> Diagnostic:
+    """A file an editor saved in another encoding, named at its first bad byte."""
+    return error(path, bad_byte_line(exc), f"not UTF-8 text ({exc.reason}); save it as UTF-8")
+
+
 def has_errors(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> bool:
     return any(d.severity == "error" for d in diagnostics)
 

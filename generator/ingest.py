@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -555,6 +556,12 @@ def resolve(refs: Sequence[str], papers_dir: Path
         if slug in files:
             paths.append(files[slug])
             continue
+        # typed loosely: spaced, in capitals, or the title itself (its slug, as `new` made it)
+        slug = slugify(slug) if re.search(r"[A-Za-z0-9]", slug) else slug
+        if slug in files:
+            paths.append(files[slug])
+            matched.append((ref, files[slug]))
+            continue
         starting = [s for s in sorted(files) if slug and s.startswith(slug)]
         if len(starting) == 1:
             paths.append(files[starting[0]])
@@ -643,12 +650,12 @@ def edit_tags(path: Path, add: Sequence[str], remove: Sequence[str]) -> Edit:
                 continue
             same = [t for t in kept if tag_key(t) == tag_key(tag)]
             if same:
-                if same[0] != tag:
-                    notes.append(f"already tagged '{same[0]}'")
+                if same[0] != tag:  # (which tag it says this of: several may be added)
+                    notes.append(f"{tag}: already tagged '{same[0]}'")
                 continue
             kept.append(tag)
             notes.append(f"+{tag}")
-        return {"tags": kept}, " ".join(notes)
+        return {"tags": kept}, ", ".join(notes)
 
     return _edit_file(path, change)
 

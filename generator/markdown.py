@@ -700,29 +700,37 @@ def paper_links(state: StateCore) -> None:
 _SCHEME_OR_ROOT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|/|#")
 
 
+# a link or image left as text, `[x](javascript:…)` (or a definition, `[x]: data:…`): its
+# target
+_LINK_AS_TEXT = re.compile(r"\](?:\(\s*<?|:[ \t]*)([^\s)>]+)")
+
+
 def note_targets(text: str) -> list[tuple[int, str, str]]:
-    """Each link to a paper and each image by a relative path in notes -> (its line,
-    counted from the notes' first line as 0; ``paper`` or ``image``; the slug or the path
-    as written), for ``check`` to report what the site would not have."""
+    """Each link to a paper, each image by a relative path and each link refused for its
+    scheme (``javascript:``: shown as text) in notes -> (its line, counted from the notes'
+    first line as 0; ``paper``, ``image`` or ``refused``; the slug, the path or the link as
+    written), for ``check`` to report what the site would not have."""
     found: list[tuple[int, str, str]] = []
     for token in _SAFE.parse(text, {}):
         if token.type != "inline" or not token.children or token.map is None:
             continue
         at = 0
         for child in token.children:
-            if child.type == "link_open" and child.meta and "paper" in child.meta:
-                kind, written, value = "paper", str(child.meta["source"]), \
-                    str(child.meta["paper"])
+            targets: list[tuple[str, str, str]] = []  # (kind, as written, value)
+            if child.type == "text":
+                targets = [("refused", url, url) for url in _LINK_AS_TEXT.findall(
+                    child.content) if not validate_link(url)]
+            elif child.type == "link_open" and child.meta and "paper" in child.meta:
+                targets = [("paper", str(child.meta["source"]), str(child.meta["paper"]))]
             elif child.type == "image" and not _SCHEME_OR_ROOT.match(
                     src := str(child.attrGet("src") or "")) and src:
-                kind, written, value = "image", src, src
-            else:
-                continue
-            where = token.content.find(written, at)
-            if where >= 0:
-                at = where + 1
-            found.append((token.map[0] + token.content.count("\n", 0, max(at - 1, 0)),
-                          kind, value))
+                targets = [("image", src, src)]
+            for kind, written, value in targets:
+                where = token.content.find(written, at)
+                if where >= 0:
+                    at = where + 1
+                found.append((token.map[0] + token.content.count("\n", 0, max(at - 1, 0)),
+                              kind, value))
     return found
 
 

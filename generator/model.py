@@ -184,16 +184,23 @@ _GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "λ": "lambda",
     "μ": "mu", "π": "pi", "σ": "sigma", "θ": "theta", "ω": "omega", "τ": "tau", "φ": "phi",
 }
+# Latin letters Unicode does not decompose into a letter and a mark (NFKD would drop them:
+# "Łukasz" -> "ukasz", "Straße" -> "strae"), as German, Polish, the Nordic and Slavic
+# languages spell them in ASCII
+_LATIN = {
+    "ß": "ss", "ẞ": "ss", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae",
+    "œ": "oe", "ı": "i", "ħ": "h", "ŋ": "ng",
+}
 # (with capitals: a slug is lower case)
-_GREEK_TABLE = {ord(ch): name for letter, name in _GREEK.items()
-                for ch in (letter, letter.upper())}
+_SPELLED_OUT = {ord(ch): name for letter, name in (*_GREEK.items(), *_LATIN.items())
+                for ch in {letter, letter.upper()} if len(ch) == 1}
 SLUG_MAX = 60
 
 
 def slugify(title: str, max_length: int = SLUG_MAX) -> str:
     """A readable ASCII slug that is safe as one path segment ("" never: falls back to 'paper')."""
     text = unicodedata.normalize("NFKC", title)
-    text = text.translate(_GREEK_TABLE)
+    text = text.translate(_SPELLED_OUT)
     text = text.replace("++", "pp").replace("#", "sharp").replace("&", " and ")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()

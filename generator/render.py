@@ -29,7 +29,7 @@ from markupsafe import Markup
 from generator import __version__
 from generator.cache import digest
 from generator.config import Config
-from generator.diagnostics import BuildError, error
+from generator.diagnostics import BuildError, bad_byte_line, error
 from generator.feeds import FeedText, citation_markdown, citation_text, entry_type
 from generator.markdown import plain_inline, render_inline, render_markdown_with_text
 from generator.model import Paper, authors_counted, is_code_link, link_host
@@ -142,7 +142,8 @@ class _TextLoader(jinja2.BaseLoader):
             return self.loader.get_source(environment, template)
         except UnicodeDecodeError as exc:
             file = template_file(self.theme, template)
-            raise NotText(f"not UTF-8 text ({exc.reason}); save it as UTF-8", 1, template,
+            raise NotText(f"not UTF-8 text ({exc.reason}); save it as UTF-8",
+                          bad_byte_line(exc), template,
                           str(file) if file is not None else template) from None
 
     def list_templates(self) -> list[str]:
@@ -308,12 +309,16 @@ def feed_texts(views: Mapping[str, PaperView]) -> dict[str, FeedText]:
             for slug, v in views.items()}
 
 
+# What a template's file is named (a file of another name beside them is no template).
+TEMPLATE_SUFFIXES = (".html", ".xml", ".txt")
+
+
 def _theme_frame(exc: BaseException) -> tuple[str, int | None]:
     """The template file and line where a template error happened."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return exc.filename or exc.name or "?", exc.lineno
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.endswith((".html", ".xml", ".txt")):
+        if frame.filename.endswith(TEMPLATE_SUFFIXES):
             return frame.filename, frame.lineno
     return "?", None
 
@@ -961,8 +966,11 @@ def _theme_errors(template: str, page: str) -> Iterator[None]:
             raise BuildError([error(template, None, f"no such template in the theme or the "
                                                     f"overrides: {page} is made with "
                                                     f"{names}")]) from exc
+        # (the message alone: str() of a syntax error may add its file and line)
+        problem = f"no such template: {exc}" if isinstance(exc, jinja2.TemplateNotFound) \
+            else exc.message or type(exc).__name__
         raise BuildError([error(file, line, f"template error in {template} while rendering "
-                                            f"{page}: {exc}")]) from exc
+                                            f"{page}: {problem}")]) from exc
     except Exception as exc:
         file, line = _theme_frame(exc)
         frames = traceback.extract_tb(exc.__traceback__)

@@ -20,6 +20,7 @@ import mimetypes
 import multiprocessing
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from generator.config import Config, load_config
 from generator.diagnostics import BuildError, Diagnostic, error
@@ -51,9 +52,11 @@ _TEXT = ("text/", "application/json", "application/xml", "image/svg+xml",
 
 
 def site_prefix(config: Config) -> str:
-    """The URL path the site lives under: the path of base_url, '/' when there is none."""
+    """The URL path the site lives under: the path of base_url, '/' when there is none;
+    percent-encoded as a browser asks for it (``/my papers/``, ``/bücher/``, written as
+    such in base_url, matched no request, and the redirect to it was not UTF-8)."""
     path = urlsplit(config.base_url).path if config.base_url else ""
-    path = "/" + path.strip("/")
+    path = quote("/" + unquote(path).strip("/"), safe="/!$&'()*+,;=:@~")
     return path if path == "/" else path + "/"
 
 
@@ -329,9 +332,11 @@ class IncrementalBuild:
                         progress(*value)
                     continue
                 break
-        except (EOFError, OSError):
-            raise BuildError([error(str(config.root), None, "the building process stopped")]
-                             ) from None
+        except (EOFError, OSError):  # it was killed (the system short of memory, say):
+            self.close()  # builds go on in this process (a thread runs: no fork again)
+            self.conn = None
+            log.warning("the building process stopped; building in the server's own")
+            return self(config, progress=progress)
         if kind == "error":
             raise BuildError(value[0])
         if kind == "crash":
@@ -422,14 +427,21 @@ class DevServer:
     # paths
 
     def watched(self) -> list[Path]:
-        """What a change in triggers a rebuild: config file, content, theme, overrides."""
+        """What a change in triggers a rebuild: config file, content, theme, overrides, and
+        the files that content files linked from elsewhere in the project lead to (a save
+        there is no event in content/; a linked folder is watched through its link)."""
         config = self.config
+        from generator.content import content_files
         from generator.theme import theme_folder
 
         paths = [self.config_path, config.content_path, theme_folder(config) or
                  config.theme_path]
         if config.overrides_path is not None:
             paths.append(config.overrides_path)
+        content = os.path.realpath(config.content_path) + os.sep
+        paths += [Path(target) for target in
+                  content_files(config.papers_path, config.root).linked
+                  if not target.startswith(content)]
         return paths
 
     @property
@@ -483,7 +495,12 @@ class DevServer:
                  for k, v in result.files.items()}
         reloaded = self.state.publish(files=files, problems=[], prefix=site_prefix(config),
                                       relative_404=not config.site_url)
-        return BuildReport(True, tuple(result.diagnostics), time.perf_counter() - started,
+        diagnostics = list(result.diagnostics)
+        if not config.papers_path.is_dir():  # (content_dir mistyped, the folder moved away)
+            from generator.check import no_papers_folder
+
+            diagnostics.append(no_papers_folder(config, "warning"))
+        return BuildReport(True, tuple(diagnostics), time.perf_counter() - started,
                            changed, files=len(files), papers=result.papers,
                            reloaded=reloaded)
 
@@ -493,7 +510,8 @@ class DevServer:
         """Listen (raises OSError when the port is taken), start watching, build once.
         Watching starts first: a file saved while the first build runs (seconds, on a
         long list) is a change like any other, not lost."""
-        self.httpd = _Server((self.host, self.port), _Handler)
+        server = _Server6 if ":" in self.host else _Server  # (--host ::1, --host ::)
+        self.httpd = server((self.host, self.port), _Handler)
         self.httpd.state = self.state
         self.port = self.httpd.server_address[1]
         if isinstance(self.build, IncrementalBuild):
@@ -535,6 +553,12 @@ class _Server(ThreadingHTTPServer):
             return
         log.warning("answering %s failed: %s: %s", client_address[0],
                     kind.__name__ if kind else "error", exc)
+
+
+class _Server6(_Server):
+    """An IPv6 address to listen on (the standard server takes IPv4 ones only)."""
+
+    address_family = socket.AF_INET6
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -582,6 +582,19 @@ def test_template_error_names_the_template_and_the_page(make_project):
     assert re.search(r"overrides/templates/term\.html:2: error", message), message
 
 
+def test_a_template_extending_one_that_does_not_exist_says_so(make_project):
+    config_path = make_project()
+    templates = config_path.parent / "overrides" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "term.html").write_text('{% extends "bsae.html" %}\n')
+    config, _ = load_config(config_path)
+    with pytest.raises(BuildError) as caught:
+        build(config)
+    message = str(caught.value)
+    assert re.search(r"overrides/templates/term\.html:1: error: template error in \S+ "
+                     r"while rendering tags/\S+: no such template: bsae\.html$", message), message
+
+
 def test_config_errors_name_the_key(tmp_path):
     config_path = tmp_path / "config.yaml"
     config_path.write_text("titel: x\nfeed_size: many\ntheme: nope\n")
@@ -879,6 +892,9 @@ def test_term_slug_collisions_are_resolved():
     assert len(authors) == 3  # "Wei Li" and "WEI LI" are one author
     assert {"wei-li", "wei-li-2"} <= set(authors.values())
     assert authors["李伟"].startswith("author-")
+    polish, = build_site([Paper(slug="p", title="P", authors=("Łukasz Kaiser",))])[0].index(
+        "authors").terms
+    assert polish.slug == "lukasz-kaiser"  # (Ł does not decompose: it was "ukasz-kaiser")
     tags = [t.slug for t in site.index("tags").terms]
     assert sorted(tags) == ["cpp", "cpp-2"]
 

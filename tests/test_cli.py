@@ -120,6 +120,16 @@ def test_top_level_help_lists_every_command(capsys):
         assert f"    {command} " in out
 
 
+@pytest.mark.parametrize("argv,meant", [
+    (["buidl"], "build"), (["import", "--format", "bibtx", "x.bib"], "bibtex"),
+    (["status", "some-paper", "raed"], "read"), (["new", "--status", "Raeding", "T"], "reading"),
+])
+def test_a_misspelt_command_or_choice_names_the_one_meant(capsys, argv, meant):
+    assert status(*argv) == 2
+    err = capsys.readouterr().err
+    assert "invalid choice" in err and err.endswith(f"; did you mean '{meant}'?\n"), err
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as exit_:
         run("--version")
@@ -156,7 +166,7 @@ def test_a_config_that_is_not_utf8_is_a_config_error(project, capsys, command):
     (project / "config.yaml").write_bytes("title: Café\n".encode("latin-1"))
     before = papers(project)
     assert run(*command) == 1
-    assert "config.yaml: error: not UTF-8 text (invalid continuation byte); save it as " \
+    assert "config.yaml:1: error: not UTF-8 text (invalid continuation byte); save it as " \
            "UTF-8\n" in capsys.readouterr().err
     assert papers(project) == before and not (project / "site").exists()
 
@@ -292,7 +302,7 @@ def test_new_passes_check(project, capsys):
 def test_tag_adds_and_removes_without_touching_anything_else(project, capsys):
     assert run("tag", "landmark-attention", "--add", "memory", "--remove", "llm") == 0
     assert capsys.readouterr().out == \
-        "  updated content/papers/landmark-attention.md (-LLM +memory)\n"
+        "  updated content/papers/landmark-attention.md (-LLM, +memory)\n"
     text = papers(project)["landmark-attention.md"]
     assert text == HAND_EDITED.replace("tags: [LLM, long-context]\n",
                                        "tags:\n- long-context\n- memory\n")
@@ -307,6 +317,11 @@ def test_a_tag_is_written_and_removed_as_the_site_names_it(project, capsys):
     assert tags(project) == ["LLM", "long context"]
     assert run("tag", "focusllm", "--remove", " LONG  Context") == 0
     assert tags(project) == ["LLM"]
+    capsys.readouterr()
+    # (it said '(+long context already tagged 'LLM')', as if of the tag added)
+    assert run("tag", "focusllm", "--add", "long context", "--add", "llm") == 0
+    assert capsys.readouterr().out == \
+        "  updated content/papers/focusllm.md (+long context, llm: already tagged 'LLM')\n"
 
 
 def tags(project: Path) -> list[str]:
@@ -329,6 +344,22 @@ def test_status_and_rate_change_one_line_each(project, capsys):
         "  updated content/papers/landmark-attention.md (rating removed)",
         "unchanged content/papers/landmark-attention.md (no rating)",
     ]
+
+
+def test_a_status_is_taken_in_any_case_as_the_site_shows_it(project, capsys):
+    """The site shows "Read"; a status typed that way, on the command line or in the
+    front matter, is that status (a word that is no status is still an error)."""
+    assert run("status", "landmark-attention", "Reading") == 0
+    assert "status: reading\n" in papers(project)["landmark-attention.md"]
+    path = project / "content/papers/landmark-attention.md"
+    path.write_text(path.read_text().replace("status: reading", "status: READ "))
+    paper, problems = parse_paper(path.read_text(), "x.md", "landmark-attention")
+    assert problems == [] and paper is not None and paper.status == "read"
+    assert run("check") == 0
+    path.write_text(path.read_text().replace("status: READ ", "status: done"))
+    assert status("check") == 1
+    assert "error: status: expected one of unread, reading, read, got 'done'" in \
+        capsys.readouterr().err
 
 
 def test_an_edited_keys_own_comments_are_kept(project, capsys):
@@ -358,8 +389,8 @@ def test_many_papers_at_once_and_unchanged_files_are_not_rewritten(project, caps
     after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("*.md")}
     assert after == before
     assert capsys.readouterr().out.splitlines() == [
-        "unchanged content/papers/landmark-attention.md (already tagged 'LLM')",
-        "unchanged content/papers/focusllm.md (already tagged 'LLM')",
+        "unchanged content/papers/landmark-attention.md (llm: already tagged 'LLM')",
+        "unchanged content/papers/focusllm.md (llm: already tagged 'LLM')",
         "unchanged content/papers/focusllm.md (status: reading)",
     ]
     assert run("rate", "landmark-attention", "focusllm", "4") == 0
@@ -405,6 +436,24 @@ def test_a_unique_start_of_a_slug_names_its_paper(project, capsys):
         "'landm' is content/papers/landmark-attention.md\n"
         "  updated content/papers/landmark-attention.md (status: read)\n")
     assert "status: read" in papers(project)["landmark-attention.md"]
+
+
+def test_a_paper_named_loosely_or_by_its_title_is_found(project, capsys):
+    """A slug typed in capitals or with spaces around it, or the title copied from the
+    page, names its paper (each was 'no paper with this slug'), and the command says
+    which; text that makes no slug at all still names none."""
+    for ref, slug in [("FocusLLM", "focusllm"), (" landmark-attention ", "landmark-attention"),
+                      ("Ring Attention with Blockwise Transformers for Near-Infinite Context",
+                       "ring-attention-with-blockwise-transformers-for-near"),
+                      ("RING attention", "ring-attention-with-blockwise-transformers-for-near")]:
+        (project / f"content/papers/{slug}.md").write_text("---\ntitle: T\n---\n")
+        assert run("status", ref, "reading") == 0
+        assert capsys.readouterr().out == (
+            f"'{ref}' is content/papers/{slug}.md\n"
+            f"  updated content/papers/{slug}.md (status: reading)\n")
+    assert run("status", "注意", "read") == 2
+    assert capsys.readouterr().err == "注意: error: no paper with this slug or path in " \
+                                      "content/papers\n"
 
 
 def test_an_ambiguous_start_lists_the_candidates_and_changes_nothing(project, capsys):
@@ -467,6 +516,11 @@ def test_a_file_that_is_not_utf8_is_reported_and_left_alone(project, capsys):
                             "hand first\n")
     assert "  updated content/papers/focusllm.md (rating: 4)" in captured.out
     assert broken.read_bytes() == b"---\ntitle: Caf\xe9\n---\n"
+    # check and build name the line of the first byte that is not UTF-8
+    assert run("check") == 1
+    assert run("build") == 1
+    assert capsys.readouterr().err.count("content/papers/latin1.md:2: error: not UTF-8 text "
+                                         "(invalid continuation byte); save it as UTF-8") == 2
 
 # --- import ----------------------------------------------------------------------------
 

@@ -100,6 +100,10 @@ def test_year_defaults_to_this_year_and_says_so(project: Path, capsys) -> None:
     ("prose.txt", b"Dear diary,\nToday I read nothing.\n", "prose.txt: error: could not "
                                                             "recognise the listing format"),
     ("binary.bin", bytes(range(256)) * 8, "binary.bin"),
+    ("saved.html", b"\xef\xbb\xbf\n<!DOCTYPE html>\n<html lang=en><head><title>Daily Papers - "
+                   b"Hugging Face</title></head><body><h3>A Paper</h3></body></html>\n",
+     "saved.html:1: error: this is a saved web page (HTML), not its text: open the page in a "
+     "browser, select all, copy, and paste into a text file to import"),
 ])
 def test_bad_files_are_reported_and_nothing_is_imported(project: Path, capsys, name: str,
                                                         data: bytes, message: str) -> None:

@@ -220,7 +220,8 @@ def test_an_update_keeps_the_files_byte_order_mark(tmp_path: Path) -> None:
 
 def test_slugs_are_safe_unique_and_ascii(tmp_path: Path) -> None:
     titles = ["../../etc/passwd", "Mem-α: Memory", "MC#: Mixture", "Scales++ Attention",
-              "", "???", "A" * 300, "Same Title", "Same Title!"]
+              "", "???", "A" * 300, "Same Title", "Same Title!",
+              "Große Modelle: Łódź, Øresund, Þing, Æther"]
     plan = plan_import([listing(*(entry(t) for t in titles))], tmp_path, added="2026-01-01")
     apply_plan(plan, tmp_path)
     names = sorted(p.name for p in tmp_path.iterdir())
@@ -228,6 +229,8 @@ def test_slugs_are_safe_unique_and_ascii(tmp_path: Path) -> None:
     assert all(n.isascii() and "/" not in n and not n.startswith(".") for n in names)
     assert "etc-passwd.md" in names and "mem-alpha-memory.md" in names
     assert "mcsharp-mixture.md" in names and "scalespp-attention.md" in names
+    # letters Unicode does not decompose are spelled out, not dropped
+    assert "grosse-modelle-lodz-oresund-thing-aether.md" in names
     assert max(len(n) for n in names) <= 64
     # "Same Title" and "Same Title!" are one paper; "" and "???" have no title: skipped.
     assert plan.count("create") == len(titles) - 3

@@ -90,6 +90,31 @@ def test_check_warns_of_a_link_to_a_paper_not_in_the_list(tmp_path, monkeypatch,
     ]
 
 
+def test_check_warns_of_a_link_the_site_shows_as_text(tmp_path, monkeypatch, capsys):
+    """A javascript:, data:, vbscript: or file: link is never made a link (the page shows
+    the Markdown as text): check says so at its line; the same text in code is code."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    (tmp_path / "config.yaml").write_text("title: T\n")
+    (tmp_path / "content" / "papers" / "main.md").write_text(
+        "---\ntitle: Main Paper\n---\nSee [run](javascript:go()) and `[x](javascript:y)` "
+        "and [ok](https://example.org).\n\n![pic](data:text/html,x) and\n"
+        "[two](  JaVaScRiPt:x), [three](file:///etc/passwd).\n\n    [code](javascript:z)\n\n"
+        "[ref]: vbscript:x\n")
+    assert cli.main(["check"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        f"content/papers/main.md:{line}: warning: notes: a {scheme}: link is never made a "
+        "link; the site shows it as text"
+        for line, scheme in [(4, "javascript"), (6, "data"), (7, "file"), (7, "javascript"),
+                             (11, "vbscript")]]
+    config = write_list(tmp_path / "built", {"main": (tmp_path / "content" / "papers" /
+                                                      "main.md").read_text()})
+    build_to_disk(config, tmp_path / "site")
+    hrefs = _notes_links(tmp_path / "site" / "papers" / "main" / "index.html")
+    assert hrefs == ["https://example.org"]
+
+
 @pytest.mark.parametrize(("source", "html"), [
     # display math on lines of its own: one formula, no `$$` and no raw `x_i` left
     ("$$\n\\sum_{i=1}^n x_i^2\n$$",

@@ -176,6 +176,12 @@ def test_a_key_written_twice_is_an_error_in_content_and_config(project, capsys):
     assert status("build") == 1
     assert capsys.readouterr().err.count(
         "config.yaml:3: error: duplicate key 'title' (first on line 1); keep one") == 2
+    # the value YAML keeps is the last one: a problem with it names the last line
+    (project / "config.yaml").write_text("page_size: 10\ntitle: A\npage_size: -3\n")
+    assert status("check") == 1
+    err = capsys.readouterr().err
+    assert "config.yaml:3: error: 'page_size' must be 0 (no pages) or more" in err
+    assert "config.yaml:1: error: 'page_size'" not in err
 
 
 # --- one rule for what is content ---------------------------------------------------------

@@ -20,7 +20,6 @@ import random
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -729,12 +728,11 @@ def synthetic(n: int) -> list[Paper]:
 
 @pytest.mark.slow
 @needs_node
-def test_two_thousand_papers_stay_fast_and_small(tmp_path):
+def test_two_thousand_papers_stay_small_and_searchable(tmp_path):
+    """(How fast is measured by benchmarks/run.py, not here: a timed test fails on a busy
+    machine and says nothing on a quiet one.)"""
     papers = synthetic(2000)
-    start = time.perf_counter()
     out = search.search_outputs(papers, Config())
-    elapsed = time.perf_counter() - start
-    assert elapsed < 3.0  # ~0.5 s here; the budget is 8 s for a whole 10,000-paper build
     first = len(gzip.compress(out["search/meta.js"])) + len(gzip.compress(out["search/docs.js"]))
     assert first < 600_000  # what a page downloads before its first result
     write_outputs(tmp_path, out)
@@ -742,7 +740,8 @@ def test_two_thousand_papers_stay_fast_and_small(tmp_path):
                                                    "author:sun", "distill*", "reasoning~1"]},
                tmp_path)
     assert got["results"]["attention"]["full"]
-    assert got["timings"]["metaLoadMs"] < 500 and got["timings"]["queryP95Ms"] < 200
+    assert all(got["results"][query]["full"] for query in ["long context", "atte",
+                                                            "author:sun", "distill*"])
 
 
 def test_result_rows_show_titles_and_snippets_as_text_not_markup() -> None:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -28,6 +29,7 @@ from generator.serve import (
     LIVE_RELOAD_JS,
     RELOAD_PATH,
     DevServer,
+    IncrementalBuild,
     content_type,
     inject,
     live_reload_script,
@@ -390,6 +392,56 @@ def test_site_prefix_from_base_url(tmp_path):
     assert site_prefix(config.__class__()) == "/"
     assert site_prefix(config.__class__(base_url="https://x.org")) == "/"
     assert site_prefix(config.__class__(base_url="https://x.org/a/b")) == "/a/b/"
+    # as a browser asks for it (base_url may be written either way)
+    assert site_prefix(config.__class__(base_url="https://x.org/my papers/")) == \
+        site_prefix(config.__class__(base_url="https://x.org/my%20papers")) == "/my%20papers/"
+    assert site_prefix(config.__class__(base_url="https://x.org/bücher/~me/")) == \
+        "/b%C3%BCcher/~me/"
+
+
+def _ipv6() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6(), reason="no IPv6 on this machine")
+@pytest.mark.parametrize(("host", "shown"), [("::1", "[::1]"), ("::", "localhost")])
+def test_an_ipv6_address_is_listened_on(tmp_path, host, shown):
+    """(--host ::1 and --host :: were 'cannot listen here: Address family for hostname not
+    supported', while the address shown was made ready for them.)"""
+    config_path = make_project(tmp_path)
+    config, _ = load_config(config_path)
+    dev = DevServer(config_path, config, host=host, port=0, build=fake_build, interval=0.05)
+    with serving(dev):
+        assert dev.url == f"http://{shown}:{dev.port}{PREFIX}"
+        conn = http.client.HTTPConnection("::1", dev.port, timeout=10)
+        try:
+            conn.request("GET", PREFIX)
+            response = conn.getresponse()
+            assert response.status == 200 and b"<h1>Home</h1>" in response.read()
+        finally:
+            conn.close()
+
+
+@pytest.mark.parametrize("path", ["bücher", "my papers", "my%20papers"])
+def test_a_base_url_path_with_spaces_or_accents_is_served(tmp_path, path):
+    """(Written as such in base_url, no request matched it: every page was a 404, and the
+    redirect from / went to a Latin-1 address.)"""
+    config_path = make_project(tmp_path)
+    edit(config_path, "/readinglist/", f"/{path}/")
+    config, _ = load_config(config_path)
+    dev = DevServer(config_path, config, port=0, build=fake_build, interval=0.05)
+    with serving(dev):
+        location = fetch(dev.port, "/")[1]["location"]
+        assert location == "/" + quote(unquote(path)) + "/"
+        status, _, page = fetch(dev.port, location)
+        assert status == 200 and "<h1>Home</h1>" in page
+        script = re.search(r'<script src="([^"]+)"', page)
+        assert script and fetch(dev.port, script.group(1))[0] == 200  # (live reload)
 
 
 def test_urls_under_the_sub_path(server):
@@ -575,6 +627,21 @@ def test_a_watched_path_that_appears_is_a_change(server, tmp_path, monkeypatch):
     wait_until(lambda: any(str(tmp_path / "overrides") in r.changed for r in reports[seen:]))
 
 
+def test_a_papers_folder_gone_while_serving_is_said(server, tmp_path):
+    """content_dir mistyped in config.yaml (or content/ moved away) while serving: the site
+    of no papers is served, and the terminal says why (it said 'Rebuilt', nothing more)."""
+    config = tmp_path / "config.yaml"
+    reports = server.reports  # type: ignore[attr-defined]
+    seen = len(reports)
+    config.write_text(config.read_text() + "content_dir: contnet\n")
+    wait_until(lambda: any(str(config) in r.changed for r in reports[seen:]))
+    report = next(r for r in reports[seen:] if str(config) in r.changed)
+    assert report.ok and [(d.severity, d.message) for d in report.diagnostics] == [
+        ("warning", "no papers folder, so no papers to show (run this in your list's "
+                    "folder, give --config, or start a list with 'readinglist init')")]
+    assert report.diagnostics[0].path.endswith("contnet/papers")
+
+
 def test_a_page_open_across_a_restart_reloads(tmp_path):
     """Stop serve, edit, serve again: the open page reconnects to the new server, which
     must not take it for one of its own (both counted versions from the same start)."""
@@ -606,7 +673,8 @@ def test_a_config_saved_in_another_encoding_is_shown_as_a_problem(server, tmp_pa
         config.write_bytes((text + "author: José\n").encode("latin-1"))
         problems = events.wait_for(lambda n, d: n == "problems" and d["problems"])["problems"]
         assert [p["text"] for p in problems] == [
-            "config.yaml: error: not UTF-8 text (invalid continuation byte); save it as UTF-8"]
+            f"config.yaml:{text.count(chr(10)) + 1}: error: not UTF-8 text (invalid "
+            "continuation byte); save it as UTF-8"]
         config.write_text(text + "author: José\n", encoding="utf-8")
         events.wait_for(lambda n, d: n == "problems" and d["problems"] == [])
     finally:
@@ -630,6 +698,64 @@ def test_a_watched_folder_replaced_by_another_is_watched(server, tmp_path):
     edit(paper, "title: FocusLLM", "title: FocusLLM v2")
     wait_until(lambda: any(str(paper) in r.changed for r in reports[seen:]))
     assert "FocusLLM v2" in fetch(server.port, PREFIX + "papers/focusllm/")[2]
+
+
+@pytest.mark.parametrize("linked_at_start", [True, False])
+def test_a_save_to_the_file_a_content_link_leads_to_is_a_change(tmp_path, linked_at_start):
+    """A content file that is a link to a file elsewhere in the project (the README: such a
+    file is edited where it points): a save there, by hand or by `readinglist tag`, is no
+    event in content/, yet it changes the site. (It was missed: the page stayed stale.)"""
+    config_path = make_project(tmp_path)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    target = notes / "linked.md"
+    target.write_text("---\ntitle: Linked Paper\n---\n", encoding="utf-8")
+    link = tmp_path / "content/papers/linked.md"
+    if linked_at_start:
+        link.symlink_to("../../notes/linked.md")
+    config, _ = load_config(config_path)
+    reports: list[Any] = []
+    dev = DevServer(config_path, config, port=0, report=reports.append, build=fake_build,
+                    interval=0.05)
+    with serving(dev):
+        if not linked_at_start:
+            link.symlink_to("../../notes/linked.md")
+            wait_until(lambda: "Linked Paper" in fetch(dev.port, PREFIX + "papers/linked/")[2])
+        for n in range(3):
+            title = f"Linked Paper v{n}"
+            saved = notes / "saved.tmp" if n else target  # (then as editors do: a rename)
+            saved.write_text(f"---\ntitle: {title}\n---\n", encoding="utf-8")
+            saved.replace(target)
+            wait_until(lambda title=title: f"<h1>{title}</h1>" in
+                       fetch(dev.port, PREFIX + "papers/linked/")[2], timeout=10)
+
+
+def test_builds_go_on_when_the_building_process_is_killed(tmp_path):
+    """The building process killed (by the system, short of memory, say): every rebuild
+    after it failed with 'the building process stopped' until serve was restarted. Now
+    the build runs in the server's process instead, and makes what a cold build makes."""
+    import multiprocessing
+
+    from generator.build import build
+
+    config_path = make_project(tmp_path)
+    config, _ = load_config(config_path)
+    builder = IncrementalBuild()
+    builder.start()
+    try:
+        forked = [p for p in multiprocessing.active_children()
+                  if p.name == "readinglist-builder"]
+        if not forked:
+            pytest.skip("no building process: forking is not safe here")
+        assert builder(config, progress=None).papers == 3
+        os.kill(forked[0].pid, signal.SIGKILL)
+        forked[0].join(10)
+        edit(tmp_path / "content/papers/focusllm.md", "title: FocusLLM", "title: FocusLLM v2")
+        result = builder(config, progress=None)
+        assert dict(result.files) == dict(build(config).files)
+        assert b"FocusLLM v2" in result.files["papers/focusllm/index.html"]
+    finally:
+        builder.close()
 
 
 def test_a_save_during_the_first_build_is_not_lost(tmp_path):

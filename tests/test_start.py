@@ -429,14 +429,34 @@ def test_a_template_that_fails_as_it_runs_is_a_theme_error(tmp_path, monkeypatch
 def test_a_template_saved_in_another_encoding_is_a_theme_error(tmp_path, monkeypatch,
                                                                capsys, quiet):
     """(It was an internal error, exit status 3; under serve, 'build crashed' and a
-    traceback.)"""
+    traceback. Then the message went on with a line of its own, '  File "/…/paper.html",
+    line 1', and check passed: the template was taken for an image kept beside them.)"""
     monkeypatch.chdir(tmp_path)
     _with_paper_template(tmp_path, '{% extends "!theme/paper.html" %}\n'
                                    '{# Café #}\n'.encode("latin-1"))
+    (tmp_path / "overrides" / "templates" / "logo.png").write_bytes(b"\x89PNG\xff")
     assert status("build") == 1
-    assert "overrides/templates/paper.html:1: error: template error in paper.html while " \
-           "rendering papers/also-good/index.html: not UTF-8 text (invalid continuation " \
-           "byte); save it as UTF-8" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "overrides/templates/paper.html:2: error: template error in paper.html while "
+        "rendering papers/also-good/index.html: not UTF-8 text (invalid continuation "
+        "byte); save it as UTF-8\n")
+    assert status("check") == 1  # (the image is no template: no word of it)
+    assert capsys.readouterr().err == (
+        "overrides/templates/paper.html:2: error: template does not compile: not UTF-8 text "
+        "(invalid continuation byte); save it as UTF-8\n")
+
+
+def test_a_template_that_includes_one_not_there_names_it(tmp_path, monkeypatch, capsys,
+                                                         quiet):
+    """(The message ended in the name alone: '…while rendering …: nope.html'.)"""
+    monkeypatch.chdir(tmp_path)
+    _with_paper_template(tmp_path, b'{% extends "!theme/paper.html" %}\n'
+                                   b'{% block content %}{% include "nope.html" %}'
+                                   b'{% endblock %}\n')
+    assert status("build") == 1
+    assert capsys.readouterr().err == (
+        "overrides/templates/paper.html:2: error: template error in paper.html while "
+        "rendering papers/also-good/index.html: no such template: nope.html\n")
 
 
 # --- the README, as typed ---------------------------------------------------------------

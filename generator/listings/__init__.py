@@ -16,6 +16,7 @@ reads like paper text, because a paper was probably lost.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from generator.diagnostics import Diagnostic, error, warning
@@ -43,6 +44,7 @@ _SIGNS: dict[str, str] = {
     compact.FORMAT: "lines like '99.7CLApr 30Code'",
 }
 UNKNOWN = "unknown"  # Listing.format when the format could not be told
+_HTML_START = re.compile(r"\A\ufeff?\s*(?:<!doctype html|<html[\s>]|<\?xml[^>]*>\s*<html)", re.I)
 
 
 def _as_text(text: str | bytes) -> str:
@@ -121,6 +123,10 @@ def parse_listing(text: str, source: str, *, year: int, format: str | None = Non
             f"found){hint}; nothing imported from it. Leave out --format to detect the "
             "format."),))
     chosen = format or _detect(lines)
+    if chosen is None and _HTML_START.match(text):  # "Save page as...", not the page's text
+        return Listing(source, UNKNOWN, diagnostics=(error(
+            source, 1, "this is a saved web page (HTML), not its text: open the page in a "
+            "browser, select all, copy, and paste into a text file to import"),))
     if chosen is None:
         return Listing(source, UNKNOWN, diagnostics=(error(
             source, None, f"could not recognise the listing format; known formats: {known}. "
