@@ -199,6 +199,29 @@ def test_a_tag_page_filter_counts_the_whole_list_and_opens_it_filtered(open_page
     assert "in=" not in page.url
 
 
+
+@pytest.mark.parametrize("how", ["file", "http"])
+def test_enter_in_a_scoped_search_keeps_the_list_and_the_focus(open_page, how):
+    """The search page's form has no field for the list scope: Enter (or the Search
+    button) reloaded the page without ``in=``, so the results widened to the whole list
+    and the focus fell to the page's top. The results are live already: the form stays."""
+    rag_read = slugs_where(lambda p: "rag" in p["front"]["tags"] and status(p) == "read")
+    page = open_page(how, "search/index.html?in=tags/rag&q=status:read&sort=rating")
+    wait_results(page, len(rag_read))
+    box = page.locator("#rl-page-q")
+    box.focus()
+    box.press("End")
+    box.press("Enter")
+    page.wait_for_timeout(500)  # (a reload, were there one, has begun)
+    wait_results(page, len(rag_read))
+    assert set(shown(page)) == rag_read
+    assert "in=tags%2Frag" in page.url or "in=tags/rag" in page.url
+    assert page.evaluate("document.activeElement.id") == "rl-page-q"
+    page.locator(".rl-page-form button[type=submit]").click()
+    page.wait_for_timeout(500)
+    wait_results(page, len(rag_read))
+    assert "Tag rag" in page.locator("[data-rl-scope]").inner_text()
+
 def test_the_home_page_form_without_javascript_is_hidden(browser, bases):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()

@@ -1279,6 +1279,15 @@
         }, 0);
       });
     }
+    if (w.mode === 'page') {
+      // the results are already shown and the link already says q, in and sort: a submit
+      // (Enter, the Search button) would reload the page without the list scope (the form
+      // has no field for it) and drop the focus to the page's top
+      w.form.addEventListener('submit', function (e) {
+        e.preventDefault();
+        w.update(true);
+      });
+    }
     if (w.sortSelect) {
       w.sortSelect.addEventListener('change', function () {
         w.sort = w.sortSelect.value;
