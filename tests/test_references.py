@@ -301,6 +301,20 @@ def test_zoteros_rich_text_in_a_title_is_not_shown_as_tags():
     assert [e.title for e in parse_listing(ris, "lib.ris", year=2026).entries] == [seen]
 
 
+def test_mendeleys_text_symbols_in_an_abstract_are_the_characters_they_name():
+    """Mendeley writes "<" as {\\textless} and Zotero "'" as \\textquoteright: the abstract
+    and title keep the characters, not the empty space a dropped command leaves."""
+    text = ("@article{Sun2023,\nabstract = {We show that {\\textless}b{\\textgreater}length"
+            "{\\textless}/b{\\textgreater} works {\\&} 50{\\%} better; a{\\textbar}b, "
+            "x{\\textasciicircum}2, a{\\textunderscore}b.},\n"
+            "author = {Sun, Yutao},\nmendeley-groups = {Thesis/Long context},\n"
+            "title = {{Don{\\textquoteright}t Stop {\\textquotedbl}Now{\\textquotedbl}}},\n"
+            "year = {2023}\n}\n")
+    (entry,) = read_text(text)
+    assert entry.abstract == "We show that <b>length</b> works & 50% better; a|b, x^2, a_b."
+    assert entry.title == 'Don\u2019t Stop "Now"'
+
+
 def test_ris():
     sun, landmark = read("zotero.ris")
     assert sun.authors == ("Yutao Sun", "Li Dong", "Furu Wei") and sun.date == "2023-07"
@@ -332,6 +346,17 @@ def test_a_web_of_science_month_and_day_takes_the_year_from_py(da, iso):
             "DO  - 10.1162/neco.1997.9.8.1735\nAN  - WOS:A1997YA04500007\nER  -\n\n")
     (entry,) = parse_listing(text, "savedrecs.ris", year=2026).entries
     assert entry.date == iso
+
+
+def test_endnotes_primary_authors_in_a1_come_before_its_authors_in_au():
+    """EndNote writes the first authors as A1 and the rest as AU: the list keeps that order."""
+    text = ("TY  - CPAPER\nA1  - Sun, Yutao\nA1  - Dong, Li\nAU  - Patra, Barun\n"
+            "T1  - A Length-Extrapolatable Transformer\nT2  - Proceedings of ACL\n"
+            "PY  - 2023///\nDA  - 2023/07//\nUR  - https://aclanthology.org/2023.acl-long.816\n"
+            "L1  - internal-pdf://0123456789/Sun-2023.pdf\nER  - \n")
+    (entry,) = parse_listing(text, "endnote.ris", year=2026).entries
+    assert entry.authors == ("Yutao Sun", "Li Dong", "Barun Patra")
+    assert (entry.date, entry.url) == ("2023-07", "https://aclanthology.org/2023.acl-long.816")
 
 
 def test_ris_names_with_a_suffix():

@@ -88,7 +88,12 @@ _COMMAND_TEXT = {**{name: name for name in (
     "liminf limsup ln log max min Pr sec sin sinh sup tan tanh").split()},
     "textbraceleft": "\ue000", "textbraceright": "\ue001", "textdollar": "\ue002",
     "LaTeX": "LaTeX", "TeX": "TeX", "ell": "\u2113", "sqrt": "\u221a", "emptyset": "\u2205",
-    "varnothing": "\u2205"}
+    "varnothing": "\u2205",
+    # (the text symbols Zotero and Mendeley write for characters BibTeX would misread:
+    # an abstract's "{\textless}b{\textgreater}")
+    "textless": "<", "textgreater": ">", "textbar": "|", "textunderscore": "_",
+    "textasciicircum": "^", "textquotedbl": '"', "textquotesingle": "'",
+    "textquoteleft": "\u2018", "textquoteright": "\u2019"}
 
 
 def _command_text(match: re.Match[str]) -> str:
@@ -746,8 +751,8 @@ def parse_ris(text: str, source: str) -> ParseResult:
                 result.diagnostics.append(error(source, line, "record has no title (TI or "
                                                               "T1); it is skipped"))
                 continue
-            authors = [_ris_name(n, latex_text) for n in (item.get("authors") or []) +
-                       (item.get("first_authors") or [])]
+            authors = [_ris_name(n, latex_text) for n in (item.get("first_authors") or []) +
+                       (item.get("authors") or [])]  # (A1, the primary authors, first)
             date = _ris_date(item)
             venue = item.get("secondary_title") or item.get("journal_name") or \
                 item.get("alternate_title3") or None
