@@ -127,10 +127,12 @@ def _key_base(paper: Paper | Shape) -> str:
 def bibtex_keys(papers: Iterable[Paper | Shape],
                 key_base: Callable[[Paper | Shape], str] | None = None) -> dict[str, str]:
     """slug -> citation key like ``sun2023length``; unique, stable (suffixes b, c… by slug).
+    A key the paper's reference manager gave is handed out first: the user's documents
+    cite it, so a made-up key of another paper takes the suffix instead.
     ``key_base``: the key a paper would have alone (default: worked out here)."""
     keys: dict[str, str] = {}
     taken: set[str] = set()
-    for paper in sorted(papers, key=lambda p: p.slug):
+    for paper in sorted(papers, key=lambda p: (not is_citation_key(p.citation_key), p.slug)):
         base = key_base(paper) if key_base is not None else _key_base(paper)
         key, n = base, 1
         while key in taken:

@@ -746,6 +746,26 @@ def test_names_with_a_suffix_or_a_comma_are_written_as_bibtex_reads_them_back():
                                                   "king2020names"]
 
 
+def test_a_key_the_reference_manager_gave_is_kept_when_a_made_up_key_is_the_same(tmp_path):
+    """The user's LaTeX cites sun2023length from Zotero: another paper whose key is only
+    worked out from its surname, year and title word takes the suffix, not this one."""
+    from generator.build import build
+    from generator.config import load_config
+
+    folder = tmp_path / "content" / "papers"
+    folder.mkdir(parents=True)
+    (folder / "a-length-study.md").write_text(
+        "---\ntitle: Length Study\nauthors: [Yutao Sun]\ndate: 2023-01-02\n---\n")
+    (folder / "b-the-transformer.md").write_text(
+        "---\ntitle: A Length-Extrapolatable Transformer\nauthors: [Yutao Sun]\n"
+        "date: 2023-07-01\ncitation_key: sun2023length\n---\n")
+    config, problems = load_config(tmp_path / "config.yaml", {})
+    bib = build(config, jobs=1).files["papers.bib"].decode("utf-8")
+    keys = {e.title: e.citation_key for e in read_text(bib)}
+    assert keys == {"A Length-Extrapolatable Transformer": "sun2023length",
+                    "Length Study": "sun2023lengthb"}
+
+
 def test_a_teams_name_is_one_name_in_papers_bib():
     """"Gemma Team" unbraced is, to BibTeX, first name Gemma and surname Team ("Team, G."
     in a bibliography); a team's or an organisation's name among the authors is braced
