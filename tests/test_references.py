@@ -315,6 +315,16 @@ def test_mendeleys_text_symbols_in_an_abstract_are_the_characters_they_name():
     assert entry.title == 'Don\u2019t Stop "Now"'
 
 
+def test_mendeleys_several_links_in_one_url_field_are_each_a_link():
+    """Mendeley writes every URL of an item in its url field, a space apart."""
+    text = ("@article{Sun2023,\nauthor = {Sun, Yutao},\ntitle = {{A Title}},\n"
+            "url = {http://arxiv.org/abs/2212.10554 https://aclanthology.org/2023.acl-long.816},"
+            "\nyear = {2023}\n}\n")
+    (entry,) = read_text(text)
+    assert entry.url == "http://arxiv.org/abs/2212.10554"
+    assert entry.urls == ("https://aclanthology.org/2023.acl-long.816",)
+
+
 def test_ris():
     sun, landmark = read("zotero.ris")
     assert sun.authors == ("Yutao Sun", "Li Dong", "Furu Wei") and sun.date == "2023-07"

@@ -318,12 +318,16 @@ def _entry(line: int, *, title: str, authors: Iterable[str] = (), more: bool = F
         if volume and volume.startswith("abs/"):  # CoRR's and Semantic Scholar's volume:
             arxiv, volume = arxiv or arxiv_id(volume[4:]), None  # the arXiv id again
     abstract = " ".join(abstract.split())
+    more_urls: list[str] = []
+    if url and len(url.split()) > 1:  # Mendeley's links, all in one field, a space apart
+        url, *more_urls = url.split()
+    # (the abstract's links are the paper's links too, as a page's)
     return Entry(title=title, abstract=abstract, authors=authors,
                  authors_truncated=more, date=date, venue=venue or None,
                  doi=doi_value, arxiv=arxiv, url=url, pages=pages, volume=volume,
                  publisher=publisher, citation_key=key, keywords=keywords, line=line,
                  entry_type=entry_type,
-                 urls=extract_urls(abstract) if "http" in abstract else ())  # (as a page's)
+                 urls=(*more_urls, *(extract_urls(abstract) if "http" in abstract else ())))
 
 
 # --- BibTeX ------------------------------------------------------------------------------
