@@ -198,6 +198,11 @@ def existing_record(data: dict[str, Any]) -> dict[str, Any]:
             key, value = "date", normalize_date(value) if "date" not in data else None
         if value is not None:
             rec[key] = value
+    authors, count = rec.get("authors"), rec.get("author_count")
+    if isinstance(authors, list) and authors and "authors_truncated" not in rec:
+        # A list without the flag is whole (unless its count says more): a page's
+        # "2 authors" does not make it a list of the first few.
+        rec["authors_truncated"] = isinstance(count, int) and count > len(authors)
     return rec
 
 

@@ -534,6 +534,26 @@ def test_a_paper_seen_on_a_page_then_in_a_bib_is_one_file_with_every_author(proj
     assert len(list((project / "content" / "papers").glob("*.md"))) == 2
 
 
+def test_a_paper_from_a_bib_then_seen_on_a_page_keeps_its_whole_author_list(project, capsys):
+    """A library's paper with every author, then the same paper on a Hugging Face page
+    ("2 authors"): still every author, not the first few of a longer list ("et al.")."""
+    assert cli.main(["import", str(FIXTURES / "zotero.ris")]) == 0
+    landmark = project / "content" / "papers" / \
+        "landmark-attention-random-access-infinite-context-length.md"
+    assert front(landmark)["authors"] == ["Amirkeivan Mohtashami", "Martin Jaggi"]
+    (project / "hf.txt").write_text(
+        "Daily\nWeekly\nMonthly\n\nJan 29\n\n12\n\n"
+        "Landmark Attention: Random-Access Infinite Context Length for Transformers\n\n"
+        "While transformers have shown remarkable success in natural language processing, "
+        "their attention mechanism's large memory requirements have limited them.\n\n"
+        "  • 2 authors\n·\nMay 25, 2023 1\n", encoding="utf-8")
+    assert cli.main(["import", "hf.txt", "--year", "2026"]) == 0
+    data = front(landmark)
+    assert data["authors"] == ["Amirkeivan Mohtashami", "Martin Jaggi"]
+    assert "authors_truncated" not in data and "author_count" not in data
+    assert str(data["date"]) == "2023-05-25"
+
+
 def test_a_doi_matches_whatever_the_title_says(project):
     (project / "content" / "papers" / "mine.md").write_text(
         "---\ntitle: My own name for it\ndoi: 10.18653/V1/2023.ACL-LONG.816\n"
