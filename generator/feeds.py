@@ -177,6 +177,7 @@ _GROUP_WORDS = frozenset({"team", "group", "consortium", "collaboration", "lab",
                           "ltd", "ltd.", "corporation", "foundation", "deepmind"})
 
 
+_ET_AL = re.compile(r"\s*(?:et\.?\s+al\.?|others)\s*", re.IGNORECASE)
 _AND_WORD = re.compile(r"(?<![^\s,])and(?![^\s,])", re.IGNORECASE)
 
 
@@ -204,9 +205,12 @@ def bib_name(name: str) -> str:
 def bibtex_entry(paper: Paper, key: str) -> str:
     """One BibTeX entry: @inproceedings/@article with a venue, else @misc with eprint/url."""
     fields: list[tuple[str, str]] = [("title", "{" + bib_escape(paper.title) + "}")]
-    if paper.authors:
-        names = list(paper.authors)
-        more = paper.authors_truncated or (paper.author_count or 0) > len(names)
+    names = list(paper.authors)
+    more = paper.authors_truncated or (paper.author_count or 0) > len(names)
+    if names and _ET_AL.fullmatch(names[-1]):  # "Yutao Sun, et al." copied from a paper:
+        names.pop()  # BibTeX's "and others", not an author surnamed "al."
+        more = True
+    if names:
         fields.append(("author", " and ".join(bib_name(bib_escape(n)) for n in names) +
                        (" and others" if more else "")))
     kind = entry_type(paper)

@@ -796,6 +796,24 @@ def test_a_key_the_reference_manager_gave_is_kept_when_a_made_up_key_is_the_same
                     "Length Study": "sun2023lengthb"}
 
 
+@pytest.mark.parametrize("last", ["et al.", "et al", "Et Al.", "others"])
+def test_an_et_al_at_the_end_of_the_authors_is_bibtexs_and_others(tmp_path, last):
+    """"et al." copied as the last author is no person "al., et": BibTeX writes "and others",
+    which reads back as a truncated list."""
+    from generator.build import build
+    from generator.config import load_config
+
+    folder = tmp_path / "content" / "papers"
+    folder.mkdir(parents=True)
+    (folder / "p.md").write_text(f"---\ntitle: A Paper\nauthors: [Yutao Sun, {last}]\n"
+                                 "date: 2024-03\n---\n")
+    config, problems = load_config(tmp_path / "config.yaml", {})
+    bib = build(config, jobs=1).files["papers.bib"].decode("utf-8")
+    assert "  author = {Yutao Sun and others},\n" in bib
+    (entry,) = read_text(bib)
+    assert (entry.authors, entry.authors_truncated) == (("Yutao Sun",), True)
+
+
 def test_a_teams_name_is_one_name_in_papers_bib():
     """"Gemma Team" unbraced is, to BibTeX, first name Gemma and surname Team ("Team, G."
     in a bibliography); a team's or an organisation's name among the authors is braced
