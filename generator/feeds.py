@@ -36,6 +36,9 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 _JOURNAL = re.compile(r"\b(journal|transactions|letters|magazine|review|tacl|jmlr|tmlr)\b",
                       re.IGNORECASE)
+# A preprint server given as the venue ("arXiv", "arXiv preprint", "CoRR", "bioRxiv")
+_PREPRINT = re.compile(r"\s*(?:arxiv|corr|biorxiv|medrxiv|ssrn)(?:\s+(?:preprint|e-prints))?"
+                       r"(?:\s*(?:arxiv)?:?\s*[\w./-]+)?\s*", re.IGNORECASE)
 _STOPWORDS = frozenset("a an the on of in for to and with from by is are do does can at as "
                        "via towards toward what why how when".split())
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -60,6 +63,8 @@ def entry_type(paper: Paper) -> str:
     given = paper.entry_type
     if given and (paper.venue or given not in ("article", "inproceedings", "incollection")):
         return given
+    if paper.venue and _PREPRINT.fullmatch(paper.venue):
+        return "misc"  # "arXiv": a preprint server, no proceedings (howpublished names it)
     kind = venue_kind(paper.venue)
     return "article" if kind == "journal" else "inproceedings" if kind == "conference" \
         else "misc"

@@ -814,6 +814,26 @@ def test_an_et_al_at_the_end_of_the_authors_is_bibtexs_and_others(tmp_path, last
     assert (entry.authors, entry.authors_truncated) == (("Yutao Sun",), True)
 
 
+@pytest.mark.parametrize("venue", ["arXiv", "arXiv preprint arXiv:2305.16300", "CoRR",
+                                   "bioRxiv"])
+def test_a_preprint_servers_name_as_the_venue_is_no_proceedings(tmp_path, venue):
+    """venue: arXiv is where a preprint is, not a conference: @misc with howpublished, not
+    @inproceedings with booktitle = {arXiv} (no reference manager files it so)."""
+    from generator.build import build
+    from generator.config import load_config
+
+    folder = tmp_path / "content" / "papers"
+    folder.mkdir(parents=True)
+    (folder / "p.md").write_text(f"---\ntitle: A Paper\nauthors: [Yutao Sun]\n"
+                                 f"date: 2024-03\nvenue: {venue}\n---\n")
+    (folder / "q.md").write_text("---\ntitle: The arXiv Paper\nauthors: [Li Dong]\n"
+                                 "date: 2024-03\nvenue: Learning from arXiv Workshop\n---\n")
+    config, problems = load_config(tmp_path / "config.yaml", {})
+    bib = build(config, jobs=1).files["papers.bib"].decode("utf-8")
+    assert "@misc{sun2024paper,\n" in bib and f"  howpublished = {{{venue}}},\n" in bib
+    assert "@inproceedings{dong2024arxiv,\n" in bib
+
+
 def test_a_teams_name_is_one_name_in_papers_bib():
     """"Gemma Team" unbraced is, to BibTeX, first name Gemma and surname Team ("Team, G."
     in a bibliography); a team's or an organisation's name among the authors is braced
