@@ -325,6 +325,15 @@ def test_mendeleys_several_links_in_one_url_field_are_each_a_link():
     assert entry.urls == ("https://aclanthology.org/2023.acl-long.816",)
 
 
+def test_mendeleys_own_tags_are_keywords_too():
+    """Mendeley writes the user's tags in mendeley-tags, beside the paper's keywords."""
+    text = ("@article{Sun2023,\nauthor = {Sun, Yutao},\nkeywords = {long context,position "
+            "embedding},\nmendeley-groups = {Thesis},\nmendeley-tags = {to read,long context},"
+            "\ntitle = {{A Title}},\nyear = {2023}\n}\n")
+    (entry,) = read_text(text)
+    assert entry.keywords == ("long context", "position embedding", "to read")
+
+
 def test_ris():
     sun, landmark = read("zotero.ris")
     assert sun.authors == ("Yutao Sun", "Li Dong", "Furu Wei") and sun.date == "2023-07"

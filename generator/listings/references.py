@@ -531,7 +531,8 @@ def _parse_bib_piece(piece: tuple[int, str], source: str) -> ParseResult:
             volume=values.get("volume") or None,
             publisher=latex_text(values["publisher"]) if values.get("publisher") else None,
             key=item.key.strip() or None,
-            keywords=_keywords(latex_text(values.get("keywords", ""))),
+            keywords=_keywords(latex_text(",".join(  # (Mendeley's own tags: its field)
+                values[k] for k in ("keywords", "mendeley-tags") if values.get(k)))),
             entry_type=_kind(item.entry_type, _BIB_TYPES)))
     return result
 
