@@ -113,13 +113,17 @@ def reading_stats(site: Site, facts: Mapping[str, Facts]) -> Stats:
     statuses = _status_counts(slugs, facts)
     ratings = [r for r in (facts[s].rating for s in slugs) if r]
     years = sorted(site.index("years").terms, key=lambda t: t.name)
+    # (a paper with no year has no bar: the note says so, or the bars add up to fewer
+    # papers than the page's total with nothing to say why)
+    no_year = len(slugs) - sum(t.count for t in years)
     added: dict[str, list[str]] = {}
     for placed in site.papers:
         month = (placed.shape.added or "")[:7] or "unknown"
         added.setdefault(month, []).append(placed.slug)
     charts = (
         Chart("by-year", "Papers by year", "Year", STATUSES,
-              tuple(Bar(t.name, t.url, _status_counts(t.papers, facts)) for t in years)),
+              tuple(Bar(t.name, t.url, _status_counts(t.papers, facts)) for t in years),
+              _no_year_note(no_year)),
         Chart("by-added", "Reading status by month added", "Month added", STATUSES,
               tuple(Bar(month, None, _status_counts(added[month], facts))
                     for month in sorted(added))),
@@ -135,6 +139,13 @@ def reading_stats(site: Site, facts: Mapping[str, Facts]) -> Stats:
         with_notes=sum(1 for s in slugs if facts[s].notes),
         charts=charts,
     )
+
+
+def _no_year_note(papers: int) -> str:
+    if not papers:
+        return ""
+    return "1 paper has no year and is not shown." if papers == 1 else \
+        f"{papers} papers have no year and are not shown."
 
 
 def _top_chart(id: str, title: str, label: str, site: Site, kind: str,

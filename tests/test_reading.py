@@ -367,6 +367,24 @@ def test_the_queue_puts_unread_papers_without_a_date_added_last(tmp_path: Path) 
     assert cards(build(config).files, "queue/index.html") == ["old", "new", "undated"]
 
 
+def test_the_year_chart_says_how_many_papers_have_no_year(tmp_path: Path) -> None:
+    """The page's total counts every paper; the year chart's bars only the dated ones, so
+    it says how many it leaves out."""
+    config = write_list(tmp_path, {"dated": _paper_file("Dated", [], "2024-01-01"),
+                                   "a": "---\ntitle: No year A\n---\n",
+                                   "b": "---\ntitle: No year B\nadded: 2024-02-01\n---\n"})
+    stats = page(build(config).files, "stats/index.html")
+    text = " ".join(" ".join(stats.text).split())
+    assert "Papers 3" in text
+    assert "Papers by year 2 papers have no year and are not shown." in text
+    assert [row[-1] for row in stats.tables[0][1:]] == ["1"]
+    one = write_list(tmp_path / "one", {"a": "---\ntitle: No year\n---\n"})
+    assert "1 paper has no year and is not shown." in " ".join(
+        page(build(one).files, "stats/index.html").text)
+    dated = write_list(tmp_path / "dated", {"dated": _paper_file("Dated", [], "2024-01-01")})
+    assert "no year" not in " ".join(page(build(dated).files, "stats/index.html").text)
+
+
 def test_has_pdf_is_a_pdf_the_paper_page_links() -> None:
     from generator.reading import facts_of
 
