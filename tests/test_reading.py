@@ -378,11 +378,26 @@ def test_the_year_chart_says_how_many_papers_have_no_year(tmp_path: Path) -> Non
     assert "Papers 3" in text
     assert "Papers by year 2 papers have no year and are not shown." in text
     assert [row[-1] for row in stats.tables[0][1:]] == ["1"]
-    one = write_list(tmp_path / "one", {"a": "---\ntitle: No year\n---\n"})
+    one = write_list(tmp_path / "one", {"dated": _paper_file("Dated", [], "2024-01-01"),
+                                        "a": "---\ntitle: No year\n---\n"})
     assert "1 paper has no year and is not shown." in " ".join(
         page(build(one).files, "stats/index.html").text)
     dated = write_list(tmp_path / "dated", {"dated": _paper_file("Dated", [], "2024-01-01")})
     assert "no year" not in " ".join(page(build(dated).files, "stats/index.html").text)
+
+
+def test_a_chart_with_no_bars_says_why(tmp_path: Path) -> None:
+    """"No papers yet" is for an empty list; a list whose papers have no venue, tag or year
+    says that instead."""
+    config = write_list(tmp_path, {"a": "---\ntitle: No year\n---\n"})
+    text = " ".join(" ".join(page(build(config).files, "stats/index.html").text).split())
+    assert "No papers yet" not in text and "not shown" not in text
+    for said in ("Papers by year No paper has a year.", "Papers by venue No paper has a venue.",
+                 "Top tags No paper has tags.", "Top authors No paper lists its authors."):
+        assert said in text
+    empty = write_list(tmp_path / "empty", {})
+    text = " ".join(page(build(empty).files, "stats/index.html").text)
+    assert text.count("No papers yet.") == 5 and "No paper has" not in text
 
 
 def test_has_pdf_is_a_pdf_the_paper_page_links() -> None:
