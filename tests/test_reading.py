@@ -400,6 +400,19 @@ def test_a_chart_with_no_bars_says_why(tmp_path: Path) -> None:
     assert text.count("No papers yet.") == 5 and "No paper has" not in text
 
 
+def test_a_paper_page_says_when_the_paper_was_added_with_or_without_sources(
+        tmp_path: Path) -> None:
+    """The date added showed only under "Imported from": a paper written by hand, with no
+    sources, never said when it joined the list the queue orders by."""
+    config = write_list(tmp_path, {"hand": _paper_file("By hand", [], "2020-01-05"),
+                                   "undated": "---\ntitle: Undated\n---\n"})
+    files = build(config).files
+    html = files["papers/hand/index.html"].decode("utf-8")
+    assert "Imported from" not in html
+    assert 'Added <time datetime="2020-01-05">2020-01-05</time>' in html
+    assert "Added" not in " ".join(page(files, "papers/undated/index.html").text)
+
+
 def test_has_pdf_is_a_pdf_the_paper_page_links() -> None:
     from generator.reading import facts_of
 
