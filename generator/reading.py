@@ -78,6 +78,7 @@ class Chart(Compact):
     series: tuple[str, ...]
     bars: tuple[Bar, ...]
     note: str = ""  # said under the title, e.g. that only the top ones are shown
+    empty: str = ""  # said instead of the bars when the list has papers but none has one
 
     @property
     def most(self) -> int:
@@ -113,19 +114,25 @@ def reading_stats(site: Site, facts: Mapping[str, Facts]) -> Stats:
     statuses = _status_counts(slugs, facts)
     ratings = [r for r in (facts[s].rating for s in slugs) if r]
     years = sorted(site.index("years").terms, key=lambda t: t.name)
+    # (a paper with no year has no bar: the note says so, or the bars add up to fewer
+    # papers than the page's total with nothing to say why)
+    no_year = len(slugs) - sum(t.count for t in years)
     added: dict[str, list[str]] = {}
     for placed in site.papers:
         month = (placed.shape.added or "")[:7] or "unknown"
         added.setdefault(month, []).append(placed.slug)
     charts = (
         Chart("by-year", "Papers by year", "Year", STATUSES,
-              tuple(Bar(t.name, t.url, _status_counts(t.papers, facts)) for t in years)),
+              tuple(Bar(t.name, t.url, _status_counts(t.papers, facts)) for t in years),
+              _no_year_note(no_year) if years else "", "No paper has a year."),
         Chart("by-added", "Reading status by month added", "Month added", STATUSES,
               tuple(Bar(month, None, _status_counts(added[month], facts))
                     for month in sorted(added))),
-        _top_chart("by-venue", "Papers by venue", "Venue", site, "venues", facts),
-        _top_chart("by-tag", "Top tags", "Tag", site, "tags", facts),
-        _top_chart("by-author", "Top authors", "Author", site, "authors", facts),
+        _top_chart("by-venue", "Papers by venue", "Venue", site, "venues", facts,
+                   "No paper has a venue."),
+        _top_chart("by-tag", "Top tags", "Tag", site, "tags", facts, "No paper has tags."),
+        _top_chart("by-author", "Top authors", "Author", site, "authors", facts,
+                   "No paper lists its authors."),
     )
     return Stats(
         papers=len(slugs),
@@ -137,11 +144,18 @@ def reading_stats(site: Site, facts: Mapping[str, Facts]) -> Stats:
     )
 
 
+def _no_year_note(papers: int) -> str:
+    if not papers:
+        return ""
+    return "1 paper has no year and is not shown." if papers == 1 else \
+        f"{papers} papers have no year and are not shown."
+
+
 def _top_chart(id: str, title: str, label: str, site: Site, kind: str,
-               facts: Mapping[str, Facts]) -> Chart:
+               facts: Mapping[str, Facts], empty: str) -> Chart:
     terms = site.index(kind).terms
     note = f"The {TOP} with the most papers, of {len(terms)}." if len(terms) > TOP else ""
-    return Chart(id, title, label, STATUSES, _term_bars(terms, facts, TOP), note)
+    return Chart(id, title, label, STATUSES, _term_bars(terms, facts, TOP), note, empty)
 
 
 @dataclass(frozen=True)

@@ -394,3 +394,35 @@ def test_the_header_results_show_status_and_rating_once_the_facts_load(browser, 
         assert violations == []
     finally:
         page.close()
+
+
+def test_on_a_phone_the_header_popup_is_as_wide_as_the_page_and_works_by_keyboard(open_page):
+    """At 390 px the header box shares its row with the site's title; its results, as
+    narrow as the box, wrapped a title every two words: the popup takes the page's width."""
+    page = open_page("http", LANDMARK)
+    p = page.page
+    p.set_viewport_size({"width": 390, "height": 844})
+    for _ in range(20):  # Tab only: skip link, title, the navigation, then the box
+        p.keyboard.press("Tab")
+        if p.evaluate("document.activeElement.id") == "rl-q":
+            break
+    assert p.evaluate("document.activeElement.id") == "rl-q"
+    p.keyboard.type("extrapolatable", delay=10)
+    page.wait_first("rl-q-listbox", "A Length-Extrapolatable Transformer")
+    box = p.locator(".rl-popup").bounding_box()
+    assert box is not None
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert box["width"] >= 390 - 2 * 20 - 1  # the page's width, less its 1.25rem margins
+    p.keyboard.press("ArrowDown")
+    first = p.locator("#rl-q-listbox [role=option]").first
+    assert first.get_attribute("aria-selected") == "true"
+    assert p.locator("#rl-q").get_attribute("aria-activedescendant") == first.get_attribute("id")
+    p.keyboard.press("Escape")
+    assert p.locator(".rl-popup").is_hidden()
+    assert p.evaluate("document.activeElement.id") == "rl-q"
+    p.keyboard.press("ArrowDown")  # reopens, the first result chosen again by Enter
+    page.wait_first("rl-q-listbox", "A Length-Extrapolatable Transformer")
+    p.keyboard.press("ArrowDown")
+    with p.expect_navigation():
+        p.keyboard.press("Enter")
+    assert p.url == page.base + LENGTH

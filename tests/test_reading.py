@@ -367,6 +367,52 @@ def test_the_queue_puts_unread_papers_without_a_date_added_last(tmp_path: Path) 
     assert cards(build(config).files, "queue/index.html") == ["old", "new", "undated"]
 
 
+def test_the_year_chart_says_how_many_papers_have_no_year(tmp_path: Path) -> None:
+    """The page's total counts every paper; the year chart's bars only the dated ones, so
+    it says how many it leaves out."""
+    config = write_list(tmp_path, {"dated": _paper_file("Dated", [], "2024-01-01"),
+                                   "a": "---\ntitle: No year A\n---\n",
+                                   "b": "---\ntitle: No year B\nadded: 2024-02-01\n---\n"})
+    stats = page(build(config).files, "stats/index.html")
+    text = " ".join(" ".join(stats.text).split())
+    assert "Papers 3" in text
+    assert "Papers by year 2 papers have no year and are not shown." in text
+    assert [row[-1] for row in stats.tables[0][1:]] == ["1"]
+    one = write_list(tmp_path / "one", {"dated": _paper_file("Dated", [], "2024-01-01"),
+                                        "a": "---\ntitle: No year\n---\n"})
+    assert "1 paper has no year and is not shown." in " ".join(
+        page(build(one).files, "stats/index.html").text)
+    dated = write_list(tmp_path / "dated", {"dated": _paper_file("Dated", [], "2024-01-01")})
+    assert "no year" not in " ".join(page(build(dated).files, "stats/index.html").text)
+
+
+def test_a_chart_with_no_bars_says_why(tmp_path: Path) -> None:
+    """"No papers yet" is for an empty list; a list whose papers have no venue, tag or year
+    says that instead."""
+    config = write_list(tmp_path, {"a": "---\ntitle: No year\n---\n"})
+    text = " ".join(" ".join(page(build(config).files, "stats/index.html").text).split())
+    assert "No papers yet" not in text and "not shown" not in text
+    for said in ("Papers by year No paper has a year.", "Papers by venue No paper has a venue.",
+                 "Top tags No paper has tags.", "Top authors No paper lists its authors."):
+        assert said in text
+    empty = write_list(tmp_path / "empty", {})
+    text = " ".join(page(build(empty).files, "stats/index.html").text)
+    assert text.count("No papers yet.") == 5 and "No paper has" not in text
+
+
+def test_a_paper_page_says_when_the_paper_was_added_with_or_without_sources(
+        tmp_path: Path) -> None:
+    """The date added showed only under "Imported from": a paper written by hand, with no
+    sources, never said when it joined the list the queue orders by."""
+    config = write_list(tmp_path, {"hand": _paper_file("By hand", [], "2020-01-05"),
+                                   "undated": "---\ntitle: Undated\n---\n"})
+    files = build(config).files
+    html = files["papers/hand/index.html"].decode("utf-8")
+    assert "Imported from" not in html
+    assert 'Added <time datetime="2020-01-05">2020-01-05</time>' in html
+    assert "Added" not in " ".join(page(files, "papers/undated/index.html").text)
+
+
 def test_has_pdf_is_a_pdf_the_paper_page_links() -> None:
     from generator.reading import facts_of
 
