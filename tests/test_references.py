@@ -511,13 +511,17 @@ def project(tmp_path, monkeypatch):
     return tmp_path
 
 
+def hf_page(title: str, abstract: str, footer: str) -> str:
+    """A Hugging Face Daily Papers page of one card, as a browser copies it."""
+    return f"Daily\nWeekly\nMonthly\n\nJan 29\n\n12\n\n{title}\n\n{abstract}\n\n{footer}\n"
+
+
 def test_a_paper_seen_on_a_page_then_in_a_bib_is_one_file_with_every_author(project, capsys):
-    (project / "hf.txt").write_text(
-        "Daily\nWeekly\nMonthly\n\nJan 29\n\n12\n\n"
-        "A Length-Extrapolatable Transformer\n\n"
+    (project / "hf.txt").write_text(hf_page(
+        "A Length-Extrapolatable Transformer",
         "Position modeling plays a critical role in Transformers. In this paper, we focus on "
-        "length extrapolation, i.e., training on short texts while evaluating longer ones.\n\n"
-        "  • 9 authors\n·\nDec 20, 2022 3\n", encoding="utf-8")
+        "length extrapolation, i.e., training on short texts while evaluating longer ones.",
+        "  • 9 authors\n·\nDec 20, 2022 3"), encoding="utf-8")
     assert cli.main(["import", "hf.txt", "--year", "2026"]) == 0
     (paper,) = (project / "content" / "papers").glob("*.md")
     assert front(paper)["author_count"] == 9 and "authors" not in front(paper)
@@ -550,12 +554,11 @@ def test_a_paper_from_a_bib_then_seen_on_a_page_keeps_its_whole_author_list(proj
     landmark = project / "content" / "papers" / \
         "landmark-attention-random-access-infinite-context-length.md"
     assert front(landmark)["authors"] == ["Amirkeivan Mohtashami", "Martin Jaggi"]
-    (project / "hf.txt").write_text(
-        "Daily\nWeekly\nMonthly\n\nJan 29\n\n12\n\n"
-        "Landmark Attention: Random-Access Infinite Context Length for Transformers\n\n"
+    (project / "hf.txt").write_text(hf_page(
+        "Landmark Attention: Random-Access Infinite Context Length for Transformers",
         "While transformers have shown remarkable success in natural language processing, "
-        "their attention mechanism's large memory requirements have limited them.\n\n"
-        "  • 2 authors\n·\nMay 25, 2023 1\n", encoding="utf-8")
+        "their attention mechanism's large memory requirements have limited them.",
+        "  • 2 authors\n·\nMay 25, 2023 1"), encoding="utf-8")
     assert cli.main(["import", "hf.txt", "--year", "2026"]) == 0
     data = front(landmark)
     assert data["authors"] == ["Amirkeivan Mohtashami", "Martin Jaggi"]
