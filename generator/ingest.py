@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote
 
 from generator.check import tag_key
 from generator.content import (
@@ -45,6 +46,7 @@ from generator.model import (
     USER_KEYS,
     Entry,
     Listing,
+    arxiv_id,
     normalize_title,
     slugify,
     unique_slug,
@@ -276,26 +278,79 @@ def _migrate_counts(current: dict[str, Any], found: _Existing,
                     "is, check it")]
 
 
+# The kinds of identity, strongest first. An identifier names one paper wherever it is
+# written; a title names the paper it spells, until the user edits it.
+IDENTITY_KINDS = ("doi", "arxiv", "acl", "openreview", "title")
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+_ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(.+)", re.I)
+_ACL_ID = r"([a-z]\d{2}-\d{4}|\d{4}\.[a-z0-9]+(?:-[a-z0-9]+)*\.\d+)"
+_ACL_DOI = re.compile(r"10\.18653/v1/" + _ACL_ID, re.I)
+_ACL_URL = re.compile(r"(?:aclanthology\.org|aclweb\.org/anthology)/" + _ACL_ID
+                      + r"(?:v\d+)?(?:\.pdf)?/?$", re.I)
+_HF_PAPER = re.compile(r"huggingface\.co/papers/(\d{4}\.\d{4,5})(?:v\d+)?/?$", re.I)
+_OPENREVIEW = re.compile(r"openreview\.net/(?:forum|pdf)\?(?:.*&)?id=([\w-]+)", re.I)
+
+
+def _doi_identities(text: str) -> list[str]:
+    """A DOI (bare, ``doi:``, or a doi.org link) -> its identities: the DOI in lower case
+    (DOIs ignore case), and the arXiv or ACL Anthology id an arXiv or ACL DOI holds."""
+    found = _DOI.search(unquote(text))
+    if not found:
+        return []
+    doi = found.group().rstrip(".,;/").lower()
+    ids = ["doi:" + doi]
+    arxiv = _ARXIV_DOI.fullmatch(doi)
+    if arxiv and arxiv_id(arxiv[1]):
+        ids.append(f"arxiv:{arxiv_id(arxiv[1])}".lower())
+    acl = _ACL_DOI.fullmatch(doi)
+    if acl:
+        ids.append("acl:" + acl[1].lower())
+    return ids
+
+
+def _link_identities(link: str) -> list[str]:
+    """A link to a paper's page -> the identifier it holds, for the sites whose links name
+    one paper (doi.org, arXiv, Hugging Face papers, the ACL Anthology, OpenReview). Other
+    links are no identity: a reference manager may give one link to a whole proceedings."""
+    link = link.strip()
+    if "doi.org/" in link.lower():
+        return _doi_identities(link)
+    for pattern, kind in ((_HF_PAPER, "arxiv"), (_ACL_URL, "acl"), (_OPENREVIEW, "openreview")):
+        found = pattern.search(link.split("#")[0])
+        if found:  # (OpenReview's ids are case-sensitive)
+            return [f"{kind}:{found[1] if kind == 'openreview' else found[1].lower()}"]
+    arxiv = arxiv_id(link) if "arxiv.org/" in link.lower() else None
+    return [f"arxiv:{arxiv.lower()}"] if arxiv else []
+
+
 def identities(record: Mapping[str, Any]) -> list[str]:
-    """What tells a paper apart, strongest first: its DOI, its arXiv id, its title."""
-    found = []
+    """What tells a paper apart, strongest first (``IDENTITY_KINDS``): its DOI, arXiv id,
+    ACL Anthology id and OpenReview id, however a source writes them (a doi.org link or a
+    bare DOI, an arXiv id with or without its version, an ``abs/`` or ``pdf/`` link), then
+    its normalised title."""
+    found: list[str] = []
     doi = record.get("doi")
-    if isinstance(doi, str) and doi.strip():
-        found.append("doi:" + doi.strip().lower())
+    if isinstance(doi, str):
+        found += _doi_identities(doi)
     arxiv = record.get("arxiv")
-    if isinstance(arxiv, str) and arxiv.strip():
-        found.append("arxiv:" + arxiv.strip().lower())
+    if isinstance(arxiv, str) and arxiv_id(arxiv.strip()):
+        found.append(f"arxiv:{arxiv_id(arxiv.strip())}".lower())
+    for key in ("url", "pdf"):
+        if isinstance(record.get(key), str):
+            found += _link_identities(record[key])
+    found.sort(key=lambda identity: IDENTITY_KINDS.index(identity.split(":", 1)[0]))
     title = record.get("title")
     if isinstance(title, (str, int, float)) and not isinstance(title, bool):
         key = normalize_title(str(title))
         if key:
             found.append("title:" + key)
-    return found
+    return _unique(found)
 
 
 def _grouped(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Records -> groups of the records of one paper: two records are one paper when they
-    share a DOI, an arXiv id or a normalised title (and so on, transitively)."""
+    share an identity (see ``identities``: an identifier or a normalised title), and so on,
+    transitively."""
     parent = list(range(len(records)))
 
     def root(i: int) -> int:
@@ -319,13 +374,88 @@ def _grouped(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 def _match(group: Sequence[Mapping[str, Any]], existing: Mapping[str, _Existing]
            ) -> _Existing | None:
-    """The file a paper's records name: by DOI first, then arXiv id, then title."""
-    for kind in ("doi:", "arxiv:", "title:"):
+    """The file a paper's records name, by their strongest identity (``IDENTITY_KINDS``)."""
+    for kind in IDENTITY_KINDS:
         for record in group:
             for identity in identities(record):
-                if identity.startswith(kind) and identity in existing:
+                if identity.startswith(kind + ":") and identity in existing:
                     return existing[identity]
     return None
+
+
+def _year(record: Mapping[str, Any]) -> str | None:
+    """The year of a record from ``existing_record`` or ``merge_records``."""
+    if _is_count(record.get("year")):
+        return str(record["year"])
+    date = record.get("date")
+    return date[:4] if isinstance(date, str) and len(date) >= 4 else None
+
+
+def _first_surname(record: Mapping[str, Any]) -> str | None:
+    authors = record.get("authors")
+    if not isinstance(authors, list) or not authors or not isinstance(authors[0], str):
+        return None
+    words = [w for w in authors[0].split() if not w.startswith("(")]  # "Li (李)"
+    return slugify(words[-1]) if words else None
+
+
+def _abstract(record: Mapping[str, Any]) -> str:
+    abstract = record.get("abstract")
+    return " ".join(abstract.split()).casefold() if isinstance(abstract, str) else ""
+
+
+ABSTRACT_WORDS = 20  # an abstract this long is one paper's: two papers never share it
+
+
+def _same_paper(file: _Existing, group: Sequence[dict[str, Any]]) -> bool:
+    """Whether a file no identity matched is the paper of a group of records anyway: the
+    user edited its title. Said only on evidence that two papers never share: the same
+    year, no different first author and no different identifier, and either the same
+    abstract of some length, or (no abstracts that differ) the same first author and the
+    file's name being the slug the import would give the paper, its title not cut to
+    make it (two titles that start alike are cut to one slug) and not made of letters a
+    slug cannot spell (every title in Chinese slugs to 'paper')."""
+    mine, theirs = existing_record(file.data), merge_records(group)
+    if _year(mine) is None or _year(mine) != _year(theirs):
+        return False
+    surnames = {_first_surname(mine), _first_surname(theirs)}
+    if len(surnames - {None}) > 1:
+        return False
+    ours = identities(file.data)
+    for identity in (i for r in group for i in identities(r) if not i.startswith("title:")):
+        kind = identity.split(":", 1)[0] + ":"
+        if identity not in ours and any(i.startswith(kind) for i in ours):
+            return False
+    abstracts = {_abstract(r) for r in group} - {""}
+    if _abstract(mine) in abstracts and len(_abstract(mine).split()) >= ABSTRACT_WORDS:
+        return True
+    if _abstract(mine) and abstracts:
+        return False
+    slugs = {slugify(str(r.get("title", "")), max_length=1000) for r in group}
+    return None not in surnames and slug_for_path(file.path) in slugs - {"paper"}
+
+
+def _fallback_matches(unmatched: Sequence[Sequence[dict[str, Any]]],
+                      files: Sequence[_Existing]) -> dict[int, _Existing]:
+    """Groups no identity matched -> (by their place) the file each is the paper of, by
+    ``_same_paper``; a group that two files fit, or a file that two groups fit, is left
+    unmatched (a new file rather than two papers in one)."""
+    by_abstract: dict[str, list[_Existing]] = {}
+    by_slug: dict[str, list[_Existing]] = {}
+    for file in files:
+        if len(_abstract(file.data).split()) >= ABSTRACT_WORDS:
+            by_abstract.setdefault(_abstract(file.data), []).append(file)
+        by_slug.setdefault(slug_for_path(file.path), []).append(file)
+    fits: dict[int, list[_Existing]] = {}
+    for n, group in enumerate(unmatched):
+        candidates = [f for r in group for f in by_abstract.get(_abstract(r), [])]
+        candidates += [f for r in group for f in by_slug.get(slugify(str(r.get("title"))), [])]
+        fits[n] = [f for f in {f.path: f for f in candidates}.values() if _same_paper(f, group)]
+    claims: dict[Path, int] = {}
+    for fit in fits.values():
+        for file in fit:
+            claims[file.path] = claims.get(file.path, 0) + 1
+    return {n: fit[0] for n, fit in fits.items() if len(fit) == 1 and claims[fit[0].path] == 1}
 
 
 def _read_existing(file: Path) -> tuple[str, dict[str, Any]] | Diagnostic:
@@ -396,15 +526,23 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
     # Records of one paper, and records that name the same file, become one change.
     plans: list[tuple[_Existing | None, list[dict[str, Any]]]] = []
     planned: dict[Path, int] = {}  # a file -> its place in plans
-    for group in _grouped(records):
-        found = _match(group, existing)
-        if found is None:
+    groups = _grouped(records)
+    matches = [_match(group, existing) for group in groups]
+    # A paper that no identity found may be in a file whose title the user edited.
+    unmatched = [n for n, found in enumerate(matches) if found is None]
+    matched = {found.path for found in matches if found is not None}
+    files = [f for f in {f.path: f for f in existing.values()}.values()
+             if f.path not in matched]
+    for n, fit in _fallback_matches([groups[n] for n in unmatched], files).items():
+        matches[unmatched[n]] = fit
+    for group, match in zip(groups, matches, strict=True):
+        if match is None:
             plans.append((None, group))
-        elif found.path in planned:
-            plans[planned[found.path]][1].extend(group)
+        elif match.path in planned:
+            plans[planned[match.path]][1].extend(group)
         else:
-            planned[found.path] = len(plans)
-            plans.append((found, group))
+            planned[match.path] = len(plans)
+            plans.append((match, group))
     fronts: list[dict[str, Any]] = []  # of the new files, written on every core below
     for found, group in plans:
         if found is None:
@@ -507,15 +645,47 @@ def _read_now(path: Path) -> tuple[str, bytes] | None:
         return None
 
 
+def _lines(data: bytes) -> list[bytes]:
+    """Bytes -> their lines, each with its own line end (LF, CRLF or CR; the last may
+    have none)."""
+    return data.splitlines(keepends=True)
+
+
 def with_line_ends(text: str, was: bytes) -> bytes:
-    """Text read with universal newlines -> the bytes that replace a file that was ``was``,
-    with its line ends (as its first line has them) and its byte-order mark: a file saved
-    with CRLF keeps CRLF on every line, not only on the lines an edit left alone, and one
-    that Notepad saved with a BOM keeps it."""
-    data = text.encode("utf-8")
-    if was.startswith(codecs.BOM_UTF8) and not data.startswith(codecs.BOM_UTF8):
-        data = codecs.BOM_UTF8 + data
-    return data.replace(b"\n", b"\r\n") if was.split(b"\n", 1)[0].endswith(b"\r") else data
+    """Text read with universal newlines -> the bytes that replace a file that was ``was``:
+    every line the text keeps comes back as it was, line end and all (notes saved with
+    CRLF under front matter with LF, a mix, a last line with no line end), a line an edit
+    wrote gets the file's line end (as its first line has it), and a byte-order mark that
+    Notepad wrote stays."""
+    bom = codecs.BOM_UTF8 if was.startswith(codecs.BOM_UTF8) else b""
+    old = _lines(was[len(bom):])
+    new = _lines(text.lstrip("\ufeff").encode("utf-8"))
+    end = b"\r\n" if old and old[0].endswith(b"\r\n") else b"\n"
+
+    def bare(line: bytes) -> tuple[bytes, bool]:  # (its text, whether it has a line end)
+        text = line.rstrip(b"\r\n")
+        return text, text != line
+
+    # An edit changes the front matter only: compare the lines between the common start
+    # and the common end (the notes), where a diff is cheap.
+    start = 0
+    while start < min(len(old), len(new)) and bare(old[start]) == bare(new[start]):
+        start += 1
+    stop = 0
+    while (stop < min(len(old), len(new)) - start
+           and bare(old[-1 - stop]) == bare(new[-1 - stop])):
+        stop += 1
+    out = old[:start]
+    middle_old, middle_new = old[start:len(old) - stop], new[start:len(new) - stop]
+    matcher = difflib.SequenceMatcher(None, [bare(line) for line in middle_old],
+                                      [bare(line) for line in middle_new], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out += middle_old[i1:i2]
+        else:
+            out += [text + end if ended else text
+                    for text, ended in map(bare, middle_new[j1:j2])]
+    return bom + b"".join(out + old[len(old) - stop:])
 
 
 # --- edits from the command line: the papers they name --------------------------------
