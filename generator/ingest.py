@@ -556,6 +556,8 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
         diagnostics.extend(_migrate_counts(current, found, group))
         merged = merge_records([current, *group])
         merged["title"] = current.get("title", merged["title"])  # the user's spelling wins
+        if current.get("authors") and not current.get("authors_truncated"):
+            merged["authors"] = current["authors"]  # a whole list: maybe the user's fix
         if "added" not in found.data:
             merged.pop("added", None)
         updates: dict[str, Any] = {}

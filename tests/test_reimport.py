@@ -273,3 +273,50 @@ def test_a_paper_moved_into_a_subfolder_is_updated_where_it_is(project: Path, ca
     assert "0 created, 1 updated" in capsys.readouterr().out
     assert _files(project) == files
     assert _front(moved)["comments"] == 7
+
+
+def test_an_author_list_the_user_corrected_is_kept(project: Path, capsys) -> None:
+    """The page split one name in two (or listed someone twice): the user's whole list
+    is kept over the page's whole list, however long each is."""
+    assert _import(ACL) == 0
+    path = project / "content/papers" / FOCUS
+    text = path.read_text(encoding="utf-8")
+    assert "- Rong Han\n- Zixuan Wang\n" in text
+    path.write_text(text.replace("- Rong Han\n- Zixuan Wang\n", "- Rong Han-Zixuan Wang\n"),
+                    encoding="utf-8")
+    before = path.read_bytes()
+    capsys.readouterr()
+    assert _import(ACL) == 0
+    assert "0 created, 0 updated" in capsys.readouterr().out
+    assert path.read_bytes() == before
+
+
+def test_a_paper_added_by_hand_is_found_by_the_identifier_the_user_wrote(
+        project: Path, capsys) -> None:
+    """`readinglist new` with an arXiv link, a DOI link typed in by hand: an export of the
+    paper, under its real title and with bare ids, fills that file in and creates none."""
+    assert main(["new", "FocusLLM notes", "--url", "https://arxiv.org/abs/2408.11745v2"]) == 0
+    assert main(["new", "Graph attention (Velickovic)"]) == 0
+    path = project / "content/papers/graph-attention-velickovic.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("status: unread\n", "status: unread\n"
+                                 "doi: https://doi.org/10.48550/ARXIV.1710.10903\n"),
+                    encoding="utf-8")
+    files = _files(project)
+    (project / "refs.bib").write_text(
+        BIB.format(title="FocusLLM: Precise Understanding of Long Context by Dynamic "
+                   "Condensing", ids='eprint = "2408.11745", archivePrefix = "arXiv"')
+        + BIB.format(title="Graph Attention Networks",
+                     ids='doi = "10.48550/arXiv.1710.10903"').replace("li-etal-2025-focusllm",
+                                                                     "gat"),
+        encoding="utf-8")
+    capsys.readouterr()
+    assert _import("refs.bib") == 0
+    assert "0 created, 2 updated" in capsys.readouterr().out
+    assert _files(project) == files
+    focus = _front(project / "content/papers/focusllm-notes.md")
+    assert focus["title"] == "FocusLLM notes" and focus["arxiv"] == "2408.11745"
+    assert focus["url"] == "https://arxiv.org/abs/2408.11745v2"  # the user's, kept
+    gat = _front(path)
+    assert gat["title"] == "Graph attention (Velickovic)"
+    assert gat["doi"] == "https://doi.org/10.48550/ARXIV.1710.10903"
