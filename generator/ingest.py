@@ -1,7 +1,9 @@
 """Content files written from the command line: `import` (listing entries -> content
 files) and the `new`/`tag`/`status`/`rate` edits.
 
-Import matches by DOI, arXiv id, then normalised title, merges, and writes without loss.
+Import matches by identifier (DOI, arXiv, ACL Anthology, OpenReview id), then normalised
+title, then (for a title the user edited) by evidence of the same paper, merges, and
+writes without loss.
 ``plan_import`` is pure apart from reading the content folder: it returns every intended
 change (with the new file text) so ``--dry-run`` can show it and ``apply_plan`` only writes.
 Imported keys are refreshed; everything else in a file (notes, user keys, unknown keys,
