@@ -320,3 +320,28 @@ def test_a_paper_added_by_hand_is_found_by_the_identifier_the_user_wrote(
     gat = _front(path)
     assert gat["title"] == "Graph attention (Velickovic)"
     assert gat["doi"] == "https://doi.org/10.48550/ARXIV.1710.10903"
+
+
+def test_two_sources_with_different_identifiers_after_a_title_edit(project: Path,
+                                                                   capsys) -> None:
+    """The ACL export (a DOI) imported, the title edited, then arXiv's export (its id
+    only): the same paper, by its name, first author and year. Another paper of the
+    same name, author and year but with another DOI is another paper."""
+    title = "FocusLLM: Precise Understanding of Long Context"
+    (project / "acl.bib").write_text(
+        BIB.format(title=title, ids='doi = "10.18653/v1/2025.acl-long.1"'), encoding="utf-8")
+    assert _import("acl.bib") == 0
+    path = project / "content/papers/focusllm-precise-understanding-of-long-context.md"
+    _retitle(path, f"'{title}'", "FocusLLM")
+    (project / "arxiv.bib").write_text(
+        BIB.format(title=title, ids='eprint = "2408.11745", archivePrefix = "arXiv"'),
+        encoding="utf-8")
+    (project / "other.bib").write_text(
+        BIB.format(title=title, ids='doi = "10.18653/v1/2025.acl-long.2"'), encoding="utf-8")
+    capsys.readouterr()
+    assert _import("arxiv.bib") == 0
+    assert "0 created, 1 updated" in capsys.readouterr().out
+    assert _front(path)["arxiv"] == "2408.11745" and _front(path)["title"] == "FocusLLM"
+    assert _import("other.bib") == 0
+    assert "1 created, 0 updated" in capsys.readouterr().out
+    assert len(_files(project)) == 2
