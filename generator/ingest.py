@@ -284,6 +284,7 @@ def _migrate_counts(current: dict[str, Any], found: _Existing,
 # written; a title names the paper it spells, until the user edits it.
 IDENTITY_KINDS = ("doi", "arxiv", "acl", "openreview", "title")
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
+ARXIV_DOI_PREFIX = "doi:10.48550/arxiv."  # arXiv's DOI for a paper: its id, as a DOI
 _ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(.+)", re.I)
 _ACL_ID = r"([a-z]\d{2}-\d{4}|\d{4}\.[a-z0-9]+(?:-[a-z0-9]+)*\.\d+)"
 _ACL_DOI = re.compile(r"10\.18653/v1/" + _ACL_ID, re.I)
@@ -423,8 +424,11 @@ def _same_paper(file: _Existing, group: Sequence[dict[str, Any]]) -> bool:
     surnames = {_first_surname(mine), _first_surname(theirs)}
     if len(surnames - {None}) > 1:
         return False
-    ours = identities(file.data)
-    for identity in (i for r in group for i in identities(r) if not i.startswith("title:")):
+    def ids(record: Mapping[str, Any]) -> list[str]:  # (an arXiv DOI is the arXiv id's)
+        return [i for i in identities(record) if not i.startswith(("title:", ARXIV_DOI_PREFIX))]
+
+    ours = ids(file.data)
+    for identity in (i for r in group for i in ids(r)):
         kind = identity.split(":", 1)[0] + ":"
         if identity not in ours and any(i.startswith(kind) for i in ours):
             return False

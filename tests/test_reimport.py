@@ -333,9 +333,9 @@ def test_two_sources_with_different_identifiers_after_a_title_edit(project: Path
     assert _import("acl.bib") == 0
     path = project / "content/papers/focusllm-precise-understanding-of-long-context.md"
     _retitle(path, f"'{title}'", "FocusLLM")
-    (project / "arxiv.bib").write_text(
-        BIB.format(title=title, ids='eprint = "2408.11745", archivePrefix = "arXiv"'),
-        encoding="utf-8")
+    (project / "arxiv.bib").write_text(  # (the DOI that arXiv gives its papers)
+        BIB.format(title=title, ids='eprint = "2408.11745", archivePrefix = "arXiv", '
+                   'doi = "10.48550/arXiv.2408.11745"'), encoding="utf-8")
     (project / "other.bib").write_text(
         BIB.format(title=title, ids='doi = "10.18653/v1/2025.acl-long.2"'), encoding="utf-8")
     capsys.readouterr()
