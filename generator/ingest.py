@@ -424,6 +424,7 @@ def _same_paper(file: _Existing, group: Sequence[dict[str, Any]]) -> bool:
     surnames = {_first_surname(mine), _first_surname(theirs)}
     if len(surnames - {None}) > 1:
         return False
+
     def ids(record: Mapping[str, Any]) -> list[str]:  # (an arXiv DOI is the arXiv id's)
         return [i for i in identities(record) if not i.startswith(("title:", ARXIV_DOI_PREFIX))]
 
@@ -653,12 +654,6 @@ def _read_now(path: Path) -> tuple[str, bytes] | None:
         return None
 
 
-def _lines(data: bytes) -> list[bytes]:
-    """Bytes -> their lines, each with its own line end (LF, CRLF or CR; the last may
-    have none)."""
-    return data.splitlines(keepends=True)
-
-
 def with_line_ends(text: str, was: bytes) -> bytes:
     """Text read with universal newlines -> the bytes that replace a file that was ``was``:
     every line the text keeps comes back as it was, line end and all (notes saved with
@@ -666,9 +661,11 @@ def with_line_ends(text: str, was: bytes) -> bytes:
     wrote gets the file's line end (as its first line has it), and a byte-order mark that
     Notepad wrote stays."""
     bom = codecs.BOM_UTF8 if was.startswith(codecs.BOM_UTF8) else b""
-    old = _lines(was[len(bom):])
-    new = _lines(text.lstrip("\ufeff").encode("utf-8"))
-    end = b"\r\n" if old and old[0].endswith(b"\r\n") else b"\n"
+    data = text.encode("utf-8")
+    old = was[len(bom):].splitlines(keepends=True)  # (LF, CRLF or CR; the last maybe none)
+    new = (data[len(bom):] if bom and data.startswith(bom) else data).splitlines(keepends=True)
+    end = old[0][len(old[0].rstrip(b"\r\n")):] if old else b""
+    end = end or b"\n"
 
     def bare(line: bytes) -> tuple[bytes, bool]:  # (its text, whether it has a line end)
         text = line.rstrip(b"\r\n")

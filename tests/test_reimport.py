@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.cli import main
-from generator.content import read_front_matter
-from generator.ingest import identities
+from generator.content import edit_front_matter, read_front_matter
+from generator.ingest import identities, with_line_ends
 
 REPO = Path(__file__).resolve().parent.parent
 LISTINGS = REPO / "tests" / "fixtures" / "listings"
@@ -345,3 +347,28 @@ def test_two_sources_with_different_identifiers_after_a_title_edit(project: Path
     assert _import("other.bib") == 0
     assert "1 created, 0 updated" in capsys.readouterr().out
     assert len(_files(project)) == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(front_ends=st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=4, max_size=4),
+       body=st.lists(st.tuples(st.text(st.characters(blacklist_categories=("Cs",),
+                                                     blacklist_characters="\r\n\x0b\x0c"
+                                                     "\x1c\x1d\x1e\x85\u2028\u2029"),
+                                       max_size=8),
+                               st.sampled_from(["\n", "\r\n", "\r", ""])), max_size=6),
+       bom=st.booleans())
+def test_with_line_ends_keeps_every_line_an_edit_did_not_write(front_ends: list[str],
+                                                               body: list[tuple[str, str]],
+                                                               bom: bool) -> None:
+    lines = ["---", "title: T", "status: unread", "---"]
+    notes = "".join(text + end for text, end in body)
+    raw = ("\ufeff" if bom else "") + "".join(
+        line + end for line, end in zip(lines, front_ends, strict=True)) + notes
+    was = raw.encode("utf-8")
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    new = edit_front_matter(text, {"status": "read", "rating": 4}, order=("status", "rating"))
+    out = with_line_ends(new, was)
+    assert out.endswith(notes.encode("utf-8"))
+    assert out.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n") == \
+        ("\ufeff" if bom else "") + new.lstrip("\ufeff")
+    assert out.startswith(("\ufeff" if bom else "").encode() + b"---" + front_ends[0].encode())
