@@ -224,8 +224,9 @@ def cmd_build(args: argparse.Namespace, out: Output) -> int:
         result = build_to_disk(config, target, progress=out.progress("Rendering"))
     except BuildError as exc:
         out.diagnostics(exc.diagnostics)
-        out.line(f"Build failed: {sum(d.severity == 'error' for d in exc.diagnostics)} "
-                 f"error(s); {shown_path(target)} was left as it was.")
+        errors = sum(d.severity == "error" for d in exc.diagnostics)
+        out.line(f"Build failed: {errors} error{'s' * (errors != 1)}; "
+                 f"{shown_path(target)} was left as it was.")
         return 1
     except OSError as exc:  # (a file's name is lost when a worker raised it)
         if exc.errno not in REFUSED:
@@ -407,7 +408,8 @@ def _report_build(out: Output, report: object, first: list[bool]) -> None:
         errors = sum(d.severity == "error" for d in report.diagnostics)
         keep = "still serving the last good site" if not first[0] else \
             "serving an error page until it is fixed"
-        out.line(f"[{stamp}] Build failed{changed}: {errors} error(s); {keep}.")
+        out.line(f"[{stamp}] Build failed{changed}: {errors} error{'s' * (errors != 1)}; "
+                 f"{keep}.")
         return
     first[0] = False
     if not report.changed:

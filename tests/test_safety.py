@@ -640,15 +640,16 @@ def test_one_paper_in_two_files_is_an_error_for_check_build_and_serve(project, c
     (project / "content/papers/copy.md").write_text(GOOD.replace("A Good", "a good"))
     assert status("check") == 1
     assert status("build") == 1
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     message = "error: title: same paper as content/papers/good.md"
-    assert err.count(f"content/papers/copy.md:2: {message}:2; keep one file") == 1, err
-    assert err.count(f"content/papers/copy.md: {message}; keep one file") == 1, err
+    # check and build alike name the title's line in each file
+    assert err.count(f"content/papers/copy.md:2: {message}:2; keep one file") == 2, err
+    assert "Build failed: 2 errors;" in out
     config, _ = load_config(project / "config.yaml")
     with pytest.raises(BuildError) as raised:
         build(config)
-    assert [d.path for d in raised.value.diagnostics] == ["content/papers/copy.md",
-                                                           "content/papers/good.md"]
+    assert [(d.path, d.line) for d in raised.value.diagnostics] == [
+        ("content/papers/copy.md", 2), ("content/papers/good.md", 2)]
 
 
 def test_a_brace_in_an_arxiv_id_or_category_cannot_add_a_bibtex_entry(project):
