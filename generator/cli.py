@@ -66,11 +66,29 @@ class Output:
 
 
 def _config_path(args: argparse.Namespace) -> Path:
-    """--config's file; a folder given for it is the project, its config.yaml the file."""
+    """--config's file; a folder given for it is the project, its config.yaml the file.
+    Without --config, the working folder's config.yaml, or, in a folder of a list (say
+    content/papers/, where its files are edited), the list's (see ``_list_around``)."""
     if not args.config:
-        return Path.cwd() / CONFIG_NAME
+        return _list_around(Path.cwd()) or Path.cwd() / CONFIG_NAME
     path = Path(args.config)
     return path / CONFIG_NAME if path.is_dir() else path
+
+
+def _list_around(here: Path) -> Path | None:
+    """The config.yaml of the list whose content folder ``here`` is in, when ``here`` has
+    none: the nearest folder above with a config.yaml whose papers folder exists. (Run in
+    content/papers/, ``new`` made content/papers/content/papers/.)"""
+    if (here / CONFIG_NAME).exists():
+        return None
+    for folder in here.parents:
+        path = folder / CONFIG_NAME
+        if path.is_file():
+            config, _ = load_config(path)
+            if config.papers_path.is_dir() and here.is_relative_to(config.content_path):
+                return path
+            return None
+    return None
 
 
 def _missing_config(args: argparse.Namespace, out: Output) -> bool:
