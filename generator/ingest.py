@@ -290,7 +290,7 @@ _ACL_ID = r"([a-z]\d{2}-\d{4}|\d{4}\.[a-z0-9]+(?:-[a-z0-9]+)*\.\d+)"
 _ACL_DOI = re.compile(r"10\.18653/v1/" + _ACL_ID, re.I)
 _ACL_URL = re.compile(r"(?:aclanthology\.org|aclweb\.org/anthology)/" + _ACL_ID
                       + r"(?:v\d+)?(?:\.pdf)?/?$", re.I)
-_HF_PAPER = re.compile(r"huggingface\.co/papers/(\d{4}\.\d{4,5})(?:v\d+)?/?$", re.I)
+_HF_PAPER = re.compile(r"huggingface\.co/papers/(\d{4}\.\d{4,5})(?:v\d+)?/?(?:[?#]|$)", re.I)
 _OPENREVIEW = re.compile(r"openreview\.net/(?:forum|pdf)\?(?:.*&)?id=([\w-]+)", re.I)
 
 
@@ -322,7 +322,9 @@ def _link_identities(link: str) -> list[str]:
         found = pattern.search(link.split("#")[0])
         if found:  # (OpenReview's ids are case-sensitive)
             return [f"{kind}:{found[1] if kind == 'openreview' else found[1].lower()}"]
-    arxiv = arxiv_id(link) if "arxiv.org/" in link.lower() else None
+    html = re.search(r"arxiv\.org/html/", link, re.I)  # (arXiv's HTML pages: no hint)
+    arxiv = arxiv_id(link[html.end():].strip("/")) if html else \
+        arxiv_id(link) if "arxiv.org/" in link.lower() else None
     return [f"arxiv:{arxiv.lower()}"] if arxiv else []
 
 

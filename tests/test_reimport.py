@@ -147,6 +147,8 @@ def test_a_retitled_paper_is_matched_by_its_identifier(project: Path, capsys, fi
     ({"doi": "doi:10.1000/abc."}, ["doi:10.1000/abc"]),
     ({"arxiv": "arXiv:2404.06395v3"}, ["arxiv:2404.06395"]),
     ({"url": "https://arxiv.org/pdf/2404.06395v2.pdf"}, ["arxiv:2404.06395"]),
+    ({"url": "https://arxiv.org/html/2404.06395v2/"}, ["arxiv:2404.06395"]),
+    ({"url": "https://huggingface.co/papers/2404.06395?from=daily"}, ["arxiv:2404.06395"]),
     ({"pdf": "https://www.aclweb.org/anthology/P19-1001.pdf"}, ["acl:p19-1001"]),
     ({"url": "https://github.com/org/repo"}, []),  # a link, not the paper's identity
 ])
