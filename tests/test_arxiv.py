@@ -231,3 +231,25 @@ def test_import_and_build_an_arxiv_page(tmp_path: Path, monkeypatch, capsys) -> 
     page_html = (tmp_path / "site/papers/sparse-attention-at-scale/index.html").read_text()
     assert "eprint        = {2412.03950}" in page_html
     assert 'href="https://arxiv.org/abs/2412.03950"' in page_html
+
+
+def test_a_papers_own_page_is_read_up_to_its_cite_as_line() -> None:
+    """arxiv.org/abs/…: the labels are shown (``Title:Aya…``, no space), the metadata is a
+    table (a tab after each label), the identifier comes last ("Cite as:"), dated by the
+    first version; the page's menus and its submission history are passed over."""
+    page = read("abs-chrome.txt")
+    listing = parse_listing(page, "abs.txt", year=2026)
+    assert listing.format == "arxiv-listing" and listing.diagnostics == ()
+    (aya,) = listing.entries
+    assert (aya.arxiv, aya.date, aya.category, aya.venue, aya.line) == (
+        "2412.04261", "2024-12-05", "cs.CL", "Findings of EMNLP 2025", 8)
+    assert aya.title.startswith("Aya Expanse: Combining") and len(aya.authors) == 6
+    assert aya.abstract.startswith("We introduce the Aya Expanse model family")
+    other = page.replace("2412.04261", "2412.09999").replace("Aya Expanse", "Aya Vision")
+    two = parse_listing(page + "\n" + other + "\n" + page, "abs.txt", year=2026)
+    assert [(e.arxiv, e.title[:10]) for e in two.entries] == [
+        ("2412.04261", "Aya Expans"), ("2412.09999", "Aya Vision")]
+    cut = "\n".join(page.split("\n")[9:])  # from below its Authors: line
+    listing = parse_listing(cut, "abs.txt", year=2026)
+    assert listing.entries == ()
+    assert "shows no 'Title:' and 'Authors:' lines" in listing.diagnostics[0].message

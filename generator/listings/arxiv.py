@@ -1,6 +1,6 @@
-"""arXiv listing pages: a category's new or recent submissions, an author's papers, search
-results. Each paper starts at its identifier line; the labelled lines after it say what
-the rest are:
+"""arXiv pages: a category's new or recent submissions, an author's papers, search results,
+a paper's own page. In a list each paper starts at its identifier line; the labelled lines
+after it say what the rest are:
 
     [1] arXiv:2412.04261 [pdf, html, other]       a list page (/list/cs.CL/new, /recent)
     Aya Expanse: Combining Research Breakthroughs  the title ("Title: …" in some copies)
@@ -15,6 +15,9 @@ the rest are:
     Authors: A. One, B. Two
     Abstract: We study … ▽ More
     Submitted 3 December, 2024; originally announced December 2024.
+
+A paper's own page (arxiv.org/abs/…) shows its labels (``Title:``, ``Authors:``,
+``Abstract:``) and its identifier last, on its "Cite as: arXiv:…" line.
 
 A list page's date is the day its heading names ("Showing new listings for Friday, 6
 December 2024", "Fri, 6 Dec 2024 (showing 50 of 152 entries )"); a replaced paper and a
@@ -54,7 +57,12 @@ ITEM = re.compile(
     r"(?:\s*\((?P<how>replaced|cross-list from [\w.-]+)\))?(?:\s*\[[a-z, ]*\])?")
 _NUMBER = re.compile(r"\[\d+\]|\d+\.")  # the item number, when a browser puts it on its own line
 _LABEL = re.compile(r"(?P<label>Title|Authors|Comments|Journal-ref|Subjects|Report-number|"
-                    r"DOI|MSC Class|ACM Class|Abstract):\s*(?P<value>.*)")
+                    r"DOI|MSC Class|ACM Class|Abstract|Journal reference|Related DOI):"
+                    r"\s*(?P<value>.*)")
+# A paper's own page (arxiv.org/abs/…): its identifier comes last, after its labelled lines
+CITE_AS = re.compile(rf"Cite as:\s*arXiv:\s?{_ID}(?:\s*\[[\w.-]+\])?")
+_SUBMITTED_ON = re.compile(r"\[Submitted on (?P<day>\d{1,2}) (?P<month>[A-Z][a-z]+) "
+                           r"(?P<year>\d{4})\b.*")
 # "cs.CL cs.AI", "hep-th quant-ph": a search result's categories, each with a dot or a dash
 _CATEGORIES = re.compile(r"[a-z]+(?:\.[A-Za-z-]+|-[a-z]+(?:\.[A-Z]{2})?)"
                          r"(?:\s+[a-z]+(?:\.[A-Za-z-]+|-[a-z]+(?:\.[A-Z]{2})?))*")
@@ -109,8 +117,8 @@ def _is_chrome(text: str) -> bool:
 
 
 def score(lines: Sequence[Line]) -> int:
-    """Evidence for this format: the number of identifier lines."""
-    return sum(1 for line in lines if ITEM.fullmatch(line.text))
+    """Evidence for this format: the number of identifier lines (and "Cite as" lines)."""
+    return sum(1 for line in lines if ITEM.fullmatch(line.text) or CITE_AS.fullmatch(line.text))
 
 
 def _items(lines: Sequence[Line], source: str, result: ParseResult) -> list[_Item]:
@@ -292,10 +300,55 @@ def _entry(item: _Item, labelled: dict[str, Line], plain: list[Line], source: st
         doi=_value(labelled, "DOI") or None, url=f"https://arxiv.org/abs/{arxiv}")
 
 
+def _abstract_pages(lines: Sequence[Line], source: str, result: ParseResult) -> None:
+    """Papers' own pages, one or several pasted: the labelled lines (``Title:``,
+    ``Authors:``, ``Abstract:``…) up to each page's "Cite as: arXiv:…" line, whose
+    identifier is the paper's; everything else on the page (menus, the submission
+    history, links) is passed over."""
+    labelled: dict[str, Line] = {}
+    seen: set[str] = set()
+    for line in lines:
+        cite = CITE_AS.fullmatch(line.text)
+        m = _LABEL.fullmatch(line.text)
+        label = m["label"] if m else "Submitted" if _SUBMITTED_ON.fullmatch(line.text) \
+            else None
+        if cite is None and label is None:
+            continue
+        if cite is None:
+            labelled.setdefault(str(label), line)  # (a table's later rows repeat none)
+            continue
+        arxiv = cite["id"]
+        if "Title" not in labelled or "Authors" not in labelled:
+            result.diagnostics.append(warning(
+                source, line.number, f"the page of arXiv:{arxiv} shows no 'Title:' and "
+                "'Authors:' lines above its 'Cite as:' line (the copy starts inside it?); "
+                "it was not imported"))
+        elif arxiv not in seen:
+            seen.add(arxiv)
+            names, cut, total = _authors(_value(labelled, "Authors"))
+            when = _SUBMITTED_ON.fullmatch(labelled["Submitted"].text) \
+                if "Submitted" in labelled else None
+            abstract = _value(labelled, "Abstract")
+            found = _CATEGORY.search(_value(labelled, "Subjects"))
+            result.entries.append(Entry(
+                title=_value(labelled, "Title"), abstract=abstract, authors=names,
+                authors_truncated=cut, author_count=total,
+                date=iso_date(when["month"], when["day"], when["year"]) if when else
+                _id_year(arxiv), venue=_value(labelled, "Journal reference") or None,
+                category=found[1] if found else None, urls=extract_urls(abstract),
+                line=labelled["Title"].number, arxiv=arxiv,
+                doi=_value(labelled, "Related DOI") or None,
+                url=f"https://arxiv.org/abs/{arxiv}"))
+        labelled = {}
+
+
 def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
     """Non-blank lines of a pasted arXiv listing -> its papers, in listing order, each
     once. (``year`` is not needed: every date an arXiv page shows has its year.)"""
     result = ParseResult()
+    if not any(ITEM.fullmatch(line.text) for line in lines):
+        _abstract_pages(lines, source, result)
+        return result
     items = _items(lines, source, result)
     seen: set[str] = set()
     for n, item in enumerate(items):
