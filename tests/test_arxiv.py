@@ -82,7 +82,7 @@ def test_search_results_give_categories_submitted_dates_and_the_abstract_shown()
     assert first.authors == ("Alice Smith", "Bob Jones", "Chen Wei")
     assert first.abstract.endswith("removes the bias …")  # cut by the page: kept as shown
     assert second.abstract.endswith("within a point of exact search.")  # expanded: whole
-    assert (second.category, second.date) == ("cs.IR", "2024-11-28")
+    assert (second.category, second.date, second.venue) == ("cs.IR", "2024-11-28", "SIGIR 2025")
     assert (old.arxiv, old.category, old.date, old.url) == (
         "hep-th/9901001", "hep-th", "1999-01-01", "https://arxiv.org/abs/hep-th/9901001")
 

@@ -57,7 +57,8 @@ ITEM = re.compile(
     r"(?:\s*\((?P<how>replaced|cross-list from [\w.-]+)\))?(?:\s*\[[a-z, ]*\])?")
 _NUMBER = re.compile(r"\[\d+\]|\d+\.")  # the item number, when a browser puts it on its own line
 _LABEL = re.compile(r"(?P<label>Title|Authors|Comments|Journal-ref|Subjects|Report-number|"
-                    r"DOI|MSC Class|ACM Class|Abstract|Journal reference|Related DOI):"
+                    r"DOI|MSC Class|ACM Class|Abstract|Journal ref|Journal reference|"
+                    r"Related DOI):"
                     r"\s*(?P<value>.*)")
 # A paper's own page (arxiv.org/abs/…): its identifier comes last, after its labelled lines
 CITE_AS = re.compile(rf"Cite as:\s*arXiv:\s?{_ID}(?:\s*\[[\w.-]+\])?")
@@ -295,7 +296,8 @@ def _entry(item: _Item, labelled: dict[str, Line], plain: list[Line], source: st
     return Entry(
         title=title, abstract=abstract, authors=names, authors_truncated=cut,
         author_count=total, date=date or _id_year(arxiv),
-        venue=_value(labelled, "Journal-ref") or None, category=category,
+        venue=_value(labelled, "Journal-ref") or _value(labelled, "Journal ref") or None,
+        category=category,
         urls=extract_urls(abstract), line=item.line.number, arxiv=arxiv,
         doi=_value(labelled, "DOI") or None, url=f"https://arxiv.org/abs/{arxiv}")
 
