@@ -253,3 +253,13 @@ def test_a_papers_own_page_is_read_up_to_its_cite_as_line() -> None:
     listing = parse_listing(cut, "abs.txt", year=2026)
     assert listing.entries == ()
     assert "shows no 'Title:' and 'Authors:' lines" in listing.diagnostics[0].message
+
+
+def test_a_title_that_reads_like_page_text_is_still_a_title() -> None:
+    """arXiv's menus ("Search", "About") are passed over between papers only: a paper's
+    own lines are its own, whatever they say."""
+    text = ("[1] arXiv:2412.00001 [pdf]\nSearch\nAnn Lee, Bo Chen\nSubjects: Information "
+            "Retrieval (cs.IR)\n[2] arXiv:2412.00002 [pdf]\nAbout\nCy Dee\n")
+    listing = parse_listing(text, "s.txt", year=2026)
+    assert [(e.title, e.authors) for e in listing.entries] == [
+        ("Search", ("Ann Lee", "Bo Chen")), ("About", ("Cy Dee",))]

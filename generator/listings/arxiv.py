@@ -77,9 +77,10 @@ _HEADING = re.compile(
 _SECTION = re.compile(r"(?:New|Cross|Replacement) submissions(?: \(.*\))?|"
                       r"(?:Cross-lists|Replacements) for .*|Total of \d+ entries.*|"
                       r"Showing up to \d+ entries per page.*")
-# arXiv's header, footer and notes, as copied: not a paper's text, wherever they stand
+# arXiv's header and footer as copied, outside papers; and a note among a paper's lines
+_JS_NOTE = "You must enable JavaScript to view entire author list."
 _PAGE_TEXT = re.compile(
-    r"You must enable JavaScript to view entire author list\.|Skip to main content|"
+    r"Skip to main content|"
     r"We gratefully acknowledge support from .*|arxiv logo.*|.*Help \| Advanced Search|"
     r"Search|GO|quick links|Login|Help Pages|About|Help|Contact|Subscribe|Copyright|"
     r"Privacy Policy|Web Accessibility Assistance|arXiv Operational Status|"
@@ -161,11 +162,10 @@ def _items(lines: Sequence[Line], source: str, result: ParseResult) -> list[_Ite
         elif _SECTION.fullmatch(line.text) or _NUMBER.fullmatch(line.text):
             close()
             current = None
-        elif _PAGE_TEXT.fullmatch(line.text):
-            continue
-        elif current is not None:
-            current.body.append(line)
-        else:
+        elif current is not None:  # (a paper's own lines: any text, "Search" a title too)
+            if line.text != _JS_NOTE:
+                current.body.append(line)
+        elif not _PAGE_TEXT.fullmatch(line.text):
             loose.append(line)
     close()
     return items
