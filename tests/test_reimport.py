@@ -374,3 +374,17 @@ def test_with_line_ends_keeps_every_line_an_edit_did_not_write(front_ends: list[
     assert out.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n") == \
         ("\ufeff" if bom else "") + new.lstrip("\ufeff")
     assert out.startswith(("\ufeff" if bom else "").encode() + b"---" + front_ends[0].encode())
+
+
+def test_an_arxiv_listing_finds_a_retitled_paper_by_its_id(project: Path, capsys) -> None:
+    page = REPO / "tests" / "fixtures" / "arxiv" / "new-chrome.txt"
+    assert _import(page) == 0
+    path = project / "content/papers/aya-expanse-combining-research-breakthroughs-for-a-new.md"
+    title = _front(path)["title"]
+    _retitle(path, title if f"title: {title}\n" in path.read_text(encoding="utf-8")
+             else f"'{title}'", "Aya Expanse")
+    before, files = path.read_bytes(), _files(project)
+    capsys.readouterr()
+    assert _import(page) == 0
+    assert "0 created, 0 updated" in capsys.readouterr().out
+    assert _files(project) == files and path.read_bytes() == before
