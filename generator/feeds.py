@@ -166,10 +166,14 @@ def doi_name(doi: str) -> str:
     return _DOI_PREFIX.sub("", doi.strip())
 
 
+_VERBATIM_ENCODED = str.maketrans({"{": "%7B", "}": "%7D", "\\": "%5C", "^": "%5E"})
+
+
 def _verbatim(text: str) -> str:
     """A verbatim field's value (biblatex's doi, url: ``\\_`` there is a backslash in the
-    link): as it is, with the braces that would end the field percent-encoded."""
-    return text.replace("{", "%7B").replace("}", "%7D")
+    link): as it is, percent-encoded where a brace would end the field, and a backslash or
+    ``^^`` would be a command to a style that prints the field as text."""
+    return text.translate(_VERBATIM_ENCODED)
 
 
 def bib_escape(text: str) -> str:

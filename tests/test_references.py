@@ -923,6 +923,13 @@ def test_a_doi_written_as_its_link_is_the_doi_in_papers_bib_and_the_page_link():
     braced = Paper(slug="x", title="T", date="2020", doi="10.1000/a{b}")
     (parsed,) = bibtexparser.parse_string(bibtex_entry(braced, "k")).entries
     assert parsed.fields_dict["doi"].value == "10.1000/a%7Bb%7D"
+    # no LaTeX for a style that prints the field as text (plainnat's \\doi{…})
+    sly = Paper(slug="x", title="T", date="2020", doi="10.1/\\input{/etc/passwd}^^5c",
+                url="https://e.org/\\write18{rm}")
+    entry = bibtex_entry(sly, "k")
+    assert "\\" not in entry and "^^" not in entry
+    (parsed,) = bibtexparser.parse_string(entry).entries
+    assert parsed.fields_dict["doi"].value == "10.1/%5Cinput%7B/etc/passwd%7D%5E%5E5c"
     # a "#" is part of the DOI, not the page link's fragment
     wiley = Paper(slug="x", title="T", date="2020", doi="10.1002/(SICI)1-4<1::AID>3.0.CO;2-#")
     assert _external_links(wiley)[0].url == \
