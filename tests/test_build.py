@@ -426,7 +426,7 @@ def test_papers_bib_parses_with_one_entry_per_paper(files):
     assert fields["author"].startswith("Zhenyu Li and Yike Zhang")
     kind, fields = by_key["wang2025mem"]
     assert kind == "article" and fields["journal"].startswith("Transactions")
-    assert fields["eprint"] == "2509.25911" and fields["doi"] == "10.1162/tacl\\_a\\_00001"
+    assert fields["eprint"] == "2509.25911" and fields["doi"] == "10.1162/tacl_a_00001"
     assert by_key["onerroralert22023scriptalert1"][1]["title"] == \
         "{<script>alert(1)</script>}"
     assert by_key["training2026llms"][0] == "misc"
