@@ -36,7 +36,7 @@ from generator.content import (
     slug_for_path,
     text_list,
 )
-from generator.diagnostics import Diagnostic, error, shown_path, warning
+from generator.diagnostics import Diagnostic, error, shown_path, utf8_text, warning
 from generator.model import (
     FILLED_KEYS,
     IMPORTED_KEYS,
@@ -45,6 +45,7 @@ from generator.model import (
     USER_KEYS,
     Entry,
     Listing,
+    new_slug,
     normalize_title,
     slugify,
     unique_slug,
@@ -331,13 +332,14 @@ def _match(group: Sequence[Mapping[str, Any]], existing: Mapping[str, _Existing]
 def _read_existing(file: Path) -> tuple[str, dict[str, Any]] | Diagnostic:
     """A content file -> (its text, its front matter), or why it is left alone."""
     try:
-        text = file.read_text(encoding="utf-8")
+        text = utf8_text(file.read_bytes(), str(file))
+        if isinstance(text, Diagnostic):
+            return warning(text.path, text.line, f"{text.message}; left as it is")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")  # (as read_text reads it)
         return text, read_front_matter(text)[0]
     except FrontMatterError as exc:
         return warning(str(file), exc.line, f"{exc}; this file is left as it is and its "
                                             "paper may be imported again under a new name")
-    except UnicodeDecodeError:
-        return warning(str(file), None, "not UTF-8 text; left as it is")
     except OSError as exc:  # (another user's file)
         return warning(str(file), None, f"cannot read: {exc.strerror}; this file is left "
                                         "as it is and its paper may be imported again under "
@@ -409,7 +411,7 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
     for found, group in plans:
         if found is None:
             merged = merge_records(group)
-            slug = unique_slug(slugify(merged["title"]), taken)
+            slug = unique_slug(new_slug(merged["title"]), taken)
             taken.add(slug)
             changes.append(Change("create", papers_dir / f"{slug}.md", merged["title"]))
             fronts.append(ordered_front(merged, added))
@@ -562,7 +564,9 @@ def resolve(refs: Sequence[str], papers_dir: Path
             paths.append(files[slug])
             continue
         # typed loosely: spaced, in capitals, or the title itself (its slug, as `new` made it)
-        slug = slugify(slug) if re.search(r"[A-Za-z0-9]", slug) else slug
+        if re.search(r"[A-Za-z0-9]", slug):
+            named = new_slug(slug)  # (a title Windows reserves names a new file so)
+            slug = named if named in files else slugify(slug)
         if slug in files:
             paths.append(files[slug])
             matched.append((ref, files[slug]))
@@ -612,10 +616,11 @@ FrontMatterChange = Callable[[dict[str, Any]], tuple[dict[str, Any], str]]
 
 
 def _edit_file(path: Path, change: FrontMatterChange) -> Edit:
-    try:
-        text, raw = _text_and_bytes(path)
-    except UnicodeDecodeError:
-        raise EditError("not UTF-8 text; fix it by hand first") from None
+    raw = path.read_bytes()
+    text = utf8_text(raw, str(path))
+    if isinstance(text, Diagnostic):  # (as check says it)
+        raise EditError(text.message, text.line)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         data, _, _ = read_front_matter(text)
     except FrontMatterError as exc:
@@ -731,7 +736,7 @@ def create_entry(papers_dir: Path, title: str, **options: Any) -> Path:
         raise EditError(f"a paper with this title is already in {shown_path(existing.path)}")
     if papers_dir.is_dir():
         taken |= {p.stem for p in papers_dir.iterdir()}
-    slug = unique_slug(slugify(title), taken)
+    slug = unique_slug(new_slug(title), taken)
     path = papers_dir / f"{slug}.md"
     papers_dir.mkdir(parents=True, exist_ok=True)
     try:  # (killed or out of space midway, no half-written file is left)
