@@ -9,8 +9,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, read_tree, write_list
+
 from generator import cli
 from generator.build import build_to_disk
 from generator.content import render_file, slug_for_path
