@@ -202,3 +202,17 @@ def test_config_saved_by_notepad(project: Path, capsys) -> None:
     assert cli.main(["check"]) == 1
     assert "config.yaml:1: error: UTF-16 text (Notepad's 'Unicode'); save it as UTF-8" in \
         capsys.readouterr().err
+
+
+def test_a_link_that_git_checked_out_as_a_file_is_named_as_such(project: Path, capsys) -> None:
+    """Git on Windows (core.symlinks false) writes a symbolic link as a file holding its
+    target: said so, not only 'missing front matter'."""
+    (project / "content" / "papers" / "linked.md").write_bytes(b"../../drafts/linked.md")
+    (project / "content" / "papers" / "notes.md").write_bytes(b"see other.md")
+    assert cli.main(["check"]) == 1
+    err = capsys.readouterr().err
+    assert ("content/papers/linked.md:1: error: missing front matter: all the file holds is "
+            "'../../drafts/linked.md': a symbolic link that git checked out as a file (as on "
+            "Windows, without core.symlinks); copy the file it names here instead") in err
+    assert ("content/papers/notes.md:1: error: missing front matter: the file must start "
+            "with a '---' line") in err
