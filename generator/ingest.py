@@ -346,16 +346,17 @@ def _read_existing(file: Path) -> tuple[str, dict[str, Any]] | Diagnostic:
                                         "a new name")
 
 
-def scan_papers(papers_dir: Path
+def scan_papers(papers_dir: Path, root: Path | None = None
                 ) -> tuple[dict[str, _Existing], set[str], list[Diagnostic]]:
     """The content folder -> (identity (see ``identities``) -> first file with it, slugs
-    taken, warnings for files that cannot be read and are left alone)."""
+    taken, warnings for files that cannot be read and are left alone). ``root``: the
+    project, which a link may not leave (as ``content.content_files``)."""
     by_title: dict[str, _Existing] = {}
     slugs: set[str] = set()
     problems: list[Diagnostic] = []
     if not papers_dir.is_dir():
         return by_title, slugs, problems
-    content = content_files(papers_dir)  # the files a build reads, by the same rule
+    content = content_files(papers_dir, root)  # the files a build reads, by the same rule
     problems.extend(warning(d.path, d.line, f"{d.message}; left alone") for d in content.problems)
     files = [Path(path) for _, path in content.papers]
     for file, read in zip(files, fork_map(_read_existing, files, jobs=default_jobs()),
@@ -376,8 +377,11 @@ def scan_papers(papers_dir: Path
     return by_title, slugs, problems
 
 
-def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) -> ImportPlan:
-    """Parsed listings + the current content folder -> every change an import would make."""
+def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str,
+                root: Path | None = None) -> ImportPlan:
+    """Parsed listings + the current content folder -> every change an import would make.
+    ``root``: the project (a content file linked from out of it is neither read nor
+    written, as the build does not read it)."""
     records: list[dict[str, Any]] = []
     diagnostics: list[Diagnostic] = []
     skipped = 0
@@ -392,7 +396,7 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
                 skipped += 1
                 continue
             records.append(entry_record(entry, listing))
-    existing, taken, problems = scan_papers(papers_dir)
+    existing, taken, problems = scan_papers(papers_dir, root)
     diagnostics.extend(problems)
     changes: list[Change] = []
     # Records of one paper, and records that name the same file, become one change.
@@ -533,20 +537,31 @@ class EditError(Exception):
         self.line = line
 
 
-def paper_files(papers_dir: Path) -> dict[str, Path]:
+def _content_paths(papers_dir: Path, root: Path | None) -> list[Path]:
+    """The content files a build reads (``content_files``: no link out of ``root``)."""
+    if not papers_dir.is_dir():
+        return []
+    return [Path(path) for _, path in content_files(papers_dir, root).papers]
+
+
+def paper_files(papers_dir: Path, root: Path | None = None) -> dict[str, Path]:
     """slug -> content file, for every ``*.md`` under papers_dir (first file wins)."""
     found: dict[str, Path] = {}
-    if papers_dir.is_dir():
-        for file in (Path(path) for _, path in content_files(papers_dir).papers):
-            found.setdefault(slug_for_path(file), file)
+    for file in _content_paths(papers_dir, root):
+        found.setdefault(slug_for_path(file), file)
     return found
 
 
-def resolve(refs: Sequence[str], papers_dir: Path
+def resolve(refs: Sequence[str], papers_dir: Path, root: Path | None = None
             ) -> tuple[list[Path], list[Diagnostic], list[tuple[str, Path]]]:
-    """Slugs, unique starts of slugs, or paths -> (content files, one error per reference
-    that names no paper or several, the references that were starts: (ref, file))."""
-    files = paper_files(papers_dir)
+    """Slugs, unique starts of slugs, or paths of content files -> (content files, one error
+    per reference that names no paper or several, or a file that is none, the references
+    that were starts: (ref, file)). ``root``: the project, which a link may not leave."""
+    content = _content_paths(papers_dir, root)
+    files: dict[str, Path] = {}
+    for file in content:
+        files.setdefault(slug_for_path(file), file)
+    listed = {os.path.abspath(file) for file in content}
     paths: list[Path] = []
     problems: list[Diagnostic] = []
     matched: list[tuple[str, Path]] = []
@@ -556,8 +571,12 @@ def resolve(refs: Sequence[str], papers_dir: Path
     for ref in refs:
         as_path = Path(ref)
         if ref.endswith(".md") or os.sep in ref or "/" in ref:
-            if as_path.is_file():
+            if as_path.is_file() and os.path.abspath(as_path) in listed:
                 paths.append(as_path)
+                continue
+            if as_path.is_file():  # (a link out of the project, a file elsewhere)
+                problems.append(error(ref, None, f"not a paper's file: the papers are the "
+                                                 f"*.md files in {where}"))
                 continue
         slug = as_path.stem if ref.endswith(".md") else ref
         if slug in files:
@@ -727,10 +746,12 @@ def new_entry_text(title: str, *, authors: Sequence[str] = (), tags: Sequence[st
     return render_file(front)
 
 
-def create_entry(papers_dir: Path, title: str, **options: Any) -> Path:
-    """Write a new content file for ``title`` under a unique slug; never overwrites."""
+def create_entry(papers_dir: Path, title: str, root: Path | None = None,
+                 **options: Any) -> Path:
+    """Write a new content file for ``title`` under a unique slug; never overwrites.
+    ``root``: the project, which a link may not leave."""
     text = new_entry_text(title, **options)
-    by_title, taken, _ = scan_papers(papers_dir)
+    by_title, taken, _ = scan_papers(papers_dir, root)
     existing = by_title.get("title:" + normalize_title(title))
     if existing is not None:
         raise EditError(f"a paper with this title is already in {shown_path(existing.path)}")

@@ -216,3 +216,30 @@ def test_a_link_that_git_checked_out_as_a_file_is_named_as_such(project: Path, c
             "Windows, without core.symlinks); copy the file it names here instead") in err
     assert ("content/papers/notes.md:1: error: missing front matter: the file must start "
             "with a '---' line") in err
+
+
+def test_no_verb_follows_a_link_out_of_the_project(tmp_path: Path, monkeypatch, capsys) -> None:
+    """With ``content_dir: .`` the papers folder's parent's parent is outside the project:
+    a link from the papers to a file there was refused by the build but followed by
+    `import`, `new` and the edits, which wrote into it."""
+    outside = tmp_path / "other" / "x.md"
+    outside.parent.mkdir()
+    text = paper("Secret Outside")
+    outside.write_text(text, encoding="utf-8")
+    project = tmp_path / "list"
+    (project / "papers").mkdir(parents=True)
+    (project / "papers" / "x.md").symlink_to("../../other/x.md")
+    (project / "config.yaml").write_text(f"title: T\ncontent_dir: .\n"
+                                         f"themes_dir: {THEMES.as_posix()}\n", encoding="utf-8")
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert cli.main(["tag", "x", "--add", "leaked"]) == 2
+    assert cli.main(["status", "papers/x.md", "read"]) == 2
+    assert "papers/x.md: error: not a paper's file" in capsys.readouterr().err
+    (project / "refs.bib").write_text("@article{a, title={Secret Outside}, year={2024}}\n",
+                                      encoding="utf-8")
+    assert cli.main(["import", "refs.bib"]) == 0
+    assert "papers/x.md: warning: a link to" in capsys.readouterr().err
+    assert outside.read_text(encoding="utf-8") == text
+    assert (project / "papers" / "secret-outside.md").is_file()  # (its own file)
+    assert cli.main(["check"]) == 1
