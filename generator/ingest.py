@@ -19,6 +19,7 @@ import datetime as dt
 import difflib
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,7 +181,9 @@ def entry_record(entry: Entry, listing: Listing) -> dict[str, Any]:
         "keywords": list(entry.keywords),
         "doi": entry.doi,
         "url": entry.url,
-        "sources": [{"file": Path(listing.source).name, "format": listing.format}],
+        # (in NFC: a name read on a Mac, or from a checkout of a repo made there, is NFD)
+        "sources": [{"file": unicodedata.normalize("NFC", Path(listing.source).name),
+                     "format": listing.format}],
     }
 
 

@@ -243,3 +243,17 @@ def test_no_verb_follows_a_link_out_of_the_project(tmp_path: Path, monkeypatch, 
     assert outside.read_text(encoding="utf-8") == text
     assert (project / "papers" / "secret-outside.md").is_file()  # (its own file)
     assert cli.main(["check"]) == 1
+
+
+def test_a_listing_named_in_nfd_is_one_source(project: Path, capsys) -> None:
+    """A listing imported from a Mac (or a checkout of a repo made on one: NFD names), then
+    from Linux (NFC), is one source of the paper, not two."""
+    text = "@article{a, title={Zürich Transformers}, year={2024}}\n"
+    for form in ("NFD", "NFC"):
+        name = unicodedata.normalize(form, "Zürich.bib")
+        (project / name).write_text(text, encoding="utf-8")
+        assert cli.main(["import", name]) == 0
+        (project / name).unlink()
+    written = (project / "content" / "papers" / "zurich-transformers.md").read_text("utf-8")
+    assert written.count("file: Zürich.bib") == 1
+    assert "1 unchanged" in capsys.readouterr().out
