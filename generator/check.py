@@ -31,7 +31,7 @@ from generator.content import (
 )
 from generator.diagnostics import Diagnostic, Severity, error, shown_path, utf8_text, warning
 from generator.markdown import note_targets
-from generator.model import is_reserved_name, is_safe_slug, new_slug
+from generator.model import WINDOWS_RESERVED, is_safe_slug, new_slug
 from generator.site import duplicate_papers
 from generator.theme import STATIC_PREFIX, load_theme
 
@@ -132,7 +132,7 @@ def _check_names(files: list[tuple[Path, str]], problems: list[Diagnostic]) -> N
     by_slug: dict[str, str] = {}
     for file, shown in files:
         slug = slug_for_path(file)
-        if is_reserved_name(file.name) or is_reserved_name(slug):
+        if slug in WINDOWS_RESERVED:  # (another name Windows refuses is not a slug: below)
             problems.append(warning(shown, None, f"'{file.stem}' is a device name on Windows, "
                                     f"where this file and its page's folder cannot be made; "
                                     f"rename it to {new_slug(slug)}.md (its page moves)"))

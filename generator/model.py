@@ -230,12 +230,6 @@ WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul",
                               *(f"{port}{n}" for port in ("com", "lpt") for n in range(10))})
 
 
-def is_reserved_name(name: str) -> bool:
-    """Whether Windows refuses a file or folder of this name (``con``, ``CON.md``, ``nul.tar``;
-    it ignores what follows the first dot, and spaces before it)."""
-    return name.split(".", 1)[0].rstrip(" ").lower() in WINDOWS_RESERVED
-
-
 def _portable(slug: str, kind: str) -> str:
     """A slug, with ``-kind`` after one that Windows reserves (``con`` -> ``con-paper``)."""
     return f"{slug}-{kind}" if slug in WINDOWS_RESERVED else slug

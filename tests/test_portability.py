@@ -143,6 +143,15 @@ def test_new_and_import_never_name_a_file_windows_refuses(project: Path, capsys)
     assert ("content/papers/nul.md: warning: 'nul' is a device name on Windows, where this "
             "file and its page's folder cannot be made; rename it to nul-paper.md (its page "
             "moves)") in capsys.readouterr().err
+    (project / "content" / "papers" / "PRN.md").write_text(paper("Prn"), encoding="utf-8")
+    (project / "content" / "papers" / "lpt1.old.md").write_text(paper("Lpt"), encoding="utf-8")
+    assert cli.main(["check"]) == 0
+    err = capsys.readouterr().err
+    assert "content/papers/PRN.md: warning: 'PRN' is a device name on Windows" in err
+    assert ("content/papers/lpt1.old.md: warning: file name is not a slug; the page will be "
+            "'lpt1-old' (rename the file to lpt1-old.md)") in err
+    (project / "content" / "papers" / "PRN.md").unlink()
+    (project / "content" / "papers" / "lpt1.old.md").unlink()
     assert cli.main(["build"]) == 0
     assert (project / "site" / "papers" / "nul" / "index.html").is_file()
     portable([p for p in read_tree(project / "site") if not p.startswith("papers/nul/")])
