@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from generator.diagnostics import Diagnostic, error, utf8_text
+from generator.diagnostics import Diagnostic, as_written, error, utf8_text
 from generator.model import STATUSES
 
 CONFIG_NAME = "config.yaml"
@@ -168,12 +168,12 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
             isinstance(value, bool) and bool not in expected)
         if not ok:
             problems.append(error(path, line, f"'{key}' must be {_type_name(option.type)}, "
-                                              f"got {value!r}"))
+                                              f"got {as_written(value)}"))
             continue
         if isinstance(value, list):
             if not all(isinstance(v, str) and v.strip() for v in value):
                 problems.append(error(path, line, f"'{key}' must be a list of names, "
-                                                  f"got {value!r}"))
+                                                  f"got {as_written(value)}"))
                 continue
             value = tuple(" ".join(v.split()) for v in value)
         values[str(key)] = value
@@ -185,7 +185,7 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
                               "'page_size' must be 0 (no pages) or more"))
     if config.default_status not in STATUSES:
         problems.append(error(path, lines.get("default_status"), f"'default_status' must be one "
-                              f"of {', '.join(STATUSES)}, got {config.default_status!r}"))
+                              f"of {', '.join(STATUSES)}, got {as_written(config.default_status)}"))
     if config.base_url and not config.base_url.startswith(("http://", "https://")):
         problems.append(error(path, lines.get("base_url"),
                               "'base_url' must start with http:// or https://"))
@@ -246,5 +246,5 @@ def load_config(path: Path, environ: dict[str, str] | None = None
         config = replace(config, base_url=published.strip())
         if not config.base_url.startswith(("http://", "https://")):
             problems.append(error(BASE_URL_VARIABLE, None, f"must start with http:// or "
-                                  f"https://, got {config.base_url!r}"))
+                                  f"https://, got {as_written(config.base_url)}"))
     return config, problems
