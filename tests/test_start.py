@@ -60,6 +60,8 @@ def test_init_makes_a_ready_project_and_never_overwrites(tmp_path, monkeypatch, 
         assert f"created lab list/{made}" in out, made
     assert "cd 'lab list'" in out and "readinglist import" in out and \
         "readinglist serve" in out and "readinglist build" in out
+    # Pages set to GitHub Actions first: pushed before, the first run stops (the README)
+    assert "choose Settings -> Pages -> Source:\nGitHub Actions, then push" in out
     config, problems = load_config(root / "config.yaml", {})
     assert problems == [] and config == Config(root=root, source=str(root / "config.yaml"))
     ignored = (root / ".gitignore").read_text().split()
