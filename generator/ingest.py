@@ -56,7 +56,6 @@ from generator.model import (
     unique_slug,
 )
 from generator.parallel import default_jobs, fork_map
-from generator.site import name_identity
 from generator.writer import atomic_write
 
 Action = Literal["create", "update", "unchanged", "skip"]
@@ -846,14 +845,16 @@ def _current_tags(data: dict[str, Any]) -> list[str]:
 
 def edit_tags(path: Path, add: Sequence[str], remove: Sequence[str]) -> Edit:
     """Add and remove tags in one file; a tag already there (in any spelling) is kept. A
-    tag is written as the site names it (spaces collapsed, ``new`` does the same), and
-    removed by the identity the site gives it (case and spacing aside)."""
+    tag is written as the site names it (spaces collapsed, ``new`` does the same). Adding
+    and removing know a tag alike, in any spelling (``check.tag_key``: case, spaces or
+    hyphens, a plural 's'): ``--remove "long context"`` removes ``long-context``, as
+    ``--add`` of it says it is there."""
 
     def change(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
         tags = _current_tags(data)
         notes: list[str] = []
-        removing = {name_identity(t) for t in remove}
-        kept = [t for t in tags if name_identity(t) not in removing]
+        removing = {tag_key(t) for t in remove}
+        kept = [t for t in tags if tag_key(t) not in removing]
         notes += [f"-{t}" for t in tags if t not in kept]
         for tag in (" ".join(t.split()) for t in add):  # spaced as the site shows it
             if not tag:

@@ -308,6 +308,17 @@ def test_tag_adds_and_removes_without_touching_anything_else(project, capsys):
                                        "tags:\n- long-context\n- memory\n")
 
 
+def test_a_tag_is_removed_in_any_spelling_add_knows_it_by(project, capsys):
+    """`--add "long context"` to a paper tagged long-context says it is there already;
+    `--remove "long context"` left it there."""
+    assert run("tag", "focusllm", "--add", "long-context") == 0
+    assert run("tag", "focusllm", "--add", "Long Context") == 0
+    assert "already tagged 'long-context'" in capsys.readouterr().out
+    assert run("tag", "focusllm", "--remove", "long context") == 0
+    assert capsys.readouterr().out == "  updated content/papers/focusllm.md (-long-context)\n"
+    assert tags(project) == ["LLM"]
+
+
 def test_a_tag_is_written_and_removed_as_the_site_names_it(project, capsys):
     """The site collapses a tag's spaces and ignores its case: so do tag's --add and
     --remove (a tag kept with its spaces showed as another spelling in every file)."""
