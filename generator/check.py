@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import yaml
@@ -29,11 +29,22 @@ from generator.content import (
     slug_for_path,
     split_front_matter,
 )
-from generator.diagnostics import Diagnostic, Severity, error, not_utf8, shown_path, warning
+from generator.diagnostics import (
+    Diagnostic,
+    Severity,
+    error,
+    has_errors,
+    not_utf8,
+    shown_path,
+    warning,
+)
 from generator.markdown import note_targets
 from generator.model import is_safe_slug
 from generator.site import duplicate_papers
-from generator.theme import STATIC_PREFIX, load_theme
+from generator.theme import STATIC_PREFIX, Theme, load_theme, template_file
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 @dataclass(frozen=True)
@@ -241,15 +252,20 @@ def check_theme(config: Config) -> list[Diagnostic]:
     """The theme exists and each of its templates (and the overrides') compiles."""
     import jinja2
 
-    from generator.render import TEMPLATE_SUFFIXES, NotText, make_environment
+    from generator.render import TEMPLATE_SUFFIXES, NotText, make_environment, page_templates
 
     theme, problems = load_theme(config)
-    if problems:
+    if has_errors(problems):
         return problems
     env = make_environment(theme)
+    for names in page_templates():
+        if all(template_file(theme, name) is None for name in names):
+            problems.append(error(str(theme.templates), None, f"the theme has no "
+                                                              f"{' or '.join(names)}, which "
+                                                              f"a build needs"))
     for name in sorted(env.list_templates()):
         try:
-            env.get_template(name)
+            problems.extend(_missing_templates(theme, env.get_template(name)))
         except jinja2.TemplateSyntaxError as exc:
             if isinstance(exc, NotText) and not name.endswith(TEMPLATE_SUFFIXES):
                 continue  # not a template (an image kept beside them), unless a page uses it
@@ -259,6 +275,47 @@ def check_theme(config: Config) -> list[Diagnostic]:
         except (UnicodeDecodeError, jinja2.TemplateError):
             continue  # not a template (an image kept beside them); never rendered
     return problems
+
+
+def _missing_templates(theme: Theme, template: jinja2.Template) -> list[Diagnostic]:
+    """The templates ``template`` extends, includes or imports by a name that no file has
+    (``{% include "partials/x.html" ignore missing %}`` aside), found without rendering."""
+    import jinja2
+    from jinja2 import nodes
+
+    if template.filename is None or (source := _template_source(template.filename)) is None:
+        return []
+    try:
+        tree = template.environment.parse(source)
+    except jinja2.TemplateSyntaxError:
+        return []  # (reported as it compiles)
+    problems = []
+    for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+        if not isinstance(node, (nodes.Extends, nodes.Include, nodes.Import,
+                                 nodes.FromImport)) or \
+                isinstance(node, nodes.Include) and node.ignore_missing:
+            continue
+        target = node.template
+        names = [target.value] if isinstance(target, nodes.Const) else \
+            [item.value for item in target.items if isinstance(item, nodes.Const)] \
+            if isinstance(target, (nodes.List, nodes.Tuple)) else []
+        files = [template_file(theme, n) if isinstance(n, str) else None for n in names]
+        if names and not any(files):
+            problems.append(error(shown_path(template.filename), node.lineno,
+                                  f"no such template: {' or '.join(names)}"))
+        elif files and files[0] is not None and str(files[0]) == template.filename:
+            verb = "extends" if isinstance(node, nodes.Extends) else "includes"
+            problems.append(error(shown_path(template.filename), node.lineno,
+                                  f"{verb} itself, without end; to reach the theme's "
+                                  f"{names[0]}, write \"!theme/{names[0]}\""))
+    return problems
+
+
+def _template_source(path: str) -> str | None:
+    try:
+        return Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def check_project(config_path: Path) -> CheckResult:

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -40,10 +41,12 @@ OPTIONS: dict[str, Option] = {
     "language": Option(str, "en", "Language of the site (the html lang attribute)."),
     "content_dir": Option(str, "content", "Folder holding papers/ and listings/."),
     "output_dir": Option(str, "site", "Folder the site is built into."),
-    "theme": Option(str, "default", "Name of a theme folder under themes_dir."),
+    "theme": Option(str, "default", "Name of a theme: a folder under themes_dir, else a "
+                    "theme that ships with readinglist (default)."),
     "themes_dir": Option(str, "themes", "Folder holding the themes."),
     "theme_overrides": Option((str, type(None)), "overrides", "Folder whose templates/ and "
-                              "static/ files replace the theme's files of the same name."),
+                              "static/ files replace the theme's files of the same name "
+                              "(empty: none)."),
     "allow_raw_html": Option(bool, False, "Render raw HTML written in notes. Off: it is "
                              "shown as text."),
     "feed_size": Option(int, 50, "Number of newest additions listed in feed.xml."),
@@ -77,6 +80,12 @@ class Config:
     # the config file as messages name it ("" when there is none); not a setting: the same
     # settings read from another path build the same site
     source: str = field(default="", compare=False, repr=False)
+    # each key's line in that file, for messages found after parsing (a missing theme)
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
+
+    def line(self, key: str) -> int | None:
+        """The line of config.yaml that sets ``key`` (None: not set there)."""
+        return dict(self.lines).get(key)
 
     @property
     def content_path(self) -> Path:
@@ -104,7 +113,7 @@ class Config:
         return self.base_url.rstrip("/") + "/" if self.base_url else ""
 
 
-assert set(OPTIONS) == {f.name for f in fields(Config)} - {"root", "source"}
+assert set(OPTIONS) == {f.name for f in fields(Config)} - {"root", "source", "lines"}
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:
@@ -177,7 +186,13 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
                 continue
             value = tuple(" ".join(v.split()) for v in value)
         values[str(key)] = value
-    config = Config(root=root, **values)
+    config = Config(root=root, lines=tuple(sorted(lines.items())), **values)
+    if "title" in values and not config.title.strip():
+        problems.append(error(path, lines.get("title"), "'title' must not be empty: it is "
+                              "every page's <title> and the feed's"))
+    if "theme" in values and not config.theme.strip():
+        problems.append(error(path, lines.get("theme"), "'theme' must name a theme, such "
+                              "as default"))
     if "feed_size" in values and config.feed_size < 1:
         problems.append(error(path, lines.get("feed_size"), "'feed_size' must be at least 1"))
     if "page_size" in values and config.page_size < 0:
@@ -186,13 +201,34 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
     if config.default_status not in STATUSES:
         problems.append(error(path, lines.get("default_status"), f"'default_status' must be one "
                               f"of {', '.join(STATUSES)}, got {config.default_status!r}"))
-    if config.base_url and not config.base_url.startswith(("http://", "https://")):
-        problems.append(error(path, lines.get("base_url"),
-                              "'base_url' must start with http:// or https://"))
+    url_problem = base_url_problem(config.base_url)
+    if url_problem is not None:
+        problems.append(error(path, lines.get("base_url"), f"'base_url' {url_problem}"))
+    if config.overrides_path is not None and config.overrides_path.exists() and \
+            not config.overrides_path.is_dir():
+        problems.append(error(path, lines.get("theme_overrides"), f"'theme_overrides' must "
+                              f"be a folder (of templates/ and static/), not the file "
+                              f"{config.theme_overrides}"))
     unsafe = output_problem(config, config.output_path)
     if unsafe is not None:
         problems.append(error(path, lines.get("output_dir"), f"'output_dir' {unsafe}"))
     return config, problems
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the address the site is published at, or None. Page paths are
+    put after it (``<base_url>papers/x/``), so a query or a fragment would end up in the
+    middle of every feed and sitemap link."""
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        return f"must start with http:// or https://, got {url!r}"
+    parts = urlsplit(url)
+    if not parts.hostname or any(c.isspace() for c in url):
+        return f"must be an address such as https://user.github.io/repo/, got {url!r}"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return f"must not have a query or a fragment (? or #), got {url!r}"
+    return None
 
 
 def output_problem(config: Config, out: Path) -> str | None:
@@ -242,7 +278,7 @@ def load_config(path: Path, environ: dict[str, str] | None = None
     published = (os.environ if environ is None else environ).get(BASE_URL_VARIABLE, "")
     if not config.base_url and published.strip():
         config = replace(config, base_url=published.strip())
-        if not config.base_url.startswith(("http://", "https://")):
-            problems.append(error(BASE_URL_VARIABLE, None, f"must start with http:// or "
-                                  f"https://, got {config.base_url!r}"))
+        url_problem = base_url_problem(config.base_url)
+        if url_problem is not None:
+            problems.append(error(BASE_URL_VARIABLE, None, url_problem))
     return config, problems

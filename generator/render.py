@@ -323,6 +323,26 @@ def _theme_frame(exc: BaseException) -> tuple[str, int | None]:
     return "?", None
 
 
+def _cycle_frame(exc: RecursionError) -> tuple[str, int | None]:
+    """The template statement that closes a cycle of templates (one extending or including
+    itself, two including each other): of the template lines the stack holds more than
+    once, the first include (or import), else the first extends; the deepest frame depends
+    on where the limit struck, so it would name any line of the cycle."""
+    seen: dict[tuple[str, int | None], str] = {}
+    repeated: list[tuple[str, int | None]] = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith(TEMPLATE_SUFFIXES):
+            where = (frame.filename, frame.lineno)
+            if where in seen and where not in repeated:
+                repeated.append(where)
+            seen[where] = frame.line or ""
+    for words in (("include", "import"), ("extends",)):
+        for where in repeated:
+            if any(word in seen[where] for word in words):
+                return where
+    return _theme_frame(exc)
+
+
 @dataclass(frozen=True)
 class Ref:
     """A paper's view in a page context, made when the page is rendered."""
@@ -479,6 +499,16 @@ def _page_title(title: str, pagination: Pagination | None) -> str:
         return title
     shown = f"page {pagination.number} of {pagination.count}"
     return f"{title} ({shown})" if title else shown.capitalize()
+
+
+def page_templates() -> list[tuple[str, ...]]:
+    """The templates each kind of page is made with, first found wins (as ``site_pages``
+    and ``reading_pages`` choose them), and the card's: what ``check`` wants a theme to
+    have, so a theme lacking one fails there and not first in a build."""
+    kinds = [(f"{kind}s.html", "terms.html") for kind in TERM_HEADINGS] + \
+        [(f"{kind}.html", "term.html") for kind in TERM_HEADINGS]
+    return [("index.html",), ("paper.html",), *kinds, ("search.html",), ("404.html",),
+            ("queue.html",), ("stats.html",), (CARD_TEMPLATE,)]
 
 
 def site_pages(site: Site, page_size: int = 0, only: Set[str] | None = None) -> list[Page]:
@@ -971,6 +1001,15 @@ def _theme_errors(template: str, page: str) -> Iterator[None]:
             else exc.message or type(exc).__name__
         raise BuildError([error(file, line, f"template error in {template} while rendering "
                                             f"{page}: {problem}")]) from exc
+    except RecursionError as exc:
+        file, line = _cycle_frame(exc)
+        if file == "?":
+            raise
+        raise BuildError([error(file, line, f"template error in {template} while rendering "
+                                            f"{page}: templates extend or include each other "
+                                            f"without end (an override reaches the theme's "
+                                            f"file of its own name as \"!theme/NAME\")")]
+                         ) from None
     except Exception as exc:
         file, line = _theme_frame(exc)
         frames = traceback.extract_tb(exc.__traceback__)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.config import Config
-from generator.diagnostics import Diagnostic, error
+from generator.config import OPTIONS, Config
+from generator.diagnostics import Diagnostic, error, warning
 
 if TYPE_CHECKING:
     import jinja2
@@ -87,12 +87,17 @@ def load_theme(config: Config) -> tuple[Theme, list[Diagnostic]]:
     path = found or config.theme_path
     problems: list[Diagnostic] = []
     if found is None:
-        problems.append(error(config.source, None,
+        problems.append(error(config.source, config.line("theme"),
                               f"theme '{config.theme}' not found: neither "
                               f"{config.themes_dir}/{config.theme}/templates/ nor a bundled "
                               f"theme of that name exists (available: "
                               f"{', '.join(_available(config)) or 'none'})"))
     overrides = config.overrides_path
+    if overrides is not None and not overrides.exists() and \
+            config.theme_overrides != OPTIONS["theme_overrides"].default:
+        problems.append(warning(config.source, config.line("theme_overrides"),
+                                f"'theme_overrides' names {config.theme_overrides}/, which "
+                                f"is not there: nothing overrides the theme"))
     template_dirs = [path / "templates"]
     static_dirs = [path / "static"]
     bundled = bundled_themes() / config.theme

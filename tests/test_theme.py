@@ -1,0 +1,250 @@
+"""Themes and configuration as a user customises them: config.yaml values odd and typical,
+a second theme, overrides, and mistakes in them, each a ``path:line: error:`` message from
+``build`` and ``check`` (never a traceback) that leaves the built site as it was."""
+
+from __future__ import annotations
+
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import REPO, read_tree
+
+from generator import cli
+
+
+class Classes(HTMLParser):
+    """Every class name of a page's elements, and its text."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.classes: set[str] = set()
+        self.text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.classes.update((dict(attrs).get("class") or "").split())
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def project(root: Path, config: str = "title: Mine\n") -> Path:
+    """A small project with its own themes/ folder (none yet) -> its config.yaml."""
+    papers = root / "content" / "papers"
+    papers.mkdir(parents=True)
+    for slug, title in (("alpha", "Alpha paper"), ("beta", "Beta paper")):
+        (papers / f"{slug}.md").write_text(
+            f"---\ntitle: {title}\nauthors: [Ada Lovelace, José García]\ndate: 2024-01-02\n"
+            f"tags: [llm]\n---\nNotes on {slug}.\n", encoding="utf-8")
+    (root / "config.yaml").write_text(config, encoding="utf-8")
+    return root / "config.yaml"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """``readinglist ARGS`` -> (exit code, what it printed on stderr)."""
+    code = cli.main(list(args))
+    return code, capsys.readouterr().err
+
+
+@pytest.fixture(autouse=True)
+def _no_published_address(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # (paths in messages are shown from here)
+    monkeypatch.delenv("READINGLIST_BASE_URL", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+# --- config.yaml ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("https://me.github.io/papers/?utm=x", "must not have a query or a fragment (? or #), "
+                                           "got 'https://me.github.io/papers/?utm=x'"),
+    ("https://me.github.io/papers#top", "must not have a query or a fragment (? or #), "
+                                        "got 'https://me.github.io/papers#top'"),
+    ('"https://me.github.io/my papers/"', "must be an address such as "
+                                          "https://user.github.io/repo/, got "
+                                          "'https://me.github.io/my papers/'"),
+    ("https://", "must be an address such as https://user.github.io/repo/, got 'https://'"),
+    ("me.github.io", "must start with http:// or https://, got 'me.github.io'"),
+])
+def test_a_base_url_that_cannot_start_every_link_is_an_error(tmp_path, capsys, value, problem):
+    """Every feed and sitemap link is base_url + a page path: with a query or fragment in
+    it each one was broken (``…/papers/?utm=x/papers/alpha/``), and without a host there is
+    no address at all. The site built before is kept."""
+    config = project(tmp_path, "title: Mine\n")
+    assert run(capsys, "build", "--config", str(config))[0] == 0
+    before = read_tree(tmp_path / "site")
+    config.write_text(f"title: Mine\nbase_url: {value}\n", encoding="utf-8")
+    code, err = run(capsys, "build", "--config", str(config))
+    assert code == 1
+    assert f"config.yaml:2: error: 'base_url' {problem}\n" in err
+    assert "Traceback" not in err
+    assert read_tree(tmp_path / "site") == before
+
+
+def test_a_base_url_with_a_path_and_no_trailing_slash_works(tmp_path, capsys):
+    config = project(tmp_path, "title: Mine\nbase_url: https://me.github.io/papers\n")
+    assert run(capsys, "build", "--config", str(config))[0] == 0
+    sitemap = (tmp_path / "site" / "sitemap.xml").read_text()
+    assert "<loc>https://me.github.io/papers/papers/alpha/</loc>" in sitemap
+
+
+def test_the_published_address_from_the_environment_is_checked_the_same(tmp_path, capsys,
+                                                                       monkeypatch):
+    config = project(tmp_path)
+    monkeypatch.setenv("READINGLIST_BASE_URL", "https://me.github.io/papers/#x")
+    code, err = run(capsys, "build", "--config", str(config))
+    assert code == 1
+    assert "READINGLIST_BASE_URL: error: must not have a query or a fragment" in err
+
+
+@pytest.mark.parametrize("value", ['""', '"   "'])
+def test_an_empty_title_is_an_error(tmp_path, capsys, value):
+    """Every page's <title> ends with the site title and the header links it: empty, the
+    home page had an empty <title> and an empty link."""
+    config = project(tmp_path, f"description: x\ntitle: {value}\n")
+    code, err = run(capsys, "build", "--config", str(config))
+    assert code == 1
+    assert "config.yaml:2: error: 'title' must not be empty" in err
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_missing_theme_names_the_line_of_config_yaml(tmp_path, capsys):
+    config = project(tmp_path, "title: Mine\n\ntheme: fancy\n")
+    code, err = run(capsys, "build", "--config", str(config))
+    assert code == 1
+    assert "config.yaml:3: error: theme 'fancy' not found: neither themes/fancy/templates/ " \
+           "nor a bundled theme of that name exists (available: default)" in err
+    code, err = run(capsys, "check", "--config", str(config))
+    assert code == 1 and "config.yaml:3: error: theme 'fancy' not found" in err
+    config.write_text('title: Mine\ntheme: ""\n', encoding="utf-8")
+    code, err = run(capsys, "build", "--config", str(config))
+    assert code == 1 and "config.yaml:2: error: 'theme' must name a theme" in err
+
+
+def test_theme_overrides_naming_a_file_is_an_error(tmp_path, capsys):
+    config = project(tmp_path, "title: Mine\ntheme_overrides: config.yaml\n")
+    code, err = run(capsys, "build", "--config", str(config))
+    assert code == 1
+    assert "config.yaml:2: error: 'theme_overrides' must be a folder (of templates/ and " \
+           "static/), not the file config.yaml" in err
+
+
+def test_theme_overrides_naming_no_folder_is_a_warning(tmp_path, capsys):
+    """A folder named and not there is most likely a typo, whose overrides silently did
+    nothing; the default ``overrides`` missing is just a project without overrides."""
+    config = project(tmp_path, "title: Mine\ntheme_overrides: my-overides\n")
+    code, err = run(capsys, "build", "--config", str(config))
+    assert code == 0
+    assert "config.yaml:2: warning: 'theme_overrides' names my-overides/, which is not " \
+           "there: nothing overrides the theme" in err
+    code, err = run(capsys, "check", "--config", str(config))
+    assert code == 0 and "config.yaml:2: warning: 'theme_overrides'" in err
+    config.write_text("title: Mine\ntheme_overrides: overrides\n", encoding="utf-8")
+    code, err = run(capsys, "build", "--config", str(config))
+    assert code == 0 and err == ""
+
+
+# --- a second theme ---------------------------------------------------------------------
+
+def test_a_second_theme_is_selected_and_check_finds_a_page_template_it_lacks(tmp_path,
+                                                                           capsys):
+    """A theme of the user's own (a copy of the default one, renamed) has no bundled theme
+    beneath it: one lacking a page's template failed the build while ``check`` passed."""
+    config = project(tmp_path, "title: Mine\ntheme: mine\n")
+    mine = tmp_path / "themes" / "mine"
+    shutil.copytree(REPO / "themes" / "default", mine)
+    base = mine / "templates" / "base.html"
+    base.write_text(base.read_text().replace('class="site-title"', 'class="site-title mine"'))
+    assert run(capsys, "check", "--config", str(config))[0] == 0
+    assert run(capsys, "build", "--config", str(config))[0] == 0
+    page = Classes((tmp_path / "site" / "papers" / "alpha" / "index.html").read_text())
+    assert "mine" in page.classes
+
+    (mine / "templates" / "stats.html").unlink()
+    (mine / "templates" / "terms.html").rename(mine / "templates" / "tags.html")
+    code, err = run(capsys, "check", "--config", str(config))
+    assert code == 1
+    assert err.splitlines() == [
+        "themes/mine/templates: error: the theme has no authors.html or terms.html, which a "
+        "build needs",
+        "themes/mine/templates: error: the theme has no stats.html, which a build needs",
+        "themes/mine/templates: error: the theme has no venues.html or terms.html, which a "
+        "build needs",
+        "themes/mine/templates: error: the theme has no years.html or terms.html, which a "
+        "build needs",
+    ]
+    assert run(capsys, "build", "--config", str(config))[0] == 1
+
+
+# --- mistakes in the user's templates ---------------------------------------------------
+
+def overridden(tmp_path: Path, templates: dict[str, str]) -> Path:
+    config = project(tmp_path)
+    for name, text in templates.items():
+        file = tmp_path / "overrides" / "templates" / name
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(text, encoding="utf-8")
+    return config
+
+
+def test_check_finds_an_include_of_a_template_that_is_not_there(tmp_path, capsys):
+    """The build failed on it, ``check`` (which compiles every template) passed."""
+    config = overridden(tmp_path, {
+        "paper.html": '{% extends "!theme/paper.html" %}\n{% block content %}{{ super() }}\n'
+                      '{% include "partials/reading-group.html" %}\n'
+                      '{% include "partials/maybe.html" ignore missing %}\n'
+                      '{% include ["partials/nope.html", "partials/note.html"] %}\n'
+                      '{% endblock %}\n',
+        "partials/note.html": '<p class="note">Read on Fridays</p>\n',
+        "partials/paper_card.html": '{% extends "!theme/partials/paper_cards.html" %}\n',
+    })
+    code, err = run(capsys, "check", "--config", str(config))
+    assert code == 1
+    assert err.splitlines() == [
+        "overrides/templates/paper.html:3: error: no such template: "
+        "partials/reading-group.html",
+        "overrides/templates/partials/paper_card.html:1: error: no such template: "
+        "!theme/partials/paper_cards.html",
+    ]
+    code, err = run(capsys, "build", "--config", str(config))
+    assert code == 1 and "no such template" in err
+
+
+@pytest.mark.parametrize(("text", "verb", "line"), [
+    ('{% extends "paper.html" %}\n{% block content %}Mine{% endblock %}\n', "extends", 1),
+    ('{% extends "!theme/paper.html" %}\n{% block content %}\n{% include "paper.html" %}\n'
+     '{% endblock %}\n', "includes", 3),
+])
+def test_an_override_that_reaches_itself_says_how_to_reach_the_theme(tmp_path, capsys, text,
+                                                                     verb, line):
+    """``{% extends "paper.html" %}`` in overrides/templates/paper.html is the override
+    itself, not the theme's page: the build said only "RecursionError: maximum recursion
+    depth exceeded", and ``check`` passed."""
+    config = overridden(tmp_path, {"paper.html": text})
+    code, err = run(capsys, "check", "--config", str(config))
+    assert code == 1
+    assert err.splitlines() == [
+        f"overrides/templates/paper.html:{line}: error: {verb} itself, without end; to reach "
+        f"the theme's paper.html, write \"!theme/paper.html\""]
+    code, err = run(capsys, "build", "--config", str(config))
+    assert code == 1
+    assert f"overrides/templates/paper.html:{line}: error: template error in paper.html " \
+           f"while rendering papers/" in err
+    assert "templates extend or include each other without end" in err
+    assert "Traceback" not in err and "RecursionError" not in err
+
+
+def test_templates_that_include_each_other_are_a_clear_build_error(tmp_path, capsys):
+    config = overridden(tmp_path, {
+        "paper.html": '{% extends "!theme/paper.html" %}\n'
+                      '{% block content %}{% include "partials/a.html" %}{% endblock %}\n',
+        "partials/a.html": '{% include "partials/b.html" %}\n',
+        "partials/b.html": '\n{% include "partials/a.html" %}\n',
+    })
+    code, err = run(capsys, "build", "--config", str(config))
+    assert code == 1
+    assert "overrides/templates/partials/a.html:1: error: template error in paper.html" in err
+    assert "templates extend or include each other without end" in err
+    assert "Traceback" not in err
