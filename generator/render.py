@@ -44,7 +44,7 @@ from generator.site import (
     SitePaper,
     Term,
     absolute_url,
-    name_identity,
+    highlight_key,
     page_root,
 )
 from generator.theme import Theme, template_file, template_loader
@@ -244,7 +244,7 @@ def paper_view(placed: SitePaper, paper: Paper, config: Config, bibtex_key: str,
         if hidden or paper.authors_truncated or (count or 0) > len(paper.authors):
             more = "et al."
     status = paper.status or config.default_status
-    highlighted = {name_identity(name) for name in config.highlight_authors}
+    highlighted = {highlight_key(name) for name in config.highlight_authors}
     cite_url = canonical or paper.url or paper.pdf or ""
     date = paper.date
     if date:
@@ -263,7 +263,7 @@ def paper_view(placed: SitePaper, paper: Paper, config: Config, bibtex_key: str,
         authors_more=more,
         authors_incomplete=bool(paper.authors) and (
             paper.authors_truncated or (count or 0) > len(paper.authors)),
-        mine=frozenset(a.text for a in placed.authors if name_identity(a.text) in highlighted)
+        mine=frozenset(a.text for a in placed.authors if highlight_key(a.text) in highlighted)
         if highlighted else frozenset(),
         author_count=count,
         author_count_text=authors_counted(count) if count else "",
@@ -592,11 +592,11 @@ def base_context(site: Site, config: Config) -> dict[str, Any]:
 def _highlighted(site: Site, config: Config) -> tuple[str, ...]:
     """The author names ``highlight_authors`` names, as the authors index spells them and
     in every spelling the papers' author lists show (spacing normalised): search.js marks
-    a result's names by looking them up here, so it needs no copy of name_identity."""
-    wanted = {name_identity(name) for name in config.highlight_authors}
+    a result's names by looking them up here, so it needs no copy of highlight_key."""
+    wanted = {highlight_key(name) for name in config.highlight_authors}
     if not wanted:
         return ()
-    terms = [term for term in site.index("authors").terms if name_identity(term.name) in wanted]
+    terms = [term for term in site.index("authors").terms if highlight_key(term.name) in wanted]
     shown = {link.text for term in terms for slug in term.papers
              for link in site.by_slug[slug].authors if link.url == term.url}
     return tuple(sorted(shown.union(term.name for term in terms)))

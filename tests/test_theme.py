@@ -248,3 +248,58 @@ def test_templates_that_include_each_other_are_a_clear_build_error(tmp_path, cap
     assert "overrides/templates/partials/a.html:1: error: template error in paper.html" in err
     assert "templates extend or include each other without end" in err
     assert "Traceback" not in err
+
+
+def marked(html: str) -> list[str]:
+    """The texts of a page's elements of class ``mine`` (the highlighted authors)."""
+    class Mine(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.depth, self.found = 0, []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if "mine" in (dict(attrs).get("class") or "").split():
+                self.depth = 1
+                self.found.append("")
+            elif self.depth:
+                self.depth += 1
+
+        def handle_endtag(self, tag: str) -> None:
+            self.depth = max(self.depth - 1, 0)
+
+        def handle_data(self, data: str) -> None:
+            if self.depth:
+                self.found[-1] += data
+
+    parser = Mine()
+    parser.feed(html)
+    return parser.found
+
+
+@pytest.mark.parametrize("spelling", ["José García", "jose  GARCIA", "Jose\u0301 Garci\u0301a"])
+def test_highlight_authors_matches_a_name_with_or_without_its_accents(tmp_path, capsys,
+                                                                      spelling):
+    """A listing drops accents a name has (or the user's config does): ``Jose Garcia``
+    marked nothing on a list that spells the name José García."""
+    config = project(tmp_path, f"title: Mine\nhighlight_authors: [{spelling}]\n")
+    papers = tmp_path / "content" / "papers"
+    (papers / "gamma.md").write_text("---\ntitle: Gamma\nauthors: [Jose Garcia, Kenji ガ]\n"
+                                     "---\n", encoding="utf-8")
+    assert run(capsys, "build", "--config", str(config))[0] == 0
+    site = tmp_path / "site"
+    assert marked((site / "papers" / "alpha" / "index.html").read_text()) == ["José García"]
+    assert marked((site / "papers" / "gamma" / "index.html").read_text()) == ["Jose Garcia"]
+    assert marked((site / "index.html").read_text()) == ["José García", "José García",
+                                                         "Jose Garcia"]
+    assert sorted(marked((site / "authors" / "index.html").read_text())) == [
+        "Jose Garcia", "José García"]
+    home = (site / "index.html").read_text()
+    assert """data-rl-mine='["Jose Garcia", "Jos\\u00e9 Garc\\u00eda"]'""" in home
+
+
+def test_a_mark_that_is_part_of_a_letter_of_another_script_still_counts(tmp_path, capsys):
+    config = project(tmp_path, "title: Mine\nhighlight_authors: [Kenji カ]\n")
+    (tmp_path / "content" / "papers" / "gamma.md").write_text(
+        "---\ntitle: Gamma\nauthors: [Kenji ガ]\n---\n", encoding="utf-8")
+    assert run(capsys, "build", "--config", str(config))[0] == 0
+    assert marked((tmp_path / "site" / "papers" / "gamma" / "index.html").read_text()) == []
