@@ -258,14 +258,17 @@ def check_theme(config: Config) -> list[Diagnostic]:
     if has_errors(problems):
         return problems
     env = make_environment(theme)
-    for names in page_templates():
-        if all(template_file(theme, name) is None for name in names):
+    for choice in page_templates():
+        if all(template_file(theme, name) is None for name in choice):
             problems.append(error(str(theme.templates), None, f"the theme has no "
-                                                              f"{' or '.join(names)}, which "
+                                                              f"{' or '.join(choice)}, which "
                                                               f"a build needs"))
+    named: set[str] | None = {name for choice in page_templates() for name in choice}
     for name in sorted(env.list_templates()):
         try:
-            problems.extend(_missing_templates(theme, env.get_template(name)))
+            found, reached = _references(theme, env.get_template(name))
+            problems.extend(found)
+            named = None if named is None or reached is None else named | reached
         except jinja2.TemplateSyntaxError as exc:
             if isinstance(exc, NotText) and not name.endswith(TEMPLATE_SUFFIXES):
                 continue  # not a template (an image kept beside them), unless a page uses it
@@ -274,22 +277,48 @@ def check_theme(config: Config) -> list[Diagnostic]:
                                                      f"{exc.message}"))
         except (UnicodeDecodeError, jinja2.TemplateError):
             continue  # not a template (an image kept beside them); never rendered
+    if named is not None:
+        problems.extend(_unused_overrides(theme, config.overrides_path, named,
+                                          TEMPLATE_SUFFIXES))
     return problems
 
 
-def _missing_templates(theme: Theme, template: jinja2.Template) -> list[Diagnostic]:
+def _unused_overrides(theme: Theme, overrides: Path | None, named: set[str],
+                      suffixes: tuple[str, ...]) -> list[Diagnostic]:
+    """Templates in the overrides that replace none of the theme's, make no page and are
+    included by no template: a name mistyped (``paper_cards.html``), or a page put beside
+    ``templates/``, whose change would silently show nowhere."""
+    if overrides is None:
+        return []
+    folder = overrides / "templates"
+    problems = []
+    for file in sorted(folder.rglob("*")) if folder.is_dir() else ():
+        name = file.relative_to(folder).as_posix()
+        if not file.is_file() or not name.endswith(suffixes) or \
+                any(part.startswith(".") for part in file.relative_to(folder).parts):
+            continue
+        if name not in named and not any((d / name).is_file() for d in theme.own_templates):
+            problems.append(warning(str(file), None, f"replaces no template of the theme, "
+                                                     f"and no page or template uses {name}"))
+    return problems
+
+
+def _references(theme: Theme, template: jinja2.Template
+                ) -> tuple[list[Diagnostic], set[str] | None]:
     """The templates ``template`` extends, includes or imports by a name that no file has
-    (``{% include "partials/x.html" ignore missing %}`` aside), found without rendering."""
+    (``{% include "partials/x.html" ignore missing %}`` aside), found without rendering;
+    and every name it reaches them by (None: one is not written out, so any may be)."""
     import jinja2
     from jinja2 import nodes
 
     if template.filename is None or (source := _template_source(template.filename)) is None:
-        return []
+        return [], set()
     try:
         tree = template.environment.parse(source)
     except jinja2.TemplateSyntaxError:
-        return []  # (reported as it compiles)
+        return [], set()  # (reported as it compiles)
     problems = []
+    named: set[str] | None = set()
     for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
         if not isinstance(node, (nodes.Extends, nodes.Include, nodes.Import,
                                  nodes.FromImport)) or \
@@ -299,6 +328,10 @@ def _missing_templates(theme: Theme, template: jinja2.Template) -> list[Diagnost
         names = [target.value] if isinstance(target, nodes.Const) else \
             [item.value for item in target.items if isinstance(item, nodes.Const)] \
             if isinstance(target, (nodes.List, nodes.Tuple)) else []
+        if not names or not all(isinstance(n, str) for n in names):
+            named = None
+        elif named is not None:
+            named.update(names)
         files = [template_file(theme, n) if isinstance(n, str) else None for n in names]
         if names and not any(files):
             problems.append(error(shown_path(template.filename), node.lineno,
@@ -308,7 +341,7 @@ def _missing_templates(theme: Theme, template: jinja2.Template) -> list[Diagnost
             problems.append(error(shown_path(template.filename), node.lineno,
                                   f"{verb} itself, without end; to reach the theme's "
                                   f"{names[0]}, write \"!theme/{names[0]}\""))
-    return problems
+    return problems, named
 
 
 def _template_source(path: str) -> str | None:

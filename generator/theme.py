@@ -113,9 +113,28 @@ def load_theme(config: Config) -> tuple[Theme, list[Diagnostic]]:
     theme = Theme(config.theme, path,
                   tuple(d for d in template_dirs if d.is_dir()),
                   tuple(d for d in static_dirs if d.is_dir()), fallback)
+    if overrides is not None and overrides.is_dir():
+        problems.extend(_strays(overrides))
     if overrides is not None and (overrides / "static").is_dir():
         problems.extend(static_clashes(theme.static_dirs[:-1], overrides / "static"))
     return theme, problems
+
+
+def _strays(overrides: Path) -> list[Diagnostic]:
+    """Files in the overrides folder beside ``templates/`` and ``static/``, which override
+    nothing (``overrides/paper.html``): each would otherwise be ignored without a word."""
+    problems = []
+    for entry in sorted(overrides.iterdir()):
+        name = entry.name
+        if name in ("templates", "static") or name.startswith(".") or \
+                name.lower().startswith("readme"):
+            continue
+        where = "templates" if name.endswith((".html", ".xml", ".txt")) else "static"
+        problems.append(warning(str(entry), None, f"overrides nothing: only what is in "
+                                                  f"{overrides.name}/templates/ and "
+                                                  f"{overrides.name}/static/ does; move it to "
+                                                  f"{overrides.name}/{where}/{name}"))
+    return problems
 
 
 def static_clashes(theme_static: Sequence[Path], overrides: Path) -> list[Diagnostic]:

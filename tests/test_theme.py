@@ -303,3 +303,51 @@ def test_a_mark_that_is_part_of_a_letter_of_another_script_still_counts(tmp_path
         "---\ntitle: Gamma\nauthors: [Kenji ガ]\n---\n", encoding="utf-8")
     assert run(capsys, "build", "--config", str(config))[0] == 0
     assert marked((tmp_path / "site" / "papers" / "gamma" / "index.html").read_text()) == []
+
+
+def test_check_warns_of_an_override_template_that_nothing_uses(tmp_path, capsys):
+    """A mistyped name replaces nothing: the change showed nowhere, without a word. A new
+    template that an override includes, and a page template the theme may choose
+    (``tags.html`` before ``terms.html``), are used."""
+    config = overridden(tmp_path, {
+        "papers.html": '{% extends "!theme/paper.html" %}\n',
+        "partials/paper_cards.html": "<li>{{ paper.title_html }}</li>\n",
+        "partials/reading-group.html": '<p class="group">Fridays</p>\n',
+        "index.html": '{% extends "!theme/index.html" %}\n{% block content %}'
+                      '{% include "partials/reading-group.html" %}{{ super() }}{% endblock %}\n',
+        "tags.html": '{% extends "!theme/terms.html" %}\n',
+    })
+    code, err = run(capsys, "check", "--config", str(config))
+    assert code == 0
+    assert err.splitlines() == [
+        "overrides/templates/papers.html: warning: replaces no template of the theme, and "
+        "no page or template uses papers.html",
+        "overrides/templates/partials/paper_cards.html: warning: replaces no template of the "
+        "theme, and no page or template uses partials/paper_cards.html",
+    ]
+    assert run(capsys, "build", "--config", str(config))[0] == 0
+    home = Classes((tmp_path / "site" / "index.html").read_text())
+    assert "group" in home.classes and "card" in home.classes
+
+
+def test_a_template_or_css_file_beside_templates_and_static_is_a_warning(tmp_path, capsys):
+    """``overrides/paper.html`` (not ``overrides/templates/paper.html``) was ignored."""
+    config = project(tmp_path)
+    overrides = tmp_path / "overrides"
+    overrides.mkdir()
+    (overrides / "paper.html").write_text('{% extends "!theme/paper.html" %}\n')
+    (overrides / "css").mkdir()
+    (overrides / "css" / "extra.css").write_text("body { color: teal; }\n")
+    (overrides / "README.md").write_text("How to override (written by init)\n")
+    (overrides / ".DS_Store").write_bytes(b"\0")
+    expected = [
+        "overrides/css: warning: overrides nothing: only what is in overrides/templates/ and "
+        "overrides/static/ does; move it to overrides/static/css",
+        "overrides/paper.html: warning: overrides nothing: only what is in "
+        "overrides/templates/ and overrides/static/ does; move it to "
+        "overrides/templates/paper.html",
+    ]
+    code, err = run(capsys, "check", "--config", str(config))
+    assert code == 0 and err.splitlines() == expected
+    code, err = run(capsys, "build", "--config", str(config))
+    assert code == 0 and err.splitlines() == expected
