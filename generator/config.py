@@ -49,7 +49,8 @@ OPTIONS: dict[str, Option] = {
                               "(empty: none)."),
     "allow_raw_html": Option(bool, False, "Render raw HTML written in notes. Off: it is "
                              "shown as text."),
-    "feed_size": Option(int, 50, "Number of newest additions listed in feed.xml."),
+    "feed_size": Option(int, 50, "Number of newest additions listed in feed.xml and in "
+                        "each tag's feed."),
     "page_size": Option(int, 100, "Papers per page of the home page and of each tag, "
                         "author, year and venue page; longer lists continue on page-2.html "
                         "and so on. 0: every list on one page."),
