@@ -141,10 +141,21 @@ def static_clashes(theme_static: Sequence[Path], overrides: Path) -> list[Diagno
     """An override replaces a file of the theme with a file: one that is a file where the
     theme has a folder (or the reverse) would publish both, which cannot be."""
     problems = []
+    theirs = {rel.as_posix().casefold(): rel.as_posix() for folder in theme_static
+              for rel in (file.relative_to(folder) for file in folder.rglob("*"))}
     for file in sorted(overrides.rglob("*")):
         rel = file.relative_to(overrides)
         if any(part.startswith(".") for part in rel.parts):
             continue  # (not published)
+        other = theirs.get(rel.as_posix().casefold(), rel.as_posix())
+        if other != rel.as_posix() and file.is_file():
+            name = other.rsplit("/", 1)[-1]
+            problems.append(error(str(file), None, f"differs only in case from the theme's "
+                                                   f"{STATIC_PREFIX}{other}, which it would "
+                                                   f"replace on some disks and not on "
+                                                   f"others; name it {name} to replace it, "
+                                                   f"or give it another name"))
+            continue
         if file.is_file() and any((folder / rel).is_dir() for folder in theme_static):
             problems.append(error(str(file), None, f"a file where the theme has the folder "
                                                    f"{STATIC_PREFIX}{rel.as_posix()}/; give "

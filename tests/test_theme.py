@@ -351,3 +351,33 @@ def test_a_template_or_css_file_beside_templates_and_static_is_a_warning(tmp_pat
     assert code == 0 and err.splitlines() == expected
     code, err = run(capsys, "build", "--config", str(config))
     assert code == 0 and err.splitlines() == expected
+
+
+# --- static overrides -------------------------------------------------------------------
+
+def test_static_overrides_add_and_replace_and_a_name_differing_in_case_is_named(tmp_path,
+                                                                               capsys):
+    """``Style.css`` beside the theme's ``style.css``: the build failed naming only the
+    theme's output path, not the user's file."""
+    config = project(tmp_path)
+    static = tmp_path / "overrides" / "static"
+    (static / "css").mkdir(parents=True)
+    (static / "css" / "style.css").write_text("body { color: teal; }\n")
+    (static / "css" / "extra.css").write_text("p { margin: 0; }\n")
+    (static / "favicon.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>\n")
+    assert run(capsys, "build", "--config", str(config))[0] == 0
+    site = tmp_path / "site" / "static"
+    assert (site / "css" / "style.css").read_text() == "body { color: teal; }\n"
+    assert (site / "css" / "extra.css").read_text() == "p { margin: 0; }\n"
+    assert (site / "favicon.svg").read_text().startswith("<svg xmlns='")
+    assert (site / "css" / "search.css").is_file()  # (the theme's, not overridden)
+    before = read_tree(tmp_path / "site")
+
+    (static / "css" / "style.css").rename(static / "css" / "Style.css")
+    code, err = run(capsys, "build", "--config", str(config))
+    assert (code, err.splitlines()[0]) == (1, (
+        "overrides/static/css/Style.css: error: differs only in case from the theme's "
+        "static/css/style.css, which it would replace on some disks and not on others; name "
+        "it style.css to replace it, or give it another name"))
+    assert read_tree(tmp_path / "site") == before
+    assert run(capsys, "check", "--config", str(config))[0] == 1
