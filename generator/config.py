@@ -37,7 +37,8 @@ OPTIONS: dict[str, Option] = {
     "author": Option(str, "", "Owner of the list; used in the feed and the footer."),
     "base_url": Option(str, "", "Absolute URL the site is published at, e.g. "
                        "https://user.github.io/repo/. Only used where an absolute URL is "
-                       "required: feed, sitemap, canonical links."),
+                       "required: feed, sitemap, canonical links, and the links of 404.html "
+                       "(served at any depth)."),
     "language": Option(str, "en", "Language of the site (the html lang attribute)."),
     "content_dir": Option(str, "content", "Folder holding papers/ and listings/."),
     "output_dir": Option(str, "site", "Folder the site is built into."),
