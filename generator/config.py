@@ -178,8 +178,10 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
         ok = isinstance(value, expected) and not (
             isinstance(value, bool) and bool not in expected)
         if not ok:
+            hint = f" (one name: [{value}])" if option.type is list and \
+                isinstance(value, str) else ""
             problems.append(error(path, line, f"'{key}' must be {_type_name(option.type)}, "
-                                              f"got {value!r}"))
+                                              f"got {value!r}{hint}"))
             continue
         if isinstance(value, list):
             if not all(isinstance(v, str) and v.strip() for v in value):

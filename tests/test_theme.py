@@ -381,3 +381,45 @@ def test_static_overrides_add_and_replace_and_a_name_differing_in_case_is_named(
         "it style.css to replace it, or give it another name"))
     assert read_tree(tmp_path / "site") == before
     assert run(capsys, "check", "--config", str(config))[0] == 1
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ("title: Ünïcode 論文 ✓", None),
+    ("title: " + "Long " * 400, None),
+    ("title: [a, b]", "'title' must be a string, got ['a', 'b']"),
+    ("title: 2024", "'title' must be a string, got 2024"),
+    ("description: ''", None),
+    ("author: {name: Ada}", "'author' must be a string, got {'name': 'Ada'}"),
+    ("base_url: https://me.github.io/papers", None),
+    ("base_url: https://papers.example.org", None),
+    ("language: ''", None),
+    ("language: [en]", "'language' must be a string, got ['en']"),
+    ("page_size: 0", None),
+    ("page_size: 1", None),
+    ("page_size: 99999999999999999999", None),
+    ("page_size: -1", "'page_size' must be 0 (no pages) or more"),
+    ("page_size: '10'", "'page_size' must be a whole number, got '10'"),
+    ("page_size: true", "'page_size' must be a whole number, got True"),
+    ("feed_size: 0", "'feed_size' must be at least 1"),
+    ("allow_raw_html: 'yes'", "'allow_raw_html' must be true or false, got 'yes'"),
+    ("default_status: Read", "'default_status' must be one of unread, reading, read, got "
+                             "'Read'"),
+    ("highlight_authors: Ada Lovelace", "'highlight_authors' must be a list, got 'Ada "
+                                        "Lovelace' (one name: [Ada Lovelace])"),
+    ("highlight_authors: ['']", "'highlight_authors' must be a list of names, got ['']"),
+    ("highlight_authors:", None),
+    ("theme_overrides:", None),
+    ("output_dir: ''", "'output_dir' holds the project"),
+])
+def test_each_setting_typical_and_odd_builds_or_names_its_line(tmp_path, capsys, line,
+                                                               problem):
+    config = project(tmp_path, f"# my list\n{line}\n")
+    code, err = run(capsys, "build", "--config", str(config))
+    assert "Traceback" not in err
+    if problem is None:
+        assert (code, err) == (0, "")
+        assert (tmp_path / "site" / "papers" / "alpha" / "index.html").is_file()
+    else:
+        assert code == 1
+        assert err.startswith(f"config.yaml:2: error: {problem}"), err
+        assert not (tmp_path / "site").exists()
