@@ -423,3 +423,57 @@ def test_each_setting_typical_and_odd_builds_or_names_its_line(tmp_path, capsys,
         assert code == 1
         assert err.startswith(f"config.yaml:2: error: {problem}"), err
         assert not (tmp_path / "site").exists()
+
+
+# --- safety -----------------------------------------------------------------------------
+
+def test_markup_in_the_title_description_author_and_names_is_text_everywhere(tmp_path,
+                                                                             capsys):
+    """The site's own words are data like the papers': escaped in every page, attribute,
+    the JSON in <html data-rl-mine>, the feeds and papers.json."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    title = "</script><blink>Bold</blink> & \"quoted\" 'list'"
+    name = "O'Brien </script><evil>x</evil>"
+    config = project(tmp_path, "\n".join([
+        f"title: {json.dumps(title)}", f"description: {json.dumps('<marquee>my</marquee> notes')}",
+        f"author: {json.dumps('<xmp>Ada</xmp>')}", f"highlight_authors: [{json.dumps(name)}]",
+        "base_url: https://me.github.io/papers/", ""]))
+    (tmp_path / "content" / "papers" / "gamma.md").write_text(
+        f"---\ntitle: Gamma\nauthors: [{json.dumps(name)}]\ntags: [llm]\n---\n",
+        encoding="utf-8")
+    assert run(capsys, "build", "--config", str(config))[0] == 0
+    site = tmp_path / "site"
+
+    class Elements(HTMLParser):
+        def __init__(self, html: str):
+            super().__init__(convert_charrefs=True)
+            self.tags: list[str] = []
+            self.attrs: dict[str, str] = {}
+            self.title = ""
+            self.feed(html)
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.tags.append(tag)
+            if tag == "html":
+                self.attrs = {k: v or "" for k, v in attrs}
+
+        def handle_data(self, data: str) -> None:
+            if self.tags and self.tags[-1] == "title" and not self.title:
+                self.title = data
+
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        parsed = Elements(page.read_text("utf-8"))
+        assert not {"blink", "marquee", "xmp", "evil"} & set(parsed.tags), page
+        assert parsed.title.endswith(title), page
+        assert json.loads(parsed.attrs["data-rl-mine"]) == [name], page
+    atom = "{http://www.w3.org/2005/Atom}"
+    for feed in (site / "feed.xml", site / "tags" / "llm" / "feed.xml"):
+        root = ET.fromstring(feed.read_bytes())
+        assert root.findtext(atom + "title", "").startswith(title)
+    assert ET.fromstring((site / "feed.xml").read_bytes()).findtext(
+        atom + "subtitle") == "<marquee>my</marquee> notes"
+    assert json.loads((site / "papers.json").read_text())["title"] == title
