@@ -92,6 +92,13 @@ def load_theme(config: Config) -> tuple[Theme, list[Diagnostic]]:
                               f"{config.themes_dir}/{config.theme}/templates/ nor a bundled "
                               f"theme of that name exists (available: "
                               f"{', '.join(_available(config)) or 'none'})"))
+    elif found != config.theme_path and config.theme_path.is_dir():
+        problems.append(warning(str(config.theme_path), None,
+                                f"ignored: a theme folder needs templates/ (the theme "
+                                f"'{config.theme}' that ships with readinglist is used); to "
+                                f"add or replace a few files, put them in "
+                                f"{config.theme_overrides or 'overrides'}/templates/ or "
+                                f"static/"))
     overrides = config.overrides_path
     if overrides is not None and not overrides.exists() and \
             config.theme_overrides != OPTIONS["theme_overrides"].default:

@@ -477,3 +477,19 @@ def test_markup_in_the_title_description_author_and_names_is_text_everywhere(tmp
     assert ET.fromstring((site / "feed.xml").read_bytes()).findtext(
         atom + "subtitle") == "<marquee>my</marquee> notes"
     assert json.loads((site / "papers.json").read_text())["title"] == title
+
+
+def test_a_theme_folder_without_templates_is_a_warning(tmp_path, capsys):
+    """``themes/default/static/css/extra.css`` (the theme's name, no templates/) was
+    ignored without a word: the bundled theme was used."""
+    config = project(tmp_path)
+    (tmp_path / "themes" / "default" / "static" / "css").mkdir(parents=True)
+    (tmp_path / "themes" / "default" / "static" / "css" / "extra.css").write_text("p {}\n")
+    expected = ("themes/default: warning: ignored: a theme folder needs templates/ (the "
+                "theme 'default' that ships with readinglist is used); to add or replace a "
+                "few files, put them in overrides/templates/ or static/")
+    code, err = run(capsys, "build", "--config", str(config))
+    assert (code, err.splitlines()) == (0, [expected])
+    code, err = run(capsys, "check", "--config", str(config))
+    assert (code, err.splitlines()) == (0, [expected])
+    assert (tmp_path / "site" / "static" / "css" / "style.css").is_file()
