@@ -130,7 +130,9 @@ class NotText(jinja2.TemplateSyntaxError):
 
 
 class _TextLoader(jinja2.BaseLoader):
-    """The theme's loader (``theme.template_loader``), raising NotText for such a file."""
+    """The theme's loader (``theme.template_loader``), raising NotText for such a file. A
+    byte order mark (Windows Notepad saves one) is not text of the template: kept, it was
+    put in the page, before its <!DOCTYPE> or amid it where a partial was included."""
 
     def __init__(self, theme: Theme):
         self.theme = theme
@@ -139,7 +141,8 @@ class _TextLoader(jinja2.BaseLoader):
     def get_source(self, environment: jinja2.Environment, template: str
                    ) -> tuple[str, str | None, Callable[[], bool] | None]:
         try:
-            return self.loader.get_source(environment, template)
+            source, filename, uptodate = self.loader.get_source(environment, template)
+            return source.removeprefix("\ufeff"), filename, uptodate
         except UnicodeDecodeError as exc:
             file = template_file(self.theme, template)
             raise NotText(f"not UTF-8 text ({exc.reason}); save it as UTF-8",

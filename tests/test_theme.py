@@ -493,3 +493,18 @@ def test_a_theme_folder_without_templates_is_a_warning(tmp_path, capsys):
     code, err = run(capsys, "check", "--config", str(config))
     assert (code, err.splitlines()) == (0, [expected])
     assert (tmp_path / "site" / "static" / "css" / "style.css").is_file()
+
+
+def test_a_byte_order_mark_in_a_template_is_not_put_in_the_page(tmp_path, capsys):
+    """Notepad saves UTF-8 with a byte order mark: it was copied into every page, before
+    <!DOCTYPE html> (an override of a page) or amid its text (a partial)."""
+    bom = "\ufeff"
+    config = overridden(tmp_path, {
+        "paper.html": bom + '{% extends "!theme/paper.html" %}\n{% block content %}'
+                            '{% include "partials/group.html" %}{{ super() }}{% endblock %}\n',
+        "partials/group.html": bom + '<p class="group">Fridays</p>\n',
+    })
+    assert run(capsys, "build", "--config", str(config))[0] == 0
+    page = (tmp_path / "site" / "papers" / "alpha" / "index.html").read_text("utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert bom not in page and '<p class="group">Fridays</p>' in page
