@@ -508,3 +508,12 @@ def test_a_byte_order_mark_in_a_template_is_not_put_in_the_page(tmp_path, capsys
     page = (tmp_path / "site" / "papers" / "alpha" / "index.html").read_text("utf-8")
     assert page.startswith("<!DOCTYPE html>")
     assert bom not in page and '<p class="group">Fridays</p>' in page
+
+
+def test_a_key_without_its_colon_is_named_on_its_own_line(tmp_path, capsys):
+    """PyYAML gives up on the line after ``page_size 5``: the message named that line."""
+    config = project(tmp_path, "title: Mine\npage_size 5\nfeed_size: 3\n")
+    code, err = run(capsys, "build", "--config", str(config))
+    assert (code, err.splitlines()) == (1, [
+        "config.yaml:2: error: invalid YAML: a key without ':' after it (could not find "
+        "expected ':' on line 3)"])
