@@ -264,9 +264,14 @@ def check_theme(config: Config) -> list[Diagnostic]:
                                                               f"{' or '.join(choice)}, which "
                                                               f"a build needs"))
     named: set[str] | None = {name for choice in page_templates() for name in choice}
+    looked: set[str | None] = set()  # (a theme's file is both NAME and !theme/NAME)
     for name in sorted(env.list_templates()):
         try:
-            found, reached = _references(theme, env.get_template(name))
+            template = env.get_template(name)
+            if template.filename in looked:
+                continue
+            looked.add(template.filename)
+            found, reached = _references(theme, template)
             problems.extend(found)
             named = None if named is None or reached is None else named | reached
         except jinja2.TemplateSyntaxError as exc:
@@ -338,9 +343,11 @@ def _references(theme: Theme, template: jinja2.Template
                                   f"no such template: {' or '.join(names)}"))
         elif files and files[0] is not None and str(files[0]) == template.filename:
             verb = "extends" if isinstance(node, nodes.Extends) else "includes"
+            how = "\"!theme/\" names the theme's own files, this one among them" \
+                if names[0].startswith("!theme/") else \
+                f"to reach the theme's {names[0]}, write \"!theme/{names[0]}\""
             problems.append(error(shown_path(template.filename), node.lineno,
-                                  f"{verb} itself, without end; to reach the theme's "
-                                  f"{names[0]}, write \"!theme/{names[0]}\""))
+                                  f"{verb} itself, without end; {how}"))
     return problems, named
 
 

@@ -517,3 +517,27 @@ def test_a_key_without_its_colon_is_named_on_its_own_line(tmp_path, capsys):
     assert (code, err.splitlines()) == (1, [
         "config.yaml:2: error: invalid YAML: a key without ':' after it (could not find "
         "expected ':' on line 3)"])
+
+
+def test_a_theme_of_its_own_cannot_extend_another_through_its_prefix(tmp_path, capsys):
+    """In themes/mine, ``!theme/base.html`` is mine's own base.html: no bundled theme is
+    beneath a theme of another name. Each file's mistakes are named once."""
+    config = project(tmp_path, "title: Mine\ntheme: mine\n")
+    mine = tmp_path / "themes" / "mine"
+    shutil.copytree(REPO / "themes" / "default", mine)
+    (mine / "templates" / "base.html").write_text('{% extends "!theme/base.html" %}\n')
+    (mine / "templates" / "partials" / "filters.html").unlink()
+    def line(name: str) -> int:  # where the theme includes the filters
+        text = (mine / "templates" / name).read_text().splitlines()
+        return next(n for n, t in enumerate(text, 1) if '"partials/filters.html"' in t)
+
+    code, err = run(capsys, "check", "--config", str(config))
+    assert code == 1
+    assert err.splitlines() == [
+        "themes/mine/templates/base.html:1: error: extends itself, without end; \"!theme/\" "
+        "names the theme's own files, this one among them",
+        f"themes/mine/templates/index.html:{line('index.html')}: error: no such template: "
+        f"partials/filters.html",
+        f"themes/mine/templates/term.html:{line('term.html')}: error: no such template: "
+        f"partials/filters.html",
+    ]
