@@ -66,11 +66,29 @@ class Output:
 
 
 def _config_path(args: argparse.Namespace) -> Path:
-    """--config's file; a folder given for it is the project, its config.yaml the file."""
+    """--config's file; a folder given for it is the project, its config.yaml the file.
+    Without --config, the working folder's config.yaml, or, in a folder of a list (say
+    content/papers/, where its files are edited), the list's (see ``_list_around``)."""
     if not args.config:
-        return Path.cwd() / CONFIG_NAME
+        return _list_around(Path.cwd()) or Path.cwd() / CONFIG_NAME
     path = Path(args.config)
     return path / CONFIG_NAME if path.is_dir() else path
+
+
+def _list_around(here: Path) -> Path | None:
+    """The config.yaml of the list whose content folder ``here`` is in, when ``here`` has
+    none: the nearest folder above with a config.yaml whose papers folder exists. (Run in
+    content/papers/, ``new`` made content/papers/content/papers/.)"""
+    if (here / CONFIG_NAME).exists():
+        return None
+    for folder in here.parents:
+        path = folder / CONFIG_NAME
+        if path.is_file():
+            config, _ = load_config(path)
+            if config.papers_path.is_dir() and here.is_relative_to(config.content_path):
+                return path
+            return None
+    return None
 
 
 def _missing_config(args: argparse.Namespace, out: Output) -> bool:
@@ -224,8 +242,9 @@ def cmd_build(args: argparse.Namespace, out: Output) -> int:
         result = build_to_disk(config, target, progress=out.progress("Rendering"))
     except BuildError as exc:
         out.diagnostics(exc.diagnostics)
-        out.line(f"Build failed: {sum(d.severity == 'error' for d in exc.diagnostics)} "
-                 f"error(s); {shown_path(target)} was left as it was.")
+        errors = sum(d.severity == "error" for d in exc.diagnostics)
+        out.line(f"Build failed: {errors} error{'s' * (errors != 1)}; "
+                 f"{shown_path(target)} was left as it was.")
         return 1
     except OSError as exc:  # (a file's name is lost when a worker raised it)
         if exc.errno not in REFUSED:
@@ -407,7 +426,8 @@ def _report_build(out: Output, report: object, first: list[bool]) -> None:
         errors = sum(d.severity == "error" for d in report.diagnostics)
         keep = "still serving the last good site" if not first[0] else \
             "serving an error page until it is fixed"
-        out.line(f"[{stamp}] Build failed{changed}: {errors} error(s); {keep}.")
+        out.line(f"[{stamp}] Build failed{changed}: {errors} error{'s' * (errors != 1)}; "
+                 f"{keep}.")
         return
     first[0] = False
     if not report.changed:

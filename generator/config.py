@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from generator.diagnostics import Diagnostic, error, not_utf8
+from generator.diagnostics import Diagnostic, as_written, error, not_utf8
 from generator.model import STATUSES
 
 CONFIG_NAME = "config.yaml"
@@ -181,12 +181,12 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
             hint = f" (one name: [{value}])" if option.type is list and \
                 isinstance(value, str) else ""
             problems.append(error(path, line, f"'{key}' must be {_type_name(option.type)}, "
-                                              f"got {value!r}{hint}"))
+                                              f"got {as_written(value)}{hint}"))
             continue
         if isinstance(value, list):
             if not all(isinstance(v, str) and v.strip() for v in value):
                 problems.append(error(path, line, f"'{key}' must be a list of names, "
-                                                  f"got {value!r}"))
+                                                  f"got {as_written(value)}"))
                 continue
             value = tuple(" ".join(v.split()) for v in value)
         values[str(key)] = value
@@ -204,7 +204,7 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
                               "'page_size' must be 0 (no pages) or more"))
     if config.default_status not in STATUSES:
         problems.append(error(path, lines.get("default_status"), f"'default_status' must be one "
-                              f"of {', '.join(STATUSES)}, got {config.default_status!r}"))
+                              f"of {', '.join(STATUSES)}, got {as_written(config.default_status)}"))
     url_problem = base_url_problem(config.base_url)
     if url_problem is not None:
         problems.append(error(path, lines.get("base_url"), f"'base_url' {url_problem}"))
@@ -226,12 +226,12 @@ def base_url_problem(url: str) -> str | None:
     if not url:
         return None
     if not url.startswith(("http://", "https://")):
-        return f"must start with http:// or https://, got {url!r}"
+        return f"must start with http:// or https://, got {as_written(url)}"
     parts = urlsplit(url)
     if not parts.hostname or any(c.isspace() for c in url):
-        return f"must be an address such as https://user.github.io/repo/, got {url!r}"
+        return f"must be an address such as https://user.github.io/repo/, got {as_written(url)}"
     if parts.query or parts.fragment or url.endswith(("?", "#")):
-        return f"must not have a query or a fragment (? or #), got {url!r}"
+        return f"must not have a query or a fragment (? or #), got {as_written(url)}"
     return None
 
 

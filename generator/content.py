@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import yaml
 
-from generator.diagnostics import Diagnostic, error, not_utf8, warning
+from generator.diagnostics import Diagnostic, as_written, error, not_utf8, warning
 from generator.model import (
     ENTRY_TYPES,
     KNOWN_KEYS,
@@ -344,7 +344,7 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
             fields.setdefault("extra", {})[key] = value  # the user's own comments, not a count
         elif key in ("author_count", "upvotes", "comments", "year", "rating"):
             if isinstance(value, bool) or not isinstance(value, int):
-                bad(key, f"expected a whole number, got {value!r}")
+                bad(key, f"expected a whole number, got {as_written(value)}")
                 continue
             if key == "year" and not 1000 <= value <= 9999:
                 bad(key, f"expected a four-digit year, got {value}")
@@ -359,18 +359,19 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
             fields[key] = value
         elif key in ("authors_truncated", "has_code"):
             if not isinstance(value, bool):
-                bad(key, f"expected true or false, got {value!r}")
+                bad(key, f"expected true or false, got {as_written(value)}")
                 continue
             fields[key] = value
         elif key == "score":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                bad(key, f"expected a number, got {value!r}")
+                bad(key, f"expected a number, got {as_written(value)}")
                 continue
             fields[key] = float(value)
         elif key in ("date", "added"):
             iso = normalize_date(value)
             if iso is None:
-                bad(key, f"expected a date as YYYY-MM-DD (or YYYY-MM, YYYY), got {value!r}")
+                bad(key, "expected a date as YYYY-MM-DD (or YYYY-MM, YYYY), got "
+                         + as_written(value))
                 continue
             if key == "date" and len(iso) == 4:
                 fields.setdefault("year", int(iso))
@@ -379,7 +380,7 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
         elif key == "status":  # (any case: the site shows "Read", people type what they see)
             status = value.strip().lower() if isinstance(value, str) else value
             if status not in STATUSES:
-                bad(key, f"expected one of {', '.join(STATUSES)}, got {value!r}")
+                bad(key, f"expected one of {', '.join(STATUSES)}, got {as_written(value)}")
                 continue
             fields[key] = status
         elif key in ("venue", "category", "abstract", "url", "pdf", "doi", "arxiv", "pages",
@@ -397,7 +398,7 @@ def parse_paper(text: str, path: str, slug: str) -> tuple[Paper | None, list[Dia
             kind = str(value).strip().lower() if isinstance(value, str) else None
             if kind not in ENTRY_TYPES:
                 bad(key, f"expected a BibTeX entry type ({', '.join(ENTRY_TYPES)}), got "
-                         f"{value!r}; papers.bib tells it from the venue", "warning")
+                         f"{as_written(value)}; papers.bib tells it from the venue", "warning")
                 continue
             fields[key] = kind
         elif key == "sources":

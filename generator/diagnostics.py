@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+import yaml
 
 Severity = Literal["error", "warning"]
 
@@ -51,6 +53,22 @@ def bad_byte_line(exc: UnicodeDecodeError) -> int:
 def not_utf8(path: str, exc: UnicodeDecodeError) -> Diagnostic:
     """A file an editor saved in another encoding, named at its first bad byte."""
     return error(path, bad_byte_line(exc), f"not UTF-8 text ({exc.reason}); save it as UTF-8")
+
+
+def as_written(value: Any, limit: int = 60) -> str:
+    """A value read from YAML as a message shows it: spelled as YAML spells it (``true``,
+    ``null``, ``[a, b]``, ``2020-01-01``, not Python's ``True``...), text in quotes, on one
+    line and cut at ``limit`` characters."""
+    if isinstance(value, str):
+        text = repr(value)
+    else:
+        try:
+            text = yaml.safe_dump(value, default_flow_style=True, width=10**6,
+                                  allow_unicode=True)
+        except yaml.YAMLError:  # (not a YAML value: shown as Python shows it)
+            text = repr(value)
+        text = text.removesuffix("\n").removesuffix("\n...").strip()
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def has_errors(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> bool:

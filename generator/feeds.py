@@ -96,7 +96,16 @@ _TITLE_SPLIT = re.compile(r"[\s\-–—:/]+")
 _BIB_MATH = re.compile(r"(\$[^$]+\$)")
 _BIB_SPECIAL = re.compile(r"(?<!\\)([&%#_$])")  # ($ outside a $…$ pair: a dollar sign)
 _BIB_TILDE = re.compile(r"(?<!\\)~")
-_BIB_PLAIN = re.compile(r"[&%#_~{}$\\]")
+_BIB_PLAIN = re.compile(r"[&%#_~{}$\\^]")
+# LaTeX that reads or writes files, runs programs or redefines commands when a document
+# cites the entry: a title from a pasted page is data, so these are written as text.
+_BIB_UNSAFE = re.compile(
+    r"\\(?=(?:input|include|includeonly|InputIfFileExists|IfFileExists|openin|openout|"
+    r"read|readline|write|immediate|newwrite|newread|closein|closeout|special|catcode|"
+    r"def|edef|gdef|xdef|let|futurelet|csname|expandafter|newcommand|renewcommand|"
+    r"providecommand|DeclareRobustCommand|usepackage|RequirePackage|documentclass|"
+    r"directlua|luaexec|ShellEscape|verbatiminput|lstinputlisting|makeatletter)"
+    r"(?![A-Za-z]))")
 
 
 def _ascii_word(text: str) -> str:
@@ -150,9 +159,12 @@ def bibtex_keys(papers: Iterable[Paper | Shape],
 
 def bib_escape(text: str) -> str:
     """Text for a braced BibTeX field: LaTeX and ``$math$`` kept, ``& % # _`` escaped,
-    braces balanced (BibTeX counts them even after a backslash)."""
+    braces balanced (BibTeX counts them even after a backslash). Commands that touch files
+    or define commands (``_BIB_UNSAFE``) become text, and ``^^`` is split (TeX reads
+    ``^^5c`` as a backslash)."""
     if not _BIB_PLAIN.search(text):
         return text
+    text = _BIB_UNSAFE.sub(r"\\textbackslash{}", text).replace("^^", "^{}^")
     parts = _BIB_MATH.split(text)
     for i in range(0, len(parts), 2):
         part = _BIB_SPECIAL.sub(r"\\\1", parts[i])

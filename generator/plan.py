@@ -383,7 +383,7 @@ def load(inputs: Inputs, theme_problems: list[Diagnostic], cache: BuildCache, jo
                       _Papers(inputs.sources, cache.parsed, change.papers), change.hashes,
                       edit.diagnostics, edit)
     loaded, diagnostics = _parse(inputs.sources, cache, jobs)
-    ordered, collisions = site_papers(loaded)
+    ordered, collisions = site_papers(loaded, _title_line({s.shown: s for s in inputs.sources}))
     papers: dict[str, Paper] = {}
     for paper in sorted(loaded, key=lambda p: (p.slug, p.path)):
         papers.setdefault(paper.slug, paper)  # (as site_papers keeps them)
@@ -394,6 +394,18 @@ def load(inputs: Inputs, theme_problems: list[Diagnostic], cache: BuildCache, jo
     by_file = {s.shown: _content_key(s) for s in inputs.sources}
     clock("  load papers")
     return Loaded(ordered, papers, {p.slug: by_file[p.path] for p in ordered}, diagnostics)
+
+
+def _title_line(sources: Mapping[str, Source]) -> Callable[[str], int | None]:
+    """A content file's title line, read again: wanted only to name a paper in two files."""
+    from generator.content import FrontMatterError, read_front_matter
+
+    def line_of(path: str) -> int | None:
+        try:
+            return read_front_matter(sources[path].read().decode("utf-8"))[2].get("title")
+        except (KeyError, OSError, UnicodeDecodeError, FrontMatterError):
+            return None
+    return line_of
 
 
 def search_part(config: Config, inputs: Inputs, loaded: Loaded, cache: BuildCache) -> Part:

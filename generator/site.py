@@ -12,7 +12,7 @@ import hashlib
 import marshal
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -258,10 +258,12 @@ def _year_value(paper: Shape) -> Iterable[str]:
     return (str(year),) if year else ()
 
 
-def duplicate_papers(titled: Iterable[tuple[str, int | None, str]]) -> list[Diagnostic]:
+def duplicate_papers(titled: Iterable[tuple[str, int | None, str]],
+                     line_of: Callable[[str], int | None] | None = None) -> list[Diagnostic]:
     """(path, line of the title, title) of each file -> an error for each file whose paper
     (its normalised title) another file holds too. ``check`` and the build both use it, so a
-    list that checks clean never publishes one paper twice."""
+    list that checks clean never publishes one paper twice. ``line_of``: a file's title
+    line, asked only for the files named (the build does not keep lines)."""
     groups: dict[str, list[tuple[str, int | None]]] = {}
     for path, line, title in titled:
         key = normalize_title(title)
@@ -269,18 +271,22 @@ def duplicate_papers(titled: Iterable[tuple[str, int | None, str]]) -> list[Diag
             groups.setdefault(key, []).append((path, line))
     problems = []
     for group in groups.values():
+        if len(group) > 1 and line_of is not None:
+            group = [(path, line or line_of(path)) for path, line in group]
         for path, line in group if len(group) > 1 else ():
             others = ", ".join(f"{p}:{n}" if n else p for p, n in group if p != path)
             problems.append(error(path, line, f"title: same paper as {others}; keep one file"))
     return problems
 
 
-def site_papers(papers: Iterable[Paper | Shape]) -> tuple[list[Shape], list[Diagnostic]]:
+def site_papers(papers: Iterable[Paper | Shape],
+                line_of: Callable[[str], int | None] | None = None
+                ) -> tuple[list[Shape], list[Diagnostic]]:
     """Loaded papers -> (the shapes of the site's papers in site order, diagnostics for
     slug collisions: of two papers with one slug, the first by path is kept; and for one
-    paper in two files)."""
+    paper in two files, named at the title's line by ``line_of``, if given)."""
     shapes = [shape_of(p) for p in papers]
-    problems = duplicate_papers((p.path, None, p.title) for p in shapes)
+    problems = duplicate_papers(((p.path, None, p.title) for p in shapes), line_of)
     unique: dict[str, Shape] = {}
     for paper in sorted(shapes, key=lambda p: (p.slug, p.path)):
         if paper.slug in unique:

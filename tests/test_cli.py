@@ -597,3 +597,34 @@ def test_colours_on_a_terminal_unless_no_color(project, monkeypatch):
     assert "\033[" not in plain
     assert plain == "content/papers/bad.md:3: error: rating: expected a rating from 1 to 5, " \
                     "got 9\n"
+
+
+def test_commands_run_in_the_content_folder_work_on_its_list(project: Path, monkeypatch,
+                                                             capsys):
+    """People edit entries in content/papers/ and run `new` or `tag` there: that was a list
+    of its own (every setting its default), and `new` made content/papers/content/papers/.
+    A folder inside a list's content folder is that list's."""
+    papers_dir = project / "content" / "papers"
+    monkeypatch.chdir(papers_dir)
+    assert run("new", "A Paper Made Here") == 0
+    assert capsys.readouterr().out.strip() == "a-paper-made-here.md"
+    assert (papers_dir / "a-paper-made-here.md").is_file()
+    assert not (papers_dir / "content").exists()
+    assert run("tag", "focusllm", "--add", "rag") == 0
+    assert "rag" in read_front_matter((papers_dir / "focusllm.md").read_text())[0]["tags"]
+    assert run("build") == 0
+    assert (project / "site" / "papers" / "a-paper-made-here" / "index.html").is_file()
+    assert not (papers_dir / "site").exists()
+
+
+def test_a_folder_beside_a_list_is_not_taken_for_it(tmp_path: Path, monkeypatch):
+    """Only the content folder of a list is the list's: a new folder next to it (or below a
+    home folder holding some other config.yaml) starts a list of its own, as before."""
+    (tmp_path / "config.yaml").write_text("title: Above\n")
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    own = tmp_path / "elsewhere"
+    own.mkdir()
+    monkeypatch.chdir(own)
+    assert run("new", "Mine") == 0
+    assert (own / "content" / "papers" / "mine.md").is_file()
+    assert list((tmp_path / "content" / "papers").iterdir()) == []

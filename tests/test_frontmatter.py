@@ -98,3 +98,31 @@ def test_config_yaml_errors_are_named_where_they_start(tmp_path: Path):
     assert [str(d) for d in problems] == [
         f"{tmp_path / 'config.yaml'}:2: error: invalid YAML: a list opened with '[' here is "
         "not closed (expected ',' or ']', but got ':' on line 3)"]
+
+
+@pytest.mark.parametrize("front, message", [
+    ("rating: true\n", "rating: expected a whole number, got true"),
+    ("author_count: false\n", "author_count: expected a whole number, got false"),
+    ("has_code: yes please\n", "has_code: expected true or false, got 'yes please'"),
+    ("score: [1, 2]\n", "score: expected a number, got [1, 2]"),
+    ("date: {year: 2024}\n", "date: expected a date as YYYY-MM-DD (or YYYY-MM, YYYY), got "
+                             "{year: 2024}"),
+    ("status: 3.5\n", "status: expected one of unread, reading, read, got 3.5"),
+])
+def test_a_wrong_value_is_shown_as_yaml_spells_it(front: str, message: str):
+    """The value a message names is spelled as the user wrote it in YAML (``true``, not
+    Python's ``True``; ``null``, not ``None``)."""
+    from generator.content import parse_paper
+
+    _, problems = parse_paper(f"---\ntitle: T\n{front}---\n", "p.md", "p")
+    assert f"p.md:3: error: {message}" in [str(d) for d in problems]
+
+
+def test_a_wrong_config_value_is_shown_as_yaml_spells_it(tmp_path: Path):
+    from generator.config import load_config
+
+    (tmp_path / "config.yaml").write_text("title: T\npage_size: true\nfeed_size: [3]\n")
+    _, problems = load_config(tmp_path / "config.yaml")
+    shown = [d.message for d in problems]
+    assert "'page_size' must be a whole number, got true" in shown, shown
+    assert "'feed_size' must be a whole number, got [3]" in shown, shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import html
 import os
 import shutil
 import subprocess
@@ -640,15 +641,16 @@ def test_one_paper_in_two_files_is_an_error_for_check_build_and_serve(project, c
     (project / "content/papers/copy.md").write_text(GOOD.replace("A Good", "a good"))
     assert status("check") == 1
     assert status("build") == 1
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     message = "error: title: same paper as content/papers/good.md"
-    assert err.count(f"content/papers/copy.md:2: {message}:2; keep one file") == 1, err
-    assert err.count(f"content/papers/copy.md: {message}; keep one file") == 1, err
+    # check and build alike name the title's line in each file
+    assert err.count(f"content/papers/copy.md:2: {message}:2; keep one file") == 2, err
+    assert "Build failed: 2 errors;" in out
     config, _ = load_config(project / "config.yaml")
     with pytest.raises(BuildError) as raised:
         build(config)
-    assert [d.path for d in raised.value.diagnostics] == ["content/papers/copy.md",
-                                                           "content/papers/good.md"]
+    assert [(d.path, d.line) for d in raised.value.diagnostics] == [
+        ("content/papers/copy.md", 2), ("content/papers/good.md", 2)]
 
 
 def test_a_brace_in_an_arxiv_id_or_category_cannot_add_a_bibtex_entry(project):
@@ -665,6 +667,29 @@ def test_a_brace_in_an_arxiv_id_or_category_cannot_add_a_bibtex_entry(project):
         back = parse_listing((project / "site" / bib).read_text(), bib, year=2024)
         assert [e.title for e in back.entries] == ["A Good Paper"], bib
         assert not [d for d in back.diagnostics if d.severity == "error"], bib
+
+
+@pytest.mark.parametrize("title, unsafe", [
+    (r"Reading \input{/etc/passwd} for fun", r"\input"),
+    (r"Shell \immediate\write18{rm -rf ~}", r"\write18"),
+    (r"Math $\csname input\endcsname{x}$ too", r"\csname"),
+    (r"Redefined \def\LaTeX{pwned}", r"\def"),
+    ("Caret ^^5cinput{secret} trick", "^^5c"),
+])
+def test_a_title_cannot_run_latex_in_a_document_that_cites_it(project, title, unsafe):
+    """papers.bib keeps a title's LaTeX (``\\textit``, ``$O(n^2)$``) for the documents
+    that cite it; a title from a pasted page that reads files, runs programs or defines
+    commands there is written as text (TeX also reads ``^^5c`` as a backslash)."""
+    (project / "content/papers/good.md").write_text(
+        f"---\ntitle: '{title}'\nauthors: ['A \\input{{x}} B']\ndate: 2024-08-21\n---\n")
+    assert status("build") == 0
+    page = html.unescape((project / "site/papers/good/index.html").read_text())
+    block = page.split('id="cite-bibtex"', 1)[1].split("</pre>", 1)[0]
+    for bib in ("papers.bib", "years/2024/papers.bib", "the page's BibTeX"):
+        text = block if bib == "the page's BibTeX" else (project / "site" / bib).read_text()
+        assert unsafe not in text.replace("\\textbackslash{}", "!"), bib
+        assert "\\input{x}" not in text.replace("\\textbackslash{}", "!"), bib
+    assert "\\textbackslash{}" in (project / "site/papers.bib").read_text()
 
 
 def test_a_control_character_in_content_leaves_every_feed_well_formed(project):

@@ -290,7 +290,7 @@ def test_first_build_broken_serves_an_error_page_until_fixed(tmp_path):
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=15)
     assert proc.returncode == 0, out
-    assert "Build failed: 1 error(s); serving an error page until it is fixed." in out
+    assert "Build failed: 1 error; serving an error page until it is fixed." in out
     assert out.rstrip().endswith("Stopped.")
 
 
