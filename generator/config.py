@@ -214,8 +214,11 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
                               f"be a folder (of templates/ and static/), not the file "
                               f"{config.theme_overrides}"))
     unsafe = output_problem(config, config.output_path)
-    if unsafe is not None:
-        problems.append(error(path, lines.get("output_dir"), f"'output_dir' {unsafe}"))
+    if unsafe is not None:  # (at the line of the other folder's key, output_dir not set)
+        line = lines.get("output_dir") or next(
+            (lines[key] for key in ("content_dir", "themes_dir", "theme_overrides")
+             if key in lines and f" {key} (" in unsafe), None)
+        problems.append(error(path, line, f"'output_dir' {unsafe}"))
     return config, problems
 
 

@@ -120,7 +120,8 @@ def load_theme(config: Config) -> tuple[Theme, list[Diagnostic]]:
     theme = Theme(config.theme, path,
                   tuple(d for d in template_dirs if d.is_dir()),
                   tuple(d for d in static_dirs if d.is_dir()), fallback)
-    if overrides is not None and overrides.is_dir():
+    if overrides is not None and overrides.is_dir() and \
+            overrides.resolve() != config.root.resolve():  # (`.`: config.py's error)
         problems.extend(_strays(overrides))
     if overrides is not None and (overrides / "static").is_dir():
         problems.extend(static_clashes(theme.static_dirs[:-1], overrides / "static"))

@@ -410,6 +410,8 @@ def test_static_overrides_add_and_replace_and_a_name_differing_in_case_is_named(
     ("highlight_authors:", None),
     ("theme_overrides:", None),
     ("output_dir: ''", "'output_dir' holds the project"),
+    ("theme_overrides: .", "'output_dir' is inside theme_overrides"),  # (at their line)
+    ("themes_dir: ''", "'output_dir' is inside themes_dir"),
 ])
 def test_each_setting_typical_and_odd_builds_or_names_its_line(tmp_path, capsys, line,
                                                                problem):
