@@ -25,7 +25,7 @@ from typing import NoReturn
 from generator import __version__
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.diagnostics import BuildError, Diagnostic, Severity, has_errors, shown_path
-from generator.model import FORMATS, PAGE_FORMATS, STATUSES
+from generator.model import DATED_FORMATS, FORMATS, PAGE_FORMATS, STATUSES
 from generator.writer import clear_leftovers
 
 
@@ -149,7 +149,8 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
         return 2
     listings = [parse_listing(text, name, year=year, format=args.format)
                 for name, text in texts]
-    if args.year is None and any(listing.format in PAGE_FORMATS for listing in listings):
+    if args.year is None and any(listing.format in PAGE_FORMATS and
+                                 listing.format not in DATED_FORMATS for listing in listings):
         out.line(f"Dates without a year are read as {year} (set --year to change).")
     plan = plan_import(listings, config.papers_path, added=today())
     out.diagnostics(plan.diagnostics)
@@ -485,6 +486,7 @@ overrides/, .github/workflows/pages.yml, .gitignore and requirements.txt. Never 
 a file.""",
     "import": """examples:
   readinglist import acl-page.txt
+  readinglist import arxiv-cs-cl-new.txt     # an arXiv list page, as copied
   readinglist import content/listings/*.txt --year 2026
   readinglist import hf.txt --dry-run        # show what would change
   readinglist import page.txt --format compact-listing

@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 from generator.diagnostics import Diagnostic
 
-PAGE_FORMATS = ("acl-anthology", "hf-daily-papers", "compact-listing")  # pasted text
+PAGE_FORMATS = ("acl-anthology", "hf-daily-papers", "compact-listing",  # pasted text
+                "arxiv-listing")
+DATED_FORMATS = ("arxiv-listing",)  # pages whose every date shows its year
 FORMATS = (*PAGE_FORMATS, "bibtex", "csl-json", "ris")  # and reference-manager exports
 
 

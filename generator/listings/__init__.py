@@ -1,8 +1,9 @@
 """Listing text -> ``Listing``: detect which page a paste came from and parse its papers.
 
-Three page formats are known (``generator.model.FORMATS``): ACL Anthology author pages,
-Hugging Face Daily Papers pages and compact listings; and three reference-manager exports
-(``generator.listings.references``): BibTeX, CSL-JSON and RIS, told apart by content.
+Four page formats are known (``generator.model.FORMATS``): ACL Anthology author pages,
+Hugging Face Daily Papers pages, compact listings and arXiv listings; and three
+reference-manager exports (``generator.listings.references``): BibTeX, CSL-JSON and RIS,
+told apart by content.
 Parsing never raises on any text: whatever cannot be read becomes a ``Diagnostic`` with a
 line number and what was expected, and parsing goes on with the next entry.
 
@@ -20,7 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from generator.diagnostics import Diagnostic, error, warning
-from generator.listings import acl, compact, hf, references
+from generator.listings import acl, arxiv, compact, hf, references
 from generator.listings.common import Line, ParseResult, split_lines
 from generator.model import FORMATS, Listing
 
@@ -31,17 +32,20 @@ _PARSERS: dict[str, Parser] = {
     acl.FORMAT: acl.parse,
     hf.FORMAT: hf.parse,
     compact.FORMAT: compact.parse,
+    arxiv.FORMAT: arxiv.parse,
 }
 _SCORERS: dict[str, Callable[[Sequence[Line]], int]] = {
     acl.FORMAT: acl.score,
     hf.FORMAT: hf.score,
     compact.FORMAT: compact.score,
+    arxiv.FORMAT: arxiv.score,
 }
 # What each format's evidence is, for the message when a forced --format does not fit.
 _SIGNS: dict[str, str] = {
     acl.FORMAT: "'pdf'/'bib'/'abs' lines before a title",
     hf.FORMAT: "'·' lines and '• N authors' footers",
     compact.FORMAT: "lines like '99.7CLApr 30Code'",
+    arxiv.FORMAT: "lines like '[1] arXiv:2412.04261 [pdf, html, other]'",
 }
 UNKNOWN = "unknown"  # Listing.format when the format could not be told
 _HTML_START = re.compile(r"\A\ufeff?\s*(?:<!doctype html|<html[\s>]|<\?xml[^>]*>\s*<html)", re.I)

@@ -1,4 +1,4 @@
-"""What the three listing parsers share: clean lines, dates, URLs and skipped-text reports.
+"""What the listing parsers share: clean lines, dates, URLs and skipped-text reports.
 
 Everything here is a pure function of its arguments; the parsers never read files.
 """

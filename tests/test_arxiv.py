@@ -1,0 +1,265 @@
+"""arXiv listing pages as people copy them: list pages (/new, /recent) from Chrome and
+Firefox, search results, sloppy copies (cut at both ends, pasted twice, with the page's
+header and footer), read by structure; then imported and built end to end."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.cli import main
+from generator.content import read_front_matter
+from generator.listings import detect_format, parse_listing
+from generator.model import Entry
+
+FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
+THEMES = Path(__file__).resolve().parent.parent / "themes"
+
+
+def read(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def fields(entry: Entry) -> tuple:
+    return (entry.arxiv, entry.title, entry.authors, entry.authors_truncated,
+            entry.author_count, entry.date, entry.category, entry.venue, entry.abstract)
+
+
+def test_a_new_submissions_page_copied_from_chrome() -> None:
+    """Chrome copies no `Title:`/`Authors:` labels (arXiv hides them); the header, the
+    section titles and the footer are page text, not papers."""
+    listing = parse_listing(read("new-chrome.txt"), "new.txt", year=2026)
+    assert listing.format == "arxiv-listing"
+    assert listing.diagnostics == ()
+    assert listing.page_date == "2024-12-06"
+    got = {e.arxiv: e for e in listing.entries}
+    assert list(got) == ["2412.04261", "2412.04305", "2412.04388", "2412.03950", "2306.01234"]
+    aya = got["2412.04261"]
+    assert aya.title == ("Aya Expanse: Combining Research Breakthroughs for a New "
+                         "Multilingual Frontier")
+    assert aya.authors[2] == "Daniel D'souza" and len(aya.authors) == 6
+    assert (aya.author_count, aya.authors_truncated) == (6, False)
+    assert (aya.date, aya.category, aya.url) == (
+        "2024-12-06", "cs.CL", "https://arxiv.org/abs/2412.04261")
+    assert aya.abstract.startswith("We introduce the Aya Expanse model family")
+    assert got["2412.04305"].title == (
+        r"Reasoning about $\mathcal{O}(n)$ Programs, with Tests: A Study of Small Models")
+    assert got["2412.04305"].authors == ("Mei Tanaka",)
+    french = got["2412.04388"]
+    assert french.authors == ("Élodie Müller", "François Lefèvre", "Zoë Ñúñez-García, Jr.")
+    assert french.venue == "Actes de TALN 2024, pages 12-24"
+    cut = got["2412.03950"]  # a cross-list, its long author list cut by arXiv
+    assert (cut.category, cut.authors_truncated, cut.author_count, len(cut.authors)) == (
+        "cs.LG", True, 30, 7)
+    assert got["2306.01234"].date == "2023"  # replaced: dated by its identifier
+
+
+def test_a_recent_page_copied_from_firefox_dates_each_paper_by_its_day() -> None:
+    """Firefox keeps blank lines, the item number on a line of its own and the labels;
+    a /recent page has no abstracts and a heading per day."""
+    listing = parse_listing(read("recent-firefox.txt"), "recent.txt", year=2026)
+    assert listing.diagnostics == ()
+    assert [(e.arxiv, e.date, e.title) for e in listing.entries] == [
+        ("2412.05001", "2024-12-06", "Token Budgets for Chain-of-Thought: When Less Is More"),
+        ("2412.05002", "2024-12-06", "Retrieval Heads, Revisited"),
+        ("2412.04001", "2024-12-05", "Calibrated Uncertainty for Generative Models of Text"),
+    ]
+    assert listing.entries[1].authors == ("K. Yamada", "J.-P. Martin", "A. O'Neill")
+    assert listing.entries[2].category == "stat.ML"
+    assert listing.entries[2].venue == "Transactions on Machine Learning Research, 2024"
+    assert all(e.abstract == "" for e in listing.entries)
+
+
+def test_search_results_give_categories_submitted_dates_and_the_abstract_shown() -> None:
+    listing = parse_listing(read("search-chrome.txt"), "search.txt", year=2026)
+    assert listing.diagnostics == ()
+    first, second, old = listing.entries
+    assert (first.arxiv, first.category, first.date) == ("2412.01234", "cs.CL", "2024-12-03")
+    assert first.authors == ("Alice Smith", "Bob Jones", "Chen Wei")
+    assert first.abstract.endswith("removes the bias …")  # cut by the page: kept as shown
+    assert second.abstract.endswith("within a point of exact search.")  # expanded: whole
+    assert (second.category, second.date, second.venue) == ("cs.IR", "2024-11-28", "SIGIR 2025")
+    assert (old.arxiv, old.category, old.date, old.url) == (
+        "hep-th/9901001", "hep-th", "1999-01-01", "https://arxiv.org/abs/hep-th/9901001")
+
+
+@pytest.mark.parametrize("name", ["new-chrome.txt", "recent-firefox.txt", "search-chrome.txt"])
+def test_the_format_is_detected(name: str) -> None:
+    assert detect_format(read(name)) == "arxiv-listing"
+
+
+def _labelled(text: str) -> str:
+    """The page as a browser that copies arXiv's hidden labels gives it."""
+    lines = text.split("\n")
+    out = []
+    for i, line in enumerate(lines):
+        if i >= 1 and lines[i - 1].startswith("[") and "arXiv:" in lines[i - 1]:
+            line = "Title: " + line
+        elif i >= 2 and lines[i - 2].startswith("[") and "arXiv:" in lines[i - 2]:
+            line = "Authors: " + line
+        out.append(line)
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("variant", ["labels", "crlf-nbsp", "blank-lines", "number-alone"])
+def test_every_browsers_copy_reads_the_same(variant: str) -> None:
+    text = read("new-chrome.txt")
+    if variant == "labels":
+        changed = _labelled(text)
+    elif variant == "crlf-nbsp":
+        changed = text.replace("\n", "\r\n").replace(" ", "\u00a0", 40)
+    elif variant == "blank-lines":
+        changed = text.replace("\n", "\n\n")
+    else:
+        changed = text.replace("] arXiv:", "]\narXiv:")
+    assert changed != text
+    want = [fields(e) for e in parse_listing(text, "a.txt", year=2026).entries]
+    listing = parse_listing(changed, "a.txt", year=2026)
+    assert [fields(e) for e in listing.entries] == want
+    assert listing.diagnostics == ()
+
+
+def _sloppy() -> str:
+    """A copy cut inside the first paper (from its authors) and inside the last (after
+    its title): what a drag-select over part of the page gives."""
+    lines = read("new-chrome.txt").split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("John Dang"))
+    end = next(i for i, line in enumerate(lines) if line == "An Old Paper, Revised") + 1
+    return "\n".join(lines[start:end])
+
+
+def test_a_copy_cut_at_both_ends_imports_the_whole_papers_only() -> None:
+    listing = parse_listing(_sloppy(), "cut.txt", year=2026)
+    assert [e.arxiv for e in listing.entries] == ["2412.04305", "2412.04388", "2412.03950"]
+    assert [(d.severity, d.line) for d in listing.diagnostics] == [
+        ("warning", 1), ("warning", 24)]
+    assert "the copy starts inside a paper" in listing.diagnostics[0].message
+    assert "the copy ends inside a paper" in listing.diagnostics[1].message
+
+
+def test_a_page_pasted_twice_imports_each_paper_once() -> None:
+    twice = _sloppy() + "\n" + _sloppy()
+    listing = parse_listing(twice, "twice.txt", year=2026)
+    assert [e.arxiv for e in listing.entries] == ["2412.04305", "2412.04388", "2412.03950"]
+    assert all(d.severity == "warning" for d in listing.diagnostics)
+    assert [re.search(r"the copy (starts|ends) inside a paper", d.message)[1]  # type: ignore
+            for d in listing.diagnostics] == ["starts", "ends"] * 2
+    whole = parse_listing(_sloppy() + "\n\n" + read("new-chrome.txt"), "x.txt", year=2026)
+    assert sorted(e.arxiv for e in whole.entries) == [
+        "2306.01234", "2412.03950", "2412.04261", "2412.04305", "2412.04388"]
+
+
+def test_a_paper_missing_its_authors_between_papers_is_named() -> None:
+    text = read("recent-firefox.txt").replace("Authors: Priya Raman, Tomás Ortega\n", "")
+    text = text.replace("Comments: Accepted at EMNLP 2024 Findings\n", "")
+    listing = parse_listing(text, "r.txt", year=2026)
+    assert [e.arxiv for e in listing.entries] == ["2412.05002", "2412.04001"]
+    (problem,) = listing.diagnostics
+    assert problem.line == 17 and "paper 2412.05001 has no authors" in problem.message
+
+
+def test_an_authors_papers_repeating_their_lines_are_each_read() -> None:
+    """An author's page (arxiv.org/a/…) repeats the author line and the subjects paper
+    after paper: text repeated, but no second copy of the page (no identifier again)."""
+    lines = []
+    for n in range(1, 5):
+        lines += [f"[{n}] arXiv:2401.0{n}000 [pdf, other]", f"Lectures on the Standard Model {n}",
+                  "Andrzej J. Buras, Jennifer Girrbach-Noe", "Comments: 31 pages, 4 figures",
+                  "Subjects: High Energy Physics - Phenomenology (hep-ph); High Energy "
+                  "Physics - Experiment (hep-ex)"]
+    listing = parse_listing("\n".join(lines), "a.txt", year=2026)
+    assert [e.title[-1] for e in listing.entries] == ["1", "2", "3", "4"]
+    assert listing.diagnostics == ()
+
+
+_words = st.text(st.characters(whitelist_categories=("Lu", "Ll", "Nd")), min_size=1,
+                 max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(papers=st.lists(st.tuples(
+    st.lists(_words, min_size=1, max_size=12).map(" ".join),
+    st.lists(st.lists(_words, min_size=2, max_size=3).map(" ".join), min_size=1,
+             max_size=8),
+    st.lists(_words, min_size=8, max_size=40).map(lambda w: " ".join(w) + ".")),
+    min_size=1, max_size=6))
+def test_any_titles_and_names_are_read_by_structure(papers) -> None:
+    """Whatever the words, the lines after an identifier are its title and its authors:
+    nothing depends on what the titles say."""
+    lines = ["Showing new listings for Monday, 2 December 2024"]
+    for n, (title, names, abstract) in enumerate(papers, start=1):
+        lines += [f"[{n}] arXiv:2412.{n:05d} [pdf, other]", title, ", ".join(names),
+                  "Subjects: Computation and Language (cs.CL)", abstract]
+    listing = parse_listing("\n".join(lines), "p.txt", year=2026)
+    assert [(e.title, e.authors, e.abstract) for e in listing.entries] == [
+        (" ".join(t.split()), tuple(names), " ".join(a.split())) for t, names, a in papers]
+
+
+def test_import_and_build_an_arxiv_page(tmp_path: Path, monkeypatch, capsys) -> None:
+    """End to end: each paper one file with its arXiv id and link, the site's BibTeX an
+    arXiv eprint; importing the page again changes nothing, and a BibTeX export of one of
+    its papers merges into that paper's file by the arXiv id."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.yaml").write_text(f"title: T\nthemes_dir: {THEMES}\n")
+    page = tmp_path / "arxiv.txt"
+    page.write_text(read("new-chrome.txt"), encoding="utf-8")
+    assert main(["import", str(page)]) == 0
+    out = capsys.readouterr().out
+    assert out.strip().endswith("5 created, 0 updated, 0 unchanged, 0 skipped")
+    assert "without a year" not in out  # (every date an arXiv page shows has its year)
+    papers = tmp_path / "content" / "papers"
+    data, _, _ = read_front_matter((papers / "sparse-attention-at-scale.md").read_text())
+    assert (data["arxiv"], data["url"], data["author_count"], data["authors_truncated"]) == (
+        "2412.03950", "https://arxiv.org/abs/2412.03950", 30, True)
+    assert main(["import", str(page)]) == 0
+    assert capsys.readouterr().out.strip().endswith("0 created, 0 updated, 5 unchanged, 0 skipped")
+    bib = tmp_path / "one.bib"
+    bib.write_text("@misc{zhang24, title={Sparse attention at scale: a study}, author={Zhang, "
+                   "Wei and Na, Li}, year={2024}, eprint={2412.03950}, archivePrefix={arXiv}, "
+                   "doi={10.48550/arXiv.2412.03950}}\n")
+    assert main(["import", str(bib)]) == 0
+    assert sorted(p.name for p in papers.iterdir()) == sorted([
+        "aya-expanse-combining-research-breakthroughs-for-a-new.md",
+        "reasoning-about-mathcal-o-n-programs-with-tests-a-study-of.md",
+        "evaluer-les-modeles-de-langue-en-francais.md", "sparse-attention-at-scale.md",
+        "an-old-paper-revised.md"])
+    assert main(["build"]) == 0
+    page_html = (tmp_path / "site/papers/sparse-attention-at-scale/index.html").read_text()
+    assert "eprint        = {2412.03950}" in page_html
+    assert 'href="https://arxiv.org/abs/2412.03950"' in page_html
+
+
+def test_a_papers_own_page_is_read_up_to_its_cite_as_line() -> None:
+    """arxiv.org/abs/…: the labels are shown (``Title:Aya…``, no space), the metadata is a
+    table (a tab after each label), the identifier comes last ("Cite as:"), dated by the
+    first version; the page's menus and its submission history are passed over."""
+    page = read("abs-chrome.txt")
+    listing = parse_listing(page, "abs.txt", year=2026)
+    assert listing.format == "arxiv-listing" and listing.diagnostics == ()
+    (aya,) = listing.entries
+    assert (aya.arxiv, aya.date, aya.category, aya.venue, aya.line) == (
+        "2412.04261", "2024-12-05", "cs.CL", "Findings of EMNLP 2025", 8)
+    assert aya.title.startswith("Aya Expanse: Combining") and len(aya.authors) == 6
+    assert aya.abstract.startswith("We introduce the Aya Expanse model family")
+    other = page.replace("2412.04261", "2412.09999").replace("Aya Expanse", "Aya Vision")
+    two = parse_listing(page + "\n" + other + "\n" + page, "abs.txt", year=2026)
+    assert [(e.arxiv, e.title[:10]) for e in two.entries] == [
+        ("2412.04261", "Aya Expans"), ("2412.09999", "Aya Vision")]
+    cut = "\n".join(page.split("\n")[9:])  # from below its Authors: line
+    listing = parse_listing(cut, "abs.txt", year=2026)
+    assert listing.entries == ()
+    assert "shows no 'Title:' and 'Authors:' lines" in listing.diagnostics[0].message
+
+
+def test_a_title_that_reads_like_page_text_is_still_a_title() -> None:
+    """arXiv's menus ("Search", "About") are passed over between papers only: a paper's
+    own lines are its own, whatever they say."""
+    text = ("[1] arXiv:2412.00001 [pdf]\nSearch\nAnn Lee, Bo Chen\nSubjects: Information "
+            "Retrieval (cs.IR)\n[2] arXiv:2412.00002 [pdf]\nAbout\nCy Dee\n")
+    listing = parse_listing(text, "s.txt", year=2026)
+    assert [(e.title, e.authors) for e in listing.entries] == [
+        ("Search", ("Ann Lee", "Bo Chen")), ("About", ("Cy Dee",))]
