@@ -34,12 +34,12 @@ from generator.diagnostics import (
     Severity,
     error,
     has_errors,
-    not_utf8,
     shown_path,
+    utf8_text,
     warning,
 )
 from generator.markdown import note_targets
-from generator.model import is_safe_slug
+from generator.model import WINDOWS_RESERVED, is_safe_slug, new_slug
 from generator.site import duplicate_papers
 from generator.theme import STATIC_PREFIX, Theme, load_theme, template_file
 
@@ -115,13 +115,14 @@ def _tag_lines(text: str, tags: Iterable[Any], key_line: int) -> list[int]:
 
 def _read(file: Path, shown: str, problems: list[Diagnostic]) -> _File | None:
     try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        problems.append(not_utf8(shown, exc))
-        return None
+        text = utf8_text(file.read_bytes(), shown)
     except OSError as exc:
         problems.append(error(shown, None, f"cannot read: {exc.strerror}"))
         return None
+    if isinstance(text, Diagnostic):
+        problems.append(text)
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # (as the build reads it)
     slug = slug_for_path(file)
     _, found = parse_paper(text, shown, slug)
     problems.extend(found)
@@ -142,7 +143,11 @@ def _check_names(files: list[tuple[Path, str]], problems: list[Diagnostic]) -> N
     by_slug: dict[str, str] = {}
     for file, shown in files:
         slug = slug_for_path(file)
-        if not is_safe_slug(file.stem):
+        if slug in WINDOWS_RESERVED:  # (another name Windows refuses is not a slug: below)
+            problems.append(warning(shown, None, f"'{file.stem}' is a device name on Windows, "
+                                    f"where this file and its page's folder cannot be made; "
+                                    f"rename it to {new_slug(slug)}.md (its page moves)"))
+        elif not is_safe_slug(file.stem):
             problems.append(warning(shown, None, f"file name is not a slug; the page will be "
                                     f"'{slug}' (rename the file to {slug}.md)"))
         if slug in by_slug:

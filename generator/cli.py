@@ -152,7 +152,7 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     if args.year is None and any(listing.format in PAGE_FORMATS and
                                  listing.format not in DATED_FORMATS for listing in listings):
         out.line(f"Dates without a year are read as {year} (set --year to change).")
-    plan = plan_import(listings, config.papers_path, added=today())
+    plan = plan_import(listings, config.papers_path, added=today(), root=config.root)
     out.diagnostics(plan.diagnostics)
     shown = {"create": "create", "update": "update", "unchanged": "same"}
     for change in plan.changes:
@@ -295,9 +295,9 @@ def cmd_new(args: argparse.Namespace, out: Output) -> int:
     if config is None:
         return 1
     try:
-        path = create_entry(config.papers_path, args.title, authors=args.author or (),
-                            tags=args.tag or (), url=args.url, pdf=args.pdf, date=args.date,
-                            venue=args.venue, status=args.status)
+        path = create_entry(config.papers_path, args.title, config.root,
+                            authors=args.author or (), tags=args.tag or (), url=args.url,
+                            pdf=args.pdf, date=args.date, venue=args.venue, status=args.status)
     except EditError as exc:
         out.diagnostic(Diagnostic("new", None, "error", str(exc)))
         return 1
@@ -312,7 +312,7 @@ def _edit_many(args: argparse.Namespace, out: Output, edit: Callable[[Path], obj
     if config is None:
         return 1
     clear_leftovers(config.papers_path, below=True)
-    paths, problems, matched = resolve(args.papers, config.papers_path)
+    paths, problems, matched = resolve(args.papers, config.papers_path, config.root)
     if problems:
         out.diagnostics(problems)
         out.line("Nothing changed.")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from generator.diagnostics import Diagnostic, as_written, error, not_utf8
+from generator.diagnostics import Diagnostic, as_written, error, utf8_text
 from generator.model import STATUSES
 
 CONFIG_NAME = "config.yaml"
@@ -270,11 +270,13 @@ def load_config(path: Path, environ: dict[str, str] | None = None
     text: str | None = None
     problems: list[Diagnostic] = []
     try:
-        text = path.read_text(encoding="utf-8")
+        read = utf8_text(path.read_bytes(), str(path))
+        if isinstance(read, Diagnostic):  # (an editor saved it in another encoding)
+            problems.append(read)
+        else:
+            text = read.replace("\r\n", "\n").replace("\r", "\n")
     except FileNotFoundError:
         pass
-    except UnicodeDecodeError as exc:  # (an editor saved it in another encoding)
-        problems.append(not_utf8(str(path), exc))
     except OSError as exc:
         problems.append(error(str(path), None, f"cannot read: {exc.strerror or exc}"))
     if text is not None:

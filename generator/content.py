@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import yaml
 
-from generator.diagnostics import Diagnostic, as_written, error, not_utf8, warning
+from generator.diagnostics import Diagnostic, as_written, error, utf8_text, warning
 from generator.model import (
     ENTRY_TYPES,
     KNOWN_KEYS,
@@ -44,11 +44,21 @@ def _as_split(text: str) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n")
 
 
+# All a symbolic link is where git does not make links (Windows, core.symlinks false): its
+# target, on one line without a line end
+_LINK_AS_FILE = re.compile(r"(?:\S*|[^\n]*/[^\n]*)\.md")
+
+
 def split_front_matter(text: str) -> tuple[str, str, int]:
     """File text -> (front-matter text, body, line number of the first front-matter line)."""
     text = _as_split(text)
     lines = text.split("\n")
     if not lines or lines[0].strip() != FENCE:
+        if _LINK_AS_FILE.fullmatch(text):
+            raise FrontMatterError(f"missing front matter: all the file holds is '{text}': a "
+                                   f"symbolic link that git checked out as a file (as on "
+                                   f"Windows, without core.symlinks); copy the file it "
+                                   f"names here instead", 1)
         raise FrontMatterError("missing front matter: the file must start with a '---' line",
                                1)
     for i in range(1, len(lines)):
@@ -593,10 +603,9 @@ def read_and_parse(file: tuple[str, str, str]
 
 def parse_source(source: Source) -> tuple[Paper | None, list[Diagnostic]]:
     """A content file as read -> (Paper or None when unusable, diagnostics)."""
-    try:
-        text = source.read().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [not_utf8(source.shown, exc)]
+    text = utf8_text(source.read(), source.shown)
+    if isinstance(text, Diagnostic):
+        return None, [text]
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as read_text() reads it
     return parse_paper(text, source.shown, source.slug)
 

@@ -55,6 +55,26 @@ def not_utf8(path: str, exc: UnicodeDecodeError) -> Diagnostic:
     return error(path, bad_byte_line(exc), f"not UTF-8 text ({exc.reason}); save it as UTF-8")
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def utf8_text(data: bytes, path: str) -> str | Diagnostic:
+    """A file's bytes as UTF-8 text (line ends and a BOM as they are), or the error to show.
+    UTF-16, which Notepad saves as "Unicode" and Windows PowerShell's ``>`` writes, is named:
+    by its BOM, or without one by a NUL byte (which no text holds; UTF-16 puts one in every
+    ASCII character, so it decodes as UTF-8 and read as a file without front matter)."""
+    if data.startswith(_UTF16_BOMS):
+        return error(path, 1, "UTF-16 text (Notepad's 'Unicode'); save it as UTF-8")
+    nul = data.find(b"\0")
+    if nul >= 0:
+        return error(path, data.count(b"\n", 0, nul) + 1, "a NUL byte: UTF-16 text or not "
+                                                           "text at all; save it as UTF-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return not_utf8(path, exc)
+
+
 def as_written(value: Any, limit: int = 60) -> str:
     """A value read from YAML as a message shows it: spelled as YAML spells it (``true``,
     ``null``, ``[a, b]``, ``2020-01-01``, not Python's ``True``...), text in quotes, on one

@@ -157,6 +157,25 @@ def bibtex_keys(papers: Iterable[Paper | Shape],
     return keys
 
 
+_DOI_PREFIX = re.compile(r"\A(?:https?://(?:dx\.)?doi\.org/|doi:)\s*", re.IGNORECASE)
+
+
+def doi_name(doi: str) -> str:
+    """The DOI itself from a ``doi`` written as its link or as ``doi:…``: biblatex puts
+    https://doi.org/ before the field, so a link kept there would be linked twice."""
+    return _DOI_PREFIX.sub("", doi.strip())
+
+
+_VERBATIM_ENCODED = str.maketrans({"{": "%7B", "}": "%7D", "\\": "%5C", "^": "%5E"})
+
+
+def _verbatim(text: str) -> str:
+    """A verbatim field's value (biblatex's doi, url: ``\\_`` there is a backslash in the
+    link): as it is, percent-encoded where a brace would end the field, and a backslash or
+    ``^^`` would be a command to a style that prints the field as text."""
+    return text.translate(_VERBATIM_ENCODED)
+
+
 def bib_escape(text: str) -> str:
     """Text for a braced BibTeX field: LaTeX and ``$math$`` kept, ``& % # _`` escaped,
     braces balanced (BibTeX counts them even after a backslash). Commands that touch files
@@ -250,11 +269,11 @@ def bibtex_entry(paper: Paper, key: str) -> str:
         if paper.category:
             category = paper.category if "." in paper.category else f"cs.{paper.category}"
             fields.append(("primaryclass", bib_escape(category)))
-    if paper.doi:
-        fields.append(("doi", bib_escape(paper.doi)))
+    if paper.doi:  # (verbatim fields, as biblatex reads them: no escapes, braces encoded)
+        fields.append(("doi", _verbatim(doi_name(paper.doi))))
     link = paper.url or paper.pdf
     if link:
-        fields.append(("url", link.replace("{", "%7B").replace("}", "%7D")))
+        fields.append(("url", _verbatim(link)))
     keywords = list(dict.fromkeys([*paper.tags, *paper.keywords]))
     if keywords:
         fields.append(("keywords", bib_escape(", ".join(keywords))))

@@ -19,6 +19,7 @@ import datetime as dt
 import difflib
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,7 @@ from generator.content import (
     slug_for_path,
     text_list,
 )
-from generator.diagnostics import Diagnostic, error, shown_path, warning
+from generator.diagnostics import Diagnostic, error, shown_path, utf8_text, warning
 from generator.model import (
     FILLED_KEYS,
     IMPORTED_KEYS,
@@ -45,6 +46,7 @@ from generator.model import (
     USER_KEYS,
     Entry,
     Listing,
+    new_slug,
     normalize_title,
     slugify,
     unique_slug,
@@ -179,7 +181,9 @@ def entry_record(entry: Entry, listing: Listing) -> dict[str, Any]:
         "keywords": list(entry.keywords),
         "doi": entry.doi,
         "url": entry.url,
-        "sources": [{"file": Path(listing.source).name, "format": listing.format}],
+        # (in NFC: a name read on a Mac, or from a checkout of a repo made there, is NFD)
+        "sources": [{"file": unicodedata.normalize("NFC", Path(listing.source).name),
+                     "format": listing.format}],
     }
 
 
@@ -331,29 +335,31 @@ def _match(group: Sequence[Mapping[str, Any]], existing: Mapping[str, _Existing]
 def _read_existing(file: Path) -> tuple[str, dict[str, Any]] | Diagnostic:
     """A content file -> (its text, its front matter), or why it is left alone."""
     try:
-        text = file.read_text(encoding="utf-8")
+        text = utf8_text(file.read_bytes(), str(file))
+        if isinstance(text, Diagnostic):
+            return warning(text.path, text.line, f"{text.message}; left as it is")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")  # (as read_text reads it)
         return text, read_front_matter(text)[0]
     except FrontMatterError as exc:
         return warning(str(file), exc.line, f"{exc}; this file is left as it is and its "
                                             "paper may be imported again under a new name")
-    except UnicodeDecodeError:
-        return warning(str(file), None, "not UTF-8 text; left as it is")
     except OSError as exc:  # (another user's file)
         return warning(str(file), None, f"cannot read: {exc.strerror}; this file is left "
                                         "as it is and its paper may be imported again under "
                                         "a new name")
 
 
-def scan_papers(papers_dir: Path
+def scan_papers(papers_dir: Path, root: Path | None = None
                 ) -> tuple[dict[str, _Existing], set[str], list[Diagnostic]]:
     """The content folder -> (identity (see ``identities``) -> first file with it, slugs
-    taken, warnings for files that cannot be read and are left alone)."""
+    taken, warnings for files that cannot be read and are left alone). ``root``: the
+    project, which a link may not leave (as ``content.content_files``)."""
     by_title: dict[str, _Existing] = {}
     slugs: set[str] = set()
     problems: list[Diagnostic] = []
     if not papers_dir.is_dir():
         return by_title, slugs, problems
-    content = content_files(papers_dir)  # the files a build reads, by the same rule
+    content = content_files(papers_dir, root)  # the files a build reads, by the same rule
     problems.extend(warning(d.path, d.line, f"{d.message}; left alone") for d in content.problems)
     files = [Path(path) for _, path in content.papers]
     for file, read in zip(files, fork_map(_read_existing, files, jobs=default_jobs()),
@@ -374,8 +380,11 @@ def scan_papers(papers_dir: Path
     return by_title, slugs, problems
 
 
-def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) -> ImportPlan:
-    """Parsed listings + the current content folder -> every change an import would make."""
+def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str,
+                root: Path | None = None) -> ImportPlan:
+    """Parsed listings + the current content folder -> every change an import would make.
+    ``root``: the project (a content file linked from out of it is neither read nor
+    written, as the build does not read it)."""
     records: list[dict[str, Any]] = []
     diagnostics: list[Diagnostic] = []
     skipped = 0
@@ -390,7 +399,7 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
                 skipped += 1
                 continue
             records.append(entry_record(entry, listing))
-    existing, taken, problems = scan_papers(papers_dir)
+    existing, taken, problems = scan_papers(papers_dir, root)
     diagnostics.extend(problems)
     changes: list[Change] = []
     # Records of one paper, and records that name the same file, become one change.
@@ -409,7 +418,7 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str) ->
     for found, group in plans:
         if found is None:
             merged = merge_records(group)
-            slug = unique_slug(slugify(merged["title"]), taken)
+            slug = unique_slug(new_slug(merged["title"]), taken)
             taken.add(slug)
             changes.append(Change("create", papers_dir / f"{slug}.md", merged["title"]))
             fronts.append(ordered_front(merged, added))
@@ -531,20 +540,31 @@ class EditError(Exception):
         self.line = line
 
 
-def paper_files(papers_dir: Path) -> dict[str, Path]:
+def _content_paths(papers_dir: Path, root: Path | None) -> list[Path]:
+    """The content files a build reads (``content_files``: no link out of ``root``)."""
+    if not papers_dir.is_dir():
+        return []
+    return [Path(path) for _, path in content_files(papers_dir, root).papers]
+
+
+def paper_files(papers_dir: Path, root: Path | None = None) -> dict[str, Path]:
     """slug -> content file, for every ``*.md`` under papers_dir (first file wins)."""
     found: dict[str, Path] = {}
-    if papers_dir.is_dir():
-        for file in (Path(path) for _, path in content_files(papers_dir).papers):
-            found.setdefault(slug_for_path(file), file)
+    for file in _content_paths(papers_dir, root):
+        found.setdefault(slug_for_path(file), file)
     return found
 
 
-def resolve(refs: Sequence[str], papers_dir: Path
+def resolve(refs: Sequence[str], papers_dir: Path, root: Path | None = None
             ) -> tuple[list[Path], list[Diagnostic], list[tuple[str, Path]]]:
-    """Slugs, unique starts of slugs, or paths -> (content files, one error per reference
-    that names no paper or several, the references that were starts: (ref, file))."""
-    files = paper_files(papers_dir)
+    """Slugs, unique starts of slugs, or paths of content files -> (content files, one error
+    per reference that names no paper or several, or a file that is none, the references
+    that were starts: (ref, file)). ``root``: the project, which a link may not leave."""
+    content = _content_paths(papers_dir, root)
+    files: dict[str, Path] = {}
+    for file in content:
+        files.setdefault(slug_for_path(file), file)
+    listed = {os.path.abspath(file) for file in content}
     paths: list[Path] = []
     problems: list[Diagnostic] = []
     matched: list[tuple[str, Path]] = []
@@ -554,15 +574,21 @@ def resolve(refs: Sequence[str], papers_dir: Path
     for ref in refs:
         as_path = Path(ref)
         if ref.endswith(".md") or os.sep in ref or "/" in ref:
-            if as_path.is_file():
+            if as_path.is_file() and os.path.abspath(as_path) in listed:
                 paths.append(as_path)
+                continue
+            if as_path.is_file():  # (a link out of the project, a file elsewhere)
+                problems.append(error(ref, None, f"not a paper's file: the papers are the "
+                                                 f"*.md files in {where}"))
                 continue
         slug = as_path.stem if ref.endswith(".md") else ref
         if slug in files:
             paths.append(files[slug])
             continue
         # typed loosely: spaced, in capitals, or the title itself (its slug, as `new` made it)
-        slug = slugify(slug) if re.search(r"[A-Za-z0-9]", slug) else slug
+        if re.search(r"[A-Za-z0-9]", slug):
+            named = new_slug(slug)  # (a title Windows reserves names a new file so)
+            slug = named if named in files else slugify(slug)
         if slug in files:
             paths.append(files[slug])
             matched.append((ref, files[slug]))
@@ -612,10 +638,11 @@ FrontMatterChange = Callable[[dict[str, Any]], tuple[dict[str, Any], str]]
 
 
 def _edit_file(path: Path, change: FrontMatterChange) -> Edit:
-    try:
-        text, raw = _text_and_bytes(path)
-    except UnicodeDecodeError:
-        raise EditError("not UTF-8 text; fix it by hand first") from None
+    raw = path.read_bytes()
+    text = utf8_text(raw, str(path))
+    if isinstance(text, Diagnostic):  # (as check says it)
+        raise EditError(text.message, text.line)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         data, _, _ = read_front_matter(text)
     except FrontMatterError as exc:
@@ -722,16 +749,18 @@ def new_entry_text(title: str, *, authors: Sequence[str] = (), tags: Sequence[st
     return render_file(front)
 
 
-def create_entry(papers_dir: Path, title: str, **options: Any) -> Path:
-    """Write a new content file for ``title`` under a unique slug; never overwrites."""
+def create_entry(papers_dir: Path, title: str, root: Path | None = None,
+                 **options: Any) -> Path:
+    """Write a new content file for ``title`` under a unique slug; never overwrites.
+    ``root``: the project, which a link may not leave."""
     text = new_entry_text(title, **options)
-    by_title, taken, _ = scan_papers(papers_dir)
+    by_title, taken, _ = scan_papers(papers_dir, root)
     existing = by_title.get("title:" + normalize_title(title))
     if existing is not None:
         raise EditError(f"a paper with this title is already in {shown_path(existing.path)}")
     if papers_dir.is_dir():
         taken |= {p.stem for p in papers_dir.iterdir()}
-    slug = unique_slug(slugify(title), taken)
+    slug = unique_slug(new_slug(title), taken)
     path = papers_dir / f"{slug}.md"
     papers_dir.mkdir(parents=True, exist_ok=True)
     try:  # (killed or out of space midway, no half-written file is left)

@@ -6,6 +6,7 @@ content file -> ``Paper`` (what the reading list knows of it, plus the user's ow
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -199,17 +200,61 @@ _SPELLED_OUT = {ord(ch): name for letter, name in (*_GREEK.items(), *_LATIN.item
 SLUG_MAX = 60
 
 
-def slugify(title: str, max_length: int = SLUG_MAX) -> str:
-    """A readable ASCII slug that is safe as one path segment ("" never: falls back to 'paper')."""
+def _long_slug(title: str) -> str:
+    """A title as an uncut slug: ASCII letters, digits and single hyphens ("" when the
+    title has no Latin letter or digit)."""
     text = unicodedata.normalize("NFKC", title)
     text = text.translate(_SPELLED_OUT)
     text = text.replace("++", "pp").replace("#", "sharp").replace("&", " and ")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
-    if len(text) > max_length:
-        cut = text[:max_length]
-        text = cut.rsplit("-", 1)[0] if "-" in cut[max_length // 2:] else cut
-    return text.strip("-") or "paper"
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+
+
+def _cut(slug: str, max_length: int) -> str:
+    """A slug cut to ``max_length``, at a hyphen when one is in its second half."""
+    if len(slug) > max_length:
+        cut = slug[:max_length]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut[max_length // 2:] else cut
+    return slug.strip("-")
+
+
+def slugify(title: str, max_length: int = SLUG_MAX) -> str:
+    """A readable ASCII slug that is safe as one path segment ("" never: falls back to 'paper').
+
+    The slug of a content file whose name is not one (``slug_for_path``), so it never
+    changes: ``new_slug`` names new files, ``term_slug`` term pages."""
+    return _cut(_long_slug(title), max_length) or "paper"
+
+
+# Names Windows keeps for devices, in any case and with any extension (``con``, ``Aux.md``):
+# no file or folder there can have one, so a list holding one cannot be checked out
+WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul",
+                              *(f"{port}{n}" for port in ("com", "lpt") for n in range(10))})
+
+
+def _portable(slug: str, kind: str) -> str:
+    """A slug, with ``-kind`` after one that Windows reserves (``con`` -> ``con-paper``)."""
+    return f"{slug}-{kind}" if slug in WINDOWS_RESERVED else slug
+
+
+def new_slug(title: str) -> str:
+    """The slug, and file name, of a new content file: ``slugify``'s, never a name Windows
+    reserves (a paper titled "Con" is ``con-paper.md``). A file keeps its name, so a
+    slug that another file has is made unique there, once (``unique_slug``)."""
+    return _portable(slugify(title), "paper")
+
+
+def term_slug(name: str, kind: str, identity: str) -> str:
+    """The slug of a term's page (``kind``: tag, author, venue...), made again on every
+    build: ``slugify``'s, except that a slug longer than ``SLUG_MAX`` is cut shorter and
+    ends in a hash of the term's ``identity`` (two long venues that start alike get two
+    slugs whatever other terms the list has), and a name Windows reserves gets ``-kind``
+    (a tag "aux" is ``aux-tag``)."""
+    slug = _long_slug(name)
+    if len(slug) > SLUG_MAX:
+        digest = hashlib.blake2b(identity.encode("utf-8"), digest_size=4).hexdigest()
+        slug = f"{_cut(slug, SLUG_MAX - len(digest) - 1)}-{digest}"
+    return _portable(slug or kind, kind)
 
 
 _ARXIV_ID = re.compile(r"(?<![\w.])(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\b")

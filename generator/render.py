@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import jinja2
 import jinja2.bccache
@@ -30,7 +30,7 @@ from generator import __version__
 from generator.cache import digest
 from generator.config import Config
 from generator.diagnostics import BuildError, bad_byte_line, error
-from generator.feeds import FeedText, citation_markdown, citation_text, entry_type
+from generator.feeds import FeedText, citation_markdown, citation_text, doi_name, entry_type
 from generator.markdown import plain_inline, render_inline, render_markdown_with_text
 from generator.model import Paper, authors_counted, is_code_link, link_host
 from generator.reading import Facts, reading_queue, reading_stats
@@ -222,7 +222,8 @@ def _external_links(paper: Paper) -> tuple[ExternalLink, ...]:
     add("Paper", paper.url)
     add("PDF", paper.pdf)
     if paper.doi:
-        add("DOI", "https://doi.org/" + paper.doi.removeprefix("https://doi.org/"))
+        # (encoded: a "#" or "<" in a DOI is part of it, not the link's fragment)
+        add("DOI", "https://doi.org/" + quote(doi_name(paper.doi), safe="/:;()"))
     for url in paper.links:
         label = "Code" if is_code_link(url) else \
             "Hugging Face" if link_host(url) == "huggingface.co" else "Link"

@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from generator.diagnostics import Diagnostic, error
-from generator.model import SLUG_MAX, Compact, Paper, normalize_title, slugify, unique_slug
+from generator.model import (
+    SLUG_MAX,
+    WINDOWS_RESERVED,
+    Compact,
+    Paper,
+    normalize_title,
+    term_slug,
+    unique_slug,
+)
 
 HOME_URL = "index.html"
 SEARCH_URL = "search/index.html"
@@ -210,16 +218,20 @@ _ASCII_WORD = re.compile(r"[a-z0-9]")
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 
 
-def _term_slug(kind: str, name: str) -> str:
-    if name.isascii():  # model.slugify's result, without its per-character Unicode work
+def _term_slug(kind: str, name: str, identity: str) -> str:
+    """A term's slug: ``model.term_slug``'s (a long name's ends in a hash of its identity,
+    a name Windows reserves gets ``-kind``), or for a name in a non-Latin script a hash of
+    it (in NFC: the same name typed on a Mac or read from a file name there is one slug)."""
+    if name.isascii():  # model.term_slug's result, without its per-character Unicode work
         text = name.replace("++", "pp").replace("#", "sharp").replace("&", " and ")
         slug = _NON_ALNUM.sub("-", text).strip("-").lower()
-        if slug and len(slug) <= SLUG_MAX:
+        if slug and len(slug) <= SLUG_MAX and slug not in WINDOWS_RESERVED:
             return slug
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     if not _ASCII_WORD.search(folded):  # a name in a non-Latin script: stable hash slug
-        return f"{kind}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:8]}"
-    return slugify(name)
+        nfc = unicodedata.normalize("NFC", name)
+        return f"{kind}-{hashlib.sha1(nfc.encode('utf-8')).hexdigest()[:8]}"
+    return term_slug(name, kind, identity)
 
 
 Named = list[tuple[str, str]]  # (name as written, spacing normalised; its identity key)
@@ -247,7 +259,7 @@ def _collect(ordered: list[Shape], kind: str, named: list[Named]) -> dict[str, T
     for key in sorted(spellings):
         counts = spellings[key]
         name = sorted(counts, key=lambda s: (-counts[s], s))[0]
-        slug = unique_slug(_term_slug(kind, name), taken)
+        slug = unique_slug(_term_slug(kind, name, key), taken)
         taken.add(slug)
         terms[key] = Term(kind, name, slug, f"{kind}s/{slug}/index.html", tuple(members[key]))
     return terms

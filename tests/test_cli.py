@@ -512,11 +512,11 @@ def test_a_file_that_is_not_utf8_is_reported_and_left_alone(project, capsys):
     broken.write_bytes(b"---\ntitle: Caf\xe9\n---\n")
     assert run("rate", "latin1", "focusllm", "4") == 1
     captured = capsys.readouterr()
-    assert captured.err == ("content/papers/latin1.md: error: not UTF-8 text; fix it by "
-                            "hand first\n")
+    assert captured.err == ("content/papers/latin1.md:2: error: not UTF-8 text (invalid "
+                            "continuation byte); save it as UTF-8\n")
     assert "  updated content/papers/focusllm.md (rating: 4)" in captured.out
     assert broken.read_bytes() == b"---\ntitle: Caf\xe9\n---\n"
-    # check and build name the line of the first byte that is not UTF-8
+    # check and build name the line of the first byte that is not UTF-8, as the edit did
     assert run("check") == 1
     assert run("build") == 1
     assert capsys.readouterr().err.count("content/papers/latin1.md:2: error: not UTF-8 text "

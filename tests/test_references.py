@@ -887,8 +887,10 @@ def test_a_titles_dollar_and_odd_braces_survive_the_sites_papers_bib(title):
 
 
 def test_a_doi_with_underscores_or_hashes_survives_the_round_trip():
-    """papers.bib escapes a DOI's _ # % (for BibTeX styles that print it as text, not
-    verbatim); importing it, or DBLP's escaped DOIs, gives the DOI itself back."""
+    """papers.bib writes a DOI verbatim, as biblatex reads its doi field (a \\_ there
+    is a backslash in the link); importing it, or DBLP's escaped DOIs, gives the DOI back."""
+    import bibtexparser
+
     from generator.feeds import bibtex_entry
     from generator.model import Paper
 
@@ -896,8 +898,42 @@ def test_a_doi_with_underscores_or_hashes_survives_the_round_trip():
     for value in (wiley, "10.1162/tacl_a_00001", "10.1000/abc%20def"):
         entry = bibtex_entry(Paper(slug="x", title="T", date="2020", doi=value), "k")
         assert read_text(entry)[0].doi == value
+        (parsed,) = bibtexparser.parse_string(entry).entries
+        assert parsed.fields_dict["doi"].value == value, entry
     (escaped,) = read_text("@article{k, title = {T}, doi = {10.1162/TACL\\_A\\_00001}}")
     assert escaped.doi == "10.1162/TACL_A_00001"
+
+
+def test_a_doi_written_as_its_link_is_the_doi_in_papers_bib_and_the_page_link():
+    """biblatex links https://doi.org/ + the doi field: a doi written as a link (or as
+    doi:…) gave https://doi.org/https://doi.org/…; a brace would end the field."""
+    import bibtexparser
+
+    from generator.feeds import bibtex_entry
+    from generator.model import Paper
+    from generator.render import _external_links
+
+    for value in ("https://doi.org/10.1162/tacl_a_00001", "http://dx.doi.org/10.1162/tacl_a_00001",
+                  "doi:10.1162/tacl_a_00001", " 10.1162/tacl_a_00001 "):
+        paper = Paper(slug="x", title="T", date="2020", doi=value)
+        (parsed,) = bibtexparser.parse_string(bibtex_entry(paper, "k")).entries
+        assert parsed.fields_dict["doi"].value == "10.1162/tacl_a_00001", value
+        (link,) = _external_links(paper)
+        assert link.url == "https://doi.org/10.1162/tacl_a_00001", value
+    braced = Paper(slug="x", title="T", date="2020", doi="10.1000/a{b}")
+    (parsed,) = bibtexparser.parse_string(bibtex_entry(braced, "k")).entries
+    assert parsed.fields_dict["doi"].value == "10.1000/a%7Bb%7D"
+    # no LaTeX for a style that prints the field as text (plainnat's \\doi{…})
+    sly = Paper(slug="x", title="T", date="2020", doi="10.1/\\input{/etc/passwd}^^5c",
+                url="https://e.org/\\write18{rm}")
+    entry = bibtex_entry(sly, "k")
+    assert "\\" not in entry and "^^" not in entry
+    (parsed,) = bibtexparser.parse_string(entry).entries
+    assert parsed.fields_dict["doi"].value == "10.1/%5Cinput%7B/etc/passwd%7D%5E%5E5c"
+    # a "#" is part of the DOI, not the page link's fragment
+    wiley = Paper(slug="x", title="T", date="2020", doi="10.1002/(SICI)1-4<1::AID>3.0.CO;2-#")
+    assert _external_links(wiley)[0].url == \
+        "https://doi.org/10.1002/(SICI)1-4%3C1::AID%3E3.0.CO;2-%23"
 
 
 def test_a_paper_known_only_by_its_author_count_is_cited_title_first():

@@ -758,3 +758,71 @@ def test_the_workflow_installs_the_repository_readinglist_came_from(tmp_path):
             cwd=tmp_path, capture_output=True, text=True, check=False)
         assert (done.returncode == 0) == ok
         assert ok or "::error file=requirements.txt::" in done.stdout
+
+
+def _run_steps(workflow: dict, cwd: Path, bin_dir: Path) -> list[subprocess.CompletedProcess]:
+    """The build job's `run` steps, as the Actions runner runs them, until one fails; the
+    address configure-pages gives a project site is https://you.github.io/lab (no slash)."""
+    done = []
+    for step in workflow["jobs"]["build"]["steps"]:
+        if "run" not in step:
+            continue
+        env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+               "NO_COLOR": "1"}
+        env.pop("READINGLIST_BASE_URL", None)
+        env.pop("SOURCE_DATE_EPOCH", None)
+        for name, value in (step.get("env") or {}).items():
+            env[name] = value.replace("${{ steps.pages.outputs.base_url }}",
+                                      "https://you.github.io/lab")
+        done.append(subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
+                                    step["run"]], cwd=cwd, env=env, capture_output=True,
+                                   text=True, check=False))
+        if done[-1].returncode:
+            break
+    return done
+
+
+def test_the_workflow_init_writes_builds_the_folder_it_uploads(tmp_path, monkeypatch, capsys,
+                                                                quiet):
+    """The workflow's steps run as written (pip stands in: it has nothing to fetch here) in
+    a list made by init: the upload step's folder holds the site at the Pages address, also
+    with output_dir set (the workflow uploaded site/, built elsewhere: a failed deploy);
+    without requirements.txt the install step says that is what is missing."""
+    monkeypatch.chdir(tmp_path)
+    assert status("init", "lab") == 0
+    root = tmp_path / "lab"
+    (root / "config.yaml").write_text("title: Lab\noutput_dir: public\n")
+    (root / "content" / "papers" / "also-good.md").write_text(GOOD)
+    (root / "requirements.txt").write_text(
+        requirements_file("readinglist @ git+https://github.com/me/readinglist@0123abc"))
+    git = functools.partial(subprocess.run, cwd=root, check=True, capture_output=True)
+    git(["git", "init", "-q"])
+    git(["git", "add", "-A"])
+    git(["git", "-c", "user.name=t", "-c", "user.email=t@e.org", "commit", "-q", "-m", "x"])
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    (shims / "pip").write_text('#!/bin/sh\necho "pip $*"\n')
+    (shims / "pip").chmod(0o755)
+    (shims / "readinglist").symlink_to(Path(sys.executable).parent / "readinglist")
+    workflow = yaml.safe_load((root / ".github/workflows/pages.yml").read_text())
+
+    done = _run_steps(workflow, root, shims)
+    assert [d.returncode for d in done] == [0, 0, 0], [d.stdout + d.stderr for d in done]
+    assert "pip install -r requirements.txt" in done[0].stdout
+    upload = next(s for s in workflow["jobs"]["build"]["steps"]
+                  if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    index = (root / upload["with"]["path"] / "index.html").read_text(encoding="utf-8")
+    assert '<link rel="canonical" href="https://you.github.io/lab/">' in index
+    assert "https://you.github.io/lab/sitemap.xml" in \
+        (root / upload["with"]["path"] / "robots.txt").read_text()
+
+    # this repository's own workflow uses the same actions, at the same versions
+    def actions(flow: dict) -> set[str]:
+        return {s["uses"] for job in flow["jobs"].values() for s in job["steps"] if "uses" in s}
+    assert actions(yaml.safe_load((REPO / ".github/workflows/pages.yml").read_text())) == \
+        actions(workflow)
+
+    (root / "requirements.txt").unlink()
+    (failed,) = _run_steps(workflow, root, shims)
+    assert failed.returncode == 1 and "::error::no requirements.txt" in failed.stdout
+    assert "pip install" not in failed.stdout
