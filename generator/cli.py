@@ -219,10 +219,11 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
     go = "" if root.resolve() == Path.cwd().resolve() else f"cd {shlex.quote(args.dir)}\n  "
     out.line(f"""
 Your reading list is ready. Next:
-  {go}readinglist import PAGE.txt    # a listing page you copied (see README: Import)
+  {go}readinglist import PAGE.txt    # a listing page you copied (README: Import reference)
   readinglist serve              # preview at http://127.0.0.1:8000/, rebuilt as you edit
   readinglist build              # the site, in site/
-To publish on GitHub Pages: push to GitHub, then Settings -> Pages -> Source: GitHub Actions.""")
+To publish on GitHub Pages: make a repository for it, choose Settings -> Pages -> Source:
+GitHub Actions, then push (the workflow cannot deploy before that).""")
     return 0
 
 

@@ -17,7 +17,8 @@ from generator.diagnostics import Diagnostic
 
 PAGE_FORMATS = ("acl-anthology", "hf-daily-papers", "compact-listing",  # pasted text
                 "arxiv-listing")
-DATED_FORMATS = ("arxiv-listing",)  # pages whose every date shows its year
+# pages whose every date shows its year (an ACL Anthology page dates by year headings)
+DATED_FORMATS = ("arxiv-listing", "acl-anthology")
 FORMATS = (*PAGE_FORMATS, "bibtex", "csl-json", "ris")  # and reference-manager exports
 
 

@@ -94,6 +94,14 @@ def test_year_defaults_to_this_year_and_says_so(project: Path, capsys) -> None:
     assert "Dates without a year are read as 2026" in capsys.readouterr().out
 
 
+def test_a_page_whose_every_date_has_its_year_does_not_speak_of_dates_without_one(
+        project: Path, capsys) -> None:
+    """An ACL Anthology page dates its papers by year headings: --year changes nothing."""
+    assert main(["import", str(LISTINGS[0]), "--format", "acl-anthology", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Dates without a year" not in out and "6 created" in out
+
+
 @pytest.mark.parametrize("name,data,message", [
     ("empty.txt", b"", "empty.txt: error: empty listing"),
     ("blank.txt", b"\n\n   \n", "blank.txt: error: empty listing"),

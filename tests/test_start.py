@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -59,6 +60,8 @@ def test_init_makes_a_ready_project_and_never_overwrites(tmp_path, monkeypatch, 
         assert f"created lab list/{made}" in out, made
     assert "cd 'lab list'" in out and "readinglist import" in out and \
         "readinglist serve" in out and "readinglist build" in out
+    # Pages set to GitHub Actions first: pushed before, the first run stops (the README)
+    assert "choose Settings -> Pages -> Source:\nGitHub Actions, then push" in out
     config, problems = load_config(root / "config.yaml", {})
     assert problems == [] and config == Config(root=root, source=str(root / "config.yaml"))
     ignored = (root / ".gitignore").read_text().split()
@@ -461,12 +464,13 @@ def test_a_template_that_includes_one_not_there_names_it(tmp_path, monkeypatch, 
 
 # --- the README, as typed ---------------------------------------------------------------
 
-def _walkthrough_commands() -> list[str]:
-    """Every command of the README's Walkthrough, in order (``serve`` lines aside: they run
-    until stopped, and tests/test_serve.py drives them)."""
+def _walkthrough_commands(heading: str = "## Walkthrough") -> list[str]:
+    """Every command of a section of the README (the Walkthrough), in order (``serve``
+    lines aside: they run until stopped, and tests/test_serve.py drives them)."""
     text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("\n## Walkthrough"):]
-    section = section[:section.index("\n## ", 1)]
+    section = text[text.index(f"\n{heading}\n") + 1:]
+    level = len(heading.split()[0])  # up to the next heading of its level or above
+    section = section[:re.search(rf"\n#{{1,{level}}} |$", section).start()]
     commands = []
     for block in re.findall(r"```sh\n(.*?)```", section, re.S):
         for command in block.replace("\\\n", " ").splitlines():
@@ -485,15 +489,7 @@ def test_the_readme_walkthrough_runs_as_written_on_the_bundled_list(tmp_path):
     for name in ("config.yaml", "content", "themes"):
         source = REPO / name
         (shutil.copytree if source.is_dir() else shutil.copyfile)(source, project / name)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    launcher = bin_dir / "readinglist"
-    launcher.write_text(f"#!/bin/sh\nPYTHONPATH={REPO} exec {sys.executable} -m generator "
-                        f"\"$@\"\n")
-    launcher.chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-           "EDITOR": "true", "NO_COLOR": "1"}
-    env.pop("READINGLIST_BASE_URL", None)
+    env = {**_launcher(tmp_path), "EDITOR": "true"}
     for command in commands:
         done = subprocess.run(["bash", "-c", command], cwd=project, env=env,
                               capture_output=True, text=True, timeout=300)
@@ -505,6 +501,54 @@ def test_the_readme_walkthrough_runs_as_written_on_the_bundled_list(tmp_path):
     landmark = (project / "content/papers/"
                 "landmark-attention-random-access-infinite-context-length.md").read_text()
     assert "status: read" in landmark and "rating: 5" in landmark
+
+
+def _launcher(tmp_path: Path) -> dict[str, str]:
+    """An environment whose ``readinglist`` is this checkout's, as `pip install .` gives."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    launcher = bin_dir / "readinglist"
+    launcher.write_text(f"#!/bin/sh\nPYTHONPATH={REPO} exec {sys.executable} -m generator "
+                        f"\"$@\"\n")
+    launcher.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+           "NO_COLOR": "1", "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUTHOR_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@e.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@e.org"}
+    env.pop("READINGLIST_BASE_URL", None)
+    return env
+
+
+@pytest.mark.slow
+def test_the_readmes_start_your_own_list_runs_as_written(tmp_path):
+    """"Start your own list" and the Pages section's build, as typed in one shell (the
+    install lines, serve and the push to GitHub aside), with a Hugging Face page pasted
+    where the README says: a list that builds, whose commit holds no site/ or .cache/."""
+    commands = [c for c in _walkthrough_commands("## Start your own list")
+                if not re.match(r"(python3 -m venv|pip install|git remote)", c)]
+    assert commands[0].startswith("readinglist init my-papers ") and \
+        commands[1] == "cd my-papers", commands
+    paste = REPO / "content" / "listings" / "003_c1d69bd0da7ca0d9.txt"
+    at = next(i for i, c in enumerate(commands) if c.startswith("readinglist import "))
+    commands.insert(at, f"cp {shlex.quote(str(paste))} content/listings/hf-today.txt")
+    published = [c for c in _walkthrough_commands("### 7. Publish on GitHub Pages")
+                 if "readinglist build" in c]
+    assert published == ["READINGLIST_BASE_URL=https://you.github.io/my-papers/ "
+                         "readinglist build"]
+    script = "set -e\n" + "\n".join(commands + published) + "\n"
+    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=_launcher(tmp_path),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, script + done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "47 created, 0 updated, 0 unchanged, 0 skipped" in done.stdout
+    site = tmp_path / "my-papers" / "site"
+    assert len(list((site / "papers").glob("*/index.html"))) == 47
+    assert "<id>https://you.github.io/my-papers/</id>" in (site / "feed.xml").read_text()
+    committed = subprocess.run(["git", "ls-files"], cwd=tmp_path / "my-papers",
+                               capture_output=True, text=True, check=True).stdout.split()
+    assert "content/listings/hf-today.txt" in committed and "config.yaml" in committed
+    assert not [f for f in committed if f.startswith(("site/", ".cache/", ".site."))]
 
 
 # --- serve: no traceback ----------------------------------------------------------------
