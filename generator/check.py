@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import yaml
@@ -29,11 +29,22 @@ from generator.content import (
     slug_for_path,
     split_front_matter,
 )
-from generator.diagnostics import Diagnostic, Severity, error, shown_path, utf8_text, warning
+from generator.diagnostics import (
+    Diagnostic,
+    Severity,
+    error,
+    has_errors,
+    shown_path,
+    utf8_text,
+    warning,
+)
 from generator.markdown import note_targets
 from generator.model import WINDOWS_RESERVED, is_safe_slug, new_slug
 from generator.site import duplicate_papers
-from generator.theme import STATIC_PREFIX, load_theme
+from generator.theme import STATIC_PREFIX, Theme, load_theme, template_file
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 @dataclass(frozen=True)
@@ -246,15 +257,28 @@ def check_theme(config: Config) -> list[Diagnostic]:
     """The theme exists and each of its templates (and the overrides') compiles."""
     import jinja2
 
-    from generator.render import TEMPLATE_SUFFIXES, NotText, make_environment
+    from generator.render import TEMPLATE_SUFFIXES, NotText, make_environment, page_templates
 
     theme, problems = load_theme(config)
-    if problems:
+    if has_errors(problems):
         return problems
     env = make_environment(theme)
+    for choice in page_templates():
+        if all(template_file(theme, name) is None for name in choice):
+            problems.append(error(str(theme.templates), None, f"the theme has no "
+                                                              f"{' or '.join(choice)}, which "
+                                                              f"a build needs"))
+    named: set[str] | None = {name for choice in page_templates() for name in choice}
+    looked: set[str | None] = set()  # (a theme's file is both NAME and !theme/NAME)
     for name in sorted(env.list_templates()):
         try:
-            env.get_template(name)
+            template = env.get_template(name)
+            if template.filename in looked:
+                continue
+            looked.add(template.filename)
+            found, reached = _references(theme, template)
+            problems.extend(found)
+            named = None if named is None or reached is None else named | reached
         except jinja2.TemplateSyntaxError as exc:
             if isinstance(exc, NotText) and not name.endswith(TEMPLATE_SUFFIXES):
                 continue  # not a template (an image kept beside them), unless a page uses it
@@ -263,7 +287,80 @@ def check_theme(config: Config) -> list[Diagnostic]:
                                                      f"{exc.message}"))
         except (UnicodeDecodeError, jinja2.TemplateError):
             continue  # not a template (an image kept beside them); never rendered
+    if named is not None:
+        problems.extend(_unused_overrides(theme, config.overrides_path, named,
+                                          TEMPLATE_SUFFIXES))
     return problems
+
+
+def _unused_overrides(theme: Theme, overrides: Path | None, named: set[str],
+                      suffixes: tuple[str, ...]) -> list[Diagnostic]:
+    """Templates in the overrides that replace none of the theme's, make no page and are
+    included by no template: a name mistyped (``paper_cards.html``), or a page put beside
+    ``templates/``, whose change would silently show nowhere."""
+    if overrides is None:
+        return []
+    folder = overrides / "templates"
+    problems = []
+    for file in sorted(folder.rglob("*")) if folder.is_dir() else ():
+        name = file.relative_to(folder).as_posix()
+        if not file.is_file() or not name.endswith(suffixes) or \
+                any(part.startswith(".") for part in file.relative_to(folder).parts):
+            continue
+        if name not in named and not any((d / name).is_file() for d in theme.own_templates):
+            problems.append(warning(str(file), None, f"replaces no template of the theme, "
+                                                     f"and no page or template uses {name}"))
+    return problems
+
+
+def _references(theme: Theme, template: jinja2.Template
+                ) -> tuple[list[Diagnostic], set[str] | None]:
+    """The templates ``template`` extends, includes or imports by a name that no file has
+    (``{% include "partials/x.html" ignore missing %}`` aside), found without rendering;
+    and every name it reaches them by (None: one is not written out, so any may be)."""
+    import jinja2
+    from jinja2 import nodes
+
+    if template.filename is None or (source := _template_source(template.filename)) is None:
+        return [], set()
+    try:
+        tree = template.environment.parse(source)
+    except jinja2.TemplateSyntaxError:
+        return [], set()  # (reported as it compiles)
+    problems = []
+    named: set[str] | None = set()
+    for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+        if not isinstance(node, (nodes.Extends, nodes.Include, nodes.Import,
+                                 nodes.FromImport)) or \
+                isinstance(node, nodes.Include) and node.ignore_missing:
+            continue
+        target = node.template
+        names = [target.value] if isinstance(target, nodes.Const) else \
+            [item.value for item in target.items if isinstance(item, nodes.Const)] \
+            if isinstance(target, (nodes.List, nodes.Tuple)) else []
+        if not names or not all(isinstance(n, str) for n in names):
+            named = None
+        elif named is not None:
+            named.update(names)
+        files = [template_file(theme, n) if isinstance(n, str) else None for n in names]
+        if names and not any(files):
+            problems.append(error(shown_path(template.filename), node.lineno,
+                                  f"no such template: {' or '.join(names)}"))
+        elif files and files[0] is not None and str(files[0]) == template.filename:
+            verb = "extends" if isinstance(node, nodes.Extends) else "includes"
+            how = "\"!theme/\" names the theme's own files, this one among them" \
+                if names[0].startswith("!theme/") else \
+                f"to reach the theme's {names[0]}, write \"!theme/{names[0]}\""
+            problems.append(error(shown_path(template.filename), node.lineno,
+                                  f"{verb} itself, without end; {how}"))
+    return problems, named
+
+
+def _template_source(path: str) -> str | None:
+    try:
+        return Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def check_project(config_path: Path) -> CheckResult:

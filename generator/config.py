@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -36,17 +37,21 @@ OPTIONS: dict[str, Option] = {
     "author": Option(str, "", "Owner of the list; used in the feed and the footer."),
     "base_url": Option(str, "", "Absolute URL the site is published at, e.g. "
                        "https://user.github.io/repo/. Only used where an absolute URL is "
-                       "required: feed, sitemap, canonical links."),
+                       "required: feed, sitemap, canonical links, and the links of 404.html "
+                       "(served at any depth)."),
     "language": Option(str, "en", "Language of the site (the html lang attribute)."),
     "content_dir": Option(str, "content", "Folder holding papers/ and listings/."),
     "output_dir": Option(str, "site", "Folder the site is built into."),
-    "theme": Option(str, "default", "Name of a theme folder under themes_dir."),
+    "theme": Option(str, "default", "Name of a theme: a folder under themes_dir, else a "
+                    "theme that ships with readinglist (default)."),
     "themes_dir": Option(str, "themes", "Folder holding the themes."),
     "theme_overrides": Option((str, type(None)), "overrides", "Folder whose templates/ and "
-                              "static/ files replace the theme's files of the same name."),
+                              "static/ files replace the theme's files of the same name "
+                              "(empty: none)."),
     "allow_raw_html": Option(bool, False, "Render raw HTML written in notes. Off: it is "
                              "shown as text."),
-    "feed_size": Option(int, 50, "Number of newest additions listed in feed.xml."),
+    "feed_size": Option(int, 50, "Number of newest additions listed in feed.xml and in "
+                        "each tag's feed."),
     "page_size": Option(int, 100, "Papers per page of the home page and of each tag, "
                         "author, year and venue page; longer lists continue on page-2.html "
                         "and so on. 0: every list on one page."),
@@ -77,6 +82,12 @@ class Config:
     # the config file as messages name it ("" when there is none); not a setting: the same
     # settings read from another path build the same site
     source: str = field(default="", compare=False, repr=False)
+    # each key's line in that file, for messages found after parsing (a missing theme)
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
+
+    def line(self, key: str) -> int | None:
+        """The line of config.yaml that sets ``key`` (None: not set there)."""
+        return dict(self.lines).get(key)
 
     @property
     def content_path(self) -> Path:
@@ -104,7 +115,7 @@ class Config:
         return self.base_url.rstrip("/") + "/" if self.base_url else ""
 
 
-assert set(OPTIONS) == {f.name for f in fields(Config)} - {"root", "source"}
+assert set(OPTIONS) == {f.name for f in fields(Config)} - {"root", "source", "lines"}
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:
@@ -167,8 +178,10 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
         ok = isinstance(value, expected) and not (
             isinstance(value, bool) and bool not in expected)
         if not ok:
+            hint = f" (one name: [{value}])" if option.type is list and \
+                isinstance(value, str) else ""
             problems.append(error(path, line, f"'{key}' must be {_type_name(option.type)}, "
-                                              f"got {as_written(value)}"))
+                                              f"got {as_written(value)}{hint}"))
             continue
         if isinstance(value, list):
             if not all(isinstance(v, str) and v.strip() for v in value):
@@ -177,7 +190,13 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
                 continue
             value = tuple(" ".join(v.split()) for v in value)
         values[str(key)] = value
-    config = Config(root=root, **values)
+    config = Config(root=root, lines=tuple(sorted(lines.items())), **values)
+    if "title" in values and not config.title.strip():
+        problems.append(error(path, lines.get("title"), "'title' must not be empty: it is "
+                              "every page's <title> and the feed's"))
+    if "theme" in values and not config.theme.strip():
+        problems.append(error(path, lines.get("theme"), "'theme' must name a theme, such "
+                              "as default"))
     if "feed_size" in values and config.feed_size < 1:
         problems.append(error(path, lines.get("feed_size"), "'feed_size' must be at least 1"))
     if "page_size" in values and config.page_size < 0:
@@ -186,13 +205,37 @@ def parse_config(text: str, path: str, root: Path) -> tuple[Config, list[Diagnos
     if config.default_status not in STATUSES:
         problems.append(error(path, lines.get("default_status"), f"'default_status' must be one "
                               f"of {', '.join(STATUSES)}, got {as_written(config.default_status)}"))
-    if config.base_url and not config.base_url.startswith(("http://", "https://")):
-        problems.append(error(path, lines.get("base_url"),
-                              "'base_url' must start with http:// or https://"))
+    url_problem = base_url_problem(config.base_url)
+    if url_problem is not None:
+        problems.append(error(path, lines.get("base_url"), f"'base_url' {url_problem}"))
+    if config.overrides_path is not None and config.overrides_path.exists() and \
+            not config.overrides_path.is_dir():
+        problems.append(error(path, lines.get("theme_overrides"), f"'theme_overrides' must "
+                              f"be a folder (of templates/ and static/), not the file "
+                              f"{config.theme_overrides}"))
     unsafe = output_problem(config, config.output_path)
-    if unsafe is not None:
-        problems.append(error(path, lines.get("output_dir"), f"'output_dir' {unsafe}"))
+    if unsafe is not None:  # (at the line of the other folder's key, output_dir not set)
+        line = lines.get("output_dir") or next(
+            (lines[key] for key in ("content_dir", "themes_dir", "theme_overrides")
+             if key in lines and f" {key} (" in unsafe), None)
+        problems.append(error(path, line, f"'output_dir' {unsafe}"))
     return config, problems
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the address the site is published at, or None. Page paths are
+    put after it (``<base_url>papers/x/``), so a query or a fragment would end up in the
+    middle of every feed and sitemap link."""
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        return f"must start with http:// or https://, got {as_written(url)}"
+    parts = urlsplit(url)
+    if not parts.hostname or any(c.isspace() for c in url):
+        return f"must be an address such as https://user.github.io/repo/, got {as_written(url)}"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return f"must not have a query or a fragment (? or #), got {as_written(url)}"
+    return None
 
 
 def output_problem(config: Config, out: Path) -> str | None:
@@ -244,7 +287,7 @@ def load_config(path: Path, environ: dict[str, str] | None = None
     published = (os.environ if environ is None else environ).get(BASE_URL_VARIABLE, "")
     if not config.base_url and published.strip():
         config = replace(config, base_url=published.strip())
-        if not config.base_url.startswith(("http://", "https://")):
-            problems.append(error(BASE_URL_VARIABLE, None, f"must start with http:// or "
-                                  f"https://, got {as_written(config.base_url)}"))
+        url_problem = base_url_problem(config.base_url)
+        if url_problem is not None:
+            problems.append(error(BASE_URL_VARIABLE, None, url_problem))
     return config, problems

@@ -228,7 +228,9 @@ def surrogate_line(text: str, data: Any) -> int | None:
 
 _NOT_CLOSED = {"while parsing a flow sequence": "a list opened with '[' here is not closed",
                "while parsing a flow mapping": "a mapping opened with '{' here is not closed",
-               "while scanning a quoted scalar": "a quoted value opened here is not closed"}
+               "while scanning a quoted scalar": "a quoted value opened here is not closed",
+               # (`page_size 5`: PyYAML notices only on the next line)
+               "while scanning a simple key": "a key without ':' after it"}
 
 
 def yaml_problem(exc: yaml.YAMLError, first: int) -> tuple[int | None, str]:

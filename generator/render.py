@@ -44,7 +44,7 @@ from generator.site import (
     SitePaper,
     Term,
     absolute_url,
-    name_identity,
+    highlight_key,
     page_root,
 )
 from generator.theme import Theme, template_file, template_loader
@@ -130,7 +130,9 @@ class NotText(jinja2.TemplateSyntaxError):
 
 
 class _TextLoader(jinja2.BaseLoader):
-    """The theme's loader (``theme.template_loader``), raising NotText for such a file."""
+    """The theme's loader (``theme.template_loader``), raising NotText for such a file. A
+    byte order mark (Windows Notepad saves one) is not text of the template: kept, it was
+    put in the page, before its <!DOCTYPE> or amid it where a partial was included."""
 
     def __init__(self, theme: Theme):
         self.theme = theme
@@ -139,7 +141,8 @@ class _TextLoader(jinja2.BaseLoader):
     def get_source(self, environment: jinja2.Environment, template: str
                    ) -> tuple[str, str | None, Callable[[], bool] | None]:
         try:
-            return self.loader.get_source(environment, template)
+            source, filename, uptodate = self.loader.get_source(environment, template)
+            return source.removeprefix("\ufeff"), filename, uptodate
         except UnicodeDecodeError as exc:
             file = template_file(self.theme, template)
             raise NotText(f"not UTF-8 text ({exc.reason}); save it as UTF-8",
@@ -245,7 +248,7 @@ def paper_view(placed: SitePaper, paper: Paper, config: Config, bibtex_key: str,
         if hidden or paper.authors_truncated or (count or 0) > len(paper.authors):
             more = "et al."
     status = paper.status or config.default_status
-    highlighted = {name_identity(name) for name in config.highlight_authors}
+    highlighted = {highlight_key(name) for name in config.highlight_authors}
     cite_url = canonical or paper.url or paper.pdf or ""
     date = paper.date
     if date:
@@ -264,7 +267,7 @@ def paper_view(placed: SitePaper, paper: Paper, config: Config, bibtex_key: str,
         authors_more=more,
         authors_incomplete=bool(paper.authors) and (
             paper.authors_truncated or (count or 0) > len(paper.authors)),
-        mine=frozenset(a.text for a in placed.authors if name_identity(a.text) in highlighted)
+        mine=frozenset(a.text for a in placed.authors if highlight_key(a.text) in highlighted)
         if highlighted else frozenset(),
         author_count=count,
         author_count_text=authors_counted(count) if count else "",
@@ -322,6 +325,26 @@ def _theme_frame(exc: BaseException) -> tuple[str, int | None]:
         if frame.filename.endswith(TEMPLATE_SUFFIXES):
             return frame.filename, frame.lineno
     return "?", None
+
+
+def _cycle_frame(exc: RecursionError) -> tuple[str, int | None]:
+    """The template statement that closes a cycle of templates (one extending or including
+    itself, two including each other): of the template lines the stack holds more than
+    once, the first include (or import), else the first extends; the deepest frame depends
+    on where the limit struck, so it would name any line of the cycle."""
+    seen: dict[tuple[str, int | None], str] = {}
+    repeated: list[tuple[str, int | None]] = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith(TEMPLATE_SUFFIXES):
+            where = (frame.filename, frame.lineno)
+            if where in seen and where not in repeated:
+                repeated.append(where)
+            seen[where] = frame.line or ""
+    for words in (("include", "import"), ("extends",)):
+        for where in repeated:
+            if any(word in seen[where] for word in words):
+                return where
+    return _theme_frame(exc)
 
 
 @dataclass(frozen=True)
@@ -482,6 +505,16 @@ def _page_title(title: str, pagination: Pagination | None) -> str:
     return f"{title} ({shown})" if title else shown.capitalize()
 
 
+def page_templates() -> list[tuple[str, ...]]:
+    """The templates each kind of page is made with, first found wins (as ``site_pages``
+    and ``reading_pages`` choose them), and the card's: what ``check`` wants a theme to
+    have, so a theme lacking one fails there and not first in a build."""
+    kinds = [(f"{kind}s.html", "terms.html") for kind in TERM_HEADINGS] + \
+        [(f"{kind}.html", "term.html") for kind in TERM_HEADINGS]
+    return [("index.html",), ("paper.html",), *kinds, ("search.html",), ("404.html",),
+            ("queue.html",), ("stats.html",), (CARD_TEMPLATE,)]
+
+
 def site_pages(site: Site, page_size: int = 0, only: Set[str] | None = None) -> list[Page]:
     """Every HTML page of the site and 404.html, in a fixed order. Lists longer than
     ``page_size`` papers (0: no limit) are split into pages. ``only``: just the pages that
@@ -563,11 +596,11 @@ def base_context(site: Site, config: Config) -> dict[str, Any]:
 def _highlighted(site: Site, config: Config) -> tuple[str, ...]:
     """The author names ``highlight_authors`` names, as the authors index spells them and
     in every spelling the papers' author lists show (spacing normalised): search.js marks
-    a result's names by looking them up here, so it needs no copy of name_identity."""
-    wanted = {name_identity(name) for name in config.highlight_authors}
+    a result's names by looking them up here, so it needs no copy of highlight_key."""
+    wanted = {highlight_key(name) for name in config.highlight_authors}
     if not wanted:
         return ()
-    terms = [term for term in site.index("authors").terms if name_identity(term.name) in wanted]
+    terms = [term for term in site.index("authors").terms if highlight_key(term.name) in wanted]
     shown = {link.text for term in terms for slug in term.papers
              for link in site.by_slug[slug].authors if link.url == term.url}
     return tuple(sorted(shown.union(term.name for term in terms)))
@@ -972,6 +1005,15 @@ def _theme_errors(template: str, page: str) -> Iterator[None]:
             else exc.message or type(exc).__name__
         raise BuildError([error(file, line, f"template error in {template} while rendering "
                                             f"{page}: {problem}")]) from exc
+    except RecursionError as exc:
+        file, line = _cycle_frame(exc)
+        if file == "?":
+            raise
+        raise BuildError([error(file, line, f"template error in {template} while rendering "
+                                            f"{page}: templates extend or include each other "
+                                            f"without end (an override reaches the theme's "
+                                            f"file of its own name as \"!theme/NAME\")")]
+                         ) from None
     except Exception as exc:
         file, line = _theme_frame(exc)
         frames = traceback.extract_tb(exc.__traceback__)

@@ -200,6 +200,18 @@ def name_identity(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
+def highlight_key(name: str) -> str:
+    """The key ``highlight_authors`` matches names by: ``name_identity`` without the
+    accents of Latin letters, as listings often drop them (``[Jose Garcia]`` marks José
+    García, and the reverse); a mark on another script's letter (a Japanese dakuten) is
+    part of the letter and stays."""
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", name_identity(name)):
+        if not (unicodedata.combining(char) and kept and kept[-1].isascii()):
+            kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
 _ASCII_WORD = re.compile(r"[a-z0-9]")
 
 

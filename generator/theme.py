@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.config import Config
-from generator.diagnostics import Diagnostic, error
+from generator.config import OPTIONS, Config
+from generator.diagnostics import Diagnostic, error, warning
 
 if TYPE_CHECKING:
     import jinja2
@@ -87,12 +87,24 @@ def load_theme(config: Config) -> tuple[Theme, list[Diagnostic]]:
     path = found or config.theme_path
     problems: list[Diagnostic] = []
     if found is None:
-        problems.append(error(config.source, None,
+        problems.append(error(config.source, config.line("theme"),
                               f"theme '{config.theme}' not found: neither "
                               f"{config.themes_dir}/{config.theme}/templates/ nor a bundled "
                               f"theme of that name exists (available: "
                               f"{', '.join(_available(config)) or 'none'})"))
+    elif found != config.theme_path and config.theme_path.is_dir():
+        problems.append(warning(str(config.theme_path), None,
+                                f"ignored: a theme folder needs templates/ (the theme "
+                                f"'{config.theme}' that ships with readinglist is used); to "
+                                f"add or replace a few files, put them in "
+                                f"{config.theme_overrides or 'overrides'}/templates/ or "
+                                f"static/"))
     overrides = config.overrides_path
+    if overrides is not None and not overrides.exists() and \
+            config.theme_overrides != OPTIONS["theme_overrides"].default:
+        problems.append(warning(config.source, config.line("theme_overrides"),
+                                f"'theme_overrides' names {config.theme_overrides}/, which "
+                                f"is not there: nothing overrides the theme"))
     template_dirs = [path / "templates"]
     static_dirs = [path / "static"]
     bundled = bundled_themes() / config.theme
@@ -108,19 +120,50 @@ def load_theme(config: Config) -> tuple[Theme, list[Diagnostic]]:
     theme = Theme(config.theme, path,
                   tuple(d for d in template_dirs if d.is_dir()),
                   tuple(d for d in static_dirs if d.is_dir()), fallback)
+    if overrides is not None and overrides.is_dir() and \
+            overrides.resolve() != config.root.resolve():  # (`.`: config.py's error)
+        problems.extend(_strays(overrides))
     if overrides is not None and (overrides / "static").is_dir():
         problems.extend(static_clashes(theme.static_dirs[:-1], overrides / "static"))
     return theme, problems
+
+
+def _strays(overrides: Path) -> list[Diagnostic]:
+    """Files in the overrides folder beside ``templates/`` and ``static/``, which override
+    nothing (``overrides/paper.html``): each would otherwise be ignored without a word."""
+    problems = []
+    for entry in sorted(overrides.iterdir()):
+        name = entry.name
+        if name in ("templates", "static") or name.startswith(".") or \
+                name.lower().startswith("readme"):
+            continue
+        where = "templates" if name.endswith((".html", ".xml", ".txt")) else "static"
+        problems.append(warning(str(entry), None, f"overrides nothing: only what is in "
+                                                  f"{overrides.name}/templates/ and "
+                                                  f"{overrides.name}/static/ does; move it to "
+                                                  f"{overrides.name}/{where}/{name}"))
+    return problems
 
 
 def static_clashes(theme_static: Sequence[Path], overrides: Path) -> list[Diagnostic]:
     """An override replaces a file of the theme with a file: one that is a file where the
     theme has a folder (or the reverse) would publish both, which cannot be."""
     problems = []
+    theirs = {rel.as_posix().casefold(): rel.as_posix() for folder in theme_static
+              for rel in (file.relative_to(folder) for file in folder.rglob("*"))}
     for file in sorted(overrides.rglob("*")):
         rel = file.relative_to(overrides)
         if any(part.startswith(".") for part in rel.parts):
             continue  # (not published)
+        other = theirs.get(rel.as_posix().casefold(), rel.as_posix())
+        if other != rel.as_posix() and file.is_file():
+            name = other.rsplit("/", 1)[-1]
+            problems.append(error(str(file), None, f"differs only in case from the theme's "
+                                                   f"{STATIC_PREFIX}{other}, which it would "
+                                                   f"replace on some disks and not on "
+                                                   f"others; name it {name} to replace it, "
+                                                   f"or give it another name"))
+            continue
         if file.is_file() and any((folder / rel).is_dir() for folder in theme_static):
             problems.append(error(str(file), None, f"a file where the theme has the folder "
                                                    f"{STATIC_PREFIX}{rel.as_posix()}/; give "

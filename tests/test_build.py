@@ -603,7 +603,7 @@ def test_config_errors_name_the_key(tmp_path):
     assert any("1: error: unknown key 'titel'; did you mean 'title'?" in s for s in shown)
     assert any("2: error: 'feed_size' must be a whole number, got 'many'" in s for s in shown)
     theme_problems = [str(p) for p in load_theme(config)[1]]
-    assert any(f"{config_path}: error: theme 'nope' not found" in s for s in theme_problems)
+    assert any(f"{config_path}:3: error: theme 'nope' not found" in s for s in theme_problems)
     with pytest.raises(BuildError, match="theme 'nope' not found"):
         build(config)
 
