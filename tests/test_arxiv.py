@@ -259,7 +259,76 @@ def test_a_title_that_reads_like_page_text_is_still_a_title() -> None:
     """arXiv's menus ("Search", "About") are passed over between papers only: a paper's
     own lines are its own, whatever they say."""
     text = ("[1] arXiv:2412.00001 [pdf]\nSearch\nAnn Lee, Bo Chen\nSubjects: Information "
-            "Retrieval (cs.IR)\n[2] arXiv:2412.00002 [pdf]\nAbout\nCy Dee\n")
+            "Retrieval (cs.IR)\n[2] arXiv:2412.00002 [pdf]\nAbout\nCy Dee\n"
+            "Subjects: Information Retrieval (cs.IR)\n")
     listing = parse_listing(text, "s.txt", year=2026)
     assert [(e.title, e.authors) for e in listing.entries] == [
         ("Search", ("Ann Lee", "Bo Chen")), ("About", ("Cy Dee",))]
+
+
+def test_search_results_with_their_categories_on_the_identifier_line() -> None:
+    """arXiv's search page shows a result's identifier, links and category tags side by
+    side (inline blocks): most copies give them on one line, a DOI tag after them."""
+    text = read("search-chrome.txt")
+    joined = re.sub(r"(arXiv:\S+ \[[a-z, ]*\])\n([a-z].*)\n", r"\1  \2\n", text)
+    assert joined.count("\n") == text.count("\n") - 3
+    listing = parse_listing(joined, "s.txt", year=2026)
+    assert listing.format == "arxiv-listing" and listing.diagnostics == ()
+    assert [fields(e) for e in listing.entries] == [
+        fields(e) for e in parse_listing(text, "s.txt", year=2026).entries]
+    tagged = joined.replace("[pdf, html]  cs.IR", "[pdf, html]  cond-mat.stat-mech cs.IR "
+                            "doi 10.1145/3626772.3657700")
+    second = parse_listing(tagged, "s.txt", year=2026).entries[1]
+    assert (second.arxiv, second.category, second.doi) == (
+        "2411.09876", "cond-mat.stat-mech", "10.1145/3626772.3657700")
+
+
+def test_a_title_shaped_like_a_category_is_a_title() -> None:
+    """A list page's first line after the identifier is its title, even one that looks
+    like a search result's category tags ("e-values", "cs.AI")."""
+    text = ("[1] arXiv:2412.00001 [pdf]\ne-values\nAnn Lee\nSubjects: Statistics Theory "
+            "(math.ST)\n[2] arXiv:2412.00002 [pdf]\nTitle: cs.AI\nAuthors: Bo Chen, Cy Dee\n"
+            "Subjects: Artificial Intelligence (cs.AI)\n")
+    listing = parse_listing(text, "t.txt", year=2026)
+    assert [(e.title, e.authors) for e in listing.entries] == [
+        ("e-values", ("Ann Lee",)), ("cs.AI", ("Bo Chen", "Cy Dee"))]
+
+
+def test_the_javascript_note_on_the_authors_line_is_no_author() -> None:
+    text = read("new-chrome.txt").replace(
+        "(23 additional authors not shown)\nYou must", "(23 additional authors not shown) You must")
+    cut = {e.arxiv: e for e in parse_listing(text, "n.txt", year=2026).entries}["2412.03950"]
+    assert (cut.authors[-1], cut.authors_truncated, cut.author_count) == ("Piotr Nowak", True, 30)
+
+
+def test_an_abstract_of_several_paragraphs_is_read_whole() -> None:
+    """arXiv shows an abstract's paragraphs on lines of their own (on a list page and on a
+    paper's own page); a list page's abstract is the text after its subjects, whatever
+    it says."""
+    text = read("new-chrome.txt").replace(
+        "monolingual models.\n", "monolingual models.\nWe release the weights, and an "
+        "evaluation suite of twelve languages.\n").replace(
+        "We revisit an old question with new data and find that the answer holds up, with "
+        "some caveats about tokenisation that we discuss in detail.", "Erratum")
+    listing = parse_listing(text, "n.txt", year=2026)
+    assert listing.diagnostics == ()
+    got = {e.arxiv: e.abstract for e in listing.entries}
+    assert got["2412.04261"].endswith("monolingual models. We release the weights, and an "
+                                      "evaluation suite of twelve languages.")
+    assert got["2306.01234"] == "Erratum"
+    page = read("abs-chrome.txt").replace(
+        "this https URL.\n", "this https URL.\nA second paragraph tells how we trained them.\n")
+    (aya,) = parse_listing(page, "abs.txt", year=2026).entries
+    assert aya.abstract.endswith("this https URL. A second paragraph tells how we trained them.")
+
+
+def test_a_copy_ending_before_the_last_papers_subjects_skips_that_paper() -> None:
+    """Each paper on a list page shows its subjects: the last one copied without them is
+    cut (its abstract lost), so it is skipped with a warning, as one cut after its title."""
+    lines = read("new-chrome.txt").split("\n")
+    end = next(i for i, line in enumerate(lines) if line == "Ana Silva, Bruno Costa") + 1
+    listing = parse_listing("\n".join(lines[:end]), "cut.txt", year=2026)
+    assert [e.arxiv for e in listing.entries][-1] == "2412.03950"
+    (problem,) = listing.diagnostics
+    assert (problem.severity, problem.line) == ("warning", end - 2)
+    assert "the copy ends inside a paper" in problem.message

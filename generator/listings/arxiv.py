@@ -51,10 +51,13 @@ FORMAT = "arxiv-listing"
 
 _ID = r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
 # "[1] arXiv:2412.04261 [pdf, html, other]", "arXiv:2306.01234 (replaced) [pdf]",
-# "[7] arXiv:2412.0001 (cross-list from cs.LG) [pdf, other]", "1. arXiv:2412.01234 [pdf]"
+# "[7] arXiv:2412.0001 (cross-list from cs.LG) [pdf, other]", "1. arXiv:2412.01234 [pdf]";
+# a search result's categories (and DOI) may follow on its line: "… [pdf, other] cs.CL cs.AI"
+_CATEGORY_WORD = r"[a-z]+(?:-[a-z]+(?:\.[A-Za-z-]+)?|\.[A-Za-z-]+)"  # cs.CL, cond-mat.soft
 ITEM = re.compile(
     rf"(?:\[\d+\]\s*|\d+\.\s*)?arXiv:\s?{_ID}"
-    r"(?:\s*\((?P<how>replaced|cross-list from [\w.-]+)\))?(?:\s*\[[a-z, ]*\])?")
+    r"(?:\s*\((?P<how>replaced|cross-list from [\w.-]+)\))?(?:\s*\[[a-z, ]*\])?"
+    rf"(?P<categories>(?:\s+{_CATEGORY_WORD})*)(?:\s+doi\s+(?P<doi>10\.\S+))?")
 _NUMBER = re.compile(r"\[\d+\]|\d+\.")  # the item number, when a browser puts it on its own line
 _LABEL = re.compile(r"(?P<label>Title|Authors|Comments|Journal-ref|Subjects|Report-number|"
                     r"DOI|MSC Class|ACM Class|Abstract|Journal ref|Journal reference|"
@@ -65,8 +68,7 @@ CITE_AS = re.compile(rf"Cite as:\s*arXiv:\s?{_ID}(?:\s*\[[\w.-]+\])?")
 _SUBMITTED_ON = re.compile(r"\[Submitted on (?P<day>\d{1,2}) (?P<month>[A-Z][a-z]+) "
                            r"(?P<year>\d{4})\b.*")
 # "cs.CL cs.AI", "hep-th quant-ph": a search result's categories, each with a dot or a dash
-_CATEGORIES = re.compile(r"[a-z]+(?:\.[A-Za-z-]+|-[a-z]+(?:\.[A-Z]{2})?)"
-                         r"(?:\s+[a-z]+(?:\.[A-Za-z-]+|-[a-z]+(?:\.[A-Z]{2})?))*")
+_CATEGORIES = re.compile(rf"{_CATEGORY_WORD}(?:\s+{_CATEGORY_WORD})*")
 _CATEGORY = re.compile(r"\(([a-z-]+(?:\.[A-Za-z-]+)?)\)")  # "Computation and Language (cs.CL)"
 _SUBMITTED = re.compile(r"Submitted (?P<day>\d{1,2}) (?P<month>[A-Z][a-z]+),? (?P<year>\d{4})\b.*")
 # "Showing new listings for Friday, 6 December 2024"; "Fri, 6 Dec 2024 (showing 50 of 152
@@ -221,7 +223,11 @@ def _split_body(item: _Item, source: str, result: ParseResult, *, last: bool
             plain.append(line)
     titled = "Title" in labelled or bool(plain)
     authored = "Authors" in labelled or len(plain) >= 2 - ("Title" in labelled)
-    if not (titled and authored):
+    # (every paper on a list page shows its subjects, every search result its date: the
+    # last paper copied without them is cut, its abstract lost or partial)
+    whole = titled and authored and (not last or "Subjects" in labelled
+                                     or "Submitted" in labelled)
+    if not whole:
         lines = [item.line, *item.body]
         if last:
             report_cut(result, source, lines, where="ends", noun="paper", expected=EXPECTED,
@@ -245,6 +251,7 @@ def _value(labelled: dict[str, Line], label: str) -> str:
 
 def _authors(text: str) -> tuple[tuple[str, ...], bool, int | None]:
     """ "A, B, et al. (12 additional authors not shown)" -> (names, cut, how many in all)."""
+    text = text.replace(_JS_NOTE, "").strip()  # (on the authors' line in some copies)
     m = _ET_AL.search(text)
     more = int(m["more"]) if m and m["more"] else None
     names: list[str] = []
@@ -276,16 +283,23 @@ def _entry(item: _Item, labelled: dict[str, Line], plain: list[Line], source: st
     categories (search results), its title and its authors, when no label names them;
     the abstract is the first line of prose after those."""
     rest = list(plain)
-    categories: list[str] = []
-    if rest and _CATEGORIES.fullmatch(rest[0].text) and not looks_like_content(rest[0].text):
+    categories = item.match["categories"].split()
+    # (a search result: its title unlabelled, its authors labelled, its categories above)
+    if (not categories and "Authors" in labelled and "Title" not in labelled
+            and len(rest) >= 2 and _CATEGORIES.fullmatch(rest[0].text)):
         categories = rest.pop(0).text.split()
     title = _value(labelled, "Title") or (normalize_space(rest.pop(0).text) if rest else "")
     authors_text = _value(labelled, "Authors") or (rest.pop(0).text if rest else "")
     names, cut, total = _authors(authors_text)
-    abstract_text = _value(labelled, "Abstract")
-    if not abstract_text and rest and reads_as_prose(rest[0].text):
-        abstract_text = rest.pop(0).text
-    abstract = normalize_space(_MORE_LESS.sub("", abstract_text))  # ("…": cut by the page)
+    paragraphs = [_value(labelled, "Abstract")] if "Abstract" in labelled else []
+    subjects_line = labelled.get("Subjects")
+    if (not paragraphs and rest and subjects_line is not None
+            and rest[0].number > subjects_line.number):  # (a list page's, whatever it says)
+        paragraphs.append(rest.pop(0).text)
+    while (rest and reads_as_prose(rest[0].text) and not _PAGE_TEXT.fullmatch(rest[0].text)
+           and (paragraphs or "Abstract" not in labelled)):
+        paragraphs.append(rest.pop(0).text)  # (an abstract of several paragraphs)
+    abstract = normalize_space(_MORE_LESS.sub("", " ".join(paragraphs)))  # ("…": as shown)
     _leftover(result, source, rest)
     subjects = _value(labelled, "Subjects")
     found = _CATEGORY.search(subjects)
@@ -299,7 +313,8 @@ def _entry(item: _Item, labelled: dict[str, Line], plain: list[Line], source: st
         venue=_value(labelled, "Journal-ref") or _value(labelled, "Journal ref") or None,
         category=category,
         urls=extract_urls(abstract), line=item.line.number, arxiv=arxiv,
-        doi=_value(labelled, "DOI") or None, url=f"https://arxiv.org/abs/{arxiv}")
+        doi=_value(labelled, "DOI") or item.match["doi"] or None,
+        url=f"https://arxiv.org/abs/{arxiv}")
 
 
 def _abstract_pages(lines: Sequence[Line], source: str, result: ParseResult) -> None:
@@ -308,6 +323,8 @@ def _abstract_pages(lines: Sequence[Line], source: str, result: ParseResult) -> 
     identifier is the paper's; everything else on the page (menus, the submission
     history, links) is passed over."""
     labelled: dict[str, Line] = {}
+    more: list[str] = []  # the abstract's later paragraphs, on the lines after it
+    last = ""  # the label of the last labelled line
     seen: set[str] = set()
     for line in lines:
         cite = CITE_AS.fullmatch(line.text)
@@ -315,8 +332,13 @@ def _abstract_pages(lines: Sequence[Line], source: str, result: ParseResult) -> 
         label = m["label"] if m else "Submitted" if _SUBMITTED_ON.fullmatch(line.text) \
             else None
         if cite is None and label is None:
+            if last == "Abstract" and reads_as_prose(line.text):
+                more.append(line.text)
+            else:
+                last = ""
             continue
         if cite is None:
+            last = "" if label in labelled else str(label)
             labelled.setdefault(str(label), line)  # (a table's later rows repeat none)
             continue
         arxiv = cite["id"]
@@ -330,7 +352,7 @@ def _abstract_pages(lines: Sequence[Line], source: str, result: ParseResult) -> 
             names, cut, total = _authors(_value(labelled, "Authors"))
             when = _SUBMITTED_ON.fullmatch(labelled["Submitted"].text) \
                 if "Submitted" in labelled else None
-            abstract = _value(labelled, "Abstract")
+            abstract = normalize_space(" ".join([_value(labelled, "Abstract"), *more]))
             found = _CATEGORY.search(_value(labelled, "Subjects"))
             result.entries.append(Entry(
                 title=_value(labelled, "Title"), abstract=abstract, authors=names,
@@ -341,7 +363,7 @@ def _abstract_pages(lines: Sequence[Line], source: str, result: ParseResult) -> 
                 line=labelled["Title"].number, arxiv=arxiv,
                 doi=_value(labelled, "Related DOI") or None,
                 url=f"https://arxiv.org/abs/{arxiv}"))
-        labelled = {}
+        labelled, more, last = {}, [], ""
 
 
 def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
