@@ -309,13 +309,16 @@ def test_an_abstract_of_several_paragraphs_is_read_whole() -> None:
         "monolingual models.\n", "monolingual models.\nWe release the weights, and an "
         "evaluation suite of twelve languages.\n").replace(
         "We revisit an old question with new data and find that the answer holds up, with "
-        "some caveats about tokenisation that we discuss in detail.", "Erratum")
+        "some caveats about tokenisation that we discuss in detail.", "Erratum").replace(
+        "Subjects: Computation and Language (cs.CL)\nSmall", "ACM-class: I.2.7\n"
+        "Subjects: Computation and Language (cs.CL)\nSmall")
     listing = parse_listing(text, "n.txt", year=2026)
     assert listing.diagnostics == ()
     got = {e.arxiv: e.abstract for e in listing.entries}
     assert got["2412.04261"].endswith("monolingual models. We release the weights, and an "
                                       "evaluation suite of twelve languages.")
     assert got["2306.01234"] == "Erratum"
+    assert got["2412.04305"].startswith("Small language models")  # (past a line unknown)
     page = read("abs-chrome.txt").replace(
         "this https URL.\n", "this https URL.\nA second paragraph tells how we trained them.\n")
     (aya,) = parse_listing(page, "abs.txt", year=2026).entries

@@ -277,6 +277,29 @@ def _submitted(labelled: dict[str, Line]) -> str | None:
     return iso_date(m["month"], m["day"], m["year"]) if m else None
 
 
+def _abstract(labelled: dict[str, Line], rest: list[Line]) -> tuple[str, list[Line]]:
+    """A paper's abstract and the lines left over. It starts at its "Abstract:" label, or
+    on a list page at the line after its subjects (whatever that says; a line arXiv has
+    no label for may stand before), or else at a first line of prose; the lines of prose
+    after it are its further paragraphs."""
+    paragraphs = [_value(labelled, "Abstract")] if "Abstract" in labelled else []
+    subjects = labelled.get("Subjects")
+    start = end = 0
+    if not paragraphs and subjects is not None:
+        start = next((i for i, line in enumerate(rest) if line.number > subjects.number),
+                     len(rest))
+        paragraphs += [line.text for line in rest[start:start + 1]]
+        end = start + len(paragraphs)
+    elif not paragraphs and rest and reads_as_prose(rest[0].text):
+        paragraphs, end = [rest[0].text], 1
+    while (end < len(rest) and reads_as_prose(rest[end].text)
+           and not _PAGE_TEXT.fullmatch(rest[end].text)):
+        paragraphs.append(rest[end].text)
+        end += 1
+    abstract = normalize_space(_MORE_LESS.sub("", " ".join(paragraphs)))  # ("…": as shown)
+    return abstract, rest[:start] + rest[end:]
+
+
 def _entry(item: _Item, labelled: dict[str, Line], plain: list[Line], source: str,
            result: ParseResult) -> Entry:
     """One paper's parts -> its entry. The lines without a label are, in order, its
@@ -291,15 +314,7 @@ def _entry(item: _Item, labelled: dict[str, Line], plain: list[Line], source: st
     title = _value(labelled, "Title") or (normalize_space(rest.pop(0).text) if rest else "")
     authors_text = _value(labelled, "Authors") or (rest.pop(0).text if rest else "")
     names, cut, total = _authors(authors_text)
-    paragraphs = [_value(labelled, "Abstract")] if "Abstract" in labelled else []
-    subjects_line = labelled.get("Subjects")
-    if (not paragraphs and rest and subjects_line is not None
-            and rest[0].number > subjects_line.number):  # (a list page's, whatever it says)
-        paragraphs.append(rest.pop(0).text)
-    while (rest and reads_as_prose(rest[0].text) and not _PAGE_TEXT.fullmatch(rest[0].text)
-           and (paragraphs or "Abstract" not in labelled)):
-        paragraphs.append(rest.pop(0).text)  # (an abstract of several paragraphs)
-    abstract = normalize_space(_MORE_LESS.sub("", " ".join(paragraphs)))  # ("…": as shown)
+    abstract, rest = _abstract(labelled, rest)
     _leftover(result, source, rest)
     subjects = _value(labelled, "Subjects")
     found = _CATEGORY.search(subjects)
