@@ -335,3 +335,18 @@ def test_a_copy_ending_before_the_last_papers_subjects_skips_that_paper() -> Non
     (problem,) = listing.diagnostics
     assert (problem.severity, problem.line) == ("warning", end - 2)
     assert "the copy ends inside a paper" in problem.message
+
+
+def test_a_part_of_the_page_then_the_whole_page_keeps_each_papers_whole_copy() -> None:
+    """A part copied first (it ends inside an abstract, under no heading), then the whole
+    page with its header: each paper once, as the whole page shows it, and the second
+    copy's header is page text, no paper's."""
+    text = read("new-chrome.txt")
+    lines = text.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("[2] arXiv:"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("Nous présentons"))
+    part = "\n".join([*lines[start:end], "Nous présentons un banc d'essai pour évaluer"])
+    listing = parse_listing(part + "\n" + text, "p.txt", year=2026)
+    assert listing.diagnostics == ()
+    whole = {e.arxiv: fields(e) for e in parse_listing(text, "w.txt", year=2026).entries}
+    assert sorted(fields(e) for e in listing.entries) == sorted(whole.values())

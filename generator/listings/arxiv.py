@@ -23,7 +23,7 @@ A list page's date is the day its heading names ("Showing new listings for Frida
 December 2024", "Fri, 6 Dec 2024 (showing 50 of 152 entries )"); a replaced paper and a
 paper with no heading above it are dated by the year of their identifier. The identifier
 tells papers apart: a paper listed twice (a page pasted twice, a paper cross-listed in
-two pages pasted together) is imported once.
+two pages pasted together) is imported once, as its fuller copy shows it.
 """
 
 from __future__ import annotations
@@ -200,7 +200,8 @@ def _restarts(lines: Sequence[Line]) -> frozenset[int]:
 def _leftover(result: ParseResult, source: str, lines: Sequence[Line]) -> None:
     """Text after a paper that is none of its parts: the page's footer and menus pass
     silently; text that reads like a paper's is reported (a paper may be lost)."""
-    if any(looks_like_content(line.text) for line in lines):
+    if any(looks_like_content(line.text) and not _PAGE_TEXT.fullmatch(line.text)
+           for line in lines):
         report_skipped(result, source, lines, lost_entry=False, expected=EXPECTED)
 
 
@@ -381,6 +382,13 @@ def _abstract_pages(lines: Sequence[Line], source: str, result: ParseResult) -> 
         labelled, more, last = {}, [], ""
 
 
+def _fuller(entry: Entry, than: Entry) -> bool:
+    """Whether a paper listed again shows more of itself: a longer abstract (the other
+    copy's was cut, by the copy or by a search page), or the day of a list's heading."""
+    return (len(entry.abstract), len(entry.date or "")) > (len(than.abstract),
+                                                           len(than.date or ""))
+
+
 def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
     """Non-blank lines of a pasted arXiv listing -> its papers, in listing order, each
     once. (``year`` is not needed: every date an arXiv page shows has its year.)"""
@@ -389,14 +397,18 @@ def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
         _abstract_pages(lines, source, result)
         return result
     items = _items(lines, source, result)
-    seen: set[str] = set()
+    where: dict[str, int] = {}  # a paper's place among the entries, by its identifier
     for n, item in enumerate(items):
         last = n + 1 == len(items) or items[n + 1].piece != item.piece
         parts = _split_body(item, source, result, last=last)
-        if parts is None or item.match["id"] in seen:
+        if parts is None:
             continue
-        seen.add(item.match["id"])
-        result.entries.append(_entry(item, *parts, source, result))
+        entry = _entry(item, *parts, source, result)
+        at = where.setdefault(item.match["id"], len(result.entries))
+        if at == len(result.entries):
+            result.entries.append(entry)
+        elif _fuller(entry, result.entries[at]):  # (a copy cut in its abstract, undated)
+            result.entries[at] = entry
     dates = sorted({item.date for item in items if item.date})
     result.page_date = dates[-1] if dates else None
     return result
