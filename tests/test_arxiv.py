@@ -350,3 +350,18 @@ def test_a_part_of_the_page_then_the_whole_page_keeps_each_papers_whole_copy() -
     assert listing.diagnostics == ()
     whole = {e.arxiv: fields(e) for e in parse_listing(text, "w.txt", year=2026).entries}
     assert sorted(fields(e) for e in listing.entries) == sorted(whole.values())
+
+
+def test_a_papers_own_page_pasted_after_a_list_is_not_read_into_its_last_paper() -> None:
+    """A list copied without its footer, then a paper's own page: the page's `Title:`,
+    `Authors:` and `Abstract:` lines are not the last listed paper's."""
+    lines = read("new-chrome.txt").split("\n")
+    end = next(i for i, line in enumerate(lines) if line.startswith("We revisit")) + 1
+    listing = parse_listing("\n".join(lines[:end]) + "\n" + read("abs-chrome.txt"), "m.txt",
+                            year=2026)
+    old = listing.entries[-1]
+    assert (old.arxiv, old.title, old.authors) == (
+        "2306.01234", "An Old Paper, Revised", ("Ana Silva", "Bruno Costa"))
+    assert old.abstract.startswith("We revisit an old question")
+    assert {d.severity for d in listing.diagnostics} == {"warning"}
+    assert any("starting 'Title:Aya Expanse" in d.message for d in listing.diagnostics)

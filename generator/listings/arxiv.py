@@ -208,14 +208,18 @@ def _leftover(result: ParseResult, source: str, lines: Sequence[Line]) -> None:
 def _split_body(item: _Item, source: str, result: ParseResult, *, last: bool
                 ) -> tuple[dict[str, Line], list[Line]] | None:
     """A paper's lines -> (its labelled lines by label, its other lines), cut where a
-    label comes again (the text that follows belongs to no paper: page text, or a cut
-    copy); None when the paper has no title, or no authors (the copy ends inside it)."""
+    label comes again, or where a title or authors follow the other labels (the text
+    that follows belongs to no paper of the list: page text, a cut copy, a paper's own
+    page); None when the paper has no title, or no authors (the copy ends inside it)."""
     labelled: dict[str, Line] = {}
     plain: list[Line] = []
     for i, line in enumerate(item.body):
         m = _LABEL.fullmatch(line.text)
         label = m["label"] if m else "Submitted" if _SUBMITTED.fullmatch(line.text) else None
-        if label is not None and label in labelled:
+        # (a title or authors after the other labels are another paper's: an /abs page's)
+        late = label in ("Title", "Authors") and any(
+            key not in ("Title", "Authors") for key in labelled)
+        if label is not None and (label in labelled or late):
             report_skipped(result, source, item.body[i:], lost_entry=False, expected=EXPECTED)
             break
         if label is not None:
