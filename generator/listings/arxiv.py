@@ -308,8 +308,8 @@ def _abstract(labelled: dict[str, Line], rest: list[Line]) -> tuple[str, list[Li
 def _entry(item: _Item, labelled: dict[str, Line], plain: list[Line], source: str,
            result: ParseResult) -> Entry:
     """One paper's parts -> its entry. The lines without a label are, in order, its
-    categories (search results), its title and its authors, when no label names them;
-    the abstract is the first line of prose after those."""
+    categories (a search result's, unless on its identifier line), its title and its
+    authors, when no label names them; then its abstract (see ``_abstract``)."""
     rest = list(plain)
     categories = item.match["categories"].split()
     # (a search result: its title unlabelled, its authors labelled, its categories above)
