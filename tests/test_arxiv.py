@@ -365,3 +365,20 @@ def test_a_papers_own_page_pasted_after_a_list_is_not_read_into_its_last_paper()
     assert old.abstract.startswith("We revisit an old question")
     assert {d.severity for d in listing.diagnostics} == {"warning"}
     assert any("starting 'Title:Aya Expanse" in d.message for d in listing.diagnostics)
+
+
+def test_a_copy_ending_before_the_last_papers_abstract_on_a_new_page_skips_it() -> None:
+    """On a /new page every paper shows its abstract after its subjects: the last one
+    copied without it is cut. (A /recent page shows none: there its subjects end it.)"""
+    lines = read("new-chrome.txt").split("\n")
+    end = next(i for i, line in enumerate(lines) if line.startswith("Small language")) - 1
+    assert lines[end].startswith("Subjects:")
+    listing = parse_listing("\n".join(lines[:end + 1]), "cut.txt", year=2026)
+    assert [e.arxiv for e in listing.entries] == ["2412.04261"]
+    (problem,) = listing.diagnostics
+    assert problem.severity == "warning" and "the copy ends inside a paper" in problem.message
+    recent = read("recent-firefox.txt")
+    cut = recent[:recent.index("Subjects: Computation and Language (cs.CL); Information")]
+    cut += "Subjects: Computation and Language (cs.CL)\n"
+    assert [e.arxiv for e in parse_listing(cut, "r.txt", year=2026).entries] == [
+        "2412.05001", "2412.05002"]

@@ -205,12 +205,23 @@ def _leftover(result: ParseResult, source: str, lines: Sequence[Line]) -> None:
         report_skipped(result, source, lines, lost_entry=False, expected=EXPECTED)
 
 
-def _split_body(item: _Item, source: str, result: ParseResult, *, last: bool
-                ) -> tuple[dict[str, Line], list[Line]] | None:
+def _shows_abstract(item: _Item) -> bool:
+    """Whether text stands after the paper's subjects: its abstract, on a /new page."""
+    subjects = next((i for i, line in enumerate(item.body)
+                     if line.text.startswith("Subjects:")), None)
+    return subjects is not None and any(
+        not _LABEL.fullmatch(line.text) and not _PAGE_TEXT.fullmatch(line.text)
+        for line in item.body[subjects + 1:])
+
+
+def _split_body(item: _Item, source: str, result: ParseResult, *, last: bool,
+                abstracts: bool) -> tuple[dict[str, Line], list[Line]] | None:
     """A paper's lines -> (its labelled lines by label, its other lines), cut where a
     label comes again, or where a title or authors follow the other labels (the text
     that follows belongs to no paper of the list: page text, a cut copy, a paper's own
-    page); None when the paper has no title, or no authors (the copy ends inside it)."""
+    page); None when the paper has no title, or no authors, or is the last one copied
+    and lacks its subjects or (``abstracts``: the page shows them) its abstract (the copy
+    ends inside it)."""
     labelled: dict[str, Line] = {}
     plain: list[Line] = []
     for i, line in enumerate(item.body):
@@ -228,10 +239,12 @@ def _split_body(item: _Item, source: str, result: ParseResult, *, last: bool
             plain.append(line)
     titled = "Title" in labelled or bool(plain)
     authored = "Authors" in labelled or len(plain) >= 2 - ("Title" in labelled)
-    # (every paper on a list page shows its subjects, every search result its date: the
-    # last paper copied without them is cut, its abstract lost or partial)
-    whole = titled and authored and (not last or "Subjects" in labelled
-                                     or "Submitted" in labelled)
+    # (every paper on a list page shows its subjects, and on a /new page its abstract
+    # after them; every search result its date: the last paper copied without them is cut)
+    subjects = labelled.get("Subjects")
+    ended = "Submitted" in labelled or subjects is not None and (
+        not abstracts or any(line.number > subjects.number for line in plain))
+    whole = titled and authored and (not last or ended)
     if not whole:
         lines = [item.line, *item.body]
         if last:
@@ -402,9 +415,10 @@ def parse(lines: Sequence[Line], source: str, year: int) -> ParseResult:
         return result
     items = _items(lines, source, result)
     where: dict[str, int] = {}  # a paper's place among the entries, by its identifier
+    abstracts = any(_shows_abstract(item) for item in items)
     for n, item in enumerate(items):
         last = n + 1 == len(items) or items[n + 1].piece != item.piece
-        parts = _split_body(item, source, result, last=last)
+        parts = _split_body(item, source, result, last=last, abstracts=abstracts)
         if parts is None:
             continue
         entry = _entry(item, *parts, source, result)
