@@ -40,6 +40,7 @@ from generator.diagnostics import (
 )
 from generator.markdown import note_targets
 from generator.model import WINDOWS_RESERVED, is_safe_slug, new_slug
+from generator.project import workflow_problems
 from generator.site import duplicate_papers
 from generator.theme import STATIC_PREFIX, Theme, load_theme, template_file
 
@@ -370,5 +371,6 @@ def check_project(config_path: Path) -> CheckResult:
     problems.extend(shown_config(check_theme(config), config_path))
     found, count = check_content(config)
     problems.extend(found)
+    problems.extend(workflow_problems(config.root))
     ordered = sorted(problems, key=lambda d: (d.path, d.line or 0, d.severity, d.message))
     return CheckResult(tuple(ordered), count, config)

@@ -20,6 +20,7 @@ from urllib.request import url2pathname
 import yaml
 
 from generator.config import BASE_URL_VARIABLE, CONFIG_NAME, OPTIONS
+from generator.diagnostics import Diagnostic, shown_path, warning
 from generator.theme import bundled_themes
 from generator.writer import atomic_write
 
@@ -209,6 +210,34 @@ def _pypi_namesake(path: Path) -> tuple[Path, int, str] | None:
     return None
 
 
+WORKFLOW = ".github/workflows/pages.yml"
+_USES = re.compile(r"\s*(?:-\s*)?uses:\s*(actions/[\w.-]+)@v(\d+)\b.*")
+
+
+def workflow_problems(root: Path) -> list[Diagnostic]:
+    """The official actions a project's Pages workflow uses at an older major version than
+    the one ``init`` writes today, each named at its line. An older ``init`` wrote the file
+    and ``init`` never overwrites it; GitHub retires old versions, and then the site
+    stops deploying with nothing said here."""
+    path = root / WORKFLOW
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    today = {m[1]: int(m[2]) for m in map(_USES.fullmatch, (SCAFFOLD / "pages.yml").read_text(
+        "utf-8").splitlines()) if m}
+    problems = []
+    for number, line in enumerate(text.splitlines(), 1):
+        m = _USES.fullmatch(line)
+        if m and int(m[2]) < today.get(m[1], 0):
+            problems.append(warning(shown_path(path), number, (
+                f"{m[1]}@v{m[2]} is older than the v{today[m[1]]} that 'readinglist init' "
+                f"writes today, and GitHub retires old versions (the site then stops "
+                f"deploying): write @v{today[m[1]]}, or delete this file and run "
+                f"'readinglist init' to write it anew")))
+    return problems
+
+
 def _folder(path: Path, made: Made) -> None:
     if not path.is_dir():
         path.mkdir(parents=True)
@@ -224,7 +253,7 @@ def init_project(root: Path) -> Made:
                    "overrides/static"):
         _folder(root / folder, made)
     for target, scaffold in (("overrides/README.md", "overrides.md"),
-                             (".github/workflows/pages.yml", "pages.yml")):
+                             (WORKFLOW, "pages.yml")):
         _write(root / target, (SCAFFOLD / scaffold).read_text("utf-8"), made)
     _extend_ignores(root / ".gitignore", (SCAFFOLD / "gitignore").read_text("utf-8"), made)
     made.requirement = requirement()

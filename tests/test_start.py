@@ -129,6 +129,30 @@ def test_init_in_a_project_made_by_an_older_readinglist_adds_what_it_lacks(
     assert "kept .gitignore" in out and "added" not in out
 
 
+def test_check_names_an_action_an_older_init_wrote_at_an_old_version(
+        tmp_path, monkeypatch, capsys, quiet):
+    """`init` never overwrites the Pages workflow, so a project made by an older init keeps
+    its action versions until GitHub retires them and the site stops deploying: check says
+    so at the line, and a workflow as init writes it today is fine."""
+    monkeypatch.chdir(tmp_path)
+    assert status("init") == 0
+    capsys.readouterr()
+    assert status("check", "--strict") == 0
+    workflow = tmp_path / ".github" / "workflows" / "pages.yml"
+    lines = workflow.read_text().splitlines()
+    at = next(n for n, line in enumerate(lines, 1) if "actions/checkout@" in line)
+    today = re.search(r"@v(\d+)", lines[at - 1])[1]  # type: ignore[index]
+    lines[at - 1] = lines[at - 1].replace(f"@v{today}", "@v4")
+    workflow.write_text("\n".join(lines) + "\n")
+    capsys.readouterr()
+    assert status("check") == 0  # (a warning)
+    assert status("check", "--strict") == 1
+    err = capsys.readouterr().err
+    assert f".github/workflows/pages.yml:{at}: warning: actions/checkout@v4 is older than " \
+        f"the v{today} that 'readinglist init' writes today" in err
+    assert err.count("pages.yml:") == 2  # (once for each check run, nothing else)
+
+
 def test_a_site_kept_in_the_repository_has_no_second_copy_committed(tmp_path, monkeypatch,
                                                                      quiet):
     """A list published from a branch's docs/ commits its site; the spare tree the builds
