@@ -35,7 +35,7 @@ from generator.diagnostics import (
     error,
     has_errors,
     shown_path,
-    utf8_text,
+    universal_text,
     warning,
 )
 from generator.markdown import note_targets
@@ -116,14 +116,13 @@ def _tag_lines(text: str, tags: Iterable[Any], key_line: int) -> list[int]:
 
 def _read(file: Path, shown: str, problems: list[Diagnostic]) -> _File | None:
     try:
-        text = utf8_text(file.read_bytes(), shown)
+        text = universal_text(file.read_bytes(), shown)  # (as the build reads it)
     except OSError as exc:
         problems.append(error(shown, None, f"cannot read: {exc.strerror}"))
         return None
     if isinstance(text, Diagnostic):
         problems.append(text)
         return None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")  # (as the build reads it)
     slug = slug_for_path(file)
     _, found = parse_paper(text, shown, slug)
     problems.extend(found)
@@ -330,10 +329,10 @@ def _references(theme: Theme, template: jinja2.Template
         return [], set()  # (reported as it compiles)
     problems = []
     named: set[str] | None = set()
-    for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
-        if not isinstance(node, (nodes.Extends, nodes.Include, nodes.Import,
-                                 nodes.FromImport)) or \
-                isinstance(node, nodes.Include) and node.ignore_missing:
+    kinds = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
+    for node in tree.find_all(kinds):
+        if not isinstance(node, kinds) or (  # (find_all's type: a node of any kind)
+                isinstance(node, nodes.Include) and node.ignore_missing):
             continue
         target = node.template
         names = [target.value] if isinstance(target, nodes.Const) else \

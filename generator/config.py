@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from generator.diagnostics import Diagnostic, as_written, error, utf8_text
+from generator.diagnostics import Diagnostic, as_written, error, universal_text
 from generator.model import STATUSES
 
 CONFIG_NAME = "config.yaml"
@@ -270,11 +270,11 @@ def load_config(path: Path, environ: dict[str, str] | None = None
     text: str | None = None
     problems: list[Diagnostic] = []
     try:
-        read = utf8_text(path.read_bytes(), str(path))
+        read = universal_text(path.read_bytes(), str(path))
         if isinstance(read, Diagnostic):  # (an editor saved it in another encoding)
             problems.append(read)
         else:
-            text = read.replace("\r\n", "\n").replace("\r", "\n")
+            text = read
     except FileNotFoundError:
         pass
     except OSError as exc:

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import yaml
 
-from generator.diagnostics import Diagnostic, as_written, error, utf8_text, warning
+from generator.diagnostics import Diagnostic, as_written, error, universal_text, warning
 from generator.model import (
     ENTRY_TYPES,
     KNOWN_KEYS,
@@ -603,10 +603,9 @@ def read_and_parse(file: tuple[str, str, str]
 
 def parse_source(source: Source) -> tuple[Paper | None, list[Diagnostic]]:
     """A content file as read -> (Paper or None when unusable, diagnostics)."""
-    text = utf8_text(source.read(), source.shown)
+    text = universal_text(source.read(), source.shown)  # as read_text() reads it
     if isinstance(text, Diagnostic):
         return None, [text]
-    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as read_text() reads it
     return parse_paper(text, source.shown, source.slug)
 
 

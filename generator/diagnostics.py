@@ -75,6 +75,15 @@ def utf8_text(data: bytes, path: str) -> str | Diagnostic:
         return not_utf8(path, exc)
 
 
+def universal_text(data: bytes, path: str) -> str | Diagnostic:
+    """``utf8_text`` with every line end made "\\n" (CRLF and CR too), as ``open()`` reads
+    text: what the build, check, the config and the edits parse."""
+    text = utf8_text(data, path)
+    if isinstance(text, Diagnostic):
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def as_written(value: Any, limit: int = 60) -> str:
     """A value read from YAML as a message shows it: spelled as YAML spells it (``true``,
     ``null``, ``[a, b]``, ``2020-01-01``, not Python's ``True``...), text in quotes, on one

@@ -40,7 +40,7 @@ from generator.content import (
     slug_for_path,
     text_list,
 )
-from generator.diagnostics import Diagnostic, error, shown_path, utf8_text, warning
+from generator.diagnostics import Diagnostic, error, shown_path, universal_text, warning
 from generator.model import (
     FILLED_KEYS,
     IMPORTED_KEYS,
@@ -474,10 +474,9 @@ def _fallback_matches(unmatched: Sequence[Sequence[dict[str, Any]]],
 def _read_existing(file: Path) -> tuple[str, dict[str, Any]] | Diagnostic:
     """A content file -> (its text, its front matter), or why it is left alone."""
     try:
-        text = utf8_text(file.read_bytes(), str(file))
+        text = universal_text(file.read_bytes(), str(file))  # (as read_text reads it)
         if isinstance(text, Diagnostic):
             return warning(text.path, text.line, f"{text.message}; left as it is")
-        text = text.replace("\r\n", "\n").replace("\r", "\n")  # (as read_text reads it)
         return text, read_front_matter(text)[0]
     except FrontMatterError as exc:
         return warning(str(file), exc.line, f"{exc}; this file is left as it is and its "
@@ -724,12 +723,17 @@ def _content_paths(papers_dir: Path, root: Path | None) -> list[Path]:
     return [Path(path) for _, path in content_files(papers_dir, root).papers]
 
 
-def paper_files(papers_dir: Path, root: Path | None = None) -> dict[str, Path]:
-    """slug -> content file, for every ``*.md`` under papers_dir (first file wins)."""
+def _by_slug(files: Iterable[Path]) -> dict[str, Path]:
+    """slug -> content file (first file wins)."""
     found: dict[str, Path] = {}
-    for file in _content_paths(papers_dir, root):
+    for file in files:
         found.setdefault(slug_for_path(file), file)
     return found
+
+
+def paper_files(papers_dir: Path, root: Path | None = None) -> dict[str, Path]:
+    """slug -> content file, for every ``*.md`` under papers_dir (first file wins)."""
+    return _by_slug(_content_paths(papers_dir, root))
 
 
 def resolve(refs: Sequence[str], papers_dir: Path, root: Path | None = None
@@ -738,10 +742,8 @@ def resolve(refs: Sequence[str], papers_dir: Path, root: Path | None = None
     per reference that names no paper or several, or a file that is none, the references
     that were starts: (ref, file)). ``root``: the project, which a link may not leave."""
     content = _content_paths(papers_dir, root)
-    files: dict[str, Path] = {}
-    for file in content:
-        files.setdefault(slug_for_path(file), file)
-    listed = {os.path.abspath(file) for file in content}
+    files = _by_slug(content)
+    listed = {os.path.abspath(file) for file in content}  # (a second file of a slug too)
     paths: list[Path] = []
     problems: list[Diagnostic] = []
     matched: list[tuple[str, Path]] = []
@@ -816,10 +818,9 @@ FrontMatterChange = Callable[[dict[str, Any]], tuple[dict[str, Any], str]]
 
 def _edit_file(path: Path, change: FrontMatterChange) -> Edit:
     raw = path.read_bytes()
-    text = utf8_text(raw, str(path))
+    text = universal_text(raw, str(path))
     if isinstance(text, Diagnostic):  # (as check says it)
         raise EditError(text.message, text.line)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         data, _, _ = read_front_matter(text)
     except FrontMatterError as exc:

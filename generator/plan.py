@@ -383,7 +383,7 @@ def load(inputs: Inputs, theme_problems: list[Diagnostic], cache: BuildCache, jo
                       _Papers(inputs.sources, cache.parsed, change.papers), change.hashes,
                       edit.diagnostics, edit)
     loaded, diagnostics = _parse(inputs.sources, cache, jobs)
-    ordered, collisions = site_papers(loaded, _title_line({s.shown: s for s in inputs.sources}))
+    ordered, collisions = site_papers(loaded, _title_line(inputs.sources))
     papers: dict[str, Paper] = {}
     for paper in sorted(loaded, key=lambda p: (p.slug, p.path)):
         papers.setdefault(paper.slug, paper)  # (as site_papers keeps them)
@@ -396,14 +396,17 @@ def load(inputs: Inputs, theme_problems: list[Diagnostic], cache: BuildCache, jo
     return Loaded(ordered, papers, {p.slug: by_file[p.path] for p in ordered}, diagnostics)
 
 
-def _title_line(sources: Mapping[str, Source]) -> Callable[[str], int | None]:
-    """A content file's title line, read again: wanted only to name a paper in two files."""
+def _title_line(sources: tuple[Source, ...]) -> Callable[[str], int | None]:
+    """A content file's title line, read again: wanted only to name a paper in two files
+    (so nothing is looked up or read for a build without one)."""
     from generator.content import FrontMatterError, read_front_matter
 
     def line_of(path: str) -> int | None:
+        source = next((s for s in sources if s.shown == path), None)
         try:
-            return read_front_matter(sources[path].read().decode("utf-8"))[2].get("title")
-        except (KeyError, OSError, UnicodeDecodeError, FrontMatterError):
+            return read_front_matter(source.read().decode("utf-8"))[2].get("title") \
+                if source is not None else None
+        except (OSError, UnicodeDecodeError, FrontMatterError):
             return None
     return line_of
 

@@ -289,9 +289,11 @@ def _id_year(arxiv: str) -> str:
     return str((2000 if int(digits) < 91 else 1900) + int(digits))
 
 
-def _submitted(labelled: dict[str, Line]) -> str | None:
+def _submitted(labelled: dict[str, Line], pattern: re.Pattern[str] = _SUBMITTED) -> str | None:
+    """The day of a paper's "Submitted" line (a search result's; ``_SUBMITTED_ON``: an /abs
+    page's first version), if it has one."""
     line = labelled.get("Submitted")
-    m = _SUBMITTED.fullmatch(line.text) if line is not None else None
+    m = pattern.fullmatch(line.text) if line is not None else None
     return iso_date(m["month"], m["day"], m["year"]) if m else None
 
 
@@ -383,15 +385,13 @@ def _abstract_pages(lines: Sequence[Line], source: str, result: ParseResult) -> 
         elif arxiv not in seen:
             seen.add(arxiv)
             names, cut, total = _authors(_value(labelled, "Authors"))
-            when = _SUBMITTED_ON.fullmatch(labelled["Submitted"].text) \
-                if "Submitted" in labelled else None
             abstract = normalize_space(" ".join([_value(labelled, "Abstract"), *more]))
             found = _CATEGORY.search(_value(labelled, "Subjects"))
             result.entries.append(Entry(
                 title=_value(labelled, "Title"), abstract=abstract, authors=names,
                 authors_truncated=cut, author_count=total,
-                date=iso_date(when["month"], when["day"], when["year"]) if when else
-                _id_year(arxiv), venue=_value(labelled, "Journal reference") or None,
+                date=_submitted(labelled, _SUBMITTED_ON) or _id_year(arxiv),
+                venue=_value(labelled, "Journal reference") or None,
                 category=found[1] if found else None, urls=extract_urls(abstract),
                 line=labelled["Title"].number, arxiv=arxiv,
                 doi=_value(labelled, "Related DOI") or None,
