@@ -190,7 +190,9 @@ class Watcher(threading.Thread):
     put in its place) or the config names other paths, watching starts afresh. The new
     watch is set up before the old one ends, so no change in between is lost; a watched
     path replaced or made while no watch was on it (between a rebuild and the new watch,
-    or while it was missing) is a change too."""
+    or while it was missing) is a change too. A folder's identity does not change with
+    what is in it, so a folder the old watch was not on is a change once the new one is:
+    a save in it before that (after the rebuild read it) was seen by neither watch."""
 
     def __init__(self, paths: Callable[[], list[Path]], on_change: Callable[[list[str]], Any],
                  stop: threading.Event, settle: float = SETTLE_SECONDS):
@@ -258,9 +260,10 @@ class Watcher(threading.Thread):
                 close()
             if first is None:
                 return
-            watched = self._identities()
+            before, watched = watched, self._identities()
             missed = {("replaced", path) for path, now_is in watched.items()
-                      if known.get(path) != now_is}
+                      if known.get(path) != now_is or  # (saved since the build read it)
+                      (before.get(path) != now_is and os.path.isdir(path))}
             known = watched
             watch, roots, pending = new, now, first | (rest or set()) | missed
 
