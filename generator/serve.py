@@ -231,6 +231,12 @@ class Watcher(threading.Thread):
         return found
 
     def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            self.ready.set()  # (start() waits for it, also when no watch could be set up)
+
+    def _run(self) -> None:
         roots = self._roots()
         watch = self._watch(roots)
         first = next(watch, None)  # (the watch is set up)
@@ -533,7 +539,7 @@ class DevServer:
         self._find_links_out()
         self.watcher = Watcher(self.watched, self.rebuild, self.stop, self.interval)
         self.watcher.start()
-        self.watcher.ready.wait(5)
+        self.watcher.ready.wait()  # (however long a busy machine takes: no save is lost)
         return self.rebuild(progress=progress)
 
     def serve_forever(self) -> None:

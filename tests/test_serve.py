@@ -817,6 +817,29 @@ def test_a_save_during_the_first_build_is_not_lost(tmp_path):
         wait_until(lambda: "Saved Meanwhile" in fetch(dev.port, PREFIX + "papers/focusllm/")[2])
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_serve_starts_when_no_watch_can_be_set_up(tmp_path, monkeypatch):
+    """start() waits for the watch however long it takes (it gave up after 5 s, and a save
+    during a slow start was lost); a watch that fails must not keep it waiting."""
+    from generator.serve import Watcher
+
+    def no_watch(self: Watcher, roots: list[Path]) -> Any:
+        raise OSError("OS file watch limit reached")
+
+    monkeypatch.setattr(Watcher, "_watch", no_watch)
+    config_path = make_project(tmp_path)
+    config, _ = load_config(config_path)
+    dev = DevServer(config_path, config, port=0, build=fake_build, interval=0.05)
+    started = threading.Thread(target=dev.start, daemon=True)
+    started.start()
+    started.join(PATIENCE)
+    try:
+        assert not started.is_alive(), "start() waits for ever"
+        assert dev.state.built
+    finally:
+        dev.close()
+
+
 def test_a_broken_config_stays_reported_until_it_is_fixed(server, tmp_path):
     """An edit of a paper while config.yaml is broken rebuilds with the last good config,
     but must not clear the config's error: the site is not what config.yaml says."""
