@@ -575,6 +575,8 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str,
         merged["title"] = current.get("title", merged["title"])  # the user's spelling wins
         if current.get("authors") and not current.get("authors_truncated"):
             merged["authors"] = current["authors"]  # a whole list: maybe the user's fix
+        if current.get("abstract") and not _shown_cut(current["abstract"]):
+            merged["abstract"] = current["abstract"]  # maybe the user's, trimmed or fixed
         if "added" not in found.data:
             merged.pop("added", None)
         updates: dict[str, Any] = {}
@@ -600,6 +602,13 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str,
                for c in changes]
     kept = [c for c in changes if not _too_large(c, diagnostics)]
     return ImportPlan(tuple(kept), tuple(diagnostics), skipped + len(changes) - len(kept))
+
+
+def _shown_cut(abstract: Any) -> bool:
+    """Whether an abstract in a file ends as a page shows one it cut ("… ▽ More" is kept
+    as "…"): the only abstract an import completes. Any other is kept as it is, since
+    the file's text may be the user's (trimmed, corrected) and no page knows better."""
+    return isinstance(abstract, str) and abstract.rstrip().endswith(("…", "..."))
 
 
 def _too_large(change: Change, diagnostics: list[Diagnostic]) -> bool:
