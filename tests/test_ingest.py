@@ -239,6 +239,23 @@ def test_slugs_are_safe_unique_and_ascii(tmp_path: Path) -> None:
     assert plan.count("skip") == 2
 
 
+@pytest.mark.parametrize("title, name", [
+    (r"Reasoning about $\mathcal{O}(n)$ Programs", "reasoning-about-o-n-programs.md"),
+    (r"The \texttt{lm-eval} Harness", "the-lm-eval-harness.md"),
+    (r"\'{E}valuer les mod\`{e}les", "evaluer-les-modeles.md"),
+    (r"$k$NN-LM Revisited", "knn-lm-revisited.md"),
+    ("Plain *and* `marked` Words", "plain-and-marked-words.md"),
+])
+def test_a_new_file_is_named_by_the_words_its_title_shows(tmp_path: Path, title: str,
+                                                           name: str) -> None:
+    """Not by its LaTeX commands (``mathcal``, ``texttt``) or a letter split off its
+    accent: the name is the title as its page shows it."""
+    run(tmp_path, listing(entry(title)))
+    assert [p.name for p in tmp_path.glob("*.md")] == [name]
+    # and the same listing again finds it (by its title) rather than naming a second file
+    assert run(tmp_path, listing(entry(title))).summary().startswith("0 created")
+
+
 def test_unreadable_existing_file_is_left_alone_and_reported(tmp_path: Path) -> None:
     broken = tmp_path / "broken.md"
     broken.write_text("---\ntitle: [unclosed\n---\nnotes\n")
