@@ -311,7 +311,7 @@ class IncrementalBuild:
 
     def start(self) -> None:
         """Fork the building process, once, if forking is safe now."""
-        from generator.parallel import can_fork
+        from generator.parallel import can_fork, stops_held
 
         if self.conn is not None or not can_fork():
             return
@@ -319,10 +319,11 @@ class IncrementalBuild:
         self.conn, child = context.Pipe()
         process = context.Process(target=_builder, args=(child, self.conn),
                                   name="readinglist-builder")
-        process.start()  # (not a daemon: it forks workers; stopped at exit, see _stop)
+        with stops_held():  # (a Ctrl+C meanwhile waits until the process can be stopped)
+            process.start()  # (not a daemon: it forks workers; stopped at exit, see _stop)
+            self.stop = weakref.finalize(self, _stop, self.conn, process)
+            atexit.register(self.stop)  # (before multiprocessing's own exit waits for it)
         child.close()
-        self.stop = weakref.finalize(self, _stop, self.conn, process)
-        atexit.register(self.stop)  # (before multiprocessing's own exit waits for it)
 
     def __call__(self, config: Config, *, progress: Any = None) -> Any:
         from generator.build import BuildResult, build

@@ -798,6 +798,27 @@ def test_builds_go_on_when_the_building_process_is_killed(tmp_path):
         builder.close()
 
 
+CTRL_C_DURING_THE_FORK = """
+import os, signal
+from generator.serve import IncrementalBuild
+
+os.register_at_fork(before=lambda: os.kill(os.getpid(), signal.SIGINT))
+try:
+    IncrementalBuild().start()
+    print("went on")
+except KeyboardInterrupt:
+    print("stopped")
+"""
+
+
+def test_ctrl_c_while_serve_forks_its_building_process_stops_it():
+    """Ctrl+C during the fork was run in fork's own hooks, which dropped the
+    KeyboardInterrupt ('Exception ignored in: _releaseLock'): serve went on running."""
+    done = subprocess.run([sys.executable, "-c", CTRL_C_DURING_THE_FORK], cwd=ROOT,
+                          capture_output=True, text=True, timeout=PATIENCE, check=False)
+    assert (done.stdout, done.stderr) == ("stopped\n", "")
+
+
 def test_a_save_during_the_first_build_is_not_lost(tmp_path):
     """The first build of a long list takes seconds; a paper saved meanwhile is built."""
     config_path = make_project(tmp_path)
