@@ -237,10 +237,12 @@ class Watcher(threading.Thread):
             self.ready.set()  # (start() waits for it, also when no watch could be set up)
 
     def _run(self) -> None:
+        # What is watched and what the last build may have read, taken before the watch is
+        # set up: a path that changes meanwhile differs at the next look, and is watched then.
+        watched = known = self._identities()
         roots = self._roots()
         watch = self._watch(roots)
         first = next(watch, None)  # (the watch is set up)
-        watched = known = self._identities()  # as watched; as the last build may have read
         pending: set[tuple[Any, str]] = first or set()
         while True:
             self.ready.set()
@@ -255,8 +257,10 @@ class Watcher(threading.Thread):
                     self.on_change(changed)
                 except Exception:  # a bug must not stop the watching
                     log.exception("rebuild failed")
-            if self._identities() == watched:
+            current = self._identities()
+            if current == watched:
                 continue
+            before, watched = watched, current  # (before the new watch is set up, as above)
             now = self._roots()
             new = self._watch(now)
             first = next(new, None)  # (the new watch is set up...)
@@ -266,7 +270,6 @@ class Watcher(threading.Thread):
                 close()
             if first is None:
                 return
-            before, watched = watched, self._identities()
             missed = {("replaced", path) for path, now_is in watched.items()
                       if known.get(path) != now_is or  # (saved since the build read it)
                       (before.get(path) != now_is and os.path.isdir(path))}

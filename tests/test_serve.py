@@ -740,6 +740,33 @@ def test_a_save_in_a_replaced_folder_before_its_new_watch_is_not_lost(tmp_path,
                    fetch(dev.port, PREFIX + "papers/focusllm/")[2])
 
 
+def test_a_folder_made_as_its_watch_is_set_up_is_watched(tmp_path, monkeypatch):
+    """overrides/ made just after the watcher looked for the paths to watch, before the
+    watch was on: it was taken for watched, and nothing saved in it was ever seen."""
+    from generator.serve import Watcher
+
+    config_path = make_project(tmp_path)
+    config, _ = load_config(config_path)
+    overrides = tmp_path / "overrides"
+    roots = Watcher._roots
+
+    def roots_then_made(self: Watcher) -> list[Path]:
+        found = roots(self)
+        overrides.mkdir(exist_ok=True)
+        return found
+
+    monkeypatch.setattr(Watcher, "_roots", roots_then_made)
+    reports: list[Any] = []
+    dev = DevServer(config_path, config, port=0, report=reports.append, build=fake_build,
+                    interval=0.05)
+    with serving(dev):
+        wait_until(lambda: any(str(overrides) in r.changed for r in reports))
+        seen = len(reports)
+        (overrides / "style.css").write_text("body { color: red }")
+        wait_until(lambda: any(str(overrides / "style.css") in r.changed
+                               for r in reports[seen:]))
+
+
 @pytest.mark.parametrize("linked_at_start", [True, False])
 def test_a_save_to_the_file_a_content_link_leads_to_is_a_change(tmp_path, linked_at_start):
     """A content file that is a link to a file elsewhere in the project (the README: such a
