@@ -141,8 +141,9 @@ def words(text: str) -> list[str]:
         if "." not in folded:  # the dots all ended sentences: the words are what is left
             return folded.split()
         return _ASCII_WORD.findall(text.lower())
-    found = _WORD.findall(unicodedata.normalize("NFKC", text).lower())
-    if not any(map(_CJK.search, found)):
+    text = unicodedata.normalize("NFKC", text).lower()
+    found = _WORD.findall(text)
+    if not _CJK.search(text):
         return found
     out: list[str] = []
     for word in found:
