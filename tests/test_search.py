@@ -707,6 +707,8 @@ MALFORMED = [
     "Ａ:b", "constructor", "__proto__", "hasOwnProperty", "toString*", "__proto__:x",
     "title:constructor", "x" * 300, "a " * 200, "*" * 50 + "a", "~" * 30, "+" * 30,
     "https://example.com/x?y=1", "e.g.", "C++", "C#", "naïve", "İ", "ß~2", "3.5*",
+    "语言模型", "推", "-推", "推*", "推理~1", "推理^2", '"推', '-"推理能力"', "-语言模型",
+    "title:推理能力", "+모델의", "ｶﾞ", "𠮷", "𠮷野家", "ー", "々", "LLM推理", "推理gpt",
 ]
 
 
@@ -722,11 +724,21 @@ def test_parser_never_throws(site, tmp_path):
     assert got["parser"]["author:sun*"]["groups"] == [
         ["sun", "required", "author", ["sun*", "sun"]]]
     assert got["parser"]['a "b']["phrases"] == []
+    # a CJK run: its pairs of letters, each as it is (no stem, no prefix, no typo)
+    assert got["parser"]["语言模型"]["groups"] == [
+        [w, "optional", "*", [w]] for w in ("语言", "言模", "模型")]
+    assert got["parser"]["推理~1"]["groups"] == [["推理", "optional", "*", ["推理"]]]
+    assert got["parser"]["推理gpt"]["groups"] == [
+        ["推理", "optional", "*", ["推理"]], ["gpt", "optional", "*", ["gpt*"]]]
+    # an excluded run of several pairs is no group (it drops the papers with all of them)
+    assert got["parser"]["-语言模型"]["groups"] == []
+    assert got["parser"]["title:推理能力"]["groups"] == [
+        [w, "required", "title", [w]] for w in ("推理", "理能", "能力")]
 
 
 @needs_node
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from(list('ab "*~^+-:().?\\é😀title:author:')) |
+@given(st.lists(st.text(alphabet=st.sampled_from(list('ab "*~^+-:().?\\é😀title:author:推理모델ｶﾞ𠮷')) |
                         st.characters(), max_size=30), min_size=10, max_size=10))
 def test_parser_never_throws_on_random_input(tmp_path_factory, inputs):
     tmp = tmp_path_factory.mktemp("fuzz")
