@@ -738,7 +738,8 @@ def test_parser_never_throws(site, tmp_path):
 
 @needs_node
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from(list('ab "*~^+-:().?\\é😀title:author:推理모델ｶﾞ𠮷')) |
+@given(st.lists(st.text(alphabet=st.sampled_from(list('ab "*~^+-:().?\\é😀title:author:'
+                                                      '推理모델ｶﾞ𠮷')) |
                         st.characters(), max_size=30), min_size=10, max_size=10))
 def test_parser_never_throws_on_random_input(tmp_path_factory, inputs):
     tmp = tmp_path_factory.mktemp("fuzz")
