@@ -5,6 +5,9 @@ Abstracts pasted from ACL or arXiv pages carry bits of LaTeX (``\\textbf{x}``, `
 markdown-it rules that emit *tokens* (text, ``<sup>``, ``<strong>``, links...), never raw HTML,
 so the renderer escapes every character that comes from the content.
 
+Notes also read footnotes (``text[^1]`` ... ``[^1]: the note``, by mdit-py-plugins) and
+task lists (``- [ ] reread section 3``); tables and ``~~strikethrough~~`` are the preset's.
+
 Safety: the ``js-default`` preset (raw HTML off unless the config allows it), URLs become
 links (scheme required), ``javascript:``/``vbscript:``/``data:``/``file:`` links are dropped
 and external links get ``rel="noopener"``.
@@ -710,13 +713,20 @@ _SCHEME_OR_ROOT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|/|#")
 _LINK_AS_TEXT = re.compile(r"\](?:\(\s*<?|:[ \t]*)([^\s)>]+)")
 
 
+# a footnote reference left as text, ``[^3]`` (no ``[^3]: ...`` note): its label
+_FOOTNOTE_AS_TEXT = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+
+
 def note_targets(text: str) -> list[tuple[int, str, str]]:
-    """Each link to a paper, each image by a relative path and each link refused for its
-    scheme (``javascript:``: shown as text) in notes -> (its line, counted from the notes'
-    first line as 0; ``paper``, ``image`` or ``refused``; the slug, the path or the link as
-    written), for ``check`` to report what the site would not have."""
+    """Each link to a paper, each image by a relative path, each link refused for its
+    scheme (``javascript:``: shown as text) and each footnote cited without a note or noted
+    without a citation in notes -> (its line, counted from the notes' first line as 0;
+    ``paper``, ``image``, ``refused``, ``no-footnote`` or ``uncited``; the slug, the path,
+    the link as written or the footnote's label), for ``check`` to report what the site
+    would not have."""
     found: list[tuple[int, str, str]] = []
-    for token in _NOTES.parse(text, {}):  # (read as the site reads notes)
+    env: dict[str, Any] = {}
+    for token in _NOTES.parse(text, env):  # (read as the site reads notes)
         if token.type != "inline" or not token.children or token.map is None:
             continue
         at = 0
@@ -725,6 +735,8 @@ def note_targets(text: str) -> list[tuple[int, str, str]]:
             if child.type == "text":
                 targets = [("refused", url, url) for url in _LINK_AS_TEXT.findall(
                     child.content) if not validate_link(url)]
+                targets += [("no-footnote", f"[^{label}]", label)
+                            for label in _FOOTNOTE_AS_TEXT.findall(child.content)]
             elif child.type == "link_open" and child.meta and "paper" in child.meta:
                 targets = [("paper", str(child.meta["source"]), str(child.meta["paper"]))]
             elif child.type == "image" and not _SCHEME_OR_ROOT.match(
@@ -736,6 +748,14 @@ def note_targets(text: str) -> list[tuple[int, str, str]]:
                     at = where + 1
                 found.append((token.map[0] + token.content.count("\n", 0, max(at - 1, 0)),
                               kind, value))
+    # a note no text cites is left out (markdown-it drops it with its tokens): its line
+    lines = text.splitlines()
+    for key, number in env.get("footnotes", {}).get("refs", {}).items():
+        if number < 0:
+            label = key[1:]
+            starts = [i for i, line in enumerate(lines)
+                      if line.lstrip(" >").startswith(f"[^{label}]:")]
+            found.append((starts[0] if starts else 0, "uncited", label))
     return found
 
 

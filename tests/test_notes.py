@@ -343,19 +343,27 @@ def test_footnote_markup_leaves_no_trace_in_a_card_or_an_abstract(tmp_path):
 
 
 def test_check_reads_links_in_footnotes_at_their_lines(tmp_path, monkeypatch, capsys):
+    """check reads the notes as the site does: a link in a footnote is warned of at its
+    line; so is a citation of a footnote never written (shown as ``[^2]``) and a footnote
+    never cited (left out of the page)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NO_COLOR", "1")
     (tmp_path / "content" / "papers").mkdir(parents=True)
     (tmp_path / "config.yaml").write_text("title: T\n")
     (tmp_path / "content" / "papers" / "main.md").write_text(
-        "---\ntitle: Main\n---\nSee this.[^1]\n\n[^1]: As [gone](gone.md) said,\n"
-        "    and [run](javascript:go()).\n")
+        "---\ntitle: Main\n---\nSee this.[^1] And that.[^2]\n\n"
+        "[^1]: As [gone](gone.md) said,\n    and [run](javascript:go()).\n"
+        "[^3]: A note written, never cited.\n\nIn code, `[^4]` is no footnote.\n")
     assert cli.main(["check"]) == 0
     assert capsys.readouterr().err.splitlines() == [
+        "content/papers/main.md:4: warning: notes: [^2] cites no footnote (no line "
+        "'[^2]: ...'); the site shows it as written",
         "content/papers/main.md:6: warning: notes: link to 'gone', but no paper's file is "
         "named gone.md; the link would be dead",
         "content/papers/main.md:7: warning: notes: a javascript: link is never made a link; "
-        "the site shows it as text"]
+        "the site shows it as text",
+        "content/papers/main.md:8: warning: notes: footnote [^3] is cited nowhere (no "
+        "'[^3]' in the text); the site leaves it out"]
 
 
 @pytest.fixture
