@@ -860,7 +860,8 @@ def _footnote_id(env: Any, kind: str, token: Token, repeat: bool = False) -> str
     ``fnref-<slug>--1-2`` for its second (``repeat``: the reference's own, by subId)."""
     number = f"{int(token.meta['id']) + 1}"
     sub = int(token.meta.get("subId", 0) or 0) if repeat else 0
-    return f"{kind}-{env.get('footnote_ids', '')}--{number}" + (f"-{sub + 1}" if sub else "")
+    ids = _escape(str(env.get("footnote_ids") or ""))  # (a slug: nothing to escape)
+    return f"{kind}-{ids}--{number}" + (f"-{sub + 1}" if sub else "")
 
 
 def _render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: Any,
