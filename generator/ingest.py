@@ -41,6 +41,7 @@ from generator.content import (
     text_list,
 )
 from generator.diagnostics import Diagnostic, error, shown_path, universal_text, warning
+from generator.markdown import plain_inline
 from generator.model import (
     FILLED_KEYS,
     IMPORTED_KEYS,
@@ -98,6 +99,13 @@ def today(env: dict[str, str] | None = None) -> str:
 
 
 # --- merging ---------------------------------------------------------------------------
+
+def title_slug(title: str) -> str:
+    """The slug, and file name, of a new paper titled ``title``: made from the words the
+    title shows (``$\\mathcal{O}(n)$`` shows "O(n)", ``\\texttt{x}`` "x"), never from the
+    names of its LaTeX commands or its Markdown."""
+    return new_slug(plain_inline(title))
+
 
 def _unique(items: Iterable[Any]) -> list[Any]:
     seen: list[Any] = []
@@ -444,7 +452,8 @@ def _same_paper(file: _Existing, group: Sequence[dict[str, Any]]) -> bool:
     if _abstract(mine) and abstracts:
         return False
     titles = [str(r.get("title", "")) for r in group]
-    slugs = {new_slug(t) for t in titles if slugify(t) == slugify(t, max_length=1000)}
+    slugs = {title_slug(t) for t in titles
+             if slugify(plain_inline(t)) == slugify(plain_inline(t), max_length=1000)}
     return None not in surnames and slug_for_path(file.path) in slugs - {"paper"}
 
 
@@ -462,7 +471,7 @@ def _fallback_matches(unmatched: Sequence[Sequence[dict[str, Any]]],
     fits: dict[int, list[_Existing]] = {}
     for n, group in enumerate(unmatched):
         candidates = [f for r in group for f in by_abstract.get(_abstract(r), [])]
-        candidates += [f for r in group for f in by_slug.get(new_slug(str(r.get("title"))), [])]
+        candidates += [f for r in group for f in by_slug.get(title_slug(str(r.get("title"))), [])]
         fits[n] = [f for f in {f.path: f for f in candidates}.values() if _same_paper(f, group)]
     claims: dict[Path, int] = {}
     for fit in fits.values():
@@ -564,7 +573,7 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str,
     for found, group in plans:
         if found is None:
             merged = merge_records(group)
-            slug = unique_slug(new_slug(merged["title"]), taken)
+            slug = unique_slug(title_slug(merged["title"]), taken)
             taken.add(slug)
             changes.append(Change("create", papers_dir / f"{slug}.md", merged["title"]))
             fronts.append(ordered_front(merged, added))
@@ -575,6 +584,8 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str,
         merged["title"] = current.get("title", merged["title"])  # the user's spelling wins
         if current.get("authors") and not current.get("authors_truncated"):
             merged["authors"] = current["authors"]  # a whole list: maybe the user's fix
+        if current.get("abstract") and not _shown_cut(current["abstract"]):
+            merged["abstract"] = current["abstract"]  # maybe the user's, trimmed or fixed
         if "added" not in found.data:
             merged.pop("added", None)
         updates: dict[str, Any] = {}
@@ -600,6 +611,13 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str,
                for c in changes]
     kept = [c for c in changes if not _too_large(c, diagnostics)]
     return ImportPlan(tuple(kept), tuple(diagnostics), skipped + len(changes) - len(kept))
+
+
+def _shown_cut(abstract: Any) -> bool:
+    """Whether an abstract in a file ends as a page shows one it cut ("… ▽ More" is kept
+    as "…"): the only abstract an import completes. Any other is kept as it is, since
+    the file's text may be the user's (trimmed, corrected) and no page knows better."""
+    return isinstance(abstract, str) and abstract.rstrip().endswith(("…", "..."))
 
 
 def _too_large(change: Change, diagnostics: list[Diagnostic]) -> bool:
@@ -766,7 +784,7 @@ def resolve(refs: Sequence[str], papers_dir: Path, root: Path | None = None
             continue
         # typed loosely: spaced, in capitals, or the title itself (its slug, as `new` made it)
         if re.search(r"[A-Za-z0-9]", slug):
-            named = new_slug(slug)  # (a title Windows reserves names a new file so)
+            named = title_slug(slug)  # (a title Windows reserves names a new file so)
             slug = named if named in files else slugify(slug)
         if slug in files:
             paths.append(files[slug])
@@ -940,7 +958,7 @@ def create_entry(papers_dir: Path, title: str, root: Path | None = None,
         raise EditError(f"a paper with this title is already in {shown_path(existing.path)}")
     if papers_dir.is_dir():
         taken |= {p.stem for p in papers_dir.iterdir()}
-    slug = unique_slug(new_slug(title), taken)
+    slug = unique_slug(title_slug(title), taken)
     path = papers_dir / f"{slug}.md"
     papers_dir.mkdir(parents=True, exist_ok=True)
     try:  # (killed or out of space midway, no half-written file is left)

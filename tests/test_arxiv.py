@@ -224,7 +224,7 @@ def test_import_and_build_an_arxiv_page(tmp_path: Path, monkeypatch, capsys) -> 
     assert main(["import", str(bib)]) == 0
     assert sorted(p.name for p in papers.iterdir()) == sorted([
         "aya-expanse-combining-research-breakthroughs-for-a-new.md",
-        "reasoning-about-mathcal-o-n-programs-with-tests-a-study-of.md",
+        "reasoning-about-o-n-programs-with-tests-a-study-of-small.md",
         "evaluer-les-modeles-de-langue-en-francais.md", "sparse-attention-at-scale.md",
         "an-old-paper-revised.md"])
     assert main(["build"]) == 0

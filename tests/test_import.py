@@ -238,8 +238,8 @@ def test_reimporting_an_old_list_moves_upvotes_to_comments(project: Path, capsys
     path = _old_list(project, comments=7)
     assert main(["import", "hf.txt", "--year", "2026"]) == 0
     out = capsys.readouterr().out
-    assert "small-language-model-makes-an-effective-long-text-extractor.md (abstract, comments, " \
-        "links, sources, upvotes)" in out
+    assert "small-language-model-makes-an-effective-long-text-extractor.md (comments, links, " \
+        "sources, upvotes)" in out
     after = path.read_text(encoding="utf-8")
     assert "upvotes:" not in after
     # The value moved to `comments`, in the same place; the user's lines are untouched.

@@ -136,12 +136,14 @@ def test_hand_edited_file_keeps_notes_user_fields_unknown_keys_and_comments(
     assert "reviewer: Jane   # an unknown key of the user's\n" in text
     assert text.endswith("---\n\n## My notes\n\nWorks like *landmarks* in a book.\n")
     data, _, _ = read_front_matter(text)
-    assert data["upvotes"] == 12 and "It is great." in data["abstract"]
+    assert data["upvotes"] == 12
+    # the file's abstract may be the user's: a page's longer one does not replace it
+    assert data["abstract"] == "We present landmark attention. Code: https://github.com/x/y"
     assert data["status"] == "reading" and data["rating"] == 4
     assert str(data["added"]) == "2026-11-01"
     # The lines of keys the import did not change are byte for byte the same.
     unchanged = [ln for ln in HAND_EDITED.splitlines()
-                 if not ln.startswith(("upvotes:", "abstract:", "author_count", "authors_"))]
+                 if not ln.startswith(("upvotes:", "author_count", "authors_"))]
     for line in unchanged:
         assert line in text.splitlines()
 
@@ -235,6 +237,23 @@ def test_slugs_are_safe_unique_and_ascii(tmp_path: Path) -> None:
     # "Same Title" and "Same Title!" are one paper; "" and "???" have no title: skipped.
     assert plan.count("create") == len(titles) - 3
     assert plan.count("skip") == 2
+
+
+@pytest.mark.parametrize("title, name", [
+    (r"Reasoning about $\mathcal{O}(n)$ Programs", "reasoning-about-o-n-programs.md"),
+    (r"The \texttt{lm-eval} Harness", "the-lm-eval-harness.md"),
+    (r"\'{E}valuer les mod\`{e}les", "evaluer-les-modeles.md"),
+    (r"$k$NN-LM Revisited", "knn-lm-revisited.md"),
+    ("Plain *and* `marked` Words", "plain-and-marked-words.md"),
+])
+def test_a_new_file_is_named_by_the_words_its_title_shows(tmp_path: Path, title: str,
+                                                           name: str) -> None:
+    """Not by its LaTeX commands (``mathcal``, ``texttt``) or a letter split off its
+    accent: the name is the title as its page shows it."""
+    run(tmp_path, listing(entry(title)))
+    assert [p.name for p in tmp_path.glob("*.md")] == [name]
+    # and the same listing again finds it (by its title) rather than naming a second file
+    assert run(tmp_path, listing(entry(title))).summary().startswith("0 created")
 
 
 def test_unreadable_existing_file_is_left_alone_and_reported(tmp_path: Path) -> None:

@@ -388,3 +388,56 @@ def test_an_arxiv_listing_finds_a_retitled_paper_by_its_id(project: Path, capsys
     assert _import(page) == 0
     assert "0 created, 0 updated" in capsys.readouterr().out
     assert _files(project) == files and path.read_bytes() == before
+
+
+SEARCH = REPO / "tests" / "fixtures" / "arxiv" / "search-chrome.txt"
+RETRIEVAL = "long-context-retrieval-without-positional-bias.md"
+FULL_ABSTRACT = ("Large language models lose track of facts placed in the middle of long inputs. "
+                 "We propose a training-free reordering of retrieved passages that removes the "
+                 "bias and recovers most of the lost accuracy.")
+
+
+def _bibtex_with_full_abstract(project: Path) -> Path:
+    """The same paper (same arXiv id) exported by a reference manager, whole abstract."""
+    bib = project / "export.bib"
+    bib.write_text("@misc{smith2024,\n  title = {Long-Context Retrieval Without Positional "
+                   "Bias},\n  author = {Smith, Alice and Jones, Bob and Wei, Chen},\n"
+                   "  year = {2024},\n  eprint = {2412.01234},\n  archivePrefix = {arXiv},\n"
+                   f"  abstract = {{{FULL_ABSTRACT}}},\n}}\n", encoding="utf-8")
+    return bib
+
+
+def test_an_abstract_cut_as_the_page_showed_it_is_completed(project: Path, capsys) -> None:
+    """arXiv's search results cut an abstract at "… ▽ More": a later source with the whole
+    abstract completes it."""
+    assert _import(SEARCH) == 0
+    path = project / "content/papers" / RETRIEVAL
+    assert _front(path)["abstract"].endswith("removes the bias …")
+    capsys.readouterr()
+    assert _import(_bibtex_with_full_abstract(project)) == 0
+    assert "0 created, 1 updated" in capsys.readouterr().out
+    assert _front(path)["abstract"] == FULL_ABSTRACT
+
+
+@pytest.mark.parametrize("edit", [
+    # trimmed to its first sentence
+    lambda abstract: abstract.split(". ")[0] + ".",
+    # the "…" taken off and the cut sentence finished by hand, a typo fixed
+    lambda abstract: abstract.replace("removes the bias …", "removes it.").replace(
+        "lose track", "lose track (mostly)"),
+])
+def test_an_abstract_the_user_edited_is_kept(project: Path, capsys, edit) -> None:
+    """A shorter or different abstract in the file may be the user's: no import replaces
+    it, not even with a longer one."""
+    assert _import(SEARCH) == 0
+    path = project / "content/papers" / RETRIEVAL
+    text = path.read_text(encoding="utf-8")
+    mine = edit(_front(path)["abstract"])
+    path.write_text(edit_front_matter(text, {"abstract": mine}, order=("abstract",)),
+                    encoding="utf-8")
+    before = path.read_bytes()
+    capsys.readouterr()
+    assert _import(_bibtex_with_full_abstract(project)) == 0
+    assert _import(SEARCH) == 0
+    assert _front(path)["abstract"] == mine  # (the export added its citation key)
+    assert path.read_bytes().split(b"arxiv:")[0] == before.split(b"arxiv:")[0]
