@@ -346,8 +346,12 @@ def cmd_tag(args: argparse.Namespace, out: Output) -> int:
     add = [t for t in args.add if t.strip()]
     remove = [t for t in args.remove if t.strip()]
     if not add and not remove:
-        print("readinglist tag: error: nothing to do; give --add TAG and/or --remove TAG",
-              file=out.err)
+        # "readinglist tag PAPER rag": the last word may be meant as the tag
+        *papers, last = map(shlex.quote, args.papers)
+        meant = f" (to add the tag {last}: readinglist tag {' '.join(papers)} --add {last})" \
+            if papers else ""
+        print("readinglist tag: error: nothing to do; give --add TAG and/or --remove TAG"
+              + meant, file=out.err)
         return 2
     return _edit_many(args, out, lambda path: edit_tags(path, add, remove))
 

@@ -480,7 +480,15 @@ def test_an_ambiguous_start_lists_the_candidates_and_changes_nothing(project, ca
 
 def test_tag_needs_something_to_do(project, capsys):
     assert run("tag", "focusllm") == 2
-    assert "give --add TAG and/or --remove TAG" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "give --add TAG and/or --remove TAG" in err and "to add the tag" not in err
+    # the tag typed where a paper goes: the command meant is shown, and nothing changes
+    before = (project / "content/papers").glob("*.md")
+    saved = {p: p.read_bytes() for p in before}
+    assert run("tag", "focusllm", "long context") == 2
+    assert capsys.readouterr().err.endswith(
+        "(to add the tag 'long context': readinglist tag focusllm --add 'long context')\n")
+    assert {p: p.read_bytes() for p in saved} == saved
 
 
 def test_broken_file_is_reported_and_left_alone(project, capsys):
