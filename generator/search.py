@@ -59,7 +59,13 @@ from typing import NamedTuple
 from lunr.stop_word_filter import WORDS as _LUNR_STOP_WORDS
 
 from generator.config import Config
-from generator.markdown import is_plain, plain_inline, render_markdown_with_text, tex_words
+from generator.markdown import (
+    is_plain,
+    plain_inline,
+    render_markdown_with_text,
+    tex_words,
+    without_footnote_marks,
+)
 from generator.model import STATUSES, Paper, authors_counted
 from generator.reading import Facts
 from generator.site import Site, document_order
@@ -311,7 +317,7 @@ def field_texts(paper: Paper) -> dict[str, str]:
         "venue": _venue_text(paper),
         "year": str(year) if year else "",
         "abstract": tex_words(paper.abstract),
-        "notes": tex_words(paper.notes),
+        "notes": tex_words(without_footnote_marks(paper.notes)),
     }
 
 
@@ -329,7 +335,9 @@ def snippet_source(paper: Paper, limit: int = SNIPPET_CHARS) -> str:
     elif paper.abstract:
         text = plain_inline(source)  # ReLU$^2$ -> ReLU²
     else:  # notes are blocks: '# Summary', '- [ ] read', '> quote' show their words only
-        text = " ".join(render_markdown_with_text(source)[1].split())
+        # (and a footnote's words; its reference, when the cut left out its definition, none)
+        text = without_footnote_marks(" ".join(
+            render_markdown_with_text(source, footnote_ids="")[1].split()))
     text = " ".join(_MARKUP.sub("", text).split())
     if len(text) <= limit:
         return text
