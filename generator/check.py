@@ -193,11 +193,12 @@ def _check_note_targets(files: list[_File], static_dirs: Sequence[Path],
                         problems: list[Diagnostic]) -> None:
     """A link in the notes to a paper that is not in the list, or an image the site does
     not publish (only ``static/`` files are copied), would be dead; a ``javascript:`` (or
-    ``data:``...) link is shown as text."""
+    ``data:``...) link is shown as text; a footnote cited without its note is shown as
+    written, and a note nothing cites is left out."""
     slugs = {f.slug for f in files}
     for f in files:
-        if "](" not in f.notes and "]:" not in f.notes:
-            continue  # no inline link or image, no link reference definition
+        if "](" not in f.notes and "]:" not in f.notes and "[^" not in f.notes:
+            continue  # no inline link or image, no link reference definition, no footnote
         for line, kind, value in note_targets(f.notes):
             if kind == "paper" and value not in slugs:
                 problems.append(warning(f.path, f.notes_line + line,
@@ -208,6 +209,14 @@ def _check_note_targets(files: list[_File], static_dirs: Sequence[Path],
                 problems.append(warning(f.path, f.notes_line + line,
                                         f"notes: a {scheme}: link is never made a link; "
                                         f"the site shows it as text"))
+            elif kind == "no-footnote":
+                problems.append(warning(f.path, f.notes_line + line,
+                                        f"notes: [^{value}] cites no footnote (no line "
+                                        f"'[^{value}]: ...'); the site shows it as written"))
+            elif kind == "uncited":
+                problems.append(warning(f.path, f.notes_line + line,
+                                        f"notes: footnote [^{value}] is cited nowhere (no "
+                                        f"'[^{value}]' in the text); the site leaves it out"))
             elif kind == "image":
                 path = unquote(value.split("#")[0].split("?")[0])
                 target = posixpath.normpath(posixpath.join("papers", f.slug, path))

@@ -783,9 +783,10 @@ def resolve(refs: Sequence[str], papers_dir: Path, root: Path | None = None
             paths.append(files[slug])
             continue
         # typed loosely: spaced, in capitals, or the title itself (its slug, as `new` made it)
-        if re.search(r"[A-Za-z0-9]", slug):
-            named = title_slug(slug)  # (a title Windows reserves names a new file so)
-            slug = named if named in files else slugify(slug)
+        if re.search(r"[^\W_]", slug):  # (a title Windows reserves, or in Chinese: its
+            named = title_slug(slug)  # new file's name is not its slugify'd title)
+            latin = re.search(r"[A-Za-z0-9]", slug)
+            slug = named if named in files else slugify(slug) if latin else slug
         if slug in files:
             paths.append(files[slug])
             matched.append((ref, files[slug]))

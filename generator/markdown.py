@@ -5,6 +5,9 @@ Abstracts pasted from ACL or arXiv pages carry bits of LaTeX (``\\textbf{x}``, `
 markdown-it rules that emit *tokens* (text, ``<sup>``, ``<strong>``, links...), never raw HTML,
 so the renderer escapes every character that comes from the content.
 
+Notes also read footnotes (``text[^1]`` ... ``[^1]: the note``, by mdit-py-plugins) and
+task lists (``- [ ] reread section 3``); tables and ``~~strikethrough~~`` are the preset's.
+
 Safety: the ``js-default`` preset (raw HTML off unless the config allows it), URLs become
 links (scheme required), ``javascript:``/``vbscript:``/``data:``/``file:`` links are dropped
 and external links get ``rel="noopener"``.
@@ -22,6 +25,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
 
 from generator.model import is_safe_slug, slugify
 
@@ -709,13 +713,20 @@ _SCHEME_OR_ROOT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|/|#")
 _LINK_AS_TEXT = re.compile(r"\](?:\(\s*<?|:[ \t]*)([^\s)>]+)")
 
 
+# a footnote reference left as text, ``[^3]`` (no ``[^3]: ...`` note): its label
+_FOOTNOTE_AS_TEXT = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+
+
 def note_targets(text: str) -> list[tuple[int, str, str]]:
-    """Each link to a paper, each image by a relative path and each link refused for its
-    scheme (``javascript:``: shown as text) in notes -> (its line, counted from the notes'
-    first line as 0; ``paper``, ``image`` or ``refused``; the slug, the path or the link as
-    written), for ``check`` to report what the site would not have."""
+    """Each link to a paper, each image by a relative path, each link refused for its
+    scheme (``javascript:``: shown as text) and each footnote cited without a note or noted
+    without a citation in notes -> (its line, counted from the notes' first line as 0;
+    ``paper``, ``image``, ``refused``, ``no-footnote`` or ``uncited``; the slug, the path,
+    the link as written or the footnote's label), for ``check`` to report what the site
+    would not have."""
     found: list[tuple[int, str, str]] = []
-    for token in _SAFE.parse(text, {}):
+    env: dict[str, Any] = {}
+    for token in _NOTES.parse(text, env):  # (read as the site reads notes)
         if token.type != "inline" or not token.children or token.map is None:
             continue
         at = 0
@@ -724,6 +735,8 @@ def note_targets(text: str) -> list[tuple[int, str, str]]:
             if child.type == "text":
                 targets = [("refused", url, url) for url in _LINK_AS_TEXT.findall(
                     child.content) if not validate_link(url)]
+                targets += [("no-footnote", f"[^{label}]", label)
+                            for label in _FOOTNOTE_AS_TEXT.findall(child.content)]
             elif child.type == "link_open" and child.meta and "paper" in child.meta:
                 targets = [("paper", str(child.meta["source"]), str(child.meta["paper"]))]
             elif child.type == "image" and not _SCHEME_OR_ROOT.match(
@@ -735,6 +748,14 @@ def note_targets(text: str) -> list[tuple[int, str, str]]:
                     at = where + 1
                 found.append((token.map[0] + token.content.count("\n", 0, max(at - 1, 0)),
                               kind, value))
+    # a note no text cites is left out (markdown-it drops it with its tokens): its line
+    lines = text.splitlines()
+    for key, number in env.get("footnotes", {}).get("refs", {}).items():
+        if number < 0:
+            label = key[1:]
+            starts = [i for i, line in enumerate(lines)
+                      if line.lstrip(" >").startswith(f"[^{label}]:")]
+            found.append((starts[0] if starts else 0, "uncited", label))
     return found
 
 
@@ -828,8 +849,69 @@ def _render_table_close(self: Any, tokens: Sequence[Token], idx: int, options: A
     return str(self.renderToken(tokens, idx, options, env)) + "</div>\n"
 
 
-def make_markdown(allow_html: bool = False) -> MarkdownIt:
-    """A markdown-it-py parser with the safe preset and the LaTeX rules."""
+# Footnotes (``text[^1]`` ... ``[^1]: the note``), in notes only: mdit-py-plugins reads
+# them (pandoc's syntax, as GitHub has it) and puts them at the end; these rules write them.
+# Every id starts with ``fn-`` or ``fnref-`` (a notes heading's starts with ``note-``) and
+# holds the paper's slug, then ``--`` (which no slug holds) and the note's number: unique
+# on the paper's page and in a feed, which shows many papers' notes.
+
+def _footnote_id(env: Any, kind: str, token: Token, repeat: bool = False) -> str:
+    """``fn-<slug>--1`` for note 1; ``fnref-<slug>--1`` for its first reference and
+    ``fnref-<slug>--1-2`` for its second (``repeat``: the reference's own, by subId)."""
+    number = f"{int(token.meta['id']) + 1}"
+    sub = int(token.meta.get("subId", 0) or 0) if repeat else 0
+    ids = _escape(str(env.get("footnote_ids") or ""))  # (a slug: nothing to escape)
+    return f"{kind}-{ids}--{number}" + (f"-{sub + 1}" if sub else "")
+
+
+def _render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: Any,
+                         env: Any) -> str:
+    token = tokens[idx]
+    number = int(token.meta["id"]) + 1
+    return (f'<sup class="footnote-ref"><a href="#{_footnote_id(env, "fn", token)}" '
+            f'id="{_footnote_id(env, "fnref", token, repeat=True)}" '
+            f'aria-label="Footnote {number}">{number}</a></sup>')
+
+
+def _render_footnote_block_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,
+                                env: Any) -> str:
+    """The notes' footnotes, after them, under a heading a screen reader finds (one level
+    below the page's own, as the notes' top headings are; shown only to screen readers)."""
+    level = max(2, min(6, int(env.get("heading_offset", 0)) + 1))
+    return (f'<section class="footnotes">\n<h{level} class="visually-hidden">Footnotes'
+            f'</h{level}>\n<ol>\n')
+
+
+def _render_footnote_block_close(self: Any, tokens: Sequence[Token], idx: int, options: Any,
+                                 env: Any) -> str:
+    return "</ol>\n</section>\n"
+
+
+def _render_footnote_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,
+                          env: Any) -> str:
+    return f'<li id="{_footnote_id(env, "fn", tokens[idx])}">'
+
+
+def _render_footnote_close(self: Any, tokens: Sequence[Token], idx: int, options: Any,
+                           env: Any) -> str:
+    return "</li>\n"
+
+
+def _render_footnote_anchor(self: Any, tokens: Sequence[Token], idx: int, options: Any,
+                            env: Any) -> str:
+    """The way back to a reference in the text (one per reference, for a note cited twice);
+    ``\ufe0e`` keeps the arrow text, not an emoji, on iOS."""
+    token = tokens[idx]
+    number = int(token.meta["id"]) + 1
+    sub = int(token.meta.get("subId", 0) or 0)
+    name = f"{number}" + (f"-{sub + 1}" if sub else "")
+    return (f' <a href="#{_footnote_id(env, "fnref", token, repeat=True)}" '
+            f'class="footnote-backref" aria-label="Back to reference {name}">\u21a9\ufe0e</a>')
+
+
+def make_markdown(allow_html: bool = False, footnotes: bool = False) -> MarkdownIt:
+    """A markdown-it-py parser with the safe preset and the LaTeX rules (and, for notes,
+    footnotes)."""
     md = MarkdownIt("js-default", {"linkify": True, "html": allow_html})
     assert md.linkify is not None  # linkify-it-py is a dependency
     md.linkify.set({"fuzzy_link": False, "fuzzy_email": False, "fuzzy_ip": False})
@@ -849,18 +931,31 @@ def make_markdown(allow_html: bool = False) -> MarkdownIt:
     md.add_render_rule("link_open", _render_link_open)
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("table_close", _render_table_close)
+    if footnotes:
+        # (no ``^[inline notes]``: ``^[`` is no footnote in text that has LaTeX scripts)
+        footnote_plugin(md, inline=False)
+        md.add_render_rule("footnote_ref", _render_footnote_ref)
+        md.add_render_rule("footnote_block_open", _render_footnote_block_open)
+        md.add_render_rule("footnote_block_close", _render_footnote_block_close)
+        md.add_render_rule("footnote_open", _render_footnote_open)
+        md.add_render_rule("footnote_close", _render_footnote_close)
+        md.add_render_rule("footnote_anchor", _render_footnote_anchor)
     return md
 
 
 # Built once; the parsers keep no state between calls (each call gets its own env).
 _SAFE = make_markdown(False)
 _RAW = make_markdown(True)
+_NOTES = make_markdown(False, footnotes=True)
+_NOTES_RAW = make_markdown(True, footnotes=True)
 
 
-def render_markdown(text: str, *, allow_html: bool = False, heading_offset: int = 0) -> str:
+def render_markdown(text: str, *, allow_html: bool = False, heading_offset: int = 0,
+                    footnote_ids: str | None = None) -> str:
     """Markdown (with LaTeX fragments) -> HTML; raw HTML is shown as text unless allowed."""
     return render_markdown_with_text(text, allow_html=allow_html,
-                                     heading_offset=heading_offset)[0]
+                                     heading_offset=heading_offset,
+                                     footnote_ids=footnote_ids)[0]
 
 
 # Plain text takes a shortcut past markdown-it (a third of a millisecond per abstract adds up
@@ -925,8 +1020,12 @@ def _plain_blocks(text: str, heading_offset: int) -> tuple[str, str] | None:
 
 
 def render_markdown_with_text(text: str, *, allow_html: bool = False,
-                              heading_offset: int = 0) -> tuple[str, str]:
-    """Markdown -> (HTML, plain text), parsed once; the text serves descriptions."""
+                              heading_offset: int = 0,
+                              footnote_ids: str | None = None) -> tuple[str, str]:
+    """Markdown -> (HTML, plain text), parsed once; the text serves descriptions.
+
+    ``footnote_ids``: for notes, what makes their footnotes' ids unique (the paper's slug);
+    None (an abstract, a title): ``[^1]`` is text."""
     if not text.strip():
         return "", ""
     if is_plain(text):
@@ -935,13 +1034,20 @@ def render_markdown_with_text(text: str, *, allow_html: bool = False,
         simple = _plain_blocks(text, heading_offset)
         if simple is not None:
             return simple
-    return _parsed(text, allow_html, heading_offset)
+    return _parsed(text, allow_html, heading_offset, footnote_ids)
 
 
-def _parsed(text: str, allow_html: bool, heading_offset: int) -> tuple[str, str]:
+def _parser(allow_html: bool, footnotes: bool) -> MarkdownIt:
+    if footnotes:
+        return _NOTES_RAW if allow_html else _NOTES
+    return _RAW if allow_html else _SAFE
+
+
+def _parsed(text: str, allow_html: bool, heading_offset: int,
+            footnote_ids: str | None = None) -> tuple[str, str]:
     """render_markdown_with_text by markdown-it, no shortcut."""
-    md = _RAW if allow_html else _SAFE
-    env: dict[str, Any] = {"heading_offset": heading_offset}
+    md = _parser(allow_html, footnote_ids is not None)
+    env: dict[str, Any] = {"heading_offset": heading_offset, "footnote_ids": footnote_ids}
     tokens = md.parse(text, env)
     html = md.renderer.render(tokens, md.options, env)
     parts: list[str] = []
@@ -1001,6 +1107,16 @@ def _inline_text(children: Sequence[Token]) -> str:
 # ``Schr{\\"o}dinger``), a command's name is no word (``\\textbf``, ``\\times``), braces go.
 _TEX_ACCENT = re.compile(r"""\\(["'`^~=.])\{?([A-Za-z])\}?""")
 _TEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?")
+
+
+# A footnote's reference or definition label as written, ``[^1]``, ``[^long-note]:``.
+_FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]+\]:?")
+
+
+def without_footnote_marks(text: str) -> str:
+    """Notes' text without their footnote labels, which are not words of the notes (for
+    the search index, and a card's snippet cut before a note's definition)."""
+    return _FOOTNOTE_MARK.sub("", text) if "[^" in text else text
 
 
 def tex_words(text: str) -> str:

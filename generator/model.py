@@ -238,11 +238,26 @@ def _portable(slug: str, kind: str) -> str:
     return f"{slug}-{kind}" if slug in WINDOWS_RESERVED else slug
 
 
+def _unspelled(title: str) -> bool:
+    """Whether a title has letters no slug spells: Chinese, Cyrillic, Arabic… (not an
+    accented Latin letter, ``ß`` or ``α``, which ``_long_slug`` writes in ASCII)."""
+    text = unicodedata.normalize("NFKC", title).translate(_SPELLED_OUT)
+    return any(ch.isalpha() and not any(part.isascii() and part.isalpha()
+                                        for part in unicodedata.normalize("NFKD", ch))
+               for ch in text if not ch.isascii())
+
+
 def new_slug(title: str) -> str:
     """The slug, and file name, of a new content file: ``slugify``'s, never a name Windows
-    reserves (a paper titled "Con" is ``con-paper.md``). A file keeps its name, so a
-    slug that another file has is made unique there, once (``unique_slug``)."""
-    return _portable(slugify(title), "paper")
+    reserves (a paper titled "Con" is ``con-paper.md``). A title with letters no slug
+    spells ends in a hash of the title, as a term's page does (``大型语言模型`` is
+    ``paper-1a2b3c4d``, ``LLM 推理`` ``llm-5e6f7a8b``): its name tells papers apart
+    whatever else the list holds. A file keeps its name, so a slug that another file has
+    is made unique there, once (``unique_slug``)."""
+    if not _unspelled(title):
+        return _portable(slugify(title), "paper")
+    digest = hashlib.blake2b(normalize_title(title).encode("utf-8"), digest_size=4).hexdigest()
+    return f"{_cut(_long_slug(title), SLUG_MAX - len(digest) - 1) or 'paper'}-{digest}"
 
 
 def term_slug(name: str, kind: str, identity: str) -> str:

@@ -237,7 +237,8 @@ def paper_view(placed: SitePaper, paper: Paper, config: Config, bibtex_key: str,
     citations formatted."""
     abstract_html, abstract_text = render_markdown_with_text(paper.abstract)
     notes_html = render_markdown_with_text(
-        paper.notes, allow_html=config.allow_raw_html, heading_offset=2)[0] \
+        paper.notes, allow_html=config.allow_raw_html, heading_offset=2,
+        footnote_ids=paper.slug)[0] \
         if paper.notes.strip() else ""
     title_text = plain_inline(paper.title)
     canonical = absolute_url(config.site_url, placed.url)

@@ -33,8 +33,9 @@ their encoded rows are reused, or renumbered when the vocabulary changed. What i
 is byte for byte what a build from nothing makes.
 
 Text processing is ours, not lunr's default, and search.js repeats it exactly for
-queries: NFKC, lower case, words are runs of letters and digits (``3.5`` stays one word),
-lunr's stop-word list, and lunr.js's Porter stemmer (ported here: lunr.py's stemmer
+queries: NFKC, lower case, words are runs of letters and digits (``3.5`` stays one word)
+but a run of Chinese, Japanese or Korean letters gives its pairs of letters, lunr's
+stop-word list, and lunr.js's Porter stemmer (ported here: lunr.py's stemmer
 differs from lunr.js on words ending in y, such as survey, key or deploy).
 """
 
@@ -58,7 +59,13 @@ from typing import NamedTuple
 from lunr.stop_word_filter import WORDS as _LUNR_STOP_WORDS
 
 from generator.config import Config
-from generator.markdown import is_plain, plain_inline, render_markdown_with_text, tex_words
+from generator.markdown import (
+    is_plain,
+    plain_inline,
+    render_markdown_with_text,
+    tex_words,
+    without_footnote_marks,
+)
 from generator.model import STATUSES, Paper, authors_counted
 from generator.reading import Facts
 from generator.site import Site, document_order
@@ -113,14 +120,48 @@ _ASCII_FOLD = {i: chr(i).lower() if chr(i).isalpha() else " " for i in range(128
                if not (chr(i).isdigit() or "a" <= chr(i) <= "z" or chr(i) == ".")}
 
 
+# Chinese, Japanese and Korean letters (Han, Hiragana, Katakana, Hangul): written without
+# spaces between words (Korean: without spaces between a word and its particles), so a run
+# of them is indexed as its overlapping pairs of letters ("语言模型": 语言 言模 模型), as
+# Lucene's CJKBigramFilter does; a query finds any run of 2+ letters inside a longer one.
+# A lone letter (its run is one letter long) is a word of its own. search.js has the same
+# ranges (CJK): keep them in step.
+CJK_RANGES = ("\u1100-\u11ff\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b"
+              "\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+              "\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff66-\uffdc"
+              "\U00020000-\U0003ffff")
+_CJK = re.compile(f"[{CJK_RANGES}]")
+_CJK_OR_NOT = re.compile(f"[{CJK_RANGES}]+|[^{CJK_RANGES}]+")
+
+
+def cjk_pairs(run: str) -> list[str]:
+    """A run of CJK letters -> its words: each letter with the next, or the lone letter."""
+    return [run[i:i + 2] for i in range(len(run) - 1)] if len(run) > 1 else [run]
+
+
 def words(text: str) -> list[str]:
-    """Text -> its words, NFKC-normalised and lower-cased (stop words kept)."""
+    """Text -> its words, NFKC-normalised and lower-cased (stop words kept); a run of CJK
+    letters as its pairs of letters (``cjk_pairs``)."""
     if text.isascii():
         folded = text.translate(_ASCII_FOLD).replace(". ", " ").rstrip(".")
         if "." not in folded:  # the dots all ended sentences: the words are what is left
             return folded.split()
         return _ASCII_WORD.findall(text.lower())
-    return _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+    text = unicodedata.normalize("NFKC", text).lower()
+    found = _WORD.findall(text)
+    if not _CJK.search(text):
+        return found
+    out: list[str] = []
+    for word in found:
+        if not _CJK.search(word):
+            out.append(word)
+            continue
+        for piece in _CJK_OR_NOT.findall(word):  # "qwen2.5の推論": qwen2.5, の推, 推論
+            if _CJK.match(piece):
+                out += cjk_pairs(piece)
+            else:
+                out.append(piece)
+    return out
 
 
 # lunr.js 2.3.9's Porter stemmer, regex for regex (lunr/lib/stemmer.js).
@@ -276,7 +317,7 @@ def field_texts(paper: Paper) -> dict[str, str]:
         "venue": _venue_text(paper),
         "year": str(year) if year else "",
         "abstract": tex_words(paper.abstract),
-        "notes": tex_words(paper.notes),
+        "notes": tex_words(without_footnote_marks(paper.notes)),
     }
 
 
@@ -294,7 +335,9 @@ def snippet_source(paper: Paper, limit: int = SNIPPET_CHARS) -> str:
     elif paper.abstract:
         text = plain_inline(source)  # ReLU$^2$ -> ReLU²
     else:  # notes are blocks: '# Summary', '- [ ] read', '> quote' show their words only
-        text = " ".join(render_markdown_with_text(source)[1].split())
+        # (and a footnote's words; its reference, when the cut left out its definition, none)
+        text = without_footnote_marks(" ".join(
+            render_markdown_with_text(source, footnote_ids="")[1].split()))
     text = " ".join(_MARKUP.sub("", text).split())
     if len(text) <= limit:
         return text

@@ -107,8 +107,13 @@ SAMPLE_PAPERS: list[tuple[str, dict, str]] = [
         "rating": 4,
         "url": "https://aclanthology.org/2025.acl-long.1/",
         "pdf": "https://aclanthology.org/2025.acl-long.1.pdf",
-    }, "## Why it matters\n\nCondensing *works*. <b>raw html</b>\n\n"
-       "[bad](javascript:alert(1)) and [ok](https://example.com/ok).\n"),
+    }, "## Why it matters\n\nCondensing *works*.[^chunks] <b>raw html</b>\n\n"
+       "[bad](javascript:alert(1)) and [ok](https://example.com/ok).\n\n"
+       # what reading notes hold: a to-do list, a table, a footnote (axe-core, the HTML
+       # checker and the safety tests read this page)
+       "- [ ] reread section 3\n- [x] run the released code\n\n"
+       "| Context | Accuracy |\n|---|---:|\n| 8K | 0.91 |\n| 128K | 0.74 |\n\n"
+       "[^chunks]: In chunks of 2K tokens; see section 3.\n"),
     ("self-improvement-paradox", {
         "title": "The Self-Improvement Paradox: Can Language Models Bootstrap Reasoning "
                  "Capabilities without External Scaffolding?",

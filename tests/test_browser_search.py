@@ -427,3 +427,64 @@ def test_on_a_phone_the_header_popup_is_as_wide_as_the_page_and_works_by_keyboar
     with p.expect_navigation():
         p.keyboard.press("Enter")
     assert p.url == page.base + LENGTH
+
+
+def test_chinese_japanese_and_korean_words_are_found_inside_longer_runs(browser, tmp_path):
+    """From file://, on the search page: a word typed in Chinese, Japanese (kana and
+    kanji, half-width katakana) or Korean (without its particle) finds the paper whose
+    title holds it inside a run without spaces, marks just that word, and works with a
+    filter and beside a Latin word."""
+    from generator.content import render_file
+
+    papers = {
+        "zh-llm": ({"title": "大型语言模型的推理能力研究", "authors": ["张伟"], "year": 2024,
+                    "abstract": "本文研究大型语言模型在数学推理任务上的表现。",
+                    "status": "read"}, ""),
+        "zh-vision": ({"title": "视觉模型的压缩方法", "year": 2023}, ""),
+        "ja-llm": ({"title": "大規模言語モデルにおける推論の評価", "year": 2024,
+                    "abstract": "ＬＬＭの推論能力を評価する。"}, ""),
+        "ko-llm": ({"title": "대규모 언어 모델의 추론 능력", "year": 2024}, ""),
+        "en-llm": ({"title": "Reasoning in Large Language Models", "year": 2022}, ""),
+    }
+    folder = tmp_path / "content" / "papers"
+    folder.mkdir(parents=True)
+    for slug, (front, notes) in papers.items():
+        (folder / f"{slug}.md").write_text(render_file(front, notes), encoding="utf-8")
+    (tmp_path / "config.yaml").write_text("title: T\n", encoding="utf-8")
+    config, problems = load_config(tmp_path / "config.yaml", {})
+    assert not problems
+    build_to_disk(config)
+    page = Page(browser, (tmp_path / "site").as_uri() + "/", "search/index.html")
+    try:
+        p = page.page
+        box = p.locator("#rl-page-q")
+
+        p.evaluate("""() => document.querySelector('#rl-page-q').form.addEventListener(
+            'rl:results', (e) => { window.__shown = e.detail; })""")
+
+        def search(query: str) -> list[str]:
+            """Type the query; once its results (with the abstracts) are on screen, their
+            titles."""
+            box.fill("")
+            box.type(query, delay=10)
+            p.wait_for_function("""([q]) => window.__shown && window.__shown.query.trim() === q
+                                   && window.__shown.full""", arg=[query], timeout=10_000)
+            return page.options("rl-page-listbox")
+
+        assert search("语言模型") == ["大型语言模型的推理能力研究"]
+        first = p.locator("#rl-page-listbox [role=option]").first
+        assert first.locator(".rl-result-title mark").all_inner_texts() == ["语言模型"]
+        assert first.get_attribute("href").endswith("papers/zh-llm/index.html")
+        assert sorted(search("模型")) == ["大型语言模型的推理能力研究", "视觉模型的压缩方法"]
+        assert search("ﾓﾃﾞﾙ") == ["大規模言語モデルにおける推論の評価"]
+        assert first.locator(".rl-result-title mark").all_inner_texts() == ["モデル"]
+        assert search("推論の評価") == ["大規模言語モデルにおける推論の評価"]
+        assert search("모델") == ["대규모 언어 모델의 추론 능력"]
+        assert first.locator(".rl-result-title mark").all_inner_texts() == ["모델"]
+        assert search("语言推理") == []
+        assert search("status:read 推理") == ["大型语言模型的推理能力研究"]
+        assert sorted(search("LLM 推理")) == ["大型语言模型的推理能力研究",
+                                             "大規模言語モデルにおける推論の評価"]
+        assert not page.problems, page.problems
+    finally:
+        page.close()

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from conftest import PUBLISHED, REPO, SAMPLE_PAPERS, SAMPLE_SITE_URL, read_tree
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -832,17 +832,24 @@ _ALLOWED_TAGS = {"p", "a", "strong", "em", "code", "pre", "sup", "sub", "span", 
                  "thead", "tbody", "tr", "th", "td", "s", "img"}
 
 
+@pytest.mark.parametrize("notes", [False, True])
 @settings(max_examples=400, deadline=None)
-@given(st.text(alphabet=st.sampled_from(
+@given(text=st.text(alphabet=st.sampled_from(
     list("<>\"'&=/ scriptonerrorjavascript:alert()[]$^_{}\\`textbfurlhref*!#-\n")),
     max_size=80))
-def test_rendered_markdown_never_lets_content_make_markup(text):
-    html = render_markdown(text)
+@example(text="a[^b] c[^b]\n\n[^b]: <script>x</script> [^b] [i](javascript:x)\n")
+def test_rendered_markdown_never_lets_content_make_markup(notes, text):
+    """Neither an abstract nor notes (with their footnotes: section, ol, li, a heading, ids)
+    make an element or an attribute of their own."""
+    html = render_markdown(text, heading_offset=2, footnote_ids="slug") if notes else \
+        render_markdown(text)
     page = Page(html)
     for tag, attrs in page.elements:
-        assert tag in _ALLOWED_TAGS, (text, html)
+        assert tag in _ALLOWED_TAGS | ({"section"} if notes else set()), (text, html)
         assert set(attrs) <= {"href", "rel", "class", "src", "alt", "title", "start",
-                              "style"}, (text, html)
+                              "style"} | ({"id", "aria-label"} if notes else set()), (text, html)
+        if "id" in attrs:
+            assert re.fullmatch(r"(note|fn-slug-|fnref-slug-)-[\w-]*", attrs["id"]), html
         for name in ("href", "src"):
             value = re.sub(r"[\x00-\x20]", "", attrs.get(name, "")).lower()
             assert not value.startswith(("javascript:", "vbscript:", "data:")), (text, html)

@@ -262,6 +262,16 @@ def test_new_gives_a_unique_slug_and_never_overwrites(project, capsys):
         "hand-made, not front matter\n"
 
 
+def test_a_paper_titled_in_chinese_is_named_apart_and_found_by_its_title(project, capsys):
+    assert run("new", "大型语言模型的推理能力研究") == 0
+    assert run("new", "大型语言模型的对齐") == 0
+    first, second = capsys.readouterr().out.split()
+    assert first != second and first.startswith("content/papers/paper-")
+    assert run("status", "大型语言模型的推理能力研究", "read") == 0
+    assert "status: read" in (project / first).read_text(encoding="utf-8")
+    assert "status: read" not in (project / second).read_text(encoding="utf-8")
+
+
 def test_new_rejects_a_paper_already_there(project, capsys):
     before = papers(project)
     assert run("new", "landmark attention!") == 1

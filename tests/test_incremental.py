@@ -120,6 +120,29 @@ def test_editing_notes_remakes_that_paper_page_only(project):
     assert 0 < result.made < EDIT_PARTS
 
 
+def test_footnote_edits_build_what_a_cold_build_makes(project):
+    """Footnotes are numbered and named by the paper alone: adding one, editing its note
+    and citing another first (which renumbers both) remake that paper's page (and the
+    data carrying its notes), as a cold build makes them."""
+    config, out, papers = project
+    file = papers / f"{PAPER}.md"
+    append_notes(papers, PAPER, "Sparse.[^a]\n\n[^a]: At 90%.")
+    build_to_disk(config)
+    assert read_tree(out) == cold(config)
+    for old, new in [("At 90%.", "At 95%."), ("Sparse.[^a]", "Fast.[^b] Sparse.[^a]\n\n"
+                                                               "[^b]: On a GPU.")]:
+        before = read_tree(out)
+        file.write_text(file.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        build_to_disk(config)
+        after = read_tree(out)
+        assert after == cold(config)
+        assert {p for p in changed(before, after) if p.endswith(".html")} == \
+            {f"papers/{PAPER}/index.html"}
+    page = after[f"papers/{PAPER}/index.html"].decode()
+    assert f'<li id="fn-{PAPER}--1"><p>On a GPU.' in page
+    assert f'<li id="fn-{PAPER}--2"><p>At 95%.' in page
+
+
 def test_a_notes_edit_leaves_the_lists_that_show_its_card_alone(project, monkeypatch):
     """A card shows whether a paper has notes, not the notes: an edit of notes the paper
     had already does not make the pages that list it again (nor read the cards they

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from generator import ingest
 from generator.content import edit_front_matter, parse_paper, read_front_matter
 from generator.ingest import apply_plan, plan_import
-from generator.model import Entry, Listing
+from generator.model import Entry, Listing, new_slug
 
 HF = "hf-daily-papers"
 
@@ -237,6 +237,29 @@ def test_slugs_are_safe_unique_and_ascii(tmp_path: Path) -> None:
     # "Same Title" and "Same Title!" are one paper; "" and "???" have no title: skipped.
     assert plan.count("create") == len(titles) - 3
     assert plan.count("skip") == 2
+
+
+NON_LATIN = ["大型语言模型的推理能力研究", "大型语言模型的对齐", "日本語の大規模言語モデル",
+             "한국어 언어 모델의 추론", "Модели языка для русского", "LLM 推理能力", "LLM 对齐"]
+
+
+def test_titles_in_other_scripts_have_names_of_their_own(tmp_path: Path) -> None:
+    """A title a slug cannot spell (no Latin letters, or some dropped) is named with a
+    hash of it: each paper its own name, the same in whatever order papers arrive."""
+    names = []
+    for order in (NON_LATIN, NON_LATIN[::-1]):
+        folder = tmp_path / str(len(names))
+        for title in order:  # one import each: the order they come in
+            apply_plan(plan_import([listing(entry(title))], folder, added="2026-01-01"),
+                       folder)
+        names.append({parse_paper(p.read_text(), p.name, p.stem)[0].title: p.name
+                      for p in folder.glob("*.md")})
+    assert names[0] == names[1] and len(set(names[0].values())) == len(NON_LATIN)
+    assert all(n.isascii() and len(n) <= 64 for n in names[0].values())
+    assert names[0]["LLM 推理能力"].startswith("llm-")
+    assert names[0]["大型语言模型的推理能力研究"].startswith("paper-")
+    # a title in Latin letters only is named as before, without a hash
+    assert new_slug("Große Modelle: Łódź") == "grosse-modelle-lodz"
 
 
 @pytest.mark.parametrize("title, name", [

@@ -20,6 +20,7 @@ import random
 import re
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -211,7 +212,29 @@ def test_words_split_like_the_browser_will():
         "qwen2.5", "vl", "e", "g", "gpt", "4o", "s", "long", "context", "relu", "2", "3.5x"]
     assert search.words("question?") == ["question"]
     assert search.words("ﬁne-tuning Ｆｕｌｌ-width") == ["fine", "tuning", "full", "width"]
-    assert search.words("Mem-α, Müller, 北京大学") == ["mem", "α", "müller", "北京大学"]
+    assert search.words("Mem-α, Müller, 北京大学") == ["mem", "α", "müller", "北京", "京大",
+                                                      "大学"]
+
+
+def test_cjk_runs_are_indexed_as_pairs_of_letters():
+    """Chinese and Japanese have no spaces between words, Korean none between a word and
+    its particles: a run is its overlapping pairs (a query finds any part of 2+ letters),
+    a lone letter a word of its own; other letters next to a run are words of their own."""
+    assert search.words("大型语言模型的推理能力") == [
+        "大型", "型语", "语言", "言模", "模型", "型的", "的推", "推理", "理能", "能力"]
+    assert search.words("大規模言語モデルにおける推論") == [
+        "大規", "規模", "模言", "言語", "語モ", "モデ", "デル", "ルに", "にお", "おけ", "ける",
+        "る推", "推論"]
+    assert search.words("언어 모델의 추론") == ["언어", "모델", "델의", "추론"]
+    assert search.words("Qwen2.5の推論, GPT-4o与RAG") == [
+        "qwen2.5", "の推", "推論", "gpt", "4o", "与", "rag"]
+    # full-width and half-width forms are the usual ones (NFKC)
+    assert search.words("ＬＬＭ推理 ﾃﾞｰﾀｾｯﾄ") == ["llm", "推理", "デー", "ータ", "タセ", "セッ",
+                                                  "ット"]
+    # a letter outside the Basic Multilingual Plane counts as one
+    assert search.words("𠮷野家") == ["𠮷野", "野家"]
+    stemmer = search.Stemmer()
+    assert stemmer.terms("推理 the 与 LLMs") == ["推理", "与", "llm"]  # pairs are not stemmed
 
 
 def test_terms_drop_stop_words_and_stem_like_lunr_js():
@@ -485,7 +508,9 @@ def test_shipped_lunr_is_the_npm_package():
 def test_stems_and_words_agree_with_the_browser(papers, tmp_path):
     texts = [t for p in papers for t in (p.title, p.abstract, ", ".join(p.authors))]
     texts += ["ﬁne-tuning Ｆｕｌｌ-width Mem-α Müller 北京大学 qwen2.5 1.2.3 a.b 𝐀𝐁 😀x",
-              "İstanbul ΟΔΟΣ straße e\u0301te\u0301 x\u00b2 ½ Ⅻ", "don’t can't l'état O(L^{3/2})"]
+              "İstanbul ΟΔΟΣ straße e\u0301te\u0301 x\u00b2 ½ Ⅻ", "don’t can't l'état O(L^{3/2})",
+              "大型语言模型的推理能力研究 Qwen2.5の推論 ＬＬＭ与RAG 𠮷野家 々〇 ﾃﾞｰﾀｾｯﾄ",
+              "대규모 언어 모델의 추론 능력 ᄀᄁ ㄱㄴ ⺀⼀ 豈 ｶﾞ ー・"]
     vocab = sorted({w for t in texts for w in search.words(t)})
     extra = ["survey", "key", "deploying", "sky", "try", "why", "yield", "yttrium", "agreed",
              "relational", "conditional", "generalization", "happy", "feed", "hopping", "ab"]
@@ -682,6 +707,8 @@ MALFORMED = [
     "Ａ:b", "constructor", "__proto__", "hasOwnProperty", "toString*", "__proto__:x",
     "title:constructor", "x" * 300, "a " * 200, "*" * 50 + "a", "~" * 30, "+" * 30,
     "https://example.com/x?y=1", "e.g.", "C++", "C#", "naïve", "İ", "ß~2", "3.5*",
+    "语言模型", "推", "-推", "推*", "推理~1", "推理^2", '"推', '-"推理能力"', "-语言模型",
+    "title:推理能力", "+모델의", "ｶﾞ", "𠮷", "𠮷野家", "ー", "々", "LLM推理", "推理gpt",
 ]
 
 
@@ -697,11 +724,22 @@ def test_parser_never_throws(site, tmp_path):
     assert got["parser"]["author:sun*"]["groups"] == [
         ["sun", "required", "author", ["sun*", "sun"]]]
     assert got["parser"]['a "b']["phrases"] == []
+    # a CJK run: its pairs of letters, each as it is (no stem, no prefix, no typo)
+    assert got["parser"]["语言模型"]["groups"] == [
+        [w, "optional", "*", [w]] for w in ("语言", "言模", "模型")]
+    assert got["parser"]["推理~1"]["groups"] == [["推理", "optional", "*", ["推理"]]]
+    assert got["parser"]["推理gpt"]["groups"] == [
+        ["推理", "optional", "*", ["推理"]], ["gpt", "optional", "*", ["gpt*"]]]
+    # an excluded run of several pairs is no group (it drops the papers with all of them)
+    assert got["parser"]["-语言模型"]["groups"] == []
+    assert got["parser"]["title:推理能力"]["groups"] == [
+        [w, "required", "title", [w]] for w in ("推理", "理能", "能力")]
 
 
 @needs_node
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from(list('ab "*~^+-:().?\\é😀title:author:')) |
+@given(st.lists(st.text(alphabet=st.sampled_from(list('ab "*~^+-:().?\\é😀title:author:'
+                                                      '推理모델ｶﾞ𠮷')) |
                         st.characters(), max_size=30), min_size=10, max_size=10))
 def test_parser_never_throws_on_random_input(tmp_path_factory, inputs):
     tmp = tmp_path_factory.mktemp("fuzz")
@@ -806,3 +844,137 @@ def test_abstracts_and_notes_are_searched_by_the_words_their_latex_shows(tmp_pat
     assert found["textbf"] == found["emph"] == found["mathcal"] == []
     assert found["justrl"] == found["naïvely"] == found["Schrödinger"] == ["speed"]
     assert found["Schölkopf"] == found["cost"] == ["notes"]
+
+
+# --- Chinese, Japanese, Korean -------------------------------------------------------
+
+CJK_PAPERS = [
+    Paper(slug="zh-llm", title="大型语言模型的推理能力研究", authors=("张伟", "李娜"), year=2024,
+          abstract="本文研究大型语言模型在数学推理任务上的表现。", tags=("推理",)),
+    Paper(slug="zh-vision", title="视觉模型的压缩方法", authors=("王芳",), year=2023,
+          abstract="我们提出一种新的压缩方法。"),
+    Paper(slug="zh-rag", title="LLM 与 RAG", year=2022, notes="待读：关于检索增强生成的综述。"),
+    Paper(slug="ja-llm", title="大規模言語モデルにおける推論の評価", authors=("山田太郎",),
+          year=2024, abstract="ＬＬＭの推論能力をベンチマークで評価する。"),
+    Paper(slug="ja-data", title="ﾃﾞｰﾀｾｯﾄ構築の手法", year=2021),
+    Paper(slug="ko-llm", title="대규모 언어 모델의 추론 능력", authors=("김민수",), year=2024,
+          abstract="우리는 새로운 벤치마크를 제안한다."),
+    Paper(slug="en-llm", title="Reasoning in Large Language Models", authors=("Ada Lovelace",),
+          year=2023, abstract="We study how LLMs reason about mathematics."),
+]
+# query -> the papers found (a set: in any order; a list: in this order)
+CJK_FOUND: dict[str, set[str] | list[str]] = {
+    "语言模型": {"zh-llm"},  # inside the title: not zh-vision (模型 only), nor 言語モデル
+    "推理": {"zh-llm"},
+    "模型": {"zh-llm", "zh-vision"},
+    "推理能力研究": {"zh-llm"},
+    "语言推理": set(),  # both words are there, but not as one run
+    "型": {"zh-llm", "zh-vision"},  # a lone letter: every paper with it anywhere
+    "推": {"zh-llm", "ja-llm"},  # 推理, 推論
+    "与": {"zh-rag"},  # a lone letter standing alone
+    "LLM 推理": {"zh-llm", "zh-rag", "ja-llm", "en-llm"},  # either word, as ever
+    "+LLM +推論": {"ja-llm"},
+    "llm -语言模型": {"zh-rag", "ja-llm", "en-llm"},
+    "-语言模型 模型": {"zh-vision"},  # excludes the papers with the whole run only
+    "-推理 llm": {"zh-rag", "ja-llm", "en-llm"},
+    '"推理能力"': {"zh-llm"},
+    "title:推理": {"zh-llm"},
+    "abstract:数学": {"zh-llm"},
+    "title:数学": set(),
+    "tag:推理": {"zh-llm"},
+    "notes:检索": {"zh-rag"},
+    "author:张伟": {"zh-llm"},
+    "张": {"zh-llm"},
+    "モデル": {"ja-llm"},
+    "ﾓﾃﾞﾙ": {"ja-llm"},  # half-width katakana is katakana
+    "言語モデル": {"ja-llm"},
+    "推論の評価": {"ja-llm"},  # kana and kanji in one run
+    "データセット": {"ja-data"},
+    "모델": {"ko-llm"},  # the word without its particle (모델의)
+    "모델의": {"ko-llm"},
+    "언어 모델": {"ko-llm"},
+    "벤치마크": {"ko-llm"},
+    "reasoning": {"en-llm"},  # Latin words as before
+    "title:language": {"en-llm"},
+    "languag*": {"en-llm"},
+}
+# query -> (a paper found, what its result marks in title | authors | venue | snippet)
+CJK_MARKS = {
+    "语言模型": ("zh-llm", ["语言模型", "语言模型"]),  # the title, the snippet
+    "推": ("zh-llm", ["推", "推"]),
+    "LLM 推理": ("zh-llm", ["推理", "推理"]),
+    "LLM 推理 ": ("ja-llm", ["ＬＬＭ"]),  # full-width, as written
+    "ﾓﾃﾞﾙ": ("ja-llm", ["モデル"]),
+    "データセット": ("ja-data", ["ﾃﾞｰﾀｾｯﾄ"]),  # half-width, as written
+    "모델": ("ko-llm", ["모델"]),
+    "推論の評価": ("ja-llm", ["推論の評価"]),
+}
+
+
+@pytest.fixture(scope="module")
+def cjk_answers(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("cjk-site")
+    write_outputs(root, search.search_outputs(CJK_PAPERS, Config()))
+    plain = root / "plain.json"
+    plain.write_text(json.dumps(plain_lunr_py_index(CJK_PAPERS).serialize()), encoding="utf-8")
+    return node({"site": str(root), "plain": str(plain), "queries": list(CJK_FOUND)}, root)
+
+
+@needs_node
+@pytest.mark.parametrize("query", list(CJK_FOUND))
+def test_cjk_queries_find_the_papers_holding_them(cjk_answers, query):
+    """lunr.js on the built index: a run of 2+ letters finds the papers holding it, a
+    lone letter those holding it anywhere; field queries, +, - and mixed queries work."""
+    r = cjk_answers["results"][query]
+    got = slugs(r["full"])
+    want = CJK_FOUND[query]
+    assert (set(got) if isinstance(want, set) else got) == want, got
+    assert len(got) == len(set(got))
+    for other in ("lunr", "loaded", "plain"):  # every engine alike
+        assert slugs(r[other]) == got, other
+
+
+@needs_node
+def test_cjk_results_mark_the_run(cjk_answers):
+    r = cjk_answers["results"]
+    assert r['"推理能力"']["full"][0][3] is True  # the run as shown: a phrase hit
+    for query, (slug, marks) in CJK_MARKS.items():
+        at = slugs(r[query.strip()]["full"]).index(slug)
+        assert r[query.strip()]["marks"][at] == marks, query
+
+
+@needs_node
+def test_cjk_highlights_map_back_to_the_text_as_written(tmp_path):
+    """A mark covers the letters of the query's run as written, whatever NFKC made of them
+    (ｶﾞ is one letter, ガ), and never the letters around it."""
+    texts = ["ｶﾞｲﾄﾞﾗｲﾝ", "大型语言模型的", "𠮷野家の牛丼", "GPT-4o的推理"]
+    got = node({"marks": [[q, t] for q in ("ガイド", "语言模型", "野家", "推理", "𠮷")
+                          for t in texts]}, tmp_path)["marks"]
+    marked = {(q, t): m for (q, t), m in zip(
+        [(q, t) for q in ("ガイド", "语言模型", "野家", "推理", "𠮷") for t in texts], got,
+        strict=True)}
+    assert marked["ガイド", "ｶﾞｲﾄﾞﾗｲﾝ"] == ["ｶﾞｲﾄﾞ"]
+    assert marked["语言模型", "大型语言模型的"] == ["语言模型"]
+    assert marked["野家", "𠮷野家の牛丼"] == ["野家"]
+    assert marked["𠮷", "𠮷野家の牛丼"] == ["𠮷"]
+    assert marked["推理", "GPT-4o的推理"] == ["推理"]
+    assert all(not m for (q, t), m in marked.items() if q == "推理" and t != "GPT-4o的推理")
+
+
+def test_cjk_papers_are_related_by_their_shared_words():
+    from generator.related import related_papers
+
+    related = related_papers(CJK_PAPERS)
+    assert related["zh-llm"][0] == "zh-vision"  # 模型: the only words they share
+    assert "zh-llm" in related["zh-vision"]
+    assert related["ko-llm"] == ()  # shares no word with any other paper
+
+
+def test_a_list_without_cjk_letters_indexes_as_before(papers):
+    """Latin text never goes through the CJK split: its words are the old regex's."""
+    for p in papers:
+        for text in search.field_texts(p).values():
+            if not search._CJK.search(text):
+                assert search.words(text) == (
+                    search._ASCII_WORD.findall(text.lower()) if text.isascii() else
+                    search._WORD.findall(unicodedata.normalize("NFKC", text).lower()))

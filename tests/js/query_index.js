@@ -113,6 +113,13 @@ if (req.parser) {
   }
 }
 
+if (req.marks) {
+  // [query, text] -> the parts of text a result would mark for query
+  out.marks = req.marks.map(([q, t]) => {
+    const isMatch = rl.matcher(rl.plan(rl.parseQuery(q), [], ['title']));
+    return rl.segments(t, isMatch).filter((s) => s[1]).map((s) => s[0]);
+  });
+}
 if (req.stems) out.stems = req.stems.map((w) => rl.stem(w));
 if (req.words) out.words = req.words.map((t) => rl.words(t));
 if (req.terms) out.terms = req.terms.map((t) => rl.terms(t));

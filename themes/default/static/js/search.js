@@ -10,8 +10,9 @@
  * same formula as lunr.Builder, and are loaded with lunr.Index.load.
  *
  * Text processing must match generator/search.py word for word: NFKC, lower case,
- * words = runs of letters/digits (a dot between digits stays), lunr's stop words,
- * lunr's Porter stemmer.
+ * words = runs of letters/digits (a dot between digits stays), a run of Chinese, Japanese
+ * or Korean letters as its overlapping pairs of letters, lunr's stop words, lunr's Porter
+ * stemmer.
  *
  * Queries never go through lunr's string parser: parseQuery() reads what the user typed
  * (forgiving: any input is fine) and plan() turns it into lunr.Query clauses.
@@ -44,13 +45,50 @@
   var WORD_RE = /[\p{L}\p{N}]+(?:\.(?<=[0-9]\.)(?=[0-9])[\p{L}\p{N}]+)*/gu;
   var ASTRAL_RE = /[\uD800-\uDFFF]/;
 
+  // Han, Hiragana, Katakana, Hangul: generator/search.py's CJK_RANGES, the same ranges
+  var CJK = '\\u1100-\\u11ff\\u2e80-\\u2fdf\\u3005\\u3007\\u3021-\\u3029\\u3038-\\u303b' +
+    '\\u3040-\\u30ff\\u3130-\\u318f\\u31f0-\\u31ff\\u3400-\\u4dbf\\u4e00-\\u9fff' +
+    '\\ua960-\\ua97f\\uac00-\\ud7ff\\uf900-\\ufaff\\uff66-\\uffdc\\u{20000}-\\u{3ffff}';
+  var CJK_RE = new RegExp('[' + CJK + ']', 'u');
+  var CJK_OR_NOT_RE = new RegExp('[' + CJK + ']+|[^' + CJK + ']+', 'gu');
+  var CJK_FIRST = '\u1100'; // no CJK word sorts before it
+
   function normalize(text) {
     return String(text).normalize('NFKC').toLowerCase();
   }
 
+  /** A run of CJK letters -> its words: each letter with the next, or the lone letter. */
+  function cjkPairs(run) {
+    var cs = Array.from(run), out = [];
+    if (cs.length < 2) return [run];
+    for (var i = 0; i + 1 < cs.length; i++) out.push(cs[i] + cs[i + 1]);
+    return out;
+  }
+
+  /**
+   * Text -> {tokens: its words, runs: per word, the number of the CJK run it is from (-1:
+   * none), texts: each CJK run}. A query's CJK run is one word to its user.
+   */
+  function split(text) {
+    var found = normalize(text).match(WORD_RE) || [];
+    var out = { tokens: [], runs: [], texts: [] };
+    found.forEach(function (word) {
+      if (!CJK_RE.test(word)) { out.tokens.push(word); out.runs.push(-1); return; }
+      word.match(CJK_OR_NOT_RE).forEach(function (piece) {
+        if (!CJK_RE.test(piece)) { out.tokens.push(piece); out.runs.push(-1); return; }
+        cjkPairs(piece).forEach(function (pair) {
+          out.tokens.push(pair);
+          out.runs.push(out.texts.length);
+        });
+        out.texts.push(piece);
+      });
+    });
+    return out;
+  }
+
   /** Text -> its words, NFKC and lower case, stop words kept. */
   function words(text) {
-    return normalize(text).match(WORD_RE) || [];
+    return split(text).tokens;
   }
 
   function lib() {
@@ -464,7 +502,7 @@
         else if (item.open) hints.push('A closing quote is missing; searching for "' + item.text.trim() + '".');
         i = Math.min(end + 1, n);
         item.raw = s.slice(start, i);
-        item.tokens = words(item.text);
+        setTokens(item, item.text);
         item.partial = item.open && !isSpace(s[n - 1]);
       } else {
         var wend = i;
@@ -485,7 +523,7 @@
           } else break;
         }
         item.text = word;
-        item.tokens = words(word);
+        setTokens(item, word);
         if (!item.tokens.length) {
           if (/[*~^]/.test(item.raw)) {
             hints.push('Put a word before *, ~ or ^, for example atten*, transfomer~1 or attention^2.');
@@ -498,6 +536,14 @@
       if (item.tokens.length) items.push(item);
     }
     return { items: items, hints: hints, filters: filters };
+  }
+
+  /** An item's words, and of each the CJK run it is from (see split). */
+  function setTokens(item, text) {
+    var found = split(text);
+    item.tokens = found.tokens;
+    item.runs = found.runs;
+    item.cjk = found.texts;
   }
 
   function exampleFor(field) {
@@ -538,26 +584,63 @@
   }
 
   /**
-   * Parsed query + index vocabulary -> {groups, phrases, hints}. A group is one word of
-   * the query: alternatives (lunr clauses), the fields it is looked for in, a presence.
-   * Field filters (author:sun) and phrases are required; +word required, -word excluded.
+   * A lone CJK letter -> the indexed words holding it (the pairs it begins or ends, and
+   * itself where it stood alone): every paper with the letter anywhere.
+   */
+  function cjkAlternatives(letter, vocab) {
+    var alts = [];
+    for (var i = lowerBound(vocab, CJK_FIRST); i < vocab.length; i++) {
+      if (vocab[i].indexOf(letter) >= 0) alts.push({ term: vocab[i] });
+    }
+    return alts.length ? alts : [{ term: letter }];
+  }
+
+  /**
+   * Parsed query + index vocabulary -> {groups, phrases, runs, cjk, hints}. A group is
+   * one word of the query: alternatives (lunr clauses), the fields it is looked for in, a
+   * presence. Field filters (author:sun) and phrases are required; +word required, -word
+   * excluded. A run of CJK letters is one word to its user: its pairs of letters are
+   * groups that share a `run` number, and a paper matches the run when it has them all
+   * (searchParsed); `runs` lists the excluded runs of several pairs (-语言模型 excludes
+   * the papers with all of them, not those with any), `cjk` the others' text (to mark).
    */
   function plan(parsed, engine, allFields) {
     var vocab = Array.isArray(engine) ? engine : engine.vocab;
-    var groups = [], phrases = [], hints = parsed.hints.slice();
-    var stopOnly = [];
+    var groups = [], phrases = [], runs = [], cjk = [], hints = parsed.hints.slice();
+    var stopOnly = [], runCount = 0;
     parsed.items.forEach(function (item) {
       var fields = item.field ? [item.field] : allFields.slice();
       var presence = item.presence;
       if (!item.explicit && (item.field || item.phrase)) presence = REQUIRED;
+      var itemRuns = item.runs || item.tokens.map(function () { return -1; });
+      var base = runCount;
+      runCount += (item.cjk || []).length;
+      if (presence !== PROHIBITED) cjk.push.apply(cjk, item.cjk || []);
       if (item.phrase && item.tokens.length > 1) {
         phrases.push({ tokens: item.tokens, fields: fields, negate: presence === PROHIBITED,
                        partial: item.partial });
         if (presence === PROHIBITED) return; // excluded by the phrase check, not per word
       }
+      var excluded = Object.create(null); // run number -> its groups (an excluded run)
       item.tokens.forEach(function (tok, ti) {
         var last = ti === item.tokens.length - 1;
         var alts;
+        if (itemRuns[ti] >= 0) { // CJK: a pair of letters as it is, or a lone letter
+          var run = base + itemRuns[ti];
+          var group = { word: tok, alternatives: [{ term: tok }], fields: fields,
+                        presence: presence, boost: item.boost, run: run };
+          if (Array.from(tok).length < 2) {
+            group.alternatives = cjkAlternatives(tok, vocab);
+            delete group.run; // any pair that holds the letter will do
+          }
+          var several = itemRuns.filter(function (r) { return r === itemRuns[ti]; }).length > 1;
+          if (presence === PROHIBITED && several) {
+            (excluded[run] || (excluded[run] = [])).push(group);
+          } else {
+            groups.push(group);
+          }
+          return;
+        }
         if (item.fuzzy !== null) {
           if (isStopWord(tok) && !item.fuzzy) { stopOnly.push(tok); return; }
           alts = [{ term: stem(tok), editDistance: item.fuzzy }];
@@ -573,11 +656,12 @@
         groups.push({ word: tok, alternatives: alts, fields: fields, presence: presence,
                       boost: item.boost });
       });
+      Object.keys(excluded).forEach(function (r) { runs.push(excluded[r]); });
     });
     if (!groups.some(function (g) { return g.presence !== PROHIBITED; }) && stopOnly.length) {
       hints.push('"' + stopOnly.join(' ') + '" is too common to search for; add another word.');
     }
-    return { groups: groups, phrases: phrases, hints: hints };
+    return { groups: groups, phrases: phrases, runs: runs, cjk: cjk, hints: hints };
   }
 
   /** A plan -> lunr clauses, as plain objects (tests replay them in lunr.py). */
@@ -643,6 +727,42 @@
     return any ? mask : null;
   }
 
+  /** Papers holding every group's words (a CJK run's pairs of letters); null: none. */
+  function allDocs(engine, gs) {
+    var mask = null;
+    for (var i = 0; i < gs.length; i++) {
+      var docs = groupDocs(engine, gs[i]);
+      if (!docs) return null;
+      if (mask) for (var d = 0; d < mask.length; d++) mask[d] &= docs[d];
+      else mask = docs;
+    }
+    return mask;
+  }
+
+  /**
+   * The papers an optional CJK run of several pairs may bring: those with the whole run,
+   * or with another word of the query (lunr's answer also has the papers with only some
+   * of the run's pairs: "语言模型" is no match for a paper about 模型 alone). Null: all.
+   */
+  function runFilter(engine, p) {
+    var byRun = Object.create(null), several = false, others = [];
+    p.groups.forEach(function (g) {
+      if (g.presence !== OPTIONAL) return;
+      if (g.run === undefined) { others.push(g); return; }
+      var gs = byRun[g.run] || (byRun[g.run] = []);
+      gs.push(g);
+      if (gs.length > 1) several = true;
+    });
+    if (!several) return null;
+    var keep = new Uint8Array(engine.docs.length);
+    Object.keys(byRun).map(function (r) { return allDocs(engine, byRun[r]); })
+      .concat(others.map(function (g) { return groupDocs(engine, g); }))
+      .forEach(function (docs) {
+        if (docs) for (var d = 0; d < keep.length; d++) keep[d] |= docs[d];
+      });
+    return keep;
+  }
+
   /**
    * Run a query on an engine -> {results, hints, pending, plan}. A result is {ref, score,
    * doc, phrase}. Order: papers with the exact phrase (where we can see it: title,
@@ -676,6 +796,9 @@
       if (!mask) return out;
       masks.push(mask);
     }
+    var keep = required.length ? null : runFilter(engine, p);
+    var drop = (p.runs || []).map(function (gs) { return allDocs(engine, gs); })
+      .filter(Boolean);
     var hits;
     if (engine.run) {
       hits = engine.run(cls);
@@ -688,6 +811,8 @@
     outer: for (var h = 0; h < hits.count; h++) {
       var d = hits.docs[h];
       for (i = 0; i < masks.length; i++) if (!masks[i][d]) continue outer;
+      if (keep && !keep[d]) continue;
+      for (i = 0; i < drop.length; i++) if (drop[i][d]) continue outer;
       var hit = true;
       for (i = 0; i < p.phrases.length; i++) {
         var ph = p.phrases[i], found = phraseIn(engine, d, ph);
@@ -769,7 +894,10 @@
     return rows[a.length][b.length] <= k;
   }
 
-  /** A plan -> word predicate: does this (lower-case) word match the query? */
+  /**
+   * A plan -> word predicate: does this (lower-case) word match the query? Its `cjk`:
+   * the query's runs of CJK letters, marked wherever they stand in a longer run.
+   */
   function matcher(p) {
     var exact = Object.create(null), prefixes = [], fuzzy = [], raw = Object.create(null);
     p.groups.forEach(function (g) {
@@ -781,7 +909,7 @@
         else exact[a.term] = true;
       });
     });
-    return function (w) {
+    var isMatch = function (w) {
       if (raw[w]) return true;
       if (isStopWord(w)) return false;
       var s = stem(w);
@@ -795,6 +923,34 @@
       }
       return false;
     };
+    isMatch.cjk = p.cjk || [];
+    return isMatch;
+  }
+
+  /**
+   * A run of CJK letters as written + the query's runs (normalized) -> where they stand
+   * in it: [start, end] offsets into the run as written, in order. The run is compared
+   * normalized (half-width ｶﾀｶﾅ is カタカナ), letter by letter.
+   */
+  function cjkMarks(piece, runs) {
+    var norm = normalize(piece), on = new Uint8Array(norm.length), out = [];
+    runs.forEach(function (q) {
+      for (var k = norm.indexOf(q); k >= 0; k = norm.indexOf(q, k + 1)) {
+        for (var j = k; j < k + q.length; j++) on[j] = 1;
+      }
+    });
+    var same = norm.length === piece.length, before = 0, marked = false;
+    for (var i = 0; i < piece.length;) {
+      var width = piece.codePointAt(i) > 0xffff ? 2 : 1;
+      var after = same ? i + width : normalize(piece.slice(0, i + width)).length;
+      // a letter NFKC joins to the one before (ｶﾞ: ガ) is marked as that one is
+      if (after > before) marked = on.subarray(before, after).indexOf(1) >= 0;
+      if (marked && out.length && out[out.length - 1][1] === i) out[out.length - 1][1] = i + width;
+      else if (marked) out.push([i, i + width]);
+      before = Math.max(before, after);
+      i += width;
+    }
+    return out;
   }
 
   /** Text + predicate -> [[text, isMatch], ...] covering the text exactly. */
@@ -802,12 +958,26 @@
     var out = [], last = 0, m;
     var str = String(text == null ? '' : text);
     var re = new RegExp(WORD_RE.source, 'gu');
+    var cjk = isMatch.cjk || [];
+    function mark(start, end) {
+      if (start > last) out.push([str.slice(last, start), false]);
+      out.push([str.slice(start, end), true]);
+      last = end;
+    }
     while ((m = re.exec(str))) {
-      if (isMatch(normalize(m[0]))) {
-        if (m.index > last) out.push([str.slice(last, m.index), false]);
-        out.push([m[0], true]);
-        last = m.index + m[0].length;
+      if (!CJK_RE.test(m[0])) {
+        if (isMatch(normalize(m[0]))) mark(m.index, m.index + m[0].length);
+        continue;
       }
+      var at = m.index; // a word with CJK letters: its other letters are words of their own
+      m[0].match(CJK_OR_NOT_RE).forEach(function (piece) {
+        if (!CJK_RE.test(piece)) {
+          if (isMatch(normalize(piece))) mark(at, at + piece.length);
+        } else if (cjk.length) {
+          cjkMarks(piece, cjk).forEach(function (r) { mark(at + r[0], at + r[1]); });
+        }
+        at += piece.length;
+      });
     }
     if (last < str.length) out.push([str.slice(last), false]);
     return out;
@@ -1030,6 +1200,7 @@
     execute: execute, load: load, engineFor: engineFor, lunrEngine: lunrEngine,
     parseQuery: parseQuery, plan: plan, clauses: clauses, search: search,
     toLunrClause: toLunrClause, matcher: matcher, segments: segments, phraseIn: phraseIn,
+    split: split,
     editDistanceAtMost: editDistanceAtMost, query: query, decodeFacets: decodeFacets,
     facetCounts: facetCounts, listMask: listMask, SORTS: SORTS, authorsText: authorsText
   };
