@@ -266,9 +266,10 @@ class Background:
         receive, send = context.Pipe(duplex=False)
         process = context.Process(target=_background, args=(make, part.after, send, receive),
                                   daemon=True)
-        process.start()
+        with parallel.stops_held():  # (a Ctrl+C meanwhile stops the build after the fork)
+            process.start()
+            self.running.append(process)  # (so that leaving the ``with`` block ends it)
         send.close()
-        self.running.append(process)
 
         def wait() -> dict[str, bytes]:
             try:

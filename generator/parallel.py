@@ -14,7 +14,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 PARALLEL_MIN = 300  # items below which forking costs more than it saves
@@ -83,8 +83,10 @@ def fork_map(function: Callable[[Any], Any], items: list[Any], *, jobs: int,
     bounds = [(start, start + size) for start in range(0, len(items), size)]
     _WORK = (function, items)
     try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(bounds)),
-                                                  ignore_interrupt) as pool:
+        with ExitStack() as stack:
+            with stops_held():  # (a Ctrl+C during the forks stops the map once they are done)
+                pool = stack.enter_context(multiprocessing.get_context("fork").Pool(
+                    min(jobs, len(bounds)), ignore_interrupt))
             chunks = pool.imap(_map_chunk, bounds)
             if idle is not None:  # (results queue up meanwhile)
                 idle()

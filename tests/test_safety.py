@@ -312,6 +312,35 @@ def test_a_build_killed_at_any_moment_leaves_the_old_site_or_the_new_never_a_mix
     assert "new" in outcomes or "old" in outcomes
 
 
+CTRL_C_DURING_A_FORK = """
+import os, signal, sys
+from generator.make import Background
+from generator.parallel import fork_map
+from generator.plan import Part
+
+os.register_at_fork(before=lambda: os.kill(os.getpid(), signal.SIGINT))
+try:
+    if sys.argv[1] == "workers":
+        fork_map(abs, list(range(1000)), jobs=2)
+    else:
+        with Background(jobs=2) as background:
+            background.start(Part("search", "search", "k", make=dict))
+    print("went on")
+except KeyboardInterrupt:
+    print("stopped")
+"""
+
+
+@pytest.mark.parametrize("fork", ["workers", "background"])
+def test_ctrl_c_while_a_build_forks_stops_it(tmp_path, fork):
+    """A Ctrl+C (or SIGTERM) that came while the build forked its workers or its search
+    index's process was run in fork's own hooks, which print 'Exception ignored' and drop
+    the KeyboardInterrupt: the build went on. It waits for the fork, then stops it."""
+    done = subprocess.run([sys.executable, "-c", CTRL_C_DURING_A_FORK, fork], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert (done.stdout, done.stderr) == ("stopped\n", "")
+
+
 KILLED_PARENT = """
 import os, signal, sys
 from generator.make import Background
