@@ -46,7 +46,7 @@
   var ASTRAL_RE = /[\uD800-\uDFFF]/;
 
   // Han, Hiragana, Katakana, Hangul: generator/search.py's CJK_RANGES, the same ranges
-  var CJK = '\\u1100-\\u11ff\\u2e80-\\u2fdf\\u3005\\u3007\\u3021-\\u3029\\u3038-\\u303b' +
+  var CJK = '\\u1100-\\u11ff\\u2e80-\\u2fdf\\u3005-\\u3007\\u3021-\\u3029\\u3038-\\u303c' +
     '\\u3040-\\u30ff\\u3130-\\u318f\\u31f0-\\u31ff\\u3400-\\u4dbf\\u4e00-\\u9fff' +
     '\\ua960-\\ua97f\\uac00-\\ud7ff\\uf900-\\ufaff\\uff66-\\uffdc\\u{20000}-\\u{3ffff}';
   var CJK_RE = new RegExp('[' + CJK + ']', 'u');
