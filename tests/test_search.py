@@ -904,6 +904,9 @@ CJK_FOUND: dict[str, set[str] | list[str]] = {
     "+LLM +推論": {"ja-llm"},
     "llm -语言模型": {"zh-rag", "ja-llm", "en-llm"},
     "-语言模型 模型": {"zh-vision"},  # excludes the papers with the whole run only
+    # alone, as -word alone: every paper without it
+    "-语言模型": {"zh-vision", "zh-rag", "ja-llm", "ja-data", "ko-llm", "en-llm"},
+    "-模型": {"zh-rag", "ja-llm", "ja-data", "ko-llm", "en-llm"},
     "-推理 llm": {"zh-rag", "ja-llm", "en-llm"},
     '"推理能力"': {"zh-llm"},
     "title:推理": {"zh-llm"},
