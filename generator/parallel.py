@@ -13,11 +13,13 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 PARALLEL_MIN = 300  # items below which forking costs more than it saves
 TASKS_PER_JOB = 8  # chunks per worker: small enough to balance the load
+STOPS = frozenset({signal.SIGINT, signal.SIGTERM})  # the signals that stop a command
 
 
 def default_jobs() -> int:
@@ -40,6 +42,19 @@ def ignore_interrupt() -> None:
     server's raises KeyboardInterrupt): either would print a traceback of the child's."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)  # (held if forked in stops_held)
+
+
+@contextmanager
+def stops_held() -> Iterator[None]:
+    """Ctrl+C and SIGTERM wait until this process has forked: arriving during the fork,
+    Python runs their handler in fork's own hooks, which print and drop the
+    KeyboardInterrupt it raises (``readinglist serve`` then went on running)."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 _WORK: tuple[Callable[[Any], Any], list[Any]] | None = None  # what forked workers map

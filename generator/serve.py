@@ -190,7 +190,9 @@ class Watcher(threading.Thread):
     put in its place) or the config names other paths, watching starts afresh. The new
     watch is set up before the old one ends, so no change in between is lost; a watched
     path replaced or made while no watch was on it (between a rebuild and the new watch,
-    or while it was missing) is a change too."""
+    or while it was missing) is a change too. A folder's identity does not change with
+    what is in it, so a folder the old watch was not on is a change once the new one is:
+    a save in it before that (after the rebuild read it) was seen by neither watch."""
 
     def __init__(self, paths: Callable[[], list[Path]], on_change: Callable[[list[str]], Any],
                  stop: threading.Event, settle: float = SETTLE_SECONDS):
@@ -229,10 +231,18 @@ class Watcher(threading.Thread):
         return found
 
     def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            self.ready.set()  # (start() waits for it, also when no watch could be set up)
+
+    def _run(self) -> None:
+        # What is watched and what the last build may have read, taken before the watch is
+        # set up: a path that changes meanwhile differs at the next look, and is watched then.
+        watched = known = self._identities()
         roots = self._roots()
         watch = self._watch(roots)
         first = next(watch, None)  # (the watch is set up)
-        watched = known = self._identities()  # as watched; as the last build may have read
         pending: set[tuple[Any, str]] = first or set()
         while True:
             self.ready.set()
@@ -247,8 +257,10 @@ class Watcher(threading.Thread):
                     self.on_change(changed)
                 except Exception:  # a bug must not stop the watching
                     log.exception("rebuild failed")
-            if self._identities() == watched:
+            current = self._identities()
+            if current == watched:
                 continue
+            before, watched = watched, current  # (before the new watch is set up, as above)
             now = self._roots()
             new = self._watch(now)
             first = next(new, None)  # (the new watch is set up...)
@@ -258,9 +270,9 @@ class Watcher(threading.Thread):
                 close()
             if first is None:
                 return
-            watched = self._identities()
             missed = {("replaced", path) for path, now_is in watched.items()
-                      if known.get(path) != now_is}
+                      if known.get(path) != now_is or  # (saved since the build read it)
+                      (before.get(path) != now_is and os.path.isdir(path))}
             known = watched
             watch, roots, pending = new, now, first | (rest or set()) | missed
 
@@ -302,7 +314,7 @@ class IncrementalBuild:
 
     def start(self) -> None:
         """Fork the building process, once, if forking is safe now."""
-        from generator.parallel import can_fork
+        from generator.parallel import can_fork, stops_held
 
         if self.conn is not None or not can_fork():
             return
@@ -310,10 +322,11 @@ class IncrementalBuild:
         self.conn, child = context.Pipe()
         process = context.Process(target=_builder, args=(child, self.conn),
                                   name="readinglist-builder")
-        process.start()  # (not a daemon: it forks workers; stopped at exit, see _stop)
+        with stops_held():  # (a Ctrl+C meanwhile waits until the process can be stopped)
+            process.start()  # (not a daemon: it forks workers; stopped at exit, see _stop)
+            self.stop = weakref.finalize(self, _stop, self.conn, process)
+            atexit.register(self.stop)  # (before multiprocessing's own exit waits for it)
         child.close()
-        self.stop = weakref.finalize(self, _stop, self.conn, process)
-        atexit.register(self.stop)  # (before multiprocessing's own exit waits for it)
 
     def __call__(self, config: Config, *, progress: Any = None) -> Any:
         from generator.build import BuildResult, build
@@ -530,7 +543,7 @@ class DevServer:
         self._find_links_out()
         self.watcher = Watcher(self.watched, self.rebuild, self.stop, self.interval)
         self.watcher.start()
-        self.watcher.ready.wait(5)
+        self.watcher.ready.wait()  # (however long a busy machine takes: no save is lost)
         return self.rebuild(progress=progress)
 
     def serve_forever(self) -> None:

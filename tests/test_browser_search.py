@@ -303,14 +303,15 @@ def test_partial_words_and_traps_in_the_browser(open_page):
     box = p.locator("#rl-page-q")
     box.type("extrapolatab", delay=10)  # a partial word already matches
     page.wait_first("rl-page-listbox", "A Length-Extrapolatable Transformer")
+    # the abstracts loaded (they add hits); from then on a query's results show as typed
+    p.wait_for_function("""() => !/loading/.test(
+        document.querySelector('.rl-page-form [data-rl-status]').textContent)""",
+                        timeout=10_000)
     box.fill("question?")
-    p.wait_for_timeout(50)
     with_mark = p.locator("#rl-page-listbox [role=option]").count()
     box.fill("question")
-    p.wait_for_timeout(50)
     assert with_mark == p.locator("#rl-page-listbox [role=option]").count() > 0
     box.fill("distill*")
-    p.wait_for_timeout(50)
     titles = page.options("rl-page-listbox")
     assert any("Distillation" in t for t in titles)
 

@@ -594,8 +594,8 @@ def test_serve_stops_on_ctrl_c_without_a_traceback(tmp_path, when):
                             cwd=project, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
-        if when == "during the first build":
-            time.sleep(1.5)  # the first build of 183 papers forks its workers
+        if when == "during the first build":  # it listens, then builds 183 papers
+            _once_serving(proc, lambda: socket.create_connection(("127.0.0.1", port)).close())
         else:
             def hang_up() -> None:  # ask for the biggest file, then leave without reading
                 with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
