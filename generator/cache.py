@@ -40,8 +40,8 @@ if TYPE_CHECKING:
 CACHE_DIR = ".cache"
 FORMAT = 9  # of the cache files and of Manifest: change it when their shape changes
 # Libraries whose behaviour shapes the output: an upgrade must not reuse old results.
-LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "linkify-it-py", "mdurl", "PyYAML",
-             "lunr")
+LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "mdit-py-plugins", "linkify-it-py",
+             "mdurl", "PyYAML", "lunr")
 
 
 def digest(*parts: str | bytes) -> str:

@@ -616,8 +616,9 @@ def plan_import(listings: Sequence[Listing], papers_dir: Path, *, added: str,
 def _shown_cut(abstract: Any) -> bool:
     """Whether an abstract in a file ends as a page shows one it cut ("… ▽ More" is kept
     as "…"): the only abstract an import completes. Any other is kept as it is, since
-    the file's text may be the user's (trimmed, corrected) and no page knows better."""
-    return isinstance(abstract, str) and abstract.rstrip().endswith(("…", "..."))
+    the file's text may be the user's (trimmed, corrected) and no page knows better; three
+    dots are the user's (no page cuts so, and a trim is marked so by hand)."""
+    return isinstance(abstract, str) and abstract.rstrip().endswith("…")
 
 
 def _too_large(change: Change, diagnostics: list[Diagnostic]) -> bool:

@@ -715,6 +715,10 @@ _LINK_AS_TEXT = re.compile(r"\](?:\(\s*<?|:[ \t]*)([^\s)>]+)")
 
 # a footnote reference left as text, ``[^3]`` (no ``[^3]: ...`` note): its label
 _FOOTNOTE_AS_TEXT = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+# the same as written in the source, its ``[`` not escaped (``\[^a-z]`` is meant as text)
+_FOOTNOTE_WRITTEN = re.compile(r"(?<!\\)(?:\\\\)*\[\^([^\]\s]+)\](?!:)")
+# a footnote's definition line, ``[^3]: ...`` (in a quote too): its label
+_FOOTNOTE_DEFINED = re.compile(r"[ >]*\[\^([^\] ]+)\]:")
 
 
 def note_targets(text: str) -> list[tuple[int, str, str]]:
@@ -726,7 +730,8 @@ def note_targets(text: str) -> list[tuple[int, str, str]]:
     would not have."""
     found: list[tuple[int, str, str]] = []
     env: dict[str, Any] = {}
-    for token in _NOTES.parse(text, env):  # (read as the site reads notes)
+    tokens = _NOTES.parse(text, env)  # (read as the site reads notes)
+    for token in tokens:
         if token.type != "inline" or not token.children or token.map is None:
             continue
         at = 0
@@ -736,7 +741,8 @@ def note_targets(text: str) -> list[tuple[int, str, str]]:
                 targets = [("refused", url, url) for url in _LINK_AS_TEXT.findall(
                     child.content) if not validate_link(url)]
                 targets += [("no-footnote", f"[^{label}]", label)
-                            for label in _FOOTNOTE_AS_TEXT.findall(child.content)]
+                            for label in _FOOTNOTE_AS_TEXT.findall(child.content)
+                            if label in _FOOTNOTE_WRITTEN.findall(token.content)]
             elif child.type == "link_open" and child.meta and "paper" in child.meta:
                 targets = [("paper", str(child.meta["source"]), str(child.meta["paper"]))]
             elif child.type == "image" and not _SCHEME_OR_ROOT.match(
@@ -749,13 +755,16 @@ def note_targets(text: str) -> list[tuple[int, str, str]]:
                 found.append((token.map[0] + token.content.count("\n", 0, max(at - 1, 0)),
                               kind, value))
     # a note no text cites is left out (markdown-it drops it with its tokens): its line
-    lines = text.splitlines()
-    for key, number in env.get("footnotes", {}).get("refs", {}).items():
-        if number < 0:
-            label = key[1:]
-            starts = [i for i, line in enumerate(lines)
-                      if line.lstrip(" >").startswith(f"[^{label}]:")]
-            found.append((starts[0] if starts else 0, "uncited", label))
+    uncited = [key[1:] for key, number in env.get("footnotes", {}).get("refs", {}).items()
+               if number < 0]
+    if uncited:
+        lines: dict[str, int] = {}  # a label -> the line of its first definition
+        fenced = {n for token in tokens if token.type in ("fence", "code_block") and token.map
+                  for n in range(*token.map)}
+        for n, line in enumerate(text.splitlines()):
+            if n not in fenced and (defined := _FOOTNOTE_DEFINED.match(line)):
+                lines.setdefault(defined.group(1), n)
+        found += [(lines.get(label, 0), "uncited", label) for label in uncited]
     return found
 
 

@@ -126,7 +126,7 @@ _ASCII_FOLD = {i: chr(i).lower() if chr(i).isalpha() else " " for i in range(128
 # Lucene's CJKBigramFilter does; a query finds any run of 2+ letters inside a longer one.
 # A lone letter (its run is one letter long) is a word of its own. search.js has the same
 # ranges (CJK): keep them in step.
-CJK_RANGES = ("\u1100-\u11ff\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b"
+CJK_RANGES = ("\u1100-\u11ff\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3038-\u303c"
               "\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
               "\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff66-\uffdc"
               "\U00020000-\U0003ffff")

@@ -453,6 +453,38 @@ def test_a_corrupt_or_old_cache_is_ignored(project):
     assert read_tree(out) == cold(config)
 
 
+def test_every_library_the_build_renders_with_is_in_the_code_version():
+    """A cache made with another version of a library that shapes the output (markdown-it,
+    its footnote plugin, Jinja...) is not reused: each library a build module imports is
+    one whose version the code version holds (the importers' and the server's are not
+    part of the output)."""
+    import ast
+    import importlib.metadata
+    import sys
+
+    from generator.cache import LIBRARIES
+
+    package = Path(content.__file__).parent
+    distributions = importlib.metadata.packages_distributions()
+    wanted = {name.lower().replace("-", "_") for name in LIBRARIES}
+    for file in sorted(package.rglob("*.py")):
+        if "listings" in file.parts or file.name == "serve.py":
+            continue
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top == "generator":
+                    continue
+                dists = {d.lower().replace("-", "_") for d in distributions.get(top, [top])}
+                assert dists & wanted, f"{file.name} imports {top}, not in LIBRARIES"
+
+
 def test_an_edit_rewrites_only_the_cache_shards_it_changes(project):
     config, out, papers = project
     cache = config.root / CACHE_DIR

@@ -262,6 +262,17 @@ def test_titles_in_other_scripts_have_names_of_their_own(tmp_path: Path) -> None
     assert new_slug("Große Modelle: Łódź") == "grosse-modelle-lodz"
 
 
+def test_the_readme_names_files_as_import_does() -> None:
+    """The README's examples of names with a hash are the names a new file gets."""
+    import re
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"`([^`]+)` is `([a-z0-9-]+-[0-9a-f]{8})\.md`", readme)
+    assert len(examples) >= 2
+    for title, name in examples:
+        assert ingest.title_slug(title) == name, title
+
+
 @pytest.mark.parametrize("title, name", [
     (r"Reasoning about $\mathcal{O}(n)$ Programs", "reasoning-about-o-n-programs.md"),
     (r"The \texttt{lm-eval} Harness", "the-lm-eval-harness.md"),

@@ -408,3 +408,22 @@ def test_a_footnote_and_its_way_back_work_in_the_browser(footnote_site, browser,
                              ".top") < 0  # the first citation is far above
     finally:
         page.close()
+
+
+def test_check_takes_an_escaped_footnote_citation_as_text(tmp_path, monkeypatch, capsys):
+    """``\\[^a-z]`` (a regex, a bracket) is written as text on purpose: no warning; a note
+    nothing cites is found at its own line, not at a line of code that looks like it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    (tmp_path / "config.yaml").write_text("title: T\n")
+    (tmp_path / "content" / "papers" / "main.md").write_text(
+        "---\ntitle: Main\n---\nThe regex \\[^a-z]+ and &#91;^b] drop letters; [^c] is "
+        "missing.\n\n```\n[^1]: in code\n```\n\n[^1]: Never cited.\n")
+    assert cli.main(["check"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "content/papers/main.md:4: warning: notes: [^c] cites no footnote (no line "
+        "'[^c]: ...'); the site shows it as written",
+        "content/papers/main.md:10: warning: notes: footnote [^1] is cited nowhere (no "
+        "'[^1]' in the text); the site leaves it out"]
+

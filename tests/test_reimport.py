@@ -422,6 +422,8 @@ def test_an_abstract_cut_as_the_page_showed_it_is_completed(project: Path, capsy
 @pytest.mark.parametrize("edit", [
     # trimmed to its first sentence
     lambda abstract: abstract.split(". ")[0] + ".",
+    # trimmed, and the cut marked by hand with three dots (no page cuts so)
+    lambda abstract: abstract.split(". ")[0] + "...",
     # the "…" taken off and the cut sentence finished by hand, a typo fixed
     lambda abstract: abstract.replace("removes the bias …", "removes it.").replace(
         "lose track", "lose track (mostly)"),

@@ -233,6 +233,9 @@ def test_cjk_runs_are_indexed_as_pairs_of_letters():
                                                   "ット"]
     # a letter outside the Basic Multilingual Plane counts as one
     assert search.words("𠮷野家") == ["𠮷野", "野家"]
+    # iteration and closing marks are letters of the run they stand in (人々, 〆切, 〼)
+    assert search.words("書類の〆切は人々〼") == [
+        "書類", "類の", "の〆", "〆切", "切は", "は人", "人々", "々〼"]
     stemmer = search.Stemmer()
     assert stemmer.terms("推理 the 与 LLMs") == ["推理", "与", "llm"]  # pairs are not stemmed
 
@@ -519,6 +522,31 @@ def test_stems_and_words_agree_with_the_browser(papers, tmp_path):
     assert got["stems"] == [search.porter_stem(w) for w in vocab + extra]
     stemmer = search.Stemmer()
     assert got["terms"] == [stemmer.terms(t) for t in texts[:50]]
+
+
+# letters of every script next to each other, CJK punctuation, kana marks, emoji and
+# their modifiers, compatibility forms NFKC changes, marks that combine, dots and digits
+_MIXED = ("語言模型的推理々〆〇〼ーｰ・、。「」（）ｶﾞﾃﾞｰﾀ한국어ᄀᄁㄱ가각ก่าภาษาไทยالعربيةабв "
+          "ΑΣς İIıß3.5.a_-'’…😀👍🏽\u200b\u200d\u00a0\u3000\ufe0e\u0301e\u0308ﬁ①²½Ⅻ"
+          "ＬＬＭ𠮷𪚲⼀⺀豈㍿㊀\U0002f800")
+
+
+# (letters joined by hand: st.text would draw from the union of both alphabets, evenly)
+_LETTERS = st.one_of(st.sampled_from(_MIXED),
+                    # (assigned in this Python's Unicode: Node's may be newer)
+                    st.characters(blacklist_categories=("Cs", "Cn", "Co")))
+
+
+@needs_node
+@given(st.lists(st.lists(_LETTERS, max_size=40).map("".join), min_size=30, max_size=30))
+@settings(max_examples=30, deadline=None)
+def test_python_and_the_browser_split_any_text_alike(tmp_path_factory, texts):
+    """The index's words and a query's are the same for any mix of scripts: search.py's
+    words and terms (CJK pairs, stop words, stems) are search.js's."""
+    got = node({"words": texts, "terms": texts}, tmp_path_factory.mktemp("mixed"))
+    assert got["words"] == [search.words(t) for t in texts]
+    stemmer = search.Stemmer()
+    assert got["terms"] == [stemmer.terms(t) for t in texts]
 
 
 @needs_node
@@ -876,6 +904,9 @@ CJK_FOUND: dict[str, set[str] | list[str]] = {
     "+LLM +推論": {"ja-llm"},
     "llm -语言模型": {"zh-rag", "ja-llm", "en-llm"},
     "-语言模型 模型": {"zh-vision"},  # excludes the papers with the whole run only
+    # alone, as -word alone: every paper without it
+    "-语言模型": {"zh-vision", "zh-rag", "ja-llm", "ja-data", "ko-llm", "en-llm"},
+    "-模型": {"zh-rag", "ja-llm", "ja-data", "ko-llm", "en-llm"},
     "-推理 llm": {"zh-rag", "ja-llm", "en-llm"},
     '"推理能力"': {"zh-llm"},
     "title:推理": {"zh-llm"},

@@ -305,8 +305,9 @@ def test_any_sequence_of_edits_builds_the_cold_site(tmp_path_factory, steps):
             path.write_text(originals[path.name], encoding="utf-8")
         elif not path.exists():
             continue
-        elif kind == "notes":
-            append_notes(config, slug, f"Note {n}.")
+        elif kind == "notes":  # (footnotes, renumbered as they come)
+            append_notes(config, slug, f"Note {n}.[^n{n}]\n\n[^n{n}]: Foot {n}." if n % 2
+                         else f"Note {n}.")
         elif kind == "abstract":
             edit(config, slug, abstract=f"Abstract number {n}.")
         elif kind == "status":
@@ -314,7 +315,8 @@ def test_any_sequence_of_edits_builds_the_cold_site(tmp_path_factory, steps):
         elif kind == "rating":
             edit(config, slug, rating=n + 1)
         elif kind == "title":
-            edit(config, slug, title=f"Retitled {slug} {n}")  # (one paper, one title)
+            # (one paper, one title; in Chinese too: the index's pairs of letters)
+            edit(config, slug, title=f"Retitled {slug} {n}" if n < 3 else f"大型语言模型 {slug}")
         elif kind == "tags":
             edit(config, slug, tags=[f"tag-{n}"])
         elif kind == "links":  # (a code host's link: has:code, in search/facets.js)

@@ -46,7 +46,7 @@
   var ASTRAL_RE = /[\uD800-\uDFFF]/;
 
   // Han, Hiragana, Katakana, Hangul: generator/search.py's CJK_RANGES, the same ranges
-  var CJK = '\\u1100-\\u11ff\\u2e80-\\u2fdf\\u3005\\u3007\\u3021-\\u3029\\u3038-\\u303b' +
+  var CJK = '\\u1100-\\u11ff\\u2e80-\\u2fdf\\u3005-\\u3007\\u3021-\\u3029\\u3038-\\u303c' +
     '\\u3040-\\u30ff\\u3130-\\u318f\\u31f0-\\u31ff\\u3400-\\u4dbf\\u4e00-\\u9fff' +
     '\\ua960-\\ua97f\\uac00-\\ud7ff\\uf900-\\ufaff\\uff66-\\uffdc\\u{20000}-\\u{3ffff}';
   var CJK_RE = new RegExp('[' + CJK + ']', 'u');
@@ -775,7 +775,7 @@
   function searchParsed(engine, parsed) {
     var p = plan(parsed, engine, engine.allFields);
     var out = { results: [], hints: p.hints, pending: false, plan: p,
-                empty: !p.groups.length && !p.phrases.length };
+                empty: !p.groups.length && !p.phrases.length && !p.runs.length };
     var cls = clauses(p, engine.fields);
     var required = p.groups.filter(function (g) { return g.presence === REQUIRED; });
     // a required word only in fields not loaded yet (abstract:x): wait for them
@@ -788,7 +788,9 @@
     var positive = cls.some(function (c) { return c.presence !== PROHIBITED; });
     // only -words: lunr's answer is every paper without them; a lone phrase of common
     // words or no clause at all: nothing to look for (lunr would return every paper)
-    var negatedOnly = !positive && cls.length > 0 && !p.phrases.some(function (ph) { return !ph.negate; });
+    // (-语言模型 alone: an excluded run of CJK letters, no clause of its own, is one too)
+    var negatedOnly = !positive && (cls.length > 0 || p.runs.length > 0) &&
+      !p.phrases.some(function (ph) { return !ph.negate; });
     if (!positive && !negatedOnly) return out;
     var masks = [];
     for (var i = 0; i < required.length; i++) {
@@ -800,7 +802,11 @@
     var drop = (p.runs || []).map(function (gs) { return allDocs(engine, gs); })
       .filter(Boolean);
     var hits;
-    if (engine.run) {
+    if (!cls.length) { // only excluded runs: every paper, in index order, less those below
+      var all = new Int32Array(engine.docs.length);
+      for (i = 0; i < all.length; i++) all[i] = i;
+      hits = { docs: all, count: all.length, scores: new Float64Array(all.length) };
+    } else if (engine.run) {
       hits = engine.run(cls);
     } else { // a lunr.Index
       var raw = engine.query(cls), scores = new Float64Array(engine.docs.length);
