@@ -250,8 +250,8 @@ def _unspelled(title: str) -> bool:
 def new_slug(title: str) -> str:
     """The slug, and file name, of a new content file: ``slugify``'s, never a name Windows
     reserves (a paper titled "Con" is ``con-paper.md``). A title with letters no slug
-    spells ends in a hash of the title, as a term's page does (``大型语言模型`` is
-    ``paper-1a2b3c4d``, ``LLM 推理`` ``llm-5e6f7a8b``): its name tells papers apart
+    spells ends in eight hex digits of a hash of the title, as a term's page does
+    (``大型语言模型`` is ``paper-`` and those, ``LLM 推理`` ``llm-``…): its name tells papers apart
     whatever else the list holds. A file keeps its name, so a slug that another file has
     is made unique there, once (``unique_slug``)."""
     if not _unspelled(title):
