@@ -28,6 +28,16 @@ from generator.diagnostics import BuildError, Diagnostic, Severity, has_errors, 
 from generator.model import DATED_FORMATS, FORMATS, PAGE_FORMATS, STATUSES
 from generator.writer import clear_leftovers
 
+# Control characters (C0, DEL, C1): from a file's text, an escape sequence in a message
+# would recolour, retitle or clear the terminal, and a line end would start a line that
+# reads as another message
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    """Text as a message shows it: each control character written as ``\\xNN``."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found[0]):02x}", text)
+
 
 class Output:
     """Terminal output: colours unless NO_COLOR or not a TTY; progress only on a TTY."""
@@ -49,7 +59,7 @@ class Output:
         d = d.shown()  # (as check shows it)
         where = f"{d.path}:{d.line}" if d.line else d.path
         sev = self._paint(d.severity, "1;31" if d.severity == "error" else "1;33")
-        print(f"{where}: {sev}: {d.message}", file=self.err, flush=True)
+        print(f"{_visible(where)}: {sev}: {_visible(d.message)}", file=self.err, flush=True)
 
     def diagnostics(self, items: Sequence[Diagnostic]) -> None:
         for d in items:

@@ -116,6 +116,20 @@ def test_clean_project_passes(tmp_path, monkeypatch, capsys):
                             "passed.\n")
 
 
+def test_control_characters_from_a_file_are_shown_not_sent_to_the_terminal(
+        tmp_path, monkeypatch, capsys):
+    """A message quoting a file's text (here a footnote's label) shows an escape sequence
+    in it as \\xNN: sent as is, it recoloured or cleared the terminal."""
+    monkeypatch.chdir(tmp_path)
+    make_project(tmp_path, {"a.md": paper("A") + "A note[^\x1b[2Jz].\n",
+                            "b.md": paper("B") + "A note[^\x9b31m].\n"})
+    cli.main(["check"])
+    err = capsys.readouterr().err
+    assert err.count("cites no footnote") == 2
+    assert "[^\\x1b[2Jz]" in err and "[^\\x9b31m]" in err
+    assert not any(ch in err for ch in "\x1b\x9b")
+
+
 def test_warnings_pass_unless_strict(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NO_COLOR", "1")
