@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import PUBLISHED, REPO, serve_under_prefix
+from conftest import PUBLISHED, REPO, serve_under_prefix, write_list
 
 from generator.build import build_to_disk
 from generator.config import load_config
@@ -348,10 +348,7 @@ def test_the_header_results_show_status_and_rating_once_the_facts_load(browser, 
     path = tmp_path / "content" / "papers" / f"{slug}.md"
     path.write_text(edit_front_matter(path.read_text(encoding="utf-8"),
                                       {"status": "read", "rating": 5}), encoding="utf-8")
-    (tmp_path / "config.yaml").write_text("title: T\n", encoding="utf-8")
-    config, problems = load_config(tmp_path / "config.yaml", {})
-    assert not problems
-    build_to_disk(config)
+    build_to_disk(write_list(tmp_path, {}))
     page = Page(browser, (tmp_path / "site").as_uri() + "/", "index.html")
     try:
         p = page.page
@@ -446,14 +443,8 @@ def test_chinese_japanese_and_korean_words_are_found_inside_longer_runs(browser,
         "ko-llm": ({"title": "대규모 언어 모델의 추론 능력", "year": 2024}, ""),
         "en-llm": ({"title": "Reasoning in Large Language Models", "year": 2022}, ""),
     }
-    folder = tmp_path / "content" / "papers"
-    folder.mkdir(parents=True)
-    for slug, (front, notes) in papers.items():
-        (folder / f"{slug}.md").write_text(render_file(front, notes), encoding="utf-8")
-    (tmp_path / "config.yaml").write_text("title: T\n", encoding="utf-8")
-    config, problems = load_config(tmp_path / "config.yaml", {})
-    assert not problems
-    build_to_disk(config)
+    build_to_disk(write_list(tmp_path, {slug: render_file(front, notes)
+                                        for slug, (front, notes) in papers.items()}))
     page = Page(browser, (tmp_path / "site").as_uri() + "/", "search/index.html")
     try:
         p = page.page

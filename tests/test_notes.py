@@ -348,12 +348,10 @@ def test_check_reads_links_in_footnotes_at_their_lines(tmp_path, monkeypatch, ca
     never cited (left out of the page)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NO_COLOR", "1")
-    (tmp_path / "content" / "papers").mkdir(parents=True)
-    (tmp_path / "config.yaml").write_text("title: T\n")
-    (tmp_path / "content" / "papers" / "main.md").write_text(
+    write_list(tmp_path, {"main": (
         "---\ntitle: Main\n---\nSee this.[^1] And that.[^2]\n\n"
         "[^1]: As [gone](gone.md) said,\n    and [run](javascript:go()).\n"
-        "[^3]: A note written, never cited.\n\nIn code, `[^4]` is no footnote.\n")
+        "[^3]: A note written, never cited.\n\nIn code, `[^4]` is no footnote.\n")})
     assert cli.main(["check"]) == 0
     assert capsys.readouterr().err.splitlines() == [
         "content/papers/main.md:4: warning: notes: [^2] cites no footnote (no line "
@@ -415,11 +413,9 @@ def test_check_takes_an_escaped_footnote_citation_as_text(tmp_path, monkeypatch,
     nothing cites is found at its own line, not at a line of code that looks like it."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NO_COLOR", "1")
-    (tmp_path / "content" / "papers").mkdir(parents=True)
-    (tmp_path / "config.yaml").write_text("title: T\n")
-    (tmp_path / "content" / "papers" / "main.md").write_text(
+    write_list(tmp_path, {"main": (
         "---\ntitle: Main\n---\nThe regex \\[^a-z]+ and &#91;^b] drop letters; [^c] is "
-        "missing.\n\n```\n[^1]: in code\n```\n\n[^1]: Never cited.\n")
+        "missing.\n\n```\n[^1]: in code\n```\n\n[^1]: Never cited.\n")})
     assert cli.main(["check"]) == 0
     assert capsys.readouterr().err.splitlines() == [
         "content/papers/main.md:4: warning: notes: [^c] cites no footnote (no line "
