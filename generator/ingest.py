@@ -451,9 +451,8 @@ def _same_paper(file: _Existing, group: Sequence[dict[str, Any]]) -> bool:
         return True
     if _abstract(mine) and abstracts:
         return False
-    titles = [str(r.get("title", "")) for r in group]
-    slugs = {title_slug(t) for t in titles
-             if slugify(plain_inline(t)) == slugify(plain_inline(t), max_length=1000)}
+    shown = [plain_inline(str(r.get("title", ""))) for r in group]  # (as title_slug reads)
+    slugs = {new_slug(t) for t in shown if slugify(t) == slugify(t, max_length=1000)}
     return None not in surnames and slug_for_path(file.path) in slugs - {"paper"}
 
 
